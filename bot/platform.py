@@ -1,0 +1,168 @@
+"""The neutral vocabulary every platform adapter speaks.
+
+Data flows one way: platform payload -> neutral event (``bot.events``) -> handler -> calls on a
+``ChatPlatform`` -> platform. Handlers only ever see the types in this module, ``bot.events`` and
+``bot.forms``; they never import a platform SDK (``tests/unit/test_layering.py`` enforces it).
+
+References carry the platform name so a reference from one platform can never be mistaken for
+another's: ``slack:U024BE7LH``, ``matrix:@alice:example.org``, ``console:alice``.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
+
+
+class Capability(enum.Flag):
+    """What a platform can do, so handlers choose the fallback rather than the adapter."""
+
+    NONE = 0
+    EPHEMERAL = enum.auto()  # a message only one member of a channel sees
+    REDACT_OTHERS = enum.auto()  # may remove another member's message (Slack: admin user token)
+    MODALS = enum.auto()  # forms render as a dialog rather than a guided conversation
+    THREADS = enum.auto()
+    E2EE = enum.auto()
+    BUTTONS = enum.auto()  # interactive buttons (Matrix falls back to reactions/replies)
+    HOME_TAB = enum.auto()  # a per-member home view (Slack App Home)
+    PRIVATE_CHANNELS = enum.auto()  # may create a private channel/room with chosen members
+
+
+@dataclass(frozen=True, order=True)
+class UserRef:
+    """A member's identity on one platform (``platform`` is ``slack``, ``matrix`` or ``console``)."""
+
+    platform: str
+    id: str
+
+    def __str__(self) -> str:
+        return f"{self.platform}:{self.id}"
+
+    @classmethod
+    def parse(cls, text: str) -> UserRef:
+        platform, _, ident = text.partition(":")
+        if not ident:
+            raise ValueError("a user reference looks like 'platform:id'")
+        return cls(platform, ident)
+
+
+@dataclass(frozen=True, order=True)
+class ChannelRef:
+    """A channel, room or direct conversation. ``is_direct`` is true for one-to-one DMs."""
+
+    platform: str
+    id: str
+    is_direct: bool = False
+
+    def __str__(self) -> str:
+        return f"{self.platform}:{self.id}"
+
+
+@dataclass(frozen=True)
+class MessageRef:
+    """A posted message: its channel and the platform's id for it (Slack ts, Matrix event id)."""
+
+    channel: ChannelRef
+    id: str
+
+    def __str__(self) -> str:
+        return f"{self.channel}/{self.id}"
+
+
+class ButtonStyle(enum.Enum):
+    DEFAULT = "default"
+    PRIMARY = "primary"
+    DANGER = "danger"
+
+
+@dataclass(frozen=True)
+class Button:
+    """An action a member can take on a message.
+
+    ``action_id`` routes the press to a handler (``tips.ack``); ``value`` carries a short,
+    non-sensitive reference (``T-0042``) — never PII, because platforms echo it back in payloads
+    and some log them.
+    """
+
+    action_id: str
+    label: str
+    value: str = ""
+    style: ButtonStyle = ButtonStyle.DEFAULT
+
+
+@dataclass(frozen=True)
+class Message:
+    """Outbound text plus optional buttons. Text is plain with light markdown (``*bold*``)."""
+
+    text: str
+    buttons: tuple[Button, ...] = field(default=())
+
+    @classmethod
+    def of(cls, value: Message | str) -> Message:
+        return value if isinstance(value, Message) else cls(value)
+
+
+class PlatformError(Exception):
+    """A platform call failed. ``transient`` errors are worth retrying (timeouts, 5xx, rate limits).
+
+    The message must never contain message text or PII: it is logged.
+    """
+
+    def __init__(self, reason: str, *, transient: bool = True) -> None:
+        super().__init__(reason)
+        self.transient = transient
+
+
+@runtime_checkable
+class ChatPlatform(Protocol):
+    """Outbound operations every adapter implements (async).
+
+    Adapters translate these to their SDK and nothing else: no task-force logic lives there.
+    """
+
+    name: str
+    capabilities: Capability
+
+    async def post(self, channel: ChannelRef, message: Message | str) -> MessageRef:
+        """Post to a channel or room everyone in it can see."""
+        ...
+
+    async def send_dm(self, user: UserRef, message: Message | str) -> MessageRef:
+        """Send a direct message, opening the conversation if needed."""
+        ...
+
+    async def ephemeral(self, channel: ChannelRef, user: UserRef, message: Message | str) -> None:
+        """Show a message only ``user`` sees; platforms without ephemeral messages send a DM."""
+        ...
+
+    async def redact(self, message: MessageRef, reason: str) -> bool:
+        """Remove a message; returns False when the platform does not allow it (no exception).
+
+        ``reason`` may be shown publicly (Matrix): it must never contain PII.
+        """
+        ...
+
+    async def open_form(
+        self,
+        user: UserRef,
+        form: Form,
+        *,
+        trigger: str | None = None,
+        channel: ChannelRef | None = None,
+    ) -> None:
+        """Ask ``user`` to fill ``form``; the answer comes back as a ``FormSubmitted`` event."""
+        ...
+
+    async def members(self, channel: ChannelRef) -> Sequence[UserRef]:
+        """Who is in a channel right now (for audience checks)."""
+        ...
+
+    async def create_private_channel(self, name: str, members: Sequence[UserRef]) -> ChannelRef:
+        """Create a private channel/room limited to ``members`` (invite-only)."""
+        ...
+
+
+# Imported late to avoid a cycle: forms reference nothing here, but ChatPlatform references Form.
+from bot.forms import Form  # noqa: E402

@@ -1,0 +1,108 @@
+"""The command router: neutral events in, the handler that owns them called.
+
+Each ``handlers/`` module exposes ``register(router)`` and declares what it owns:
+
+* ``@router.command("tip", summary=..., usage=...)`` — a slash/bang/console command;
+* ``@router.action("tips.")`` — button presses whose ``action_id`` starts with the prefix;
+* ``@router.form("tips.new", build=...)`` — submissions of a form id, and how to build that form
+  (adapters re-build it to validate raw answers, so validation works across replicas);
+* ``@router.on_message`` — every posted or edited message (the PII guard);
+* ``@router.on_home`` — a member's home view / summary.
+
+Adapters never call handlers directly: they call ``App.dispatch`` / ``App.submit_form``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from bot.events import (
+    ButtonPressed,
+    CommandInvoked,
+    Event,
+    FormSubmitted,
+    HomeOpened,
+    MessageEdited,
+    MessagePosted,
+)
+from bot.forms import Form
+from bot.platform import UserRef
+
+if TYPE_CHECKING:
+    from bot.context import Context
+
+log = logging.getLogger(__name__)
+
+E = TypeVar("E", bound=Event)
+Handler = Callable[[E, "Context"], Awaitable[None]]
+FormBuilder = Callable[["Context", UserRef, str], Form]
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    name: str
+    summary: str
+    usage: str
+    handler: Callable[[CommandInvoked, Context], Awaitable[None]]
+
+
+@dataclass
+class Router:
+    commands: dict[str, CommandSpec] = field(default_factory=dict)
+    actions: dict[str, Callable[[ButtonPressed, Context], Awaitable[None]]] = field(default_factory=dict)
+    forms: dict[str, Callable[[FormSubmitted, Context], Awaitable[None]]] = field(default_factory=dict)
+    form_builders: dict[str, FormBuilder] = field(default_factory=dict)
+    message_listeners: list[Callable[[MessagePosted | MessageEdited, Context], Awaitable[None]]] = field(
+        default_factory=list
+    )
+    home_listeners: list[Callable[[HomeOpened, Context], Awaitable[None]]] = field(default_factory=list)
+
+    def command(
+        self, name: str, *, summary: str, usage: str = ""
+    ) -> Callable[[Callable[[CommandInvoked, Context], Awaitable[None]]], Any]:
+        def deco(fn: Callable[[CommandInvoked, Context], Awaitable[None]]) -> Any:
+            if name in self.commands:
+                raise ValueError(f"command {name!r} registered twice")
+            self.commands[name] = CommandSpec(name, summary, usage or name, fn)
+            return fn
+
+        return deco
+
+    def action(self, prefix: str) -> Callable[[Callable[[ButtonPressed, Context], Awaitable[None]]], Any]:
+        def deco(fn: Callable[[ButtonPressed, Context], Awaitable[None]]) -> Any:
+            self.actions[prefix] = fn
+            return fn
+
+        return deco
+
+    def form(
+        self, form_id: str, *, build: FormBuilder
+    ) -> Callable[[Callable[[FormSubmitted, Context], Awaitable[None]]], Any]:
+        def deco(fn: Callable[[FormSubmitted, Context], Awaitable[None]]) -> Any:
+            self.forms[form_id] = fn
+            self.form_builders[form_id] = build
+            return fn
+
+        return deco
+
+    def on_message(
+        self, fn: Callable[[MessagePosted | MessageEdited, Context], Awaitable[None]]
+    ) -> Callable[[MessagePosted | MessageEdited, Context], Awaitable[None]]:
+        self.message_listeners.append(fn)
+        return fn
+
+    def on_home(
+        self, fn: Callable[[HomeOpened, Context], Awaitable[None]]
+    ) -> Callable[[HomeOpened, Context], Awaitable[None]]:
+        self.home_listeners.append(fn)
+        return fn
+
+    def find_action(self, action_id: str) -> Callable[[ButtonPressed, Context], Awaitable[None]] | None:
+        best: str | None = None
+        for prefix in self.actions:
+            if action_id.startswith(prefix) and (best is None or len(prefix) > len(best)):
+                best = prefix
+        return self.actions[best] if best is not None else None
