@@ -150,7 +150,7 @@ class SynapseServer:
             if self._proc.poll() is not None:
                 raise RuntimeError(f"synapse exited with {self._proc.returncode}; see {self.workdir}")
             try:
-                with urllib.request.urlopen(self.url + "/_matrix/client/versions", timeout=1) as resp:  # noqa: S310
+                with urllib.request.urlopen(self.url + "/_matrix/client/versions", timeout=1) as resp:
                     if resp.status == 200:
                         return
             except (urllib.error.URLError, OSError):
@@ -178,11 +178,11 @@ class SynapseServer:
     def _request(self, method: str, path: str, body: dict[str, object] | None = None,
                  token: str | None = None) -> dict[str, object]:
         data = json.dumps(body).encode() if body is not None else None
-        req = urllib.request.Request(self.url + path, data=data, method=method)  # noqa: S310
+        req = urllib.request.Request(self.url + path, data=data, method=method)
         req.add_header("Content-Type", "application/json")
         if token:
             req.add_header("Authorization", f"Bearer {token}")
-        with urllib.request.urlopen(req, timeout=10) as resp:  # noqa: S310
+        with urllib.request.urlopen(req, timeout=10) as resp:
             return dict(json.loads(resp.read() or b"{}"))
 
     def register(self, localpart: str, *, admin: bool = False) -> RegisteredUser:

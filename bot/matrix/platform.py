@@ -1,0 +1,662 @@
+"""The Matrix adapter: a matrix-nio ``AsyncClient`` speaking the neutral vocabulary.
+
+Inbound: one sync loop (``run``) turns timeline events into neutral events and calls the app.
+Outbound: ``MatrixPlatform`` implements ``ChatPlatform``; every reply is an ``m.notice`` so other
+bots ignore it and clients do not notify as loudly.
+
+What never reaches a log or an exception here: message bodies, form answers, tokens, keys. Logs
+carry event types, status codes and counts only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import logging
+import random
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import aiohttp
+from nio import (
+    AsyncClient,
+    AsyncClientConfig,
+    InviteMemberEvent,
+    JoinedMembersResponse,
+    LocalProtocolError,
+    LoginResponse,
+    MegolmEvent,
+    RoomCreateResponse,
+    RoomGetEventResponse,
+    RoomMemberEvent,
+    RoomPreset,
+    RoomRedactResponse,
+    RoomSendResponse,
+    RoomVisibility,
+    SyncResponse,
+    WhoamiResponse,
+)
+
+from bot.events import (
+    ButtonPressed,
+    CommandInvoked,
+    Event,
+    MemberJoined,
+    MessageEdited,
+    MessagePosted,
+)
+from bot.forms import Form, FormAnswers, RawValue, parse_key_values
+from bot.matrix import text as mtext
+from bot.matrix.settings import MatrixSettings
+from bot.matrix.state import MatrixState
+from bot.platform import Button, Capability, ChannelRef, Message, MessageRef, PlatformError, UserRef
+
+log = logging.getLogger(__name__)
+
+MEGOLM = "m.megolm.v1.aes-sha2"
+DIALOGUE_IDLE_SECONDS = 3600.0
+_MESSAGE_TYPES_SCANNED = {"m.text", "m.emote", "m.file", "m.image", "m.video", "m.audio", "m.location"}
+
+
+class MatrixApp(Protocol):
+    """What the adapter needs from ``bot.app.App`` (kept structural so tests can pass a fake)."""
+
+    async def dispatch(self, event: Event) -> Any: ...
+
+    def build_form(self, form_id: str, user: UserRef, context: str) -> Form: ...
+
+    async def submit_form(
+        self,
+        user: UserRef,
+        form_id: str,
+        raw: Mapping[str, RawValue],
+        *,
+        context: str = "",
+        channel: ChannelRef | None = None,
+    ) -> Mapping[str, str] | None: ...
+
+
+@dataclass
+class FormDialogue:
+    """A guided DM dialogue: one question per message until every field has an answer."""
+
+    user: UserRef
+    room_id: str
+    answers: FormAnswers
+    origin: ChannelRef | None
+    touched: float = field(default_factory=time.monotonic)
+
+    @property
+    def form(self) -> Form:
+        return self.answers.form
+
+
+# The command being dispatched (user id, args), so ``open_form`` can prefill ``key=value`` answers.
+_INVOKING: contextvars.ContextVar[tuple[str, str] | None] = contextvars.ContextVar("matrix_invoking", default=None)
+
+
+class Backoff:
+    """Exponential backoff with full jitter, reset after a successful sync."""
+
+    def __init__(self, first: float = 1.0, cap: float = 60.0) -> None:
+        self.first, self.cap, self.attempt = first, cap, 0
+
+    def next(self) -> float:
+        self.attempt += 1
+        return random.uniform(self.first / 2, min(self.cap, self.first * 2 ** (self.attempt - 1)))
+
+    def reset(self) -> None:
+        self.attempt = 0
+
+
+class MatrixPlatform:
+    """``ChatPlatform`` for Matrix plus the runner (``run``/``close``)."""
+
+    name = "matrix"
+
+    def __init__(self, settings: MatrixSettings, *, is_directory_member: Callable[[UserRef], bool] | None = None):
+        self.settings = settings
+        settings.store_path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.state = MatrixState.load(settings.store_path)
+        config = AsyncClientConfig(
+            encryption_enabled=settings.encryption,
+            store_sync_tokens=False,
+            pickle_key=settings.pickle_key or "",
+            # nio retries connection errors by itself; cap that so our loop owns reconnection and
+            # can log it. 429 responses are retried by nio after the server's retry_after_ms.
+            max_timeouts=2,
+            max_limit_exceeded=None,
+            request_timeout=30,
+        )
+        self.client = AsyncClient(
+            settings.homeserver,
+            settings.user_id,
+            device_id=settings.device_id or self.state.device_id or "",
+            store_path=str(settings.store_path),
+            config=config,
+        )
+        self.capabilities = Capability.REDACT_OTHERS | Capability.PRIVATE_CHANNELS
+        if settings.encryption:
+            self.capabilities |= Capability.E2EE
+        self._is_directory_member = is_directory_member
+        self._app: MatrixApp | None = None
+        self._buttons = mtext.PendingButtons()
+        self._dialogues: dict[str, FormDialogue] = {}
+        self._undecrypted: list[tuple[str, MegolmEvent, int]] = []
+        self._stopping = asyncio.Event()
+        self._dm_lock = asyncio.Lock()
+        self.synced = asyncio.Event()  # set after each successful sync (tests and health checks)
+        self.sync_count = 0
+        self._logged_in = False
+
+    # ------------------------------------------------------------------ login / lifecycle
+    async def login(self) -> None:
+        if self._logged_in:
+            return
+        s = self.settings
+        if s.access_token:
+            device_id = s.device_id or self.state.device_id
+            if not device_id:
+                self.client.user_id = s.user_id
+                self.client.access_token = s.access_token
+                who = await self.client.whoami()
+                if not isinstance(who, WhoamiResponse) or not who.device_id:
+                    raise PlatformError("matrix: the access token was rejected (whoami failed)", transient=False)
+                device_id = who.device_id
+            self.client.restore_login(s.user_id, device_id, s.access_token)
+        else:
+            resp = await self.client.login(password=s.password, device_name=s.device_name)
+            if not isinstance(resp, LoginResponse):
+                raise PlatformError(f"matrix: password login failed ({resp.status_code})", transient=False)
+        if self.state.device_id != self.client.device_id:
+            self.state.device_id = self.client.device_id
+            self.state.save()
+        if s.encryption and self.client.should_upload_keys:
+            await self.client.keys_upload()
+        self._logged_in = True
+        log.info("matrix: logged in (encryption %s)", "on" if s.encryption else "off")
+
+    async def run(self, app: MatrixApp) -> None:
+        """Sync forever: reconnect with backoff after network errors or homeserver restarts."""
+        self._app = app
+        if self._is_directory_member is None:
+            self._is_directory_member = _directory_lookup(app)
+        await self.login()
+        backoff = Backoff()
+        first = True  # the first sync of a run asks for full state so room state (power levels,
+        # encryption, members) is known again; its timeline is skipped when no token was stored.
+        while not self._stopping.is_set():
+            try:
+                resp = await self.client.sync(
+                    timeout=self.settings.sync_timeout_ms,
+                    since=self.state.next_batch,
+                    full_state=first,
+                )
+            except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+                delay = backoff.next()
+                log.warning("matrix: sync failed (%s); retrying in %.1fs", type(exc).__name__, delay)
+                await self._pause(delay)
+                continue
+            if not isinstance(resp, SyncResponse):
+                code = getattr(resp, "status_code", None)
+                if code in ("M_UNKNOWN_TOKEN", "M_FORBIDDEN"):
+                    raise PlatformError(f"matrix: sync refused ({code}); check the bot's credentials", transient=False)
+                delay = backoff.next()
+                log.warning("matrix: sync error (%s); retrying in %.1fs", code, delay)
+                await self._pause(delay)
+                continue
+            backoff.reset()
+            try:
+                await self._crypto_housekeeping()
+                skip_timeline = first and self.state.next_batch is None
+                await self._handle_sync(resp, skip_timeline=skip_timeline)
+            except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+                # Keep the old token: the batch is fetched again after the pause (at-least-once).
+                delay = backoff.next()
+                log.warning("matrix: handling a sync failed (%s); retrying in %.1fs", type(exc).__name__, delay)
+                await self._pause(delay)
+                continue
+            self.state.next_batch = resp.next_batch
+            self.state.save()
+            first = False
+            self.sync_count += 1
+            self.synced.set()
+
+    async def close(self) -> None:
+        self._stopping.set()
+        await self.client.close()
+
+    async def _pause(self, seconds: float) -> None:
+        try:
+            await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
+        except TimeoutError:
+            pass
+
+    async def _crypto_housekeeping(self) -> None:
+        if not self.settings.encryption or self.client.olm is None:
+            return
+        if self.client.should_upload_keys:
+            await self.client.keys_upload()
+        if self.client.should_query_keys:
+            await self.client.keys_query()
+        if self.client.should_claim_keys:
+            await self.client.keys_claim(self.client.get_users_for_key_claiming())
+        await self.client.send_to_device_messages()
+
+    # ------------------------------------------------------------------ inbound
+    async def _handle_sync(self, resp: SyncResponse, *, skip_timeline: bool) -> None:
+        for room_id, invite in resp.rooms.invite.items():
+            await self._on_invite(room_id, invite.invite_state)
+        await self._retry_undecrypted()
+        if skip_timeline:
+            return
+        for room_id, joined in resp.rooms.join.items():
+            for event in joined.timeline.events:
+                await self._on_timeline_event(room_id, event)
+
+    async def _on_invite(self, room_id: str, invite_state: Iterable[Any]) -> None:
+        inviter: str | None = None
+        is_direct = False
+        for ev in invite_state:
+            if isinstance(ev, InviteMemberEvent) and ev.state_key == self.client.user_id and ev.membership == "invite":
+                inviter = ev.sender
+                is_direct = bool(ev.content.get("is_direct"))
+        if inviter is None:
+            return
+        if not self._may_join(inviter, room_id):
+            log.info("matrix: declined an invite from a user outside the directory")
+            await self.client.room_leave(room_id)
+            return
+        resp = await self.client.join(room_id)
+        if getattr(resp, "room_id", None) != room_id:
+            log.warning("matrix: joining an invited room failed (%s)", getattr(resp, "status_code", "?"))
+            return
+        if is_direct:
+            self.state.dm_rooms[inviter] = room_id
+            self.state.save()
+
+    def _may_join(self, inviter: str, room_id: str) -> bool:
+        allowed = self.settings.auto_join_from
+        if "anyone" in allowed or inviter in allowed or room_id in allowed:
+            return True
+        if "directory" in allowed and self._is_directory_member is not None:
+            try:
+                return bool(self._is_directory_member(UserRef("matrix", inviter)))
+            except Exception as exc:  # a lookup failure must not crash the sync loop
+                log.warning("matrix: directory lookup failed (%s)", type(exc).__name__)
+        return False
+
+    async def _retry_undecrypted(self) -> None:
+        """Megolm keys can arrive a sync after the message; retry a few times, then give up."""
+        pending, self._undecrypted = self._undecrypted, []
+        for room_id, event, tries in pending:
+            try:
+                decrypted = self.client.decrypt_event(event)
+            except Exception:
+                decrypted = None
+            if decrypted is not None and not isinstance(decrypted, MegolmEvent):
+                await self._on_timeline_event(room_id, decrypted)
+            elif tries < 5:
+                self._undecrypted.append((room_id, event, tries + 1))
+            else:
+                log.warning("matrix: could not decrypt an event (no room key received)")
+
+    def channel(self, room_id: str) -> ChannelRef:
+        return ChannelRef("matrix", room_id, is_direct=self.state.dm_user_for(room_id) is not None)
+
+    async def _on_timeline_event(self, room_id: str, event: Any) -> None:
+        if isinstance(event, MegolmEvent):
+            self._undecrypted.append((room_id, event, 0))
+            if event.session_id:
+                try:
+                    await self.client.request_room_key(event)
+                except LocalProtocolError:
+                    pass
+            return
+        sender = getattr(event, "sender", None)
+        if not sender or sender == self.client.user_id:
+            return
+        if isinstance(event, RoomMemberEvent):
+            if event.membership == "join" and event.prev_membership != "join" and event.state_key != self.client.user_id:
+                await self._dispatch(MemberJoined(user=UserRef("matrix", event.state_key), channel=self.channel(room_id)))
+            return
+        source = getattr(event, "source", None) or {}
+        etype = source.get("type")
+        content = source.get("content") or {}
+        if etype == "m.reaction":
+            await self._on_reaction(room_id, sender, event.event_id, content)
+        elif etype == "m.room.message":
+            await self._on_message(room_id, sender, event.event_id, content)
+
+    async def _on_reaction(self, room_id: str, sender: str, event_id: str, content: Mapping[str, Any]) -> None:
+        relates = content.get("m.relates_to") or {}
+        target = relates.get("event_id")
+        if not isinstance(target, str):
+            return
+        buttons = self._buttons.get(room_id, target)
+        if not buttons:
+            return
+        button = mtext.choice_from_reaction(str(relates.get("key", "")), buttons)
+        if button is not None:
+            await self._press(room_id, sender, target, button)
+
+    async def _on_message(self, room_id: str, sender: str, event_id: str, content: Mapping[str, Any]) -> None:
+        msgtype = content.get("msgtype")
+        if msgtype not in _MESSAGE_TYPES_SCANNED:
+            return  # m.notice (other bots, including ourselves on other devices) and unknown types
+        user = UserRef("matrix", sender)
+        channel = self.channel(room_id)
+        ref = MessageRef(channel, event_id)
+        relates = content.get("m.relates_to") or {}
+        if relates.get("rel_type") == "m.replace" and isinstance(relates.get("event_id"), str):
+            new = content.get("m.new_content") or {}
+            text = str(new.get("body", "")) if isinstance(new, Mapping) else ""
+            original = MessageRef(channel, relates["event_id"])
+            await self._dispatch(MessageEdited(user=user, channel=channel, message=original, text=text, edit=ref))
+            return
+        body = str(content.get("body", ""))
+        reply_to = (relates.get("m.in_reply_to") or {}).get("event_id")
+        text = mtext.strip_reply_fallback(body) if reply_to else body.strip()
+        prefix = self.settings.command_prefix
+
+        dialogue = self._dialogues.get(sender)
+        if dialogue and time.monotonic() - dialogue.touched > DIALOGUE_IDLE_SECONDS:
+            del self._dialogues[sender]
+            dialogue = None
+        if dialogue and dialogue.room_id == room_id and msgtype == "m.text":
+            if not mtext.looks_like_command(text, prefix) or text.strip().lower() == f"{prefix}cancel":
+                await self._continue_dialogue(dialogue, text)
+                return
+
+        if msgtype == "m.text":
+            if isinstance(reply_to, str) and (buttons := self._buttons.get(room_id, reply_to)):
+                button = mtext.choice_from_reply(text, buttons)
+                if button is not None:
+                    await self._press(room_id, sender, reply_to, button)
+                    return
+            if channel.is_direct and text.strip().rstrip(".").isdigit() and (latest := self._buttons.latest(room_id)):
+                button = mtext.choice_from_reply(text, latest[1])
+                if button is not None:
+                    await self._press(room_id, sender, latest[0], button)
+                    return
+            command = mtext.parse_command(text, prefix, self._command_names())
+            if command is not None:
+                token = _INVOKING.set((sender, command.args))
+                try:
+                    await self._dispatch(
+                        CommandInvoked(user=user, channel=channel, name=command.name, args=command.args, message=ref)
+                    )
+                finally:
+                    _INVOKING.reset(token)
+                return
+            if mtext.looks_like_command(text, prefix):
+                await self._send(room_id, f"Unknown command. Send {prefix}help for the list.")
+        await self._dispatch(MessagePosted(user=user, channel=channel, message=ref, text=body))
+
+    async def _press(self, room_id: str, sender: str, event_id: str, button: Button) -> None:
+        channel = self.channel(room_id)
+        await self._dispatch(
+            ButtonPressed(
+                user=UserRef("matrix", sender),
+                channel=channel,
+                action_id=button.action_id,
+                value=button.value,
+                message=MessageRef(channel, event_id),
+            )
+        )
+
+    def _command_names(self) -> set[str]:
+        names = set(mtext.NEUTRAL_COMMANDS)
+        commands = getattr(self._app, "commands", None)
+        if isinstance(commands, Mapping):
+            names.update(str(k) for k in commands)
+        elif isinstance(commands, Iterable):
+            names.update(str(getattr(c, "name", c)) for c in commands)
+        return names
+
+    async def _dispatch(self, event: Event) -> None:
+        if self._app is None:
+            return
+        try:
+            await self._app.dispatch(event)
+        except Exception as exc:
+            # Handlers own their errors; a failure here must not stop the sync loop. Only the
+            # event and exception types are logged: the exception text may quote a message.
+            log.error("matrix: handler failed for %s (%s)", type(event).__name__, type(exc).__name__)
+
+    # ------------------------------------------------------------------ forms as a dialogue
+    async def open_form(
+        self,
+        user: UserRef,
+        form: Form,
+        *,
+        trigger: str | None = None,
+        channel: ChannelRef | None = None,
+    ) -> None:
+        room_id = await self._dm_room(user.id)
+        dialogue = FormDialogue(user=user, room_id=room_id, answers=FormAnswers(form), origin=channel)
+        known = {f.key for f in form.fields}
+        ignored: list[str] = []
+        invoking = _INVOKING.get()
+        if invoking and invoking[0] == user.id:
+            pairs, _rest = parse_key_values(invoking[1])
+            for key, value in pairs.items():
+                if key in known:
+                    dialogue.answers.answers[key] = value
+                else:
+                    ignored.append(key)
+        self._dialogues[user.id] = dialogue
+        intro = [f"*{form.title}*"]
+        if form.intro:
+            intro.append(form.intro)
+        if ignored:
+            intro.append(f"Ignored unknown fields: {', '.join(sorted(ignored))}.")
+        intro.append("Answer each question in a message; reply cancel to stop.")
+        await self._send(room_id, "\n".join(intro))
+        await self._advance(dialogue)
+
+    async def _continue_dialogue(self, dialogue: FormDialogue, text: str) -> None:
+        dialogue.touched = time.monotonic()
+        word = text.strip().lower().lstrip(self.settings.command_prefix)
+        if word in mtext.CANCEL_WORDS:
+            self._dialogues.pop(dialogue.user.id, None)
+            await self._send(dialogue.room_id, "Cancelled; nothing was submitted.")
+            return
+        current = dialogue.answers.next_field()
+        if current is None:  # pragma: no cover - a complete dialogue is submitted immediately
+            await self._submit(dialogue)
+            return
+        raw = mtext.interpret_answer(current, text)
+        dialogue.answers.answers[current.key] = raw
+        # Check this one answer now (the rest of the form may still be empty), so a typo is
+        # re-asked at once rather than at the end. Messages name the field, never the value.
+        try:
+            dialogue.form.validate({k: v for k, v in dialogue.answers.answers.items() if k in _keys(dialogue.form)})
+        except ValueError as exc:
+            errors = getattr(exc, "errors", {})
+            if current.key in errors:
+                del dialogue.answers.answers[current.key]
+                await self._send(dialogue.room_id, f"{errors[current.key]}. Please answer again.")
+                await self._ask(dialogue)
+                return
+        await self._advance(dialogue)
+
+    async def _advance(self, dialogue: FormDialogue) -> None:
+        if dialogue.answers.next_field() is None:
+            await self._submit(dialogue)
+        else:
+            await self._ask(dialogue)
+
+    async def _ask(self, dialogue: FormDialogue) -> None:
+        nxt = dialogue.answers.next_field()
+        if nxt is None:
+            return
+        fields = dialogue.form.fields
+        number = next(i for i, f in enumerate(fields, 1) if f.key == nxt.key)
+        await self._send(dialogue.room_id, mtext.question(nxt, number, len(fields)))
+
+    async def _submit(self, dialogue: FormDialogue) -> None:
+        assert self._app is not None
+        raw = dict(dialogue.answers.answers)
+        errors = await self._app.submit_form(
+            dialogue.user, dialogue.form.form_id, raw, context=dialogue.form.context, channel=dialogue.origin
+        )
+        if not errors:
+            self._dialogues.pop(dialogue.user.id, None)
+            return
+        lines = ["Some answers need another look:"]
+        for key, problem in errors.items():
+            dialogue.answers.answers.pop(key, None)
+            lines.append(f"• {problem}")
+        if dialogue.answers.next_field() is None:
+            # Errors only on keys we cannot re-ask (not fields of the form): give up cleanly.
+            self._dialogues.pop(dialogue.user.id, None)
+            lines.append("The form could not be submitted; please start again.")
+            await self._send(dialogue.room_id, "\n".join(lines))
+            return
+        await self._send(dialogue.room_id, "\n".join(lines))
+        await self._ask(dialogue)
+
+    # ------------------------------------------------------------------ outbound (ChatPlatform)
+    async def post(self, channel: ChannelRef, message: Message | str) -> MessageRef:
+        event_id = await self._send(channel.id, message)
+        return MessageRef(self.channel(channel.id), event_id)
+
+    async def send_dm(self, user: UserRef, message: Message | str) -> MessageRef:
+        room_id = await self._dm_room(user.id)
+        event_id = await self._send(room_id, message)
+        return MessageRef(self.channel(room_id), event_id)
+
+    async def ephemeral(self, channel: ChannelRef, user: UserRef, message: Message | str) -> None:
+        # Matrix has no ephemeral messages: the only private place is the member's DM.
+        await self.send_dm(user, message)
+
+    async def redact(self, message: MessageRef, reason: str) -> bool:
+        room_id = message.channel.id
+        room = self.client.rooms.get(room_id)
+        if room is None:
+            log.warning("matrix: cannot redact in a room the bot has not joined")
+            return False
+        if not room.power_levels.can_user_redact(self.client.user_id):
+            # Our own events are always redactable; anyone else's need the room's redact level.
+            event = await self.client.room_get_event(room_id, message.id)
+            if not (isinstance(event, RoomGetEventResponse) and event.event.sender == self.client.user_id):
+                log.info("matrix: redaction not allowed: the bot's power level is below the room's redact level")
+                return False
+        resp = await self.client.room_redact(room_id, message.id, reason=mtext.safe_reason(reason))
+        if not isinstance(resp, RoomRedactResponse):
+            log.warning("matrix: redaction refused (%s)", getattr(resp, "status_code", "?"))
+            return False
+        return True
+
+    async def members(self, channel: ChannelRef) -> Sequence[UserRef]:
+        resp = await self.client.joined_members(channel.id)
+        if not isinstance(resp, JoinedMembersResponse):
+            raise PlatformError(f"matrix: listing room members failed ({getattr(resp, 'status_code', '?')})")
+        # The bot itself is not an audience member.
+        return [UserRef("matrix", m.user_id) for m in resp.members if m.user_id != self.client.user_id]
+
+    async def create_private_channel(self, name: str, members: Sequence[UserRef]) -> ChannelRef:
+        invite = [m.id for m in members if m.platform == "matrix" and m.id != self.client.user_id]
+        resp = await self.client.room_create(
+            visibility=RoomVisibility.private,
+            name=name,
+            preset=RoomPreset.private_chat,
+            invite=invite,
+            initial_state=self._encryption_state(),
+            federate=True,
+        )
+        if not isinstance(resp, RoomCreateResponse):
+            raise PlatformError(f"matrix: creating a private room failed ({getattr(resp, 'status_code', '?')})")
+        await self._wait_for_room(resp.room_id)
+        return ChannelRef("matrix", resp.room_id)
+
+    # ------------------------------------------------------------------ helpers
+    def _encryption_state(self) -> list[dict[str, Any]]:
+        if not self.settings.encryption:
+            return []
+        return [{"type": "m.room.encryption", "state_key": "", "content": {"algorithm": MEGOLM}}]
+
+    async def _dm_room(self, user_id: str) -> str:
+        async with self._dm_lock:
+            room_id = self.state.dm_rooms.get(user_id)
+            if room_id is not None:
+                room = self.client.rooms.get(room_id)
+                if room is not None and (user_id in room.users or user_id in room.invited_users):
+                    return room_id
+                if room is None and not self.synced.is_set():
+                    return room_id  # before the first sync room state is unknown; trust the map
+            resp = await self.client.room_create(
+                visibility=RoomVisibility.private,
+                is_direct=True,
+                preset=RoomPreset.trusted_private_chat,
+                invite=[user_id],
+                initial_state=self._encryption_state(),
+            )
+            if not isinstance(resp, RoomCreateResponse):
+                raise PlatformError(f"matrix: opening a direct room failed ({getattr(resp, 'status_code', '?')})")
+            self.state.dm_rooms[user_id] = resp.room_id
+            self.state.save()
+        room_id = str(resp.room_id)
+        await self._wait_for_room(room_id)
+        return room_id
+
+    async def _wait_for_room(self, room_id: str, wait_seconds: float = 10.0) -> None:
+        """A created room is usable by nio (encryption state, members) only after a sync shows it."""
+        if self._app is None:
+            # Not running a sync loop (e.g. a one-off script): sync once ourselves.
+            await self.client.sync(timeout=0)
+            return
+        deadline = time.monotonic() + wait_seconds
+        while room_id not in self.client.rooms and time.monotonic() < deadline:
+            self.synced.clear()
+            try:
+                await asyncio.wait_for(self.synced.wait(), timeout=max(0.1, deadline - time.monotonic()))
+            except TimeoutError:
+                break
+
+    async def _send(self, room_id: str, message: Message | str) -> str:
+        msg = Message.of(message)
+        content = mtext.render(msg)
+        try:
+            # ignore_unverified_devices: the bot shares room keys with every device of the room's
+            # joined members; room membership (auto-join only from the directory) is the access
+            # control. See docs/matrix.md, "Trust in encrypted rooms".
+            resp = await self.client.room_send(room_id, "m.room.message", content, ignore_unverified_devices=True)
+        except LocalProtocolError:
+            raise PlatformError("matrix: the bot is not in that room (or its state is not synced yet)") from None
+        if not isinstance(resp, RoomSendResponse):
+            code = getattr(resp, "status_code", "?")
+            raise PlatformError(f"matrix: sending failed ({code})", transient=code != "M_FORBIDDEN")
+        if msg.buttons:
+            self._buttons.add(room_id, resp.event_id, msg.buttons)
+        return str(resp.event_id)
+
+
+def _keys(form: Form) -> set[str]:
+    return {f.key for f in form.fields}
+
+
+def _directory_lookup(app: object) -> Callable[[UserRef], bool] | None:
+    """Find the app's directory check without importing the core (it may not exist yet).
+
+    Accepts ``app.is_directory_member(user)`` or ``app.directory.member_for(user)`` /
+    ``.find(user)`` / ``.lookup(user)`` returning a member or None.
+    """
+    direct = getattr(app, "is_directory_member", None)
+    if callable(direct):
+        return lambda user: bool(direct(user))
+    directory = getattr(app, "directory", None)
+    for name in ("member_for", "find", "lookup", "by_ref", "get"):
+        fn = getattr(directory, name, None)
+        if callable(fn):
+            return _not_none(fn)
+    return None
+
+
+def _not_none(fn: Callable[[UserRef], object]) -> Callable[[UserRef], bool]:
+    return lambda user: fn(user) is not None
+
+

@@ -1,0 +1,197 @@
+"""Pure text translation between Matrix message bodies and the neutral vocabulary.
+
+No I/O here, so every rule (command parsing, button menus, reply fallbacks, redaction reasons) is
+testable without a homeserver — the sans-I/O habit matrix-nio itself follows.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections import OrderedDict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from bot.forms import FieldKind, FormField
+from bot.platform import Button, Message
+
+NEUTRAL_COMMANDS = ("tip", "preview", "release", "operation", "case", "admin", "help")
+COMMAND_ALIASES = {"ntk": "help"}
+
+KEYCAPS = ("1️⃣", "2️⃣", "3️⃣", "4️⃣", "5️⃣", "6️⃣", "7️⃣", "8️⃣", "9️⃣")
+_CONFIRM_REACTIONS = {"✅", "👍", "👍️", "✔️"}
+
+
+@dataclass(frozen=True)
+class ParsedCommand:
+    name: str
+    args: str
+
+
+def parse_command(text: str, prefix: str, known: Iterable[str]) -> ParsedCommand | None:
+    """``!tip some words`` -> ParsedCommand("tip", "some words"); None when not a known command."""
+    stripped = text.strip()
+    if not stripped.startswith(prefix):
+        return None
+    head, _, rest = stripped[len(prefix) :].partition(" ")
+    if "\n" in head:
+        head, _, more = head.partition("\n")
+        rest = more + (" " + rest if rest else "")
+    name = head.strip().lower()
+    name = COMMAND_ALIASES.get(name, name)
+    if not name or name not in set(known):
+        return None
+    return ParsedCommand(name, rest.strip())
+
+
+def looks_like_command(text: str, prefix: str) -> bool:
+    stripped = text.strip()
+    return stripped.startswith(prefix) and len(stripped) > len(prefix) and stripped[len(prefix)].isalpha()
+
+
+def strip_reply_fallback(body: str) -> str:
+    """Drop the ``> <@user> quoted`` lines clients prepend to a reply's body."""
+    lines = body.splitlines()
+    i = 0
+    while i < len(lines) and lines[i].startswith(">"):
+        i += 1
+    if i and i < len(lines) and not lines[i].strip():
+        i += 1
+    return "\n".join(lines[i:]).strip() if i else body.strip()
+
+
+def button_menu(buttons: tuple[Button, ...]) -> str:
+    """The text that stands in for buttons: ``Reply 1 to Acknowledge, 2 to Decline (or react 1️⃣ 2️⃣).``"""
+    shown = buttons[: len(KEYCAPS)]
+    options = ", ".join(f"{i} to {b.label}" for i, b in enumerate(shown, 1))
+    keys = " ".join(KEYCAPS[: len(shown)])
+    return f"Reply {options} (or react {keys})."
+
+
+def render(message: Message | str, *, include_menu: bool = True) -> dict[str, str]:
+    """Content of an ``m.notice`` for a neutral message: plain body plus light HTML for ``*bold*``."""
+    msg = Message.of(message)
+    body = msg.text
+    if msg.buttons and include_menu:
+        body = f"{body}\n\n{button_menu(msg.buttons)}"
+    formatted = html.escape(body)
+    formatted = re.sub(r"(?<![\w*])\*([^*\n]+)\*(?![\w*])", r"<strong>\1</strong>", formatted)
+    formatted = formatted.replace("\n", "<br>")
+    return {"msgtype": "m.notice", "body": body, "format": "org.matrix.custom.html", "formatted_body": formatted}
+
+
+def choice_from_reply(text: str, buttons: tuple[Button, ...]) -> Button | None:
+    """Map a reply ("1", "2.", "Acknowledge") to one of the buttons."""
+    answer = text.strip().rstrip(".").strip()
+    if answer.isdigit():
+        index = int(answer) - 1
+        return buttons[index] if 0 <= index < len(buttons) else None
+    for button in buttons:
+        if answer.lower() == button.label.lower():
+            return button
+    return None
+
+
+def choice_from_reaction(key: str, buttons: tuple[Button, ...]) -> Button | None:
+    """Map a reaction (1️⃣, 2️⃣, or ✅/👍 for the first option) to a button."""
+    key = key.strip()
+    if key in KEYCAPS:
+        index = KEYCAPS.index(key)
+        return buttons[index] if index < len(buttons) else None
+    if key in _CONFIRM_REACTIONS and buttons:
+        return buttons[0]
+    if key.isdigit():
+        return choice_from_reply(key, buttons)
+    return None
+
+
+class PendingButtons:
+    """Button sets posted by the bot, per room, so a reply or reaction maps back to an action.
+
+    Held in memory only and bounded (oldest dropped first): after a restart, older menus no longer
+    respond and the member is told to run the command again. Button values are short references
+    by contract (never PII), so nothing sensitive is held here.
+    """
+
+    def __init__(self, *, per_room: int = 64, rooms: int = 512) -> None:
+        self.per_room = per_room
+        self.rooms = rooms
+        self._by_room: OrderedDict[str, OrderedDict[str, tuple[Button, ...]]] = OrderedDict()
+
+    def add(self, room_id: str, event_id: str, buttons: tuple[Button, ...]) -> None:
+        room = self._by_room.setdefault(room_id, OrderedDict())
+        self._by_room.move_to_end(room_id)
+        room[event_id] = buttons
+        while len(room) > self.per_room:
+            room.popitem(last=False)
+        while len(self._by_room) > self.rooms:
+            self._by_room.popitem(last=False)
+
+    def get(self, room_id: str, event_id: str) -> tuple[Button, ...] | None:
+        room = self._by_room.get(room_id)
+        return room.get(event_id) if room is not None else None
+
+    def latest(self, room_id: str) -> tuple[str, tuple[Button, ...]] | None:
+        room = self._by_room.get(room_id)
+        if not room:
+            return None
+        event_id = next(reversed(room))
+        return event_id, room[event_id]
+
+    def __len__(self) -> int:
+        return sum(len(r) for r in self._by_room.values())
+
+
+_SAFE_REASON = re.compile(r"^[A-Za-z ,.;:'()/-]{1,120}$")
+DEFAULT_REASON = "Removed by needtoknow: may contain personal information"
+
+
+def safe_reason(reason: str) -> str:
+    """A redaction reason is public and permanent: allow only short wording without digits, ``@``
+    or other characters personal data is made of; anything else becomes the generic reason."""
+    reason = reason.strip()
+    return reason if _SAFE_REASON.match(reason) else DEFAULT_REASON
+
+
+# -- guided form dialogue -----------------------------------------------------------------------
+
+SKIP_WORDS = {"skip", "-", "none", "n/a"}
+CANCEL_WORDS = {"cancel", "stop", "abort"}
+
+
+def question(f: FormField, number: int, total: int) -> str:
+    lines = [f"*{f.label}* ({number}/{total})"]
+    if f.help:
+        lines.append(f.help)
+    if f.kind in (FieldKind.CHOICE, FieldKind.MULTI_CHOICE):
+        lines.extend(f"{i}. {c.label}" for i, c in enumerate(f.choices, 1))
+        if f.kind is FieldKind.MULTI_CHOICE:
+            lines.append("Answer with one or more numbers, separated by commas.")
+        else:
+            lines.append("Answer with a number or the option's name.")
+    elif f.kind is FieldKind.YES_NO:
+        lines.append("Answer yes or no.")
+    elif f.kind is FieldKind.DATE:
+        lines.append("Answer with a date like 2026-03-31.")
+    elif f.kind is FieldKind.DATETIME:
+        lines.append("Answer with a date and time like 2026-03-31 18:30.")
+    if not f.required:
+        lines.append("Optional: reply skip to leave it empty.")
+    return "\n".join(lines)
+
+
+def interpret_answer(f: FormField, text: str) -> str:
+    """Turn a dialogue reply into the raw value ``Form.validate`` expects (numbers -> choice values)."""
+    answer = text.strip()
+    if answer.lower() in SKIP_WORDS and not f.required:
+        return ""
+    if f.kind in (FieldKind.CHOICE, FieldKind.MULTI_CHOICE):
+        parts = [p.strip() for p in answer.split(",")] if f.kind is FieldKind.MULTI_CHOICE else [answer]
+        values = []
+        for part in parts:
+            if part.isdigit() and 1 <= int(part) <= len(f.choices):
+                values.append(f.choices[int(part) - 1].value)
+            else:
+                values.append(part)
+        return ",".join(values)
+    return answer
