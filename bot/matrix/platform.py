@@ -11,6 +11,7 @@ carry event types, status codes and counts only.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import logging
 import random
@@ -56,6 +57,7 @@ from bot.platform import Button, Capability, ChannelRef, Message, MessageRef, Pl
 log = logging.getLogger(__name__)
 
 MEGOLM = "m.megolm.v1.aes-sha2"
+_PRE_CREATOR_POWER_VERSIONS = {str(v) for v in range(1, 12)}
 DIALOGUE_IDLE_SECONDS = 3600.0
 _MESSAGE_TYPES_SCANNED = {"m.text", "m.emote", "m.file", "m.image", "m.video", "m.audio", "m.location"}
 
@@ -144,11 +146,13 @@ class MatrixPlatform:
         self._app: MatrixApp | None = None
         self._buttons = mtext.PendingButtons()
         self._dialogues: dict[str, FormDialogue] = {}
+        self._creators: dict[str, frozenset[str]] = {}
         self._undecrypted: list[tuple[str, MegolmEvent, int]] = []
         self._stopping = asyncio.Event()
         self._dm_lock = asyncio.Lock()
         self.synced = asyncio.Event()  # set after each successful sync (tests and health checks)
         self.sync_count = 0
+        self.handled_count = 0
         self._logged_in = False
 
     # ------------------------------------------------------------------ login / lifecycle
@@ -179,21 +183,39 @@ class MatrixPlatform:
         log.info("matrix: logged in (encryption %s)", "on" if s.encryption else "off")
 
     async def run(self, app: MatrixApp) -> None:
-        """Sync forever: reconnect with backoff after network errors or homeserver restarts."""
+        """Sync forever: reconnect with backoff after network errors or homeserver restarts.
+
+        Syncing and handling are two tasks joined by a queue: a handler may wait for the next sync
+        (a DM room it just created must appear in the client's state before it can send there
+        encrypted), so handling must never block syncing. The worker persists ``next_batch`` only
+        after a batch is handled, so a crash re-delivers a batch rather than dropping it.
+        """
         self._app = app
         if self._is_directory_member is None:
             self._is_directory_member = _directory_lookup(app)
         await self.login()
+        queue: asyncio.Queue[tuple[SyncResponse, bool]] = asyncio.Queue(maxsize=64)
+        worker = asyncio.create_task(self._handle_batches(queue))
+        try:
+            await self._sync_forever(queue)
+        finally:
+            worker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await worker
+
+    async def _sync_forever(self, queue: asyncio.Queue[tuple[SyncResponse, bool]]) -> None:
         backoff = Backoff()
+        since = self.state.next_batch
+        had_token = since is not None
         first = True  # the first sync of a run asks for full state so room state (power levels,
         # encryption, members) is known again; its timeline is skipped when no token was stored.
         while not self._stopping.is_set():
             try:
                 resp = await self.client.sync(
-                    timeout=self.settings.sync_timeout_ms,
-                    since=self.state.next_batch,
-                    full_state=first,
+                    timeout=self.settings.sync_timeout_ms, since=since, full_state=first or None
                 )
+                if isinstance(resp, SyncResponse):
+                    await self._crypto_housekeeping()
             except (aiohttp.ClientError, TimeoutError, OSError) as exc:
                 delay = backoff.next()
                 log.warning("matrix: sync failed (%s); retrying in %.1fs", type(exc).__name__, delay)
@@ -208,21 +230,22 @@ class MatrixPlatform:
                 await self._pause(delay)
                 continue
             backoff.reset()
-            try:
-                await self._crypto_housekeeping()
-                skip_timeline = first and self.state.next_batch is None
-                await self._handle_sync(resp, skip_timeline=skip_timeline)
-            except (aiohttp.ClientError, TimeoutError, OSError) as exc:
-                # Keep the old token: the batch is fetched again after the pause (at-least-once).
-                delay = backoff.next()
-                log.warning("matrix: handling a sync failed (%s); retrying in %.1fs", type(exc).__name__, delay)
-                await self._pause(delay)
-                continue
-            self.state.next_batch = resp.next_batch
-            self.state.save()
+            await queue.put((resp, first and not had_token))
+            since = resp.next_batch
             first = False
             self.sync_count += 1
             self.synced.set()
+
+    async def _handle_batches(self, queue: asyncio.Queue[tuple[SyncResponse, bool]]) -> None:
+        while True:
+            resp, skip_timeline = await queue.get()
+            try:
+                await self._handle_sync(resp, skip_timeline=skip_timeline)
+            except Exception as exc:
+                log.error("matrix: handling a sync batch failed (%s)", type(exc).__name__)
+            self.state.next_batch = resp.next_batch
+            self.state.save()
+            self.handled_count += 1
 
     async def close(self) -> None:
         self._stopping.set()
@@ -539,7 +562,7 @@ class MatrixPlatform:
         if room is None:
             log.warning("matrix: cannot redact in a room the bot has not joined")
             return False
-        if not room.power_levels.can_user_redact(self.client.user_id):
+        if not await self._may_redact_others(room_id):
             # Our own events are always redactable; anyone else's need the room's redact level.
             event = await self.client.room_get_event(room_id, message.id)
             if not (isinstance(event, RoomGetEventResponse) and event.event.sender == self.client.user_id):
@@ -550,6 +573,25 @@ class MatrixPlatform:
             log.warning("matrix: redaction refused (%s)", getattr(resp, "status_code", "?"))
             return False
         return True
+
+    async def _may_redact_others(self, room_id: str) -> bool:
+        room = self.client.rooms[room_id]
+        if room.power_levels.can_user_redact(self.client.user_id):
+            return True
+        # Room version 12 onwards, creators hold unlimited power and are absent from the power
+        # levels' user map (nio does not model that yet): rooms the bot created itself (DMs,
+        # private channels) would otherwise look forbidden.
+        if str(room.room_version) in _PRE_CREATOR_POWER_VERSIONS:
+            return False
+        if room_id not in self._creators:
+            state = await self.client.room_get_state(room_id)
+            creators: set[str] = set()
+            for ev in getattr(state, "events", None) or []:
+                if ev.get("type") == "m.room.create" and ev.get("state_key") == "":
+                    content = ev.get("content") or {}
+                    creators = {str(ev.get("sender")), *map(str, content.get("additional_creators") or [])}
+            self._creators[room_id] = frozenset(creators)  # creators never change
+        return self.client.user_id in self._creators[room_id]
 
     async def members(self, channel: ChannelRef) -> Sequence[UserRef]:
         resp = await self.client.joined_members(channel.id)
