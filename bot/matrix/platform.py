@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import importlib
 import logging
 import random
 import time
@@ -143,6 +144,7 @@ class MatrixPlatform:
         if settings.encryption:
             self.capabilities |= Capability.E2EE
         self._is_directory_member = is_directory_member
+        self._is_directory_room: Callable[[str], bool] | None = None
         self._app: MatrixApp | None = None
         self._buttons = mtext.PendingButtons()
         self._dialogues: dict[str, FormDialogue] = {}
@@ -193,6 +195,7 @@ class MatrixPlatform:
         self._app = app
         if self._is_directory_member is None:
             self._is_directory_member = _directory_lookup(app)
+        self._is_directory_room = _directory_room_lookup(app)
         await self.login()
         queue: asyncio.Queue[tuple[SyncResponse, bool]] = asyncio.Queue(maxsize=64)
         worker = asyncio.create_task(self._handle_batches(queue))
@@ -304,11 +307,14 @@ class MatrixPlatform:
         allowed = self.settings.auto_join_from
         if "anyone" in allowed or inviter in allowed or room_id in allowed:
             return True
-        if "directory" in allowed and self._is_directory_member is not None:
-            try:
-                return bool(self._is_directory_member(UserRef("matrix", inviter)))
-            except Exception as exc:  # a lookup failure must not crash the sync loop
-                log.warning("matrix: directory lookup failed (%s)", type(exc).__name__)
+        if "directory" not in allowed:
+            return False
+        try:
+            if self._is_directory_member is not None and self._is_directory_member(UserRef("matrix", inviter)):
+                return True
+            return self._is_directory_room is not None and self._is_directory_room(room_id)
+        except Exception as exc:  # a lookup failure must not crash the sync loop
+            log.warning("matrix: directory lookup failed (%s)", type(exc).__name__)
         return False
 
     async def _retry_undecrypted(self) -> None:
@@ -340,6 +346,12 @@ class MatrixPlatform:
             return
         sender = getattr(event, "sender", None)
         if not sender or sender == self.client.user_id:
+            return
+        # A batch is re-delivered after a crash between handling and saving the token; the core
+        # remembers event ids (``App.first_time``) so each event is handled once.
+        first_time = getattr(self._app, "first_time", None)
+        event_id = getattr(event, "event_id", None)
+        if callable(first_time) and event_id and not first_time("matrix", event_id):
             return
         if isinstance(event, RoomMemberEvent):
             if event.membership == "join" and event.prev_membership != "join" and event.state_key != self.client.user_id:
@@ -682,20 +694,41 @@ def _keys(form: Form) -> set[str]:
 
 
 def _directory_lookup(app: object) -> Callable[[UserRef], bool] | None:
-    """Find the app's directory check without importing the core (it may not exist yet).
+    """Find the app's directory check without a hard dependency on the core's internals.
 
-    Accepts ``app.is_directory_member(user)`` or ``app.directory.member_for(user)`` /
-    ``.find(user)`` / ``.lookup(user)`` returning a member or None.
+    Prefers ``app.is_directory_member(user)``; otherwise ``app.context(user).member`` (the core's
+    ``App``: the directory maps ``[[members]] matrix_id`` to a member), or a ``directory`` object
+    with ``member_for``/``find``/``lookup`` returning a member or None.
     """
     direct = getattr(app, "is_directory_member", None)
     if callable(direct):
         return lambda user: bool(direct(user))
+    context = getattr(app, "context", None)
+    if callable(context):
+        return lambda user: getattr(context(user), "member", None) is not None
     directory = getattr(app, "directory", None)
-    for name in ("member_for", "find", "lookup", "by_ref", "get"):
+    for name in ("member_for", "find", "lookup"):
         fn = getattr(directory, name, None)
         if callable(fn):
             return _not_none(fn)
     return None
+
+
+def _directory_room_lookup(app: object) -> Callable[[str], bool] | None:
+    """Rooms listed in the directory (``[[channels]] matrix_id``) may invite the bot too."""
+    db = getattr(getattr(app, "services", None), "db", None)
+    if db is None:
+        return None
+    try:
+        directory = importlib.import_module("storage.directory")
+    except ImportError:  # pragma: no cover - the core always ships storage
+        return None
+
+    def known(room_id: str) -> bool:
+        with db.session() as session:
+            return directory.channel_by_identity(session, "matrix", room_id) is not None
+
+    return known
 
 
 def _not_none(fn: Callable[[UserRef], object]) -> Callable[[UserRef], bool]:
