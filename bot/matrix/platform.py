@@ -152,6 +152,7 @@ class MatrixPlatform:
         self._undecrypted: list[tuple[str, MegolmEvent, int]] = []
         self._stopping = asyncio.Event()
         self._dm_lock = asyncio.Lock()
+        self._crypto_lock = asyncio.Lock()
         self.synced = asyncio.Event()  # set after each successful sync (tests and health checks)
         self.sync_count = 0
         self.handled_count = 0
@@ -263,13 +264,25 @@ class MatrixPlatform:
     async def _crypto_housekeeping(self) -> None:
         if not self.settings.encryption or self.client.olm is None:
             return
-        if self.client.should_upload_keys:
-            await self.client.keys_upload()
-        if self.client.should_query_keys:
-            await self.client.keys_query()
-        if self.client.should_claim_keys:
-            await self.client.keys_claim(self.client.get_users_for_key_claiming())
+        async with self._crypto_lock:
+            if self.client.should_upload_keys:
+                await self.client.keys_upload()
+            if self.client.should_query_keys:
+                await self.client.keys_query()
+            if self.client.should_claim_keys:
+                await self.client.keys_claim(self.client.get_users_for_key_claiming())
         await self.client.send_to_device_messages()
+
+    async def _query_keys_before_sending(self, room_id: str) -> None:
+        """A member who just joined or was invited (a new DM) has device keys nio has not fetched
+        yet; sending first would share the room key with nobody and the member could not read it."""
+        room = self.client.rooms.get(room_id)
+        if room is None or not room.encrypted or self.client.olm is None:
+            return
+        async with self._crypto_lock:
+            self.client.olm.update_tracked_users(room)  # includes invited members
+            if self.client.should_query_keys:
+                await self.client.keys_query()
 
     # ------------------------------------------------------------------ inbound
     async def _handle_sync(self, resp: SyncResponse, *, skip_timeline: bool) -> None:
@@ -655,7 +668,21 @@ class MatrixPlatform:
             self.state.save()
         room_id = str(resp.room_id)
         await self._wait_for_room(room_id)
+        if self.settings.encryption:
+            # Room keys go to joined members' devices; a message sent while the member is only
+            # invited could stay unreadable for them. Give their client a moment to accept.
+            await self._wait_for_join(room_id, user_id)
         return room_id
+
+    async def _wait_for_join(self, room_id: str, user_id: str, wait_seconds: float = 10.0) -> None:
+        deadline = time.monotonic() + wait_seconds
+        while time.monotonic() < deadline:
+            room = self.client.rooms.get(room_id)
+            if room is not None and user_id in room.users and user_id not in room.invited_users:
+                return
+            self.synced.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.synced.wait(), timeout=max(0.1, deadline - time.monotonic()))
 
     async def _wait_for_room(self, room_id: str, wait_seconds: float = 10.0) -> None:
         """A created room is usable by nio (encryption state, members) only after a sync shows it."""
@@ -674,6 +701,7 @@ class MatrixPlatform:
     async def _send(self, room_id: str, message: Message | str) -> str:
         msg = Message.of(message)
         content = mtext.render(msg)
+        await self._query_keys_before_sending(room_id)
         try:
             # ignore_unverified_devices: the bot shares room keys with every device of the room's
             # joined members; room membership (auto-join only from the directory) is the access

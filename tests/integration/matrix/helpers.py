@@ -61,6 +61,7 @@ class Member:
         self._changed = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self.auto_join = True
+        self._undecrypted: list[tuple[str, Any]] = []
 
     @property
     def ref(self) -> UserRef:
@@ -107,17 +108,33 @@ class Member:
                     await c.join(room_id)
         if first:
             return
+        retry, self._undecrypted = self._undecrypted, []
+        for room_id, ev in retry:
+            try:
+                plain = c.decrypt_event(ev)
+            except Exception:
+                plain = None
+            if plain is None or type(plain).__name__ == "MegolmEvent":
+                self._undecrypted.append((room_id, ev))
+            else:
+                self._record(room_id, plain)
         for room_id, info in resp.rooms.join.items():
             for ev in info.timeline.events:
-                src = getattr(ev, "source", {}) or {}
-                etype = src.get("type", "")
-                if type(ev).__name__ != "MegolmEvent" and getattr(ev, "decrypted", False):
-                    etype = "m.room.message" if hasattr(ev, "body") else etype
-                self.seen.append(
-                    Seen(room_id, etype, getattr(ev, "sender", ""), getattr(ev, "event_id", ""),
-                         _content(ev), src.get("redacts") or getattr(ev, "redacts", None))
-                )
+                if type(ev).__name__ == "MegolmEvent":
+                    self._undecrypted.append((room_id, ev))
+                    continue
+                self._record(room_id, ev)
         self._changed.set()
+
+    def _record(self, room_id: str, ev: Any) -> None:
+        src = getattr(ev, "source", {}) or {}
+        etype = src.get("type", "")
+        if getattr(ev, "decrypted", False) and hasattr(ev, "body"):
+            etype = "m.room.message"
+        self.seen.append(
+            Seen(room_id, etype, getattr(ev, "sender", ""), getattr(ev, "event_id", ""),
+                 _content(ev), src.get("redacts") or getattr(ev, "redacts", None))
+        )
 
     async def wait_for(self, predicate: Callable[[Seen], bool], timeout: float = 15.0) -> Seen:
         deadline = time.monotonic() + timeout
