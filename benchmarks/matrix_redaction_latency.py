@@ -21,8 +21,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.integration.matrix.helpers import Member, make_bot, wait_until  # noqa: E402
-from tests.integration.matrix.synapse import SynapseServer  # noqa: E402
+from tests.integration.matrix.helpers import Member, make_bot, wait_until
+from tests.integration.matrix.synapse import SynapseServer
 
 
 async def measure(server: SynapseServer, workdir: Path, count: int, encrypted: bool) -> list[float]:
