@@ -16,7 +16,9 @@ from collections import OrderedDict
 LOGGER_NAME = "needtoknow.slack.sdk"
 
 # Anything from the first of these on may be payload, body, token or message text.
-_CUT = re.compile(r"[{\[(\n]|body|payload|text|message:|token|xox|xapp|signature|value", re.I)
+# SDK messages are f-strings such as ``Error: {error}`` or ``... (body: {body})``: keep the words
+# before the first separator, which name what happened, and drop the rest.
+_CUT = re.compile(r"[:{\[(\n=\"']|body|payload|text|token|xox|xapp|signature|value", re.I)
 
 
 def scrub(text: str) -> str:

@@ -20,7 +20,7 @@ from tests.integration.slack.conftest import (
 
 async def test_valid_signed_command_is_acknowledged_and_dispatched(bot: RunningBot) -> None:
     body = command_body("/tip", "met a person at the bus station")
-    status, text, _ = await bot.post(body, signed(body))
+    status, _text, _ = await bot.post(body, signed(body))
     assert status == 200
     [event] = await bot.core.wait(kind=CommandInvoked)
     assert event == CommandInvoked(
