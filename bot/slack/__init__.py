@@ -36,17 +36,16 @@ def create_slack_platform(
     database_url: str | None = None,
     database: Any = None,
 ) -> SlackPlatform:
-    """Build the adapter. ``database`` (a ``storage.db.Database``) makes duplicate-event handling
-    survive restarts and span replicas (``processed_events`` table); ``database_url`` is where the
-    OAuth installation store keeps its tables when ``slack.oauth = true``."""
+    """Build the adapter. Both keyword arguments are optional: by default duplicate-event handling
+    uses the core's ``App.first_time`` (``processed_events`` table) and the OAuth installation store
+    goes into the core's database, both found when ``run(app)`` starts."""
     settings.check()
     claim = processed_events_claim(database) if database is not None else None
     installation_store = state_store = None
-    if settings.oauth:
-        url = database_url or getattr(database, "url", None)
-        if not url:
-            raise ValueError("slack.oauth: needs the bot's database (database_url) for the installation store")
+    url = database_url or getattr(database, "url", None)
+    if settings.oauth and url:
         installation_store, state_store = oauth_stores(settings, url)
+    # Without a URL here, OAuth stores are created in start(app) on the core's database.
     return SlackPlatform(
         settings, installation_store=installation_store, oauth_state_store=state_store, claim=claim
     )

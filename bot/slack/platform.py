@@ -157,7 +157,16 @@ class SlackPlatform:
         self._runner: web.AppRunner | None = None
         self._socket: Any = None
         self.port: int | None = None
-        self.bolt = self._build_bolt(oauth_state_store)
+        # With OAuth the installation store lives in the bot's database, known at start() at the latest.
+        self._bolt: AsyncApp | None = None
+        if not settings.oauth or installation_store is not None:
+            self._bolt = self._build_bolt(oauth_state_store)
+
+    @property
+    def bolt(self) -> AsyncApp:
+        if self._bolt is None:
+            raise RuntimeError("the OAuth installation store is set up in start(app)")
+        return self._bolt
 
     # ------------------------------------------------------------------------------------------------
     # Outbound: ChatPlatform
@@ -313,6 +322,25 @@ class SlackPlatform:
     async def start(self, app: CoreApp) -> None:
         """Connect (Socket Mode) or start listening (HTTP mode); returns once ready."""
         self._core = app
+        first_time = getattr(app, "first_time", None)
+        if self._claim is None and callable(first_time):
+            # The core's processed_events table: a retry is skipped on every replica, after restarts.
+            def claim_sync(key: str) -> bool:
+                platform, _, event_id = key.partition(":")
+                return bool(first_time(platform, event_id))
+
+            async def claim(key: str) -> bool:
+                return await asyncio.to_thread(claim_sync, key)
+
+            self._claim = claim
+        if self.settings.oauth and self._bolt is None:
+            url = getattr(getattr(getattr(app, "services", None), "db", None), "url", None)
+            if not url:
+                raise ValueError("slack.oauth: needs the bot's database for the installation store")
+            from bot.slack import oauth_stores
+
+            self._installation_store, state_store = oauth_stores(self.settings, str(url))
+            self._bolt = self._build_bolt(state_store)
         if self.settings.mode == "http":
             runner = web.AppRunner(self.web_app(), access_log=None)  # access logs would carry OAuth codes
             await runner.setup()
@@ -526,8 +554,8 @@ class SlackPlatform:
         """Validate inside the 3 seconds (``Form.validate`` is pure) so errors show next to the fields."""
         try:
             _, form, raw, _, _ = self._submitted(body)
-        except KeyError:
-            log.warning("slack: submission of an unknown form")
+        except Exception as exc:  # unknown or retired form: close the modal, the lazy part explains
+            log.warning("slack: could not rebuild a submitted form: %s", type(exc).__name__)
             await ack()
             return
         try:
@@ -541,8 +569,12 @@ class SlackPlatform:
         try:
             user, form, raw, context, channel_id = self._submitted(body)
             form.validate(raw)
-        except (KeyError, FormInvalid):
-            return  # already answered in the ack
+        except FormInvalid:
+            return  # already answered in the ack, next to the fields
+        except Exception:
+            user_id = str((body.get("user") or {}).get("id", ""))
+            await self.send_dm(_user(user_id), "That form is no longer active. Please start again.")
+            return
         self._remember_team(body, user.id, channel_id)
         channel = _channel(channel_id) if channel_id else None
         errors = await self._core_app().submit_form(user, form.form_id, raw, context=context, channel=channel)
