@@ -155,7 +155,7 @@ def _coerce(f: FormField, value: RawValue) -> Any:
     if f.kind is FieldKind.DATETIME:
         for fmt in _DATETIME_FORMATS:
             try:
-                return datetime.strptime(text, fmt)  # noqa: DTZ007 - naive: the handler applies the task force time zone
+                return datetime.strptime(text, fmt)
             except ValueError:
                 continue
         raise ValueError(f"{f.label} must be a date and time like 2026-03-31 18:30")

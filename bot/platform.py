@@ -123,7 +123,11 @@ class ChatPlatform(Protocol):
     """
 
     name: str
-    capabilities: Capability
+
+    @property
+    def capabilities(self) -> Capability:
+        """What this platform can do right now (e.g. REDACT_OTHERS only with an admin token)."""
+        ...
 
     async def post(self, channel: ChannelRef, message: Message | str) -> MessageRef:
         """Post to a channel or room everyone in it can see."""

@@ -39,6 +39,10 @@ log = logging.getLogger(__name__)
 E = TypeVar("E", bound=Event)
 Handler = Callable[[E, "Context"], Awaitable[None]]
 FormBuilder = Callable[["Context", UserRef, str], Form]
+# A scheduled-item handler: runs inside the sweep's transaction and only writes (outbox rows,
+# follow-up items); it must not call the platform. See storage/schedule.py.
+JobHandler = Callable[[Any, Any, "Context"], None]
+SummaryHandler = Callable[["Context"], Awaitable[str]]
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,9 @@ class Router:
         default_factory=list
     )
     home_listeners: list[Callable[[HomeOpened, Context], Awaitable[None]]] = field(default_factory=list)
+    jobs: dict[str, JobHandler] = field(default_factory=dict)
+    settings_parsers: dict[str, Callable[[dict[str, Any]], Any]] = field(default_factory=dict)
+    summaries: list[SummaryHandler] = field(default_factory=list)
 
     def command(
         self, name: str, *, summary: str, usage: str = ""
@@ -98,6 +105,28 @@ class Router:
         self, fn: Callable[[HomeOpened, Context], Awaitable[None]]
     ) -> Callable[[HomeOpened, Context], Awaitable[None]]:
         self.home_listeners.append(fn)
+        return fn
+
+    def job(self, kind: str) -> Callable[[JobHandler], JobHandler]:
+        """``@router.job("release.reminder")``: runs due ``ScheduledItem`` rows of that kind as
+        ``fn(item, session, ctx)``."""
+
+        def deco(fn: JobHandler) -> JobHandler:
+            if kind in self.jobs:
+                raise ValueError(f"job kind {kind!r} registered twice")
+            self.jobs[kind] = fn
+            return fn
+
+        return deco
+
+    def settings(self, section: str, parse: Callable[[dict[str, Any]], Any]) -> None:
+        """Declare a config section the feature owns; ``parse`` raises ValueError naming the key.
+        The parsed value is available as ``ctx.settings(section)``."""
+        self.settings_parsers[section] = parse
+
+    def summary(self, fn: SummaryHandler) -> SummaryHandler:
+        """A feature's part of a member's home view / DM summary (their open items)."""
+        self.summaries.append(fn)
         return fn
 
     def find_action(self, action_id: str) -> Callable[[ButtonPressed, Context], Awaitable[None]] | None:

@@ -1,0 +1,362 @@
+"""``needtoknow`` command line: console, run, db upgrade, keygen, keys rotate, audit verify, doctor,
+redact, directory sync."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from importlib import resources
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+from bot.config import Config, ConfigError, find_config_path, load_config, parse_config
+from storage.crypto import ENV_KEY_FILE, FieldCipher, KeyMissing, KeyRing, install_cipher
+
+log = logging.getLogger("needtoknow")
+
+
+def _version() -> str:
+    try:
+        return version("needtoknow")
+    except PackageNotFoundError:
+        return "0.1.0+source"
+
+
+def demo_config() -> Config:
+    import tomllib
+
+    text = resources.files("bot").joinpath("demo/config.toml").read_text(encoding="utf-8")
+    return parse_config(tomllib.loads(text), source="demo configuration", base_dir=os.getcwd())
+
+
+def _load(args: argparse.Namespace, *, allow_demo: bool = False) -> Config:
+    path = find_config_path(args.config)
+    if path is None:
+        if allow_demo:
+            return demo_config()
+        raise ConfigError(["no config file: pass --config, set NEEDTOKNOW_CONFIG, or create ./config.toml "
+                           "(copy config.example.toml)"])
+    return load_config(path)
+
+
+def _is_demo(config: Config) -> bool:
+    return config.source == "demo configuration"
+
+
+def _keyring(config: Config, *, create_demo_key: bool = False) -> KeyRing:
+    key_file = str(config.resolve_path(config.key_file)) if config.key_file else None
+    if create_demo_key and key_file and not os.environ.get(ENV_KEY_FILE) and not Path(key_file).exists():
+        # Demo only: a fresh key for the throwaway demo database. Real deployments must create
+        # their key deliberately (`needtoknow keygen`) and back it up.
+        write_key_file(Path(key_file), KeyRing.generate())
+        print(f"(demo) created a new key file at {key_file}", file=sys.stderr)
+    return KeyRing.from_environment(key_file=key_file if not os.environ.get(ENV_KEY_FILE) else None)
+
+
+def write_key_file(path: Path, ring: KeyRing) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(ring.dumps())
+    os.replace(tmp, path)
+
+
+# -- commands -------------------------------------------------------------------------------
+async def _console(args: argparse.Namespace, config: Config) -> int:
+    from bot.app import build_app
+    from bot.console.platform import ConsolePlatform
+    from bot.console.repl import format_delivery, run_repl
+    from bot.console.session import ConsoleSession
+
+    platform = ConsolePlatform(echo=lambda d: print(format_delivery(d)))
+    ring = _keyring(config, create_demo_key=_is_demo(config))
+    app = build_app(config, platform, keyring=ring)
+    handles = [m.handle for m in config.members]
+    platform.everyone = handles
+    for ch in config.channels:
+        platform.add_channel(ch.name, list(ch.members) or handles)
+    speaker = args.as_ or (handles[0] if handles else "guest")
+    channel = args.in_ or (config.channels[0].name if config.channels else "general")
+    session = ConsoleSession(app, platform, speaker, platform.dm_channel(speaker))
+    session.switch_channel(channel)
+    app.start_scheduler()
+    await run_repl(app, session)
+    return 0
+
+
+async def _run(args: argparse.Namespace, config: Config) -> int:
+    from bot.app import build_app
+
+    if config.platform == "console":
+        return await _console(args, config)
+    ring = _keyring(config)
+    platform: Any
+    if config.platform == "slack":
+        from bot.slack import create_slack_platform  # type: ignore[attr-defined,unused-ignore]
+        from bot.slack.settings import SlackSettings  # type: ignore[import-not-found,unused-ignore]
+
+        platform = create_slack_platform(SlackSettings.from_mapping(config.platform_table("slack"), os.environ))
+    elif config.platform == "matrix":
+        from bot.matrix import create_matrix_platform  # type: ignore[attr-defined,unused-ignore]
+        from bot.matrix.settings import MatrixSettings  # type: ignore[import-not-found,unused-ignore]
+
+        platform = create_matrix_platform(MatrixSettings.from_mapping(config.platform_table("matrix"), os.environ))
+    else:  # pragma: no cover - parse_config rejects other values
+        raise ConfigError([f"bot.platform: unsupported {config.platform}"])
+    app = build_app(config, platform, keyring=ring)
+    app.start_scheduler()
+    try:
+        await platform.run(app)
+    finally:
+        await app.stop()
+    return 0
+
+
+def _db_upgrade(config: Config) -> int:
+    from bot.app import _resolve_db_url
+    from storage.db import Database
+
+    db = Database(_resolve_db_url(config))
+    db.upgrade()
+    print("database is up to date")
+    return 0
+
+
+def _keygen(args: argparse.Namespace) -> int:
+    if args.rotate:
+        path = Path(args.rotate)
+        ring = KeyRing.loads(path.read_text(encoding="utf-8"), source=f"key file {path}")
+        new = ring.with_new_primary()
+        write_key_file(path, new)
+        print(f"added new primary key {new.primary_id} to {path}; run `needtoknow keys rotate` to re-encrypt "
+              "stored data, then old keys may be removed from the file")
+        return 0
+    ring = KeyRing.generate()
+    if args.out:
+        path = Path(args.out)
+        if path.exists():
+            print(f"{path} exists; refusing to overwrite a key file (data encrypted with it would be lost)",
+                  file=sys.stderr)
+            return 2
+        write_key_file(path, ring)
+        print(f"wrote a new key file to {path} (mode 0600). Back it up: without it encrypted data is lost.")
+    else:
+        sys.stdout.write(ring.dumps())
+    return 0
+
+
+def _keys_rotate(config: Config) -> int:
+    """Re-encrypt every encrypted column under the primary key."""
+    from sqlalchemy import Text, select, type_coerce, update
+
+    import storage.all_models  # noqa: F401
+    from bot.app import _resolve_db_url
+    from storage.crypto import EncryptedText
+    from storage.db import Database
+    from storage.models import Base
+
+    ring = _keyring(config)
+    cipher = FieldCipher(ring)
+    install_cipher(cipher)
+    db = Database(_resolve_db_url(config))
+    changed = 0
+    with db.session() as s:
+        for table in Base.metadata.sorted_tables:
+            pk = list(table.primary_key.columns)
+            for col in table.columns:
+                if not isinstance(col.type, EncryptedText):
+                    continue
+                ctx = col.type.context
+                rows = s.execute(select(*pk, type_coerce(col, Text)).where(col.is_not(None))).all()
+                for row in rows:
+                    raw = row[-1]
+                    if cipher.key_id_of(raw) == cipher.primary_id:
+                        continue
+                    new = cipher.encrypt(cipher.decrypt(raw, ctx), ctx)
+                    cond = [c == v for c, v in zip(pk, row[:-1], strict=True)]
+                    s.execute(update(table).where(*cond).values({col.name: type_coerce(new, Text)}))
+                    changed += 1
+    print(f"re-encrypted {changed} values under key {cipher.primary_id}")
+    return 0
+
+
+def _audit_verify(config: Config) -> int:
+    from bot.app import _resolve_db_url
+    from storage.audit import AuditLog
+    from storage.crypto import KeyedHasher
+    from storage.db import Database
+
+    ring = _keyring(config)
+    db = Database(_resolve_db_url(config))
+    with db.session() as s:
+        result = AuditLog(KeyedHasher(ring.hmac_key)).verify(s)
+    print(("OK: " if result.ok else "TAMPERED: ") + result.message)
+    return 0 if result.ok else 1
+
+
+def _directory_sync(config: Config) -> int:
+    from bot.app import _resolve_db_url, seed_directory
+    from storage.db import Database
+
+    install_cipher(FieldCipher(_keyring(config)))
+    db = Database(_resolve_db_url(config))
+    db.upgrade()
+    with db.session() as s:
+        seed_directory(s, config)
+    print(f"directory synced from {config.source}: {len(config.agencies)} agencies, {len(config.members)} members, "
+          f"{len(config.channels)} channels")
+    return 0
+
+
+def _doctor(args: argparse.Namespace) -> int:
+    ok = True
+
+    def report(name: str, good: bool, detail: str) -> None:
+        nonlocal ok
+        ok = ok and good
+        print(f"[{'ok' if good else 'FAIL'}] {name}: {detail}")
+
+    try:
+        config = _load(args, allow_demo=True)
+        from bot.app import build_router
+
+        parse_config(config.raw, source=config.source, base_dir=config.base_dir,
+                     feature_sections=set(build_router().settings_parsers))
+        report("config", True, config.source)
+    except ConfigError as exc:
+        report("config", False, str(exc))
+        return 1
+    try:
+        _keyring(config, create_demo_key=_is_demo(config))
+        report("keys", True, "encryption and HMAC keys loaded")
+    except KeyMissing as exc:
+        report("keys", False, str(exc))
+    try:
+        from sqlalchemy import text
+
+        from bot.app import _resolve_db_url
+        from storage.db import Database
+
+        db = Database(_resolve_db_url(config))
+        with db.session() as s:
+            s.execute(text("SELECT 1"))
+        report("database", True, db.engine.url.render_as_string(hide_password=True))
+    except Exception as exc:
+        report("database", False, type(exc).__name__)
+    try:
+        from redaction import RedactionSettings, Redactor
+
+        Redactor(RedactionSettings.from_mapping(config.section("redaction")))
+        report("redaction", True, "spaCy model loaded")
+    except ImportError:
+        report("redaction", False, "redaction engine not installed")
+    except Exception as exc:
+        report("redaction", False, str(exc)[:300])
+    if config.platform in ("slack", "matrix"):
+        try:
+            if config.platform == "slack":
+                from bot.slack.settings import SlackSettings  # type: ignore[import-not-found,unused-ignore]
+
+                SlackSettings.from_mapping(config.platform_table("slack"), os.environ)
+            else:
+                from bot.matrix.settings import MatrixSettings  # type: ignore[import-not-found,unused-ignore]
+
+                MatrixSettings.from_mapping(config.platform_table("matrix"), os.environ)
+            report(config.platform, True, "settings and secrets present")
+        except (ImportError, ValueError) as exc:
+            report(config.platform, False, str(exc)[:300])
+    return 0 if ok else 1
+
+
+def _redact(rest: Sequence[str], args: argparse.Namespace) -> int:
+    from redaction.cli import main as redact_main
+
+    from redaction import RedactionSettings
+
+    path = find_config_path(args.config)
+    settings = RedactionSettings.from_mapping(load_config(path).section("redaction")) if path else None
+    return redact_main(list(rest), stdin=sys.stdin, stdout=sys.stdout, settings=settings)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="needtoknow", description=__doc__)
+    p.add_argument("--version", action="version", version=f"needtoknow {_version()}")
+    p.add_argument("--config", help="config file (default ./config.toml or $NEEDTOKNOW_CONFIG)")
+    sub = p.add_subparsers(dest="command", required=True)
+    c = sub.add_parser("console", help="talk to the bot in a simulated workspace (demo directory without a config)")
+    c.add_argument("--as", dest="as_", help="start as this member handle")
+    c.add_argument("--in", dest="in_", help="start in this channel")
+    r = sub.add_parser("run", help="run the bot on the configured platform")
+    r.add_argument("--as", dest="as_", help=argparse.SUPPRESS)
+    r.add_argument("--in", dest="in_", help=argparse.SUPPRESS)
+    db = sub.add_parser("db", help="database")
+    db.add_argument("action", choices=["upgrade"])
+    k = sub.add_parser("keygen", help="create a key file (encryption + HMAC keys)")
+    k.add_argument("--out", help="write to this file (mode 0600) instead of stdout")
+    k.add_argument("--rotate", metavar="KEY_FILE", help="add a new primary encryption key to an existing key file")
+    keys = sub.add_parser("keys", help="key maintenance")
+    keys.add_argument("action", choices=["rotate"], help="re-encrypt stored data under the primary key")
+    a = sub.add_parser("audit", help="audit log")
+    a.add_argument("action", choices=["verify"])
+    d = sub.add_parser("directory", help="directory")
+    d.add_argument("action", choices=["sync"], help="apply the config's agencies/members/channels to the database")
+    sub.add_parser("doctor", help="check config, keys, database, spaCy model and platform settings")
+    sub.add_parser("redact", help="redact PII from text: needtoknow redact \"text\" | --jsonl < in.jsonl",
+                   add_help=False)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    logging.basicConfig(level=os.environ.get("NEEDTOKNOW_LOG_LEVEL", "WARNING"),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    parser = build_parser()
+    # `redact` passes its own arguments through untouched (they may start with --).
+    if "redact" in argv:
+        i = argv.index("redact")
+        args = parser.parse_args([*argv[:i], "redact"])
+        try:
+            return _redact(argv[i + 1:], args)
+        except ConfigError as exc:
+            print(exc, file=sys.stderr)
+            return 2
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "keygen":
+            return _keygen(args)
+        if args.command == "doctor":
+            return _doctor(args)
+        config = _load(args, allow_demo=args.command == "console")
+        logging.getLogger().setLevel(os.environ.get("NEEDTOKNOW_LOG_LEVEL", config.log_level))
+        if args.command == "console":
+            return asyncio.run(_console(args, config))
+        if args.command == "run":
+            return asyncio.run(_run(args, config))
+        if args.command == "db":
+            return _db_upgrade(config)
+        if args.command == "keys":
+            return _keys_rotate(config)
+        if args.command == "audit":
+            return _audit_verify(config)
+        if args.command == "directory":
+            return _directory_sync(config)
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    except KeyMissing as exc:
+        print(f"key error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    parser.error(f"unknown command {args.command}")
+    return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

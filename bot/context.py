@@ -1,0 +1,167 @@
+"""What a handler gets besides its event: the acting member and the services, injected.
+
+Handlers depend on this object, never on globals or platform SDKs, so unit tests run them on the
+console platform with a fake clock and a real SQLite file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.orm import Session
+
+from bot.clock import Clock
+from bot.config import Config
+from bot.events import Event
+from bot.platform import ChannelRef, ChatPlatform, Message, UserRef
+from handlers.access import Permission, check
+from storage import directory
+from storage.audit import AuditLog
+from storage.crypto import KeyedHasher
+from storage.db import Database
+from storage.directory import ChannelView, MemberView
+from storage.outbox import OutgoingButton, enqueue
+
+if TYPE_CHECKING:
+    from redaction import Redactor
+
+
+@dataclass
+class Services:
+    """Process-wide services, built once by ``bot.app.build_app``."""
+
+    config: Config
+    platform: ChatPlatform
+    db: Database
+    audit: AuditLog
+    hasher: KeyedHasher
+    clock: Clock
+    settings: dict[str, Any]
+    redactor_loader: Callable[[], Redactor]
+    kick_outbox: Callable[[], None]
+
+
+@dataclass
+class Context:
+    """Per-event context: services plus who is acting (``member`` is None for unknown people)."""
+
+    services: Services
+    user: UserRef | None = None
+    member: MemberView | None = None
+    event: Event | None = None
+    _audit_extra: dict[str, Any] = field(default_factory=dict)
+
+    # -- services --------------------------------------------------------------------------
+    @property
+    def config(self) -> Config:
+        return self.services.config
+
+    @property
+    def platform(self) -> ChatPlatform:
+        return self.services.platform
+
+    @property
+    def db(self) -> Database:
+        return self.services.db
+
+    @property
+    def hasher(self) -> KeyedHasher:
+        return self.services.hasher
+
+    def now(self) -> datetime:
+        return self.services.clock.now()
+
+    def settings(self, section: str) -> Any:
+        """The parsed settings a feature registered with ``Router.settings``."""
+        return self.services.settings[section]
+
+    @property
+    def redactor(self) -> Redactor:
+        """The PII engine (loaded once per process on first use)."""
+        return self.services.redactor_loader()
+
+    async def redact_text(self, text: str) -> Any:
+        """Run the engine off the event loop (spaCy is CPU-bound; the engine is thread-safe)."""
+        return await asyncio.to_thread(self.redactor.redact, text)
+
+    def directory_changed(self) -> None:
+        """Call after directory edits: the PII engine's allow-list of member names is rebuilt."""
+        invalidate = getattr(self.services.redactor_loader, "invalidate", None)
+        if callable(invalidate):
+            invalidate()
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        with self.services.db.session() as s:
+            yield s
+
+    # -- permission ------------------------------------------------------------------------
+    def require(self, permission: Permission, *, extra_roles: frozenset[str] = frozenset()) -> MemberView:
+        """The single permission check: returns the acting member or raises PermissionDenied."""
+        return check(self.member, permission, extra_roles=extra_roles)
+
+    # -- audit -----------------------------------------------------------------------------
+    @property
+    def actor(self) -> str:
+        if self.member is not None:
+            return self.member.actor
+        if self.user is not None:
+            return f"unknown:{self.user.platform}"
+        return "system"
+
+    def audit(self, session: Session, action: str, target: str = "", detail: dict[str, Any] | None = None,
+              *, actor: str | None = None) -> None:
+        """Record an audit row in the caller's transaction (references and counts only)."""
+        self.services.audit.record(session, at=self.now(), actor=actor or self.actor, action=action,
+                                   target=target, detail=detail)
+
+    # -- addressing ------------------------------------------------------------------------
+    def user_ref(self, member: MemberView) -> UserRef | None:
+        ext = member.identity(self.platform.name)
+        return UserRef(self.platform.name, ext) if ext else None
+
+    def channel_ref(self, channel: ChannelView) -> ChannelRef | None:
+        ext = channel.identity(self.platform.name)
+        return ChannelRef(self.platform.name, ext) if ext else None
+
+    def coordinators(self, session: Session) -> list[MemberView]:
+        """Who hears about breaches and delivery failures: coordinators, else admins."""
+        people = [m for m in directory.all_members(session) if m.discipline == "coordinator" and m.active]
+        return people or directory.members_with_role(session, "admin")
+
+    # -- sending ---------------------------------------------------------------------------
+    def enqueue_dm(self, session: Session, member: MemberView, body: str, *, key: str, purpose: str,
+                   buttons: Sequence[OutgoingButton] = ()) -> bool:
+        """Queue a DM in the caller's transaction (delivered with retries after commit).
+
+        Returns False when the member has no identity on this platform (nothing queued)."""
+        ref = self.user_ref(member)
+        if ref is None:
+            return False
+        enqueue(session, key=key, purpose=purpose, recipient_kind="user", recipient=str(ref), body=body,
+                buttons=list(buttons), now=self.now())
+        return True
+
+    def enqueue_channel(self, session: Session, channel: ChannelRef, body: str, *, key: str, purpose: str,
+                        buttons: Sequence[OutgoingButton] = ()) -> None:
+        enqueue(session, key=key, purpose=purpose, recipient_kind="channel", recipient=str(channel), body=body,
+                buttons=list(buttons), now=self.now())
+
+    def kick_outbox(self) -> None:
+        """Deliver queued messages now instead of waiting for the next sweep."""
+        self.services.kick_outbox()
+
+    async def reply(self, message: Message | str, *, channel: ChannelRef | None = None) -> None:
+        """Answer the acting person privately: ephemeral in a channel, a DM otherwise."""
+        if self.user is None:
+            return
+        where = channel or getattr(self.event, "channel", None)
+        if isinstance(where, ChannelRef) and not where.is_direct:
+            await self.platform.ephemeral(where, self.user, message)
+        else:
+            await self.platform.send_dm(self.user, message)

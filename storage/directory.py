@@ -1,0 +1,266 @@
+"""The task-force directory: agencies, members, their platform identities and roles, channels.
+
+Seeded from the config the first time (and by ``needtoknow directory sync``), changed by admin
+commands afterwards. Functions take the caller's session; results are plain frozen views so they
+can be used after the session closes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from storage.models import Agency, Channel, ChannelIdentity, Member, MemberIdentity, RoleAssignment
+
+
+@dataclass(frozen=True)
+class AgencyView:
+    id: int
+    key: str
+    name: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class MemberView:
+    """A directory member as handlers see them."""
+
+    id: int
+    handle: str
+    display_name: str
+    discipline: str
+    agency: AgencyView
+    roles: frozenset[str]
+    identities: tuple[tuple[str, str], ...]  # (platform, external id)
+    active: bool = True
+
+    def has_role(self, role: str) -> bool:
+        return role in self.roles
+
+    def identity(self, platform: str) -> str | None:
+        for p, ext in self.identities:
+            if p == platform:
+                return ext
+        return None
+
+    @property
+    def actor(self) -> str:
+        """How this member appears in audit rows (a handle, never a platform id)."""
+        return f"member:{self.handle}"
+
+
+@dataclass(frozen=True)
+class ChannelView:
+    id: int
+    name: str
+    pii_policy: str
+    agreement: str | None
+    identities: tuple[tuple[str, str], ...]
+
+    def identity(self, platform: str) -> str | None:
+        for p, ext in self.identities:
+            if p == platform:
+                return ext
+        return None
+
+
+def _agency_view(a: Agency) -> AgencyView:
+    return AgencyView(a.id, a.key, a.name, a.kind)
+
+
+def _member_view(m: Member) -> MemberView:
+    return MemberView(
+        id=m.id,
+        handle=m.handle,
+        display_name=m.display_name,
+        discipline=m.discipline,
+        agency=_agency_view(m.agency),
+        roles=frozenset(r.role for r in m.roles),
+        identities=tuple(sorted((i.platform, i.external_id) for i in m.identities)),
+        active=m.active,
+    )
+
+
+def _channel_view(c: Channel) -> ChannelView:
+    return ChannelView(c.id, c.name, c.pii_policy, c.agreement,
+                       tuple(sorted((i.platform, i.external_id) for i in c.identities)))
+
+
+def is_empty(session: Session) -> bool:
+    return session.execute(select(func.count(Member.id))).scalar_one() == 0
+
+
+def upsert_agency(session: Session, key: str, name: str, kind: str) -> Agency:
+    agency = session.execute(select(Agency).where(Agency.key == key)).scalar_one_or_none()
+    if agency is None:
+        agency = Agency(key=key, name=name, kind=kind)
+        session.add(agency)
+    else:
+        agency.name, agency.kind = name, kind
+    session.flush()
+    return agency
+
+
+def upsert_member(
+    session: Session,
+    *,
+    handle: str,
+    display_name: str,
+    agency_key: str,
+    discipline: str,
+    roles: Iterable[str],
+    identities: Iterable[tuple[str, str]],
+) -> Member:
+    agency = session.execute(select(Agency).where(Agency.key == agency_key)).scalar_one()
+    member = session.execute(select(Member).where(Member.handle == handle)).scalar_one_or_none()
+    if member is None:
+        member = Member(handle=handle, display_name=display_name, agency=agency, discipline=discipline)
+        session.add(member)
+        session.flush()
+    else:
+        member.display_name, member.agency, member.discipline = display_name, agency, discipline
+    wanted = set(identities)
+    for ident in list(member.identities):
+        if (ident.platform, ident.external_id) not in wanted:
+            member.identities.remove(ident)
+    have = {(i.platform, i.external_id) for i in member.identities}
+    for platform, ext in sorted(wanted - have):
+        member.identities.append(MemberIdentity(platform=platform, external_id=ext))
+    set_roles(session, member, roles)
+    session.flush()
+    return member
+
+
+def set_roles(session: Session, member: Member, roles: Iterable[str]) -> None:
+    wanted = set(roles)
+    for ra in list(member.roles):
+        if ra.role not in wanted:
+            member.roles.remove(ra)
+    session.flush()
+    have = {r.role for r in member.roles}
+    for role in sorted(wanted - have):
+        member.roles.append(RoleAssignment(role=role))
+    session.flush()
+
+
+def upsert_channel(session: Session, *, name: str, pii_policy: str, agreement: str | None,
+                   identities: Iterable[tuple[str, str]]) -> Channel:
+    channel = session.execute(select(Channel).where(Channel.name == name)).scalar_one_or_none()
+    if channel is None:
+        channel = Channel(name=name, pii_policy=pii_policy, agreement=agreement)
+        session.add(channel)
+        session.flush()
+    else:
+        channel.pii_policy, channel.agreement = pii_policy, agreement
+    have = {(i.platform, i.external_id) for i in channel.identities}
+    for platform, ext in sorted(set(identities) - have):
+        channel.identities.append(ChannelIdentity(platform=platform, external_id=ext))
+    session.flush()
+    return channel
+
+
+def member_by_identity(session: Session, platform: str, external_id: str) -> MemberView | None:
+    member = session.execute(
+        select(Member).join(MemberIdentity).where(
+            MemberIdentity.platform == platform, MemberIdentity.external_id == external_id
+        )
+    ).unique().scalar_one_or_none()
+    return _member_view(member) if member is not None and member.active else None
+
+
+def member_by_handle(session: Session, handle: str) -> MemberView | None:
+    member = session.execute(select(Member).where(Member.handle == handle.lstrip("@"))).unique().scalar_one_or_none()
+    return _member_view(member) if member is not None else None
+
+
+def members_with_role(session: Session, role: str) -> list[MemberView]:
+    rows = session.execute(
+        select(Member).join(RoleAssignment).where(RoleAssignment.role == role, Member.active.is_(True))
+        .order_by(Member.handle)
+    ).unique().scalars()
+    return [_member_view(m) for m in rows]
+
+
+def members_of_agency(session: Session, agency_key: str) -> list[MemberView]:
+    rows = session.execute(
+        select(Member).join(Agency).where(Agency.key == agency_key, Member.active.is_(True)).order_by(Member.handle)
+    ).unique().scalars()
+    return [_member_view(m) for m in rows]
+
+
+def all_members(session: Session) -> list[MemberView]:
+    return [_member_view(m) for m in session.execute(select(Member).order_by(Member.handle)).unique().scalars()]
+
+
+def agency_by_key(session: Session, key: str) -> AgencyView | None:
+    agency = session.execute(select(Agency).where(func.lower(Agency.key) == key.lower())).scalar_one_or_none()
+    return _agency_view(agency) if agency is not None else None
+
+
+def all_agencies(session: Session) -> list[AgencyView]:
+    return [_agency_view(a) for a in session.execute(select(Agency).order_by(Agency.key)).scalars()]
+
+
+def channel_by_identity(session: Session, platform: str, external_id: str) -> ChannelView | None:
+    channel = session.execute(
+        select(Channel).join(ChannelIdentity).where(
+            ChannelIdentity.platform == platform, ChannelIdentity.external_id == external_id
+        )
+    ).unique().scalar_one_or_none()
+    return _channel_view(channel) if channel is not None else None
+
+
+def channel_by_name(session: Session, name: str) -> ChannelView | None:
+    channel = session.execute(select(Channel).where(Channel.name == name.lstrip("#"))).unique().scalar_one_or_none()
+    return _channel_view(channel) if channel is not None else None
+
+
+def all_channels(session: Session) -> list[ChannelView]:
+    return [_channel_view(c) for c in session.execute(select(Channel).order_by(Channel.name)).unique().scalars()]
+
+
+def set_channel_policy(session: Session, name: str, policy: str) -> bool:
+    channel = session.execute(select(Channel).where(Channel.name == name.lstrip("#"))).unique().scalar_one_or_none()
+    if channel is None:
+        return False
+    channel.pii_policy = policy
+    return True
+
+
+def grant_role(session: Session, handle: str, role: str) -> bool:
+    member = session.execute(select(Member).where(Member.handle == handle)).unique().scalar_one_or_none()
+    if member is None:
+        return False
+    if role in ("point_person", "backup_point_person"):
+        # Moving the single point person: take the role from whoever holds it first.
+        session.execute(delete(RoleAssignment).where(RoleAssignment.role == role))
+        session.flush()
+        session.refresh(member)
+    if role not in {r.role for r in member.roles}:
+        member.roles.append(RoleAssignment(role=role))
+    session.flush()
+    return True
+
+
+def revoke_role(session: Session, handle: str, role: str) -> bool:
+    member = session.execute(select(Member).where(Member.handle == handle)).unique().scalar_one_or_none()
+    if member is None:
+        return False
+    for ra in list(member.roles):
+        if ra.role == role:
+            member.roles.remove(ra)
+    session.flush()
+    return True
+
+
+def names_for_allow_list(session: Session) -> Sequence[str]:
+    """Members' and agencies' names: never flagged as PII (they are staff and organisations)."""
+    names: list[str] = []
+    for m in session.execute(select(Member)).unique().scalars():
+        names.append(m.display_name)
+    for a in session.execute(select(Agency)).scalars():
+        names += [a.name, a.key]
+    return names

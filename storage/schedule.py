@@ -1,0 +1,80 @@
+"""Scheduled items: the database says what is due; APScheduler only runs periodic sweeps.
+
+``schedule()`` stores an item with a unique key (``release:12:expiry-14d``), so planning the same
+reminder twice is harmless. A sweep claims due items with ``FOR UPDATE SKIP LOCKED`` (PostgreSQL;
+SQLite serialises writers with ``BEGIN IMMEDIATE``), runs each item's handler inside a savepoint —
+the handler writes outbox rows — and marks the item done in the same transaction. So an item is
+processed exactly once across restarts and replicas: either its outbox rows and its ``done`` mark
+commit together, or neither does and the next sweep tries again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from storage.models import ScheduledItem
+
+MAX_ATTEMPTS = 5
+
+
+def schedule(
+    session: Session,
+    *,
+    key: str,
+    kind: str,
+    ref: str,
+    due_at: datetime,
+    payload: dict[str, Any] | None = None,
+) -> ScheduledItem:
+    """Plan an item once. Re-planning a pending item with the same key moves its due time."""
+    existing = session.execute(select(ScheduledItem).where(ScheduledItem.key == key)).scalar_one_or_none()
+    if existing is not None:
+        if existing.status == "pending":
+            existing.due_at = due_at
+            existing.payload = payload or {}
+        return existing
+    item = ScheduledItem(key=key, kind=kind, ref=ref, due_at=due_at, payload=payload or {}, status="pending")
+    session.add(item)
+    session.flush()
+    return item
+
+
+def cancel(session: Session, *, ref: str, kinds: Sequence[str] | None = None) -> int:
+    """Cancel pending items about ``ref`` (e.g. a revoked release). Returns how many."""
+    stmt = update(ScheduledItem).where(ScheduledItem.ref == ref, ScheduledItem.status == "pending")
+    if kinds:
+        stmt = stmt.where(ScheduledItem.kind.in_(list(kinds)))
+    result = session.execute(stmt.values(status="cancelled"))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def claim_due(session: Session, now: datetime, *, limit: int = 500) -> list[ScheduledItem]:
+    """Lock up to ``limit`` due items for this transaction; other workers skip them."""
+    stmt = (
+        select(ScheduledItem)
+        .where(ScheduledItem.status == "pending", ScheduledItem.due_at <= now)
+        .order_by(ScheduledItem.due_at, ScheduledItem.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return list(session.execute(stmt).scalars())
+
+
+def mark_done(item: ScheduledItem, now: datetime) -> None:
+    item.status = "done"
+    item.done_at = now
+
+
+def mark_retry(item: ScheduledItem, now: datetime) -> bool:
+    """After a failed run: try again later, or give up. Returns True when given up."""
+    item.attempts += 1
+    if item.attempts >= MAX_ATTEMPTS:
+        item.status = "failed"
+        return True
+    item.due_at = now + timedelta(minutes=2**item.attempts)
+    return False

@@ -1,0 +1,138 @@
+"""Scheduled items and the outbox: exactly-once processing across restarts, retries on outage."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import select
+
+from storage import outbox, schedule
+from storage.models import OutboxMessage, ScheduledItem
+from tests.harness import Harness
+
+
+def _register_ping(h: Harness) -> None:
+    def ping(item, session, ctx) -> None:
+        ctx.enqueue_dm(session, __import__("storage.directory", fromlist=["x"]).member_by_handle(session, "vera"),
+                       f"reminder {item.ref}", key=f"ping:{item.key}", purpose="test.ping")
+
+    h.app.router.jobs.setdefault("test.ping", ping)
+
+
+async def test_item_due_during_a_restart_is_delivered_exactly_once_after_it(tmp_path: Path,
+                                                                             database_url: str) -> None:
+    h = Harness.create(tmp_path, database_url=database_url)
+    _register_ping(h)
+    with h.app.services.db.session() as s:
+        schedule.schedule(s, key="r:1", kind="test.ping", ref="R-1", due_at=h.clock.now() + timedelta(hours=1))
+    await h.tick(minutes=30)
+    assert h.platform.dms("vera") == []  # not due yet
+    await h.close()  # the bot goes down; the item becomes due while it is down
+
+    h2 = Harness.create(tmp_path, database_url=database_url, keyring=h.keyring, start=h.clock.now())
+    h2.platform = h2.app.services.platform  # type: ignore[assignment]
+    _register_ping(h2)
+    await h2.tick(hours=2)
+    await h2.tick(minutes=5)
+    await h2.tick(days=1)
+    assert h2.platform.dms("vera") == ["reminder R-1"]
+    with h2.app.services.db.session() as s:
+        assert s.execute(select(ScheduledItem.status)).scalar_one() == "done"
+    await h2.close()
+
+
+async def test_scheduling_the_same_key_twice_plans_one_item(tmp_path: Path) -> None:
+    h = Harness.create(tmp_path)
+    _register_ping(h)
+    with h.app.services.db.session() as s:
+        for _ in range(3):
+            schedule.schedule(s, key="r:1", kind="test.ping", ref="R-1", due_at=h.clock.now())
+    await h.tick(minutes=1)
+    assert h.platform.dms("vera") == ["reminder R-1"]
+    await h.close()
+
+
+async def test_cancelled_item_is_not_sent(tmp_path: Path) -> None:
+    h = Harness.create(tmp_path)
+    _register_ping(h)
+    with h.app.services.db.session() as s:
+        schedule.schedule(s, key="r:1", kind="test.ping", ref="R-1", due_at=h.clock.now() + timedelta(days=1))
+        assert schedule.cancel(s, ref="R-1") == 1
+    await h.tick(days=2)
+    assert h.platform.dms("vera") == []
+    await h.close()
+
+
+async def test_two_sweepers_on_one_database_process_each_item_once(tmp_path: Path, database_url: str) -> None:
+    h = Harness.create(tmp_path, database_url=database_url)
+    h2 = Harness.create(tmp_path / "b" if False else tmp_path, database_url=database_url, keyring=h.keyring,
+                        start=h.clock.now())
+    for x in (h, h2):
+        _register_ping(x)
+    with h.app.services.db.session() as s:
+        for i in range(60):
+            schedule.schedule(s, key=f"r:{i}", kind="test.ping", ref=f"R-{i}", due_at=h.clock.now())
+    h.clock.advance(minutes=1)
+    h2.clock.set(h.clock.now())
+    results = []
+    threads = [threading.Thread(target=lambda a=a: results.append(a.app.run_due(limit=7))) for a in (h, h2) * 6]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    h.app.run_due()
+    with h.app.services.db.session() as s:
+        keys = list(s.execute(select(OutboxMessage.idempotency_key)).scalars())
+        statuses = set(s.execute(select(ScheduledItem.status)).scalars())
+    assert len(keys) == len(set(keys)) == 60
+    assert statuses == {"done"}
+    assert sum(r.processed for r in results) + 0 <= 60
+    await h.close()
+    await h2.close()
+
+
+async def test_outage_during_delivery_is_retried_not_dropped(tmp_path: Path) -> None:
+    h = Harness.create(tmp_path)
+    with h.app.services.db.session() as s:
+        outbox.enqueue(s, key="m1", purpose="test", recipient_kind="user", recipient="console:vera",
+                       body="important", now=h.clock.now())
+    h.platform.outage = True
+    await h.tick()
+    assert h.platform.dms("vera") == []
+    h.platform.outage = False
+    await h.tick(seconds=2)
+    assert h.platform.dms("vera") == []  # backing off
+    await h.tick(seconds=10)
+    assert h.platform.dms("vera") == ["important"]
+    await h.close()
+
+
+async def test_crash_after_claim_redelivers_after_the_lease(tmp_path: Path) -> None:
+    h = Harness.create(tmp_path)
+    with h.app.services.db.session() as s:
+        outbox.enqueue(s, key="m1", purpose="test", recipient_kind="user", recipient="console:vera",
+                       body="tip for you", now=h.clock.now())
+    with h.app.services.db.session() as s:
+        assert len(outbox.claim_due(s, h.clock.now())) == 1  # claimed... and the process dies here
+    await h.tick(seconds=30)
+    assert h.platform.dms("vera") == []  # still leased
+    await h.tick(minutes=3)
+    assert h.platform.dms("vera") == ["tip for you"]
+    await h.close()
+
+
+async def test_permanent_failure_alerts_the_coordinator_without_content(tmp_path: Path) -> None:
+    h = Harness.create(tmp_path)
+    with h.app.services.db.session() as s:
+        outbox.enqueue(s, key="m1", purpose="tip.route", recipient_kind="user", recipient="console:ghost",
+                       body="SECRET TIP TEXT", now=h.clock.now())
+    h.platform.outage = True
+    for _ in range(outbox.MAX_ATTEMPTS + 1):
+        await h.tick(minutes=15)
+    h.platform.outage = False
+    await h.tick(minutes=15)
+    alerts = h.platform.dms("omar")
+    assert len(alerts) == 1 and "tip.route" in alerts[0] and "SECRET" not in alerts[0]
+    await h.close()
