@@ -183,7 +183,8 @@ class SlackPlatform:
 
     async def ephemeral(self, channel: ChannelRef, user: UserRef, message: Message | str) -> None:
         if channel.is_direct:
-            await self.post(channel, message)
+            # Possibly a DM between two other people (a slash command typed there): answer in ours.
+            await self.send_dm(user, message)
             return
         try:
             await self._call(
