@@ -86,7 +86,9 @@ class App:
         """Record a platform event id; False if it was seen before (Slack retries deliveries)."""
         try:
             with self.services.db.session() as s:
-                s.add(ProcessedEvent(platform=platform, event_id=event_id[:255], at=self.services.clock.now()))
+                s.add(
+                    ProcessedEvent(platform=platform, event_id=event_id[:255], at=self.services.clock.now())
+                )
         except IntegrityError:
             return False
         return True
@@ -98,16 +100,22 @@ class App:
             await self._route(event, ctx)
         except PermissionDenied as denied:
             with self.services.db.session() as s:
-                ctx.audit(s, "permission.denied", target=denied.permission.name.lower(),
-                          detail={"event": type(event).__name__})
+                ctx.audit(
+                    s,
+                    "permission.denied",
+                    target=denied.permission.name.lower(),
+                    detail={"event": type(event).__name__},
+                )
             await self._safe_reply(ctx, denied.reason)
         except UserError as err:
             await self._safe_reply(ctx, str(err))
         except Exception as exc:
             log.error("handler failed for %s: %s", type(event).__name__, safe_exception_summary(exc))
             await self._safe_reply(
-                ctx, "Sorry — something went wrong on my side and I could not finish that. Nothing you "
-                     "sent was posted anywhere. Please try again; if it keeps failing, tell the coordinator.")
+                ctx,
+                "Sorry — something went wrong on my side and I could not finish that. Nothing you "
+                "sent was posted anywhere. Please try again; if it keeps failing, tell the coordinator.",
+            )
 
     async def _route(self, event: Event, ctx: Context) -> None:
         r = self.router
@@ -146,8 +154,15 @@ class App:
             raise UserError("That form is no longer active.")
         return builder(self.context(user), user, context)
 
-    async def submit_form(self, user: UserRef, form_id: str, raw: Mapping[str, RawValue], *,
-                          context: str = "", channel: ChannelRef | None = None) -> dict[str, str] | None:
+    async def submit_form(
+        self,
+        user: UserRef,
+        form_id: str,
+        raw: Mapping[str, RawValue],
+        *,
+        context: str = "",
+        channel: ChannelRef | None = None,
+    ) -> dict[str, str] | None:
         """Validate raw answers and dispatch ``FormSubmitted``. Returns field errors, or None."""
         try:
             form = self.build_form(form_id, user, context)
@@ -156,8 +171,9 @@ class App:
             return invalid.errors
         except UserError as err:
             return {"_form": str(err)}
-        await self.dispatch(FormSubmitted(user=user, form_id=form_id, values=values, context=context,
-                                          channel=channel))
+        await self.dispatch(
+            FormSubmitted(user=user, form_id=form_id, values=values, context=context, channel=channel)
+        )
         return None
 
     async def home_summary(self, user: UserRef) -> str:
@@ -204,14 +220,25 @@ class App:
             while True:
                 clock_now = now or self.services.clock.now()
                 with self.services.db.session() as s:
-                    batch = [(m.id, m.recipient_kind, m.recipient, m.body, list(m.buttons), m.purpose)
-                             for m in outbox.claim_due(s, clock_now)]
+                    batch = [
+                        (m.id, m.recipient_kind, m.recipient, m.body, list(m.buttons), m.purpose)
+                        for m in outbox.claim_due(s, clock_now)
+                    ]
                 if not batch:
                     return sent
                 for mid, kind, recipient, body, buttons, purpose in batch:
-                    message = Message(body, tuple(
-                        Button(b["action_id"], b["label"], b.get("value", ""), ButtonStyle(b.get("style", "default")))
-                        for b in buttons))
+                    message = Message(
+                        body,
+                        tuple(
+                            Button(
+                                b["action_id"],
+                                b["label"],
+                                b.get("value", ""),
+                                ButtonStyle(b.get("style", "default")),
+                            )
+                            for b in buttons
+                        ),
+                    )
                     try:
                         if kind == "user":
                             ref = await self.platform.send_dm(UserRef.parse(recipient), message)
@@ -226,8 +253,9 @@ class App:
                         reason = str(exc)[:120] if isinstance(exc, PlatformError) else type(exc).__name__
                         log.warning("delivery of outbox %s (%s) failed: %s", mid, purpose, reason)
                         with self.services.db.session() as s:
-                            gave_up = outbox.mark_failed(s, mid, now=self.services.clock.now(), reason=reason,
-                                                         transient=transient)
+                            gave_up = outbox.mark_failed(
+                                s, mid, now=self.services.clock.now(), reason=reason, transient=transient
+                            )
                             if gave_up:
                                 self._alert_delivery_failure(s, mid, purpose)
                 if now is not None:
@@ -240,9 +268,14 @@ class App:
         if purpose == "outbox.alert":
             return  # never alert about an alert (no loops)
         for person in ctx.coordinators(s):
-            ctx.enqueue_dm(s, person, f"A bot message ({purpose}, #{message_id}) could not be delivered after "
-                           "several attempts. Please check the bot's platform connection.",
-                           key=f"outbox-failed:{message_id}:{person.handle}", purpose="outbox.alert")
+            ctx.enqueue_dm(
+                s,
+                person,
+                f"A bot message ({purpose}, #{message_id}) could not be delivered after "
+                "several attempts. Please check the bot's platform connection.",
+                key=f"outbox-failed:{message_id}:{person.handle}",
+                purpose="outbox.alert",
+            )
 
     def kick_outbox(self) -> None:
         try:
@@ -264,10 +297,17 @@ class App:
         cfg = self.services.config
         scheduler = AsyncIOScheduler(timezone="UTC")
         # Only periodic sweeps with no arguments: no message text is ever pickled into a job.
-        scheduler.add_job(self._sweep_job, "interval", seconds=cfg.sweep_seconds, id="sweep",
-                          max_instances=1, coalesce=True)
-        scheduler.add_job(self.deliver_outbox, "interval", seconds=cfg.outbox_seconds, id="outbox",
-                          max_instances=1, coalesce=True)
+        scheduler.add_job(
+            self._sweep_job, "interval", seconds=cfg.sweep_seconds, id="sweep", max_instances=1, coalesce=True
+        )
+        scheduler.add_job(
+            self.deliver_outbox,
+            "interval",
+            seconds=cfg.outbox_seconds,
+            id="outbox",
+            max_instances=1,
+            coalesce=True,
+        )
         scheduler.start()
         self._scheduler = scheduler
 
@@ -306,8 +346,12 @@ def build_app(
     ``ConfigError`` when a feature section is invalid."""
     router = build_router()
     # Re-validate with the sections the features registered (unknown sections are errors).
-    config = parse_config(config.raw, source=config.source, base_dir=config.base_dir,
-                          feature_sections=set(router.settings_parsers))
+    config = parse_config(
+        config.raw,
+        source=config.source,
+        base_dir=config.base_dir,
+        feature_sections=set(router.settings_parsers),
+    )
     settings: dict[str, Any] = {}
     problems: list[str] = []
     for section, parse in router.settings_parsers.items():
@@ -321,7 +365,8 @@ def build_app(
         raise ConfigError(problems, config.source)
 
     ring = keyring or KeyRing.from_environment(
-        key_file=str(config.resolve_path(config.key_file)) if config.key_file else None)
+        key_file=str(config.resolve_path(config.key_file)) if config.key_file else None
+    )
     install_cipher(FieldCipher(ring))
     hasher = KeyedHasher(ring.hmac_key)
     db = Database(_resolve_db_url(config))
@@ -333,8 +378,13 @@ def build_app(
 
     app_ref: list[App] = []
     services = Services(
-        config=config, platform=platform, db=db, audit=AuditLog(hasher), hasher=hasher,
-        clock=clock or SystemClock(), settings=settings,
+        config=config,
+        platform=platform,
+        db=db,
+        audit=AuditLog(hasher),
+        hasher=hasher,
+        clock=clock or SystemClock(),
+        settings=settings,
         redactor_loader=_redactor_loader(config, db, hasher, redactor),
         kick_outbox=lambda: app_ref[0].kick_outbox(),
     )
@@ -347,7 +397,7 @@ def _resolve_db_url(config: Config) -> str:
     url = config.database_url
     prefix = "sqlite:///"
     if url.startswith(prefix) and not url.startswith(prefix + "/") and ":memory:" not in url:
-        return prefix + str(config.resolve_path(url[len(prefix):]))
+        return prefix + str(config.resolve_path(url[len(prefix) :]))
     return url
 
 
@@ -361,19 +411,29 @@ def seed_directory(s: Any, config: Config) -> None:
             idents.append(("slack", m.slack_id))
         if m.matrix_id:
             idents.append(("matrix", m.matrix_id))
-        directory.upsert_member(s, handle=m.handle, display_name=m.name, agency_key=m.agency,
-                                discipline=m.discipline, roles=m.roles, identities=idents)
+        directory.upsert_member(
+            s,
+            handle=m.handle,
+            display_name=m.name,
+            agency_key=m.agency,
+            discipline=m.discipline,
+            roles=m.roles,
+            identities=idents,
+        )
     for c in config.channels:
         idents = [("console", c.name)]
         if c.slack_id:
             idents.append(("slack", c.slack_id))
         if c.matrix_id:
             idents.append(("matrix", c.matrix_id))
-        directory.upsert_channel(s, name=c.name, pii_policy=c.pii_policy, agreement=c.agreement, identities=idents)
+        directory.upsert_channel(
+            s, name=c.name, pii_policy=c.pii_policy, agreement=c.agreement, identities=idents
+        )
 
 
-def _redactor_loader(config: Config, db: Database, hasher: KeyedHasher,
-                     preloaded: Redactor | None) -> Callable[[], Redactor]:
+def _redactor_loader(
+    config: Config, db: Database, hasher: KeyedHasher, preloaded: Redactor | None
+) -> Callable[[], Redactor]:
     """Load the PII engine once, on first use, with directory names on the allow-list."""
     lock = threading.Lock()
     base: list[Redactor] = [preloaded] if preloaded is not None else []

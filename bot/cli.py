@@ -39,8 +39,12 @@ def _load(args: argparse.Namespace, *, allow_demo: bool = False) -> Config:
     if path is None:
         if allow_demo:
             return demo_config()
-        raise ConfigError(["no config file: pass --config, set NEEDTOKNOW_CONFIG, or create ./config.toml "
-                           "(copy config.example.toml)"])
+        raise ConfigError(
+            [
+                "no config file: pass --config, set NEEDTOKNOW_CONFIG, or create ./config.toml "
+                "(copy config.example.toml)"
+            ]
+        )
     return load_config(path)
 
 
@@ -101,12 +105,16 @@ async def _run(args: argparse.Namespace, config: Config) -> int:
         from bot.slack import create_slack_platform  # type: ignore[attr-defined,unused-ignore]
         from bot.slack.settings import SlackSettings  # type: ignore[import-not-found,unused-ignore]
 
-        platform = create_slack_platform(SlackSettings.from_mapping(config.platform_table("slack"), os.environ))
+        platform = create_slack_platform(
+            SlackSettings.from_mapping(config.platform_table("slack"), os.environ)
+        )
     elif config.platform == "matrix":
         from bot.matrix import create_matrix_platform  # type: ignore[attr-defined,unused-ignore]
         from bot.matrix.settings import MatrixSettings  # type: ignore[import-not-found,unused-ignore]
 
-        platform = create_matrix_platform(MatrixSettings.from_mapping(config.platform_table("matrix"), os.environ))
+        platform = create_matrix_platform(
+            MatrixSettings.from_mapping(config.platform_table("matrix"), os.environ)
+        )
     else:  # pragma: no cover - parse_config rejects other values
         raise ConfigError([f"bot.platform: unsupported {config.platform}"])
     app = build_app(config, platform, keyring=ring)
@@ -134,15 +142,19 @@ def _keygen(args: argparse.Namespace) -> int:
         ring = KeyRing.loads(path.read_text(encoding="utf-8"), source=f"key file {path}")
         new = ring.with_new_primary()
         write_key_file(path, new)
-        print(f"added new primary key {new.primary_id} to {path}; run `needtoknow keys rotate` to re-encrypt "
-              "stored data, then old keys may be removed from the file")
+        print(
+            f"added new primary key {new.primary_id} to {path}; run `needtoknow keys rotate` to re-encrypt "
+            "stored data, then old keys may be removed from the file"
+        )
         return 0
     ring = KeyRing.generate()
     if args.out:
         path = Path(args.out)
         if path.exists():
-            print(f"{path} exists; refusing to overwrite a key file (data encrypted with it would be lost)",
-                  file=sys.stderr)
+            print(
+                f"{path} exists; refusing to overwrite a key file (data encrypted with it would be lost)",
+                file=sys.stderr,
+            )
             return 2
         write_key_file(path, ring)
         print(f"wrote a new key file to {path} (mode 0600). Back it up: without it encrypted data is lost.")
@@ -209,8 +221,10 @@ def _directory_sync(config: Config) -> int:
     db.upgrade()
     with db.session() as s:
         seed_directory(s, config)
-    print(f"directory synced from {config.source}: {len(config.agencies)} agencies, {len(config.members)} members, "
-          f"{len(config.channels)} channels")
+    print(
+        f"directory synced from {config.source}: {len(config.agencies)} agencies, {len(config.members)} members, "
+        f"{len(config.channels)} channels"
+    )
     return 0
 
 
@@ -226,8 +240,12 @@ def _doctor(args: argparse.Namespace) -> int:
         config = _load(args, allow_demo=True)
         from bot.app import build_router
 
-        parse_config(config.raw, source=config.source, base_dir=config.base_dir,
-                     feature_sections=set(build_router().settings_parsers))
+        parse_config(
+            config.raw,
+            source=config.source,
+            base_dir=config.base_dir,
+            feature_sections=set(build_router().settings_parsers),
+        )
         report("config", True, config.source)
     except ConfigError as exc:
         report("config", False, str(exc))
@@ -289,7 +307,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"needtoknow {_version()}")
     p.add_argument("--config", help="config file (default ./config.toml or $NEEDTOKNOW_CONFIG)")
     sub = p.add_subparsers(dest="command", required=True)
-    c = sub.add_parser("console", help="talk to the bot in a simulated workspace (demo directory without a config)")
+    c = sub.add_parser(
+        "console", help="talk to the bot in a simulated workspace (demo directory without a config)"
+    )
     c.add_argument("--as", dest="as_", help="start as this member handle")
     c.add_argument("--in", dest="in_", help="start in this channel")
     r = sub.add_parser("run", help="run the bot on the configured platform")
@@ -299,30 +319,37 @@ def build_parser() -> argparse.ArgumentParser:
     db.add_argument("action", choices=["upgrade"])
     k = sub.add_parser("keygen", help="create a key file (encryption + HMAC keys)")
     k.add_argument("--out", help="write to this file (mode 0600) instead of stdout")
-    k.add_argument("--rotate", metavar="KEY_FILE", help="add a new primary encryption key to an existing key file")
+    k.add_argument(
+        "--rotate", metavar="KEY_FILE", help="add a new primary encryption key to an existing key file"
+    )
     keys = sub.add_parser("keys", help="key maintenance")
     keys.add_argument("action", choices=["rotate"], help="re-encrypt stored data under the primary key")
     a = sub.add_parser("audit", help="audit log")
     a.add_argument("action", choices=["verify"])
     d = sub.add_parser("directory", help="directory")
-    d.add_argument("action", choices=["sync"], help="apply the config's agencies/members/channels to the database")
+    d.add_argument(
+        "action", choices=["sync"], help="apply the config's agencies/members/channels to the database"
+    )
     sub.add_parser("doctor", help="check config, keys, database, spaCy model and platform settings")
-    sub.add_parser("redact", help="redact PII from text: needtoknow redact \"text\" | --jsonl < in.jsonl",
-                   add_help=False)
+    sub.add_parser(
+        "redact", help='redact PII from text: needtoknow redact "text" | --jsonl < in.jsonl', add_help=False
+    )
     return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    logging.basicConfig(level=os.environ.get("NEEDTOKNOW_LOG_LEVEL", "WARNING"),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=os.environ.get("NEEDTOKNOW_LOG_LEVEL", "WARNING"),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     parser = build_parser()
     # `redact` passes its own arguments through untouched (they may start with --).
     if "redact" in argv:
         i = argv.index("redact")
         args = parser.parse_args([*argv[:i], "redact"])
         try:
-            return _redact(argv[i + 1:], args)
+            return _redact(argv[i + 1 :], args)
         except ConfigError as exc:
             print(exc, file=sys.stderr)
             return 2

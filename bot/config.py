@@ -43,8 +43,19 @@ ROLES = (
 AGENCY_KINDS = ("law_enforcement", "prosecution", "ngo", "healthcare", "legal", "coordination", "other")
 PII_POLICIES = ("off", "warn", "redact", "meeting")
 _SECRET_WORDS = ("token", "password", "secret", "api_key", "private_key", "pickle_key")
-_CORE_SECTIONS = {"bot", "database", "security", "scheduler", "redaction", "agencies", "members", "channels",
-                  "slack", "matrix", "console"}
+_CORE_SECTIONS = {
+    "bot",
+    "database",
+    "security",
+    "scheduler",
+    "redaction",
+    "agencies",
+    "members",
+    "channels",
+    "slack",
+    "matrix",
+    "console",
+}
 
 
 class ConfigError(ValueError):
@@ -156,8 +167,15 @@ def _table(data: Mapping[str, Any], name: str, problems: _Problems) -> dict[str,
     return dict(value)
 
 
-def _str(table: Mapping[str, Any], key: str, where: str, problems: _Problems, default: str | None = None,
-         choices: tuple[str, ...] | None = None, required: bool = False) -> str | None:
+def _str(
+    table: Mapping[str, Any],
+    key: str,
+    where: str,
+    problems: _Problems,
+    default: str | None = None,
+    choices: tuple[str, ...] | None = None,
+    required: bool = False,
+) -> str | None:
     if key not in table:
         if required:
             problems.add(f"{where}.{key}", "is required")
@@ -172,8 +190,9 @@ def _str(table: Mapping[str, Any], key: str, where: str, problems: _Problems, de
     return value
 
 
-def _num(table: Mapping[str, Any], key: str, where: str, problems: _Problems, default: float,
-         minimum: float = 0.0) -> float:
+def _num(
+    table: Mapping[str, Any], key: str, where: str, problems: _Problems, default: float, minimum: float = 0.0
+) -> float:
     if key not in table:
         return default
     value = table[key]
@@ -194,15 +213,23 @@ def _check_no_secrets(data: Any, where: str, problems: _Problems) -> None:
         for key, value in data.items():
             low = str(key).lower()
             if any(word in low for word in _SECRET_WORDS) and not low.endswith(("_file", "_env")):
-                problems.add(f"{where}{key}", "secrets must come from environment variables or key files, not the config file")
+                problems.add(
+                    f"{where}{key}",
+                    "secrets must come from environment variables or key files, not the config file",
+                )
             _check_no_secrets(value, f"{where}{key}.", problems)
     elif isinstance(data, list):
         for i, item in enumerate(data):
             _check_no_secrets(item, f"{where.rstrip('.')}[{i}].", problems)
 
 
-def parse_config(data: Mapping[str, Any], *, source: str = "configuration", base_dir: str = ".",
-                 feature_sections: set[str] | None = None) -> Config:
+def parse_config(
+    data: Mapping[str, Any],
+    *,
+    source: str = "configuration",
+    base_dir: str = ".",
+    feature_sections: set[str] | None = None,
+) -> Config:
     """Validate a parsed TOML document. Unknown top-level sections are checked against
     ``feature_sections`` when given (the app passes the sections its handlers registered)."""
     problems = _Problems()
@@ -219,16 +246,23 @@ def parse_config(data: Mapping[str, Any], *, source: str = "configuration", base
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        problems.add("bot.timezone", f"unknown time zone {timezone!r} (use an IANA name like America/Chicago)")
+        problems.add(
+            "bot.timezone", f"unknown time zone {timezone!r} (use an IANA name like America/Chicago)"
+        )
         timezone = "UTC"
-    log_level = _str(bot, "log_level", "bot", problems, "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")) or "INFO"
+    log_level = (
+        _str(bot, "log_level", "bot", problems, "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")) or "INFO"
+    )
 
     db = _table(data, "database", problems)
     _check_unknown(db, {"url"}, "database", problems)
     database_url = _str(db, "url", "database", problems, "sqlite:///var/needtoknow.db") or ""
     if "://" not in database_url:
         problems.add("database.url", "must be a URL like sqlite:///var/needtoknow.db or postgresql://host/db")
-    elif "@" in database_url.split("://", 1)[1].split("/", 1)[0] and ":" in database_url.split("://", 1)[1].split("@")[0]:
+    elif (
+        "@" in database_url.split("://", 1)[1].split("/", 1)[0]
+        and ":" in database_url.split("://", 1)[1].split("@")[0]
+    ):
         problems.add("database.url", "must not contain a password; use PGPASSWORD or a .pgpass file")
 
     sec = _table(data, "security", problems)
@@ -295,7 +329,9 @@ def _parse_members(data: Mapping[str, Any], problems: _Problems, agencies: set[s
     holders: dict[str, list[str]] = {}
     for i, t in enumerate(_list_of_tables(data, "members", problems)):
         where = f"members[{i}]"
-        _check_unknown(t, {"handle", "name", "agency", "discipline", "roles", "slack_id", "matrix_id"}, where, problems)
+        _check_unknown(
+            t, {"handle", "name", "agency", "discipline", "roles", "slack_id", "matrix_id"}, where, problems
+        )
         handle = _str(t, "handle", where, problems, required=True)
         name = _str(t, "name", where, problems, required=True)
         agency = _str(t, "agency", where, problems, required=True)
@@ -316,14 +352,22 @@ def _parse_members(data: Mapping[str, Any], problems: _Problems, agencies: set[s
             for r in roles:
                 holders.setdefault(r, []).append(handle)
         if handle and name and agency and discipline:
-            out.append(MemberConfig(
-                handle=handle, name=name, agency=agency.lower(), discipline=discipline,
-                roles=tuple(r for r in roles if r in ROLES),
-                slack_id=_str(t, "slack_id", where, problems), matrix_id=_str(t, "matrix_id", where, problems),
-            ))
+            out.append(
+                MemberConfig(
+                    handle=handle,
+                    name=name,
+                    agency=agency.lower(),
+                    discipline=discipline,
+                    roles=tuple(r for r in roles if r in ROLES),
+                    slack_id=_str(t, "slack_id", where, problems),
+                    matrix_id=_str(t, "matrix_id", where, problems),
+                )
+            )
     for role in ("point_person", "backup_point_person"):
         if len(holders.get(role, [])) > 1:
-            problems.add("members", f"only one member may have role {role} (found {', '.join(holders[role])})")
+            problems.add(
+                "members", f"only one member may have role {role} (found {', '.join(holders[role])})"
+            )
     return out
 
 
@@ -331,7 +375,9 @@ def _parse_channels(data: Mapping[str, Any], problems: _Problems, handles: set[s
     out: list[ChannelConfig] = []
     for i, t in enumerate(_list_of_tables(data, "channels", problems)):
         where = f"channels[{i}]"
-        _check_unknown(t, {"name", "pii_policy", "agreement", "slack_id", "matrix_id", "members"}, where, problems)
+        _check_unknown(
+            t, {"name", "pii_policy", "agreement", "slack_id", "matrix_id", "members"}, where, problems
+        )
         name = _str(t, "name", where, problems, required=True)
         policy = _str(t, "pii_policy", where, problems, "warn", PII_POLICIES) or "warn"
         members = t.get("members", [])
@@ -342,9 +388,14 @@ def _parse_channels(data: Mapping[str, Any], problems: _Problems, handles: set[s
             if m not in handles:
                 problems.add(f"{where}.members", f"unknown member {m!r}")
         if name:
-            out.append(ChannelConfig(
-                name=name.lstrip("#"), pii_policy=policy, agreement=_str(t, "agreement", where, problems),
-                slack_id=_str(t, "slack_id", where, problems), matrix_id=_str(t, "matrix_id", where, problems),
-                members=tuple(members),
-            ))
+            out.append(
+                ChannelConfig(
+                    name=name.lstrip("#"),
+                    pii_policy=policy,
+                    agreement=_str(t, "agreement", where, problems),
+                    slack_id=_str(t, "slack_id", where, problems),
+                    matrix_id=_str(t, "matrix_id", where, problems),
+                    members=tuple(members),
+                )
+            )
     return out

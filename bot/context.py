@@ -114,11 +114,19 @@ class Context:
             return f"unknown:{self.user.platform}"
         return "system"
 
-    def audit(self, session: Session, action: str, target: str = "", detail: dict[str, Any] | None = None,
-              *, actor: str | None = None) -> None:
+    def audit(
+        self,
+        session: Session,
+        action: str,
+        target: str = "",
+        detail: dict[str, Any] | None = None,
+        *,
+        actor: str | None = None,
+    ) -> None:
         """Record an audit row in the caller's transaction (references and counts only)."""
-        self.services.audit.record(session, at=self.now(), actor=actor or self.actor, action=action,
-                                   target=target, detail=detail)
+        self.services.audit.record(
+            session, at=self.now(), actor=actor or self.actor, action=action, target=target, detail=detail
+        )
 
     # -- addressing ------------------------------------------------------------------------
     def user_ref(self, member: MemberView) -> UserRef | None:
@@ -135,22 +143,54 @@ class Context:
         return people or directory.members_with_role(session, "admin")
 
     # -- sending ---------------------------------------------------------------------------
-    def enqueue_dm(self, session: Session, member: MemberView, body: str, *, key: str, purpose: str,
-                   buttons: Sequence[OutgoingButton] = ()) -> bool:
+    def enqueue_dm(
+        self,
+        session: Session,
+        member: MemberView,
+        body: str,
+        *,
+        key: str,
+        purpose: str,
+        buttons: Sequence[OutgoingButton] = (),
+    ) -> bool:
         """Queue a DM in the caller's transaction (delivered with retries after commit).
 
         Returns False when the member has no identity on this platform (nothing queued)."""
         ref = self.user_ref(member)
         if ref is None:
             return False
-        enqueue(session, key=key, purpose=purpose, recipient_kind="user", recipient=str(ref), body=body,
-                buttons=list(buttons), now=self.now())
+        enqueue(
+            session,
+            key=key,
+            purpose=purpose,
+            recipient_kind="user",
+            recipient=str(ref),
+            body=body,
+            buttons=list(buttons),
+            now=self.now(),
+        )
         return True
 
-    def enqueue_channel(self, session: Session, channel: ChannelRef, body: str, *, key: str, purpose: str,
-                        buttons: Sequence[OutgoingButton] = ()) -> None:
-        enqueue(session, key=key, purpose=purpose, recipient_kind="channel", recipient=str(channel), body=body,
-                buttons=list(buttons), now=self.now())
+    def enqueue_channel(
+        self,
+        session: Session,
+        channel: ChannelRef,
+        body: str,
+        *,
+        key: str,
+        purpose: str,
+        buttons: Sequence[OutgoingButton] = (),
+    ) -> None:
+        enqueue(
+            session,
+            key=key,
+            purpose=purpose,
+            recipient_kind="channel",
+            recipient=str(channel),
+            body=body,
+            buttons=list(buttons),
+            now=self.now(),
+        )
 
     def kick_outbox(self) -> None:
         """Deliver queued messages now instead of waiting for the next sweep."""

@@ -70,7 +70,9 @@ def _roles_text(roles: frozenset[str]) -> str:
     return " or ".join(sorted(r.replace("_", " ") for r in roles))
 
 
-def check(member: MemberView | None, permission: Permission, *, extra_roles: frozenset[str] = frozenset()) -> MemberView:
+def check(
+    member: MemberView | None, permission: Permission, *, extra_roles: frozenset[str] = frozenset()
+) -> MemberView:
     """Return the member if allowed, else raise ``PermissionDenied`` with a message for them.
 
     ``extra_roles`` widens a grant by configuration (e.g. admins reading tips when the task force
@@ -84,9 +86,7 @@ def check(member: MemberView | None, permission: Permission, *, extra_roles: fro
         )
     required = DISCIPLINE_REQUIRED.get(permission)
     if required is not None and member.discipline not in required:
-        raise PermissionDenied(
-            permission, f"Only {_roles_text(required)} members may {permission.value}."
-        )
+        raise PermissionDenied(permission, f"Only {_roles_text(required)} members may {permission.value}.")
     grants = ROLE_GRANTS[permission]
     if grants is None:
         return member

@@ -29,7 +29,9 @@ def register(router: Router) -> None:
         elif verb == "channels":
             with ctx.session() as s:
                 chans = directory.all_channels(s)
-            await ctx.reply("\n".join(f"#{c.name}: PII policy {c.pii_policy}" for c in chans) or "No channels.")
+            await ctx.reply(
+                "\n".join(f"#{c.name}: PII policy {c.pii_policy}" for c in chans) or "No channels."
+            )
         elif verb in ("grant", "revoke"):
             if len(rest) != 2:
                 raise UserError(f"Usage: admin {verb} <handle> <role>; roles: {', '.join(ROLES)}")

@@ -50,8 +50,16 @@ def _check_detail(detail: Mapping[str, Any]) -> dict[str, Any]:
     return clean
 
 
-def _row_digest(hasher: KeyedHasher, entry_id: int, at: datetime, actor: str, action: str, target: str,
-                detail: Mapping[str, Any], prev_hash: str) -> str:
+def _row_digest(
+    hasher: KeyedHasher,
+    entry_id: int,
+    at: datetime,
+    actor: str,
+    action: str,
+    target: str,
+    detail: Mapping[str, Any],
+    prev_hash: str,
+) -> str:
     payload = json.dumps(
         [entry_id, at.isoformat(), actor, action, target, detail, prev_hash],
         sort_keys=True,
@@ -79,7 +87,9 @@ class AuditLog:
     ) -> AuditEntry:
         clean = _check_detail(detail or {})
         # Lock the head row: appends are serialised (PostgreSQL row lock; SQLite BEGIN IMMEDIATE).
-        head = session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one_or_none()
+        head = session.execute(
+            select(AuditHead).where(AuditHead.id == 1).with_for_update()
+        ).scalar_one_or_none()
         if head is None:
             head = AuditHead(id=1, last_id=0, last_hash=GENESIS)
             session.add(head)
@@ -87,8 +97,14 @@ class AuditLog:
         entry_id = head.last_id + 1
         digest = _row_digest(self._hasher, entry_id, at, actor, action, target, clean, head.last_hash)
         entry = AuditEntry(
-            id=entry_id, at=at, actor=actor, action=action, target=target, detail=clean,
-            prev_hash=head.last_hash, hash=digest,
+            id=entry_id,
+            at=at,
+            actor=actor,
+            action=action,
+            target=target,
+            detail=clean,
+            prev_hash=head.last_hash,
+            hash=digest,
         )
         session.add(entry)
         head.last_id = entry_id
@@ -105,9 +121,19 @@ class AuditLog:
             if entry.id != expected_id:
                 return VerifyResult(False, count, expected_id, f"row {expected_id} is missing")
             if entry.prev_hash != expected_prev:
-                return VerifyResult(False, count, entry.id, f"row {entry.id} does not follow row {entry.id - 1}")
-            digest = _row_digest(self._hasher, entry.id, entry.at, entry.actor, entry.action, entry.target,
-                                 entry.detail, entry.prev_hash)
+                return VerifyResult(
+                    False, count, entry.id, f"row {entry.id} does not follow row {entry.id - 1}"
+                )
+            digest = _row_digest(
+                self._hasher,
+                entry.id,
+                entry.at,
+                entry.actor,
+                entry.action,
+                entry.target,
+                entry.detail,
+                entry.prev_hash,
+            )
             if digest != entry.hash:
                 return VerifyResult(False, count, entry.id, f"row {entry.id} was modified")
             expected_prev = entry.hash
@@ -115,7 +141,9 @@ class AuditLog:
             count += 1
         head = session.get(AuditHead, 1)
         if head is not None and (head.last_id != count or head.last_hash != expected_prev):
-            return VerifyResult(False, count, count + 1, f"rows after {count} are missing (head says {head.last_id})")
+            return VerifyResult(
+                False, count, count + 1, f"rows after {count} are missing (head says {head.last_id})"
+            )
         if head is None and count:
             return VerifyResult(False, count, count, "the audit head row is missing")
         return VerifyResult(True, count, None, f"{count} rows verified")

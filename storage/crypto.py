@@ -78,6 +78,7 @@ class KeyRing:
 
     def dumps(self) -> str:
         """The key-file format: ``hmac <b64>`` and ``enc <id> <b64>`` lines, primary first."""
+
         def enc(raw: bytes) -> str:
             return base64.urlsafe_b64encode(raw).decode()
 
@@ -105,7 +106,9 @@ class KeyRing:
             else:
                 raise KeyMissing(f"{source} line {n}: expected 'hmac <base64>' or 'enc <id> <base64>'")
         if hmac_key is None or not enc:
-            raise KeyMissing(f"{source} needs one 'hmac' line and at least one 'enc' line; run `needtoknow keygen`")
+            raise KeyMissing(
+                f"{source} needs one 'hmac' line and at least one 'enc' line; run `needtoknow keygen`"
+            )
         return cls(tuple(enc), hmac_key)
 
     @classmethod
@@ -164,7 +167,9 @@ class FieldCipher:
         try:
             return self._aead[kid].decrypt(raw[:12], raw[12:], context.encode()).decode("utf-8")
         except InvalidTag:
-            raise DecryptionFailed(f"value in {context} failed authentication (wrong key or tampered)") from None
+            raise DecryptionFailed(
+                f"value in {context} failed authentication (wrong key or tampered)"
+            ) from None
 
     def key_id_of(self, stored: str) -> str:
         return stored.split(":", 2)[1]

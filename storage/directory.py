@@ -85,8 +85,13 @@ def _member_view(m: Member) -> MemberView:
 
 
 def _channel_view(c: Channel) -> ChannelView:
-    return ChannelView(c.id, c.name, c.pii_policy, c.agreement,
-                       tuple(sorted((i.platform, i.external_id) for i in c.identities)))
+    return ChannelView(
+        c.id,
+        c.name,
+        c.pii_policy,
+        c.agreement,
+        tuple(sorted((i.platform, i.external_id) for i in c.identities)),
+    )
 
 
 def is_empty(session: Session) -> bool:
@@ -146,8 +151,14 @@ def set_roles(session: Session, member: Member, roles: Iterable[str]) -> None:
     session.flush()
 
 
-def upsert_channel(session: Session, *, name: str, pii_policy: str, agreement: str | None,
-                   identities: Iterable[tuple[str, str]]) -> Channel:
+def upsert_channel(
+    session: Session,
+    *,
+    name: str,
+    pii_policy: str,
+    agreement: str | None,
+    identities: Iterable[tuple[str, str]],
+) -> Channel:
     channel = session.execute(select(Channel).where(Channel.name == name)).scalar_one_or_none()
     if channel is None:
         channel = Channel(name=name, pii_policy=pii_policy, agreement=agreement)
@@ -163,36 +174,59 @@ def upsert_channel(session: Session, *, name: str, pii_policy: str, agreement: s
 
 
 def member_by_identity(session: Session, platform: str, external_id: str) -> MemberView | None:
-    member = session.execute(
-        select(Member).join(MemberIdentity).where(
-            MemberIdentity.platform == platform, MemberIdentity.external_id == external_id
+    member = (
+        session.execute(
+            select(Member)
+            .join(MemberIdentity)
+            .where(MemberIdentity.platform == platform, MemberIdentity.external_id == external_id)
         )
-    ).unique().scalar_one_or_none()
+        .unique()
+        .scalar_one_or_none()
+    )
     return _member_view(member) if member is not None and member.active else None
 
 
 def member_by_handle(session: Session, handle: str) -> MemberView | None:
-    member = session.execute(select(Member).where(Member.handle == handle.lstrip("@"))).unique().scalar_one_or_none()
+    member = (
+        session.execute(select(Member).where(Member.handle == handle.lstrip("@")))
+        .unique()
+        .scalar_one_or_none()
+    )
     return _member_view(member) if member is not None else None
 
 
 def members_with_role(session: Session, role: str) -> list[MemberView]:
-    rows = session.execute(
-        select(Member).join(RoleAssignment).where(RoleAssignment.role == role, Member.active.is_(True))
-        .order_by(Member.handle)
-    ).unique().scalars()
+    rows = (
+        session.execute(
+            select(Member)
+            .join(RoleAssignment)
+            .where(RoleAssignment.role == role, Member.active.is_(True))
+            .order_by(Member.handle)
+        )
+        .unique()
+        .scalars()
+    )
     return [_member_view(m) for m in rows]
 
 
 def members_of_agency(session: Session, agency_key: str) -> list[MemberView]:
-    rows = session.execute(
-        select(Member).join(Agency).where(Agency.key == agency_key, Member.active.is_(True)).order_by(Member.handle)
-    ).unique().scalars()
+    rows = (
+        session.execute(
+            select(Member)
+            .join(Agency)
+            .where(Agency.key == agency_key, Member.active.is_(True))
+            .order_by(Member.handle)
+        )
+        .unique()
+        .scalars()
+    )
     return [_member_view(m) for m in rows]
 
 
 def all_members(session: Session) -> list[MemberView]:
-    return [_member_view(m) for m in session.execute(select(Member).order_by(Member.handle)).unique().scalars()]
+    return [
+        _member_view(m) for m in session.execute(select(Member).order_by(Member.handle)).unique().scalars()
+    ]
 
 
 def agency_by_key(session: Session, key: str) -> AgencyView | None:
@@ -205,25 +239,35 @@ def all_agencies(session: Session) -> list[AgencyView]:
 
 
 def channel_by_identity(session: Session, platform: str, external_id: str) -> ChannelView | None:
-    channel = session.execute(
-        select(Channel).join(ChannelIdentity).where(
-            ChannelIdentity.platform == platform, ChannelIdentity.external_id == external_id
+    channel = (
+        session.execute(
+            select(Channel)
+            .join(ChannelIdentity)
+            .where(ChannelIdentity.platform == platform, ChannelIdentity.external_id == external_id)
         )
-    ).unique().scalar_one_or_none()
+        .unique()
+        .scalar_one_or_none()
+    )
     return _channel_view(channel) if channel is not None else None
 
 
 def channel_by_name(session: Session, name: str) -> ChannelView | None:
-    channel = session.execute(select(Channel).where(Channel.name == name.lstrip("#"))).unique().scalar_one_or_none()
+    channel = (
+        session.execute(select(Channel).where(Channel.name == name.lstrip("#"))).unique().scalar_one_or_none()
+    )
     return _channel_view(channel) if channel is not None else None
 
 
 def all_channels(session: Session) -> list[ChannelView]:
-    return [_channel_view(c) for c in session.execute(select(Channel).order_by(Channel.name)).unique().scalars()]
+    return [
+        _channel_view(c) for c in session.execute(select(Channel).order_by(Channel.name)).unique().scalars()
+    ]
 
 
 def set_channel_policy(session: Session, name: str, policy: str) -> bool:
-    channel = session.execute(select(Channel).where(Channel.name == name.lstrip("#"))).unique().scalar_one_or_none()
+    channel = (
+        session.execute(select(Channel).where(Channel.name == name.lstrip("#"))).unique().scalar_one_or_none()
+    )
     if channel is None:
         return False
     channel.pii_policy = policy

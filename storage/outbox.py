@@ -47,7 +47,9 @@ def enqueue(
     """Store a message for delivery; a second call with the same ``key`` returns the first row."""
     if recipient_kind not in ("user", "channel"):
         raise ValueError("recipient_kind must be 'user' or 'channel'")
-    existing = session.execute(select(OutboxMessage).where(OutboxMessage.idempotency_key == key)).scalar_one_or_none()
+    existing = session.execute(
+        select(OutboxMessage).where(OutboxMessage.idempotency_key == key)
+    ).scalar_one_or_none()
     if existing is not None:
         return existing
     row = OutboxMessage(
@@ -67,7 +69,9 @@ def enqueue(
     return row
 
 
-def claim_due(session: Session, now: datetime, *, limit: int = 50, lease: timedelta = LEASE) -> list[OutboxMessage]:
+def claim_due(
+    session: Session, now: datetime, *, limit: int = 50, lease: timedelta = LEASE
+) -> list[OutboxMessage]:
     """Claim pending rows whose time has come, and rows whose previous claim expired (a crash)."""
     stmt = (
         select(OutboxMessage)
@@ -116,4 +120,8 @@ def mark_failed(session: Session, message_id: int, *, now: datetime, reason: str
 
 
 def pending_count(session: Session) -> int:
-    return len(list(session.execute(select(OutboxMessage.id).where(OutboxMessage.status.in_(("pending", "sending"))))))
+    return len(
+        list(
+            session.execute(select(OutboxMessage.id).where(OutboxMessage.status.in_(("pending", "sending"))))
+        )
+    )

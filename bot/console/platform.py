@@ -130,8 +130,9 @@ class ConsolePlatform:
         self._record(Delivery("redact", reason, channel=message.channel.id, ref=message))
         return True
 
-    async def open_form(self, user: UserRef, form: Form, *, trigger: str | None = None,
-                        channel: ChannelRef | None = None) -> None:
+    async def open_form(
+        self, user: UserRef, form: Form, *, trigger: str | None = None, channel: ChannelRef | None = None
+    ) -> None:
         self._check()
         self.pending_forms[user.id] = PendingForm(form, channel)
         self._record(Delivery("form", form.title, to_user=user.id, channel=channel.id if channel else None))

@@ -91,7 +91,10 @@ async def run_repl(app: App, session: ConsoleSession, *, out: TextIO = sys.stdou
                 if line.strip() == "/who":
                     for m in directory.all_members(s):
                         roles = ", ".join(sorted(m.roles)) or "-"
-                        print(f"  {m.handle:10} {m.display_name} — {m.agency.key}, {m.discipline}; {roles}", file=out)
+                        print(
+                            f"  {m.handle:10} {m.display_name} — {m.agency.key}, {m.discipline}; {roles}",
+                            file=out,
+                        )
                 else:
                     for c in directory.all_channels(s):
                         print(f"  #{c.name} (PII policy: {c.pii_policy})", file=out)

@@ -77,11 +77,17 @@ class ConsoleSession:
                 return await self.app.home_summary(self.user)
             if word in ("who", "channels"):
                 return None  # handled by the REPL, which knows the directory
-            await self.app.dispatch(CommandInvoked(
-                user=self.user, channel=self.channel, name=word, args=rest.strip(),
-                message=self.platform.record_member_message(self.channel, self.speaker, line)
-                if not self.channel.is_direct else None,
-            ))
+            await self.app.dispatch(
+                CommandInvoked(
+                    user=self.user,
+                    channel=self.channel,
+                    name=word,
+                    args=rest.strip(),
+                    message=self.platform.record_member_message(self.channel, self.speaker, line)
+                    if not self.channel.is_direct
+                    else None,
+                )
+            )
             await self.app.drain()
             return None
         ref = self.platform.record_member_message(self.channel, self.speaker, line)
@@ -109,8 +115,11 @@ class ConsoleSession:
             labels = ", ".join(f"{i}={b.label}" for i, b in enumerate(message.buttons, start=1))
             return f"usage: /press <n> ({labels})"
         channel = ref.channel if ref is not None else self.channel
-        await self.app.dispatch(ButtonPressed(user=self.user, channel=channel, action_id=button.action_id,
-                                              value=button.value, message=ref))
+        await self.app.dispatch(
+            ButtonPressed(
+                user=self.user, channel=channel, action_id=button.action_id, value=button.value, message=ref
+            )
+        )
         await self.app.drain()
         return None
 
@@ -118,8 +127,9 @@ class ConsoleSession:
         pending = self.platform.pending_forms.get(self.speaker)
         if pending is None:
             return {"_form": "no form is open"}
-        errors = await self.app.submit_form(self.user, pending.form.form_id, answers,
-                                            context=pending.form.context, channel=pending.channel)
+        errors = await self.app.submit_form(
+            self.user, pending.form.form_id, answers, context=pending.form.context, channel=pending.channel
+        )
         if errors is None:
             self.platform.pending_forms.pop(self.speaker, None)
         await self.app.drain()

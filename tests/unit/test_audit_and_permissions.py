@@ -81,7 +81,9 @@ async def test_audit_verify_command_exits_nonzero_on_tampering(tmp_path: Path, c
     keyfile = tmp_path / "k.keys"
     keyfile.write_text(h.keyring.dumps())
     cfg = tmp_path / "c.toml"
-    cfg.write_text(f'[database]\nurl = "sqlite:///{tmp_path}/needtoknow.db"\n[security]\nkey_file = "{keyfile}"\n')
+    cfg.write_text(
+        f'[database]\nurl = "sqlite:///{tmp_path}/needtoknow.db"\n[security]\nkey_file = "{keyfile}"\n'
+    )
     await h.close()
     assert cli_main(["--config", str(cfg), "audit", "verify"]) == 0
     assert "OK: 5 rows verified" in capsys.readouterr().out

@@ -51,8 +51,15 @@ def test_two_point_persons_are_refused() -> None:
 
 def test_member_with_unknown_agency_and_role() -> None:
     data = demo_data()
-    data["members"].append({"handle": "zed", "name": "Zed", "agency": "fbi", "discipline": "law_enforcement",
-                            "roles": ["wizard"]})
+    data["members"].append(
+        {
+            "handle": "zed",
+            "name": "Zed",
+            "agency": "fbi",
+            "discipline": "law_enforcement",
+            "roles": ["wizard"],
+        }
+    )
     problems = problems_of(data)
     assert any("agency" in p and "fbi" in p for p in problems)
     assert any("unknown role 'wizard'" in p for p in problems)

@@ -40,12 +40,21 @@ async def test_huge_and_odd_input_does_not_crash(tmp_path: Path) -> None:
 
 
 def test_form_validation_names_every_bad_field_without_echoing_values() -> None:
-    form = Form("f", "F", (
-        FormField("count", "Estimated victims", FieldKind.NUMBER, min_value=0),
-        FormField("genders", "Genders", FieldKind.MULTI_CHOICE, choices=(Choice("f", "Female"), Choice("m", "Male"))),
-        FormField("when", "Date", FieldKind.DATE),
-        FormField("note", "Note", required=False, max_length=5),
-    ))
+    form = Form(
+        "f",
+        "F",
+        (
+            FormField("count", "Estimated victims", FieldKind.NUMBER, min_value=0),
+            FormField(
+                "genders",
+                "Genders",
+                FieldKind.MULTI_CHOICE,
+                choices=(Choice("f", "Female"), Choice("m", "Male")),
+            ),
+            FormField("when", "Date", FieldKind.DATE),
+            FormField("note", "Note", required=False, max_length=5),
+        ),
+    )
     try:
         form.validate({"count": "-1", "genders": "Femail", "when": "Maria Lopez", "note": "toolong"})
     except FormInvalid as exc:
@@ -53,20 +62,31 @@ def test_form_validation_names_every_bad_field_without_echoing_values() -> None:
         assert "Maria" not in str(exc)
     else:
         raise AssertionError("expected FormInvalid")
-    assert form.validate({"count": "3", "genders": ["Female", "m"], "when": "2026-03-31"})["genders"] == ["f", "m"]
+    assert form.validate({"count": "3", "genders": ["Female", "m"], "when": "2026-03-31"})["genders"] == [
+        "f",
+        "m",
+    ]
 
 
 def test_key_value_arguments() -> None:
     assert parse_key_values('client=C-1 purpose="coordination of care" extra') == (
-        {"client": "C-1", "purpose": "coordination of care"}, ["extra"])
+        {"client": "C-1", "purpose": "coordination of care"},
+        ["extra"],
+    )
     assert parse_key_values('a="unbalanced')[0] == {"a": '"unbalanced'}
 
 
 def test_cli_version_and_console_demo_start(tmp_path: Path) -> None:
     out = subprocess.run([sys.executable, "-m", "bot.cli", "--version"], capture_output=True, text=True)
     assert out.returncode == 0 and out.stdout.startswith("needtoknow ")
-    run = subprocess.run([sys.executable, "-m", "bot.cli", "console"], input="/help\n/as alice\n/who\n/quit\n",
-                         capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    run = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "console"],
+        input="/help\n/as alice\n/who\n/quit\n",
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+    )
     assert run.returncode == 0, run.stderr
     assert "[only vera sees, in #general]" in run.stdout
     assert "nina       Nina Sato" in run.stdout

@@ -60,8 +60,15 @@ def test_unconfigured_cipher_never_stores_plaintext(tmp_path: Path) -> None:
     db.upgrade()
     install_cipher(None)
     with pytest.raises(StatementError) as info, db.session() as s:
-        outbox.enqueue(s, key="k", purpose="t", recipient_kind="user", recipient="console:a", body=CANARY,
-                       now=datetime.now(UTC))
+        outbox.enqueue(
+            s,
+            key="k",
+            purpose="t",
+            recipient_kind="user",
+            recipient="console:a",
+            body=CANARY,
+            now=datetime.now(UTC),
+        )
     assert isinstance(info.value.orig, KeyMissing)
     assert CANARY not in str(info.value)
     assert CANARY.encode() not in (tmp_path / "x.db").read_bytes()
@@ -70,8 +77,15 @@ def test_unconfigured_cipher_never_stores_plaintext(tmp_path: Path) -> None:
 async def test_encrypted_fields_never_reach_the_database_file_in_plaintext(tmp_path: Path) -> None:
     h = Harness.create(tmp_path)
     with h.app.services.db.session() as s:
-        outbox.enqueue(s, key="canary", purpose="test", recipient_kind="user", recipient="console:vera",
-                       body=CANARY, now=h.clock.now())
+        outbox.enqueue(
+            s,
+            key="canary",
+            purpose="test",
+            recipient_kind="user",
+            recipient="console:vera",
+            body=CANARY,
+            now=h.clock.now(),
+        )
     await h.tick()
     assert CANARY in h.platform.dms("vera")  # it was delivered, decrypted
     await h.close()
@@ -82,8 +96,15 @@ async def test_encrypted_fields_never_reach_the_database_file_in_plaintext(tmp_p
 async def test_encrypted_on_postgres_too(tmp_path: Path, postgres_url: str) -> None:
     h = Harness.create(tmp_path, database_url=postgres_url)
     with h.app.services.db.session() as s:
-        outbox.enqueue(s, key="canary", purpose="test", recipient_kind="user", recipient="console:vera",
-                       body=CANARY, now=h.clock.now())
+        outbox.enqueue(
+            s,
+            key="canary",
+            purpose="test",
+            recipient_kind="user",
+            recipient="console:vera",
+            body=CANARY,
+            now=h.clock.now(),
+        )
     with h.app.services.db.session() as s:
         raw = s.execute(select(type_coerce(OutboxMessage.body, Text))).scalar_one()
     assert CANARY not in raw and raw.startswith("v1:")
@@ -96,11 +117,20 @@ async def test_keys_rotate_reencrypts_stored_values(tmp_path: Path, monkeypatch:
     ring = KeyRing.loads(keyfile.read_text())
     h = Harness.create(tmp_path, keyring=ring)
     with h.app.services.db.session() as s:
-        outbox.enqueue(s, key="a", purpose="t", recipient_kind="user", recipient="console:vera", body="hello",
-                       now=h.clock.now())
+        outbox.enqueue(
+            s,
+            key="a",
+            purpose="t",
+            recipient_kind="user",
+            recipient="console:vera",
+            body="hello",
+            now=h.clock.now(),
+        )
     await h.close()
     cfg = tmp_path / "c.toml"
-    cfg.write_text(f'[database]\nurl = "sqlite:///{tmp_path}/needtoknow.db"\n[security]\nkey_file = "{keyfile}"\n')
+    cfg.write_text(
+        f'[database]\nurl = "sqlite:///{tmp_path}/needtoknow.db"\n[security]\nkey_file = "{keyfile}"\n'
+    )
     assert cli_main(["keygen", "--rotate", str(keyfile)]) == 0
     assert cli_main(["--config", str(cfg), "keys", "rotate"]) == 0
     new = KeyRing.loads(keyfile.read_text())
@@ -108,12 +138,15 @@ async def test_keys_rotate_reencrypts_stored_values(tmp_path: Path, monkeypatch:
     with db.session() as s:
         raw = s.execute(select(type_coerce(OutboxMessage.body, Text))).scalar_one()
     assert FieldCipher(new).key_id_of(raw) == new.primary_id != ring.primary_id
-    assert FieldCipher(KeyRing((new.encryption_keys[0],), new.hmac_key)).decrypt(raw, "outbox.body") == "hello"
+    assert (
+        FieldCipher(KeyRing((new.encryption_keys[0],), new.hmac_key)).decrypt(raw, "outbox.body") == "hello"
+    )
 
 
 def test_keygen_refuses_to_overwrite(tmp_path: Path) -> None:
     keyfile = tmp_path / "k"
     keyfile.write_text("x")
-    result = subprocess.run([sys.executable, "-m", "bot.cli", "keygen", "--out", str(keyfile)],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "keygen", "--out", str(keyfile)], capture_output=True, text=True
+    )
     assert result.returncode == 2 and keyfile.read_text() == "x"

@@ -15,18 +15,26 @@ from tests.harness import Harness
 
 def _register_ping(h: Harness) -> None:
     def ping(item, session, ctx) -> None:
-        ctx.enqueue_dm(session, __import__("storage.directory", fromlist=["x"]).member_by_handle(session, "vera"),
-                       f"reminder {item.ref}", key=f"ping:{item.key}", purpose="test.ping")
+        ctx.enqueue_dm(
+            session,
+            __import__("storage.directory", fromlist=["x"]).member_by_handle(session, "vera"),
+            f"reminder {item.ref}",
+            key=f"ping:{item.key}",
+            purpose="test.ping",
+        )
 
     h.app.router.jobs.setdefault("test.ping", ping)
 
 
-async def test_item_due_during_a_restart_is_delivered_exactly_once_after_it(tmp_path: Path,
-                                                                             database_url: str) -> None:
+async def test_item_due_during_a_restart_is_delivered_exactly_once_after_it(
+    tmp_path: Path, database_url: str
+) -> None:
     h = Harness.create(tmp_path, database_url=database_url)
     _register_ping(h)
     with h.app.services.db.session() as s:
-        schedule.schedule(s, key="r:1", kind="test.ping", ref="R-1", due_at=h.clock.now() + timedelta(hours=1))
+        schedule.schedule(
+            s, key="r:1", kind="test.ping", ref="R-1", due_at=h.clock.now() + timedelta(hours=1)
+        )
     await h.tick(minutes=30)
     assert h.platform.dms("vera") == []  # not due yet
     await h.close()  # the bot goes down; the item becomes due while it is down
@@ -67,8 +75,12 @@ async def test_cancelled_item_is_not_sent(tmp_path: Path) -> None:
 
 async def test_two_sweepers_on_one_database_process_each_item_once(tmp_path: Path, database_url: str) -> None:
     h = Harness.create(tmp_path, database_url=database_url)
-    h2 = Harness.create(tmp_path / "b" if False else tmp_path, database_url=database_url, keyring=h.keyring,
-                        start=h.clock.now())
+    h2 = Harness.create(
+        tmp_path / "b" if False else tmp_path,
+        database_url=database_url,
+        keyring=h.keyring,
+        start=h.clock.now(),
+    )
     for x in (h, h2):
         _register_ping(x)
     with h.app.services.db.session() as s:
@@ -77,7 +89,9 @@ async def test_two_sweepers_on_one_database_process_each_item_once(tmp_path: Pat
     h.clock.advance(minutes=1)
     h2.clock.set(h.clock.now())
     results = []
-    threads = [threading.Thread(target=lambda a=a: results.append(a.app.run_due(limit=7))) for a in (h, h2) * 6]
+    threads = [
+        threading.Thread(target=lambda a=a: results.append(a.app.run_due(limit=7))) for a in (h, h2) * 6
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -96,8 +110,15 @@ async def test_two_sweepers_on_one_database_process_each_item_once(tmp_path: Pat
 async def test_outage_during_delivery_is_retried_not_dropped(tmp_path: Path) -> None:
     h = Harness.create(tmp_path)
     with h.app.services.db.session() as s:
-        outbox.enqueue(s, key="m1", purpose="test", recipient_kind="user", recipient="console:vera",
-                       body="important", now=h.clock.now())
+        outbox.enqueue(
+            s,
+            key="m1",
+            purpose="test",
+            recipient_kind="user",
+            recipient="console:vera",
+            body="important",
+            now=h.clock.now(),
+        )
     h.platform.outage = True
     await h.tick()
     assert h.platform.dms("vera") == []
@@ -112,8 +133,15 @@ async def test_outage_during_delivery_is_retried_not_dropped(tmp_path: Path) -> 
 async def test_crash_after_claim_redelivers_after_the_lease(tmp_path: Path) -> None:
     h = Harness.create(tmp_path)
     with h.app.services.db.session() as s:
-        outbox.enqueue(s, key="m1", purpose="test", recipient_kind="user", recipient="console:vera",
-                       body="tip for you", now=h.clock.now())
+        outbox.enqueue(
+            s,
+            key="m1",
+            purpose="test",
+            recipient_kind="user",
+            recipient="console:vera",
+            body="tip for you",
+            now=h.clock.now(),
+        )
     with h.app.services.db.session() as s:
         assert len(outbox.claim_due(s, h.clock.now())) == 1  # claimed... and the process dies here
     await h.tick(seconds=30)
@@ -126,8 +154,15 @@ async def test_crash_after_claim_redelivers_after_the_lease(tmp_path: Path) -> N
 async def test_permanent_failure_alerts_the_coordinator_without_content(tmp_path: Path) -> None:
     h = Harness.create(tmp_path)
     with h.app.services.db.session() as s:
-        outbox.enqueue(s, key="m1", purpose="tip.route", recipient_kind="user", recipient="console:ghost",
-                       body="SECRET TIP TEXT", now=h.clock.now())
+        outbox.enqueue(
+            s,
+            key="m1",
+            purpose="tip.route",
+            recipient_kind="user",
+            recipient="console:ghost",
+            body="SECRET TIP TEXT",
+            now=h.clock.now(),
+        )
     h.platform.outage = True
     for _ in range(outbox.MAX_ATTEMPTS + 1):
         await h.tick(minutes=15)
