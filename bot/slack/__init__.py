@@ -57,6 +57,7 @@ def processed_events_claim(database: Any) -> ClaimHook:
 
     def claim_sync(key: str) -> bool:
         from sqlalchemy.exc import IntegrityError
+
         from storage.models import ProcessedEvent
 
         platform, _, event_id = key.partition(":")
