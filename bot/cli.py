@@ -101,22 +101,25 @@ async def _run(args: argparse.Namespace, config: Config) -> int:
         return await _console(args, config)
     ring = _keyring(config)
     platform: Any
-    if config.platform == "slack":
-        from bot.slack import create_slack_platform  # type: ignore[attr-defined,unused-ignore]
-        from bot.slack.settings import SlackSettings  # type: ignore[import-not-found,unused-ignore]
+    try:
+        if config.platform == "slack":
+            from bot.slack import create_slack_platform
+            from bot.slack.settings import SlackSettings
 
-        platform = create_slack_platform(
-            SlackSettings.from_mapping(config.platform_table("slack"), os.environ)
-        )
-    elif config.platform == "matrix":
-        from bot.matrix import create_matrix_platform  # type: ignore[attr-defined,unused-ignore]
-        from bot.matrix.settings import MatrixSettings  # type: ignore[import-not-found,unused-ignore]
+            platform = create_slack_platform(
+                SlackSettings.from_mapping(config.platform_table("slack"), os.environ)
+            )
+        elif config.platform == "matrix":
+            from bot.matrix import create_matrix_platform  # type: ignore[attr-defined,unused-ignore]
+            from bot.matrix.settings import MatrixSettings  # type: ignore[import-not-found,unused-ignore]
 
-        platform = create_matrix_platform(
-            MatrixSettings.from_mapping(config.platform_table("matrix"), os.environ)
-        )
-    else:  # pragma: no cover - parse_config rejects other values
-        raise ConfigError([f"bot.platform: unsupported {config.platform}"])
+            platform = create_matrix_platform(
+                MatrixSettings.from_mapping(config.platform_table("matrix"), os.environ)
+            )
+        else:  # pragma: no cover - parse_config rejects other values
+            raise ConfigError([f"bot.platform: unsupported {config.platform}"])
+    except ValueError as exc:  # settings errors name the key or variable, never its value
+        raise ConfigError([str(exc)], config.source) from None
     app = build_app(config, platform, keyring=ring)
     app.start_scheduler()
     try:
@@ -279,7 +282,7 @@ def _doctor(args: argparse.Namespace) -> int:
     if config.platform in ("slack", "matrix"):
         try:
             if config.platform == "slack":
-                from bot.slack.settings import SlackSettings  # type: ignore[import-not-found,unused-ignore]
+                from bot.slack.settings import SlackSettings
 
                 SlackSettings.from_mapping(config.platform_table("slack"), os.environ)
             else:
@@ -293,9 +296,8 @@ def _doctor(args: argparse.Namespace) -> int:
 
 
 def _redact(rest: Sequence[str], args: argparse.Namespace) -> int:
-    from redaction.cli import main as redact_main
-
     from redaction import RedactionSettings
+    from redaction.cli import main as redact_main
 
     path = find_config_path(args.config)
     settings = RedactionSettings.from_mapping(load_config(path).section("redaction")) if path else None

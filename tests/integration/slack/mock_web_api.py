@@ -1,0 +1,200 @@
+"""A local stand-in for the Slack Web API (and the Socket Mode websocket), in the style of
+bolt-python's ``tests/mock_web_api_server``: a real aiohttp server on 127.0.0.1 with an ephemeral
+port, running in its own thread and event loop, that records every call and answers like Slack.
+
+Point ``AsyncWebClient(base_url=stand_in.base_url)`` (``[slack] api_base_url``) at it.
+
+Knobs:
+* ``fail(method, status=429, retry_after=1, times=1)`` — answer HTTP errors before succeeding;
+* ``errors[method] = "code"`` — answer ``{"ok": false, "error": code}`` every time;
+* ``admin_tokens`` — tokens allowed to ``chat.delete`` other people's messages;
+* ``channel_members[channel] = [...]`` — for ``conversations.members`` (paginated by 2 here);
+* ``not_in_channels`` — channels where ``chat.postEphemeral`` answers ``channel_not_found``;
+* ``push(envelope)`` — send a Socket Mode envelope to the connected client; ``acks`` records replies.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+from aiohttp import WSMsgType, web
+
+BOT_TOKEN = "xoxb-test-bot-token"
+ADMIN_TOKEN = "xoxp-test-admin-token"
+APP_TOKEN = "xapp-test-app-token"
+
+
+@dataclass
+class Call:
+    method: str
+    args: dict[str, Any]
+    token: str | None
+    at: float = field(default_factory=time.monotonic)
+
+
+class SlackStandIn:
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self.errors: dict[str, str] = {}
+        self.admin_tokens: set[str] = {ADMIN_TOKEN}
+        self.channel_members: dict[str, list[str]] = {}
+        self.not_in_channels: set[str] = set()
+        self.acks: list[dict[str, Any]] = []
+        self.socket_connected = threading.Event()
+        self._failures: dict[str, list[tuple[int, int | None]]] = {}
+        self._lock = threading.Lock()
+        self._ts = itertools.count(1)
+        self._loop = asyncio.new_event_loop()
+        self._runner: web.AppRunner | None = None
+        self._ws: web.WebSocketResponse | None = None
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True, name="slack-stand-in")
+        self.port = 0
+
+    # --- lifecycle -----------------------------------------------------------------------------------
+
+    def start(self) -> SlackStandIn:
+        self._thread.start()
+        asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(10)
+        return self
+
+    def stop(self) -> None:
+        asyncio.run_coroutine_threadsafe(self._stop(), self._loop).result(10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(5)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/"
+
+    async def _start(self) -> None:
+        application = web.Application()
+        application.router.add_route("*", "/api/{method}", self._api)
+        application.router.add_get("/socket", self._socket)
+        self._runner = web.AppRunner(application, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    async def _stop(self) -> None:
+        if self._ws is not None:
+            await self._ws.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    # --- test helpers ---------------------------------------------------------------------------------
+
+    def fail(self, method: str, *, status: int = 429, retry_after: int | None = 1, times: int = 1) -> None:
+        with self._lock:
+            self._failures.setdefault(method, []).extend([(status, retry_after)] * times)
+
+    def calls_to(self, method: str) -> list[Call]:
+        with self._lock:
+            return [c for c in self.calls if c.method == method]
+
+    async def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = self.calls_to(method)
+            if len(found) >= count:
+                return found
+            await asyncio.sleep(0.01)
+        raise AssertionError(f"expected {count} call(s) to {method}, got {len(self.calls_to(method))}")
+
+    def push(self, envelope: dict[str, Any]) -> None:
+        assert self._ws is not None, "no Socket Mode client connected"
+        asyncio.run_coroutine_threadsafe(self._ws.send_str(json.dumps(envelope)), self._loop).result(5)
+
+    def reset(self) -> None:
+        with self._lock:
+            self.calls.clear()
+            self.acks.clear()
+
+    # --- server side ----------------------------------------------------------------------------------
+
+    async def _args(self, request: web.Request) -> dict[str, Any]:
+        args: dict[str, Any] = dict(request.query)
+        body = await request.read()
+        if body:
+            if request.content_type == "application/json":
+                args.update(json.loads(body))
+            else:
+                args.update(dict(parse_qsl(body.decode())))
+        for key in ("blocks", "view"):
+            if isinstance(args.get(key), str):
+                args[key] = json.loads(args[key])
+        return args
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        args = await self._args(request)
+        auth = request.headers.get("Authorization", "")
+        token = auth.removeprefix("Bearer ") or args.pop("token", None)
+        with self._lock:
+            self.calls.append(Call(method, args, token))
+            queue = self._failures.get(method)
+            failure = queue.pop(0) if queue else None
+        if failure is not None:
+            status, retry_after = failure
+            headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
+            body = {"ok": False, "error": "ratelimited" if status == 429 else "internal_error"}
+            return web.json_response(body, status=status, headers=headers)
+        if token is None or not token.startswith(("xoxb-", "xoxp-", "xapp-")):
+            return web.json_response({"ok": False, "error": "not_authed"})
+        if method in self.errors:
+            return web.json_response({"ok": False, "error": self.errors[method]})
+        return web.json_response(self._answer(method, args, token))
+
+    def _answer(self, method: str, args: dict[str, Any], token: str) -> dict[str, Any]:
+        ts = f"{1700000000 + next(self._ts)}.000100"
+        if method == "auth.test":
+            return {"ok": True, "url": "https://ntk-test.slack.com/", "team": "Test", "user": "needtoknow",
+                    "team_id": "T0TEST", "user_id": "UBOT", "bot_id": "BBOT"}
+        if method == "apps.connections.open":
+            return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/socket"}
+        if method == "chat.postMessage":
+            return {"ok": True, "channel": args.get("channel"), "ts": ts}
+        if method == "chat.postEphemeral":
+            if args.get("channel") in self.not_in_channels:
+                return {"ok": False, "error": "channel_not_found"}
+            return {"ok": True, "message_ts": ts}
+        if method == "chat.delete":
+            if token not in self.admin_tokens:
+                return {"ok": False, "error": "cant_delete_message"}
+            return {"ok": True, "channel": args.get("channel"), "ts": args.get("ts")}
+        if method == "conversations.open":
+            return {"ok": True, "channel": {"id": "D" + str(args.get("users", "")).lstrip("U")}}
+        if method in ("views.open", "views.publish"):
+            if args.get("trigger_id") == "expired":
+                return {"ok": False, "error": "expired_trigger_id"}
+            return {"ok": True, "view": {"id": "V" + ts.replace(".", "")}}
+        if method == "conversations.members":
+            members = self.channel_members.get(str(args.get("channel")), [])
+            start = int(args.get("cursor") or 0)
+            page = members[start : start + 2]
+            nxt = str(start + 2) if start + 2 < len(members) else ""
+            return {"ok": True, "members": page, "response_metadata": {"next_cursor": nxt}}
+        if method == "conversations.create":
+            return {"ok": True, "channel": {"id": "G" + ts.replace(".", "")[:9], "name": args.get("name")}}
+        if method == "conversations.invite":
+            return {"ok": True, "channel": {"id": args.get("channel")}}
+        return {"ok": True}
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self._ws = ws
+        await ws.send_str(json.dumps({"type": "hello", "num_connections": 1}))
+        self.socket_connected.set()
+        async for msg in ws:
+            if msg.type == WSMsgType.TEXT:
+                with self._lock:
+                    self.acks.append(json.loads(msg.data))
+        return ws
