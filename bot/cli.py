@@ -110,8 +110,8 @@ async def _run(args: argparse.Namespace, config: Config) -> int:
                 SlackSettings.from_mapping(config.platform_table("slack"), os.environ)
             )
         elif config.platform == "matrix":
-            from bot.matrix import create_matrix_platform  # type: ignore[attr-defined,unused-ignore]
-            from bot.matrix.settings import MatrixSettings  # type: ignore[import-not-found,unused-ignore]
+            from bot.matrix import create_matrix_platform
+            from bot.matrix.settings import MatrixSettings
 
             platform = create_matrix_platform(
                 MatrixSettings.from_mapping(config.platform_table("matrix"), os.environ)
@@ -286,7 +286,7 @@ def _doctor(args: argparse.Namespace) -> int:
 
                 SlackSettings.from_mapping(config.platform_table("slack"), os.environ)
             else:
-                from bot.matrix.settings import MatrixSettings  # type: ignore[import-not-found,unused-ignore]
+                from bot.matrix.settings import MatrixSettings
 
                 MatrixSettings.from_mapping(config.platform_table("matrix"), os.environ)
             report(config.platform, True, "settings and secrets present")
