@@ -14,7 +14,7 @@ from spacy.language import Language
 
 from redaction.findings import PERSON, Finding, Redacted
 from redaction.masking import mask
-from redaction.names import NameRules, find_denied_aliases, plausible_person
+from redaction.names import NameRules, find_denied_aliases, person_span
 from redaction.normalise import Normalised, normalise, normalise_alias
 from redaction.patterns import PATTERN_RECOGNIZERS, find_phones
 from redaction.settings import RedactionSettings
@@ -258,12 +258,9 @@ class Redactor:
         disabled = self.settings.disabled_labels
         if PERSON not in disabled:
             for start, end in people:
-                span = chunk[start:end]
-                if span.endswith(("'s", "’s")):
-                    end -= 2
-                    span = span[:-2]
-                if plausible_person(span):
-                    yield Finding(start, end, PERSON, _NER_SCORE, "ner")
+                cleaned = person_span(chunk, start, end)
+                if cleaned is not None:
+                    yield Finding(cleaned[0], cleaned[1], PERSON, _NER_SCORE, "ner")
             yield from self._names.find(chunk)
             if self.settings.deny_hashes and self._keyed_hash is not None:
                 yield from find_denied_aliases(chunk, self.settings.deny_hashes, self._keyed_hash)
@@ -278,7 +275,7 @@ class Redactor:
             for f in found
             if f.score >= settings.score_threshold and f.label not in settings.disabled_labels and f.end > f.start
         ]
-        kept = self._allow.keep(norm.text, kept)
+        kept = self._allow.keep(norm.text, [_trimmed(norm.text, f) for f in kept])
         result = []
         for finding in _overlaps_merged(kept):
             start, end = norm.original_span(finding.start, finding.end)
@@ -297,6 +294,21 @@ class Redactor:
         if not masked.isascii():
             masked = _SURROGATES.sub("\ufffd", masked)
         return Redacted(masked, tuple(findings))
+
+
+_KEEP_AT_START = frozenset("@$+(#")
+
+
+def _trimmed(text: str, finding: Finding) -> Finding:
+    """Drop spaces and punctuation at the edges of a span, so "👀 Jasmine" masks only the name."""
+    start, end = finding.start, finding.end
+    while start < end and not (text[start].isalnum() or text[start] in _KEEP_AT_START):
+        start += 1
+    while end > start and not text[end - 1].isalnum():
+        end -= 1
+    if (start, end) == (finding.start, finding.end):
+        return finding
+    return Finding(start, end, finding.label, finding.score, finding.source)
 
 
 def _worth_ner(chunk: str) -> bool:

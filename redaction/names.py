@@ -76,6 +76,17 @@ class NameRules:
             start, _end, word = tokens[index]
             key = fold_accents(word)
             style = _style(word)
+            if key in AMBIGUOUS_FIRST_NAMES and style in ("title", "upper") and index + 1 < len(tokens):
+                # "Guadalupe Torres": an ambiguous first name followed by a known surname is a name.
+                nxt_start, nxt_end, nxt = tokens[index + 1]
+                if (
+                    _GAP.fullmatch(text[tokens[index][1] : nxt_start])
+                    and fold_accents(nxt) in self._last
+                    and _style(nxt) == style
+                ):
+                    yield Finding(start, nxt_end, PERSON, 0.7, "name_lexicon")
+                    index += 2
+                    continue
             if key in self._first and style != "mixed" and not (style == "upper" and len(word) <= 2):
                 last = self._extend(text, tokens, index, style)
                 score = 0.75 if style == "title" else 0.6
@@ -145,18 +156,34 @@ class NameRules:
         return last
 
 
-def plausible_person(span: str) -> bool:
-    """Whether an NER PERSON span could be a person: not only calendar/agency words, not an acronym, no digits."""
+def person_span(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """Clean up an NER PERSON span, or reject it.
+
+    Leading and trailing everyday words are trimmed ("aka Big Mike" -> "Big Mike"); a possessive "'s" is dropped.
+    Rejected: spans with digits or handle characters, spans made only of calendar/agency/everyday words, a short
+    acronym ("HSI"), and all-lower-case spans with no word from the name lexicon -- the small model tags stray
+    lower-case chat words ("pls", "emoji") as people, while real lower-case names are caught by the lexicon and cues.
+    """
+    span = text[start:end]
     if any(ch.isdigit() or ch in "@#$/" for ch in span):
-        return False
-    words = _TOKEN.findall(span)
+        return None
+    words = [(m.start() + start, m.end() + start, m.group(0)) for m in _TOKEN.finditer(span)]
+    while words and words[0][2].casefold() in COMMON_WORDS:
+        words.pop(0)
+    while words and (words[-1][2].casefold() in COMMON_WORDS or words[-1][2].casefold() in ("s",)):
+        words.pop()
     if not words:
-        return False
-    if all(word.casefold() in NOT_A_PERSON or word.casefold() in COMMON_WORDS for word in words):
-        return False
-    if len(words) == 1 and words[0].isupper() and len(words[0]) <= 4:
-        return fold_accents(words[0]) in first_names()
-    return True
+        return None
+    if all(word.casefold() in NOT_A_PERSON for _s, _e, word in words):
+        return None
+    folded = [fold_accents(word) for _s, _e, word in words]
+    if len(words) == 1 and words[0][2].isupper() and len(words[0][2]) <= 4 and folded[0] not in first_names():
+        return None
+    if all(word.islower() for _s, _e, word in words) and not any(
+        key in first_names() or key in last_names() for key in folded
+    ):
+        return None
+    return words[0][0], words[-1][1]
 
 
 def find_denied_aliases(

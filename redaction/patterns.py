@@ -63,6 +63,7 @@ def find_emails(text: str) -> Iterator[Finding]:
 _PHONE = re.compile(
     r"(?<![\w$./:#+-])(?:\+\s?)?(?:\(?\d{1,4}\)?(?:[ .\-]{1,2}\(?\d{1,4}\)?){1,6}|\d{7,15})(?![\w/]|-\d)"
 )
+_PHONE_SPELLED = re.compile(r"(?<![\w+-])\d(?:[ .-]\d){9,10}(?![\w-])")
 _SEPARATORS = re.compile(r"[^\d+]+")
 
 
@@ -73,6 +74,10 @@ def find_phones(text: str, region: str = "US") -> Iterator[Finding]:
     ``region`` (or anywhere, with a leading ``+``). Digit groups of one (other than a country code) are refused unless
     every group is one digit -- that is an evasion ("7 1 3 5 5 5 0 1 9 9"), while "3 1 2019" is not a phone.
     """
+    for match in _PHONE_SPELLED.finditer(text):
+        digits = re.sub(r"\D", "", match.group(0))
+        if len(digits) == 10 or digits.startswith("1"):
+            yield Finding(match.start(), match.end(), PHONE, 0.8, "phone_spaced")
     for match in _PHONE.finditer(text):
         raw = match.group(0)
         groups = [g for g in _SEPARATORS.split(raw) if g]
@@ -199,9 +204,14 @@ _AGE_UNIT = re.compile(
 )
 _AGE_CUE = re.compile(
     r"\b(?:age[ds]?|aged|edad)\s*(?:is\s+|of\s+)?[:=]?\s*(?P<n>\d{1,2})(?![\w:.]|\.\d)"
-    r"|\b(?:she|he|they|victim|client|survivor|minor|girl|boy|kid|daughter|son)(?:'s|’s|\s+is|\s+was|\s+just\s+turned|\s+turned|\s+turns|\s+will\s+be)"
-    r"\s+(?:only\s+|about\s+|like\s+)?(?P<m>\d{1,2})(?!\s*(?:min|minutes|hours|hrs|days|weeks|months|miles|mi\b|%|am\b|pm\b|:|\.\d|\d|/))"
-    r"|\b(?:turned|turns)\s+(?P<t>\d{1,2})\b(?!\s*(?:min|minutes|hours|days|weeks|months|%|:|\.\d))",
+    r"(?:\s*(?:,|and|&)\s*(?P<n2>\d{1,2})(?![\w:.]|\.\d))?"
+    r"|\b(?:she|he|they|victim|vic|client|survivor|minor|girl|boy|kid|child|baby|daughter|son|bf|gf|boyfriend|"
+    r"girlfriend|suspect)(?:\s+(?-i:[A-ZÀ-Þ][\w'’-]+))?"
+    r"(?:'s|’s|\s+is|\s+was|\s+just\s+turned|\s+turned|\s+turns|\s+will\s+be)"
+    r"\s+(?:only\s+|about\s+|like\s+|maybe\s+)?(?P<m>\d{1,2})"
+    r"(?!\s*(?:min|minutes|hours|hrs|days|weeks|months|miles|mi\b|%|am\b|pm\b|:|\.\d|\d|/|x\b|times))"
+    r"|\b(?:turned|turns)\s+(?P<t>\d{1,2})\b(?!\s*(?:min|minutes|hours|days|weeks|months|%|:|\.\d))"
+    r"|(?<=[a-z]),\s+(?P<a>\d{1,2}),",
     re.IGNORECASE,
 )
 
@@ -211,8 +221,9 @@ def find_ages(text: str) -> Iterator[Finding]:
     for match in _AGE_UNIT.finditer(text):
         yield Finding(match.start(), match.end(), AGE, 0.85, "age")
     for match in _AGE_CUE.finditer(text):
-        group = "n" if match.group("n") else "m" if match.group("m") else "t"
-        yield Finding(match.start(group), match.end(group), AGE, 0.8, "age_cue")
+        for group in ("n", "n2", "m", "t", "a"):
+            if match.group(group):
+                yield Finding(match.start(group), match.end(group), AGE, 0.8 if group != "a" else 0.6, "age_cue")
 
 
 # --- identifiers next to their cue words -------------------------------------------------------------------------
@@ -242,9 +253,11 @@ _MRN = re.compile(
     + r"(?P<id>[A-Za-z0-9][A-Za-z0-9-]{4,15})(?![\w])",
     re.IGNORECASE,
 )
-_A_NUMBER = re.compile(
-    r"(?<![\w-])(?:(?-i:A)|(?:a-?\s?number|alien\s+(?:registration\s+)?(?:number|no\.?|#))\s*[:=#]?\s*A?)"
-    r"\s?[#-]?\s?(?P<id>\d{3}[\s-]?\d{3}[\s-]?\d{2,3})(?![\w-])",
+_A_DIGITS = r"\d{3}[\s-]?\d{3}[\s-]?\d{2,3}"
+_A_NUMBER = re.compile(rf"(?<![\w-])A\s?[#-]?\s?{_A_DIGITS}(?![\w-])")
+_A_NUMBER_CUE = re.compile(
+    r"\b(?:a-?\s?number|alien\s+(?:registration\s+)?(?:number|no\.?|#)|a\s?#)\s*[:=]?\s*(?:is\s+)?"
+    rf"(?P<id>(?:A\s?[#-]?\s?)?{_A_DIGITS})(?![\w-])",
     re.IGNORECASE,
 )
 
@@ -274,12 +287,16 @@ def find_cued_identifiers(text: str) -> Iterator[Finding]:
         for match in _MRN.finditer(text):
             if _digit_count(match.group("id")) >= 4:
                 yield Finding(match.start("id"), match.end("id"), MEDICAL_RECORD, 0.85, "medical_record")
-    for match in _A_NUMBER.finditer(text):
-        yield Finding(match.start(), match.end(), A_NUMBER, 0.85, "a_number")
+    if "A" in text:
+        for match in _A_NUMBER.finditer(text):
+            yield Finding(match.start(), match.end(), A_NUMBER, 0.85, "a_number")
+    if "#" in text or "number" in lowered or "alien" in lowered:
+        for match in _A_NUMBER_CUE.finditer(text):
+            yield Finding(match.start("id"), match.end("id"), A_NUMBER, 0.85, "a_number")
 
 
 # --- handles -----------------------------------------------------------------------------------------------------
-_MENTION = re.compile(r"(?<![\w.@<])@[A-Za-z0-9_](?:[A-Za-z0-9_.]{0,28}[A-Za-z0-9_])?")
+_MENTION = re.compile(r"(?<![\w.@<])@[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,28}[A-Za-z0-9_])?")
 _CASHTAG = re.compile(r"(?<![\w$])\$[A-Za-z][A-Za-z0-9_-]{1,19}\b")
 _PLATFORMS = (
     r"snap(?:chat)?|sc|ig|insta(?:gram)?|tik\s?tok|tg|telegram|whats\s?app|kik|fb|facebook|twitter|venmo|"
@@ -319,22 +336,35 @@ def find_handles(text: str) -> Iterator[Finding]:
 
 
 # --- street addresses --------------------------------------------------------------------------------------------
-_SUFFIX = (
-    r"(?:street|st|avenue|ave|av|road|rd|boulevard|blvd|drive|dr|lane|ln|way|court|ct|place|pl|terrace|ter|"
-    r"parkway|pkwy|highway|hwy|freeway|fwy|expressway|expy|circle|cir|trail|trl|loop|plaza|plz|square|sq|"
-    r"crossing|xing|row|alley|aly|path|pike|run|point|pt|pass|bend|cove|cv|creek|ridge|heights|hts|grove|grv|"
-    r"glen|hollow|commons|walk|turnpike|tpke|park|pkway|mews|manor|landing|estates|center|ctr)"
-)
+# USPS Publication 28 street suffixes (full names and common abbreviations).
+_SUFFIX_WORDS = """
+    alley aly avenue ave av branch bridge brook brooks burg burgs bypass byp camp canyon cape causeway center centers
+    ctr circle circles cir cliff cliffs club common commons corner corners course court courts ct cove coves cv creek
+    crescent crest crossing xing crossroad curve dale dam divide drive drives dr estate estates expressway expy
+    extension extensions ext fall falls ferry field fields flat flats ford fords forest forge forges fork forks fort
+    freeway fwy garden gardens gdns gateway glen glens green greens grove groves grv harbor harbors haven heights hts
+    highway hwy hill hills hollow inlet island islands isle junction junctions key keys knoll knolls lake lakes land
+    landing lane ln light lights loaf lock locks lodge loop mall manor manors meadow meadows mews mill mills mission
+    motorway mount mountain mountains mtn neck orchard oval overpass park parks parkway parkways pkwy pass passage path
+    pike pine pines place pl plain plains plaza plz point points pt port ports prairie radial ramp ranch rapid rapids
+    rest ridge ridges river road roads rd route row rue run shoal shoals shore shores skyway spring springs spur spurs
+    square squares sq station stravenue stream street streets st summit terrace ter throughway trace track
+    trafficway trail trl tunnel turnpike tpke underpass union unions valley valleys via viaduct view views village
+    villages ville vista walk walks wall way ways well wells blvd boulevard
+"""
+_SUFFIX = "(?:" + "|".join(sorted(set(_SUFFIX_WORDS.split()), key=len, reverse=True)) + ")"
 _DIRECTION = r"(?:north|south|east|west|northeast|northwest|southeast|southwest|(?-i:[NSEW]|NE|NW|SE|SW))\.?"
 _STOP = (
-    r"(?!(?:at|in|on|to|the|of|for|with|and|or|from|by|near|is|are|was|were|we|i|you|she|he|they|it|people|kids|"
-    r"girls|boys|men|women|hours|minutes|days|times|years|pm|am|apt|unit|suite|ste)\b)"
+    r"(?!(?:at|in|on|to|the|of|for|with|and|or|from|by|near|is|are|was|were|be|will|can|could|would|should|did|do|"
+    r"does|has|have|had|got|get|went|go|left|we|i|you|she|he|they|it|more|less|other|some|many|few|all|any|each|"
+    r"people|kids|girls|boys|guys|men|women|adults|minors|victims|workers|cars|rooms|beds|times|hours|hrs|minutes|"
+    r"mins|days|weeks|months|years|miles|blocks|pm|am|apt|unit|suite|ste|about|around|than|then|that|this)\b)"
 )
 _WORD = _STOP + r"[A-Za-z0-9][A-Za-z0-9.'’-]{0,24}"
 _UNIT = r"(?:\s*,?\s*(?:apt|apartment|unit|suite|ste|#|rm|room|lot|trlr|trailer|bldg|building|fl|floor|spc|space)\.?\s*#?\s*[A-Za-z0-9-]{1,6}(?![\w]))"
 _STATES = (
     r"(?:(?-i:A[LKZR]|C[AOT]|D[EC]|FL|GA|HI|I[DLNA]|K[SY]|LA|M[EDAINSOT]|N[EVHJMYCD]|O[HKR]|PA|RI|S[CD]|T[NX]|UT|"
-    r"V[TA]|W[AVIY]|PR)|alabama|alaska|arizona|arkansas|california|colorado|connecticut|delaware|florida|georgia|"
+    r"V[TA]|W[AVIY]|PR|GU|VI|AS|MP|FM|MH|PW|A[AEP])|alabama|alaska|arizona|arkansas|california|colorado|connecticut|delaware|florida|georgia|"
     r"hawaii|idaho|illinois|indiana|iowa|kansas|kentucky|louisiana|maine|maryland|massachusetts|michigan|minnesota|"
     r"mississippi|missouri|montana|nebraska|nevada|new\s+hampshire|new\s+jersey|new\s+mexico|new\s+york|"
     r"north\s+carolina|north\s+dakota|ohio|oklahoma|oregon|pennsylvania|rhode\s+island|south\s+carolina|"
@@ -358,7 +388,7 @@ _STREET = re.compile(
 _PO_BOX = re.compile(r"\bp\.?\s?o\.?\s+box\s+\d{1,6}\b" + _PLACE, re.IGNORECASE)
 _CITY_STATE_ZIP = re.compile(
     r"\b(?:[A-Z][a-z]+\s+){0,2}[A-Z][a-z]+,?\s+(?:A[LKZR]|C[AOT]|D[EC]|FL|GA|HI|I[DLNA]|K[SY]|LA|M[EDAINSOT]|"
-    r"N[EVHJMYCD]|O[HKR]|PA|RI|S[CD]|T[NX]|UT|V[TA]|W[AVIY]|PR)\s+\d{5}(?:-\d{4})?\b"
+    r"N[EVHJMYCD]|O[HKR]|PA|RI|S[CD]|T[NX]|UT|V[TA]|W[AVIY]|PR|GU|VI)\s+\d{5}(?:-\d{4})?\b"
 )
 
 

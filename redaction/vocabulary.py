@@ -22,7 +22,8 @@ AMBIGUOUS_FIRST_NAMES: frozenset[str] = frozenset(
     sierra sol summer sue sydney trinidad troy victoria virginia ale ani eli isa lope rael ravy sessa yan carol
     ebony madison jackson parker taylor cruz rosario guadalupe lourdes carolina santiago leon america florencia
     soledad estrella china ave piedad pio noa tito pam pia dan mario jos ravi paige penny rick nico amada amado
-    reina bella dora lara tara kim justin eugene tyler logan cameron tanner bailey casey riley sage
+    reina bella dora lara tara kim justin eugene tyler logan cameron tanner bailey casey riley sage john grant
+    will bill
     """.split()
 )
 
@@ -71,7 +72,7 @@ _CHAT_WORDS = """
     hotline number meeting follow followup followed up down out in on at by for with from into onto about over under
     again who whom whose which what when where why how this that these those it its they them their she her he him his
     we us our you your i me my mine yours hers theirs ours myself herself himself themselves itself ourselves
-    and or but if then else so because since until while though although
+    and or but if then else so because since until while though although aka a.k.a real name names
     """
 COMMON_WORDS: frozenset[str] = frozenset(STOP_WORDS) | frozenset(_CHAT_WORDS.split()) | NOT_A_PERSON
 
