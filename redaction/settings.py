@@ -29,7 +29,7 @@ class RedactionSettings:
     allow_terms: tuple[str, ...] = ()
     deny_hashes: frozenset[str] = frozenset()
     batch_size: int = 64
-    max_chunk_chars: int = 5000
+    max_chunk_chars: int = 2000
     chunk_overlap_chars: int = 200
     default_region: str = "US"
 
