@@ -89,6 +89,8 @@ def find_phones(text: str, region: str = "US") -> Iterator[Finding]:
             continue
         if len(groups) == 3 and [len(g) for g in groups] == [3, 2, 4]:
             continue  # SSN shape; the SSN recognizer owns it
+        if raw.count(".") == 3 and _IPV4.fullmatch(raw):
+            continue  # an IPv4 address
         try:
             number = phonenumbers.parse(raw, region)
         except phonenumbers.NumberParseException:
