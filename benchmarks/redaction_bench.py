@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from redaction import Redactor  # noqa: E402
+from redaction import Redactor
 
 CORPUS = Path(__file__).resolve().parent.parent / "tests" / "corpus" / "corpus.jsonl"
 
@@ -56,7 +56,9 @@ def main() -> int:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
-    base = [json.loads(line)["text"] for line in CORPUS.read_text(encoding="utf-8").splitlines() if line.strip()]
+    base = [
+        json.loads(line)["text"] for line in CORPUS.read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
     messages = [base[i % len(base)] for i in range(args.messages)]
     started = time.perf_counter()
     redactor = Redactor()
@@ -118,7 +120,11 @@ def main() -> int:
             "ratio": round(results["engine_single"] / results["plain_single"], 3),
             "engine_msgs_per_s": round(len(single) / results["engine_single"], 1),
         },
-        "message_100kb": {"bytes": len(big.encode("utf-8")), "seconds": round(big_s, 3), "findings": big_findings},
+        "message_100kb": {
+            "bytes": len(big.encode("utf-8")),
+            "seconds": round(big_s, 3),
+            "findings": big_findings,
+        },
         "rss_mb": {"current": round(current, 1), "peak": round(peak, 1)},
     }
     if args.json:

@@ -128,7 +128,11 @@ def _overlaps_merged(findings: list[Finding]) -> list[Finding]:
             current = merged[-1]
             best = max((current, finding), key=_precedence)
             merged[-1] = Finding(
-                current.start, max(current.end, finding.end), best.label, max(current.score, finding.score), best.source
+                current.start,
+                max(current.end, finding.end),
+                best.label,
+                max(current.score, finding.score),
+                best.source,
             )
         else:
             merged.append(finding)
@@ -153,7 +157,9 @@ class _AllowList:
         self.terms = frozenset(cleaned)
         if cleaned:
             alternatives = "|".join(r"\s+".join(re.escape(part) for part in term.split()) for term in cleaned)
-            self._pattern: re.Pattern[str] | None = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
+            self._pattern: re.Pattern[str] | None = re.compile(
+                rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE
+            )
         else:
             self._pattern = None
 
@@ -179,7 +185,9 @@ class Redactor:
     several threads. ``with_allow_terms`` gives a new redactor over the same loaded model.
     """
 
-    def __init__(self, settings: RedactionSettings | None = None, *, keyed_hash: KeyedHash | None = None) -> None:
+    def __init__(
+        self, settings: RedactionSettings | None = None, *, keyed_hash: KeyedHash | None = None
+    ) -> None:
         settings = settings or RedactionSettings()
         nlp, name = load_ner_pipeline(settings)
         self._setup(settings, keyed_hash, _Model(nlp, name, threading.Lock()))
@@ -226,7 +234,9 @@ class Redactor:
         for text in texts:
             batch.append(text)
             if len(batch) >= self.settings.batch_size:
-                results.extend(self._masked(t, f) for t, f in zip(batch, self._detect_batch(batch), strict=True))
+                results.extend(
+                    self._masked(t, f) for t, f in zip(batch, self._detect_batch(batch), strict=True)
+                )
                 batch = []
         if batch:
             results.extend(self._masked(t, f) for t, f in zip(batch, self._detect_batch(batch), strict=True))
@@ -245,7 +255,9 @@ class Redactor:
         if PERSON not in settings.disabled_labels:
             self._ner_people(normalised, raw)
         for index, norm in enumerate(normalised):
-            for offset, chunk in split_for_ner(norm.text, settings.max_chunk_chars, settings.chunk_overlap_chars):
+            for offset, chunk in split_for_ner(
+                norm.text, settings.max_chunk_chars, settings.chunk_overlap_chars
+            ):
                 raw[index].extend(_shifted(self._recognise(chunk), offset))
         return [self._finalise(norm, found) for norm, found in zip(normalised, raw, strict=True)]
 
@@ -259,7 +271,9 @@ class Redactor:
         segments = [
             (index, offset, segment)
             for index, norm in enumerate(normalised)
-            for offset, segment in ner_segments(norm.text, settings.max_chunk_chars, settings.chunk_overlap_chars)
+            for offset, segment in ner_segments(
+                norm.text, settings.max_chunk_chars, settings.chunk_overlap_chars
+            )
         ]
         short = [job for job in segments if len(job[2]) <= _SHORT_SEGMENT]
         long = [job for job in segments if len(job[2]) > _SHORT_SEGMENT]
@@ -269,13 +283,17 @@ class Redactor:
             with self._model.lock:
                 spans = [
                     [(e.start_char, e.end_char) for e in doc.ents if e.label_ == PERSON]
-                    for doc in self._model.nlp.pipe([segment for _i, _o, segment in group], batch_size=batch_size)
+                    for doc in self._model.nlp.pipe(
+                        [segment for _i, _o, segment in group], batch_size=batch_size
+                    )
                 ]
             for (index, offset, segment), people in zip(group, spans, strict=True):
                 for start, end in people:
                     cleaned = person_span(segment, start, end)
                     if cleaned is not None:
-                        raw[index].append(Finding(cleaned[0] + offset, cleaned[1] + offset, PERSON, _NER_SCORE, "ner"))
+                        raw[index].append(
+                            Finding(cleaned[0] + offset, cleaned[1] + offset, PERSON, _NER_SCORE, "ner")
+                        )
 
     def _recognise(self, chunk: str) -> Iterator[Finding]:
         if PERSON not in self.settings.disabled_labels:
@@ -291,7 +309,9 @@ class Redactor:
         kept = [
             f
             for f in found
-            if f.score >= settings.score_threshold and f.label not in settings.disabled_labels and f.end > f.start
+            if f.score >= settings.score_threshold
+            and f.label not in settings.disabled_labels
+            and f.end > f.start
         ]
         kept = self._allow.keep(norm.text, [_trimmed(norm.text, f) for f in kept])
         result = []
@@ -353,7 +373,9 @@ def ner_segments(text: str, max_chars: int, overlap: int) -> list[tuple[int, str
     def flush() -> None:
         if current is not None:
             start, end = current
-            segments.extend((start + o, part) for o, part in split_for_ner(text[start:end], max_chars, overlap))
+            segments.extend(
+                (start + o, part) for o, part in split_for_ner(text[start:end], max_chars, overlap)
+            )
 
     position = 0
     for line in text.split("\n"):

@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from redaction import Redactor, RedactionSettings, normalise_alias
+from redaction import RedactionSettings, Redactor, normalise_alias
 
 from .conftest import keyed_test_hash
 

@@ -36,7 +36,9 @@ def test_jsonl_writes_one_line_per_input_in_order() -> None:
 
 
 def test_bad_lines_get_an_error_line_without_the_text() -> None:
-    stdin = '{"id": 1, "text": "ok"}\nnot json Maria\n{"id": "x", "text": 5}\n\n[1]\n{"id": 2, "text": "Maria"}\n'
+    stdin = (
+        '{"id": 1, "text": "ok"}\nnot json Maria\n{"id": "x", "text": 5}\n\n[1]\n{"id": 2, "text": "Maria"}\n'
+    )
     _code, out = run(["--jsonl"], stdin)
     records = [json.loads(line) for line in out.splitlines()]
     assert [r.get("id") for r in records] == [1, None, "x", None, None, 2]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from redaction import Redactor
@@ -22,7 +24,7 @@ def test_chunks_are_bounded_and_cover_the_text() -> None:
     chunks = split_for_ner(text, 2000, 200)
     assert all(len(chunk) <= 2000 for _offset, chunk in chunks)
     assert chunks[0][0] == 0 and chunks[-1][0] + len(chunks[-1][1]) == len(text)
-    for (offset, chunk), (next_offset, _next) in zip(chunks, chunks[1:], strict=False):
+    for (offset, chunk), (next_offset, _next) in itertools.pairwise(chunks):
         assert next_offset < offset + len(chunk)  # consecutive chunks overlap
 
 

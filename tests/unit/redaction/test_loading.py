@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from redaction import ModelNotAvailable, Redactor, RedactionSettings
+from redaction import ModelNotAvailable, RedactionSettings, Redactor
 
 
 def test_only_the_ner_component_is_loaded(redactor: Redactor) -> None:

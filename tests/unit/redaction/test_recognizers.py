@@ -19,7 +19,11 @@ from .conftest import labels_of, masked
         ("she goes by Candy on the ads", "Candy", "PERSON"),
         ("client Xiomara consented", "Xiomara", "PERSON"),
         ("the victim's sister Lucia called", "Lucia", "PERSON"),
-        ("staying at 4410 Bissonnet St Apt 12, Houston, TX 77005", "4410 Bissonnet St Apt 12, Houston, TX 77005", "ADDRESS"),
+        (
+            "staying at 4410 Bissonnet St Apt 12, Houston, TX 77005",
+            "4410 Bissonnet St Apt 12, Houston, TX 77005",
+            "ADDRESS",
+        ),
         ("he lives at 8912 Gulf Fwy, Houston TX 77017", "8912 Gulf Fwy, Houston TX 77017", "ADDRESS"),
         ("PO Box 4432, Katy, TX 77491 for mail", "PO Box 4432, Katy, TX 77491", "ADDRESS"),
         ("called from 713-555-0199 twice", "713-555-0199", "PHONE"),
@@ -131,7 +135,9 @@ def test_masking_styles(redactor: Redactor) -> None:
     assert "[PHONE]" in masked(fixed, text)
     partial = Redactor(RedactionSettings(mask_style="partial"))
     assert partial.redact(text).text == "call M*** at ***-***-**99"
-    assert Redactor(RedactionSettings(mask_style="fixed")).redact(text).text == "call [REDACTED] at [REDACTED]"
+    assert (
+        Redactor(RedactionSettings(mask_style="fixed")).redact(text).text == "call [REDACTED] at [REDACTED]"
+    )
 
 
 def test_disabled_label_is_not_reported(redactor: Redactor) -> None:
