@@ -301,10 +301,18 @@ def revoke_role(session: Session, handle: str, role: str) -> bool:
 
 
 def names_for_allow_list(session: Session) -> Sequence[str]:
-    """Members' and agencies' names: never flagged as PII (they are staff and organisations)."""
+    """Members' and agencies' names: never flagged as PII (they are staff and organisations).
+
+    First names are included because colleagues call each other by them ("ask Nina"); the cost is
+    that a victim who shares a staff member's first name alone is not flagged by name (a full name,
+    phone or address still is)."""
     names: list[str] = []
     for m in session.execute(select(Member)).unique().scalars():
         names.append(m.display_name)
+        names.append(m.handle)
+        first = m.display_name.split()[0] if m.display_name.split() else ""
+        if len(first) > 2:
+            names.append(first)
     for a in session.execute(select(Agency)).scalars():
         names += [a.name, a.key]
     return names
