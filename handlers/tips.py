@@ -216,9 +216,18 @@ def normalise_name(text: str) -> str:
 
 
 def normalise_names(text: str | None) -> set[str]:
+    """Each name or alias in a field (``"Marco Silva; aka Big M"``). ``"SILVA, Marco"`` is one name
+    written last-name-first, not two names: a comma between two single words does not split."""
     if not text:
         return set()
-    return {n for n in (normalise_name(p) for p in _SPLIT.split(text)) if n}
+    parts: list[str] = []
+    for chunk in re.split(r"[;/\n]|\s+aka\s+|\s+a\.k\.a\.\s+", text, flags=re.IGNORECASE):
+        pieces = chunk.split(",")
+        if len(pieces) == 2 and all(len(p.split()) == 1 for p in pieces):
+            parts.append(chunk)
+        else:
+            parts += pieces
+    return {n for n in (normalise_name(p) for p in parts) if n}
 
 
 def normalise_phones(text: str | None, region: str) -> set[str]:
