@@ -40,7 +40,7 @@ from bot.context import Context
 from bot.errors import UserError, safe_exception_summary
 from bot.events import ButtonPressed, CommandInvoked, FormSubmitted
 from bot.forms import Choice, FieldKind, Form, FormField, FormInvalid, parse_key_values
-from bot.platform import ChannelRef, PlatformError, UserRef
+from bot.platform import Button, ButtonStyle, ChannelRef, Message, PlatformError, UserRef
 from bot.router import Router
 from handlers.access import NotInDirectory, Permission
 from storage import directory, schedule
@@ -1135,8 +1135,6 @@ async def show_tip(ctx: Context, ref_text: str) -> None:
         body = tip_text(ctx, s, tip, heading=f"Tip {tip.reference}")
         ctx.audit(s, "tip.read", target=tip.reference)
         ref = tip.reference
-    from bot.platform import Button, ButtonStyle, Message
-
     buttons = tuple(
         Button(b.action_id, b.label, b.value, ButtonStyle(b.style)) for b in _handler_buttons(ref)
     )

@@ -153,7 +153,9 @@ def case_by_number(session: Session, number: int) -> Case | None:
     return session.execute(select(Case).where(Case.number == number)).scalar_one_or_none()
 
 
-def tips_matching_digests(session: Session, pairs: set[tuple[str, str]], *, exclude_tip: int) -> dict[int, set[str]]:
+def tips_matching_digests(
+    session: Session, pairs: set[tuple[str, str]], *, exclude_tip: int
+) -> dict[int, set[str]]:
     """Tip id -> identifier kinds it shares with ``pairs`` (kind, digest)."""
     if not pairs:
         return {}
