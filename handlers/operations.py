@@ -664,7 +664,7 @@ async def show_operation(ctx: Context, ref: str) -> None:
                 f"Planned: {local:%A %Y-%m-%d %H:%M %Z} ({ctx.config.timezone})",
                 f"Location: {op.location or 'not recorded'}",
                 f"Notes: {op.notes or 'none'}",
-                f"Estimated victims: {est.victims_min}–{est.victims_max}; gender: {_list(est.genders)}; "
+                f"Estimated victims: {_exact_count(est)}; gender: {_list(est.genders)}; "
                 f"languages: {_list(est.languages)}; minors: {_LABELS.get(est.minors)}; "
                 f"needs: {', '.join(est.needs) or 'none known'}",
                 f"NGOs notified: {', '.join(op.ngo_keys) or 'none'}",
@@ -677,6 +677,12 @@ async def show_operation(ctx: Context, ref: str) -> None:
     event_channel = getattr(ctx.event, "channel", None)
     if event_channel is not None and not event_channel.is_direct:
         await ctx.reply(f"I sent you the details of {op.ref} in a direct message.")
+
+
+def _exact_count(est: Estimate) -> str:
+    if est.victims_min == est.victims_max:
+        return str(est.victims_min)
+    return f"{est.victims_min}–{est.victims_max}"
 
 
 def _delivery(s: Session, key: str) -> str:
@@ -801,7 +807,9 @@ async def postpone_operation(ctx: Context, ref: str, when_text: str) -> None:
         kind = "postponed" if new_planned > old else "moved_earlier"
         notice = _timeline_notice(ctx, op, kind, new_planned, with_estimate=False)
         sent, missing = send_notices(s, ctx, op, notice)
-        short = new_planned - now < timedelta(hours=cfg.minimum_notice_hours)
+        # Moving an operation later only gives the NGO more time; moving it earlier into the agreed
+        # minimum notice is what the lead and the coordinator must hear about.
+        short = new_planned < old and new_planned - now < timedelta(hours=cfg.minimum_notice_hours)
         if short:
             _warn_short_notice(s, ctx, op, lead, "rescheduled")
         ctx.audit(
