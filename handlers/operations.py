@@ -37,7 +37,7 @@ from bot.events import ButtonPressed, CommandInvoked, FormSubmitted
 from bot.forms import Choice, FieldKind, Form, FormField, FormInvalid, parse_key_values
 from bot.platform import UserRef
 from bot.router import Router
-from handlers.access import Permission, check
+from handlers.access import Permission, PermissionDenied, check
 from handlers.timeline import coarsen_timeline, lead_time_phrase
 from storage import directory, schedule
 from storage.db import next_reference
@@ -345,8 +345,8 @@ def _contacts(s: Session, agency_key: str) -> list[MemberView]:
     for m in directory.members_of_agency(s, agency_key):
         try:
             check(m, Permission.RECEIVE_OPERATION_NOTICES)
-        except Exception:  # noqa: S112 - not a contact: skip
-            continue
+        except PermissionDenied:
+            continue  # a member of the NGO who is not its contact for notices
         out.append(m)
     return out
 

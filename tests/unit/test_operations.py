@@ -315,6 +315,7 @@ async def test_ngo_never_receives_the_exact_date_place_or_target(tmp_path: Path)
             loc = f"CANARY{run}x{n} Motel at {rng.randrange(100, 999)} Main Street"
             note = f"TARGETCANARY{run}x{n} raid team HSI SWAT entry via back door"
             canaries += [f"CANARY{run}x{n}", f"TARGETCANARY{run}x{n}", "Main Street", "SWAT", "back door"]
+            seen_before = len(h.platform.dms("alice"))
             await h.command("alice", "/operation new", channel="dm")
             errors = await h.fill(
                 "alice",
@@ -329,10 +330,13 @@ async def test_ngo_never_receives_the_exact_date_place_or_target(tmp_path: Path)
                     "notes": note,
                 },
             )
-            if errors is not None:  # a wall-clock time skipped by DST: pick the next hour
-                assert "clocks change" in str(h.platform.ephemerals("alice") + h.platform.dms("alice"))
+            assert errors is None
+            replies = h.platform.dms("alice")[seen_before:]
+            recorded = [r for r in replies if r.startswith("Recorded OP-")]
+            if not recorded:  # a wall-clock time skipped by DST: refused, nothing sent
+                assert any("clocks change" in r for r in replies)
                 continue
-            ref = f"OP-{n}"
+            ref = recorded[0].split()[1].rstrip(".")
             if rng.random() < 0.5:
                 await h.command(
                     "alice",
@@ -347,7 +351,7 @@ async def test_ngo_never_receives_the_exact_date_place_or_target(tmp_path: Path)
             await h.tick(hours=rng.randrange(6, 48))
             if rng.random() < 0.3 and h.platform.last_buttons("nina")[1] is not None:
                 await h.press("nina", "Acknowledge")
-        for n in range(1, 4):
+        for n in range(1, 4):  # (an operation already cancelled gets a refusal, which is fine)
             await h.command("alice", f"/operation {rng.choice(['cancel', 'conclude'])} OP-{n}", channel="dm")
         await h.tick(hours=30)
         for ngo in ("nina", "rosa"):
