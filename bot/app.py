@@ -50,6 +50,7 @@ FEATURES = (
     "handlers.help",
     "handlers.directory",
     "handlers.tips",
+    "handlers.operations",
 )
 
 

@@ -5,3 +5,4 @@ Feature modules add one line here (and their own alembic branch in ``storage/mig
 
 from storage import models  # noqa: F401
 from storage import tips  # noqa: F401
+from storage import operations  # noqa: F401
