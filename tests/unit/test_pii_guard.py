@@ -445,11 +445,11 @@ async def test_unknown_user_in_a_redact_channel_is_reposted_without_a_name(h: Ha
 async def test_settings_reject_bad_values(make: Any) -> None:
     from bot.config import ConfigError
 
-    with pytest.raises(ConfigError, match="pii_guard.pending_ttl_minutes"):
+    with pytest.raises(ConfigError, match=r"pii_guard\.pending_ttl_minutes"):
         make(overrides={"pii_guard": {"pending_ttl_minutes": 5}})
-    with pytest.raises(ConfigError, match="pii_guard.colour: unknown key"):
+    with pytest.raises(ConfigError, match=r"pii_guard\.colour: unknown key"):
         make(overrides={"pii_guard": {"colour": "red"}})
-    with pytest.raises(ConfigError, match="pii_guard.client_ref_pattern"):
+    with pytest.raises(ConfigError, match=r"pii_guard\.client_ref_pattern"):
         make(overrides={"pii_guard": {"client_ref_pattern": "(["}})
 
 
