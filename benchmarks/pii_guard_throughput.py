@@ -25,10 +25,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.events import MessagePosted  # noqa: E402
-from bot.platform import ChannelRef, UserRef  # noqa: E402
-from redaction import Redactor  # noqa: E402
-from tests.harness import Harness  # noqa: E402
+from bot.events import MessagePosted
+from bot.platform import ChannelRef, UserRef
+from redaction import Redactor
+from tests.harness import Harness
 
 CLEAN = [
     "Morning all, the quarterly numbers are in the shared drive",
