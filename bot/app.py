@@ -51,6 +51,7 @@ FEATURES = (
     "handlers.directory",
     "handlers.tips",
     "handlers.operations",
+    "handlers.pii_guard",
 )
 
 

@@ -23,6 +23,7 @@ class Permission(enum.Enum):
     MANAGE_RELEASES = "record releases of information"
     CHECK_RELEASES = "check releases of information"
     ADMIN = "change the directory and channel policies"
+    REVIEW_PII_REPORTS = "read the PII guard report"
 
 
 # Which roles grant a permission. ``None`` means every active directory member.
@@ -41,6 +42,7 @@ ROLE_GRANTS: dict[Permission, frozenset[str] | None] = {
     Permission.MANAGE_RELEASES: None,
     Permission.CHECK_RELEASES: None,
     Permission.ADMIN: frozenset({"admin"}),
+    Permission.REVIEW_PII_REPORTS: frozenset({"admin"}),
 }
 
 # Disciplines that may additionally hold a permission, or must have one to use it.

@@ -3,6 +3,7 @@
 Feature modules add one line here (and their own alembic branch in ``storage/migrations``).
 """
 
+import storage.pii_guard  # noqa: F401
 from storage import models  # noqa: F401
 from storage import tips  # noqa: F401
 from storage import operations  # noqa: F401

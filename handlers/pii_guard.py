@@ -1,0 +1,812 @@
+"""The PII guard: private warnings, redaction and a check before posting, in group channels.
+
+Why: community-based advocates "cannot share PII without a release from the victim", even under an
+MOU or confidentiality agreement (ECM guide, "Information Sharing in Group Settings"); PII is a
+victim's name, address, contact information and anything that would identify them in the
+circumstances (ECM guide, "What is Personally Identifiable Information (PII)?").
+
+Each group message (and each edit) is scanned by the redaction engine and handled by the channel's
+policy (``channels.pii_policy``; channels outside the directory use ``[pii_guard] default_policy``):
+
+* ``off`` — nothing;
+* ``warn`` — a private warning to the poster with the labels found and the redacted text, and
+  buttons "Repost redacted", "Keep (give reason)", "Delete";
+* ``redact`` — the original is removed and a redacted copy reposted, attributed to the poster; where
+  the platform does not let the bot remove it, the poster is warned, the coordinator alerted (channel
+  and labels, never text) and, if nobody acts, a possible breach is reported;
+* ``meeting`` — the warning plus the channel's information-sharing agreement as a reminder.
+
+Direct messages with the bot are never scanned as group messages. The text a button acts on is kept
+in an encrypted, short-lived ``pii_pending`` row; the button carries only the row's random token.
+Audit rows and metrics hold label counts and references, never text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from bot.config import PII_POLICIES
+from bot.context import Context
+from bot.errors import UserError
+from bot.events import ButtonPressed, CommandInvoked, FormSubmitted, MessageEdited, MessagePosted
+from bot.forms import Choice, FieldKind, Form, FormField
+from bot.platform import Button, ButtonStyle, ChannelRef, Message, MessageRef, PlatformError, UserRef
+from bot.router import Router
+from handlers.access import Permission
+from storage import directory, schedule
+from storage import pii_guard as store
+from storage.directory import MemberView
+from storage.models import ScheduledItem
+
+SECTION = "pii_guard"
+REDACT_REASON = "PII removed by needtoknow"  # may be shown publicly (Matrix): never PII
+
+KEEP_REASONS = (
+    Choice("not_pii", "Not PII"),
+    Choice("release_on_file", "Release on file"),
+    Choice("public_information", "Public information"),
+    Choice("other", "Other"),
+)
+
+# How a label reads in a warning: "a name", "2 phone numbers".
+_LABEL_WORDS: dict[str, tuple[str, str]] = {
+    "PERSON": ("a name", "names"),
+    "ADDRESS": ("an address", "addresses"),
+    "PHONE": ("a phone number", "phone numbers"),
+    "EMAIL": ("an email address", "email addresses"),
+    "SSN": ("a social security number", "social security numbers"),
+    "DOB": ("a date of birth", "dates of birth"),
+    "AGE": ("an age", "ages"),
+    "CREDIT_CARD": ("a card number", "card numbers"),
+    "IBAN": ("a bank account number", "bank account numbers"),
+    "IP_ADDRESS": ("an IP address", "IP addresses"),
+    "DRIVER_LICENSE": ("a driver's licence number", "driver's licence numbers"),
+    "LICENSE_PLATE": ("a licence plate", "licence plates"),
+    "HANDLE": ("a social-media handle", "social-media handles"),
+    "A_NUMBER": ("an A-number", "A-numbers"),
+    "PASSPORT": ("a passport number", "passport numbers"),
+    "MEDICAL_RECORD": ("a medical record number", "medical record numbers"),
+    "COORDINATES": ("a location pin", "location pins"),
+}
+
+GENERIC_AGREEMENT = (
+    "Speak about cases in general terms or by reference, without PII, unless every agency present is "
+    "covered by a release (ECM guide, 'Information Sharing in Group Settings')."
+)
+
+
+# -- settings -------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PiiGuardSettings:
+    """``[pii_guard]``.
+
+    ``breach_after_minutes``: how long PII may stand in a ``redact`` channel, where the bot could not
+    remove it, before the coordinator gets a possible-breach report (ECM guide, "Breaches of
+    Confidentiality": the protocol names who is told and what is recorded). ``pending_ttl_minutes``
+    must exceed it: the pending row is what tells the check the poster has not acted yet.
+    """
+
+    default_policy: str = "warn"
+    pending_ttl_minutes: int = 60
+    breach_after_minutes: int = 15
+    preview_chars: int = 1500
+    weekly_digest: bool = False
+    client_ref_pattern: str = ""
+
+    @classmethod
+    def from_mapping(cls, table: dict[str, Any]) -> PiiGuardSettings:
+        known = {f.name for f in fields(cls)}
+        for key in table:
+            if key not in known:
+                raise ValueError(f"pii_guard.{key}: unknown key (known: {', '.join(sorted(known))})")
+        values: dict[str, Any] = {}
+        for key, raw in table.items():
+            if key == "default_policy":
+                if not isinstance(raw, str) or raw.lower() not in PII_POLICIES:
+                    raise ValueError(f"pii_guard.default_policy: must be one of {', '.join(PII_POLICIES)}")
+                values[key] = raw.lower()
+            elif key in ("pending_ttl_minutes", "breach_after_minutes", "preview_chars"):
+                if isinstance(raw, bool) or not isinstance(raw, int) or raw < 1:
+                    raise ValueError(f"pii_guard.{key}: must be a positive whole number")
+                values[key] = raw
+            elif key == "weekly_digest":
+                if not isinstance(raw, bool):
+                    raise ValueError("pii_guard.weekly_digest: must be true or false")
+                values[key] = raw
+            elif key == "client_ref_pattern":
+                if not isinstance(raw, str):
+                    raise ValueError("pii_guard.client_ref_pattern: must be a string (a regular expression)")
+                try:
+                    re.compile(raw)
+                except re.error:
+                    raise ValueError("pii_guard.client_ref_pattern: not a valid regular expression") from None
+                values[key] = raw
+        settings = cls(**values)
+        if settings.pending_ttl_minutes <= settings.breach_after_minutes:
+            raise ValueError("pii_guard.pending_ttl_minutes: must be longer than breach_after_minutes")
+        if settings.preview_chars < 100:
+            raise ValueError("pii_guard.preview_chars: must be at least 100")
+        return settings
+
+
+# -- releases hook (not wired) --------------------------------------------------------------------
+def client_references_needing_release(
+    client_refs: Sequence[str], member_agencies: Sequence[str]
+) -> list[str]:
+    """Hook for the releases feature: which of ``client_refs`` (matched by ``client_ref_pattern``)
+    are mentioned in a channel whose member agencies (``member_agencies``, agency keys) are not all
+    covered by an active release of information for that client.
+
+    NOT WIRED: the releases feature is built on another branch. Until it lands this returns nothing,
+    so no release warning is given. Once it lands, look up active releases per reference here and
+    return the references that lack one covering every agency (ECM guide, "Releases of Information").
+    """
+    return []
+
+
+# -- wording --------------------------------------------------------------------------------------
+def describe_labels(counts: dict[str, int]) -> str:
+    """``{"PERSON": 1, "PHONE": 2}`` -> ``"a name and 2 phone numbers"``."""
+    parts = []
+    for label, n in sorted(counts.items()):
+        one, many = _LABEL_WORDS.get(label, (f"a {label.lower().replace('_', ' ')}", label.lower()))
+        parts.append(one if n == 1 else f"{n} {many}")
+    if len(parts) <= 1:
+        return "".join(parts) or "nothing"
+    return ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def preview_of(text: str, limit: int) -> str:
+    """The redacted text for a warning, truncated (and saying so) when huge."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}…\n(preview truncated: showing {limit:,} of {len(text):,} characters)"
+
+
+def _poster_name(ctx: Context) -> str:
+    return ctx.member.display_name if ctx.member is not None else "Someone outside the directory"
+
+
+# -- policy ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ChannelPolicy:
+    policy: str
+    label: str  # "#core-team" (or the platform id for channels outside the directory)
+    agreement: str | None
+
+
+def channel_policy(ctx: Context, s: Session, channel: ChannelRef) -> ChannelPolicy:
+    view = directory.channel_by_identity(s, channel.platform, channel.id)
+    if view is None:
+        settings: PiiGuardSettings = ctx.settings(SECTION)
+        return ChannelPolicy(settings.default_policy, f"{channel.platform}:{channel.id}"[:100], None)
+    return ChannelPolicy(view.pii_policy, f"#{view.name}", view.agreement)
+
+
+def _target(label: str) -> str:
+    return f"channel:{label.lstrip('#')}"[:100]
+
+
+def _message_key(ref: MessageRef) -> str:
+    return f"{ref.channel.id}/{ref.id}"[:255]
+
+
+async def _remove(ctx: Context, refs: Sequence[MessageRef]) -> bool:
+    """Remove messages; False when the platform does not allow it or is unreachable."""
+    if not refs:
+        return False
+    ok = True
+    for ref in refs:
+        try:
+            ok = await ctx.platform.redact(ref, REDACT_REASON) and ok
+        except PlatformError:
+            ok = False
+    return ok
+
+
+# -- registration ---------------------------------------------------------------------------------
+def register(router: Router) -> None:
+    router.settings(SECTION, PiiGuardSettings.from_mapping)
+
+    @router.on_message
+    async def scan_message(event: MessagePosted | MessageEdited, ctx: Context) -> None:
+        if event.channel.is_direct:
+            return  # a DM with the bot is never a group message
+        await guard_message(event, ctx)
+
+    @router.command("preview", summary="check a message for PII before posting it", usage="preview <text>")
+    async def preview(event: CommandInvoked, ctx: Context) -> None:
+        await preview_message(event, ctx)
+
+    @router.command("pii", summary="PII guard report (coordinators, admins)", usage="pii report [weeks]")
+    async def pii(event: CommandInvoked, ctx: Context) -> None:
+        words = event.args.split()
+        if not words or words[0].lower() != "report":
+            raise UserError("Usage: pii report [weeks]")
+        _require_reviewer(ctx)
+        weeks = 4
+        if len(words) > 1:
+            if not words[1].isdigit() or not 1 <= int(words[1]) <= 52:
+                raise UserError("Usage: pii report [weeks] — weeks is a number from 1 to 52.")
+            weeks = int(words[1])
+        with ctx.session() as s:
+            text = weekly_report(s, ctx.now(), weeks)
+            ctx.audit(s, "pii.report_viewed", target="pii:report", detail={"weeks": weeks})
+        await ctx.reply(text)
+
+    @router.action("pii.")
+    async def on_button(event: ButtonPressed, ctx: Context) -> None:
+        await handle_button(event, ctx)
+
+    @router.form("pii.keep", build=_keep_form)
+    async def on_keep(event: FormSubmitted, ctx: Context) -> None:
+        await keep_message(event, ctx)
+
+    @router.job("pii.breach_check")
+    def breach_check(item: ScheduledItem, s: Session, ctx: Context) -> None:
+        report_possible_breach(item, s, ctx)
+
+    @router.job("pii.purge")
+    def purge(item: ScheduledItem, s: Session, ctx: Context) -> None:
+        store.purge_expired(s, ctx.now())
+
+    @router.job("pii.weekly_digest")
+    def digest(item: ScheduledItem, s: Session, ctx: Context) -> None:
+        send_weekly_digest(item, s, ctx)
+
+    @router.summary
+    async def open_items(ctx: Context) -> str:
+        if ctx.user is None:
+            return ""
+        with ctx.session() as s:
+            rows = store.pending_of_poster(s, str(ctx.user), ctx.now())
+            where = sorted({r.channel_label for r in rows})
+        if not rows:
+            return ""
+        return (
+            f"PII guard: {len(rows)} of your messages ({', '.join(where)}) await your decision "
+            "(repost redacted, keep with a reason, or delete) — see my warning."
+        )
+
+
+def _require_reviewer(ctx: Context) -> MemberView:
+    """Coordinators (by discipline) and admins read the PII report."""
+    member = ctx.require(Permission.USE_BOT)
+    if member.discipline == "coordinator":
+        return member
+    return ctx.require(Permission.REVIEW_PII_REPORTS)
+
+
+# -- scanning -------------------------------------------------------------------------------------
+async def guard_message(event: MessagePosted | MessageEdited, ctx: Context) -> None:
+    settings: PiiGuardSettings = ctx.settings(SECTION)
+    with ctx.session() as s:
+        pol = channel_policy(ctx, s, event.channel)
+        resolved = 0
+        if isinstance(event, MessageEdited):
+            resolved = _resolve_message(s, _message_key(event.message))
+    if pol.policy == "off":
+        return
+    result = await ctx.redact_text(event.text or "")
+    counts: dict[str, int] = result.label_counts()
+    release_refs = await _release_check(ctx, event, settings)
+    if not counts:
+        if resolved:
+            await ctx.reply(f"Thanks — your edited message in {pol.label} no longer shows PII.")
+        if release_refs:
+            await ctx.reply(_release_note(release_refs))
+        return
+
+    refs = [event.message]
+    edit = event.edit if isinstance(event, MessageEdited) else None
+    if edit is not None:
+        refs.append(edit)  # Matrix: the m.replace event holds the new text too
+    now = ctx.now()
+    detail: dict[str, Any] = {
+        "labels": counts,
+        "policy": pol.policy,
+        "edit": isinstance(event, MessageEdited),
+    }
+    name = _poster_name(ctx)
+
+    if pol.policy == "redact" and await _remove(ctx, refs):
+        with ctx.session() as s:
+            store.count_findings(s, pol.label, store.iso_week(now), counts)
+            ctx.audit(s, "pii.redacted", target=_target(pol.label), detail=detail)
+            _enqueue_repost(
+                ctx,
+                s,
+                event.channel,
+                name,
+                result.text,
+                key=f"pii:repost:{_message_key(event.message)}:{now.timestamp()}",
+            )
+            _plan_digest(ctx, s, settings)
+        ctx.kick_outbox()
+        await ctx.reply(
+            f"I removed your message in {pol.label}: it looked like it contained {describe_labels(counts)}. "
+            "I reposted it with those parts masked, under your name:\n"
+            f"{preview_of(result.text, settings.preview_chars)}"
+        )
+        return
+
+    removable = pol.policy != "redact"
+    with ctx.session() as s:
+        store.count_findings(s, pol.label, store.iso_week(now), counts)
+        row = store.add_pending(
+            s,
+            kind="warning",
+            policy=pol.policy,
+            poster=str(event.user),
+            poster_handle=ctx.member.handle if ctx.member else None,
+            channel=event.channel.id,
+            channel_label=pol.label,
+            message_key=_message_key(event.message),
+            message_id=event.message.id,
+            edit_id=edit.id if edit else None,
+            text=event.text,
+            redacted=result.text,
+            labels=counts,
+            removable=removable,
+            created_at=now,
+            expires_at=now + timedelta(minutes=settings.pending_ttl_minutes),
+        )
+        ref = f"PII-{row.id}"
+        detail["ref"] = ref
+        ctx.audit(s, "pii.warned", target=_target(pol.label), detail=detail)
+        schedule.schedule(s, key=f"pii:purge:{row.id}", kind="pii.purge", ref=ref, due_at=row.expires_at)
+        if pol.policy == "redact":
+            _alert_coordinators(ctx, s, row, ref)
+            schedule.schedule(
+                s,
+                key=f"pii:breach:{row.id}",
+                kind="pii.breach_check",
+                ref=ref,
+                due_at=now + timedelta(minutes=settings.breach_after_minutes),
+                payload={"pending": row.id},
+            )
+        _plan_digest(ctx, s, settings)
+        token = row.token
+    if pol.policy == "redact":
+        ctx.kick_outbox()
+    await ctx.reply(_warning(pol, counts, result.text, token, settings, release_refs, removable))
+
+
+def _warning(
+    pol: ChannelPolicy,
+    counts: dict[str, int],
+    redacted: str,
+    token: str,
+    settings: PiiGuardSettings,
+    release_refs: Sequence[str],
+    removable: bool,
+) -> Message:
+    lines = [
+        f"Your message in {pol.label} looks like it contains {describe_labels(counts)}. "
+        "Community advocates cannot share PII without a release, and group channels are not the place for it.",
+        "",
+        "Redacted version:",
+        preview_of(redacted, settings.preview_chars),
+    ]
+    if pol.policy == "redact":
+        lines += [
+            "",
+            "This channel removes PII, but I cannot remove your message here. Please repost the redacted "
+            f"version or delete it. The coordinator has been told (channel and kinds of PII only); if it is "
+            f"still up after {settings.breach_after_minutes} minutes it is reported as a possible breach.",
+        ]
+    if pol.policy == "meeting":
+        lines += ["", f"Reminder of this channel's agreement: {pol.agreement or GENERIC_AGREEMENT}"]
+    if release_refs:
+        lines += ["", _release_note(release_refs)]
+    buttons = [Button("pii.repost", "Repost redacted", token, ButtonStyle.PRIMARY)]
+    if removable:
+        buttons.append(Button("pii.keep", "Keep (give reason)", token))
+    buttons.append(Button("pii.delete", "Delete", token, ButtonStyle.DANGER))
+    return Message("\n".join(lines), tuple(buttons))
+
+
+def _enqueue_repost(
+    ctx: Context, s: Session, channel: ChannelRef, name: str, redacted: str, *, key: str
+) -> None:
+    ctx.enqueue_channel(
+        s,
+        channel,
+        f"{name} wrote (PII removed by needtoknow): {redacted}",
+        key=key[:200],
+        purpose="pii.repost",
+    )
+
+
+def _alert_coordinators(ctx: Context, s: Session, row: store.PiiPending, ref: str) -> None:
+    """Channel and kinds of PII only — the coordinator must not receive the text either."""
+    who = ctx.member.display_name if ctx.member else "someone outside the directory"
+    for person in ctx.coordinators(s):
+        ctx.enqueue_dm(
+            s,
+            person,
+            f"PII guard ({ref}): a message by {who} in {row.channel_label} contains "
+            f"{describe_labels(row.labels)} and I cannot remove it on this platform. The poster has been "
+            "asked to repost it redacted or delete it. The text is not repeated here.",
+            key=f"pii:alert:{row.id}:{person.handle}",
+            purpose="pii.alert",
+        )
+
+
+def _resolve_message(s: Session, message_key: str) -> int:
+    """An edit supersedes earlier warnings about the same message (and their breach checks)."""
+    rows = store.pending_for_message(s, message_key)
+    for row in rows:
+        schedule.cancel(s, ref=f"PII-{row.id}", kinds=["pii.breach_check"])
+        s.delete(row)
+    s.flush()
+    return len(rows)
+
+
+async def _release_check(
+    ctx: Context, event: MessagePosted | MessageEdited, settings: PiiGuardSettings
+) -> list[str]:
+    if not settings.client_ref_pattern:
+        return []
+    found = list(
+        dict.fromkeys(m.group(0)[:32] for m in re.finditer(settings.client_ref_pattern, event.text[:20000]))
+    )
+    if not found:
+        return []
+    agencies: set[str] = set()
+    try:
+        people = await ctx.platform.members(event.channel)
+    except PlatformError:
+        people = []
+    with ctx.session() as s:
+        for u in people:
+            m = directory.member_by_identity(s, u.platform, u.id)
+            if m is not None:
+                agencies.add(m.agency.key)
+    return client_references_needing_release(found, sorted(agencies))
+
+
+def _release_note(refs: Sequence[str]) -> str:
+    return (
+        f"{len(refs)} client reference(s) you mentioned are not covered by an active release for every "
+        "agency in this channel."
+    )
+
+
+# -- buttons --------------------------------------------------------------------------------------
+async def handle_button(event: ButtonPressed, ctx: Context) -> None:
+    ctx.require(Permission.USE_BOT)
+    action = event.action_id.removeprefix("pii.")
+    if action not in ("repost", "keep", "delete", "post", "post_as_is"):
+        raise UserError("That button is no longer active.")
+    with ctx.session() as s:
+        row = _own_pending(ctx, s, event.value)
+        snapshot = _Pending.of(row)
+    if action == "keep":
+        if not snapshot.removable:
+            raise UserError(
+                "This channel does not allow keeping PII: please repost the redacted version or delete it."
+            )
+        await ctx.platform.open_form(
+            event.user,
+            _keep_form(ctx, event.user, snapshot.token),
+            trigger=event.trigger,
+            channel=event.channel,
+        )
+        return
+    if action in ("post", "post_as_is"):
+        await _post_preview(ctx, snapshot, as_is=action == "post_as_is")
+        return
+    refs = snapshot.message_refs(ctx.platform.name)
+    removed = await _remove(ctx, refs)
+    name = _poster_name(ctx)
+    detail: dict[str, Any] = {"labels": snapshot.labels, "ref": snapshot.ref, "removed": removed}
+    with ctx.session() as s:
+        if not _delete_pending(s, snapshot.id):
+            raise UserError("That warning was already handled.")
+        schedule.cancel(s, ref=snapshot.ref, kinds=["pii.breach_check"])
+        if action == "repost":
+            _enqueue_repost(
+                ctx,
+                s,
+                snapshot.channel_ref(ctx.platform.name),
+                name,
+                snapshot.redacted,
+                key=f"pii:repost:{snapshot.token}",
+            )
+            ctx.audit(s, "pii.reposted", target=_target(snapshot.channel_label), detail=detail)
+        else:
+            ctx.audit(s, "pii.deleted", target=_target(snapshot.channel_label), detail=detail)
+    if action == "repost":
+        ctx.kick_outbox()
+    if removed:
+        done = "reposted the redacted version" if action == "repost" else "removed your message"
+        await ctx.reply(f"Done: I {done} in {snapshot.channel_label}.")
+    else:
+        done = "I reposted the redacted version, but " if action == "repost" else ""
+        await ctx.reply(
+            f"{done}I cannot remove your original message in {snapshot.channel_label} on this platform: "
+            "please delete it yourself now."
+        )
+
+
+@dataclass(frozen=True)
+class _Pending:
+    """What a button needs from a pending row, usable after its session closed."""
+
+    id: int
+    token: str
+    kind: str
+    channel: str
+    channel_label: str
+    message_id: str | None
+    edit_id: str | None
+    text: str
+    redacted: str
+    labels: dict[str, int]
+    removable: bool
+
+    @classmethod
+    def of(cls, row: store.PiiPending) -> _Pending:
+        return cls(
+            row.id,
+            row.token,
+            row.kind,
+            row.channel,
+            row.channel_label,
+            row.message_id,
+            row.edit_id,
+            row.text,
+            row.redacted,
+            dict(row.labels),
+            row.removable,
+        )
+
+    @property
+    def ref(self) -> str:
+        return f"PII-{self.id}"
+
+    def channel_ref(self, platform: str) -> ChannelRef:
+        return ChannelRef(platform, self.channel)
+
+    def message_refs(self, platform: str) -> list[MessageRef]:
+        ch = self.channel_ref(platform)
+        return [MessageRef(ch, i) for i in (self.message_id, self.edit_id) if i]
+
+
+def _own_pending(ctx: Context, s: Session, token: str) -> store.PiiPending:
+    row = store.pending_by_token(s, token, ctx.now())
+    if row is None or row.poster != str(ctx.user):
+        raise UserError("That warning has expired or was already handled.")
+    return row
+
+
+def _delete_pending(s: Session, row_id: int) -> bool:
+    row = s.get(store.PiiPending, row_id)
+    if row is None:
+        return False
+    s.delete(row)
+    s.flush()
+    return True
+
+
+def _keep_form(ctx: Context, user: UserRef, context: str) -> Form:
+    return Form(
+        "pii.keep",
+        "Keep the message",
+        (FormField("reason", "Why may it stay?", FieldKind.CHOICE, choices=KEEP_REASONS),),
+        submit_label="Keep",
+        context=context[:32],
+        intro="Your reason is recorded in the audit log (as a reason code, not your message).",
+    )
+
+
+async def keep_message(event: FormSubmitted, ctx: Context) -> None:
+    ctx.require(Permission.USE_BOT)
+    reason = str(event.values["reason"])
+    with ctx.session() as s:
+        row = _own_pending(ctx, s, event.context)
+        if not row.removable or row.kind != "warning":
+            raise UserError(
+                "This channel does not allow keeping PII: please repost the redacted version or delete it."
+            )
+        label, ref, labels = row.channel_label, f"PII-{row.id}", dict(row.labels)
+        s.delete(row)
+        schedule.cancel(s, ref=ref, kinds=["pii.breach_check"])
+        ctx.audit(
+            s, "pii.kept", target=_target(label), detail={"labels": labels, "reason": reason, "ref": ref}
+        )
+    await ctx.reply(f"Kept: your message in {label} stays. Reason recorded: {reason.replace('_', ' ')}.")
+
+
+# -- preview --------------------------------------------------------------------------------------
+async def preview_message(event: CommandInvoked, ctx: Context) -> None:
+    ctx.require(Permission.USE_BOT)
+    settings: PiiGuardSettings = ctx.settings(SECTION)
+    text = event.args.strip()
+    target: ChannelRef | None = None if event.channel.is_direct else event.channel
+    first, _, rest = text.partition(" ")
+    if first.startswith("#") and len(first) > 1:
+        with ctx.session() as s:
+            view = directory.channel_by_name(s, first)
+        if view is not None and ctx.channel_ref(view) is not None:
+            target, text = ctx.channel_ref(view), rest.strip()
+    if not text:
+        raise UserError(
+            "Usage: preview <text> — I show you what I would mask, privately, before you post it."
+        )
+    if event.message is not None and not event.channel.is_direct:
+        await _remove(ctx, [event.message])  # a typed "!preview ..." in a room is itself visible
+    result = await ctx.redact_text(text)
+    counts: dict[str, int] = result.label_counts()
+    now = ctx.now()
+    token = ""
+    label = ""
+    if target is not None:
+        with ctx.session() as s:
+            label = channel_policy(ctx, s, target).label
+            row = store.add_pending(
+                s,
+                kind="preview",
+                policy="preview",
+                poster=str(event.user),
+                poster_handle=ctx.member.handle if ctx.member else None,
+                channel=target.id,
+                channel_label=label,
+                text=text,
+                redacted=result.text,
+                labels=counts,
+                removable=True,
+                created_at=now,
+                expires_at=now + timedelta(minutes=settings.pending_ttl_minutes),
+            )
+            schedule.schedule(
+                s, key=f"pii:purge:{row.id}", kind="pii.purge", ref=f"PII-{row.id}", due_at=row.expires_at
+            )
+            ctx.audit(
+                s, "pii.previewed", target=_target(label), detail={"labels": counts, "ref": f"PII-{row.id}"}
+            )
+            token = row.token
+    found = f"I found {describe_labels(counts)}." if counts else "I found no PII."
+    lines = [
+        f"Preview{f' for {label}' if label else ''}: {found}",
+        "",
+        preview_of(result.text, settings.preview_chars),
+    ]
+    buttons: list[Button] = []
+    if token:
+        buttons.append(Button("pii.post", "Post redacted", token, ButtonStyle.PRIMARY))
+        if not counts:
+            buttons.append(Button("pii.post_as_is", "Post as is", token))
+    else:
+        lines += ["", "Run preview in the channel (or start it with #channel) to get a Post button."]
+    await ctx.reply(Message("\n".join(lines), tuple(buttons)), channel=event.channel)
+
+
+async def _post_preview(ctx: Context, p: _Pending, *, as_is: bool) -> None:
+    if p.kind != "preview":
+        raise UserError("That button is no longer active.")
+    if as_is and p.labels:
+        raise UserError("This text has PII in it: only the redacted version can be posted.")
+    name = _poster_name(ctx)
+    body = f"{name} wrote: {p.text}" if as_is else f"{name} wrote (checked by needtoknow): {p.redacted}"
+    with ctx.session() as s:
+        if not _delete_pending(s, p.id):
+            raise UserError("That preview was already posted.")
+        ctx.enqueue_channel(
+            s, p.channel_ref(ctx.platform.name), body, key=f"pii:post:{p.token}", purpose="pii.post"
+        )
+        ctx.audit(
+            s,
+            "pii.preview_posted",
+            target=_target(p.channel_label),
+            detail={"labels": p.labels, "ref": p.ref, "as_is": as_is},
+        )
+    ctx.kick_outbox()
+    await ctx.reply(f"Posted in {p.channel_label}.")
+
+
+# -- escalation -----------------------------------------------------------------------------------
+def report_possible_breach(item: ScheduledItem, s: Session, ctx: Context) -> None:
+    """PII still standing in a ``redact`` channel after ``breach_after_minutes``: report it.
+
+    ECM guide, "Breaches of Confidentiality": the protocol says who is told and what is recorded.
+    Told: the coordinators (else admins). Recorded: who posted, where, when, the kinds of PII and a
+    reference — never the text — in the message and in the ``pii.breach_reported`` audit row.
+    """
+    row = s.get(store.PiiPending, int(item.payload.get("pending", 0)))
+    if row is None or row.kind != "warning":
+        return  # the poster acted (reposted, deleted, edited): nothing is standing
+    number = f"PB-{_next_breach_number(s)}"
+    poster = row.poster_handle or "someone outside the directory"
+    member = directory.member_by_handle(s, row.poster_handle) if row.poster_handle else None
+    who = f"{member.display_name} ({poster})" if member else poster
+    when = row.created_at.strftime("%Y-%m-%d %H:%M UTC")
+    for person in ctx.coordinators(s):
+        ctx.enqueue_dm(
+            s,
+            person,
+            f"Possible breach of confidentiality {number} ({item.ref}): a message by {who} in "
+            f"{row.channel_label} at {when} contained {describe_labels(row.labels)}. I could not remove it "
+            f"and the poster has not acted after {ctx.settings(SECTION).breach_after_minutes} minutes. The text "
+            "is not repeated here. Please follow the task force's breach protocol: have the message removed, "
+            "tell those affected as the protocol requires, and record the repair.",
+            key=f"pii:breach:{row.id}:{person.handle}",
+            purpose="pii.breach",
+        )
+    ctx.audit(
+        s,
+        "pii.breach_reported",
+        target=_target(row.channel_label),
+        detail={
+            "ref": item.ref,
+            "breach": number,
+            "poster": poster[:64],
+            "posted_at": row.created_at.isoformat(),
+            "labels": dict(row.labels),
+        },
+        actor="system",
+    )
+
+
+def _next_breach_number(s: Session) -> int:
+    from storage.db import next_reference
+
+    return next_reference(s, "pii_breach")
+
+
+# -- metrics --------------------------------------------------------------------------------------
+def _recent_weeks(now: datetime, weeks: int) -> list[str]:
+    return [store.iso_week(now - timedelta(weeks=i)) for i in range(weeks)]
+
+
+def weekly_report(s: Session, now: datetime, weeks: int) -> str:
+    """Findings per channel per week, counts only."""
+    rows = store.findings_since(s, _recent_weeks(now, weeks))
+    if not rows:
+        return f"PII guard: no findings in the last {weeks} week(s)."
+    by_key: dict[tuple[str, str], list[store.WeekCount]] = {}
+    for r in rows:
+        by_key.setdefault((r.week, r.channel), []).append(r)
+    lines = [f"PII guard findings, last {weeks} week(s) (counts only; messages with each kind):"]
+    for (week, channel), items in sorted(by_key.items(), reverse=True):
+        kinds = ", ".join(f"{r.label.lower()} {r.messages}" for r in items)
+        lines.append(f"• {week} {channel}: {kinds}")
+    return "\n".join(lines)
+
+
+def _next_monday(now: datetime) -> datetime:
+    start = now.replace(hour=14, minute=0, second=0, microsecond=0)
+    return start + timedelta(days=(7 - now.weekday()) or 7)
+
+
+def _plan_digest(ctx: Context, s: Session, settings: PiiGuardSettings) -> None:
+    if not settings.weekly_digest:
+        return
+    due = _next_monday(ctx.now())
+    schedule.schedule(
+        s, key=f"pii:digest:{store.iso_week(due)}", kind="pii.weekly_digest", ref="pii:digest", due_at=due
+    )
+
+
+def send_weekly_digest(item: ScheduledItem, s: Session, ctx: Context) -> None:
+    """The optional weekly digest to the coordinators: last week's counts, no text."""
+    settings: PiiGuardSettings = ctx.settings(SECTION)
+    if not settings.weekly_digest:
+        return
+    last_week = item.due_at - timedelta(days=1)
+    rows = store.findings_since(s, [store.iso_week(last_week)])
+    if rows:
+        body = weekly_report(s, last_week, 1)
+        for person in ctx.coordinators(s):
+            ctx.enqueue_dm(s, person, body, key=f"{item.key}:{person.handle}", purpose="pii.digest")
+    due = _next_monday(item.due_at)
+    schedule.schedule(
+        s, key=f"pii:digest:{store.iso_week(due)}", kind="pii.weekly_digest", ref="pii:digest", due_at=due
+    )

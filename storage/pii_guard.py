@@ -1,0 +1,145 @@
+"""PII guard tables: short-lived pending decisions (encrypted text) and weekly finding counts.
+
+``pii_pending`` holds the text a warning's buttons act on ("Repost redacted", "Post redacted"), so
+no message text ever travels in a button value: the button carries only the row's random token.
+Rows are deleted when the poster acts and purged when they expire. ``pii_weekly_findings`` counts
+findings per channel, ISO week and label — numbers only, never text — for the coordinator's review.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Index, String, UniqueConstraint, delete, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from storage.crypto import EncryptedText
+from storage.models import Base
+
+
+class PiiPending(Base):
+    """A warning or preview waiting for the poster's decision."""
+
+    __tablename__ = "pii_pending"
+    __table_args__ = (Index("ix_pii_pending_message", "message_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(32), unique=True)  # the only thing a button carries
+    kind: Mapped[str] = mapped_column(String(16))  # "warning" or "preview"
+    policy: Mapped[str] = mapped_column(String(16))  # warn, redact, meeting (at the time of the warning)
+    poster: Mapped[str] = mapped_column(String(255))  # "console:nina" — who may act on it
+    poster_handle: Mapped[str | None] = mapped_column(String(64), default=None)
+    channel: Mapped[str] = mapped_column(String(255))  # platform channel id (where to post / redact)
+    channel_label: Mapped[str] = mapped_column(String(100))  # "#core-team" for people and audit
+    message_key: Mapped[str | None] = mapped_column(String(255), default=None)  # "<channel id>/<message id>"
+    message_id: Mapped[str | None] = mapped_column(String(255), default=None)
+    edit_id: Mapped[str | None] = mapped_column(String(255), default=None)  # Matrix m.replace event
+    text: Mapped[str] = mapped_column(EncryptedText("pii_pending.text"))
+    redacted: Mapped[str] = mapped_column(EncryptedText("pii_pending.redacted"))
+    labels: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # label -> count
+    removable: Mapped[bool] = mapped_column(default=True)  # False: the bot could not remove the original
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+
+
+class PiiWeeklyFindings(Base):
+    """Findings per channel per ISO week per label (counts only)."""
+
+    __tablename__ = "pii_weekly_findings"
+    __table_args__ = (UniqueConstraint("channel", "week", "label", name="uq_pii_weekly_channel_week_label"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(100))  # "#core-team"
+    week: Mapped[str] = mapped_column(String(8))  # "2026-W10"
+    label: Mapped[str] = mapped_column(String(32))  # PERSON, PHONE, ...
+    messages: Mapped[int] = mapped_column(default=0)  # messages with at least one finding of this label
+    findings: Mapped[int] = mapped_column(default=0)  # spans of this label
+
+
+def iso_week(when: datetime) -> str:
+    year, week, _ = when.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def new_token() -> str:
+    return secrets.token_hex(8)
+
+
+def add_pending(session: Session, **fields: Any) -> PiiPending:
+    row = PiiPending(token=new_token(), **fields)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def pending_by_token(session: Session, token: str, now: datetime) -> PiiPending | None:
+    row = session.execute(select(PiiPending).where(PiiPending.token == token[:32])).scalar_one_or_none()
+    if row is None or row.expires_at <= now:
+        return None
+    return row
+
+
+def pending_for_message(session: Session, message_key: str) -> list[PiiPending]:
+    return list(
+        session.execute(
+            select(PiiPending).where(PiiPending.message_key == message_key, PiiPending.kind == "warning")
+        ).scalars()
+    )
+
+
+def pending_of_poster(session: Session, poster: str, now: datetime) -> list[PiiPending]:
+    return list(
+        session.execute(
+            select(PiiPending)
+            .where(PiiPending.poster == poster, PiiPending.kind == "warning", PiiPending.expires_at > now)
+            .order_by(PiiPending.id)
+        ).scalars()
+    )
+
+
+def purge_expired(session: Session, now: datetime) -> int:
+    result = session.execute(delete(PiiPending).where(PiiPending.expires_at <= now))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def count_findings(session: Session, channel: str, week: str, labels: dict[str, int]) -> None:
+    """Add one message's label counts to the channel's week."""
+    for label, n in labels.items():
+        row = session.execute(
+            select(PiiWeeklyFindings)
+            .where(
+                PiiWeeklyFindings.channel == channel[:100],
+                PiiWeeklyFindings.week == week,
+                PiiWeeklyFindings.label == label[:32],
+            )
+            .with_for_update()
+        ).scalar_one_or_none()
+        if row is None:
+            row = PiiWeeklyFindings(
+                channel=channel[:100], week=week, label=label[:32], messages=0, findings=0
+            )
+            session.add(row)
+        row.messages += 1
+        row.findings += n
+    session.flush()
+
+
+@dataclass(frozen=True)
+class WeekCount:
+    channel: str
+    week: str
+    label: str
+    messages: int
+    findings: int
+
+
+def findings_since(session: Session, weeks: list[str]) -> list[WeekCount]:
+    rows = session.execute(
+        select(PiiWeeklyFindings)
+        .where(PiiWeeklyFindings.week.in_(weeks))
+        .order_by(PiiWeeklyFindings.week, PiiWeeklyFindings.channel, PiiWeeklyFindings.label)
+    ).scalars()
+    return [WeekCount(r.channel, r.week, r.label, r.messages, r.findings) for r in rows]
