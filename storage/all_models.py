@@ -4,6 +4,8 @@ Feature modules add one line here (and their own alembic branch in ``storage/mig
 """
 
 import storage.pii_guard  # noqa: F401
-from storage import models  # noqa: F401
-from storage import tips  # noqa: F401
-from storage import operations  # noqa: F401
+from storage import (
+    models,  # noqa: F401
+    operations,  # noqa: F401
+    tips,  # noqa: F401
+)
