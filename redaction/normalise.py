@@ -1,0 +1,120 @@
+"""Text normalisation with a map back to the original offsets.
+
+People hide PII from filters, sometimes on purpose (``M\u200baria``, fullwidth digits, a Cyrillic "а" inside a Latin
+name) and sometimes by pasting from phones. Recognizers run on the normalised text; every finding is mapped back so
+the *original* characters, including any invisible ones inside the span, are masked.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+# Cyrillic and Greek letters that render like Latin ones; applied only inside words that also contain Latin letters,
+# so Russian or Greek text is left alone.
+_CONFUSABLES = str.maketrans(
+    {
+        "а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "у": "y", "х": "x", "і": "i", "ј": "j", "ѕ": "s",
+        "ԁ": "d", "һ": "h", "ӏ": "l", "А": "A", "В": "B", "Е": "E", "К": "K", "М": "M", "Н": "H", "О": "O",
+        "Р": "P", "С": "C", "Т": "T", "Х": "X", "У": "Y", "І": "I", "Ј": "J", "Ѕ": "S",
+        "α": "a", "ο": "o", "ν": "v", "ι": "i", "κ": "k", "ρ": "p", "τ": "t", "υ": "u", "Α": "A", "Β": "B",
+        "Ε": "E", "Ζ": "Z", "Η": "H", "Ι": "I", "Κ": "K", "Μ": "M", "Ν": "N", "Ο": "O", "Ρ": "P", "Τ": "T",
+        "Υ": "Y", "Χ": "X",
+    }
+)  # fmt: skip
+_WORD = re.compile(r"\w+")
+_LATIN = re.compile(r"[A-Za-z]")
+_LOOKALIKE = re.compile("[" + "".join(chr(c) for c in _CONFUSABLES) + "]")
+
+
+@dataclass(frozen=True, slots=True)
+class Normalised:
+    """Normalised text plus, for each of its characters, the original span it came from.
+
+    ``starts``/``ends`` are ``None`` when the text was already normal (plain ASCII), the common chat case, so the
+    fast path costs one ``isascii`` call.
+    """
+
+    text: str
+    starts: list[int] | None
+    ends: list[int] | None
+
+    def original_span(self, start: int, end: int) -> tuple[int, int]:
+        """Map ``[start, end)`` in the normalised text to the original text."""
+        if self.starts is None or self.ends is None:
+            return start, end
+        return self.starts[start], self.ends[end - 1]
+
+
+def normalise(text: str) -> Normalised:
+    """NFKC per character cluster, format characters (zero-width, bidi controls, soft hyphen) dropped, lone
+    surrogates replaced, other separators turned into spaces and mixed-script lookalikes folded to Latin."""
+    if text.isascii():
+        return Normalised(text, None, None)
+    out: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    n = len(text)
+    i = 0
+    while i < n:
+        ch = text[i]
+        code = ord(ch)
+        if ch.isascii():
+            out.append(ch)
+            starts.append(i)
+            ends.append(i + 1)
+            i += 1
+            continue
+        category = unicodedata.category(ch)
+        if category == "Cf":
+            i += 1
+            continue
+        if category == "Cs" or 0xD800 <= code <= 0xDFFF:
+            out.append("\ufffd")
+            starts.append(i)
+            ends.append(i + 1)
+            i += 1
+            continue
+        j = i + 1
+        while j < n and not text[j].isascii() and unicodedata.combining(text[j]):
+            j += 1
+        piece = " " if category in ("Zs", "Zl", "Zp") else unicodedata.normalize("NFKC", text[i:j])
+        for produced in piece:
+            if unicodedata.category(produced) == "Cf":
+                continue
+            out.append(produced)
+            starts.append(i)
+            ends.append(j)
+        i = j
+    folded = "".join(out)
+    if _LOOKALIKE.search(folded):
+        folded = _WORD.sub(_fold_mixed_script, folded)
+    return Normalised(folded, starts, ends)
+
+
+def _fold_mixed_script(match: re.Match[str]) -> str:
+    word = match.group(0)
+    if _LATIN.search(word) and _LOOKALIKE.search(word):
+        return word.translate(_CONFUSABLES)  # one character for one, so offsets stay valid
+    return word
+
+
+def normalise_alias(text: str) -> str:
+    """The canonical form of an alias before it is keyed-hashed for the deny-list.
+
+    Callers hash ``normalise_alias(alias)`` when they add an alias; the engine hashes candidates the same way, so
+    "Big  Papi", "BIG PAPI" and "big\u200bpapi" all meet the same digest.
+    """
+    folded = normalise(text).text
+    folded = unicodedata.normalize("NFKC", folded).casefold()
+    return " ".join(folded.split())
+
+
+def fold_accents(word: str) -> str:
+    """``"María"`` -> ``"maria"``; name lexicon lookups ignore accents and case."""
+    lowered = word.casefold()
+    if lowered.isascii():
+        return lowered
+    decomposed = unicodedata.normalize("NFKD", lowered)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))

@@ -1,0 +1,434 @@
+"""Pattern recognizers: everything but person names.
+
+Each recognizer is a function ``(text) -> iterator of Finding`` over *normalised* text. Regexes are compiled once at
+import and written without nested unbounded repetition, so a 100 KB message of digits or punctuation stays linear.
+Identifiers with a check digit (cards, IBANs) are validated; identifiers without one (licences, plates, passports)
+are only taken next to their cue words, which is what keeps "case C-1187" and "T-0042" out of the findings.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Callable, Iterator
+
+import phonenumbers
+
+from redaction.findings import (
+    A_NUMBER,
+    ADDRESS,
+    AGE,
+    COORDINATES,
+    CREDIT_CARD,
+    DOB,
+    DRIVER_LICENSE,
+    EMAIL,
+    HANDLE,
+    IBAN,
+    IP_ADDRESS,
+    LICENSE_PLATE,
+    MEDICAL_RECORD,
+    PASSPORT,
+    PHONE,
+    SSN,
+    Finding,
+)
+from redaction.vocabulary import COMMON_WORDS
+
+Recognizer = Callable[[str], Iterator[Finding]]
+
+# --- email -------------------------------------------------------------------------------------------------------
+_EMAIL = re.compile(r"(?<![\w.+-])[A-Za-z0-9][\w.+-]{0,63}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,4}\.[A-Za-z]{2,24}\b")
+_AT = r"(?:\s*[\[({<]\s*(?:at|@)\s*[\])}>]\s*|\s+at\s+|\s*@\s*)"
+_DOT = r"(?:\s*[\[({<]\s*dot\s*[\])}>]\s*|\s+dot\s+|\.)"
+_TLD = r"(?:com|net|org|edu|gov|mil|io|us|co|info|me|biz|uk|mx|ca|app|email|mail)"
+_EMAIL_SPELLED = re.compile(
+    rf"(?<![\w.+-])[A-Za-z0-9][\w.+-]{{0,63}}{_AT}[A-Za-z0-9-]{{1,63}}(?:{_DOT}[A-Za-z0-9-]{{1,63}}){{0,2}}?{_DOT}{_TLD}\b",
+    re.IGNORECASE,
+)
+
+
+def find_emails(text: str) -> Iterator[Finding]:
+    """Plain addresses and the spelled-out kind people type to dodge filters ("ana at gmail dot com")."""
+    for match in _EMAIL.finditer(text):
+        yield Finding(match.start(), match.end(), EMAIL, 0.95, "email")
+    if " at " in text or " dot " in text or "[" in text or "(" in text or "AT" in text or "DOT" in text:
+        for match in _EMAIL_SPELLED.finditer(text):
+            if match.group(0).split()[0].casefold() in COMMON_WORDS:
+                continue  # "meet at hsi dot gov" names an agency, not a mailbox
+            yield Finding(match.start(), match.end(), EMAIL, 0.85, "email_spelled")
+
+
+# --- phone -------------------------------------------------------------------------------------------------------
+_PHONE = re.compile(
+    r"(?<![\w$./:#+-])(?:\+\s?)?(?:\(?\d{1,4}\)?(?:[ .\-]{1,2}\(?\d{1,4}\)?){1,6}|\d{7,15})(?![\w/]|-\d)"
+)
+_PHONE_SPELLED = re.compile(r"(?<![\w+-])\d(?:[ .-]\d){9,10}(?![\w-])")
+_SEPARATORS = re.compile(r"[^\d+]+")
+
+
+def find_phones(text: str, region: str = "US") -> Iterator[Finding]:
+    """Phone numbers in the forms people type: dashed, dotted, spaced, parenthesised, +international, run together.
+
+    Candidates come from one cheap regex; ``phonenumbers`` decides whether the digits can be a phone number in
+    ``region`` (or anywhere, with a leading ``+``). Digit groups of one (other than a country code) are refused unless
+    every group is one digit -- that is an evasion ("7 1 3 5 5 5 0 1 9 9"), while "3 1 2019" is not a phone.
+    """
+    for match in _PHONE_SPELLED.finditer(text):
+        digits = re.sub(r"\D", "", match.group(0))
+        if len(digits) == 10 or digits.startswith("1"):
+            yield Finding(match.start(), match.end(), PHONE, 0.8, "phone_spaced")
+    for match in _PHONE.finditer(text):
+        raw = match.group(0)
+        groups = [g for g in _SEPARATORS.split(raw) if g]
+        digits = "".join(groups).lstrip("+")
+        if not 7 <= len(digits) <= 15:
+            continue
+        inner = groups[1:] if raw.startswith("+") or groups[0] in ("1", "+1") else groups
+        if any(len(g) == 1 for g in inner) and not all(len(g) == 1 for g in inner):
+            continue
+        if len(groups) == 3 and [len(g) for g in groups] == [3, 2, 4]:
+            continue  # SSN shape; the SSN recognizer owns it
+        try:
+            number = phonenumbers.parse(raw, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(number):
+            score = 0.9
+        elif phonenumbers.is_possible_number(number):
+            score = 0.75
+        else:
+            continue
+        yield Finding(match.start(), match.start() + len(raw), PHONE, score, "phone")
+
+
+# --- numbers with a check digit ----------------------------------------------------------------------------------
+_SSN = re.compile(r"(?<![\w-])(?!000|666|9\d\d)\d{3}([- .]|\s{1,2})(?!00)\d{2}\1(?!0000)\d{4}(?![\w-])")
+_SSN_CUE = re.compile(
+    r"\b(?:ssn|ss#|ss\s+no\.?|soc(?:ial)?(?:\s+sec(?:urity)?)?(?:\s*(?:#|no\.?|number|num))?)\W{0,6}"
+    r"(\d(?:[\s.-]{0,2}\d){8})(?![\d])",
+    re.IGNORECASE,
+)
+
+
+def find_ssns(text: str) -> Iterator[Finding]:
+    """SSNs as 3-2-4 with dashes, dots or spaces anywhere; run-together or digit-by-digit only after an SSN cue."""
+    for match in _SSN.finditer(text):
+        yield Finding(match.start(), match.end(), SSN, 0.9, "ssn")
+    for match in _SSN_CUE.finditer(text):
+        yield Finding(match.start(1), match.end(1), SSN, 0.95, "ssn_cue")
+
+
+_CARD = re.compile(r"(?<![\w-])[2-6](?:[ -]?\d){12,18}(?![\w-])")
+
+
+def _luhn_ok(digits: str) -> bool:
+    total = 0
+    for index, char in enumerate(reversed(digits)):
+        value = int(char)
+        if index % 2:
+            value = value * 2 - 9 if value > 4 else value * 2
+        total += value
+    return total % 10 == 0
+
+
+def find_credit_cards(text: str) -> Iterator[Finding]:
+    """13-19 digit card numbers that pass the Luhn check (Visa, Mastercard, Amex, Discover prefixes)."""
+    for match in _CARD.finditer(text):
+        digits = re.sub(r"\D", "", match.group(0))
+        if 13 <= len(digits) <= 19 and _luhn_ok(digits):
+            yield Finding(match.start(), match.end(), CREDIT_CARD, 0.95, "credit_card")
+
+
+_IBAN = re.compile(r"(?<![\w])[A-Za-z]{2}\d{2}(?: ?[A-Za-z0-9]{4}){2,7}(?: ?[A-Za-z0-9]{1,3})?(?![\w])")
+
+
+def _iban_ok(compact: str) -> bool:
+    rearranged = compact[4:] + compact[:4]
+    try:
+        return int("".join(str(int(ch, 36)) for ch in rearranged)) % 97 == 1
+    except ValueError:
+        return False
+
+
+def find_ibans(text: str) -> Iterator[Finding]:
+    """IBANs, spaced or not, validated with the ISO 13616 mod-97 check."""
+    for match in _IBAN.finditer(text):
+        compact = match.group(0).replace(" ", "").upper()
+        if 15 <= len(compact) <= 34 and _iban_ok(compact):
+            yield Finding(match.start(), match.end(), IBAN, 0.95, "iban")
+
+
+# --- network -----------------------------------------------------------------------------------------------------
+_IPV4 = re.compile(r"(?<![\w.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?![\w]|\.\d)")
+_IPV6 = re.compile(r"(?<![\w:])(?:[0-9A-Fa-f]{1,4}:|:){2,7}(?::|[0-9A-Fa-f]{1,4})(?![\w:])")
+
+
+def find_ip_addresses(text: str) -> Iterator[Finding]:
+    """IPv4 and IPv6 addresses (an IP in a tip can locate a survivor's phone)."""
+    for match in _IPV4.finditer(text):
+        yield Finding(match.start(), match.end(), IP_ADDRESS, 0.85, "ip_address")
+    if "::" in text or text.count(":") >= 3:
+        for match in _IPV6.finditer(text):
+            try:
+                ipaddress.IPv6Address(match.group(0))
+            except ValueError:
+                continue
+            yield Finding(match.start(), match.end(), IP_ADDRESS, 0.85, "ip_address")
+
+
+# --- dates of birth and ages -------------------------------------------------------------------------------------
+_MONTH = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+_DATE = (
+    rf"(?:\d{{1,2}}[/.-]\d{{1,2}}(?:[/.-](?:\d{{4}}|\d{{2}}))?|\d{{4}}[/.-]\d{{1,2}}[/.-]\d{{1,2}}"
+    rf"|{_MONTH}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}}|\s+'?\d{{2}})?"
+    rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}\.?(?:,?\s+\d{{4}})?|(?:19|20)\d{{2}})"
+)
+_DOB = re.compile(
+    r"\b(?:dob|d\.o\.b\.?|date\s+of\s+birth|birth\s*date|birthday|bday|b-day|born(?:\s+on|\s+in)?"
+    r"|fecha\s+de\s+nacimiento|fdn)\b\W{0,4}(?:is\s+|was\s+|on\s+|of\s+)?"
+    rf"(?P<date>{_DATE})(?![\w/])",
+    re.IGNORECASE,
+)
+
+
+def find_dates_of_birth(text: str) -> Iterator[Finding]:
+    """Dates next to a birth cue (DOB, born, birthday); other dates are coordination, not PII."""
+    for match in _DOB.finditer(text):
+        yield Finding(match.start("date"), match.end("date"), DOB, 0.9, "dob")
+
+
+_AGE_UNIT = re.compile(
+    r"(?<![\w.$])\d{1,2}\s?(?:-\s?)?(?:yo|y/o|y\.o\.?|yrs?\.?\s?old|years?\s?old|years?-old|yr-old|year\s?old|años|anos)(?![\w])",
+    re.IGNORECASE,
+)
+_AGE_CUE = re.compile(
+    r"\b(?:age[ds]?|aged|edad)\s*(?:is\s+|of\s+)?[:=]?\s*(?P<n>\d{1,2})(?![\w:.]|\.\d)"
+    r"(?:\s*(?:,|and|&)\s*(?P<n2>\d{1,2})(?![\w:.]|\.\d))?"
+    r"|\b(?:she|he|they|victim|vic|client|survivor|minor|girl|boy|kid|child|baby|daughter|son|bf|gf|boyfriend|"
+    r"girlfriend|suspect)(?:\s+(?-i:[A-ZÀ-Þ][\w'’-]+))?"
+    r"(?:'s|’s|\s+is|\s+was|\s+just\s+turned|\s+turned|\s+turns|\s+will\s+be)"
+    r"\s+(?:only\s+|about\s+|like\s+|maybe\s+)?(?P<m>\d{1,2})"
+    r"(?!\s*(?:min|minutes|hours|hrs|days|weeks|months|miles|mi\b|%|am\b|pm\b|:|\.\d|\d|/|x\b|times))"
+    r"|\b(?:turned|turns)\s+(?P<t>\d{1,2})\b(?!\s*(?:min|minutes|hours|days|weeks|months|%|:|\.\d))"
+    r"|(?<=[a-z]),\s+(?P<a>\d{1,2}),",
+    re.IGNORECASE,
+)
+
+
+def find_ages(text: str) -> Iterator[Finding]:
+    """Ages of a person: "17 yo", "17-year-old", "age 17", "she's 16"; a bare number is never an age."""
+    for match in _AGE_UNIT.finditer(text):
+        yield Finding(match.start(), match.end(), AGE, 0.85, "age")
+    for match in _AGE_CUE.finditer(text):
+        for group in ("n", "n2", "m", "t", "a"):
+            if match.group(group):
+                yield Finding(match.start(group), match.end(group), AGE, 0.8 if group != "a" else 0.6, "age_cue")
+
+
+# --- identifiers next to their cue words -------------------------------------------------------------------------
+_CUE_TAIL = r"\s*(?:#|no\.?|num(?:ber)?\.?)?\s*[:=#-]?\s*(?:is\s+|was\s+|reads\s+|of\s+)?"
+_STATE_PREFIX = r"(?:(?-i:[A-Z]{2})\s+|(?:texas|california|florida|georgia|louisiana|oklahoma|arizona|nevada|new\s+mexico|mexico)\s+)?"
+_DL = re.compile(
+    r"\b(?:driver'?s?\s+licen[cs]e|drivers?\s+lic\.?|dl|d/l|dln|oln|lic(?:en[cs]e)?\s*(?:#|no\.?|num(?:ber)?))"
+    + _CUE_TAIL
+    + _STATE_PREFIX
+    + r"(?P<id>[A-Za-z0-9](?:[A-Za-z0-9-]|\s(?=\d)){3,19})(?![\w])",
+    re.IGNORECASE,
+)
+_PLATE = re.compile(
+    r"\b(?:licen[cs]e\s+plates?|plates?|tags?|lp|reg(?:istration)?|placas?)"
+    + _CUE_TAIL
+    + _STATE_PREFIX
+    + r"(?P<id>[A-Za-z0-9]{1,4}(?:[\s-][A-Za-z0-9]{1,5}|[A-Za-z0-9]{0,5}))(?![\w])",
+    re.IGNORECASE,
+)
+_PASSPORT = re.compile(
+    r"\bpass(?:port)?" + _CUE_TAIL + r"(?P<id>[A-Za-z]{0,2}\d{6,9})(?![\w])",
+    re.IGNORECASE,
+)
+_MRN = re.compile(
+    r"\b(?:mrn|medical\s+record(?:\s+(?:#|no\.?|number))?|patient\s+(?:id|#|number|no\.?))"
+    + _CUE_TAIL
+    + r"(?P<id>[A-Za-z0-9][A-Za-z0-9-]{4,15})(?![\w])",
+    re.IGNORECASE,
+)
+_A_DIGITS = r"\d{3}[\s-]?\d{3}[\s-]?\d{2,3}"
+_A_NUMBER = re.compile(rf"(?<![\w-])A\s?[#-]?\s?{_A_DIGITS}(?![\w-])")
+_A_NUMBER_CUE = re.compile(
+    r"\b(?:a-?\s?number|alien\s+(?:registration\s+)?(?:number|no\.?|#)|a\s?#)\s*[:=]?\s*(?:is\s+)?"
+    rf"(?P<id>(?:A\s?[#-]?\s?)?{_A_DIGITS})(?![\w-])",
+    re.IGNORECASE,
+)
+
+
+def _digit_count(value: str) -> int:
+    return sum(ch.isdigit() for ch in value)
+
+
+def find_cued_identifiers(text: str) -> Iterator[Finding]:
+    """Driver's licence, plate, passport, medical record and A-numbers: taken only beside their cue words."""
+    lowered = text.casefold()
+    if "d" in lowered or "l" in lowered or "o" in lowered:
+        for match in _DL.finditer(text):
+            ident = match.group("id").rstrip()
+            if _digit_count(ident) >= 4:
+                yield Finding(match.start("id"), match.start("id") + len(ident), DRIVER_LICENSE, 0.85, "driver_license")
+    if any(cue in lowered for cue in ("plate", "tag", "lp", "reg", "placa")):
+        for match in _PLATE.finditer(text):
+            ident = match.group("id")
+            compact = re.sub(r"[\s-]", "", ident)
+            if 4 <= len(compact) <= 8 and _digit_count(compact) >= 1 and ident.casefold() not in COMMON_WORDS:
+                yield Finding(match.start("id"), match.end("id"), LICENSE_PLATE, 0.8, "license_plate")
+    if "pass" in lowered:
+        for match in _PASSPORT.finditer(text):
+            yield Finding(match.start("id"), match.end("id"), PASSPORT, 0.85, "passport")
+    if "mrn" in lowered or "record" in lowered or "patient" in lowered:
+        for match in _MRN.finditer(text):
+            if _digit_count(match.group("id")) >= 4:
+                yield Finding(match.start("id"), match.end("id"), MEDICAL_RECORD, 0.85, "medical_record")
+    if "A" in text:
+        for match in _A_NUMBER.finditer(text):
+            yield Finding(match.start(), match.end(), A_NUMBER, 0.85, "a_number")
+    if "#" in text or "number" in lowered or "alien" in lowered:
+        for match in _A_NUMBER_CUE.finditer(text):
+            yield Finding(match.start("id"), match.end("id"), A_NUMBER, 0.85, "a_number")
+
+
+# --- handles -----------------------------------------------------------------------------------------------------
+_MENTION = re.compile(r"(?<![\w.@<])@[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,28}[A-Za-z0-9_])?")
+_CASHTAG = re.compile(r"(?<![\w$])\$[A-Za-z][A-Za-z0-9_-]{1,19}\b")
+_PLATFORMS = (
+    r"snap(?:chat)?|sc|ig|insta(?:gram)?|tik\s?tok|tg|telegram|whats\s?app|kik|fb|facebook|twitter|venmo|"
+    r"cash\s?app|zelle|paypal|only\s?fans|wickr|discord|signal|skype|wechat|grindr|tinder|bumble|mega(?:personals)?|"
+    r"skip\s?the\s?games|listcrawler|x|of|tt|wa|line"
+)
+_HANDLE_CUE = re.compile(
+    rf"\b(?:{_PLATFORMS})(?:\s+(?:handle|name|id|user(?:name)?|acct|account))?\s*(?::|=|\bis\b|->)\s*@?"
+    r"(?P<h>[A-Za-z0-9_][A-Za-z0-9_.-]{1,29}[A-Za-z0-9_])",
+    re.IGNORECASE,
+)
+_HANDLE_LOOSE = re.compile(
+    r"\b(?:on|her|his|my|their|via)\s+(?:snap(?:chat)?|ig|insta(?:gram)?|tiktok|telegram|kik|venmo|cash\s?app|twitter)"
+    r"\s+@?(?P<h>[A-Za-z0-9_][A-Za-z0-9_.-]{1,29}[A-Za-z0-9_])",
+    re.IGNORECASE,
+)
+_NOT_HANDLES = frozenset({"@here", "@channel", "@everyone", "@room", "@all"})
+
+
+def find_handles(text: str) -> Iterator[Finding]:
+    """@mentions of outside accounts, $cashtags and handles after a platform cue ("snap: candy_22")."""
+    if "@" in text:
+        for match in _MENTION.finditer(text):
+            if match.group(0).casefold() not in _NOT_HANDLES:
+                yield Finding(match.start(), match.end(), HANDLE, 0.8, "handle")
+    if "$" in text:
+        for match in _CASHTAG.finditer(text):
+            yield Finding(match.start(), match.end(), HANDLE, 0.8, "cashtag")
+    for pattern, score in ((_HANDLE_CUE, 0.85), (_HANDLE_LOOSE, 0.7)):
+        for match in pattern.finditer(text):
+            handle = match.group("h")
+            if handle.casefold() in COMMON_WORDS:
+                continue
+            if pattern is _HANDLE_LOOSE and not any(ch.isdigit() or ch in "_." for ch in handle):
+                continue  # "on snap yesterday": a loose cue needs a handle-shaped token
+            yield Finding(match.start("h"), match.end("h"), HANDLE, score, "handle_cue")
+
+
+# --- street addresses --------------------------------------------------------------------------------------------
+# USPS Publication 28 street suffixes (full names and common abbreviations).
+_SUFFIX_WORDS = """
+    alley aly avenue ave av branch bridge brook brooks burg burgs bypass byp camp canyon cape causeway center centers
+    ctr circle circles cir cliff cliffs club common commons corner corners course court courts ct cove coves cv creek
+    crescent crest crossing xing crossroad curve dale dam divide drive drives dr estate estates expressway expy
+    extension extensions ext fall falls ferry field fields flat flats ford fords forest forge forges fork forks fort
+    freeway fwy garden gardens gdns gateway glen glens green greens grove groves grv harbor harbors haven heights hts
+    highway hwy hill hills hollow inlet island islands isle junction junctions key keys knoll knolls lake lakes land
+    landing lane ln light lights loaf lock locks lodge loop mall manor manors meadow meadows mews mill mills mission
+    motorway mount mountain mountains mtn neck orchard oval overpass park parks parkway parkways pkwy pass passage path
+    pike pine pines place pl plain plains plaza plz point points pt port ports prairie radial ramp ranch rapid rapids
+    rest ridge ridges river road roads rd route row rue run shoal shoals shore shores skyway spring springs spur spurs
+    square squares sq station stravenue stream street streets st summit terrace ter throughway trace track
+    trafficway trail trl tunnel turnpike tpke underpass union unions valley valleys via viaduct view views village
+    villages ville vista walk walks wall way ways well wells blvd boulevard
+"""
+_SUFFIX = "(?:" + "|".join(sorted(set(_SUFFIX_WORDS.split()), key=len, reverse=True)) + ")"
+_DIRECTION = r"(?:north|south|east|west|northeast|northwest|southeast|southwest|(?-i:[NSEW]|NE|NW|SE|SW))\.?"
+_STOP = (
+    r"(?!(?:at|in|on|to|the|of|for|with|and|or|from|by|near|is|are|was|were|be|will|can|could|would|should|did|do|"
+    r"does|has|have|had|got|get|went|go|left|we|i|you|she|he|they|it|more|less|other|some|many|few|all|any|each|"
+    r"people|kids|girls|boys|guys|men|women|adults|minors|victims|workers|cars|rooms|beds|times|hours|hrs|minutes|"
+    r"mins|days|weeks|months|years|miles|blocks|pm|am|apt|unit|suite|ste|about|around|than|then|that|this)\b)"
+)
+_WORD = _STOP + r"[A-Za-z0-9][A-Za-z0-9.'’-]{0,24}"
+_UNIT = r"(?:\s*,?\s*(?:apt|apartment|unit|suite|ste|#|rm|room|lot|trlr|trailer|bldg|building|fl|floor|spc|space)\.?\s*#?\s*[A-Za-z0-9-]{1,6}(?![\w]))"
+_STATES = (
+    r"(?:(?-i:A[LKZR]|C[AOT]|D[EC]|FL|GA|HI|I[DLNA]|K[SY]|LA|M[EDAINSOT]|N[EVHJMYCD]|O[HKR]|PA|RI|S[CD]|T[NX]|UT|"
+    r"V[TA]|W[AVIY]|PR|GU|VI|AS|MP|FM|MH|PW|A[AEP])|alabama|alaska|arizona|arkansas|california|colorado|connecticut|delaware|florida|georgia|"
+    r"hawaii|idaho|illinois|indiana|iowa|kansas|kentucky|louisiana|maine|maryland|massachusetts|michigan|minnesota|"
+    r"mississippi|missouri|montana|nebraska|nevada|new\s+hampshire|new\s+jersey|new\s+mexico|new\s+york|"
+    r"north\s+carolina|north\s+dakota|ohio|oklahoma|oregon|pennsylvania|rhode\s+island|south\s+carolina|"
+    r"south\s+dakota|tennessee|texas|utah|vermont|virginia|washington|west\s+virginia|wisconsin|wyoming)"
+)
+_CITY_WORD = _STOP + r"[A-Za-z][A-Za-z.'’-]{1,24}"
+_PLACE = (
+    rf"(?:\s*,?\s*(?:{_CITY_WORD}\s+){{0,2}}{_CITY_WORD}\s*,?\s+{_STATES}\b(?:\s*,?\s*\d{{5}}(?:-\d{{4}})?\b)?"
+    rf"|\s*,\s*(?:{_CITY_WORD}\s+)?{_CITY_WORD}(?=\s*(?:[.;!?\n]|$))"
+    rf"|\s*,?\s*{_STATES}\b(?:\s*,?\s*\d{{5}}(?:-\d{{4}})?\b)?|\s*,?\s*\d{{5}}(?:-\d{{4}})?\b)?"
+)
+_STREET = re.compile(
+    r"(?<![\w$#/.,:-])\d{1,6}(?:-?[A-Za-z])?(?:-\d{1,4})?\s+"
+    rf"(?:{_DIRECTION}\s+)?"
+    rf"(?:(?:{_WORD}\s+){{0,3}}?{_WORD}\s+{_SUFFIX}\b\.?(?:\s+{_DIRECTION}(?![\w]))?"
+    rf"|(?:highway|hwy|fm|farm\s+to\s+market|route|rte|county\s+road|cr|state\s+highway|sh|us|i)\s*-?\s*\d{{1,4}}"
+    rf"(?:[A-Za-z](?![\w]))?(?:\s+{_DIRECTION}(?![\w]))?)"
+    rf"{_UNIT}?{_PLACE}",
+    re.IGNORECASE,
+)
+_PO_BOX = re.compile(r"\bp\.?\s?o\.?\s+box\s+\d{1,6}\b" + _PLACE, re.IGNORECASE)
+_CITY_STATE_ZIP = re.compile(
+    r"\b(?:[A-Z][a-z]+\s+){0,2}[A-Z][a-z]+,?\s+(?:A[LKZR]|C[AOT]|D[EC]|FL|GA|HI|I[DLNA]|K[SY]|LA|M[EDAINSOT]|"
+    r"N[EVHJMYCD]|O[HKR]|PA|RI|S[CD]|T[NX]|UT|V[TA]|W[AVIY]|PR|GU|VI)\s+\d{5}(?:-\d{4})?\b"
+)
+
+
+def find_addresses(text: str) -> Iterator[Finding]:
+    """US street addresses with unit, city, state and ZIP when present; PO boxes; "City, ST 77005".
+
+    A run of street-name words may not include words like "at", "the", "kids", so "2 kids at the Court" is not an
+    address while "4410 Bissonnet St Apt 12, Houston, TX 77005" is one span.
+    """
+    for match in _STREET.finditer(text):
+        yield Finding(match.start(), match.end(), ADDRESS, 0.85, "street_address")
+    lowered = text.casefold()
+    if "box" in lowered:
+        for match in _PO_BOX.finditer(text):
+            yield Finding(match.start(), match.end(), ADDRESS, 0.85, "po_box")
+    for match in _CITY_STATE_ZIP.finditer(text):
+        yield Finding(match.start(), match.end(), ADDRESS, 0.7, "city_state_zip")
+
+
+# --- coordinates -------------------------------------------------------------------------------------------------
+_COORDS = re.compile(r"(?<![\d.])(-?\d{1,2}\.\d{3,8})\s*,\s*(-?\d{1,3}\.\d{3,8})(?![\d])")
+
+
+def find_coordinates(text: str) -> Iterator[Finding]:
+    """Latitude/longitude pairs with at least three decimals (a dropped pin)."""
+    for match in _COORDS.finditer(text):
+        if abs(float(match.group(1))) <= 90 and abs(float(match.group(2))) <= 180:
+            yield Finding(match.start(), match.end(), COORDINATES, 0.85, "coordinates")
+
+
+PATTERN_RECOGNIZERS: tuple[Recognizer, ...] = (
+    find_emails,
+    find_ssns,
+    find_credit_cards,
+    find_ibans,
+    find_ip_addresses,
+    find_dates_of_birth,
+    find_ages,
+    find_cued_identifiers,
+    find_handles,
+    find_addresses,
+    find_coordinates,
+)
