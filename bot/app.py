@@ -49,6 +49,7 @@ log = logging.getLogger(__name__)
 FEATURES = (
     "handlers.help",
     "handlers.directory",
+    "handlers.releases",
 )
 
 

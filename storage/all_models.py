@@ -4,3 +4,4 @@ Feature modules add one line here (and their own alembic branch in ``storage/mig
 """
 
 from storage import models  # noqa: F401
+from storage import releases  # noqa: F401
