@@ -454,49 +454,96 @@ def release_ref_text(number: int) -> str:
     return store.release_ref(number)
 
 
+def reminder_plan(
+    number: int, expires_on: date, expires_at: datetime, settings: ReleaseSettings, tz: ZoneInfo
+) -> list[tuple[str, str, datetime, int | None]]:
+    """(key, job kind, due at UTC, days before expiry) for one release: the owner's reminders
+    ``reminder_days`` before the last valid day at ``reminder_time`` local, and the expiry notice at
+    the moment it stops being valid."""
+    plan: list[tuple[str, str, datetime, int | None]] = []
+    for days in settings.reminder_days:
+        due = datetime.combine(expires_on - timedelta(days=days), settings.reminder_time, tzinfo=tz)
+        plan.append((f"release:{number}:remind:{days}", JOB_REMIND, due.astimezone(UTC), days))
+    plan.append((f"release:{number}:expired", JOB_EXPIRED, expires_at, None))
+    return plan
+
+
 def plan_reminders(s: Session, ctx: Context, release: ReleaseOfInformation) -> int:
-    """Schedule the owner's reminders (``reminder_days`` before expiry at ``reminder_time`` local)
-    and the expiry notice. Offsets already in the past are skipped. Returns how many were planned."""
-    settings = _settings(ctx)
-    tz = _tz(ctx)
+    """Schedule ``reminder_plan``; reminders whose time has already passed are skipped (a release
+    recorded 5 days before expiry gets no 14-day reminder). Returns how many were planned."""
     now = ctx.now()
     planned = 0
-    for days in settings.reminder_days:
-        due = datetime.combine(release.expires_on - timedelta(days=days), settings.reminder_time, tzinfo=tz)
-        if due.astimezone(UTC) <= now:
+    for key, kind, due_at, days in reminder_plan(
+        release.number, release.expires_on, release.expires_at, _settings(ctx), _tz(ctx)
+    ):
+        if kind == JOB_REMIND and due_at <= now:
             continue
-        schedule.schedule(
-            s,
-            key=f"release:{release.number}:remind:{days}",
-            kind=JOB_REMIND,
-            ref=release.ref,
-            due_at=due.astimezone(UTC),
-            payload={"release_id": release.id, "days": days},
-        )
+        payload: dict[str, Any] = {"release_id": release.id}
+        if days is not None:
+            payload["days"] = days
+        schedule.schedule(s, key=key, kind=kind, ref=release.ref, due_at=due_at, payload=payload)
         planned += 1
-    schedule.schedule(
-        s,
-        key=f"release:{release.number}:expired",
-        kind=JOB_EXPIRED,
-        ref=release.ref,
-        due_at=release.expires_at,
-        payload={"release_id": release.id},
-    )
-    return planned + 1
+    return planned
 
 
 # -- jobs (run inside the sweep's transaction; they only write) ---------------------------------
 
 
 def _agency_view(s: Session, agency_id: int) -> AgencyView:
-    a = s.get(Agency, agency_id)
-    assert a is not None
-    return AgencyView(a.id, a.key, a.name, a.kind)
+    def load() -> AgencyView:
+        a = s.get(Agency, agency_id)
+        assert a is not None
+        return AgencyView(a.id, a.key, a.name, a.kind)
+
+    view: AgencyView = _cached(s, ("agency-id", agency_id), load)
+    return view
+
+
+def _release_for_item(s: Session, item: ScheduledItem) -> ReleaseOfInformation | None:
+    """The release a due item is about. The first item of a sweep batch loads the releases of every
+    release item the sweep has claimed in this transaction with one query (they are in the session's
+    identity map), so a batch of 500 reminders costs one release query, not 500."""
+    batch: dict[int, ReleaseOfInformation] = s.info.setdefault("releases.batch", {})
+    release_id = int(item.payload["release_id"])
+    if release_id not in batch:
+        wanted = {release_id}
+        for obj in list(s.identity_map.values()):
+            if isinstance(obj, ScheduledItem) and obj.kind in (JOB_REMIND, JOB_EXPIRED):
+                rid = obj.payload.get("release_id") if isinstance(obj.payload, dict) else None
+                if isinstance(rid, int) and rid not in batch:
+                    wanted.add(rid)
+        for lo in range(0, len(wanted), 500):
+            chunk = sorted(wanted)[lo : lo + 500]
+            for r in s.execute(
+                select(ReleaseOfInformation).where(ReleaseOfInformation.id.in_(chunk))
+            ).scalars():
+                batch[r.id] = r
+    return batch.get(release_id)
+
+
+def _cached(s: Session, key: tuple[str, int | str], load: Any) -> Any:
+    """Directory lookups memoised for one transaction: a sweep runs hundreds of reminders for the
+    same few caseworkers, and the directory cannot change under the sweep's transaction."""
+    cache: dict[tuple[str, int | str], Any] = s.info.setdefault("releases.directory", {})
+    if key not in cache:
+        cache[key] = load()
+    return cache[key]
 
 
 def _member_by_id(s: Session, member_id: int) -> MemberView | None:
-    handle = s.execute(select(Member.handle).where(Member.id == member_id)).scalar_one_or_none()
-    return directory.member_by_handle(s, handle) if handle is not None else None
+    def load() -> MemberView | None:
+        handle = s.execute(select(Member.handle).where(Member.id == member_id)).scalar_one_or_none()
+        return directory.member_by_handle(s, handle) if handle is not None else None
+
+    result: MemberView | None = _cached(s, ("member", member_id), load)
+    return result
+
+
+def _agency_members(s: Session, agency_key: str) -> list[MemberView]:
+    result: list[MemberView] = _cached(
+        s, ("agency", agency_key), lambda: directory.members_of_agency(s, agency_key)
+    )
+    return result
 
 
 def _owners(s: Session, release: ReleaseOfInformation) -> list[MemberView]:
@@ -504,7 +551,7 @@ def _owners(s: Session, release: ReleaseOfInformation) -> list[MemberView]:
     owner = _member_by_id(s, release.owner_id)
     if owner is not None and owner.active:
         return [owner]
-    return directory.members_of_agency(s, _agency_view(s, release.releasing_agency_id).key)
+    return _agency_members(s, _agency_view(s, release.releasing_agency_id).key)
 
 
 def _when(days: int) -> str:
@@ -512,7 +559,7 @@ def _when(days: int) -> str:
 
 
 def send_reminder(item: ScheduledItem, s: Session, ctx: Context) -> None:
-    release = s.get(ReleaseOfInformation, int(item.payload["release_id"]))
+    release = _release_for_item(s, item)
     if release is None or release.status != store.ACTIVE:
         return  # revoked or renewed after planning: cancel() normally got there first
     days = int(item.payload["days"])
@@ -535,7 +582,7 @@ def notice_text(release: ReleaseOfInformation) -> str:
 def _notify_receiving(s: Session, ctx: Context, release: ReleaseOfInformation, why: str) -> int:
     receiving = _agency_view(s, release.receiving_agency_id)
     sent = 0
-    for person in directory.members_of_agency(s, receiving.key):
+    for person in _agency_members(s, receiving.key):
         if ctx.enqueue_dm(
             s,
             person,
@@ -548,7 +595,7 @@ def _notify_receiving(s: Session, ctx: Context, release: ReleaseOfInformation, w
 
 
 def send_expiry_notices(item: ScheduledItem, s: Session, ctx: Context) -> None:
-    release = s.get(ReleaseOfInformation, int(item.payload["release_id"]))
+    release = _release_for_item(s, item)
     if release is None or release.status != store.ACTIVE:
         return
     told = _notify_receiving(s, ctx, release, "expired")
