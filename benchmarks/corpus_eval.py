@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from redaction import Redactor  # noqa: E402
+from redaction import Redactor
 
 CORPUS = Path(__file__).resolve().parent.parent / "tests" / "corpus" / "corpus.jsonl"
 
@@ -80,7 +80,9 @@ def evaluate(rows: list[dict[str, object]], redactor: Redactor, show_misses: boo
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--show-misses", action="store_true", help="print missed spans and over-masked messages")
+    parser.add_argument(
+        "--show-misses", action="store_true", help="print missed spans and over-masked messages"
+    )
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is not met")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     args = parser.parse_args()

@@ -8,4 +8,12 @@ from redaction.findings import LABELS, Finding, Redacted
 from redaction.normalise import normalise_alias
 from redaction.settings import RedactionSettings
 
-__all__ = ["LABELS", "Finding", "ModelNotAvailable", "Redacted", "RedactionSettings", "Redactor", "normalise_alias"]
+__all__ = [
+    "LABELS",
+    "Finding",
+    "ModelNotAvailable",
+    "Redacted",
+    "RedactionSettings",
+    "Redactor",
+    "normalise_alias",
+]

@@ -27,9 +27,13 @@ _JSONL_BATCH = 256
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="needtoknow redact", description="Mask PII in text.")
     parser.add_argument("text", nargs="?", help="text to redact (omit with --jsonl)")
-    parser.add_argument("--jsonl", action="store_true", help='read {"id", "text"} lines from stdin, write results')
+    parser.add_argument(
+        "--jsonl", action="store_true", help='read {"id", "text"} lines from stdin, write results'
+    )
     parser.add_argument("--config", type=Path, help="TOML file whose [redaction] table configures the engine")
-    parser.add_argument("--mask-style", choices=("label", "partial", "fixed"), help="override redaction.mask_style")
+    parser.add_argument(
+        "--mask-style", choices=("label", "partial", "fixed"), help="override redaction.mask_style"
+    )
     return parser
 
 
@@ -68,7 +72,10 @@ def main(argv: list[str], *, stdin: TextIO, stdout: TextIO, settings: RedactionS
 
 
 def _as_table(settings: RedactionSettings) -> dict[str, Any]:
-    return {key: (sorted(value) if isinstance(value, frozenset) else value) for key, value in asdict(settings).items()}
+    return {
+        key: (sorted(value) if isinstance(value, frozenset) else value)
+        for key, value in asdict(settings).items()
+    }
 
 
 def _batches(stdin: TextIO) -> Iterator[list[tuple[Any, str | None, str | None]]]:

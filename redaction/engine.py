@@ -18,6 +18,7 @@ from redaction.names import NameRules, find_denied_aliases, person_span
 from redaction.normalise import Normalised, normalise, normalise_alias
 from redaction.patterns import PATTERN_RECOGNIZERS, find_phones
 from redaction.settings import RedactionSettings
+from redaction.vocabulary import COMMON_WORDS
 
 KeyedHash = Callable[[str], str]
 
@@ -28,6 +29,8 @@ _INSTALL_HINT = (
 )
 _SURROGATES = re.compile("[\ud800-\udfff]")
 _NER_SCORE = 0.85
+_SHORT_SEGMENT = 1000
+_LONG_BATCH = 4
 
 
 class ModelNotAvailable(RuntimeError):
@@ -125,7 +128,11 @@ def _overlaps_merged(findings: list[Finding]) -> list[Finding]:
             current = merged[-1]
             best = max((current, finding), key=_precedence)
             merged[-1] = Finding(
-                current.start, max(current.end, finding.end), best.label, max(current.score, finding.score), best.source
+                current.start,
+                max(current.end, finding.end),
+                best.label,
+                max(current.score, finding.score),
+                best.source,
             )
         else:
             merged.append(finding)
@@ -150,7 +157,9 @@ class _AllowList:
         self.terms = frozenset(cleaned)
         if cleaned:
             alternatives = "|".join(r"\s+".join(re.escape(part) for part in term.split()) for term in cleaned)
-            self._pattern: re.Pattern[str] | None = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
+            self._pattern: re.Pattern[str] | None = re.compile(
+                rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE
+            )
         else:
             self._pattern = None
 
@@ -176,7 +185,9 @@ class Redactor:
     several threads. ``with_allow_terms`` gives a new redactor over the same loaded model.
     """
 
-    def __init__(self, settings: RedactionSettings | None = None, *, keyed_hash: KeyedHash | None = None) -> None:
+    def __init__(
+        self, settings: RedactionSettings | None = None, *, keyed_hash: KeyedHash | None = None
+    ) -> None:
         settings = settings or RedactionSettings()
         nlp, name = load_ner_pipeline(settings)
         self._setup(settings, keyed_hash, _Model(nlp, name, threading.Lock()))
@@ -223,7 +234,9 @@ class Redactor:
         for text in texts:
             batch.append(text)
             if len(batch) >= self.settings.batch_size:
-                results.extend(self._masked(t, f) for t, f in zip(batch, self._detect_batch(batch), strict=True))
+                results.extend(
+                    self._masked(t, f) for t, f in zip(batch, self._detect_batch(batch), strict=True)
+                )
                 batch = []
         if batch:
             results.extend(self._masked(t, f) for t, f in zip(batch, self._detect_batch(batch), strict=True))
@@ -238,29 +251,52 @@ class Redactor:
     def _detect_batch(self, texts: Sequence[str]) -> list[list[Finding]]:
         normalised = [normalise(text) for text in texts]
         settings = self.settings
-        jobs: list[tuple[int, int, str]] = []
-        for index, norm in enumerate(normalised):
-            for offset, chunk in split_for_ner(norm.text, settings.max_chunk_chars, settings.chunk_overlap_chars):
-                jobs.append((index, offset, chunk))
-        ner_texts = [chunk for _index, _offset, chunk in jobs if _worth_ner(chunk)]
-        with self._model.lock:
-            people_by_chunk = iter(
-                [[(e.start_char, e.end_char) for e in doc.ents if e.label_ == PERSON] for doc in
-                 self._model.nlp.pipe(ner_texts, batch_size=settings.batch_size)]
-            )
         raw: list[list[Finding]] = [[] for _ in texts]
-        for index, offset, chunk in jobs:
-            people = next(people_by_chunk) if _worth_ner(chunk) else []
-            raw[index].extend(_shifted(self._recognise(chunk, people), offset))
+        if PERSON not in settings.disabled_labels:
+            self._ner_people(normalised, raw)
+        for index, norm in enumerate(normalised):
+            for offset, chunk in split_for_ner(
+                norm.text, settings.max_chunk_chars, settings.chunk_overlap_chars
+            ):
+                raw[index].extend(_shifted(self._recognise(chunk), offset))
         return [self._finalise(norm, found) for norm, found in zip(normalised, raw, strict=True)]
 
-    def _recognise(self, chunk: str, people: list[tuple[int, int]]) -> Iterator[Finding]:
-        disabled = self.settings.disabled_labels
-        if PERSON not in disabled:
-            for start, end in people:
-                cleaned = person_span(chunk, start, end)
-                if cleaned is not None:
-                    yield Finding(cleaned[0], cleaned[1], PERSON, _NER_SCORE, "ner")
+    def _ner_people(self, normalised: Sequence[Normalised], raw: list[list[Finding]]) -> None:
+        """Run NER over the lines that could hold a name the rules miss; add its PERSON spans to ``raw``.
+
+        Chat-sized segments go through ``nlp.pipe`` in ``batch_size`` batches; long ones in small batches, because
+        spaCy pads a batch to its longest document and a batch of 2,000-character chunks costs hundreds of MB.
+        """
+        settings = self.settings
+        segments = [
+            (index, offset, segment)
+            for index, norm in enumerate(normalised)
+            for offset, segment in ner_segments(
+                norm.text, settings.max_chunk_chars, settings.chunk_overlap_chars
+            )
+        ]
+        short = [job for job in segments if len(job[2]) <= _SHORT_SEGMENT]
+        long = [job for job in segments if len(job[2]) > _SHORT_SEGMENT]
+        for group, batch_size in ((short, settings.batch_size), (long, _LONG_BATCH)):
+            if not group:
+                continue
+            with self._model.lock:
+                spans = [
+                    [(e.start_char, e.end_char) for e in doc.ents if e.label_ == PERSON]
+                    for doc in self._model.nlp.pipe(
+                        [segment for _i, _o, segment in group], batch_size=batch_size
+                    )
+                ]
+            for (index, offset, segment), people in zip(group, spans, strict=True):
+                for start, end in people:
+                    cleaned = person_span(segment, start, end)
+                    if cleaned is not None:
+                        raw[index].append(
+                            Finding(cleaned[0] + offset, cleaned[1] + offset, PERSON, _NER_SCORE, "ner")
+                        )
+
+    def _recognise(self, chunk: str) -> Iterator[Finding]:
+        if PERSON not in self.settings.disabled_labels:
             yield from self._names.find(chunk)
             if self.settings.deny_hashes and self._keyed_hash is not None:
                 yield from find_denied_aliases(chunk, self.settings.deny_hashes, self._keyed_hash)
@@ -273,7 +309,9 @@ class Redactor:
         kept = [
             f
             for f in found
-            if f.score >= settings.score_threshold and f.label not in settings.disabled_labels and f.end > f.start
+            if f.score >= settings.score_threshold
+            and f.label not in settings.disabled_labels
+            and f.end > f.start
         ]
         kept = self._allow.keep(norm.text, [_trimmed(norm.text, f) for f in kept])
         result = []
@@ -311,9 +349,48 @@ def _trimmed(text: str, finding: Finding) -> Finding:
     return Finding(start, end, finding.label, finding.score, finding.source)
 
 
-def _worth_ner(chunk: str) -> bool:
-    """NER only sees chunks with letters; digits-only and emoji-only chunks cannot hold a PERSON entity."""
-    return any(ch.isalpha() for ch in chunk)
+_CAPITALISED = re.compile(r"(?<!\w)[A-ZÀ-ÖØ-ÞĀ-ſА-ЯЁΑ-Ω][^\W\d_]*")
+
+
+def has_name_candidate(text: str) -> bool:
+    """Whether NER could add a PERSON span the rules do not already give.
+
+    Kept NER spans always contain a word starting with a capital that is not an everyday word (see
+    ``names.person_span``: all-lower-case spans are kept only with lexicon support, and the lexicon rule catches
+    those on its own). Text without such a word -- "thanks all, see you at 3" -- skips the model entirely.
+    """
+    return any(m.group(0).casefold() not in COMMON_WORDS for m in _CAPITALISED.finditer(text))
+
+
+def ner_segments(text: str, max_chars: int, overlap: int) -> list[tuple[int, str]]:
+    """The parts of ``text`` worth running NER on, as ``(offset, segment)``: whole lines that pass
+    ``has_name_candidate``, adjacent ones joined up to ``max_chars``, longer ones split by ``split_for_ner``."""
+    if len(text) <= max_chars:
+        return [(0, text)] if has_name_candidate(text) else []
+    segments: list[tuple[int, str]] = []
+    current: list[int] | None = None
+
+    def flush() -> None:
+        if current is not None:
+            start, end = current
+            segments.extend(
+                (start + o, part) for o, part in split_for_ner(text[start:end], max_chars, overlap)
+            )
+
+    position = 0
+    for line in text.split("\n"):
+        line_start, line_end = position, position + len(line)
+        position = line_end + 1
+        if not has_name_candidate(line):
+            flush()
+            current = None
+        elif current is not None and line_end - current[0] <= max_chars:
+            current[1] = line_end
+        else:
+            flush()
+            current = [line_start, line_end]
+    flush()
+    return segments
 
 
 def _shifted(findings: Iterable[Finding], offset: int) -> Iterator[Finding]:

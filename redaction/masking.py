@@ -16,7 +16,9 @@ from redaction.findings import (
 )
 
 # For these, the last two digits are what people use to tell two numbers apart ("the one ending 42").
-_NUMBER_LABELS = frozenset({PHONE, SSN, CREDIT_CARD, IBAN, DRIVER_LICENSE, LICENSE_PLATE, A_NUMBER, PASSPORT, MEDICAL_RECORD})
+_NUMBER_LABELS = frozenset(
+    {PHONE, SSN, CREDIT_CARD, IBAN, DRIVER_LICENSE, LICENSE_PLATE, A_NUMBER, PASSPORT, MEDICAL_RECORD}
+)
 
 
 def mask(original: str, label: str, style: str) -> str:

@@ -38,7 +38,9 @@ from redaction.vocabulary import COMMON_WORDS
 Recognizer = Callable[[str], Iterator[Finding]]
 
 # --- email -------------------------------------------------------------------------------------------------------
-_EMAIL = re.compile(r"(?<![\w.+-])[A-Za-z0-9][\w.+-]{0,63}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,4}\.[A-Za-z]{2,24}\b")
+_EMAIL = re.compile(
+    r"(?<![\w.+-])[A-Za-z0-9][\w.+-]{0,63}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,4}\.[A-Za-z]{2,24}\b"
+)
 _AT = r"(?:\s*[\[({<]\s*(?:at|@)\s*[\])}>]\s*|\s+at\s+|\s*@\s*)"
 _DOT = r"(?:\s*[\[({<]\s*dot\s*[\])}>]\s*|\s+dot\s+|\.)"
 _TLD = r"(?:com|net|org|edu|gov|mil|io|us|co|info|me|biz|uk|mx|ca|app|email|mail)"
@@ -89,6 +91,8 @@ def find_phones(text: str, region: str = "US") -> Iterator[Finding]:
             continue
         if len(groups) == 3 and [len(g) for g in groups] == [3, 2, 4]:
             continue  # SSN shape; the SSN recognizer owns it
+        if raw.count(".") == 3 and _IPV4.fullmatch(raw):
+            continue  # an IPv4 address
         try:
             number = phonenumbers.parse(raw, region)
         except phonenumbers.NumberParseException:
@@ -160,7 +164,9 @@ def find_ibans(text: str) -> Iterator[Finding]:
 
 
 # --- network -----------------------------------------------------------------------------------------------------
-_IPV4 = re.compile(r"(?<![\w.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?![\w]|\.\d)")
+_IPV4 = re.compile(
+    r"(?<![\w.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?![\w]|\.\d)"
+)
 _IPV6 = re.compile(r"(?<![\w:])(?:[0-9A-Fa-f]{1,4}:|:){2,7}(?::|[0-9A-Fa-f]{1,4})(?![\w:])")
 
 
@@ -223,7 +229,9 @@ def find_ages(text: str) -> Iterator[Finding]:
     for match in _AGE_CUE.finditer(text):
         for group in ("n", "n2", "m", "t", "a"):
             if match.group(group):
-                yield Finding(match.start(group), match.end(group), AGE, 0.8 if group != "a" else 0.6, "age_cue")
+                yield Finding(
+                    match.start(group), match.end(group), AGE, 0.8 if group != "a" else 0.6, "age_cue"
+                )
 
 
 # --- identifiers next to their cue words -------------------------------------------------------------------------
@@ -273,7 +281,9 @@ def find_cued_identifiers(text: str) -> Iterator[Finding]:
         for match in _DL.finditer(text):
             ident = match.group("id").rstrip()
             if _digit_count(ident) >= 4:
-                yield Finding(match.start("id"), match.start("id") + len(ident), DRIVER_LICENSE, 0.85, "driver_license")
+                yield Finding(
+                    match.start("id"), match.start("id") + len(ident), DRIVER_LICENSE, 0.85, "driver_license"
+                )
     if any(cue in lowered for cue in ("plate", "tag", "lp", "reg", "placa")):
         for match in _PLATE.finditer(text):
             ident = match.group("id")

@@ -29,7 +29,7 @@ class RedactionSettings:
     allow_terms: tuple[str, ...] = ()
     deny_hashes: frozenset[str] = frozenset()
     batch_size: int = 64
-    max_chunk_chars: int = 5000
+    max_chunk_chars: int = 2000
     chunk_overlap_chars: int = 200
     default_region: str = "US"
 
@@ -93,4 +93,6 @@ def _check(settings: RedactionSettings) -> None:
         raise ValueError("redaction.chunk_overlap_chars: must be between 0 and a quarter of max_chunk_chars")
     for digest in settings.deny_hashes:
         if not digest or any(ch not in "0123456789abcdef" for ch in digest):
-            raise ValueError("redaction.deny_hashes: each entry must be a hex digest (never the alias itself)")
+            raise ValueError(
+                "redaction.deny_hashes: each entry must be a hex digest (never the alias itself)"
+            )

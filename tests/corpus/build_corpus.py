@@ -126,15 +126,25 @@ def generated(count: int) -> list[str]:
         lambda: f"grey sedan, plate {{{{LICENSE_PLATE|{plate()}}}}}, seen twice",
         lambda: f"snap: {{{{HANDLE|{handle()}}}}} posts the ads",
         lambda: f"he goes by {{{{PERSON|{first()}}}}} on the street",
-        lambda: f"{{{{PERSON|{name()}}}}} and {{{{PERSON|{name()}}}}} were at {{{{ADDRESS|{us.street_address()}}}}}",
-        lambda: f"{{{{AGE|{rng.randint(13, 17)} yo}}}} at the truck stop off I-10, call {{{{PHONE|{phone()}}}}}",
+        lambda: (
+            f"{{{{PERSON|{name()}}}}} and {{{{PERSON|{name()}}}}} were at {{{{ADDRESS|{us.street_address()}}}}}"
+        ),
+        lambda: (
+            f"{{{{AGE|{rng.randint(13, 17)} yo}}}} at the truck stop off I-10, call {{{{PHONE|{phone()}}}}}"
+        ),
         lambda: f"victim {{{{PERSON|{first()}}}}} lives at {{{{ADDRESS|{address()}}}}}",
         # Coordination talk without PII: what must stay readable.
-        lambda: f"meeting {us.day_of_week()} at {rng.randint(1, 12)}pm with HSI about C-{rng.randint(1000, 9999)}",
+        lambda: (
+            f"meeting {us.day_of_week()} at {rng.randint(1, 12)}pm with HSI about C-{rng.randint(1000, 9999)}"
+        ),
         lambda: f"T-{rng.randint(1, 9999):04d} acknowledged by the point person",
         lambda: f"NGO notice for the {us.month_name()} op is ready for review",
-        lambda: f"{rng.randint(2, 9)} workers inside, {rng.randint(1, 3)} cars out front, op at {rng.randint(5, 11)}am",
-        lambda: f"release R-{rng.randint(1, 99)} expires on {us.date_this_year().strftime('%m/%d')}, reminder set",
+        lambda: (
+            f"{rng.randint(2, 9)} workers inside, {rng.randint(1, 3)} cars out front, op at {rng.randint(5, 11)}am"
+        ),
+        lambda: (
+            f"release R-{rng.randint(1, 99)} expires on {us.date_this_year().strftime('%m/%d')}, reminder set"
+        ),
         lambda: "call the hotline if anyone needs transport tonight",
     ]
     return [rng.choice(templates)() for _ in range(count)]

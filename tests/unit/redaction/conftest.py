@@ -1,0 +1,28 @@
+"""One real spaCy model per test session: loading is the slow part, and the engine is immutable after load."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+import pytest
+
+from redaction import Redactor
+
+
+def keyed_test_hash(alias: str) -> str:
+    """The keyed hash the bot's storage layer would supply, with a fixed test key."""
+    return hmac.new(b"test-key", alias.encode(), hashlib.sha256).hexdigest()
+
+
+@pytest.fixture(scope="session")
+def redactor() -> Redactor:
+    return Redactor(keyed_hash=keyed_test_hash)
+
+
+def masked(redactor: Redactor, text: str) -> str:
+    return redactor.redact(text).text
+
+
+def labels_of(redactor: Redactor, text: str) -> set[str]:
+    return {finding.label for finding in redactor.detect(text)}
