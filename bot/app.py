@@ -52,6 +52,7 @@ FEATURES = (
     "handlers.tips",
     "handlers.operations",
     "handlers.pii_guard",
+    "handlers.releases",
 )
 
 

@@ -7,5 +7,6 @@ import storage.pii_guard  # noqa: F401
 from storage import (
     models,  # noqa: F401
     operations,  # noqa: F401
+    releases,  # noqa: F401
     tips,  # noqa: F401
 )
