@@ -135,19 +135,26 @@ class PiiGuardSettings:
         return settings
 
 
-# -- releases hook (not wired) --------------------------------------------------------------------
+# -- releases ------------------------------------------------------------------------------------
 def client_references_needing_release(
-    client_refs: Sequence[str], member_agencies: Sequence[str]
+    ctx: Context, s: Session, client_refs: Sequence[str], member_agencies: Sequence[str]
 ) -> list[str]:
-    """Hook for the releases feature: which of ``client_refs`` (matched by ``client_ref_pattern``)
-    are mentioned in a channel whose member agencies (``member_agencies``, agency keys) are not all
-    covered by an active release of information for that client.
+    """Which of ``client_refs`` (matched by ``client_ref_pattern``) are mentioned in a channel whose
+    member agencies are not all covered by an active release of information for that client.
 
-    NOT WIRED: the releases feature is built on another branch. Until it lands this returns nothing,
-    so no release warning is given. Once it lands, look up active releases per reference here and
-    return the references that lack one covering every agency (ECM guide, "Releases of Information").
+    ECM guide, "Information Sharing in Group Settings": a community advocate "cannot share PII without
+    a release from the victim", even under an MOU, and "all parties may not be listed on a release".
+    A reference with no active release at all is reported too: even confirming that a person is a
+    client needs one.
     """
-    return []
+    from handlers.releases import agencies_covered_for_client
+
+    needing: list[str] = []
+    for ref in client_refs:
+        covered = agencies_covered_for_client(ctx, s, ref)
+        if not covered or any(agency not in covered for agency in member_agencies):
+            needing.append(ref)
+    return needing
 
 
 # -- wording --------------------------------------------------------------------------------------
@@ -469,7 +476,7 @@ async def _release_check(
             m = directory.member_by_identity(s, u.platform, u.id)
             if m is not None:
                 agencies.add(m.agency.key)
-    return client_references_needing_release(found, sorted(agencies))
+        return client_references_needing_release(ctx, s, found, sorted(agencies))
 
 
 def _release_note(refs: Sequence[str]) -> str:

@@ -193,6 +193,16 @@ def client_hash(ctx: Context, text: str) -> str:
     return ctx.hasher(f"release-client:{normalise_client_ref(text)}")
 
 
+def agencies_covered_for_client(ctx: Context, s: Session, client_ref: str) -> set[str]:
+    """Agency keys that may hear about this client right now: the releasing agencies of its active
+    releases and their receiving agencies. Empty when no active release is on record."""
+    covered: set[str] = set()
+    for release in store.active_for_client(s, client_hash(ctx, client_ref), ctx.now()):
+        covered.add(_agency_view(s, release.releasing_agency_id).key)
+        covered.add(_agency_view(s, release.receiving_agency_id).key)
+    return covered
+
+
 async def check_client_ref(ctx: Context, text: str) -> str:
     """Return the reference as stored (trimmed, upper case) or raise a ``UserError`` that explains
     why — without repeating what was typed (it may be a name)."""

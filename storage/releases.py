@@ -83,6 +83,13 @@ def by_number(session: Session, number: int) -> ReleaseOfInformation | None:
     ).scalar_one_or_none()
 
 
+def active_for_client(session: Session, client_hash: str, now: datetime) -> list[ReleaseOfInformation]:
+    """Releases of this client that are in force at ``now`` (not revoked, renewed or expired)."""
+    rel = ReleaseOfInformation
+    stmt = select(rel).where(rel.client_hash == client_hash, rel.status == ACTIVE, rel.expires_at > now)
+    return list(session.execute(stmt).scalars())
+
+
 def between(session: Session, client_hash: str, agency_a: int, agency_b: int) -> list[ReleaseOfInformation]:
     """Every release of this client from either agency to the other, newest first."""
     rel = ReleaseOfInformation
