@@ -171,3 +171,28 @@ async def test_permanent_failure_alerts_the_coordinator_without_content(tmp_path
     alerts = h.platform.dms("omar")
     assert len(alerts) == 1 and "tip.route" in alerts[0] and "SECRET" not in alerts[0]
     await h.close()
+
+
+async def test_one_failing_item_does_not_hold_back_the_others(tmp_path: Path, database_url: str) -> None:
+    h = Harness.create(tmp_path, database_url=database_url)
+    _register_ping(h)
+    calls: list[str] = []
+
+    def flaky(item, session, ctx) -> None:
+        calls.append(item.ref)
+        if item.ref == "R-bad":
+            raise RuntimeError("boom")
+        h.app.router.jobs["test.ping"](item, session, ctx)
+
+    h.app.router.jobs["test.flaky"] = flaky
+    with h.app.services.db.session() as s:
+        for ref in ("R-1", "R-bad", "R-2"):
+            schedule.schedule(s, key=f"k:{ref}", kind="test.flaky", ref=ref, due_at=h.clock.now())
+    result = h.app.run_due()
+    assert (result.processed, result.failed) == (2, 1)
+    await h.tick()
+    assert sorted(h.platform.dms("vera")) == ["reminder R-1", "reminder R-2"]
+    with h.app.services.db.session() as s:
+        bad = s.execute(select(ScheduledItem).where(ScheduledItem.ref == "R-bad")).scalar_one()
+        assert bad.status == "pending" and bad.attempts == 1 and bad.due_at > h.clock.now()
+    await h.close()
