@@ -47,9 +47,15 @@ def enqueue(
     """Store a message for delivery; a second call with the same ``key`` returns the first row."""
     if recipient_kind not in ("user", "channel"):
         raise ValueError("recipient_kind must be 'user' or 'channel'")
-    existing = session.execute(
-        select(OutboxMessage).where(OutboxMessage.idempotency_key == key)
-    ).scalar_one_or_none()
+    # Rows queued earlier in this transaction are not flushed yet: no flush per message, so a sweep
+    # that queues a thousand reminders writes them in a few batched INSERTs, not a thousand.
+    queued: dict[str, OutboxMessage] = session.info.setdefault("outbox_queued", {})
+    if key in queued and queued[key] in session:
+        return queued[key]
+    with session.no_autoflush:
+        existing = session.execute(
+            select(OutboxMessage).where(OutboxMessage.idempotency_key == key)
+        ).scalar_one_or_none()
     if existing is not None:
         return existing
     row = OutboxMessage(
@@ -65,7 +71,7 @@ def enqueue(
         next_attempt_at=now,
     )
     session.add(row)
-    session.flush()
+    queued[key] = row
     return row
 
 
