@@ -417,16 +417,17 @@ def _resolve_db_url(config: Config) -> str:
     return url
 
 
+def _identities(console: str, slack_id: str | None, matrix_id: str | None) -> list[tuple[str, str]]:
+    """(platform, id) pairs for a member or channel; the console name is always present."""
+    found = [("console", console), ("slack", slack_id), ("matrix", matrix_id)]
+    return [(platform, ident) for platform, ident in found if ident]
+
+
 def seed_directory(s: Any, config: Config) -> None:
     """Load agencies, members, roles and channels from the config into the database."""
     for a in config.agencies:
         directory.upsert_agency(s, a.key, a.name, a.kind)
     for m in config.members:
-        idents = [("console", m.handle)]
-        if m.slack_id:
-            idents.append(("slack", m.slack_id))
-        if m.matrix_id:
-            idents.append(("matrix", m.matrix_id))
         directory.upsert_member(
             s,
             handle=m.handle,
@@ -434,16 +435,15 @@ def seed_directory(s: Any, config: Config) -> None:
             agency_key=m.agency,
             discipline=m.discipline,
             roles=m.roles,
-            identities=idents,
+            identities=_identities(m.handle, m.slack_id, m.matrix_id),
         )
     for c in config.channels:
-        idents = [("console", c.name)]
-        if c.slack_id:
-            idents.append(("slack", c.slack_id))
-        if c.matrix_id:
-            idents.append(("matrix", c.matrix_id))
         directory.upsert_channel(
-            s, name=c.name, pii_policy=c.pii_policy, agreement=c.agreement, identities=idents
+            s,
+            name=c.name,
+            pii_policy=c.pii_policy,
+            agreement=c.agreement,
+            identities=_identities(c.name, c.slack_id, c.matrix_id),
         )
 
 
