@@ -506,7 +506,7 @@ class SlackPlatform:
             user=_user(user_id),
             channel=_channel(channel_id, direct=body.get("channel_name") == "directmessage" or None),
             name=name,
-            args=str(body.get("text") or "").strip(),
+            args=blocks.plain_text(str(body.get("text") or "")).strip(),
             trigger=body.get("trigger_id") or None,
         )
         await self._dispatch(event)
@@ -599,7 +599,7 @@ class SlackPlatform:
                     user=_user(str(event["user"])),
                     channel=channel,
                     message=MessageRef(channel, str(event.get("ts", ""))),
-                    text=str(event.get("text") or ""),
+                    text=blocks.plain_text(str(event.get("text") or "")),
                 )
             )
         elif subtype == "message_changed":
@@ -614,7 +614,7 @@ class SlackPlatform:
                     user=_user(str(new["user"])),
                     channel=channel,
                     message=MessageRef(channel, str(new.get("ts", ""))),
-                    text=str(new.get("text") or ""),
+                    text=blocks.plain_text(str(new.get("text") or "")),
                 )
             )
 

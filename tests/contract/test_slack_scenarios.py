@@ -443,3 +443,21 @@ async def test_release_check_answers_ephemerally(slack: SlackBot) -> None:
     assert yes.args["text"].startswith("Yes for contact information — client C1187:")
     assert "valid until 2026-04-15" in yes.args["text"]
     assert not any(c.args["channel"] in CHANNELS.values() for c in slack.stand_in.calls_to("chat.postMessage"))
+
+
+# --- Slack's text encoding -----------------------------------------------------------------------------
+
+
+async def test_slack_encoded_text_is_scanned_and_reposted_as_typed(slack: SlackBot) -> None:
+    """Slack sends ``&`` as ``&amp;`` and e-mails as ``<mailto:...|...>``: the repost must show what
+    the member typed (escaped once), not ``&amp;amp;`` or raw link markup."""
+    encoded = ("Q&amp;A &lt;3: call 312-555-0199 or mail "
+               "<mailto:z.quack@example.org|z.quack@example.org>")
+    await slack.command("dan", "/preview", encoded, channel="general")
+    [preview] = await slack.until(lambda: slack.ephemerals("dan", "general"))
+    assert "z.quack" not in json.dumps(preview.args) and "mailto" not in preview.args["text"]
+    await slack.press("dan", preview, "Post redacted")
+    [post] = await slack.until(lambda: slack.posts("CGENERAL"))
+    assert post.args["text"].startswith("Dan Okafor wrote (checked by needtoknow): Q&amp;A &lt;3: call [PHONE]")
+    assert "mailto" not in post.args["text"] and "&amp;amp;" not in post.args["text"]
+    assert post.args["text"].count("[EMAIL]") == 1, post.args["text"]
