@@ -60,6 +60,12 @@ _EPHEMERAL_FALLBACK = {"user_not_in_channel", "channel_not_found", "not_in_chann
 
 ClaimHook = Callable[[str], Awaitable[bool]]
 
+#: How many inbound events the core handles at once. The core's handlers do their database work
+#: synchronously on the event loop; with 50 requests at once, 50 interleaved handlers kept the loop
+#: busy and acks waited behind them (p99 > 500 ms). A few at a time (in arrival order) leaves the loop
+#: free between their steps to answer Slack inside its 3 seconds.
+HANDLER_CONCURRENCY = 2
+
 
 class CoreApp(Protocol):
     """What the adapter needs from ``bot.app.App`` (see docs/architecture.md)."""
@@ -154,6 +160,7 @@ class SlackPlatform:
         self._team_of: dict[str, str] = {}  # user/channel id -> team id (multi-workspace token lookup)
         self._core: CoreApp | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._handler_slots = asyncio.Semaphore(HANDLER_CONCURRENCY)
         self._runner: web.AppRunner | None = None
         self._socket: Any = None
         self.port: int | None = None
@@ -578,7 +585,9 @@ class SlackPlatform:
             return
         self._remember_team(body, user.id, channel_id)
         channel = _channel(channel_id) if channel_id else None
-        errors = await self._core_app().submit_form(user, form.form_id, raw, context=context, channel=channel)
+        async with self._handler_slots:
+            errors = await self._core_app().submit_form(user, form.form_id, raw, context=context,
+                                                        channel=channel)
         if errors:
             # The modal is closed by now; the member learns which fields to fix (messages never
             # repeat the submitted values).
@@ -631,14 +640,16 @@ class SlackPlatform:
         await self._dispatch(HomeOpened(user=user))
         summarise = getattr(self._core_app(), "home_summary", None)
         if summarise is not None:
-            summary = summarise(user)
-            if inspect.isawaitable(summary):
-                summary = await summary
+            async with self._handler_slots:
+                summary = summarise(user)
+                if inspect.isawaitable(summary):
+                    summary = await summary
             await self.publish_home(user, str(summary))
 
     async def _dispatch(self, event: Event) -> None:
         try:
-            await self._core_app().dispatch(event)
+            async with self._handler_slots:
+                await self._core_app().dispatch(event)
         except PlatformError as exc:
             log.error("slack: %s failed: %s", type(event).__name__, exc)
         except Exception as exc:  # never let handler text reach Bolt's logger
