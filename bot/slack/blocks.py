@@ -7,6 +7,7 @@ both Socket Mode and HTTP mode.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -36,6 +37,35 @@ OPEN_FORM_ACTION = "ntk.open_form"
 def escape(text: str) -> str:
     """Escape ``& < >`` so text can never smuggle ``<!channel>`` pings or fake links into a post."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+#: ``<target>`` or ``<target|label>`` in text Slack sends us (links, e-mails, mentions, ``<!here>``).
+_SLACK_MARKUP = re.compile(r"<([^<>|]*)(?:\|([^<>]*))?>")
+
+
+def plain_text(slack_text: str) -> str:
+    """Inbound message or slash-command text as the member typed it.
+
+    Slack sends ``&``, ``<`` and ``>`` as ``&amp;`` ``&lt;`` ``&gt;`` and wraps links, e-mails and
+    mentions in ``<...>``. Handlers (and the PII engine) must see the typed text: otherwise a
+    repost shows ``&amp;amp;``, an e-mail is found twice inside ``<mailto:...|...>``, and a mention
+    reposted as text shows as raw markup. Link targets are kept, so nothing in a URL escapes the scan.
+    """
+
+    def unwrap(match: re.Match[str]) -> str:
+        target, label = match.group(1), match.group(2)
+        if target.startswith("@"):  # <@U123> or <@U123|name>
+            return "@" + (label or target[1:])
+        if target.startswith("#"):  # <#C123|general>
+            return "#" + (label or target[1:])
+        if target.startswith("!"):  # <!here>, <!subteam^S123|@team>, <!date^...|fallback>
+            return label or "@" + target[1:].split("^", 1)[0]
+        if target.startswith(("mailto:", "tel:")):
+            return label or target.split(":", 1)[1]
+        return target if not label or label == target else f"{label} ({target})"
+
+    text = _SLACK_MARKUP.sub(unwrap, slack_text)
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 def _clip(text: str, limit: int) -> str:

@@ -60,6 +60,12 @@ _EPHEMERAL_FALLBACK = {"user_not_in_channel", "channel_not_found", "not_in_chann
 
 ClaimHook = Callable[[str], Awaitable[bool]]
 
+#: How many inbound events the core handles at once. The core's handlers do their database work
+#: synchronously on the event loop; with 50 requests at once, 50 interleaved handlers kept the loop
+#: busy and acks waited behind them (p99 > 500 ms). A few at a time (in arrival order) leaves the loop
+#: free between their steps to answer Slack inside its 3 seconds.
+HANDLER_CONCURRENCY = 2
+
 
 class CoreApp(Protocol):
     """What the adapter needs from ``bot.app.App`` (see docs/architecture.md)."""
@@ -154,6 +160,7 @@ class SlackPlatform:
         self._team_of: dict[str, str] = {}  # user/channel id -> team id (multi-workspace token lookup)
         self._core: CoreApp | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._handler_slots = asyncio.Semaphore(HANDLER_CONCURRENCY)
         self._runner: web.AppRunner | None = None
         self._socket: Any = None
         self.port: int | None = None
@@ -506,7 +513,7 @@ class SlackPlatform:
             user=_user(user_id),
             channel=_channel(channel_id, direct=body.get("channel_name") == "directmessage" or None),
             name=name,
-            args=str(body.get("text") or "").strip(),
+            args=blocks.plain_text(str(body.get("text") or "")).strip(),
             trigger=body.get("trigger_id") or None,
         )
         await self._dispatch(event)
@@ -578,7 +585,9 @@ class SlackPlatform:
             return
         self._remember_team(body, user.id, channel_id)
         channel = _channel(channel_id) if channel_id else None
-        errors = await self._core_app().submit_form(user, form.form_id, raw, context=context, channel=channel)
+        async with self._handler_slots:
+            errors = await self._core_app().submit_form(user, form.form_id, raw, context=context,
+                                                        channel=channel)
         if errors:
             # The modal is closed by now; the member learns which fields to fix (messages never
             # repeat the submitted values).
@@ -599,7 +608,7 @@ class SlackPlatform:
                     user=_user(str(event["user"])),
                     channel=channel,
                     message=MessageRef(channel, str(event.get("ts", ""))),
-                    text=str(event.get("text") or ""),
+                    text=blocks.plain_text(str(event.get("text") or "")),
                 )
             )
         elif subtype == "message_changed":
@@ -614,7 +623,7 @@ class SlackPlatform:
                     user=_user(str(new["user"])),
                     channel=channel,
                     message=MessageRef(channel, str(new.get("ts", ""))),
-                    text=str(new.get("text") or ""),
+                    text=blocks.plain_text(str(new.get("text") or "")),
                 )
             )
 
@@ -631,14 +640,16 @@ class SlackPlatform:
         await self._dispatch(HomeOpened(user=user))
         summarise = getattr(self._core_app(), "home_summary", None)
         if summarise is not None:
-            summary = summarise(user)
-            if inspect.isawaitable(summary):
-                summary = await summary
+            async with self._handler_slots:
+                summary = summarise(user)
+                if inspect.isawaitable(summary):
+                    summary = await summary
             await self.publish_home(user, str(summary))
 
     async def _dispatch(self, event: Event) -> None:
         try:
-            await self._core_app().dispatch(event)
+            async with self._handler_slots:
+                await self._core_app().dispatch(event)
         except PlatformError as exc:
             log.error("slack: %s failed: %s", type(event).__name__, exc)
         except Exception as exc:  # never let handler text reach Bolt's logger

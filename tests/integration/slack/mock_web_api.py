@@ -37,6 +37,8 @@ class Call:
     args: dict[str, Any]
     token: str | None
     at: float = field(default_factory=time.monotonic)
+    #: What the stand-in answered (``ts`` of a posted message, ``channel`` of an opened DM, ...).
+    response: dict[str, Any] = field(default_factory=dict)
 
 
 class SlackStandIn:
@@ -137,8 +139,9 @@ class SlackStandIn:
         args = await self._args(request)
         auth = request.headers.get("Authorization", "")
         token = auth.removeprefix("Bearer ") or args.pop("token", None)
+        call = Call(method, args, token)
         with self._lock:
-            self.calls.append(Call(method, args, token))
+            self.calls.append(call)
             queue = self._failures.get(method)
             failure = queue.pop(0) if queue else None
         if failure is not None:
@@ -150,7 +153,8 @@ class SlackStandIn:
             return web.json_response({"ok": False, "error": "not_authed"})
         if method in self.errors:
             return web.json_response({"ok": False, "error": self.errors[method]})
-        return web.json_response(self._answer(method, args, token))
+        call.response = self._answer(method, args, token)
+        return web.json_response(call.response)
 
     def _answer(self, method: str, args: dict[str, Any], token: str) -> dict[str, Any]:
         ts = f"{1700000000 + next(self._ts)}.000100"

@@ -128,3 +128,19 @@ def test_seen_keys_forget_after_ttl_and_stay_bounded() -> None:
     for key in "bcdef":
         seen.first_time(key, now=21)
     assert len(seen) <= 3
+
+
+def test_plain_text_undoes_slacks_encoding_and_keeps_link_targets() -> None:
+    from bot.slack.blocks import plain_text
+
+    assert plain_text("Q&amp;A &lt;b&gt; &amp;lt;") == "Q&A <b> &lt;"
+    assert plain_text("mail <mailto:a@b.org|a@b.org> or <tel:+13125550100|312 555 0100>") == (
+        "mail a@b.org or 312 555 0100"
+    )
+    assert plain_text("see <https://x.example/jane> and <https://x.example/p|her page>") == (
+        "see https://x.example/jane and her page (https://x.example/p)"
+    )
+    assert plain_text("hi <@U123>, <@U9|vera> in <#C1|general> <!here> <!subteam^S1|@core>") == (
+        "hi @U123, @vera in #general @here @core"
+    )
+    assert plain_text("no markup") == "no markup"
