@@ -363,6 +363,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _doctor(args)
         config = _load(args, allow_demo=args.command == "console")
         logging.getLogger().setLevel(os.environ.get("NEEDTOKNOW_LOG_LEVEL", config.log_level))
+        # APScheduler logs every sweep at INFO; that is noise (and would interleave with the console).
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
+        if args.command == "console":
+            logging.getLogger().setLevel(logging.WARNING)
         if args.command == "console":
             return asyncio.run(_console(args, config))
         if args.command == "run":
