@@ -25,9 +25,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.harness import demo_data  # noqa: E402
-from tests.integration.matrix.helpers import Member, RunningBot, bot_settings, wait_until  # noqa: E402
-from tests.integration.matrix.synapse import SynapseServer  # noqa: E402
+from tests.harness import demo_data
+from tests.integration.matrix.helpers import Member, RunningBot, bot_settings, wait_until
+from tests.integration.matrix.synapse import SynapseServer
 
 NAMES = ["Zebediah Quackenbush", "Marisol Etxeberria", "Tobias Wunderlich", "Ingrid Halvorsen",
          "Rafael Quintanilla", "Dmitri Volkonsky", "Priya Raghunathan", "Colette Beaumarchais"]

@@ -87,12 +87,12 @@ class Scene:
             directory.upsert_channel(s, name=name, pii_policy=policy, agreement=None, identities=[("matrix", room)])
         await wait_until(lambda: room in self.bot.platform.client.rooms, what="the bot to join")
         everyone = {self.bot_id, self.people[owner].user.user_id, *(self.people[h].user.user_id for h in others)}
-        for handle in (owner, *others):
-            client = self.people[handle].client
-            await wait_until(lambda c=client: room in c.rooms and everyone <= set(c.rooms[room].users),
-                             what=f"{handle} to see everyone joined")
-        await wait_until(lambda: everyone <= set(self.bot.platform.client.rooms[room].users),
-                         what="the bot to see everyone joined")
+        clients = [self.people[h].client for h in (owner, *others)] + [self.bot.platform.client]
+
+        def everyone_joined() -> bool:
+            return all(room in c.rooms and everyone <= set(c.rooms[room].users) for c in clients)
+
+        await wait_until(everyone_joined, what="every client to see everyone joined")
         return room
 
     def is_dm(self, room_id: str) -> bool:
