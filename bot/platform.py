@@ -11,9 +11,13 @@ another's: ``slack:U024BE7LH``, ``matrix:@alice:example.org``, ``console:alice``
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+if TYPE_CHECKING:  # annotations only: bot.events imports the reference types defined here
+    from bot.events import Event
+    from bot.forms import Form, RawValue
 
 
 class Capability(enum.Flag):
@@ -168,5 +172,29 @@ class ChatPlatform(Protocol):
         ...
 
 
-# Imported late to avoid a cycle: forms reference nothing here, but ChatPlatform references Form.
-from bot.forms import Form  # noqa: E402
+class CoreApp(Protocol):
+    """What an adapter needs from ``bot.app.App`` (structural, so adapter tests can pass a fake).
+
+    See docs/architecture.md: adapters translate payloads to neutral events and call these.
+    """
+
+    @property
+    def commands(self) -> Any:
+        """The registered commands (``CommandSpec`` with name, summary, usage)."""
+        ...
+
+    async def dispatch(self, event: Event) -> Any: ...
+
+    def build_form(self, form_id: str, user: UserRef, context: str) -> Form: ...
+
+    async def submit_form(
+        self,
+        user: UserRef,
+        form_id: str,
+        raw: Mapping[str, RawValue],
+        *,
+        context: str = "",
+        channel: ChannelRef | None = None,
+    ) -> Mapping[str, str] | None: ...
+
+

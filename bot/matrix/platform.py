@@ -19,7 +19,7 @@ import random
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 import aiohttp
 from nio import (
@@ -49,11 +49,20 @@ from bot.events import (
     MessageEdited,
     MessagePosted,
 )
-from bot.forms import Form, FormAnswers, RawValue, parse_key_values
+from bot.forms import Form, FormAnswers, parse_key_values
 from bot.matrix import text as mtext
 from bot.matrix.settings import MatrixSettings
 from bot.matrix.state import MatrixState
-from bot.platform import Button, Capability, ChannelRef, Message, MessageRef, PlatformError, UserRef
+from bot.platform import (
+    Button,
+    Capability,
+    ChannelRef,
+    CoreApp,
+    Message,
+    MessageRef,
+    PlatformError,
+    UserRef,
+)
 
 log = logging.getLogger(__name__)
 
@@ -63,22 +72,8 @@ DIALOGUE_IDLE_SECONDS = 3600.0
 _MESSAGE_TYPES_SCANNED = {"m.text", "m.emote", "m.file", "m.image", "m.video", "m.audio", "m.location"}
 
 
-class MatrixApp(Protocol):
-    """What the adapter needs from ``bot.app.App`` (kept structural so tests can pass a fake)."""
-
-    async def dispatch(self, event: Event) -> Any: ...
-
-    def build_form(self, form_id: str, user: UserRef, context: str) -> Form: ...
-
-    async def submit_form(
-        self,
-        user: UserRef,
-        form_id: str,
-        raw: Mapping[str, RawValue],
-        *,
-        context: str = "",
-        channel: ChannelRef | None = None,
-    ) -> Mapping[str, str] | None: ...
+# The core, as the Matrix adapter sees it.
+MatrixApp = CoreApp
 
 
 @dataclass

@@ -15,7 +15,8 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.slack.platform import ClaimHook, CoreApp, SlackPlatform
+from bot.platform import CoreApp
+from bot.slack.platform import ClaimHook, SlackPlatform
 from bot.slack.settings import DEFAULT_COMMAND_NAMES, SlackSettings
 
 __all__ = [

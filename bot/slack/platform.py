@@ -13,7 +13,7 @@ import inspect
 import logging
 import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import Any, Protocol
+from typing import Any
 
 import aiohttp
 from aiohttp import web
@@ -40,7 +40,7 @@ from bot.events import (
     MessagePosted,
 )
 from bot.forms import Form, FormInvalid, RawValue
-from bot.platform import Capability, ChannelRef, Message, MessageRef, PlatformError, UserRef
+from bot.platform import Capability, ChannelRef, CoreApp, Message, MessageRef, PlatformError, UserRef
 from bot.slack import blocks
 from bot.slack.safety import SeenKeys, sdk_logger
 from bot.slack.settings import SlackSettings
@@ -65,27 +65,6 @@ ClaimHook = Callable[[str], Awaitable[bool]]
 #: busy and acks waited behind them (p99 > 500 ms). A few at a time (in arrival order) leaves the loop
 #: free between their steps to answer Slack inside its 3 seconds.
 HANDLER_CONCURRENCY = 2
-
-
-class CoreApp(Protocol):
-    """What the adapter needs from ``bot.app.App`` (see docs/architecture.md)."""
-
-    @property
-    def commands(self) -> Any: ...  # list[CommandSpec] (or the router's name -> CommandSpec mapping)
-
-    async def dispatch(self, event: Event) -> None: ...
-
-    def build_form(self, form_id: str, user: UserRef, context: str) -> Form: ...
-
-    async def submit_form(
-        self,
-        user: UserRef,
-        form_id: str,
-        raw: Mapping[str, RawValue],
-        *,
-        context: str = "",
-        channel: ChannelRef | None = None,
-    ) -> dict[str, str] | None: ...
 
 
 def retry_handlers(max_retries: int) -> list[AsyncRetryHandler]:
