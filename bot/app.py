@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.clock import Clock, SystemClock
 from bot.config import Config, parse_config
 from bot.context import Context, Services
-from bot.errors import UserError, safe_exception_summary
+from bot.errors import FieldError, UserError, safe_exception_summary
 from bot.events import (
     ButtonPressed,
     CommandInvoked,
@@ -99,9 +99,18 @@ class App:
 
     async def dispatch(self, event: Event) -> None:
         """Route one neutral event to its handler. Never raises: failures become a private message."""
+        await self._dispatch(event)
+
+    async def _dispatch(self, event: Event) -> dict[str, str] | None:
+        """Like ``dispatch``; for a ``FormSubmitted`` a handler's ``FieldError`` is returned (not
+        replied) so the adapter can ask for that field again."""
         ctx = self.context(event.user, event)
         try:
             await self._route(event, ctx)
+        except FieldError as err:
+            if isinstance(event, FormSubmitted):
+                return {err.field: str(err)}
+            await self._safe_reply(ctx, str(err))
         except PermissionDenied as denied:
             with self.services.db.session() as s:
                 ctx.audit(
@@ -120,6 +129,7 @@ class App:
                 "Sorry — something went wrong on my side and I could not finish that. Nothing you "
                 "sent was posted anywhere. Please try again; if it keeps failing, tell the coordinator.",
             )
+        return None
 
     async def _route(self, event: Event, ctx: Context) -> None:
         r = self.router
@@ -175,10 +185,9 @@ class App:
             return invalid.errors
         except UserError as err:
             return {"_form": str(err)}
-        await self.dispatch(
+        return await self._dispatch(
             FormSubmitted(user=user, form_id=form_id, values=values, context=context, channel=channel)
         )
-        return None
 
     async def home_summary(self, user: UserRef) -> str:
         """Text for a member's home view: each feature's open items for them."""
@@ -215,7 +224,9 @@ class App:
                             self._run_item(item, s, ctx, now)
                         processed += 1
                     except Exception as exc:
-                        log.error("scheduled %s %s failed: %s", item.kind, item.id, safe_exception_summary(exc))
+                        log.error(
+                            "scheduled %s %s failed: %s", item.kind, item.id, safe_exception_summary(exc)
+                        )
                         schedule.mark_retry(item, now)
                         failed += 1
         if processed:

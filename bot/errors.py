@@ -16,3 +16,14 @@ def safe_exception_summary(exc: BaseException) -> str:
     frames = traceback.extract_tb(exc.__traceback__)[-4:]
     where = " <- ".join(f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno}:{f.name}" for f in reversed(frames))
     return f"{type(exc).__module__}.{type(exc).__qualname__} at {where or '?'}"
+
+
+class FieldError(UserError):
+    """A ``UserError`` about one form field. When raised while handling a ``FormSubmitted``, the app
+    returns it to the adapter as a field error, so the member re-answers just that field (Matrix
+    re-asks it; Slack lists it; the console re-prompts). From a one-line command it is a plain
+    private reply."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field

@@ -36,7 +36,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.context import Context
-from bot.errors import UserError
+from bot.errors import FieldError, UserError
 from bot.events import CommandInvoked, FormSubmitted
 from bot.forms import Choice, FieldKind, Form, FormField, FormInvalid, parse_key_values
 from bot.platform import UserRef
@@ -208,25 +208,29 @@ async def check_client_ref(ctx: Context, text: str) -> str:
     why — without repeating what was typed (it may be a name)."""
     ref = text.strip().upper()
     if not ref:
-        raise UserError("The client reference is required (your agency's client number, like C-1187).")
+        raise FieldError(
+            "client", "The client reference is required (your agency's client number, like C-1187)."
+        )
     if len(ref) > MAX_CLIENT_REF:
-        raise UserError(
-            "That client reference is too long. Use your agency's short client number, like C-1187."
+        raise FieldError(
+            "client", "That client reference is too long. Use your agency's short client number, like C-1187."
         )
     labels = {f.label for f in await asyncio.to_thread(ctx.redactor.detect, text.strip())}
     found = [_PII_WORDS[label] for label in sorted(PII_LABELS & labels)]
     if found:
-        raise UserError(
+        raise FieldError(
+            "client",
             f"I did not accept that client reference: it looks like {' and '.join(found)}. A release is "
             "recorded under a pseudonymous client number from your agency's own records (like C-1187), "
             "never a name or contact details, because anyone who sees the registry would learn that this "
-            "person is a client. Nothing was stored."
+            "person is a client. Nothing was stored.",
         )
     if not re.fullmatch(_settings(ctx).client_ref_pattern, ref):
-        raise UserError(
+        raise FieldError(
+            "client",
             "That is not a client reference in the task force's format (letters, an optional hyphen and "
             "digits, like C-1187). Use the pseudonymous client number from your agency's records. "
-            "Nothing was stored."
+            "Nothing was stored.",
         )
     return ref
 
@@ -389,11 +393,14 @@ def _receiving_agency(ctx: Context, member: MemberView, receiving: str) -> Agenc
         agency = directory.agency_by_key(s, receiving)
         keys = [a.key for a in directory.all_agencies(s) if a.key != member.agency.key]
     if agency is None:
-        raise UserError(f"Unknown receiving agency. Agencies: {', '.join(keys)}. Nothing was stored.")
+        raise FieldError(
+            "agency", f"Unknown receiving agency. Agencies: {', '.join(keys)}. Nothing was stored."
+        )
     if agency.id == member.agency.id:
-        raise UserError(
+        raise FieldError(
+            "agency",
             "The receiving agency must be another agency (a release is needed to share outside yours). "
-            "Nothing was stored."
+            "Nothing was stored.",
         )
     return agency
 

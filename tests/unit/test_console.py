@@ -91,3 +91,23 @@ def test_cli_version_and_console_demo_start(tmp_path: Path) -> None:
     assert "[only vera sees, in #general]" in run.stdout
     assert "nina       Nina Sato" in run.stdout
     assert (tmp_path / "var" / "needtoknow-demo.db").exists()
+
+
+async def test_field_error_from_a_form_handler_asks_for_that_field_again(tmp_path: Path) -> None:
+    from bot.errors import FieldError
+    from bot.events import CommandInvoked, FormSubmitted
+
+    h = Harness.create(tmp_path)
+    form = Form("t.f", "T", (FormField("ref", "Reference"),))
+
+    async def refuse(event: FormSubmitted | CommandInvoked, ctx) -> None:
+        raise FieldError("ref", "That reference looks like a name.")
+
+    h.app.router.form("t.f", build=lambda ctx, user, context: form)(refuse)
+    h.app.router.command("t", summary="t")(refuse)
+    errors = await h.app.submit_form(h.session("nina").user, "t.f", {"ref": "Maria Lopez"})
+    assert errors == {"ref": "That reference looks like a name."}
+    assert h.platform.ephemerals("nina") == [] and h.platform.dms("nina") == []
+    await h.command("nina", "/t Maria Lopez")  # the same refusal from a one-line command is a reply
+    assert h.platform.ephemerals("nina") == ["That reference looks like a name."]
+    await h.close()
