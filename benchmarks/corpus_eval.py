@@ -89,7 +89,10 @@ def main() -> int:
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is not met")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument(
-        "--corpus", type=Path, default=CORPUS, help="JSONL corpus to evaluate (default: tests/corpus/corpus.jsonl)"
+        "--corpus",
+        type=Path,
+        default=CORPUS,
+        help="JSONL corpus to evaluate (default: tests/corpus/corpus.jsonl)",
     )
     args = parser.parse_args()
     corpus: Path = args.corpus

@@ -43,15 +43,19 @@ import re
 import sys
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from redaction import Redactor  # noqa: E402
 
-DEFAULT_CORPORA = [ROOT / "tests" / "corpus" / "corpus.jsonl", ROOT / "tests" / "corpus" / "heldout" / "heldout.jsonl"]
+DEFAULT_CORPORA = [
+    ROOT / "tests" / "corpus" / "corpus.jsonl",
+    ROOT / "tests" / "corpus" / "heldout" / "heldout.jsonl",
+]
 
 PRESIDIO_TO_LABEL = {
     "PERSON": "PERSON",
@@ -193,9 +197,13 @@ def timed(rounds: int, runs: dict[str, Callable[[], object]]) -> dict[str, float
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--corpus", type=Path, action="append", help="JSONL corpus (repeatable); default: both")
+    parser.add_argument(
+        "--corpus", type=Path, action="append", help="JSONL corpus (repeatable); default: both"
+    )
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--presidio-threshold", type=float, default=0.0, help="AnalyzerEngine score_threshold")
+    parser.add_argument(
+        "--presidio-threshold", type=float, default=0.0, help="AnalyzerEngine score_threshold"
+    )
     parser.add_argument("--show-misses", action="store_true")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
@@ -205,18 +213,26 @@ def main() -> int:
     analyzer = load_presidio(redactor.model_name)
     if analyzer is None:
         print("presidio-analyzer is not installed (pip install presidio-analyzer); reporting the engine only")
-    report: dict[str, Any] = {"model": redactor.model_name, "presidio_threshold": args.presidio_threshold, "corpora": {}}
+    report: dict[str, Any] = {
+        "model": redactor.model_name,
+        "presidio_threshold": args.presidio_threshold,
+        "corpora": {},
+    }
     all_texts: list[str] = []
     for path in corpora:
         rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
         texts = [r["text"] for r in rows]
         all_texts += texts
         systems: dict[str, list[Spans]] = {
-            "engine": [[(f.start, f.end, f.label) for f in res.findings] for res in redactor.redact_many(texts)]
+            "engine": [
+                [(f.start, f.end, f.label) for f in res.findings] for res in redactor.redact_many(texts)
+            ]
         }
         if analyzer is not None:
             systems["presidio"] = [presidio_spans(analyzer, t, args.presidio_threshold, False) for t in texts]
-            systems["presidio_all_types"] = [presidio_spans(analyzer, t, args.presidio_threshold, True) for t in texts]
+            systems["presidio_all_types"] = [
+                presidio_spans(analyzer, t, args.presidio_threshold, True) for t in texts
+            ]
         part: dict[str, Any] = {}
         for name, subset_rows in subsets(rows).items():
             index = {id(r): i for i, r in enumerate(rows)}
@@ -224,7 +240,9 @@ def main() -> int:
                 system: score(
                     subset_rows,
                     [pred[index[id(r)]] for r in subset_rows],
-                    f"[{path.name}/{system}]" if args.show_misses and name == "dev" and system != "presidio_all_types" else None,
+                    f"[{path.name}/{system}]"
+                    if args.show_misses and name == "dev" and system != "presidio_all_types"
+                    else None,
                 )
                 for system, pred in systems.items()
             }
@@ -243,7 +261,10 @@ def main() -> int:
     report["timing"] = {
         "messages": n,
         "mean_chars": sum(map(len, all_texts)) / n,
-        **{k: {"ms_per_msg": v * 1000 / n, "ratio_to_plain_ner": v / best["plain_ner"]} for k, v in best.items()},
+        **{
+            k: {"ms_per_msg": v * 1000 / n, "ratio_to_plain_ner": v / best["plain_ner"]}
+            for k, v in best.items()
+        },
     }
 
     if args.json:
@@ -252,7 +273,9 @@ def main() -> int:
     print(f"model: {report['model']}  presidio score_threshold={args.presidio_threshold}")
     for corpus, part in report["corpora"].items():
         print(f"\n== {corpus}")
-        print(f"{'subset':<12} {'system':<19} {'msgs':>5} {'spans':>5} {'recall':>7} {'rec@80':>7} {'over%':>7} clean-flagged")
+        print(
+            f"{'subset':<12} {'system':<19} {'msgs':>5} {'spans':>5} {'recall':>7} {'rec@80':>7} {'over%':>7} clean-flagged"
+        )
         for name, systems_report in part.items():
             for system, r in systems_report.items():
                 print(f"{name:<12} {system:<19} {r['messages']:>5} {r['gold_spans']:>5} {r['recall']:>7.3f} "
@@ -263,7 +286,9 @@ def main() -> int:
             cells = " ".join(f"{part['all'][s]['per_label'][label]['recall']:>12.3f}" for s in part["all"])
             print(f"{'':<24}{label:<15} {cells}  (n={part['all']['engine']['per_label'][label]['spans']})")
     t = report["timing"]
-    print(f"\ntiming: {t['messages']} messages (mean {t['mean_chars']:.1f} chars), one call per message, best of {args.rounds}")
+    print(
+        f"\ntiming: {t['messages']} messages (mean {t['mean_chars']:.1f} chars), one call per message, best of {args.rounds}"
+    )
     for k, v in t.items():
         if isinstance(v, dict):
             print(f"  {k:<20} {v['ms_per_msg']:>8.3f} ms/msg  {v['ratio_to_plain_ner']:>6.2f}x plain NER")

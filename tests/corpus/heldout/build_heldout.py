@@ -87,7 +87,9 @@ def main() -> int:
         sub = [r for r in rows if split == "all" or r["split"] == split]
         labels = Counter(s[2] for r in sub for s in r["spans"])
         clean = sum(1 for r in sub if not r["spans"])
-        print(f"{split}: messages={len(sub)} clean={clean} spans={sum(labels.values())} {dict(sorted(labels.items()))}")
+        print(
+            f"{split}: messages={len(sub)} clean={clean} spans={sum(labels.values())} {dict(sorted(labels.items()))}"
+        )
     return 0
 
 
