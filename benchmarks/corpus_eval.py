@@ -2,7 +2,10 @@
 
 Run from the repository root::
 
-    /work/main/.venv/bin/python benchmarks/corpus_eval.py [--show-misses] [--check]
+    /work/main/.venv/bin/python benchmarks/corpus_eval.py [--show-misses] [--check] [--corpus PATH]
+
+``--corpus PATH`` evaluates another JSONL file in the same format; its rows are grouped by their ``split`` field
+(e.g. ``dev``/``test`` in ``tests/corpus/heldout/heldout.jsonl``) when they have one, else by ``set``.
 
 A gold span counts as caught when every non-space character in it is masked (by any finding: a masked SSN is safe
 even if it was labelled PHONE); the label column shows how often the label also matched. Over-redaction is the share
@@ -85,18 +88,30 @@ def main() -> int:
     )
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is not met")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument(
+        "--corpus",
+        type=Path,
+        default=CORPUS,
+        help="JSONL corpus to evaluate (default: tests/corpus/corpus.jsonl)",
+    )
     args = parser.parse_args()
-    rows = [json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines() if line.strip()]
+    corpus: Path = args.corpus
+    rows = [json.loads(line) for line in corpus.read_text(encoding="utf-8").splitlines() if line.strip()]
+    key = "split" if rows and all("split" in row for row in rows) else "set"
+    groups = list(dict.fromkeys(str(row.get(key, "")) for row in rows))
+    if key == "set" and set(groups) <= {"handwritten", "generated"}:
+        groups = ["handwritten", "generated"]
+    names = [*sorted(groups), "all"] if key == "split" else [*groups, "all"]
     redactor = Redactor()
-    report: dict[str, object] = {"model": redactor.model_name}
-    for name in ("handwritten", "generated", "all"):
-        subset = [row for row in rows if name == "all" or row["set"] == name]
+    report: dict[str, object] = {"model": redactor.model_name, "corpus": str(corpus)}
+    for name in names:
+        subset = [row for row in rows if name == "all" or row.get(key) == name]
         report[name] = evaluate(subset, redactor, args.show_misses and name == "all")
     if args.json:
         print(json.dumps(report, indent=2))
     else:
         print(f"model: {report['model']}")
-        for name in ("handwritten", "generated", "all"):
+        for name in names:
             part = report[name]
             assert isinstance(part, dict)
             print(
