@@ -29,8 +29,9 @@ class Permission(enum.Enum):
 # Which roles grant a permission. ``None`` means every active directory member.
 # Why each rule: tips are read by the single point person (and backup) only (guide: one point
 # person "to evaluate and disseminate"); operation leads are law enforcement; operation details
-# are visible to law enforcement and prosecutors only (need to know); NGO contacts receive the
-# whitelisted notice and nothing else.
+# are visible to law enforcement and prosecutors only (need to know) — and of those, only to the
+# operation's team (checked in handlers/operations.py after this permission); NGO contacts receive
+# the whitelisted notice and nothing else.
 ROLE_GRANTS: dict[Permission, frozenset[str] | None] = {
     Permission.USE_BOT: None,
     Permission.SUBMIT_TIP: None,

@@ -9,8 +9,10 @@ victim service provider expect prior to a raid being conducted?": that agreement
 ``[operations] minimum_notice_hours`` and ``alert_hours``.
 
 So: an operation lead (law enforcement) records the operation; the exact time, the location and the
-target/tactical notes are stored encrypted and shown only to law enforcement and prosecutors
-(``/operation show``). Everything that reaches an NGO is built by ONE function,
+target/tactical notes are stored encrypted and shown only to the operation's team (``/operation
+show``): the issue's "law enforcement and prosecutors on the operation". The recording lead is on it
+from the start; operation leads add and remove others (``/operation team``), and only law
+enforcement and prosecutors can be added. Everything that reaches an NGO is built by ONE function,
 ``build_ngo_notice``, from ``NgoNotice`` — a value that holds only whitelisted fields, so no code
 path can hand it a location or a date. Each notice has an Acknowledge button; without an
 acknowledgement it is re-sent once and then the lead is told, so nobody assumes the NGO is ready
@@ -32,12 +34,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.context import Context
-from bot.errors import UserError
+from bot.errors import FieldError, UserError
 from bot.events import ButtonPressed, CommandInvoked, FormSubmitted
 from bot.forms import Choice, FieldKind, Form, FormField, FormInvalid, parse_key_values
 from bot.platform import UserRef
 from bot.router import Router
-from handlers.access import Permission, PermissionDenied, check
+from handlers.access import DISCIPLINE_GRANTS, Permission, PermissionDenied, check
 from handlers.timeline import coarsen_timeline, lead_time_phrase
 from storage import directory, schedule
 from storage.db import next_reference
@@ -49,10 +51,14 @@ from storage.operations import (
     CONCLUDED,
     Operation,
     OperationNotice,
+    add_to_team,
     notices_of,
+    on_team,
     operation_by_ref,
+    remove_from_team,
     replan,
     supersede_open_notices,
+    team_of,
 )
 from storage.outbox import OutgoingButton
 
@@ -63,6 +69,7 @@ JOB_ACK = "operations.ack_check"
 
 USAGE = (
     'operation new [when="YYYY-MM-DD HH:MM" victims=4-6 ...] | operation show OP-1 | '
+    "operation team OP-1 [add|remove handle ...] | "
     "operation status OP-1 | operation update OP-1 victims=5-8 languages=Spanish,Mam | "
     "operation postpone OP-1 YYYY-MM-DD HH:MM | operation cancel OP-1 | operation conclude OP-1 | "
     "operation list"
@@ -87,6 +94,13 @@ _LANGUAGE = re.compile(r"^[^\W\d_]+(?:['’]?(?:[ \-][^\W\d_]+|[^\W\d_]*))*['’
 _MAX_LANGUAGES = 8
 _MAX_VICTIMS = 500
 _VICTIMS = re.compile(r"^\s*(\d{1,4})\s*(?:(?:-|–|—|to)\s*(\d{1,4}))?\s*$")
+
+# Who may be on an operation team: the disciplines that may see operation details at all (need to
+# know: law enforcement and prosecutors; never the NGO, healthcare or civil attorneys).
+TEAM_DISCIPLINES = DISCIPLINE_GRANTS[Permission.VIEW_OPERATION_DETAILS]
+# Only something shaped like a directory handle is ever named back to the member or audited.
+_HANDLE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
+TEAM_USAGE = "operation team OP-1 | operation team OP-1 add dan paula | operation team OP-1 remove dan"
 
 
 # -- settings -------------------------------------------------------------------------------------
@@ -363,6 +377,97 @@ def _require_active(op: Operation) -> None:
         raise UserError(f"{op.ref} is {op.status}; it can no longer be changed.")
 
 
+# -- the operation team ---------------------------------------------------------------------------
+def parse_handles(text: str) -> list[str]:
+    """``"dan, @paula  dan"`` -> ``["dan", "paula"]`` (commas or spaces, a leading @ ignored)."""
+    words = (w.strip().lstrip("@") for w in re.split(r"[\s,]+", text or ""))
+    return list(dict.fromkeys(w for w in words if w))
+
+
+def _named(handle: str) -> str:
+    return handle if _HANDLE.match(handle) else "(an entry that is not a handle)"
+
+
+def may_join_team(member: MemberView) -> bool:
+    """Need to know: only active law-enforcement and prosecutor members are ever on a team."""
+    return member.active and member.discipline in TEAM_DISCIPLINES
+
+
+@dataclass(frozen=True)
+class TeamCheck:
+    """Handles resolved for a team: who may join, who may not (and why), who is unknown."""
+
+    eligible: tuple[MemberView, ...]
+    not_eligible: tuple[MemberView, ...]
+    unknown: tuple[str, ...]
+
+    def problem(self) -> str | None:
+        """The refusal to show the lead, or None when every handle may join."""
+        parts = []
+        if self.not_eligible:
+            who = ", ".join(f"{m.display_name} ({m.discipline.replace('_', ' ')})" for m in self.not_eligible)
+            parts.append(
+                f"{who} cannot be on an operation team: its exact date, location and target details "
+                "are shared on a need-to-know basis, with law enforcement and prosecutors on the "
+                "operation only."
+            )
+        if self.unknown:
+            parts.append(
+                "No active directory member has the handle " + ", ".join(map(_named, self.unknown)) + "."
+            )
+        return " ".join(parts) or None
+
+
+def check_team(s: Session, handles: Sequence[str]) -> TeamCheck:
+    eligible: list[MemberView] = []
+    not_eligible: list[MemberView] = []
+    unknown: list[str] = []
+    for handle in handles:
+        m = directory.member_by_handle(s, handle) if _HANDLE.match(handle) else None
+        if m is None or not m.active:
+            unknown.append(handle)
+        elif not may_join_team(m):
+            not_eligible.append(m)
+        else:
+            eligible.append(m)
+    return TeamCheck(tuple(eligible), tuple(not_eligible), tuple(unknown))
+
+
+def _is_operation_lead(member: MemberView) -> bool:
+    try:
+        check(member, Permission.MANAGE_OPERATIONS)
+    except PermissionDenied:
+        return False
+    return True
+
+
+def _require_team(s: Session, op: Operation, member: MemberView) -> None:
+    """Details only to the team: on it, and (still) law enforcement or a prosecutor. The refusal
+    is a ``PermissionDenied``, so the app audits it like every other refusal."""
+    if not (on_team(s, op.id, member.id) and may_join_team(member)):
+        raise PermissionDenied(
+            Permission.VIEW_OPERATION_DETAILS,
+            f"You are not on the team of {op.ref}. Its exact details are shared only with the law "
+            "enforcement and prosecutors on the operation (need to know); an operation lead can add "
+            f"you with `operation team {op.ref} add <your handle>`.",
+        )
+
+
+def _team_names(s: Session, op: Operation) -> list[str]:
+    out = []
+    for member_id in team_of(s, op.id):
+        m = _member_view(s, member_id)
+        if m is None:
+            continue
+        label = f"{m.display_name} ({m.handle}, {m.agency.name})"
+        if member_id == op.lead_id:
+            label += " — lead"
+        if not may_join_team(m):
+            label += " — no longer sees details (not an active law-enforcement or prosecutor member)"
+        out.append(label)
+    return out
+
+
 def _alert_due(planned: datetime, hours: int, jitter_minutes: int) -> datetime:
     """Alert time: the lead-time point plus a random delay (never before the point, so "within the
     next 3 days" stays true). The delay keeps the NGO from reading the exact hour off the time the
@@ -529,7 +634,8 @@ def build_form(ctx: Context, user: UserRef, context: str = "") -> Form:
         form_id=FORM_NEW,
         title="New operation",
         intro="Only the coarse timeline and the estimates below go to the NGO. The exact time, the "
-        "location and the notes stay with law enforcement and prosecutors.",
+        "location and the notes are seen only by the operation's team: you and the law enforcement "
+        "and prosecutors you name.",
         fields=(
             FormField(
                 "when",
@@ -567,6 +673,13 @@ def build_form(ctx: Context, user: UserRef, context: str = "") -> Form:
                 required=False,
                 max_length=2000,
                 sensitive=True,
+            ),
+            FormField(
+                "team",
+                "Team: who else sees the exact details (handles of law enforcement or prosecutors, "
+                "e.g. dan, paula)",
+                required=False,
+                max_length=500,
             ),
         ),
         submit_label="Record operation",
@@ -609,6 +722,10 @@ async def create_operation(ctx: Context, values: Mapping[str, Any]) -> None:
     estimate = _estimate_from(values)
     cfg = _settings(ctx)
     with ctx.session() as s:
+        team = check_team(s, [h for h in parse_handles(values.get("team") or "") if h != lead.handle])
+        problem = team.problem()
+        if problem is not None:
+            raise FieldError("team", f"{problem} Nothing was recorded.")
         ngo_keys = [a.key for a in _ngo_agencies(s)]
         chosen = list(dict.fromkeys(values.get("ngos") or ngo_keys))
         now = ctx.now()
@@ -626,6 +743,14 @@ async def create_operation(ctx: Context, values: Mapping[str, Any]) -> None:
         )
         s.add(op)
         s.flush()
+        for person in (lead, *team.eligible):
+            add_to_team(s, op.id, person.id, now)
+        ctx.audit(
+            s,
+            "operations.team_add",
+            target=op.ref,
+            detail={"members": [lead.handle, *(m.handle for m in team.eligible)]},
+        )
         short = planned - now < timedelta(hours=cfg.minimum_notice_hours)
         alerts = plan_alerts(s, ctx, op, planned)
         notice = _timeline_notice(ctx, op, "initial", planned, with_estimate=True)
@@ -649,11 +774,13 @@ async def create_operation(ctx: Context, values: Mapping[str, Any]) -> None:
 
 
 async def show_operation(ctx: Context, ref: str) -> None:
-    """Exact details, by DM only, to law enforcement and prosecutors (VIEW_OPERATION_DETAILS)."""
-    ctx.require(Permission.VIEW_OPERATION_DETAILS)
+    """Exact details, by DM only, to the operation's team: law enforcement and prosecutors
+    (VIEW_OPERATION_DETAILS) who are on it. Being an operation lead is not enough."""
+    member = ctx.require(Permission.VIEW_OPERATION_DETAILS)
     tz = _tz(ctx)
     with ctx.session() as s:
         op = _get_operation(s, ref)
+        _require_team(s, op, member)
         planned = _planned(op)
         lead = s.get(Member, op.lead_id)
         est = Estimate.loads(op.estimate)
@@ -668,6 +795,7 @@ async def show_operation(ctx: Context, ref: str) -> None:
                 f"languages: {_list(est.languages)}; minors: {_LABELS.get(est.minors)}; "
                 f"needs: {', '.join(est.needs) or 'none known'}",
                 f"NGOs notified: {', '.join(op.ngo_keys) or 'none'}",
+                f"Team: {'; '.join(_team_names(s, op))}",
                 f"The NGO's timeline right now: {coarsen_timeline(planned, ctx.now(), tz)}",
             ]
         )
@@ -729,6 +857,86 @@ async def show_status(ctx: Context, ref: str) -> None:
         lines.append("Lead-time alerts still to go: " + (", ".join(f"{h} h" for h in hours) or "none"))
         ctx.audit(s, "operations.status_viewed", target=op.ref)
     await ctx.reply("\n".join(lines))
+
+
+async def show_team(ctx: Context, ref: str) -> None:
+    """Who is on the team: for its members and for operation leads (who change it)."""
+    member = ctx.require(Permission.VIEW_OPERATION_DETAILS)
+    with ctx.session() as s:
+        op = _get_operation(s, ref)
+        if not _is_operation_lead(member):
+            _require_team(s, op, member)
+        names = _team_names(s, op)
+        ctx.audit(s, "operations.team_viewed", target=op.ref)
+    await ctx.reply(
+        f"Team of {op.ref} (they alone see its exact details):\n" + "\n".join(f"• {n}" for n in names)
+    )
+
+
+async def change_team(ctx: Context, ref: str, action: str, handles: Sequence[str]) -> None:
+    """Add or remove team members (any operation lead). All or nothing: when one handle is refused,
+    nobody is added or removed. Additions and removals are audited with handles only."""
+    ctx.require(Permission.MANAGE_OPERATIONS)
+    if not handles:
+        raise UserError(f"Name at least one member by handle: {TEAM_USAGE}")
+    refusal: str | None = None
+    with ctx.session() as s:
+        op = _get_operation(s, ref)
+        now = ctx.now()
+        if action == "add":
+            team = check_team(s, handles)
+            refusal = team.problem()
+            if refusal is not None:
+                # A lead trying to share details outside need to know is worth a record of its own.
+                ctx.audit(
+                    s,
+                    "operations.team_add_refused",
+                    target=op.ref,
+                    detail={
+                        "not_eligible": [m.handle for m in team.not_eligible],
+                        "unknown": len(team.unknown),
+                    },
+                )
+            else:
+                added = [m for m in team.eligible if add_to_team(s, op.id, m.id, now)]
+                already = [m for m in team.eligible if m not in added]
+                if added:
+                    ctx.audit(
+                        s, "operations.team_add", target=op.ref, detail={"members": [m.handle for m in added]}
+                    )
+                reply = (
+                    f"Added {', '.join(m.display_name for m in added)} to the team of {op.ref}: they can "
+                    f"see its details with `operation show {op.ref}`."
+                    if added
+                    else f"Nobody was added to the team of {op.ref}."
+                ) + (f" Already on it: {', '.join(m.display_name for m in already)}." if already else "")
+        else:
+            found = [directory.member_by_handle(s, h) if _HANDLE.match(h) else None for h in handles]
+            unknown = [h for h, m in zip(handles, found, strict=True) if m is None]
+            people = [m for m in found if m is not None]
+            if unknown:
+                refusal = "No directory member has the handle " + ", ".join(map(_named, unknown)) + "."
+            elif any(m.id == op.lead_id for m in people):
+                refusal = f"The lead of {op.ref} stays on its team."
+            else:
+                removed = [m for m in people if remove_from_team(s, op.id, m.id)]
+                absent = [m for m in people if m not in removed]
+                if removed:
+                    ctx.audit(
+                        s,
+                        "operations.team_remove",
+                        target=op.ref,
+                        detail={"members": [m.handle for m in removed]},
+                    )
+                reply = (
+                    f"Removed {', '.join(m.display_name for m in removed)} from the team of {op.ref}: they "
+                    "no longer see its details."
+                    if removed
+                    else f"Nobody was removed from the team of {op.ref}."
+                ) + (f" Not on it: {', '.join(m.display_name for m in absent)}." if absent else "")
+    if refusal is not None:
+        raise UserError(f"{refusal} Nothing was changed.")
+    await ctx.reply(reply)
 
 
 async def update_operation(ctx: Context, ref: str, raw: Mapping[str, str]) -> None:
@@ -986,6 +1194,14 @@ def register(router: Router) -> None:
                 await ctx.reply("Please fix: " + "; ".join(f"{k}: {v}" for k, v in invalid.errors.items()))
         elif verb == "show":
             await show_operation(ctx, ref)
+        elif verb == "team":
+            action = words[1].lower() if len(words) > 1 else ""
+            if not action:
+                await show_team(ctx, ref)
+            elif action in ("add", "remove"):
+                await change_team(ctx, ref, action, parse_handles(" ".join(words[2:])))
+            else:
+                raise UserError(f"Usage: {TEAM_USAGE}")
         elif verb == "status":
             await show_status(ctx, ref)
         elif verb == "update":

@@ -17,7 +17,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, select
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from storage.crypto import EncryptedText
@@ -75,6 +75,23 @@ class OperationNotice(Base):
     superseded: Mapped[bool] = mapped_column(default=False)
 
 
+class OperationTeamMember(Base):
+    """A member on an operation's team: the only people who see its exact details.
+
+    The issue: the exact date, location and target details are "visible only to law enforcement
+    and prosecutors on the operation". The lead who records an operation is on its team from the
+    start; operation leads add and remove others (law enforcement and prosecutors only). Plain
+    columns: who is on which operation is a reference, not a detail of the operation."""
+
+    __tablename__ = "operation_team"
+    __table_args__ = (UniqueConstraint("operation_id", "member_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    operation_id: Mapped[int] = mapped_column(ForeignKey("operations.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    added_at: Mapped[datetime]
+
+
 def operation_by_ref(session: Session, ref: str) -> Operation | None:
     """``OP-7`` / ``op-7`` / ``7`` -> the operation, or None."""
     text = ref.strip().upper().removeprefix("OP-").removeprefix("OP")
@@ -91,6 +108,53 @@ def notices_of(session: Session, operation_id: int) -> list[OperationNotice]:
             .order_by(OperationNotice.id)
         ).scalars()
     )
+
+
+def team_of(session: Session, operation_id: int) -> list[int]:
+    """Member ids on the operation's team, in the order they were added."""
+    return list(
+        session.execute(
+            select(OperationTeamMember.member_id)
+            .where(OperationTeamMember.operation_id == operation_id)
+            .order_by(OperationTeamMember.id)
+        ).scalars()
+    )
+
+
+def on_team(session: Session, operation_id: int, member_id: int) -> bool:
+    return (
+        session.execute(
+            select(OperationTeamMember.id).where(
+                OperationTeamMember.operation_id == operation_id,
+                OperationTeamMember.member_id == member_id,
+            )
+        ).first()
+        is not None
+    )
+
+
+def add_to_team(session: Session, operation_id: int, member_id: int, now: datetime) -> bool:
+    """Put the member on the team. Returns False when they already were."""
+    if on_team(session, operation_id, member_id):
+        return False
+    session.add(OperationTeamMember(operation_id=operation_id, member_id=member_id, added_at=now))
+    session.flush()
+    return True
+
+
+def remove_from_team(session: Session, operation_id: int, member_id: int) -> bool:
+    """Take the member off the team. Returns False when they were not on it."""
+    row = session.execute(
+        select(OperationTeamMember).where(
+            OperationTeamMember.operation_id == operation_id,
+            OperationTeamMember.member_id == member_id,
+        )
+    ).scalar_one_or_none()
+    if row is None:
+        return False
+    session.delete(row)
+    session.flush()
+    return True
 
 
 def supersede_open_notices(session: Session, operation_id: int) -> int:

@@ -662,7 +662,7 @@ async def test_only_law_enforcement_operation_leads_create_or_change_operations(
 
 async def test_ngo_and_others_cannot_see_operation_details(tmp_path: Path) -> None:
     h = Harness.create(tmp_path)
-    await new_operation(h)
+    await new_operation(h, team="dan, paula")
     for who in ("nina", "hana", "leo", "vera", "omar"):
         await h.command(who, "/operation show OP-1", channel="dm")
         assert h.platform.dms(who)[-1] == "You need the operation lead role to view operation details."
@@ -675,6 +675,150 @@ async def test_ngo_and_others_cannot_see_operation_details(tmp_path: Path) -> No
     assert h.platform.channel_posts("core-team") == []
     viewed = [r.actor for r in h.audit_rows() if r.action == "operations.details_viewed"]
     assert viewed == ["member:dan", "member:paula", "member:alice"]
+    await h.close()
+
+
+# -- the operation team -------------------------------------------------------------------------
+NOT_ON_TEAM = "You are not on the team of OP-1."
+
+
+def _with_second_lead() -> dict:
+    data = demo_data()
+    return {
+        "members": [
+            *data["members"],
+            {
+                "handle": "bob",
+                "name": "Bob Lindgren",
+                "agency": "rpd",
+                "discipline": "law_enforcement",
+                "roles": ["operation_lead"],
+            },
+        ]
+    }
+
+
+def _sees_details(h: Harness, who: str) -> bool:
+    return any("Location: Motel canary" in t for t in h.platform.private_texts(who))
+
+
+async def test_law_enforcement_not_on_the_team_is_refused_the_details_and_audited(tmp_path: Path) -> None:
+    h = Harness.create(tmp_path)
+    await new_operation(h)
+    for who in ("dan", "paula"):
+        await h.command(who, "/operation show OP-1", channel="dm")
+        refusal = h.platform.dms(who)[-1]
+        assert refusal.startswith(NOT_ON_TEAM) and "need to know" in refusal
+        assert not _sees_details(h, who)
+        assert not any("2026" in t for t in h.platform.private_texts(who))
+    denied = [(r.actor, r.target) for r in h.audit_rows() if r.action == "permission.denied"]
+    assert denied == [("member:dan", "view_operation_details"), ("member:paula", "view_operation_details")]
+    viewed = [r.actor for r in h.audit_rows() if r.action == "operations.details_viewed"]
+    assert viewed == []
+    await h.command("alice", "/operation show OP-1", channel="dm")  # the recording lead is on it
+    assert _sees_details(h, "alice") and "Team: Alice Brennan (alice, " in h.platform.dms("alice")[-1]
+    await h.close()
+
+
+async def test_a_member_added_to_the_team_sees_the_details(tmp_path: Path) -> None:
+    h = Harness.create(tmp_path)
+    await new_operation(h)
+    await h.command("alice", "/operation team OP-1 add dan @paula", channel="dm")
+    assert h.platform.dms("alice")[-1].startswith("Added Dan Okafor, Paula Reyes to the team of OP-1")
+    for who in ("dan", "paula"):
+        await h.command(who, "/operation show OP-1", channel="dm")
+        assert "Planned: Thursday 2026-03-12 06:00 CDT" in h.platform.dms(who)[-1]
+    await h.command("dan", "/operation team OP-1", channel="dm")
+    listing = h.platform.dms("dan")[-1]
+    assert "Alice Brennan (alice, Homeland Security Investigations) — lead" in listing
+    assert "Dan Okafor" in listing and "Paula Reyes" in listing
+    await h.command("alice", "/operation team OP-1 add dan", channel="dm")
+    assert "Already on it: Dan Okafor." in h.platform.dms("alice")[-1]
+    changes = [(r.action, r.detail) for r in h.audit_rows() if r.action.startswith("operations.team_")]
+    assert changes[0] == ("operations.team_add", {"members": ["alice"]})  # at creation
+    assert changes[1] == ("operations.team_add", {"members": ["dan", "paula"]})
+    assert ("operations.team_viewed", {}) in [(a, d or {}) for a, d in changes]
+    await h.close()
+
+
+async def test_team_can_be_named_when_the_operation_is_recorded(tmp_path: Path) -> None:
+    h = Harness.create(tmp_path)
+    await h.command(
+        "alice",
+        '/operation new when="2026-03-12 06:00" victims=3 location="Motel canary" team=dan',
+        channel="dm",
+    )
+    assert h.platform.dms("alice")[-1].startswith("Recorded OP-1.")
+    await h.command("dan", "/operation show OP-1", channel="dm")
+    assert _sees_details(h, "dan")
+    await h.command("paula", "/operation show OP-1", channel="dm")
+    assert h.platform.dms("paula")[-1].startswith(NOT_ON_TEAM)
+    await h.close()
+
+
+async def test_healthcare_or_ngo_members_cannot_be_added_to_a_team(tmp_path: Path) -> None:
+    h = Harness.create(tmp_path)
+    await new_operation(h)
+    await h.command("alice", "/operation team OP-1 add dan hana nina", channel="dm")
+    refusal = h.platform.dms("alice")[-1]
+    assert (
+        "Hana Kowalski (healthcare), Nina Sato (community advocate) cannot be on an operation team" in refusal
+    )
+    assert "need-to-know" in refusal and refusal.endswith("Nothing was changed.")
+    for who in ("dan", "hana", "nina"):  # all or nothing: dan was not added either
+        await h.command(who, "/operation show OP-1", channel="dm")
+        assert not _sees_details(h, who)
+    actions = [(r.action, r.detail) for r in h.audit_rows() if r.action.startswith("operations.team_")]
+    assert actions[-1] == ("operations.team_add_refused", {"not_eligible": ["hana", "nina"], "unknown": 0})
+    await h.command("alice", "/operation team OP-1 add nobody", channel="dm")
+    assert "No active directory member has the handle nobody." in h.platform.dms("alice")[-1]
+    # the form refuses the field, so the lead re-answers just that field; nothing is recorded
+    await h.command("alice", "/operation new", channel="dm")
+    errors = await h.fill("alice", {"when": "2026-03-13 06:00", "victims": "3", "team": "paula, leo"})
+    assert errors is not None and set(errors) == {"team"}
+    assert "Leo Martins (civil attorney) cannot be on an operation team" in errors["team"]
+    with h.app.services.db.session() as s:
+        assert len(s.execute(select(Operation)).all()) == 1
+    await h.close()
+
+
+async def test_removal_takes_the_details_away_but_the_lead_stays(tmp_path: Path) -> None:
+    h = Harness.create(tmp_path)
+    await new_operation(h, team="dan")
+    await h.command("alice", "/operation team OP-1 remove dan", channel="dm")
+    assert h.platform.dms("alice")[-1].startswith("Removed Dan Okafor from the team of OP-1")
+    await h.command("dan", "/operation show OP-1", channel="dm")
+    assert h.platform.dms("dan")[-1].startswith(NOT_ON_TEAM)
+    await h.command("dan", "/operation team OP-1", channel="dm")
+    assert h.platform.dms("dan")[-1].startswith(NOT_ON_TEAM)
+    await h.command("alice", "/operation team OP-1 remove alice", channel="dm")
+    assert h.platform.dms("alice")[-1] == "The lead of OP-1 stays on its team. Nothing was changed."
+    removed = [r.detail for r in h.audit_rows() if r.action == "operations.team_remove"]
+    assert removed == [{"members": ["dan"]}]
+    await h.close()
+
+
+async def test_any_operation_lead_manages_the_team_and_the_operation_but_sees_details_only_on_it(
+    tmp_path: Path,
+) -> None:
+    h = Harness.create(tmp_path, overrides=_with_second_lead())
+    await new_operation(h)
+    await h.command("bob", "/operation show OP-1", channel="dm")
+    assert h.platform.dms("bob")[-1].startswith(NOT_ON_TEAM)
+    await h.command("bob", "/operation status OP-1", channel="dm")
+    assert h.platform.dms("bob")[-1].startswith("*OP-1* (planned) — notices to NGO contacts:")
+    await h.command("bob", "/operation team OP-1", channel="dm")
+    assert h.platform.dms("bob")[-1].startswith("Team of OP-1")
+    await h.command("bob", "/operation team OP-1 add paula", channel="dm")
+    await h.command("paula", "/operation show OP-1", channel="dm")
+    assert _sees_details(h, "paula")
+    for who in ("dan", "nina", "hana"):  # not leads: cannot change the team
+        await h.command(who, "/operation team OP-1 add dan", channel="dm")
+    assert h.platform.dms("dan")[-1] == "You need the operation lead role to create or change operations."
+    await h.command("nina", "/operation team OP-1", channel="dm")
+    assert h.platform.dms("nina")[-1] == "You need the operation lead role to view operation details."
+    await h.command("bob", "/operation team OP-1 promote dan", channel="dm")
+    assert h.platform.dms("bob")[-1].startswith("Usage: operation team OP-1")
     await h.close()
 
 
