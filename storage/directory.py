@@ -289,6 +289,24 @@ def grant_role(session: Session, handle: str, role: str) -> bool:
     return True
 
 
+def deactivate_member(session: Session, handle: str) -> bool:
+    """A member who left: the bot stops acting for them and their roles go (a departed point person
+    must not keep receiving tips). Their audit history stays."""
+    member = session.execute(select(Member).where(Member.handle == handle)).unique().scalar_one_or_none()
+    if member is None:
+        return False
+    member.active = False
+    member.roles.clear()
+    session.flush()
+    return True
+
+
+def reactivate_member(session: Session, handle: str) -> None:
+    member = session.execute(select(Member).where(Member.handle == handle)).unique().scalar_one_or_none()
+    if member is not None:
+        member.active = True
+
+
 def revoke_role(session: Session, handle: str, role: str) -> bool:
     member = session.execute(select(Member).where(Member.handle == handle)).unique().scalar_one_or_none()
     if member is None:

@@ -104,3 +104,49 @@ async def test_admin_role_change_moves_the_single_point_person(tmp_path: Path) -
     assert "vera: Vera Lindqvist — usao, systems_advocate; roles: core_team\n" in listing + "\n"
     assert h.audit_rows()[-1].action == "directory.role_grant"
     await h.close()
+
+
+async def test_admin_adds_a_member_who_can_then_use_the_bot(tmp_path: Path) -> None:
+    h = Harness.create(tmp_path)
+    await h.command("zoe", "/admin members")
+    assert "not in this task force's directory" in h.platform.ephemerals("zoe")[-1]
+    await h.command(
+        "omar", '/admin add zoe name="Zoe Park" agency=haven discipline=community_advocate slack_id=U0ZOE'
+    )
+    assert h.platform.ephemerals("omar")[-1].startswith("Added zoe (haven, community_advocate)")
+    await h.command("zoe", "/help")
+    assert "You are Zoe Park (Safe Haven Services" in h.platform.ephemerals("zoe")[-1]
+    assert [r.action for r in h.audit_rows()][-1] == "directory.member_added"
+    await h.close()
+
+
+async def test_admin_add_refuses_bad_input_without_storing(tmp_path: Path) -> None:
+    h = Harness.create(tmp_path)
+    await h.command("omar", '/admin add zoe name="Zoe Park" agency=fbi discipline=community_advocate')
+    assert "agency must be one of" in h.platform.ephemerals("omar")[-1]
+    await h.command("omar", '/admin add zoe name="Zoe Park" agency=haven discipline=wizard')
+    assert "discipline must be one of" in h.platform.ephemerals("omar")[-1]
+    await h.command("omar", "/admin add ../etc name=x agency=haven discipline=healthcare")
+    assert "Usage: admin add" in h.platform.ephemerals("omar")[-1]
+    await h.command("zoe", "/help")
+    assert "not in this task force's directory" in h.platform.ephemerals("zoe")[-1]
+    await h.close()
+
+
+async def test_deactivated_point_person_no_longer_holds_the_role(tmp_path: Path) -> None:
+    h = Harness.create(tmp_path)
+    await h.command("omar", "/admin deactivate vera")
+    await h.command("vera", "/admin members")
+    assert "not in this task force's directory" in h.platform.ephemerals("vera")[-1]
+    await h.command("omar", "/admin members")
+    assert "vera: Vera Lindqvist — usao, systems_advocate; roles: -" in h.platform.ephemerals("omar")[-1]
+    await h.close()
+
+
+async def test_admin_binds_a_channel_with_a_policy(tmp_path: Path) -> None:
+    h = Harness.create(tmp_path)
+    await h.command("omar", "/admin channel task-leads slack_id=C0LEADS policy=redact")
+    await h.command("omar", "/admin channels")
+    assert "#task-leads: PII policy redact" in h.platform.ephemerals("omar")[-1]
+    assert h.audit_rows()[-1].action == "channel.bound"
+    await h.close()
