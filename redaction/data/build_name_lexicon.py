@@ -28,7 +28,13 @@ WIDE_LOCALES = (
     "vi_VN", "en_TH", "zh_CN", "zh_TW", "yo_NG", "ig_NG", "ha_NG", "en_NG", "tw_GH", "en_KE", "fr_DZ", "en_PK",
 )  # fmt: skip
 FIRST_ATTRIBUTES = ("first_names", "first_names_female", "first_names_male", "first_romanized_names")
-LAST_ATTRIBUTES = ("last_names", "last_names_female", "last_names_male", "male_last_names", "last_romanized_names")
+LAST_ATTRIBUTES = (
+    "last_names",
+    "last_names_female",
+    "last_names_male",
+    "male_last_names",
+    "last_romanized_names",
+)
 HERE = Path(__file__).resolve().parent
 
 SUPPLEMENT_FIRST = """
@@ -112,6 +118,9 @@ def main() -> None:
     last = _names(LAST_ATTRIBUTES, SUPPLEMENT_LAST, english)
     (HERE / "first_names.txt").write_text("\n".join(first) + "\n", encoding="utf-8")
     (HERE / "last_names.txt").write_text("\n".join(last) + "\n", encoding="utf-8")
+    # Surnames that are no English word: these alone ("nguyen from the salon") are taken as a name.
+    solo = [name for name in last if len(name) >= 4 and name not in english]
+    (HERE / "solo_last_names.txt").write_text("\n".join(solo) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":
