@@ -381,17 +381,19 @@ _STATES = (
     r"south\s+dakota|tennessee|texas|utah|vermont|virginia|washington|west\s+virginia|wisconsin|wyoming)"
 )
 _CITY_WORD = _STOP + r"[A-Za-z][A-Za-z.'’-]{1,24}"
+_CAP_CITY_WORD = _STOP + r"(?-i:[A-Z])[A-Za-z.'’-]{1,24}"
 _PLACE = (
     rf"(?:\s*,?\s*(?:{_CITY_WORD}\s+){{0,2}}{_CITY_WORD}\s*,?\s+{_STATES}\b(?:\s*,?\s*\d{{5}}(?:-\d{{4}})?\b)?"
-    rf"|\s*,\s*(?:{_CITY_WORD}\s+)?{_CITY_WORD}(?=\s*(?:[.;!?\n]|$))"
+    rf"|\s*,\s*(?:{_CAP_CITY_WORD}\s+)?{_CAP_CITY_WORD}(?=\s*(?:[.;!?\n]|$))"
+    rf"|\s*,\s*(?:{_CITY_WORD}\s+)?{_CITY_WORD}\s*,?\s+\d{{5}}(?:-\d{{4}})?\b"
     rf"|\s*,?\s*{_STATES}\b(?:\s*,?\s*\d{{5}}(?:-\d{{4}})?\b)?|\s*,?\s*\d{{5}}(?:-\d{{4}})?\b)?"
 )
 _STREET = re.compile(
     r"(?<![\w$#/.,:-])\d{1,6}(?:-?[A-Za-z])?(?:-\d{1,4})?\s+"
     rf"(?:{_DIRECTION}\s+)?"
-    rf"(?:(?:{_WORD}\s+){{0,3}}?{_WORD}\s+{_SUFFIX}\b\.?(?:\s+{_DIRECTION}(?![\w]))?"
+    rf"(?:(?:{_WORD}\s+){{0,3}}?{_WORD}\s+{_SUFFIX}\b\.?(?:\s+{_SUFFIX}\b\.?)?(?:\s+{_DIRECTION}(?![\w]))?"
     rf"|(?:highway|hwy|fm|farm\s+to\s+market|route|rte|county\s+road|cr|state\s+highway|sh|us|i)\s*-?\s*\d{{1,4}}"
-    rf"(?:[A-Za-z](?![\w]))?(?:\s+{_DIRECTION}(?![\w]))?)"
+    rf"(?:[A-Za-z](?![\w]))?(?:\s+{_SUFFIX}\b\.?)?(?:\s+{_DIRECTION}(?![\w]))?)"
     rf"{_UNIT}?{_PLACE}",
     re.IGNORECASE,
 )
@@ -402,6 +404,71 @@ _CITY_STATE_ZIP = re.compile(
 )
 
 
+# A street name for the rules below: one to three capitalised words (or ALL CAPS), an optional direction first and
+# an optional suffix last ("Fondren", "W Bellfort", "Little York", "Bastrop St", "GESSNER").
+_NAMED = r"[A-Z][A-Za-z'’.-]{1,24}"
+_STREET_NAME = (
+    rf"(?:(?-i:[NSEW]|NE|NW|SE|SW)\.?\s+)?(?!(?:and|or|the|at|in|on)\b){_NAMED}(?:\s+(?!(?:and|or|at|in|on)\b){_NAMED}){{0,2}}"
+    rf"(?:\s+(?i:{_SUFFIX})\b\.?)?"
+)
+_CROSS_CUE = re.compile(
+    r"\b(?i:corner\s+of|intersection\s+of|cross\s*-?\s*streets?(?:\s+(?:are|is|of))?\s*:?|crossroads\s+of|"
+    rf"esquina\s+de)\s+(?P<a>{_STREET_NAME})\s+(?i:and|&|/|@|y|x)\s+(?P<b>{_STREET_NAME})"
+)
+_CROSS_AMP = re.compile(
+    r"\b(?i:at|on|near|seen|by|around|off|of|@|in|corner)\s+(?:the\s+)?"
+    rf"(?P<a>{_STREET_NAME})\s*(?:&|/|@)\s*(?P<b>{_STREET_NAME})"
+)
+_BLOCK = re.compile(
+    rf"(?<![\w$#.-])\d{{1,3}}00\s+(?i:block|blk)\s+(?i:of\s+)?(?:(?-i:[NSEW])\.?\s+)?[A-Za-z][A-Za-z'’.-]{{1,24}}"
+    rf"(?:\s+(?!(?i:and|or|at|in|on|the|for|to|that|thats|where)\b)[A-Z][A-Za-z'’.-]{{1,24}}){{0,2}}(?:\s+(?i:{_SUFFIX})\b\.?)?"
+)
+# A unit on its own after its cue: "apt #3B", "Lot 14", "unit 1122"; room/#/unit only in a message about lodging.
+_UNIT_ALONE = re.compile(
+    r"\b(?i:apt|apartment|apto|suite|ste|lot|trlr|trailer|spc|space|unit|rm|room|habitaci[oó]n|cuarto)\.?\s*(?:no\.?)?\s*"
+    r"(?P<u>#?[A-Za-z]?\d{1,5}[A-Za-z]?(?:-\d{1,4})?)(?![\w-])"
+    r"|(?<![\w#&])(?P<h>#\d{2,5}[A-Za-z]?)(?![\w-])"
+)
+_LODGING_ONLY = frozenset({"unit", "rm", "room", "space", "spc", "habitacion", "habitación", "cuarto"})
+_LODGING = re.compile(
+    r"\b(?:motel|hotel|inn|suites|lodge|apartments?|apts?|complex|lives?|living|stay(?:s|ing)?|staying|house|"
+    r"building|bldg|trailer|room|door|unit|fence|motel6|airbnb|vive|casa)\b",
+    re.IGNORECASE,
+)
+_NOT_UNIT_BEFORE = re.compile(
+    r"(?i:ad|case|tip|form|line|item|no|number|op|ticket|ref|page|voucher|receipt|invoice|check|order|confirmation|"
+    r"claim|file|docket|exhibit|account|acct|bill|id|badge|policy)\s*$"
+)
+_UNIT_BEFORE_STREET = re.compile(
+    r"(?i:lot|apt|apartment|unit|suite|ste|spc|space|trlr|trailer|bldg|building)\.?\s*#?\s*[A-Za-z0-9-]{1,6}\s*,?\s*$"
+)
+# A named complex: "the Villas on Tidwell", "the Pines apartments", "Westchase Village Apts".
+_COMPLEX = re.compile(
+    r"\b(?i:the\s+)?(?:[A-Z][A-Za-z'’-]{1,24}\s+){0,2}"
+    r"(?-i:Apartments|Apts|Villas|Village|Townhomes|Lofts|Estates|Manor|Courts|Pines|Oaks|Gardens|Terrace|Commons|"
+    r"Landing|Crossing|Place|Residences|Condos)\b"
+    r"(?:\s+(?:on|at|of)\s+[A-Z][A-Za-z'’-]{1,24}(?:\s+[A-Z][A-Za-z'’-]{1,24})?)?"
+    r"(?:\s*,?\s*(?i:apt|apartment|unit|#|suite|bldg|building)\.?\s*#?\s*[A-Za-z0-9-]{1,6}(?![\w]))?"
+)
+_COMPLEX_WORDS = re.compile(
+    r"Apartments|Apts|Villas|Village|Townhomes|Lofts|Estates|Manor|Courts|Pines|Oaks|Gardens|Terrace|Commons|"
+    r"Landing|Crossing|Place|Residences|Condos"
+)
+# Non-US street forms: "calle Rosales 45", "Rua das Flores, 128 - Campinas", "ul. Mickiewicza 14/3, Kraków".
+_FOREIGN_STREET = re.compile(
+    r"\b(?i:calle|avenida|av\.|avda\.?|carrera|cra\.?|rua|travessa|ul\.|ulica|str\.|strada|bulevardul|rue|"
+    r"vulytsia|vul\.|jalan|soi)\s+(?:(?i:de|del|la|las|los|das|dos|da|do|di|du)\s+){0,2}[A-Za-zÀ-ÿĀ-ž][\w'’.-]{1,30}"
+    r"(?:\s+[A-ZÀ-ÞĀ-Ž][\w'’.-]{1,30}){0,2},?\s*(?:(?i:n[º°o]?\.?|#)\s*)?\d{1,5}[A-Za-z]?(?:\s*[/-]\s*\d{1,4})?"
+    r"(?:\s*[,-]\s*[A-ZÀ-ÞĀ-Ž][\w'’-]{1,30}(?:\s+[A-ZÀ-ÞĀ-Ž][\w'’-]{1,30})?)?"
+)
+
+
+def _street_like(name: str) -> bool:
+    """A cross-street side must not be an everyday word or agency ("HSI & CPS", "Mom & Dad")."""
+    words = [w for w in re.split(r"[\s.]+", name) if w]
+    return bool(words) and not all(w.casefold() in COMMON_WORDS for w in words)
+
+
 def find_addresses(text: str) -> Iterator[Finding]:
     """US street addresses with unit, city, state and ZIP when present; PO boxes; "City, ST 77005".
 
@@ -409,13 +476,58 @@ def find_addresses(text: str) -> Iterator[Finding]:
     address while "4410 Bissonnet St Apt 12, Houston, TX 77005" is one span.
     """
     for match in _STREET.finditer(text):
-        yield Finding(match.start(), match.end(), ADDRESS, 0.85, "street_address")
+        start = match.start()
+        unit = _UNIT_BEFORE_STREET.search(text, max(0, start - 30), start)
+        if unit is not None:
+            start = unit.start()  # "Lot 14, 1500 FM 1960 Rd" is one address
+        yield Finding(start, match.end(), ADDRESS, 0.85, "street_address")
     lowered = text.casefold()
     if "box" in lowered:
         for match in _PO_BOX.finditer(text):
             yield Finding(match.start(), match.end(), ADDRESS, 0.85, "po_box")
     for match in _CITY_STATE_ZIP.finditer(text):
         yield Finding(match.start(), match.end(), ADDRESS, 0.7, "city_state_zip")
+    yield from _places_without_number(text, lowered)
+
+
+def _places_without_number(text: str, lowered: str) -> Iterator[Finding]:
+    """Intersections, "N00 block of", units alone, named complexes, non-US streets."""
+    if "corner" in lowered or "cross" in lowered or "intersection" in lowered or "esquina" in lowered:
+        for match in _CROSS_CUE.finditer(text):
+            if _street_like(match.group("a")) and _street_like(match.group("b")):
+                yield Finding(match.start("a"), match.end("b"), ADDRESS, 0.8, "cross_street")
+    if "&" in text or "/" in text or "@" in text:
+        for match in _CROSS_AMP.finditer(text):
+            if _street_like(match.group("a")) and _street_like(match.group("b")) and not _is_acronym_pair(match):
+                yield Finding(match.start("a"), match.end("b"), ADDRESS, 0.75, "cross_street")
+    if "bl" in lowered:
+        for match in _BLOCK.finditer(text):
+            yield Finding(match.start(), match.end(), ADDRESS, 0.8, "block")
+    lodging = _LODGING.search(text) is not None
+    for match in _UNIT_ALONE.finditer(text):
+        group = "u" if match.group("u") else "h"
+        if group == "u":
+            cue = match.group(0).split()[0].rstrip(".#").casefold()
+            cue = re.sub(r"[^a-záó]", "", cue)
+            if cue in _LODGING_ONLY and not lodging:
+                continue
+        elif not lodging or _NOT_UNIT_BEFORE.search(text, 0, match.start()):
+            continue
+        yield Finding(match.start(group), match.end(group), ADDRESS, 0.75, "unit")
+    if _COMPLEX_WORDS.search(text):
+        for match in _COMPLEX.finditer(text):
+            if match.group(0).split()[0].casefold() != "the" and len(match.group(0).split()) < 2:
+                continue
+            yield Finding(match.start(), match.end(), ADDRESS, 0.75, "complex")
+    for match in _FOREIGN_STREET.finditer(text):
+        if any(ch.isdigit() for ch in match.group(0)):
+            yield Finding(match.start(), match.end(), ADDRESS, 0.8, "foreign_street")
+
+
+def _is_acronym_pair(match: re.Match[str]) -> bool:
+    """"HSI & CPS", "DA/ADA": two short all-caps words are agencies, not cross streets."""
+    a, b = match.group("a"), match.group("b")
+    return all(side.isupper() and len(side) <= 4 for side in (a, b))
 
 
 # --- coordinates -------------------------------------------------------------------------------------------------
