@@ -33,7 +33,8 @@ from redaction.findings import (
     SSN,
     Finding,
 )
-from redaction.vocabulary import COMMON_WORDS
+from redaction.normalise import fold_accents
+from redaction.vocabulary import COMMON_WORDS, first_names
 
 Recognizer = Callable[[str], Iterator[Finding]]
 
@@ -42,10 +43,10 @@ _EMAIL = re.compile(
     r"(?<![\w.+-])[A-Za-z0-9][\w.+-]{0,63}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,4}\.[A-Za-z]{2,24}\b"
 )
 _AT = r"(?:\s*[\[({<]\s*(?:at|@)\s*[\])}>]\s*|\s+at\s+|\s*@\s*)"
-_DOT = r"(?:\s*[\[({<]\s*dot\s*[\])}>]\s*|\s+dot\s+|\.)"
+_DOT = r"(?:\s*[\[({<]\s*dot\s*[\])}>]\s*|\s+dot\s+|\s?\.\s?)"
 _TLD = r"(?:com|net|org|edu|gov|mil|io|us|co|info|me|biz|uk|mx|ca|app|email|mail)"
 _EMAIL_SPELLED = re.compile(
-    rf"(?<![\w.+-])[A-Za-z0-9][\w.+-]{{0,63}}{_AT}[A-Za-z0-9-]{{1,63}}(?:{_DOT}[A-Za-z0-9-]{{1,63}}){{0,2}}?{_DOT}{_TLD}\b",
+    rf"(?<![\w.+-])[A-Za-z0-9][\w.+-]{{0,63}}(?:\s+dot\s+[\w+-]{{1,63}}){{0,3}}{_AT}[A-Za-z0-9-]{{1,63}}(?:{_DOT}[A-Za-z0-9-]{{1,63}}){{0,2}}?{_DOT}{_TLD}\b",
     re.IGNORECASE,
 )
 
@@ -63,7 +64,19 @@ def find_emails(text: str) -> Iterator[Finding]:
 
 # --- phone -------------------------------------------------------------------------------------------------------
 _PHONE = re.compile(
-    r"(?<![\w$./:#+-])(?:\+\s?)?(?:\(?\d{1,4}\)?(?:[ .\-]{1,2}\(?\d{1,4}\)?){1,6}|\d{7,15})(?![\w/]|-\d)"
+    r"(?<![\w$./:#+-])(?:\+\s?)?(?:\(?\d{1,4}\)?(?:(?:[ .\-]{1,2}|\s?[/-]\s?|/)\(?\d{1,5}\)?){1,6}|\d{7,15})"
+    r"(?![\w/]|-\d)"
+)
+# Letter O typed for zero inside a number ("713-555-O144"): tried only when such a group exists.
+_PHONE_LETTER_O = re.compile(r"(?<![\w-])[\dOo]{3}[-. /]?[\dOo]{3}[-. /]?[\dOo]{4}(?![\w-])")
+_DIGIT_WORDS = {
+    "zero": "0", "oh": "0", "o": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6",
+    "seven": "7", "eight": "8", "nine": "9",
+}  # fmt: skip
+_PHONE_WORDS = re.compile(
+    r"\b(?:(?:zero|oh|o|one|two|three|four|five|six|seven|eight|nine)[\s,-]+){9,10}"
+    r"(?:zero|oh|o|one|two|three|four|five|six|seven|eight|nine)\b",
+    re.IGNORECASE,
 )
 _PHONE_SPELLED = re.compile(r"(?<![\w+-])\d(?:[ .-]\d){9,10}(?![\w-])")
 _SEPARATORS = re.compile(r"[^\d+]+")
@@ -80,6 +93,19 @@ def find_phones(text: str, region: str = "US") -> Iterator[Finding]:
         digits = re.sub(r"\D", "", match.group(0))
         if len(digits) == 10 or digits.startswith("1"):
             yield Finding(match.start(), match.end(), PHONE, 0.8, "phone_spaced")
+    if "o" in text.casefold():
+        for match in _PHONE_LETTER_O.finditer(text):
+            raw = match.group(0)
+            if raw.isdigit() or not any(ch.isdigit() for ch in raw) or sum(ch.isdigit() for ch in raw) < 7:
+                continue
+            digits = raw.replace("O", "0").replace("o", "0")
+            parsed = _parse_or_none(re.sub(r"\D", "", digits), region)
+            if parsed is not None and phonenumbers.is_possible_number(parsed):
+                yield Finding(match.start(), match.end(), PHONE, 0.75, "phone_letters")
+        for match in _PHONE_WORDS.finditer(text):
+            words = re.split(r"[\s,-]+", match.group(0).casefold())
+            if len(words) == 10 and sum(w in ("o", "oh") for w in words) <= 3:
+                yield Finding(match.start(), match.end(), PHONE, 0.75, "phone_words")
     for match in _PHONE.finditer(text):
         raw = match.group(0)
         groups = [g for g in _SEPARATORS.split(raw) if g]
@@ -93,9 +119,12 @@ def find_phones(text: str, region: str = "US") -> Iterator[Finding]:
             continue  # SSN shape; the SSN recognizer owns it
         if raw.count(".") == 3 and _IPV4.fullmatch(raw):
             continue  # an IPv4 address
-        try:
-            number = phonenumbers.parse(raw, region)
-        except phonenumbers.NumberParseException:
+        if raw.startswith("00") and len(groups[0]) == 2:
+            raw_number = "+" + raw[2:]  # "00 40 721 555 012": the international prefix dialled from abroad
+        else:
+            raw_number = raw
+        number = _parse_or_none(raw_number, region)
+        if number is None:
             continue
         if phonenumbers.is_valid_number(number):
             score = 0.9
@@ -104,6 +133,13 @@ def find_phones(text: str, region: str = "US") -> Iterator[Finding]:
         else:
             continue
         yield Finding(match.start(), match.start() + len(raw), PHONE, score, "phone")
+
+
+def _parse_or_none(raw: str, region: str) -> phonenumbers.PhoneNumber | None:
+    try:
+        return phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException:
+        return None
 
 
 # --- numbers with a check digit ----------------------------------------------------------------------------------
@@ -115,12 +151,17 @@ _SSN_CUE = re.compile(
 )
 
 
+_ITIN = re.compile(r"(?<![\w-])9\d{2}([- .])(?:5\d|6[0-5]|7\d|8[0-8]|9[0-24-9])\1\d{4}(?![\w-])")
+
+
 def find_ssns(text: str) -> Iterator[Finding]:
     """SSNs as 3-2-4 with dashes, dots or spaces anywhere; run-together or digit-by-digit only after an SSN cue."""
     for match in _SSN.finditer(text):
         yield Finding(match.start(), match.end(), SSN, 0.9, "ssn")
     for match in _SSN_CUE.finditer(text):
         yield Finding(match.start(1), match.end(1), SSN, 0.95, "ssn_cue")
+    for match in _ITIN.finditer(text):
+        yield Finding(match.start(), match.end(), SSN, 0.9, "itin")
 
 
 _CARD = re.compile(r"(?<![\w-])[2-6](?:[ -]?\d){12,18}(?![\w-])")
@@ -185,14 +226,19 @@ def find_ip_addresses(text: str) -> Iterator[Finding]:
 
 # --- dates of birth and ages -------------------------------------------------------------------------------------
 _MONTH = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+_MES = r"(?:enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre|janeiro|fevereiro|mar[çc]o|maio|junho|julho|setembro|outubro|novembro|dezembro)"
 _DATE = (
-    rf"(?:\d{{1,2}}[/.-]\d{{1,2}}(?:[/.-](?:\d{{4}}|\d{{2}}))?|\d{{4}}[/.-]\d{{1,2}}[/.-]\d{{1,2}}"
+    rf"(?:(?:around|approx\.?|approximately|about|circa|ca\.|maybe|like|early|late|mid)\s+)?"
+    rf"(?:\d{{1,2}}\s+de\s+{_MES}(?:\s+(?:de|del)\s+\d{{4}})?"
+    rf"|(?:the\s+)?\d{{1,2}}(?:st|nd|rd|th)\s+of\s+{_MONTH}\.?(?:,?\s+\d{{4}})?"
+    rf"|\d{{1,2}}[/.-]\d{{1,2}}(?:[/.-](?:\d{{4}}|\d{{2}}))?|\d{{4}}[/.-]\d{{1,2}}[/.-]\d{{1,2}}"
     rf"|{_MONTH}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}}|\s+'?\d{{2}})?"
     rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}\.?(?:,?\s+\d{{4}})?|(?:19|20)\d{{2}})"
 )
 _DOB = re.compile(
     r"\b(?:dob|d\.o\.b\.?|date\s+of\s+birth|birth\s*date|birthday|bday|b-day|born(?:\s+on|\s+in)?"
-    r"|fecha\s+de\s+nacimiento|fdn)\b\W{0,4}(?:is\s+|was\s+|on\s+|of\s+)?"
+    r"|fecha\s+de\s+nacimiento|fdn|nacid[oa]|naci[óo]|cumplea[ñn]os|cumple|nascid[oa]|nasceu|anivers[áa]rio)\b\W{0,4}"
+    r"(?:is\s+|was\s+|on\s+|of\s+|el\s+|en\s+|em\s+)?"
     rf"(?P<date>{_DATE})(?![\w/])",
     re.IGNORECASE,
 )
@@ -222,8 +268,48 @@ _AGE_CUE = re.compile(
 )
 
 
+_PERSON_NOUNS = (
+    r"minor|girl|boy|kid|child|baby|daughter|son|sister|brother|cousin|niece|nephew|mom|mother|dad|father|wife|"
+    r"husband|victim|vic|client|survivor|suspect|bf|gf|boyfriend|girlfriend|friend|infant|toddler|teen"
+)
+# "her kids are 2 and 7", "(both 15)", "sister is 20", "Milagros is 17 &".
+_AGE_GROUP = re.compile(
+    r"\b(?:kids|children|sons|daughters|girls|boys|twins|siblings|brothers|sisters|minors|victims)\s+(?:are|were|r)\s+"
+    r"(?:both\s+|ages?\s+)?(?P<n>\d{1,2})(?P<rest>(?:\s*(?:,|and|&|y)\s*\d{1,2}(?![\w:.]|\.\d)){1,4})?(?![\w:.%]|\.\d)"
+    r"|\bboth\s+(?:are\s+|were\s+)?(?P<b>\d{1,2})\b(?!\s*(?:min|minutes|hours|hrs|days|weeks|months|%|:|\.\d|x\b))",
+    re.IGNORECASE,
+)
+_AGE_PERSON_IS = re.compile(
+    rf"\b(?:(?i:{_PERSON_NOUNS})|(?P<name>[A-ZÀ-Þ][^\W\d_]+))\s+(?i:is|was|just\s+turned|turned|turns)\s+"
+    r"(?P<n>\d{1,2})(?=\s*(?:$|[&,.;!)\n]|-\s|(?i:and|y|e|now|too|pregnant|yrs?|years?|yo|y/o)\b))"
+)
+# "Nadia 22 Moldovan", "Wilmer 16 from Olancho", "Marta - 42 yrs", "son Kevin (9)", "minor (14)": a number beside
+# a known first name or a person word, then the end, punctuation, a unit, "from" or a capitalised word.
+_AGE_BESIDE = re.compile(
+    rf"\b(?:(?P<noun>(?i:{_PERSON_NOUNS}))|(?P<name>[A-ZÀ-Þa-zß-ÿ][^\W\d_]+))"
+    r"(?:\s*[-–:]\s*|\s*\(\s*|\s+)(?P<n>\d{1,2})"
+    r"(?=\s*(?:$|[&,.;!)\n]|-\s|(?i:yrs?|years?|yo|y/o|años|anos|from|de|del|and|y|w/|with)\b|(?-i:[A-Z])))",
+)
+
+
 def find_ages(text: str) -> Iterator[Finding]:
-    """Ages of a person: "17 yo", "17-year-old", "age 17", "she's 16"; a bare number is never an age."""
+    """Ages of a person: "17 yo", "17-year-old", "age 17", "she's 16", "Nadia 22", "kids are 2 and 7"; a bare number
+    away from a person word or a known name is never an age."""
+    names = first_names()
+    for match in _AGE_GROUP.finditer(text):
+        for group in ("n", "b"):
+            if match.group(group):
+                yield Finding(match.start(group), match.end(group), AGE, 0.75, "age_group")
+        if match.group("rest"):
+            offset = match.start("rest")
+            for number in re.finditer(r"\d{1,2}", match.group("rest")):
+                yield Finding(offset + number.start(), offset + number.end(), AGE, 0.75, "age_group")
+    for pattern in (_AGE_PERSON_IS, _AGE_BESIDE):
+        for match in pattern.finditer(text):
+            name = match.group("name")
+            if name is not None and (name.casefold() in COMMON_WORDS or fold_accents(name) not in names):
+                continue
+            yield Finding(match.start("n"), match.end("n"), AGE, 0.7, "age_beside")
     for match in _AGE_UNIT.finditer(text):
         yield Finding(match.start(), match.end(), AGE, 0.85, "age")
     for match in _AGE_CUE.finditer(text):
@@ -252,7 +338,9 @@ _PLATE = re.compile(
     re.IGNORECASE,
 )
 _PASSPORT = re.compile(
-    r"\bpass(?:port)?" + _CUE_TAIL + r"(?P<id>[A-Za-z]{0,2}\d{6,9})(?![\w])",
+    r"\bpass(?:port)?"
+    + _CUE_TAIL
+    + r"(?P<id>[A-Za-z]{0,2}\d{6,9}[A-Za-z]?|(?=(?:[A-Za-z]*\d){4})[A-Za-z0-9]{8,9})(?![\w])",
     re.IGNORECASE,
 )
 _MRN = re.compile(
@@ -307,7 +395,7 @@ def find_cued_identifiers(text: str) -> Iterator[Finding]:
 
 # --- handles -----------------------------------------------------------------------------------------------------
 _MENTION = re.compile(r"(?<![\w.@<])@[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,28}[A-Za-z0-9_])?")
-_CASHTAG = re.compile(r"(?<![\w$])\$[A-Za-z][A-Za-z0-9_-]{1,19}\b")
+_CASHTAG = re.compile(r"(?<![\w$])\$ ?[A-Za-z][A-Za-z0-9_-]{1,19}\b")
 _PLATFORMS = (
     r"snap(?:chat)?|sc|ig|insta(?:gram)?|tik\s?tok|tg|telegram|whats\s?app|kik|fb|facebook|twitter|venmo|"
     r"cash\s?app|zelle|paypal|only\s?fans|wickr|discord|signal|skype|wechat|grindr|tinder|bumble|mega(?:personals)?|"
@@ -334,6 +422,8 @@ def find_handles(text: str) -> Iterator[Finding]:
                 yield Finding(match.start(), match.end(), HANDLE, 0.8, "handle")
     if "$" in text:
         for match in _CASHTAG.finditer(text):
+            if match.group(0)[1] == " " and match.group(0)[2:].casefold() in COMMON_WORDS:
+                continue
             yield Finding(match.start(), match.end(), HANDLE, 0.8, "cashtag")
     for pattern, score in ((_HANDLE_CUE, 0.85), (_HANDLE_LOOSE, 0.7)):
         for match in pattern.finditer(text):
@@ -432,7 +522,7 @@ _UNIT_ALONE = re.compile(
 _LODGING_ONLY = frozenset({"unit", "rm", "room", "space", "spc", "habitacion", "habitación", "cuarto"})
 _LODGING = re.compile(
     r"\b(?:motel|hotel|inn|suites|lodge|apartments?|apts?|complex|lives?|living|stay(?:s|ing)?|staying|house|"
-    r"building|bldg|trailer|room|door|unit|fence|motel6|airbnb|vive|casa)\b",
+    r"building|bldg|trailer|door|fence|airbnb|vive|casa)\b",
     re.IGNORECASE,
 )
 _NOT_UNIT_BEFORE = re.compile(
@@ -498,7 +588,11 @@ def _places_without_number(text: str, lowered: str) -> Iterator[Finding]:
                 yield Finding(match.start("a"), match.end("b"), ADDRESS, 0.8, "cross_street")
     if "&" in text or "/" in text or "@" in text:
         for match in _CROSS_AMP.finditer(text):
-            if _street_like(match.group("a")) and _street_like(match.group("b")) and not _is_acronym_pair(match):
+            if (
+                _street_like(match.group("a"))
+                and _street_like(match.group("b"))
+                and not _is_acronym_pair(match)
+            ):
                 yield Finding(match.start("a"), match.end("b"), ADDRESS, 0.75, "cross_street")
     if "bl" in lowered:
         for match in _BLOCK.finditer(text):
@@ -525,13 +619,13 @@ def _places_without_number(text: str, lowered: str) -> Iterator[Finding]:
 
 
 def _is_acronym_pair(match: re.Match[str]) -> bool:
-    """"HSI & CPS", "DA/ADA": two short all-caps words are agencies, not cross streets."""
+    """ "HSI & CPS", "DA/ADA": two short all-caps words are agencies, not cross streets."""
     a, b = match.group("a"), match.group("b")
     return all(side.isupper() and len(side) <= 4 for side in (a, b))
 
 
 # --- coordinates -------------------------------------------------------------------------------------------------
-_COORDS = re.compile(r"(?<![\d.])(-?\d{1,2}\.\d{3,8})\s*,\s*(-?\d{1,3}\.\d{3,8})(?![\d])")
+_COORDS = re.compile(r"(?<![\d.])(-?\d{1,2}\.\d{3,8})(?:\s*,\s*|\s+)(-?\d{1,3}\.\d{3,8})(?![\d])")
 
 
 def find_coordinates(text: str) -> Iterator[Finding]:
