@@ -2,10 +2,12 @@
 
 Run from the repository root::
 
-    /work/main/.venv/bin/python benchmarks/corpus_eval.py [--show-misses] [--check] [--corpus PATH]
+    /work/main/.venv/bin/python benchmarks/corpus_eval.py [--show-misses] [--check] [--corpus PATH] [--split dev]
 
 ``--corpus PATH`` evaluates another JSONL file in the same format; its rows are grouped by their ``split`` field
-(e.g. ``dev``/``test`` in ``tests/corpus/heldout/heldout.jsonl``) when they have one, else by ``set``.
+(e.g. ``dev``/``test`` in ``tests/corpus/heldout/heldout.jsonl``) when they have one, else by ``set``. ``--split NAME``
+evaluates only the rows of that split (``all``: every row, the default). On a corpus with splits, ``--show-misses``
+requires ``--split`` other than ``test``/``all``: rules are tuned on ``dev``, and ``test`` misses must stay unseen.
 
 A gold span counts as caught when every non-space character in it is masked (by any finding: a masked SSN is safe
 even if it was labelled PHONE); the label column shows how often the label also matched. Over-redaction is the share
@@ -94,10 +96,24 @@ def main() -> int:
         default=CORPUS,
         help="JSONL corpus to evaluate (default: tests/corpus/corpus.jsonl)",
     )
+    parser.add_argument(
+        "--split",
+        default="all",
+        help="only rows whose split is this (dev/test); all = every row (default)",
+    )
     args = parser.parse_args()
     corpus: Path = args.corpus
     rows = [json.loads(line) for line in corpus.read_text(encoding="utf-8").splitlines() if line.strip()]
-    key = "split" if rows and all("split" in row for row in rows) else "set"
+    has_splits = bool(rows) and all("split" in row for row in rows)
+    if has_splits and args.show_misses and args.split in ("all", "test"):
+        parser.error("--show-misses on a corpus with splits needs --split dev (test misses stay unseen)")
+    if args.split != "all":
+        if not has_splits:
+            parser.error("--split: this corpus has no split field")
+        rows = [row for row in rows if row["split"] == args.split]
+        if not rows:
+            parser.error(f"--split: no rows with split {args.split!r}")
+    key = "split" if has_splits else "set"
     groups = list(dict.fromkeys(str(row.get(key, "")) for row in rows))
     if key == "set" and set(groups) <= {"handwritten", "generated"}:
         groups = ["handwritten", "generated"]

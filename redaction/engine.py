@@ -14,7 +14,7 @@ from spacy.language import Language
 
 from redaction.findings import PERSON, Finding, Redacted
 from redaction.masking import mask
-from redaction.names import NameRules, find_denied_aliases, person_span
+from redaction.names import NameRules, find_denied_aliases, is_place, person_span
 from redaction.normalise import Normalised, normalise, normalise_alias
 from redaction.patterns import PATTERN_RECOGNIZERS, find_phones
 from redaction.settings import RedactionSettings
@@ -313,6 +313,11 @@ class Redactor:
             and f.label not in settings.disabled_labels
             and f.end > f.start
         ]
+        kept = [
+            f
+            for f in kept
+            if not (f.label == PERSON and f.source in _PLACE_CHECKED and is_place(norm.text, f.start, f.end))
+        ]
         kept = self._allow.keep(norm.text, [_trimmed(norm.text, f) for f in kept])
         result = []
         for finding in _overlaps_merged(kept):
@@ -335,6 +340,8 @@ class Redactor:
 
 
 _KEEP_AT_START = frozenset("@$+(#")
+# PERSON findings dropped when they are a place ("Austin and San Antonio teams"); a name cue or the deny-list wins.
+_PLACE_CHECKED = frozenset({"ner", "name_lexicon"})
 
 
 def _trimmed(text: str, finding: Finding) -> Finding:
@@ -344,6 +351,15 @@ def _trimmed(text: str, finding: Finding) -> Finding:
         start += 1
     while end > start and not text[end - 1].isalnum():
         end -= 1
+    if (
+        finding.label == PERSON
+        and end < finding.end
+        and text[end] == "."
+        and end - start >= 3
+        and text[end - 1].isupper()
+        and text[end - 2] == " "
+    ):
+        end += 1  # the initial of "Svetlana K." keeps its period
     if (start, end) == (finding.start, finding.end):
         return finding
     return Finding(start, end, finding.label, finding.score, finding.source)

@@ -19,9 +19,12 @@ from redaction.vocabulary import (
     NOT_A_PERSON,
     first_names,
     last_names,
+    places,
+    solo_last_names,
 )
 
-_TOKEN = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
+# A word; a possessive "'s" is not part of it ("Maria's" -> "Maria"), "O'Neil" and "Ana-Maria" are one word.
+_TOKEN = re.compile(r"[^\W\d_]+(?:['’-](?![sS]\b)[^\W\d_]+)*")
 # Only spaces (not punctuation or a new line) may sit between the parts of one name.
 _GAP = re.compile(r"[ \t]{1,3}")
 
@@ -37,6 +40,25 @@ _WEAK_CUE = re.compile(
     r"spoke\s+(?:to|with)|talked\s+(?:to|with)|met\s+with|interviewed)\.?\s+",
     re.IGNORECASE,
 )
+
+
+# A quoted one- or two-word capitalised name ("Candy", "Lady T") in a message about names, ads or nicknames.
+_QUOTED = re.compile(r"[\"“]([A-Z][^\W\d_]{0,20}(?: [A-Z][^\W\d_]{0,20})?)[\"”]")
+_NICKNAME_CONTEXT = re.compile(
+    r"\b(?:ad|ads|listing|profile|post|goes\s+by|go\s+by|aka|called|calls|call\s+her|call\s+him|nickname|alias|"
+    r"known\s+as|street\s+name|name|names|named|says|said)\b",
+    re.IGNORECASE,
+)
+# After a strong-cue name, another one joined by "or"/"/"/"," ("goes by Tiff or Lady T").
+_ALTERNATIVE = re.compile(r"[ \t]*(?:,|/|\bor\b|\band\b)[ \t]*[\"'“‘]?")
+
+
+def _name_end(text: str, tokens: list[tuple[int, int, str]], last: int) -> int:
+    """End of a name whose last token is ``last``; an initial keeps its period ("Svetlana K.")."""
+    _start, end, word = tokens[last]
+    if len(word) == 1 and word.isupper() and text[end : end + 1] == ".":
+        return end + 1
+    return end
 
 
 def _style(word: str) -> str:
@@ -59,6 +81,7 @@ class NameRules:
     def __init__(self) -> None:
         self._first = first_names()
         self._last = last_names()
+        self._solo = solo_last_names()
 
     def find(self, text: str) -> Iterator[Finding]:
         """All rule-based PERSON findings in ``text``."""
@@ -69,6 +92,10 @@ class NameRules:
         yield from self._lexicon(text, tokens)
         yield from self._cued(text, tokens, starts, _STRONG_CUE, strong=True)
         yield from self._cued(text, tokens, starts, _WEAK_CUE, strong=False)
+        if ('"' in text or "“" in text) and _NICKNAME_CONTEXT.search(text):
+            for match in _QUOTED.finditer(text):
+                if not any(_is_common(word) for word in match.group(1).split()):
+                    yield Finding(match.start(1), match.end(1), PERSON, 0.8, "name_quoted")
 
     def _lexicon(self, text: str, tokens: list[tuple[int, int, str]]) -> Iterator[Finding]:
         index = 0
@@ -76,7 +103,12 @@ class NameRules:
             start, _end, word = tokens[index]
             key = fold_accents(word)
             style = _style(word)
-            if key in AMBIGUOUS_FIRST_NAMES and style in ("title", "upper") and index + 1 < len(tokens):
+            if (
+                key in AMBIGUOUS_FIRST_NAMES
+                and style in ("title", "upper")
+                and index + 1 < len(tokens)
+                and not _is_common(word)
+            ):
                 # "Guadalupe Torres": an ambiguous first name followed by a known surname is a name.
                 nxt_start, nxt_end, nxt = tokens[index + 1]
                 if (
@@ -90,7 +122,19 @@ class NameRules:
             if key in self._first and style != "mixed" and not (style == "upper" and len(word) <= 2):
                 last = self._extend(text, tokens, index, style)
                 score = 0.75 if style == "title" else 0.6
-                yield Finding(start, tokens[last][1], PERSON, score, "name_lexicon")
+                yield Finding(start, _name_end(text, tokens, last), PERSON, score, "name_lexicon")
+                index = last + 1
+                continue
+            if key in self._solo and style != "mixed" and not (style == "upper" and len(word) <= 3):
+                # A distinctive surname alone ("nguyen from the salon", "Okafor said").
+                last = self._extend(text, tokens, index, style)
+                yield Finding(
+                    start,
+                    _name_end(text, tokens, last),
+                    PERSON,
+                    0.7 if style == "title" else 0.6,
+                    "name_lexicon",
+                )
                 index = last + 1
                 continue
             index += 1
@@ -104,6 +148,10 @@ class NameRules:
                 break
             word = tokens[last + 1][2]
             key = fold_accents(word)
+            if len(word) == 1 and word.isupper() and style == "title":
+                # An initial after a given name ("Svetlana K."): it ends the name.
+                last += 1
+                break
             if _is_common(word):
                 break
             in_lexicon = key in self._last or (key in self._first and key not in AMBIGUOUS_FIRST_NAMES)
@@ -142,7 +190,30 @@ class NameRules:
                 last = self._extend_lower(text, tokens, index)
             else:
                 last = self._extend(text, tokens, index, style)
-            yield Finding(tokens[index][0], tokens[last][1], PERSON, score, "name_cue")
+            yield Finding(tokens[index][0], _name_end(text, tokens, last), PERSON, score, "name_cue")
+            if strong:
+                yield from self._alternatives(text, tokens, starts, last)
+
+    def _alternatives(
+        self, text: str, tokens: list[tuple[int, int, str]], starts: dict[int, int], last: int
+    ) -> Iterator[Finding]:
+        """ "goes by Tiff or Lady T": capitalised names joined to a cued name by "or", "/" or a comma."""
+        for _ in range(3):
+            alternative = _ALTERNATIVE.match(text, tokens[last][1])
+            if alternative is None:
+                return
+            index = starts.get(alternative.end())
+            if index is None:
+                return
+            word = tokens[index][2]
+            if _is_common(word) or _style(word) not in ("title", "upper"):
+                return
+            last = index
+            if last + 1 < len(tokens) and _GAP.fullmatch(text[tokens[last][1] : tokens[last + 1][0]]):
+                nxt = tokens[last + 1][2]
+                if nxt[:1].isupper() and not _is_common(nxt):
+                    last += 1
+            yield Finding(tokens[index][0], _name_end(text, tokens, last), PERSON, 0.8, "name_cue")
 
     def _extend_lower(self, text: str, tokens: list[tuple[int, int, str]], index: int) -> int:
         """After a strong cue ("her name is jessica lopez") any non-common lower-case word continues the name."""
@@ -184,6 +255,42 @@ def person_span(text: str, start: int, end: int) -> tuple[int, int] | None:
     ):
         return None
     return words[0][0], words[-1][1]
+
+
+_PLACE_AFTER = frozenset(
+    """
+    complex apartments apartment apts apt village villas homes estates motel hotel inn suites lodge church school
+    county pd police sheriff isd city street st avenue ave road rd boulevard blvd drive lane ln highway hwy park
+    mall plaza center centre clinic hospital airport station market ranch farm
+    """.split()
+)
+
+
+def is_place(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` is (inside) a place name: "Austin", "San Antonio", "Marion County", "the
+    Westchase complex". Only the words around the span are looked at, so this is cheap per finding."""
+    window_start = max(0, start - 40)
+    words = [
+        (m.start() + window_start, m.end() + window_start, fold_accents(m.group(0)))
+        for m in _TOKEN.finditer(text[window_start : end + 40])
+    ]
+    inside = [i for i, (s, e, _w) in enumerate(words) if s < end and e > start]
+    if not inside:
+        return False
+    first, last = inside[0], inside[-1]
+    if (
+        last + 1 < len(words)
+        and words[last + 1][2] in _PLACE_AFTER
+        and text[words[last][1] : words[last + 1][0]] == " "
+    ):
+        return True
+    known = places()
+    for i in range(max(0, first - 3), first + 1):
+        for j in range(last, min(len(words), i + 4)):
+            if all(text[words[k][1] : words[k + 1][0]] == " " for k in range(i, j)):
+                if " ".join(w for _s, _e, w in words[i : j + 1]) in known:
+                    return True
+    return False
 
 
 def find_denied_aliases(

@@ -33,7 +33,8 @@ from redaction.findings import (
     SSN,
     Finding,
 )
-from redaction.vocabulary import COMMON_WORDS
+from redaction.normalise import fold_accents
+from redaction.vocabulary import COMMON_WORDS, first_names
 
 Recognizer = Callable[[str], Iterator[Finding]]
 
@@ -42,10 +43,10 @@ _EMAIL = re.compile(
     r"(?<![\w.+-])[A-Za-z0-9][\w.+-]{0,63}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,4}\.[A-Za-z]{2,24}\b"
 )
 _AT = r"(?:\s*[\[({<]\s*(?:at|@)\s*[\])}>]\s*|\s+at\s+|\s*@\s*)"
-_DOT = r"(?:\s*[\[({<]\s*dot\s*[\])}>]\s*|\s+dot\s+|\.)"
+_DOT = r"(?:\s*[\[({<]\s*dot\s*[\])}>]\s*|\s+dot\s+|\s?\.\s?)"
 _TLD = r"(?:com|net|org|edu|gov|mil|io|us|co|info|me|biz|uk|mx|ca|app|email|mail)"
 _EMAIL_SPELLED = re.compile(
-    rf"(?<![\w.+-])[A-Za-z0-9][\w.+-]{{0,63}}{_AT}[A-Za-z0-9-]{{1,63}}(?:{_DOT}[A-Za-z0-9-]{{1,63}}){{0,2}}?{_DOT}{_TLD}\b",
+    rf"(?<![\w.+-])[A-Za-z0-9][\w.+-]{{0,63}}(?:\s+dot\s+[\w+-]{{1,63}}){{0,3}}{_AT}[A-Za-z0-9-]{{1,63}}(?:{_DOT}[A-Za-z0-9-]{{1,63}}){{0,2}}?{_DOT}{_TLD}\b",
     re.IGNORECASE,
 )
 
@@ -63,7 +64,19 @@ def find_emails(text: str) -> Iterator[Finding]:
 
 # --- phone -------------------------------------------------------------------------------------------------------
 _PHONE = re.compile(
-    r"(?<![\w$./:#+-])(?:\+\s?)?(?:\(?\d{1,4}\)?(?:[ .\-]{1,2}\(?\d{1,4}\)?){1,6}|\d{7,15})(?![\w/]|-\d)"
+    r"(?<![\w$./:#+-])(?:\+\s?)?(?:\(?\d{1,4}\)?(?:(?:[ .\-]{1,2}|\s?[/-]\s?|/)\(?\d{1,5}\)?){1,6}|\d{7,15})"
+    r"(?![\w/]|-\d)"
+)
+# Letter O typed for zero inside a number ("713-555-O144"): tried only when such a group exists.
+_PHONE_LETTER_O = re.compile(r"(?<![\w-])[\dOo]{3}[-. /]?[\dOo]{3}[-. /]?[\dOo]{4}(?![\w-])")
+_DIGIT_WORDS = {
+    "zero": "0", "oh": "0", "o": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6",
+    "seven": "7", "eight": "8", "nine": "9",
+}  # fmt: skip
+_PHONE_WORDS = re.compile(
+    r"\b(?:(?:zero|oh|o|one|two|three|four|five|six|seven|eight|nine)[\s,-]+){9,10}"
+    r"(?:zero|oh|o|one|two|three|four|five|six|seven|eight|nine)\b",
+    re.IGNORECASE,
 )
 _PHONE_SPELLED = re.compile(r"(?<![\w+-])\d(?:[ .-]\d){9,10}(?![\w-])")
 _SEPARATORS = re.compile(r"[^\d+]+")
@@ -80,6 +93,19 @@ def find_phones(text: str, region: str = "US") -> Iterator[Finding]:
         digits = re.sub(r"\D", "", match.group(0))
         if len(digits) == 10 or digits.startswith("1"):
             yield Finding(match.start(), match.end(), PHONE, 0.8, "phone_spaced")
+    if "o" in text.casefold():
+        for match in _PHONE_LETTER_O.finditer(text):
+            raw = match.group(0)
+            if raw.isdigit() or not any(ch.isdigit() for ch in raw) or sum(ch.isdigit() for ch in raw) < 7:
+                continue
+            digits = raw.replace("O", "0").replace("o", "0")
+            parsed = _parse_or_none(re.sub(r"\D", "", digits), region)
+            if parsed is not None and phonenumbers.is_possible_number(parsed):
+                yield Finding(match.start(), match.end(), PHONE, 0.75, "phone_letters")
+        for match in _PHONE_WORDS.finditer(text):
+            words = re.split(r"[\s,-]+", match.group(0).casefold())
+            if len(words) == 10 and sum(w in ("o", "oh") for w in words) <= 3:
+                yield Finding(match.start(), match.end(), PHONE, 0.75, "phone_words")
     for match in _PHONE.finditer(text):
         raw = match.group(0)
         groups = [g for g in _SEPARATORS.split(raw) if g]
@@ -93,9 +119,12 @@ def find_phones(text: str, region: str = "US") -> Iterator[Finding]:
             continue  # SSN shape; the SSN recognizer owns it
         if raw.count(".") == 3 and _IPV4.fullmatch(raw):
             continue  # an IPv4 address
-        try:
-            number = phonenumbers.parse(raw, region)
-        except phonenumbers.NumberParseException:
+        if raw.startswith("00") and len(groups[0]) == 2:
+            raw_number = "+" + raw[2:]  # "00 40 721 555 012": the international prefix dialled from abroad
+        else:
+            raw_number = raw
+        number = _parse_or_none(raw_number, region)
+        if number is None:
             continue
         if phonenumbers.is_valid_number(number):
             score = 0.9
@@ -104,6 +133,13 @@ def find_phones(text: str, region: str = "US") -> Iterator[Finding]:
         else:
             continue
         yield Finding(match.start(), match.start() + len(raw), PHONE, score, "phone")
+
+
+def _parse_or_none(raw: str, region: str) -> phonenumbers.PhoneNumber | None:
+    try:
+        return phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException:
+        return None
 
 
 # --- numbers with a check digit ----------------------------------------------------------------------------------
@@ -115,12 +151,17 @@ _SSN_CUE = re.compile(
 )
 
 
+_ITIN = re.compile(r"(?<![\w-])9\d{2}([- .])(?:5\d|6[0-5]|7\d|8[0-8]|9[0-24-9])\1\d{4}(?![\w-])")
+
+
 def find_ssns(text: str) -> Iterator[Finding]:
     """SSNs as 3-2-4 with dashes, dots or spaces anywhere; run-together or digit-by-digit only after an SSN cue."""
     for match in _SSN.finditer(text):
         yield Finding(match.start(), match.end(), SSN, 0.9, "ssn")
     for match in _SSN_CUE.finditer(text):
         yield Finding(match.start(1), match.end(1), SSN, 0.95, "ssn_cue")
+    for match in _ITIN.finditer(text):
+        yield Finding(match.start(), match.end(), SSN, 0.9, "itin")
 
 
 _CARD = re.compile(r"(?<![\w-])[2-6](?:[ -]?\d){12,18}(?![\w-])")
@@ -185,14 +226,19 @@ def find_ip_addresses(text: str) -> Iterator[Finding]:
 
 # --- dates of birth and ages -------------------------------------------------------------------------------------
 _MONTH = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+_MES = r"(?:enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre|janeiro|fevereiro|mar[çc]o|maio|junho|julho|setembro|outubro|novembro|dezembro)"
 _DATE = (
-    rf"(?:\d{{1,2}}[/.-]\d{{1,2}}(?:[/.-](?:\d{{4}}|\d{{2}}))?|\d{{4}}[/.-]\d{{1,2}}[/.-]\d{{1,2}}"
+    rf"(?:(?:around|approx\.?|approximately|about|circa|ca\.|maybe|like|early|late|mid)\s+)?"
+    rf"(?:\d{{1,2}}\s+de\s+{_MES}(?:\s+(?:de|del)\s+\d{{4}})?"
+    rf"|(?:the\s+)?\d{{1,2}}(?:st|nd|rd|th)\s+of\s+{_MONTH}\.?(?:,?\s+\d{{4}})?"
+    rf"|\d{{1,2}}[/.-]\d{{1,2}}(?:[/.-](?:\d{{4}}|\d{{2}}))?|\d{{4}}[/.-]\d{{1,2}}[/.-]\d{{1,2}}"
     rf"|{_MONTH}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}}|\s+'?\d{{2}})?"
     rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}\.?(?:,?\s+\d{{4}})?|(?:19|20)\d{{2}})"
 )
 _DOB = re.compile(
     r"\b(?:dob|d\.o\.b\.?|date\s+of\s+birth|birth\s*date|birthday|bday|b-day|born(?:\s+on|\s+in)?"
-    r"|fecha\s+de\s+nacimiento|fdn)\b\W{0,4}(?:is\s+|was\s+|on\s+|of\s+)?"
+    r"|fecha\s+de\s+nacimiento|fdn|nacid[oa]|naci[óo]|cumplea[ñn]os|cumple|nascid[oa]|nasceu|anivers[áa]rio)\b\W{0,4}"
+    r"(?:is\s+|was\s+|on\s+|of\s+|el\s+|en\s+|em\s+)?"
     rf"(?P<date>{_DATE})(?![\w/])",
     re.IGNORECASE,
 )
@@ -222,8 +268,48 @@ _AGE_CUE = re.compile(
 )
 
 
+_PERSON_NOUNS = (
+    r"minor|girl|boy|kid|child|baby|daughter|son|sister|brother|cousin|niece|nephew|mom|mother|dad|father|wife|"
+    r"husband|victim|vic|client|survivor|suspect|bf|gf|boyfriend|girlfriend|friend|infant|toddler|teen"
+)
+# "her kids are 2 and 7", "(both 15)", "sister is 20", "Milagros is 17 &".
+_AGE_GROUP = re.compile(
+    r"\b(?:kids|children|sons|daughters|girls|boys|twins|siblings|brothers|sisters|minors|victims)\s+(?:are|were|r)\s+"
+    r"(?:both\s+|ages?\s+)?(?P<n>\d{1,2})(?P<rest>(?:\s*(?:,|and|&|y)\s*\d{1,2}(?![\w:.]|\.\d)){1,4})?(?![\w:.%]|\.\d)"
+    r"|\bboth\s+(?:are\s+|were\s+)?(?P<b>\d{1,2})\b(?!\s*(?:min|minutes|hours|hrs|days|weeks|months|%|:|\.\d|x\b))",
+    re.IGNORECASE,
+)
+_AGE_PERSON_IS = re.compile(
+    rf"\b(?:(?i:{_PERSON_NOUNS})|(?P<name>[A-ZÀ-Þ][^\W\d_]+))\s+(?i:is|was|just\s+turned|turned|turns)\s+"
+    r"(?P<n>\d{1,2})(?=\s*(?:$|[&,.;!)\n]|-\s|(?i:and|y|e|now|too|pregnant|yrs?|years?|yo|y/o)\b))"
+)
+# "Nadia 22 Moldovan", "Wilmer 16 from Olancho", "Marta - 42 yrs", "son Kevin (9)", "minor (14)": a number beside
+# a known first name or a person word, then the end, punctuation, a unit, "from" or a capitalised word.
+_AGE_BESIDE = re.compile(
+    rf"\b(?:(?P<noun>(?i:{_PERSON_NOUNS}))|(?P<name>[A-ZÀ-Þa-zß-ÿ][^\W\d_]+))"
+    r"(?:\s*[-–:]\s*|\s*\(\s*|\s+)(?P<n>\d{1,2})"
+    r"(?=\s*(?:$|[&,.;!)\n]|-\s|(?i:yrs?|years?|yo|y/o|años|anos|from|de|del|and|y|w/|with)\b|(?-i:[A-Z])))",
+)
+
+
 def find_ages(text: str) -> Iterator[Finding]:
-    """Ages of a person: "17 yo", "17-year-old", "age 17", "she's 16"; a bare number is never an age."""
+    """Ages of a person: "17 yo", "17-year-old", "age 17", "she's 16", "Nadia 22", "kids are 2 and 7"; a bare number
+    away from a person word or a known name is never an age."""
+    names = first_names()
+    for match in _AGE_GROUP.finditer(text):
+        for group in ("n", "b"):
+            if match.group(group):
+                yield Finding(match.start(group), match.end(group), AGE, 0.75, "age_group")
+        if match.group("rest"):
+            offset = match.start("rest")
+            for number in re.finditer(r"\d{1,2}", match.group("rest")):
+                yield Finding(offset + number.start(), offset + number.end(), AGE, 0.75, "age_group")
+    for pattern in (_AGE_PERSON_IS, _AGE_BESIDE):
+        for match in pattern.finditer(text):
+            name = match.group("name")
+            if name is not None and (name.casefold() in COMMON_WORDS or fold_accents(name) not in names):
+                continue
+            yield Finding(match.start("n"), match.end("n"), AGE, 0.7, "age_beside")
     for match in _AGE_UNIT.finditer(text):
         yield Finding(match.start(), match.end(), AGE, 0.85, "age")
     for match in _AGE_CUE.finditer(text):
@@ -252,7 +338,9 @@ _PLATE = re.compile(
     re.IGNORECASE,
 )
 _PASSPORT = re.compile(
-    r"\bpass(?:port)?" + _CUE_TAIL + r"(?P<id>[A-Za-z]{0,2}\d{6,9})(?![\w])",
+    r"\bpass(?:port)?"
+    + _CUE_TAIL
+    + r"(?P<id>[A-Za-z]{0,2}\d{6,9}[A-Za-z]?|(?=(?:[A-Za-z]*\d){4})[A-Za-z0-9]{8,9})(?![\w])",
     re.IGNORECASE,
 )
 _MRN = re.compile(
@@ -307,7 +395,7 @@ def find_cued_identifiers(text: str) -> Iterator[Finding]:
 
 # --- handles -----------------------------------------------------------------------------------------------------
 _MENTION = re.compile(r"(?<![\w.@<])@[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,28}[A-Za-z0-9_])?")
-_CASHTAG = re.compile(r"(?<![\w$])\$[A-Za-z][A-Za-z0-9_-]{1,19}\b")
+_CASHTAG = re.compile(r"(?<![\w$])\$ ?[A-Za-z][A-Za-z0-9_-]{1,19}\b")
 _PLATFORMS = (
     r"snap(?:chat)?|sc|ig|insta(?:gram)?|tik\s?tok|tg|telegram|whats\s?app|kik|fb|facebook|twitter|venmo|"
     r"cash\s?app|zelle|paypal|only\s?fans|wickr|discord|signal|skype|wechat|grindr|tinder|bumble|mega(?:personals)?|"
@@ -334,6 +422,8 @@ def find_handles(text: str) -> Iterator[Finding]:
                 yield Finding(match.start(), match.end(), HANDLE, 0.8, "handle")
     if "$" in text:
         for match in _CASHTAG.finditer(text):
+            if match.group(0)[1] == " " and match.group(0)[2:].casefold() in COMMON_WORDS:
+                continue
             yield Finding(match.start(), match.end(), HANDLE, 0.8, "cashtag")
     for pattern, score in ((_HANDLE_CUE, 0.85), (_HANDLE_LOOSE, 0.7)):
         for match in pattern.finditer(text):
@@ -381,17 +471,19 @@ _STATES = (
     r"south\s+dakota|tennessee|texas|utah|vermont|virginia|washington|west\s+virginia|wisconsin|wyoming)"
 )
 _CITY_WORD = _STOP + r"[A-Za-z][A-Za-z.'’-]{1,24}"
+_CAP_CITY_WORD = _STOP + r"(?-i:[A-Z])[A-Za-z.'’-]{1,24}"
 _PLACE = (
     rf"(?:\s*,?\s*(?:{_CITY_WORD}\s+){{0,2}}{_CITY_WORD}\s*,?\s+{_STATES}\b(?:\s*,?\s*\d{{5}}(?:-\d{{4}})?\b)?"
-    rf"|\s*,\s*(?:{_CITY_WORD}\s+)?{_CITY_WORD}(?=\s*(?:[.;!?\n]|$))"
+    rf"|\s*,\s*(?:{_CAP_CITY_WORD}\s+)?{_CAP_CITY_WORD}(?=\s*(?:[.;!?\n]|$))"
+    rf"|\s*,\s*(?:{_CITY_WORD}\s+)?{_CITY_WORD}\s*,?\s+\d{{5}}(?:-\d{{4}})?\b"
     rf"|\s*,?\s*{_STATES}\b(?:\s*,?\s*\d{{5}}(?:-\d{{4}})?\b)?|\s*,?\s*\d{{5}}(?:-\d{{4}})?\b)?"
 )
 _STREET = re.compile(
     r"(?<![\w$#/.,:-])\d{1,6}(?:-?[A-Za-z])?(?:-\d{1,4})?\s+"
     rf"(?:{_DIRECTION}\s+)?"
-    rf"(?:(?:{_WORD}\s+){{0,3}}?{_WORD}\s+{_SUFFIX}\b\.?(?:\s+{_DIRECTION}(?![\w]))?"
+    rf"(?:(?:{_WORD}\s+){{0,3}}?{_WORD}\s+{_SUFFIX}\b\.?(?:\s+{_SUFFIX}\b\.?)?(?:\s+{_DIRECTION}(?![\w]))?"
     rf"|(?:highway|hwy|fm|farm\s+to\s+market|route|rte|county\s+road|cr|state\s+highway|sh|us|i)\s*-?\s*\d{{1,4}}"
-    rf"(?:[A-Za-z](?![\w]))?(?:\s+{_DIRECTION}(?![\w]))?)"
+    rf"(?:[A-Za-z](?![\w]))?(?:\s+{_SUFFIX}\b\.?)?(?:\s+{_DIRECTION}(?![\w]))?)"
     rf"{_UNIT}?{_PLACE}",
     re.IGNORECASE,
 )
@@ -402,6 +494,71 @@ _CITY_STATE_ZIP = re.compile(
 )
 
 
+# A street name for the rules below: one to three capitalised words (or ALL CAPS), an optional direction first and
+# an optional suffix last ("Fondren", "W Bellfort", "Little York", "Bastrop St", "GESSNER").
+_NAMED = r"[A-Z][A-Za-z'’.-]{1,24}"
+_STREET_NAME = (
+    rf"(?:(?-i:[NSEW]|NE|NW|SE|SW)\.?\s+)?(?!(?:and|or|the|at|in|on)\b){_NAMED}(?:\s+(?!(?:and|or|at|in|on)\b){_NAMED}){{0,2}}"
+    rf"(?:\s+(?i:{_SUFFIX})\b\.?)?"
+)
+_CROSS_CUE = re.compile(
+    r"\b(?i:corner\s+of|intersection\s+of|cross\s*-?\s*streets?(?:\s+(?:are|is|of))?\s*:?|crossroads\s+of|"
+    rf"esquina\s+de)\s+(?P<a>{_STREET_NAME})\s+(?i:and|&|/|@|y|x)\s+(?P<b>{_STREET_NAME})"
+)
+_CROSS_AMP = re.compile(
+    r"\b(?i:at|on|near|seen|by|around|off|of|@|in|corner)\s+(?:the\s+)?"
+    rf"(?P<a>{_STREET_NAME})\s*(?:&|/|@)\s*(?P<b>{_STREET_NAME})"
+)
+_BLOCK = re.compile(
+    rf"(?<![\w$#.-])\d{{1,3}}00\s+(?i:block|blk)\s+(?i:of\s+)?(?:(?-i:[NSEW])\.?\s+)?[A-Za-z][A-Za-z'’.-]{{1,24}}"
+    rf"(?:\s+(?!(?i:and|or|at|in|on|the|for|to|that|thats|where)\b)[A-Z][A-Za-z'’.-]{{1,24}}){{0,2}}(?:\s+(?i:{_SUFFIX})\b\.?)?"
+)
+# A unit on its own after its cue: "apt #3B", "Lot 14", "unit 1122"; room/#/unit only in a message about lodging.
+_UNIT_ALONE = re.compile(
+    r"\b(?i:apt|apartment|apto|suite|ste|lot|trlr|trailer|spc|space|unit|rm|room|habitaci[oó]n|cuarto)\.?\s*(?:no\.?)?\s*"
+    r"(?P<u>#?[A-Za-z]?\d{1,5}[A-Za-z]?(?:-\d{1,4})?)(?![\w-])"
+    r"|(?<![\w#&])(?P<h>#\d{2,5}[A-Za-z]?)(?![\w-])"
+)
+_LODGING_ONLY = frozenset({"unit", "rm", "room", "space", "spc", "habitacion", "habitación", "cuarto"})
+_LODGING = re.compile(
+    r"\b(?:motel|hotel|inn|suites|lodge|apartments?|apts?|complex|lives?|living|stay(?:s|ing)?|staying|house|"
+    r"building|bldg|trailer|door|fence|airbnb|vive|casa)\b",
+    re.IGNORECASE,
+)
+_NOT_UNIT_BEFORE = re.compile(
+    r"(?i:ad|case|tip|form|line|item|no|number|op|ticket|ref|page|voucher|receipt|invoice|check|order|confirmation|"
+    r"claim|file|docket|exhibit|account|acct|bill|id|badge|policy)\s*$"
+)
+_UNIT_BEFORE_STREET = re.compile(
+    r"(?i:lot|apt|apartment|unit|suite|ste|spc|space|trlr|trailer|bldg|building)\.?\s*#?\s*[A-Za-z0-9-]{1,6}\s*,?\s*$"
+)
+# A named complex: "the Villas on Tidwell", "the Pines apartments", "Westchase Village Apts".
+_COMPLEX = re.compile(
+    r"\b(?i:the\s+)?(?:[A-Z][A-Za-z'’-]{1,24}\s+){0,2}"
+    r"(?-i:Apartments|Apts|Villas|Village|Townhomes|Lofts|Estates|Manor|Courts|Pines|Oaks|Gardens|Terrace|Commons|"
+    r"Landing|Crossing|Place|Residences|Condos)\b"
+    r"(?:\s+(?:on|at|of)\s+[A-Z][A-Za-z'’-]{1,24}(?:\s+[A-Z][A-Za-z'’-]{1,24})?)?"
+    r"(?:\s*,?\s*(?i:apt|apartment|unit|#|suite|bldg|building)\.?\s*#?\s*[A-Za-z0-9-]{1,6}(?![\w]))?"
+)
+_COMPLEX_WORDS = re.compile(
+    r"Apartments|Apts|Villas|Village|Townhomes|Lofts|Estates|Manor|Courts|Pines|Oaks|Gardens|Terrace|Commons|"
+    r"Landing|Crossing|Place|Residences|Condos"
+)
+# Non-US street forms: "calle Rosales 45", "Rua das Flores, 128 - Campinas", "ul. Mickiewicza 14/3, Kraków".
+_FOREIGN_STREET = re.compile(
+    r"\b(?i:calle|avenida|av\.|avda\.?|carrera|cra\.?|rua|travessa|ul\.|ulica|str\.|strada|bulevardul|rue|"
+    r"vulytsia|vul\.|jalan|soi)\s+(?:(?i:de|del|la|las|los|das|dos|da|do|di|du)\s+){0,2}[A-Za-zÀ-ÿĀ-ž][\w'’.-]{1,30}"
+    r"(?:\s+[A-ZÀ-ÞĀ-Ž][\w'’.-]{1,30}){0,2},?\s*(?:(?i:n[º°o]?\.?|#)\s*)?\d{1,5}[A-Za-z]?(?:\s*[/-]\s*\d{1,4})?"
+    r"(?:\s*[,-]\s*[A-ZÀ-ÞĀ-Ž][\w'’-]{1,30}(?:\s+[A-ZÀ-ÞĀ-Ž][\w'’-]{1,30})?)?"
+)
+
+
+def _street_like(name: str) -> bool:
+    """A cross-street side must not be an everyday word or agency ("HSI & CPS", "Mom & Dad")."""
+    words = [w for w in re.split(r"[\s.]+", name) if w]
+    return bool(words) and not all(w.casefold() in COMMON_WORDS for w in words)
+
+
 def find_addresses(text: str) -> Iterator[Finding]:
     """US street addresses with unit, city, state and ZIP when present; PO boxes; "City, ST 77005".
 
@@ -409,17 +566,66 @@ def find_addresses(text: str) -> Iterator[Finding]:
     address while "4410 Bissonnet St Apt 12, Houston, TX 77005" is one span.
     """
     for match in _STREET.finditer(text):
-        yield Finding(match.start(), match.end(), ADDRESS, 0.85, "street_address")
+        start = match.start()
+        unit = _UNIT_BEFORE_STREET.search(text, max(0, start - 30), start)
+        if unit is not None:
+            start = unit.start()  # "Lot 14, 1500 FM 1960 Rd" is one address
+        yield Finding(start, match.end(), ADDRESS, 0.85, "street_address")
     lowered = text.casefold()
     if "box" in lowered:
         for match in _PO_BOX.finditer(text):
             yield Finding(match.start(), match.end(), ADDRESS, 0.85, "po_box")
     for match in _CITY_STATE_ZIP.finditer(text):
         yield Finding(match.start(), match.end(), ADDRESS, 0.7, "city_state_zip")
+    yield from _places_without_number(text, lowered)
+
+
+def _places_without_number(text: str, lowered: str) -> Iterator[Finding]:
+    """Intersections, "N00 block of", units alone, named complexes, non-US streets."""
+    if "corner" in lowered or "cross" in lowered or "intersection" in lowered or "esquina" in lowered:
+        for match in _CROSS_CUE.finditer(text):
+            if _street_like(match.group("a")) and _street_like(match.group("b")):
+                yield Finding(match.start("a"), match.end("b"), ADDRESS, 0.8, "cross_street")
+    if "&" in text or "/" in text or "@" in text:
+        for match in _CROSS_AMP.finditer(text):
+            if (
+                _street_like(match.group("a"))
+                and _street_like(match.group("b"))
+                and not _is_acronym_pair(match)
+            ):
+                yield Finding(match.start("a"), match.end("b"), ADDRESS, 0.75, "cross_street")
+    if "bl" in lowered:
+        for match in _BLOCK.finditer(text):
+            yield Finding(match.start(), match.end(), ADDRESS, 0.8, "block")
+    lodging = _LODGING.search(text) is not None
+    for match in _UNIT_ALONE.finditer(text):
+        group = "u" if match.group("u") else "h"
+        if group == "u":
+            cue = match.group(0).split()[0].rstrip(".#").casefold()
+            cue = re.sub(r"[^a-záó]", "", cue)
+            if cue in _LODGING_ONLY and not lodging:
+                continue
+        elif not lodging or _NOT_UNIT_BEFORE.search(text, 0, match.start()):
+            continue
+        yield Finding(match.start(group), match.end(group), ADDRESS, 0.75, "unit")
+    if _COMPLEX_WORDS.search(text):
+        for match in _COMPLEX.finditer(text):
+            if match.group(0).split()[0].casefold() != "the" and len(match.group(0).split()) < 2:
+                continue
+            yield Finding(match.start(), match.end(), ADDRESS, 0.75, "complex")
+    for match in _FOREIGN_STREET.finditer(text):
+        if any(ch.isdigit() for ch in match.group(0)):
+            yield Finding(match.start(), match.end(), ADDRESS, 0.8, "foreign_street")
+
+
+def _is_acronym_pair(match: re.Match[str]) -> bool:
+    """ "HSI & CPS", "DA/ADA": two short all-caps words are agencies, not cross streets."""
+    a, b = match.group("a"), match.group("b")
+    return all(side.isupper() and len(side) <= 4 for side in (a, b))
 
 
 # --- coordinates -------------------------------------------------------------------------------------------------
-_COORDS = re.compile(r"(?<![\d.])(-?\d{1,2}\.\d{3,8})\s*,\s*(-?\d{1,3}\.\d{3,8})(?![\d])")
+_COORDS = re.compile(r"(?<![\d.])(-?\d{1,2}\.\d{3,8})(?:\s*,\s*|\s+)(-?\d{1,3}\.\d{3,8})(?![\d])")
 
 
 def find_coordinates(text: str) -> Iterator[Finding]:

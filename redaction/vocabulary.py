@@ -37,6 +37,25 @@ NOT_A_PERSON: frozenset[str] = frozenset(
     polaris hotline ngo le nyc pd sheriff task force team lead coordinator caseworker advocate prosecutor detective
     agent officer judge court victim client survivor suspect ok okay lol thx thanks pls please hi hey hello yes no
     tip tips case cases op ops operation zoom teams slack signal matrix motel hotel uber lyft walmart
+    iban ssn itin dob dl mrn gps pin
+    """.split()
+)
+# Nationalities, demonyms and languages: "(German)", "needs mandarin interp" are not people.
+NATIONALITIES: frozenset[str] = frozenset(
+    """
+    american mexican honduran guatemalan salvadoran salvadorean nicaraguan venezuelan colombian ecuadorian peruvian
+    bolivian brazilian argentinian argentine chilean cuban haitian dominican puerto rican jamaican chinese korean
+    vietnamese thai filipino filipina indonesian indian pakistani nigerian ghanaian kenyan ethiopian eritrean somali
+    ukrainian russian romanian moldovan polish bulgarian albanian german french italian spanish english british
+    irish canadian african asian latina latino latinx hispanic arab arabic mandarin cantonese portuguese tagalog
+    spanish creole english
+    """.split()
+)
+# Titles before a name: not part of the name ("Ms. Tran", "Pastor Ramón" -> only the name is masked).
+TITLES: frozenset[str] = frozenset(
+    """
+    mr mrs ms miss mx dr pastor reverend rev father fr sister sr brother br officer ofc det sgt lt capt cpl
+    senor señor senora señora srta sra don doña dona tia tio abuela abuelo
     """.split()
 )
 
@@ -73,8 +92,13 @@ _CHAT_WORDS = """
     again who whom whose which what when where why how this that these those it its they them their she her he him his
     we us our you your i me my mine yours hers theirs ours myself herself himself themselves itself ourselves
     and or but if then else so because since until while though although aka a.k.a real name names
+    hmm hmmm umm uh ugh doesnt dont cant wont isnt didnt wasnt arent shes hes theyre thats whats drives drove drive
+    driving rides ride runs ran owns owned pays paid stays texts calls lives says tá ta esta está estaba tiene vive
+    com sem para pero con por los las del mas más
     """
-COMMON_WORDS: frozenset[str] = frozenset(STOP_WORDS) | frozenset(_CHAT_WORDS.split()) | NOT_A_PERSON
+COMMON_WORDS: frozenset[str] = (
+    frozenset(STOP_WORDS) | frozenset(_CHAT_WORDS.split()) | NOT_A_PERSON | NATIONALITIES | TITLES
+)
 
 # Suffixes of everyday English words; a lower-case word after a weak cue ("client consented") with one of these is
 # not read as a name.
@@ -109,6 +133,20 @@ _COMMON_SURNAME_WORDS = frozenset(
 )
 
 
+@lru_cache(maxsize=1)
+def solo_last_names() -> frozenset[str]:
+    """Surnames that are no English word; alone ("nguyen from the salon") they are taken as a name."""
+    return _load("solo_last_names.txt") & last_names()
+
+
+@lru_cache(maxsize=1)
+def places() -> frozenset[str]:
+    """Accent- and case-folded place names (one to four words) that are never a person on NER or lexicon evidence."""
+    return _load("places.txt")
+
+
 def _load(name: str) -> frozenset[str]:
     text = resources.files("redaction").joinpath("data", name).read_text(encoding="utf-8")
-    return frozenset(line.strip() for line in text.splitlines() if line.strip())
+    return frozenset(
+        " ".join(line.split()) for line in text.splitlines() if line.strip() and not line.startswith("#")
+    )

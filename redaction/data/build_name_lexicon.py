@@ -1,9 +1,19 @@
-"""Rebuild ``first_names.txt`` and ``last_names.txt`` from Faker's name lists.
+"""Rebuild ``first_names.txt`` and ``last_names.txt`` from Faker's name lists plus a curated supplement.
 
 Why a committed file and not Faker at run time: Faker is a test dependency, and the engine must start without it.
-Why these locales: task forces in the US meet survivors from Latin America and the US above all. The corpus
-generator deliberately draws many names from *other* locales (es_CO, en_IN, fr_FR, ro_RO) so recall on generated
-messages is not just a lookup of this same list. Run: ``python redaction/data/build_name_lexicon.py``.
+
+Which names: task forces in the US meet survivors from Latin America and the US above all, and also from Eastern
+Europe, Southeast and East Asia, West Africa and the Middle East. ``CORE_LOCALES`` are taken whole (as before);
+``WIDE_LOCALES`` add names from those regions (Cyrillic transliterated to Latin, diacritics folded), but a name from
+them that is also an English dictionary word (``english-words``' GCIDE list: "long", "hung", "van", "amber") is left
+out -- in chat it would mask ordinary words. ``SUPPLEMENT_*`` holds common given names and diminutives Faker lacks
+(Vietnamese, Thai nicknames, Slavic diminutives, African-American and West African names, Filipino names).
+Note: the corpus generator (``tests/corpus/build_corpus.py``) draws names from es_CO, en_IN, fr_FR and ro_RO; es_CO and
+ro_RO are now in the lexicon, so the own corpus's generated half partly measures a lookup for those locales.
+
+Run (needs Faker and ``pip install english-words``; neither is needed at run time)::
+
+    python redaction/data/build_name_lexicon.py
 """
 
 from __future__ import annotations
@@ -12,8 +22,46 @@ import importlib
 import unicodedata
 from pathlib import Path
 
-LOCALES = ("en_US", "es_MX", "es_ES", "pt_BR")
+CORE_LOCALES = ("en_US", "es_MX", "es_ES", "pt_BR")
+WIDE_LOCALES = (
+    "es_CO", "es_AR", "es_CL", "pt_PT", "ro_RO", "pl_PL", "ru_RU", "uk_UA", "bg_BG", "cs_CZ", "sk_SK", "hr_HR",
+    "vi_VN", "en_TH", "zh_CN", "zh_TW", "yo_NG", "ig_NG", "ha_NG", "en_NG", "tw_GH", "en_KE", "fr_DZ", "en_PK",
+)  # fmt: skip
+FIRST_ATTRIBUTES = ("first_names", "first_names_female", "first_names_male", "first_romanized_names")
+LAST_ATTRIBUTES = (
+    "last_names",
+    "last_names_female",
+    "last_names_male",
+    "male_last_names",
+    "last_romanized_names",
+)
 HERE = Path(__file__).resolve().parent
+
+SUPPLEMENT_FIRST = """
+    anh bao binh chau cuong dung duc duong giang hanh hien hieu hoa hoang huong huy huyen khanh khoa lien linh loan
+    minh nga ngoc nguyet nhung oanh phuong quang quynh thanh thao thuy tien trang trinh trung tuan tuyet uyen vinh
+    xuan yen diep phuc thuan thu
+    xiu ying mei ling wei jun hui xiao jing qing zhen ming xin yun jia lei
+    somchai somsak somporn nok ploy malee siriporn pim kanya suda wanida porn noi lek nong apinya kannika
+    sveta svetlana katya natasha masha dasha olya tanya lena yulia nastya vika sasha misha dima kolya vanya zhenya
+    oksana olena kateryna kateryna halyna iryna nadiya daria dmitri dmitriy dmytro sergei sergey yuri vlad vladimir
+    kasia gosia basia ania ola kuba zosia magda tomek bartek agnieszka
+    samira fatima aisha layla nour yasmin amira hana salma mariam khadija zainab rania dalia leila omar ahmed
+    mohammed mohamed mustafa youssef karim tariq hassan hussein ibrahim khalid amal noor
+    aaliyah nevaeh imani keisha lakeisha tamika shaniqua latoya jamal deshawn tyrone darnell tavion jaylen jalen
+    trevon dewayne kiana shanice tiana ayanna jasmine dominique aliyah janiya zaria tavon davion keshawn marquis
+    tyshawn shaquille lashonda tanisha monique keyonna jakayla kenyatta dashawn lamar
+    chioma ngozi amara adaeze chidinma nkechi chinwe uche emeka funmilayo folake bisi kemi yetunde abena akosua
+    ama efua kwame kofi kojo
+    yeferson yeison brayan wilmer yurany yuliana dayana leidy yesenia jhon stiven deiby yojana marisol
+    maricel marites rowena jocelyn lorna analyn jennelyn maricar rhea jonalyn arlene rodel
+    nate tony mikey jenny becky katie danny manny tommy jimmy bobby stevie
+"""
+SUPPLEMENT_LAST = """
+    nguyen tran pham hoang huynh phan dang bui ngo duong truong dinh luong trinh quach
+    volkov petrov ivanov kuznetsov popov sokolov kovalenko shevchenko bondarenko kowalski nowak wisniewski
+    okafor okonkwo adeyemi mensah boateng owusu asante
+"""
 
 
 def _fold(name: str) -> str:
@@ -21,21 +69,58 @@ def _fold(name: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
-def _names(attribute: str) -> list[str]:
+_CYRILLIC = {
+    "а": "a", "б": "b", "в": "v", "г": "g", "ґ": "g", "д": "d", "е": "e", "ё": "e", "є": "ye", "ж": "zh", "з": "z",
+    "и": "i", "і": "i", "ї": "yi", "й": "y", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r",
+    "с": "s", "т": "t", "у": "u", "ф": "f", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "shch", "ъ": "",
+    "ы": "y", "ь": "", "э": "e", "ю": "yu", "я": "ya",
+}  # fmt: skip
+_UKRAINIAN = {"и": "y", "г": "h"}
+
+
+def _latin(name: str, locale: str) -> str:
+    lowered = name.casefold()
+    if not any("\u0400" <= ch <= "\u04ff" for ch in lowered):
+        return lowered
+    table = {**_CYRILLIC, **(_UKRAINIAN if locale == "uk_UA" else {})}
+    return "".join(table.get(ch, ch) for ch in lowered)
+
+
+def _english_words() -> frozenset[str]:
+    from english_words import get_english_words_set  # build-time only
+
+    return frozenset(get_english_words_set(["gcide"], lower=True, alpha=True))
+
+
+def _names(attributes: tuple[str, ...], supplement: str, english: frozenset[str]) -> list[str]:
     found: set[str] = set()
-    for locale in LOCALES:
+    for locale in (*CORE_LOCALES, *WIDE_LOCALES):
         provider = importlib.import_module(f"faker.providers.person.{locale}").Provider
-        for name in getattr(provider, attribute, ()):
-            for part in str(name).split():
-                folded = _fold(part)
-                if len(folded) >= 3 and folded.isalpha():
+        for attribute in attributes:
+            values = getattr(provider, attribute, ())
+            if not isinstance(values, (list, tuple, dict, set, frozenset)):
+                continue
+            for name in values:
+                for part in str(name).replace("-", " ").split():
+                    folded = _fold(_latin(part, locale))
+                    if len(folded) < 3 or not folded.isalpha() or not folded.isascii():
+                        continue
+                    if locale in WIDE_LOCALES and folded in english:
+                        continue
                     found.add(folded)
+    found.update(_fold(name) for name in supplement.split())
     return sorted(found)
 
 
 def main() -> None:
-    (HERE / "first_names.txt").write_text("\n".join(_names("first_names")) + "\n", encoding="utf-8")
-    (HERE / "last_names.txt").write_text("\n".join(_names("last_names")) + "\n", encoding="utf-8")
+    english = _english_words()
+    first = _names(FIRST_ATTRIBUTES, SUPPLEMENT_FIRST, english)
+    last = _names(LAST_ATTRIBUTES, SUPPLEMENT_LAST, english)
+    (HERE / "first_names.txt").write_text("\n".join(first) + "\n", encoding="utf-8")
+    (HERE / "last_names.txt").write_text("\n".join(last) + "\n", encoding="utf-8")
+    # Surnames that are no English word: these alone ("nguyen from the salon") are taken as a name.
+    solo = [name for name in last if len(name) >= 4 and name not in english]
+    (HERE / "solo_last_names.txt").write_text("\n".join(solo) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":
