@@ -633,6 +633,11 @@ class MatrixPlatform:
         if not isinstance(resp, RoomCreateResponse):
             raise PlatformError(f"matrix: creating a private room failed ({getattr(resp, 'status_code', '?')})")
         await self._wait_for_room(resp.room_id)
+        if self.settings.encryption:
+            # The homeserver sends the invites one by one after creating the room, and a sync may
+            # show the room before all of them. The first message's room key goes only to members
+            # the bot knows of when sending; anyone invited later could never read it.
+            await self._wait_for_invites(resp.room_id, invite)
         return ChannelRef("matrix", resp.room_id)
 
     # ------------------------------------------------------------------ helpers
@@ -678,6 +683,21 @@ class MatrixPlatform:
             self.synced.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.synced.wait(), timeout=max(0.1, deadline - time.monotonic()))
+
+    async def _wait_for_invites(self, room_id: str, user_ids: Sequence[str], wait_seconds: float = 10.0) -> None:
+        """Until every one of ``user_ids`` is invited to or joined in the room, as the bot's state sees it."""
+        deadline = time.monotonic() + wait_seconds
+        while time.monotonic() < deadline:
+            room = self.client.rooms.get(room_id)
+            if room is not None and all(u in room.users or u in room.invited_users for u in user_ids):
+                return
+            if self._app is None:
+                await self.client.sync(timeout=0)
+                continue
+            self.synced.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.synced.wait(), timeout=max(0.1, deadline - time.monotonic()))
+        log.warning("matrix: not every invite to a new private room was visible in time")
 
     async def _wait_for_room(self, room_id: str, wait_seconds: float = 10.0) -> None:
         """A created room is usable by nio (encryption state, members) only after a sync shows it."""

@@ -33,7 +33,8 @@ CANARY_NAME = "Zebediah Quackenbush"
 CANARY_PHONE = "312-555-0199"
 CANARY = f"Tell {CANARY_NAME} to call {CANARY_PHONE} tonight"
 # Members of the demo directory who get a Matrix account in these tests.
-CAST = ("vera", "omar", "alice", "nina")
+# hana (clinic) is not on the Core Team: she has a Matrix id but must never get a disseminated tip.
+CAST = ("vera", "omar", "alice", "nina", "hana")
 
 
 def _leaks(text: str) -> bool:
@@ -62,6 +63,26 @@ class Scene:
     @property
     def bot_id(self) -> str:
         return self.bot_user.user_id
+
+    @property
+    def clock(self) -> Any:
+        return self.app.services.clock
+
+    async def tick(self, **delta: float) -> None:
+        """Move the app's fake clock, run what is due and deliver the outbox (as the scheduler would)."""
+        self.clock.advance(**delta)
+        self.app.run_due()
+        await self.app.deliver_outbox(self.clock.now())
+        await self.app.drain()
+
+    def audit(self, action: str) -> list[Any]:
+        from sqlalchemy import select
+
+        from storage.models import AuditEntry
+
+        with self.app.services.db.session() as s:
+            rows = s.execute(select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id))
+            return list(rows.scalars())
 
     def __getitem__(self, handle: str) -> Member:
         return self.people[handle]
@@ -105,6 +126,11 @@ class Scene:
             and re.search(pattern, s.content.get("body", "")) is not None,
             timeout=timeout,
         )
+
+    async def reply(self, handle: str, to: Seen, text: str) -> str:
+        """``handle`` answers the bot's message ``to`` with a Matrix reply (``m.in_reply_to``)."""
+        return await self.people[handle].send(
+            to.room_id, text, **{"m.relates_to": {"m.in_reply_to": {"event_id": to.event_id}}})
 
     def bot_dms(self, handle: str) -> list[str]:
         return [str(s.content.get("body", "")) for s in self.people[handle].notices_from(self.bot_id)
@@ -308,3 +334,175 @@ async def test_release_with_partial_key_values_reports_the_missing_fields_privat
     refused = await scene.dm("nina", r"nothing was stored")
     assert "Purpose is required" in refused.content["body"]
     assert scene["omar"].notices_from(scene.bot_id, room) == []
+
+
+# -- 5. tips, the point person's side: acknowledge, disseminate, answers, case meeting --------------
+TIP_CANARY = "ZEBRA-CANARY-7741"
+INLINE_TIP = f'name="{CANARY_NAME}" phone="{CANARY_PHONE}" observed="{TIP_CANARY} two girls at the motel"'
+
+
+async def _submit_tip(scene: Scene) -> Seen:
+    """Alice types an inline tip in a group room; returns the point person's copy (``New tip T-0001``)."""
+    room = await scene.channel("alice", ("omar",), name="general", policy="warn", bot_power=50)
+    typed = await scene["alice"].send(room, f"!tip {INLINE_TIP}")
+    await scene.redaction_of("alice", typed)
+    await scene.dm("alice", r"stored as \*?T-0001")
+    return await scene.dm("vera", r"New tip T-0001")
+
+
+async def test_point_person_acknowledges_disseminates_and_core_team_answers(scene: Scene) -> None:
+    vera, nina, omar = scene["vera"], scene["nina"], scene["omar"]
+    tip = await _submit_tip(scene)
+    assert TIP_CANARY in tip.content["body"]
+    assert "Reply 1 to Acknowledge, 2 to Mark duplicate, 3 to Disseminate, 4 to Open case, 5 to Close" \
+        in tip.content["body"]
+
+    # Acknowledge by reacting to the numbered menu: the submitter is told, without who or what.
+    await vera.react(tip.room_id, tip.event_id, "1️⃣")
+    await scene.dm("vera", r"T-0001 acknowledged")
+    received = await scene.dm("alice", r"T-0001 has been received")
+    assert "tip point person" in received.content["body"] and "Vera" not in received.content["body"]
+    assert TIP_CANARY not in received.content["body"] and not _leaks(received.content["body"])
+    assert len(scene.audit("tip.acknowledged")) == 1
+
+    # Disseminate by replying 3 to the same message: a one-question dialogue; skip = name only.
+    await scene.reply("vera", tip, "3")
+    question = await scene.dm("vera", r"What to send")
+    await vera.send(question.room_id, "skip")
+    sent = await scene.dm("vera", r"T-0001 sent to \d+ Core Team member")
+    # Core Team members with a Matrix id, minus the point person: omar, alice, nina (dan and
+    # paula have no Matrix id; hana is not on the Core Team).
+    assert "sent to 3 Core Team member(s) (name/alias only)" in sent.content["body"]
+    asks = {h: await scene.dm(h, r"Tip T-0001 — need-to-know check") for h in ("omar", "alice", "nina")}
+    for handle, ask in asks.items():
+        body = ask.content["body"]
+        assert f"Name/alias: {CANARY_NAME}" in body, handle
+        assert "Reply 1 to I have information, 2 to No information" in body, handle
+        for secret in (TIP_CANARY, "motel", "girls", "555", "0199"):
+            assert secret not in body, (handle, secret)
+
+    # Answers through the numbered menu: a bare number in the DM, and a keycap reaction.
+    await nina.send(asks["nina"].room_id, "1")
+    await scene.dm("nina", r"will be in touch about a short meeting on T-0001")
+    await omar.react(asks["omar"].room_id, asks["omar"].event_id, "2️⃣")
+    await scene.dm("omar", r"no information on T-0001")
+    has_info = await scene.dm("vera", r"Nina Sato \(Safe Haven Services\) has information")
+    assert "Set up case meeting" in has_info.content["body"]
+    await scene.dm("vera", r"Omar Haddad .* has no information")
+    assert [r.detail["has_information"] for r in scene.audit("tip.response")] == [True, False]
+
+    # The case meeting: a private room with only the point person and the member with information.
+    await scene.reply("vera", has_info, "1")
+    await scene.dm("vera", r"Private meeting room created for T-0001 with 2 members")
+    intro = await nina.wait_for(lambda s: s.sender == scene.bot_id and "Case meeting for tip T-0001"
+                                in s.content.get("body", ""), timeout=20)
+    meeting = scene.bot.platform.client.rooms[intro.room_id]
+    assert set(meeting.users) | set(meeting.invited_users) == {scene.bot_id, vera.user.user_id, nina.user.user_id}
+    assert not _leaks(intro.content["body"]) and TIP_CANARY not in intro.content["body"]
+
+    # Nobody but the point person ever saw the observation; hana (not Core Team) got nothing at all.
+    await asyncio.sleep(1)
+    assert scene.bot_dms("hana") == []
+    for handle in ("alice", "omar", "nina", "hana"):
+        assert not any(TIP_CANARY in body for body in scene.bot_dms(handle)), handle
+        assert not any(TIP_CANARY in s.content.get("body", "") for s in scene[handle].seen
+                       if s.sender == scene.bot_id), handle
+
+
+async def test_unacknowledged_tip_is_reminded_then_escalated_to_the_backup(scene: Scene) -> None:
+    await _submit_tip(scene)
+
+    await scene.tick(minutes=59)
+    assert scene.audit("tip.reminded") == []
+    await scene.tick(minutes=1)  # ack_reminder_minutes = 60
+    reminder = await scene.dm("vera", r"Reminder: tip T-0001 \(routine\) has not been acknowledged")
+    assert "Reply 1 to Acknowledge" in reminder.content["body"]
+    assert TIP_CANARY not in reminder.content["body"] and not _leaks(reminder.content["body"])
+
+    await scene.tick(minutes=179)
+    assert scene.audit("tip.escalated") == []
+    await scene.tick(minutes=1)  # escalate_minutes = 240
+    escalated = await scene.dm("omar", r"Escalated tip T-0001 \(not acknowledged for 240 minutes\)")
+    body = escalated.content["body"]
+    assert TIP_CANARY in body  # the backup gets the whole tip, with the handler's actions
+    assert "Reply 1 to Acknowledge, 2 to Mark duplicate, 3 to Disseminate" in body
+    # Before escalation the backup had nothing about the tip (only the escalation itself).
+    assert [b for b in scene.bot_dms("omar") if "T-0001" in b] == [body]
+    assert [r.detail["to"] for r in scene.audit("tip.escalated")] == ["backup"]
+
+    # The backup acknowledges by replying to the escalated tip; the submitter is told.
+    await scene.reply("omar", escalated, "1")
+    await scene.dm("omar", r"T-0001 acknowledged")
+    await scene.dm("alice", r"T-0001 has been received")
+    await scene.tick(hours=5)  # nothing more is due
+    assert len(scene.audit("tip.reminded")) == 1 and len(scene.audit("tip.escalated")) == 1
+    assert not any(TIP_CANARY in b for b in scene.bot_dms("alice") + scene.bot_dms("nina"))
+
+
+# -- 6. PII guard without power level: possible breach after breach_after_minutes -------------------
+async def test_pii_left_standing_without_power_is_reported_as_a_possible_breach(scene: Scene) -> None:
+    room = await scene.channel("nina", ("omar",))  # the bot has the default level 0
+    message = await scene["nina"].send(room, CANARY)
+    await scene.dm("nina", r"cannot remove your message")
+    alert = await scene.dm("omar", r"PII guard \(PII-\d+\)")
+
+    await scene.tick(minutes=14)
+    assert scene.audit("pii.breach_reported") == []
+    await scene.tick(minutes=1)  # breach_after_minutes = 15
+    breach = await scene.dm("omar", r"Possible breach of confidentiality PB-1")
+    body = breach.content["body"]
+    assert "#core-team" in body and "Nina Sato" in body and "a name and a phone number" in body
+    assert not _leaks(body)
+    # The coordinator got exactly the alert and then the breach report; reported once.
+    await scene.tick(minutes=30)
+    await asyncio.sleep(1)
+    assert scene.bot_dms("omar") == [alert.content["body"], body]
+    [row] = scene.audit("pii.breach_reported")
+    assert row.detail["breach"] == "PB-1" and not _leaks(str(row.detail))
+    # Nobody removed it: the bot has no power, and the message stays in the room.
+    assert not any(s.type == "m.room.redaction" and s.redacts == message for s in scene["omar"].seen)
+    assert scene["omar"].notices_from(scene.bot_id, room) == []
+
+
+async def test_no_breach_report_when_the_poster_edits_the_pii_out(scene: Scene) -> None:
+    room = await scene.channel("nina", ("omar",))
+    message = await scene["nina"].send(room, CANARY)
+    await scene.dm("nina", r"cannot remove your message")
+    alert = await scene.dm("omar", r"PII guard \(PII-\d+\)")
+
+    await scene.tick(minutes=5)
+    await scene["nina"].edit(room, message, "Tell the client to call the office tonight")
+    await scene.dm("nina", r"no longer shows PII")
+    await scene.tick(minutes=11)
+    await scene.tick(minutes=30)
+    await asyncio.sleep(1)
+    assert scene.bot_dms("omar") == [alert.content["body"]]
+    assert scene.audit("pii.breach_reported") == []
+
+
+# -- 7. !preview in a room: removed, previewed by DM, posted redacted by choosing 1 ----------------
+async def test_preview_in_a_room_then_post_redacted(scene: Scene) -> None:
+    alice, omar = scene["alice"], scene["omar"]
+    room = await scene.channel("alice", ("omar",), name="general", policy="warn", bot_power=50)
+    typed = await alice.send(room, f"!preview {CANARY}")
+
+    redaction = await scene.redaction_of("omar", typed)
+    assert redaction.sender == scene.bot_id and not _leaks(str(redaction.content.get("reason", "")))
+    preview = await scene.dm("alice", r"Preview for #general")
+    body = preview.content["body"]
+    assert "I found a name and a phone number" in body
+    assert "Tell [PERSON] to call [PHONE] tonight" in body and not _leaks(body)
+    assert body.endswith("Reply 1 to Post redacted (or react 1️⃣).")
+    assert scene["omar"].notices_from(scene.bot_id, room) == []  # nothing posted before the choice
+
+    await alice.send(preview.room_id, "1")  # a bare number in the DM picks from the latest menu
+    post = await omar.wait_for(lambda s: s.room_id == room and s.sender == scene.bot_id
+                               and "checked by needtoknow" in s.content.get("body", ""))
+    assert post.content["body"] == "Alice Brennan wrote (checked by needtoknow): Tell [PERSON] to call [PHONE] tonight"
+    assert post.content["msgtype"] == "m.notice"
+    await scene.dm("alice", r"Posted in #general")
+    # Choosing again does not post twice.
+    await alice.send(preview.room_id, "1")
+    await scene.dm("alice", r"expired or was already handled")
+    assert [s.content["body"] for s in omar.notices_from(scene.bot_id, room)] == [post.content["body"]]
+    assert not any(_leaks(s.content.get("body", "")) for s in omar.seen if s.room_id == room and s.event_id != typed)

@@ -228,3 +228,26 @@ async def test_redacts_in_a_private_room_the_bot_created(world: World) -> None:
     assert world.bot.app.redactions == [True]
     members = await world.bot.platform.members(channel)
     assert [m.id for m in members] == [world.alice.user.user_id]
+
+
+async def test_first_message_in_a_new_private_room_is_readable_by_every_invitee(
+    world: World, tmp_path: Path
+) -> None:
+    """Synapse sends a new room's invites one by one; the bot must not share the first room key
+    before it knows of every invitee (the last one invited could never read that message)."""
+    others = [Member(world.server, world.server.register(unique(n)), tmp_path / n) for n in ("bob", "carol", "dora")]
+    for m in others:
+        await m.start()
+    try:
+        people = [world.alice, *others]
+        channel = await world.bot.platform.create_private_channel(unique("meet-"), [m.ref for m in people])
+        room = world.bot.platform.client.rooms[channel.id]
+        assert {m.user.user_id for m in people} <= set(room.users) | set(room.invited_users)
+        await world.bot.platform.post(channel, "first message")
+        for m in people:
+            seen = await m.wait_for(lambda s: s.room_id == channel.id and s.sender == world.bot_user.user_id
+                                    and s.content.get("body") == "first message", timeout=20)
+            assert seen.content["msgtype"] == "m.notice"
+    finally:
+        for m in others:
+            await m.stop()
