@@ -280,6 +280,7 @@ async def test_operation_form_dialogue_and_ngo_acknowledgement(scene: Scene) -> 
     await answer("skip", r"NGOs to notify")
     await answer("skip", r"Location")
     await answer("Motel canary", r"Target / tactical notes")
+    await answer("skip", r"Team: who else sees the exact details")
     await answer("skip", r"Recorded OP-1")
 
     notice = await scene.dm("nina", r"OP-1")
