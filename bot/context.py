@@ -7,6 +7,7 @@ console platform with a fake clock and a real SQLite file.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -17,7 +18,8 @@ from sqlalchemy.orm import Session
 
 from bot.clock import Clock
 from bot.config import Config
-from bot.events import Event
+from bot.errors import safe_exception_summary
+from bot.events import CommandInvoked, Event
 from bot.platform import ChannelRef, ChatPlatform, Message, UserRef
 from handlers.access import Permission, check
 from storage import directory
@@ -29,6 +31,8 @@ from storage.outbox import OutgoingButton, enqueue
 
 if TYPE_CHECKING:
     from redaction import Redactor
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -195,6 +199,18 @@ class Context:
     def kick_outbox(self) -> None:
         """Deliver queued messages now instead of waiting for the next sweep."""
         self.services.kick_outbox()
+
+    async def remove_command_from_channel(self, event: CommandInvoked, reason: str) -> bool | None:
+        """Remove a command typed where others can read it (a Matrix ``!release new ...`` or a console
+        line in a group channel). Returns None when there is nothing to remove (Slack slash commands
+        and DMs are private), else whether it was removed. ``reason`` is public: never PII."""
+        if event.message is None or event.channel.is_direct:
+            return None
+        try:
+            return await self.platform.redact(event.message, reason)
+        except Exception as exc:  # the platform may be down; the caller asks the member to delete it
+            log.warning("could not remove a command from a channel: %s", safe_exception_summary(exc))
+            return False
 
     async def reply(self, message: Message | str, *, channel: ChannelRef | None = None) -> None:
         """Answer the acting person privately: ephemeral in a channel, a DM otherwise."""

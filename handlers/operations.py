@@ -1163,10 +1163,14 @@ def register(router: Router) -> None:
     async def operation(event: CommandInvoked, ctx: Context) -> None:
         verb, _, rest = event.args.strip().partition(" ")
         verb, rest = verb.lower(), rest.strip()
-        if verb in _REDACT_VERBS and rest and event.message is not None and not event.channel.is_direct:
+        removed = (
+            await ctx.remove_command_from_channel(event, "removed: operation details belong in a DM")
+            if verb in _REDACT_VERBS and rest
+            else None
+        )
+        if removed is not None:
             # Dates, places and notes typed in a group channel are removed at once (guide: any level
             # of disclosure "may compromise the operation or place individuals in harm's way").
-            removed = await ctx.platform.redact(event.message, "removed: operation details belong in a DM")
             await ctx.reply(
                 "I removed your command from the channel because it contained operation details."
                 if removed

@@ -246,6 +246,14 @@ def register(router: Router) -> None:
         pairs, words = parse_key_values(event.args)
         verb = words[0].lower() if words else ""
         rest = words[1:]
+        if verb in ("new", "check") and (rest or pairs):
+            # A client reference next to an agency, typed where others read it, already discloses that
+            # the person is that agency's client (ECM guide: not even that without a release).
+            removed = await ctx.remove_command_from_channel(event, "removed: release details belong in a DM")
+            if removed is False:
+                await ctx.reply("Please delete your command from the channel: it names a client reference.")
+            elif removed:
+                await ctx.reply("I removed your command from the channel: it named a client reference.")
         if verb == "new":
             await _new(event, ctx, pairs, rest)
         elif verb == "check":

@@ -640,13 +640,9 @@ def inline_answers(args: str) -> dict[str, str]:
 async def _remove_command_from_channel(event: CommandInvoked, ctx: Context) -> None:
     """A tip typed in a group room (Matrix ``!tip ...``, console) is removed at once; the reason
     shown in the room says nothing about the tip."""
-    if event.message is None or event.channel.is_direct:
+    removed = await ctx.remove_command_from_channel(event, REDACT_REASON)
+    if removed is None:
         return
-    try:
-        removed = await ctx.platform.redact(event.message, REDACT_REASON)
-    except Exception as exc:
-        log.warning("could not remove a tip command from a channel: %s", safe_exception_summary(exc))
-        removed = False
     with ctx.session() as s:
         ctx.audit(
             s, "tip.command_removed" if removed else "tip.command_not_removed", detail={"removed": removed}

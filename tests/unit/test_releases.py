@@ -246,7 +246,8 @@ async def test_check_says_yes_with_categories_expiry_and_purpose_privately(
     h = make(tmp_path, redactor)
     await record(h)
     await h.command("nina", "/release check c1187 hsi contact_information", channel="core-team")
-    (answer,) = h.platform.ephemerals("nina")
+    removed_note, answer = h.platform.ephemerals("nina")
+    assert removed_note.startswith("I removed your command from the channel")
     assert answer.startswith("Yes for contact information — client C1187:")
     assert "R-1: Safe Haven Services → Homeland Security Investigations" in answer
     assert "contact information, case details" in answer
@@ -571,3 +572,13 @@ def test_release_settings_name_the_bad_key(table: dict[str, Any], problem: str) 
 def test_release_settings_defaults() -> None:
     s = ReleaseSettings.from_mapping({"reminder_days": [0, 14, 3], "reminder_time": "8:30"})
     assert (s.reminder_days, s.reminder_time.isoformat(), s.max_term_days) == ((14, 3, 0), "08:30:00", 90)
+
+
+async def test_release_command_typed_in_a_group_channel_is_removed(tmp_path: Path, redactor: Any) -> None:
+    h = make(tmp_path, redactor)
+    await h.command("nina", "/release check C-1187 hsi", channel="case-review")
+    assert not any("C-1187" in text for _author, text in h.platform.visible_in_channel("case-review"))
+    assert "I removed your command from the channel" in h.platform.ephemerals("nina")[0]
+    await h.command("nina", "/release check C-1187 hsi", channel="dm")  # private already: nothing removed
+    assert [d for d in h.platform.deliveries if d.kind == "redact"].__len__() == 1
+    await h.close()
