@@ -25,6 +25,7 @@ from bot.config import parse_config
 from bot.console.platform import ConsolePlatform
 from bot.console.session import ConsoleSession
 from bot.forms import RawValue
+from storage import outbox
 from storage.crypto import KeyRing
 from storage.models import AuditEntry
 
@@ -117,6 +118,21 @@ class Harness:
         self.app.run_due()
         await self.app.deliver_outbox(self.clock.now())
         await self.app.drain()
+
+    def queue_dm(
+        self, *, key: str, body: str, recipient: str = "console:vera", purpose: str = "test"
+    ) -> None:
+        """Put a DM in the outbox directly (as a handler would, in its own transaction)."""
+        with self.app.services.db.session() as s:
+            outbox.enqueue(
+                s,
+                key=key,
+                purpose=purpose,
+                recipient_kind="user",
+                recipient=recipient,
+                body=body,
+                now=self.clock.now(),
+            )
 
     def audit_rows(self) -> list[AuditEntry]:
         with self.app.services.db.session() as s:

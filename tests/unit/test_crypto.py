@@ -76,16 +76,7 @@ def test_unconfigured_cipher_never_stores_plaintext(tmp_path: Path) -> None:
 
 async def test_encrypted_fields_never_reach_the_database_file_in_plaintext(tmp_path: Path) -> None:
     h = Harness.create(tmp_path)
-    with h.app.services.db.session() as s:
-        outbox.enqueue(
-            s,
-            key="canary",
-            purpose="test",
-            recipient_kind="user",
-            recipient="console:vera",
-            body=CANARY,
-            now=h.clock.now(),
-        )
+    h.queue_dm(key="canary", body=CANARY)
     await h.tick()
     assert CANARY in h.platform.dms("vera")  # it was delivered, decrypted
     await h.close()
@@ -95,16 +86,7 @@ async def test_encrypted_fields_never_reach_the_database_file_in_plaintext(tmp_p
 
 async def test_encrypted_on_postgres_too(tmp_path: Path, postgres_url: str) -> None:
     h = Harness.create(tmp_path, database_url=postgres_url)
-    with h.app.services.db.session() as s:
-        outbox.enqueue(
-            s,
-            key="canary",
-            purpose="test",
-            recipient_kind="user",
-            recipient="console:vera",
-            body=CANARY,
-            now=h.clock.now(),
-        )
+    h.queue_dm(key="canary", body=CANARY)
     with h.app.services.db.session() as s:
         raw = s.execute(select(type_coerce(OutboxMessage.body, Text))).scalar_one()
     assert CANARY not in raw and raw.startswith("v1:")

@@ -13,19 +13,6 @@ from storage.models import OutboxMessage, ScheduledItem
 from tests.harness import Harness
 
 
-def _queue_dm(h: Harness, *, key: str, purpose: str, recipient: str, body: str) -> None:
-    with h.app.services.db.session() as s:
-        outbox.enqueue(
-            s,
-            key=key,
-            purpose=purpose,
-            recipient_kind="user",
-            recipient=recipient,
-            body=body,
-            now=h.clock.now(),
-        )
-
-
 def _register_ping(h: Harness) -> None:
     def ping(item, session, ctx) -> None:
         ctx.enqueue_dm(
@@ -122,7 +109,7 @@ async def test_two_sweepers_on_one_database_process_each_item_once(tmp_path: Pat
 
 async def test_outage_during_delivery_is_retried_not_dropped(tmp_path: Path) -> None:
     h = Harness.create(tmp_path)
-    _queue_dm(h, key="m1", purpose="test", recipient="console:vera", body="important")
+    h.queue_dm(key="m1", purpose="test", recipient="console:vera", body="important")
     h.platform.outage = True
     await h.tick()
     assert h.platform.dms("vera") == []
@@ -136,7 +123,7 @@ async def test_outage_during_delivery_is_retried_not_dropped(tmp_path: Path) -> 
 
 async def test_crash_after_claim_redelivers_after_the_lease(tmp_path: Path) -> None:
     h = Harness.create(tmp_path)
-    _queue_dm(h, key="m1", purpose="test", recipient="console:vera", body="tip for you")
+    h.queue_dm(key="m1", purpose="test", recipient="console:vera", body="tip for you")
     with h.app.services.db.session() as s:
         assert len(outbox.claim_due(s, h.clock.now())) == 1  # claimed... and the process dies here
     await h.tick(seconds=30)
@@ -148,7 +135,7 @@ async def test_crash_after_claim_redelivers_after_the_lease(tmp_path: Path) -> N
 
 async def test_permanent_failure_alerts_the_coordinator_without_content(tmp_path: Path) -> None:
     h = Harness.create(tmp_path)
-    _queue_dm(h, key="m1", purpose="tip.route", recipient="console:ghost", body="SECRET TIP TEXT")
+    h.queue_dm(key="m1", purpose="tip.route", recipient="console:ghost", body="SECRET TIP TEXT")
     h.platform.outage = True
     for _ in range(outbox.MAX_ATTEMPTS + 1):
         await h.tick(minutes=15)
