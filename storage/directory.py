@@ -94,6 +94,10 @@ def _channel_view(c: Channel) -> ChannelView:
     )
 
 
+def _member_row(session: Session, handle: str) -> Member | None:
+    return session.execute(select(Member).where(Member.handle == handle)).unique().scalar_one_or_none()
+
+
 def is_empty(session: Session) -> bool:
     return session.execute(select(func.count(Member.id))).scalar_one() == 0
 
@@ -120,7 +124,7 @@ def upsert_member(
     identities: Iterable[tuple[str, str]],
 ) -> Member:
     agency = session.execute(select(Agency).where(Agency.key == agency_key)).scalar_one()
-    member = session.execute(select(Member).where(Member.handle == handle)).scalar_one_or_none()
+    member = _member_row(session, handle)
     if member is None:
         member = Member(handle=handle, display_name=display_name, agency=agency, discipline=discipline)
         session.add(member)
@@ -187,11 +191,7 @@ def member_by_identity(session: Session, platform: str, external_id: str) -> Mem
 
 
 def member_by_handle(session: Session, handle: str) -> MemberView | None:
-    member = (
-        session.execute(select(Member).where(Member.handle == handle.lstrip("@")))
-        .unique()
-        .scalar_one_or_none()
-    )
+    member = _member_row(session, handle.lstrip("@"))
     return _member_view(member) if member is not None else None
 
 
@@ -275,7 +275,7 @@ def set_channel_policy(session: Session, name: str, policy: str) -> bool:
 
 
 def grant_role(session: Session, handle: str, role: str) -> bool:
-    member = session.execute(select(Member).where(Member.handle == handle)).unique().scalar_one_or_none()
+    member = _member_row(session, handle)
     if member is None:
         return False
     if role in ("point_person", "backup_point_person"):
@@ -292,7 +292,7 @@ def grant_role(session: Session, handle: str, role: str) -> bool:
 def deactivate_member(session: Session, handle: str) -> bool:
     """A member who left: the bot stops acting for them and their roles go (a departed point person
     must not keep receiving tips). Their audit history stays."""
-    member = session.execute(select(Member).where(Member.handle == handle)).unique().scalar_one_or_none()
+    member = _member_row(session, handle)
     if member is None:
         return False
     member.active = False
@@ -302,13 +302,13 @@ def deactivate_member(session: Session, handle: str) -> bool:
 
 
 def reactivate_member(session: Session, handle: str) -> None:
-    member = session.execute(select(Member).where(Member.handle == handle)).unique().scalar_one_or_none()
+    member = _member_row(session, handle)
     if member is not None:
         member.active = True
 
 
 def revoke_role(session: Session, handle: str, role: str) -> bool:
-    member = session.execute(select(Member).where(Member.handle == handle)).unique().scalar_one_or_none()
+    member = _member_row(session, handle)
     if member is None:
         return False
     for ra in list(member.roles):
