@@ -10,7 +10,7 @@ import asyncio
 import importlib
 import logging
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -412,7 +412,7 @@ def build_app(
         hasher=hasher,
         clock=clock or SystemClock(),
         settings=settings,
-        redactor_loader=_redactor_loader(config, db, hasher, redactor),
+        redactor_loader=RedactorLoader(config, db, hasher, redactor),
         kick_outbox=lambda: app_ref[0].kick_outbox(),
     )
     app = App(services, router)
@@ -458,30 +458,30 @@ def seed_directory(s: Any, config: Config) -> None:
         )
 
 
-def _redactor_loader(
-    config: Config, db: Database, hasher: KeyedHasher, preloaded: Redactor | None
-) -> Callable[[], Redactor]:
-    """Load the PII engine once, on first use, with directory names on the allow-list."""
-    lock = threading.Lock()
-    base: list[Redactor] = [preloaded] if preloaded is not None else []
-    allowed: list[Redactor] = []
+class RedactorLoader:
+    """The PII engine, loaded once on first use, with directory names on its allow-list.
 
-    def load() -> Redactor:
-        with lock:
-            if not base:
+    ``invalidate()`` after a directory change rebuilds only the allow-list (cheap), never the model."""
+
+    def __init__(self, config: Config, db: Database, hasher: KeyedHasher, preloaded: Redactor | None) -> None:
+        self._config, self._db, self._hasher = config, db, hasher
+        self._lock = threading.Lock()
+        self._base = preloaded
+        self._allowed: Redactor | None = None
+
+    def __call__(self) -> Redactor:
+        with self._lock:
+            if self._base is None:
                 from redaction import RedactionSettings, Redactor
 
-                settings = RedactionSettings.from_mapping(config.section("redaction"))
-                base.append(Redactor(settings, keyed_hash=hasher))
-            if not allowed:
-                with db.session() as s:
+                settings = RedactionSettings.from_mapping(self._config.section("redaction"))
+                self._base = Redactor(settings, keyed_hash=self._hasher)
+            if self._allowed is None:
+                with self._db.session() as s:
                     names = directory.names_for_allow_list(s)
-                allowed.append(base[0].allow(names) if names else base[0])
-            return allowed[0]
+                self._allowed = self._base.allow(names) if names else self._base
+            return self._allowed
 
-    def invalidate() -> None:
-        with lock:
-            allowed.clear()
-
-    load.invalidate = invalidate  # type: ignore[attr-defined]
-    return load
+    def invalidate(self) -> None:
+        with self._lock:
+            self._allowed = None

@@ -30,6 +30,7 @@ from storage.directory import ChannelView, MemberView
 from storage.outbox import OutgoingButton, enqueue
 
 if TYPE_CHECKING:
+    from bot.app import RedactorLoader
     from redaction import Redactor
 
 log = logging.getLogger(__name__)
@@ -46,7 +47,7 @@ class Services:
     hasher: KeyedHasher
     clock: Clock
     settings: dict[str, Any]
-    redactor_loader: Callable[[], Redactor]
+    redactor_loader: RedactorLoader
     kick_outbox: Callable[[], None]
 
 
@@ -95,9 +96,7 @@ class Context:
 
     def directory_changed(self) -> None:
         """Call after directory edits: the PII engine's allow-list of member names is rebuilt."""
-        invalidate = getattr(self.services.redactor_loader, "invalidate", None)
-        if callable(invalidate):
-            invalidate()
+        self.services.redactor_loader.invalidate()
 
     @contextmanager
     def session(self) -> Iterator[Session]:
