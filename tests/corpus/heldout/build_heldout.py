@@ -1,11 +1,15 @@
-"""Build ``heldout.jsonl`` from the hand-written ``heldout_*.txt`` files (written blind, see docs/redaction-evaluation.md).
+"""Build a blind corpus's JSONL from its hand-written ``*.txt`` files (see docs/redaction-evaluation.md).
+
+Two corpora: ``heldout`` (``tests/corpus/heldout/heldout_*.txt`` -> ``heldout.jsonl``, ids ``h001``...) and ``blind2``
+(``tests/corpus/blind2/blind2_*.txt`` -> ``blind2.jsonl``, ids ``b001``..., written by three authors who never saw
+the engine, its rules or the other corpora).
 
 One message per line; ``#`` lines are comments; markup ``{{LABEL|text}}`` marks a gold span; a literal ``\\n``
 in a line becomes a newline. Every span is checked to slice back to its text. The ``split`` field is
 deterministic: sha256 of the message text, low bit of the first byte: 0 -> dev, 1 -> test (stable when lines
 are added or reordered).
 
-    /work/main/.venv/bin/python tests/corpus/heldout/build_heldout.py [--check]
+    /work/main/.venv/bin/python tests/corpus/heldout/build_heldout.py [--corpus heldout|blind2] [--check]
 """
 
 from __future__ import annotations
@@ -18,8 +22,11 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SOURCES = ("heldout_pii_a.txt", "heldout_pii_b.txt", "heldout_clean.txt")
-OUT = HERE / "heldout.jsonl"
+CORPORA = {
+    # name: (directory, source files, output, id prefix)
+    "heldout": (HERE, ("heldout_pii_a.txt", "heldout_pii_b.txt", "heldout_clean.txt"), "heldout.jsonl", "h"),
+    "blind2": (HERE.parent / "blind2", ("blind2_a.txt", "blind2_b.txt", "blind2_c.txt"), "blind2.jsonl", "b"),
+}
 LABELS = {
     "PERSON", "ADDRESS", "PHONE", "EMAIL", "SSN", "DOB", "AGE", "CREDIT_CARD", "IBAN", "IP_ADDRESS",
     "DRIVER_LICENSE", "LICENSE_PLATE", "HANDLE", "A_NUMBER", "PASSPORT", "MEDICAL_RECORD", "COORDINATES",
@@ -52,11 +59,12 @@ def parse(line: str) -> tuple[str, list[list[object]]]:
     return out, [[s, e, lab] for s, e, lab, _ in spans]
 
 
-def build() -> list[dict[str, object]]:
+def build(corpus: str = "heldout") -> list[dict[str, object]]:
+    directory, sources, _out, prefix = CORPORA[corpus]
     rows, seen = [], set()
-    for name in SOURCES:
-        source = name.removeprefix("heldout_").removesuffix(".txt")
-        for line in (HERE / name).read_text(encoding="utf-8").splitlines():
+    for name in sources:
+        source = name.removeprefix(f"{corpus}_").removesuffix(".txt")
+        for line in (directory / name).read_text(encoding="utf-8").splitlines():
             if not line.strip() or line.startswith("#"):
                 continue
             text, spans = parse(line)
@@ -66,16 +74,19 @@ def build() -> list[dict[str, object]]:
             if source == "clean" and spans:
                 raise ValueError(f"clean message with spans: {text!r}")
             split = "dev" if hashlib.sha256(text.encode()).digest()[0] % 2 == 0 else "test"
-            rows.append({"id": f"h{len(rows) + 1:03d}", "text": text, "spans": spans, "split": split,
-                         "set": "heldout", "source": source})  # fmt: skip
+            rows.append({"id": f"{prefix}{len(rows) + 1:03d}", "text": text, "spans": spans, "split": split,
+                         "set": corpus, "source": source})  # fmt: skip
     return rows
 
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--check", action="store_true", help="exit 1 if heldout.jsonl is out of date")
+    parser.add_argument("--corpus", choices=sorted(CORPORA), default="heldout")
+    parser.add_argument("--check", action="store_true", help="exit 1 if the JSONL file is out of date")
     args = parser.parse_args()
-    rows = build()
+    directory, _sources, out, _prefix = CORPORA[args.corpus]
+    OUT = directory / out
+    rows = build(args.corpus)
     data = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
     if args.check:
         return 0 if OUT.read_text(encoding="utf-8") == data else 1
