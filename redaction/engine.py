@@ -12,7 +12,8 @@ from typing import Any
 import spacy
 from spacy.language import Language
 
-from redaction.findings import PERSON, Finding, Redacted
+from redaction.context import ages_beside_people
+from redaction.findings import AGE, PERSON, Finding, Redacted
 from redaction.masking import mask
 from redaction.names import NameRules, find_denied_aliases, is_place, person_span
 from redaction.normalise import Normalised, normalise, normalise_alias
@@ -259,6 +260,8 @@ class Redactor:
                 norm.text, settings.max_chunk_chars, settings.chunk_overlap_chars
             ):
                 raw[index].extend(_shifted(self._recognise(chunk), offset))
+            if AGE not in settings.disabled_labels:
+                raw[index].extend(ages_beside_people(norm.text, list(raw[index])))
         return [self._finalise(norm, found) for norm, found in zip(normalised, raw, strict=True)]
 
     def _ner_people(self, normalised: Sequence[Normalised], raw: list[list[Finding]]) -> None:

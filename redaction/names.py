@@ -16,7 +16,9 @@ from redaction.vocabulary import (
     AMBIGUOUS_FIRST_NAMES,
     COMMON_SUFFIXES,
     COMMON_WORDS,
+    NATIONALITIES,
     NOT_A_PERSON,
+    everyday_words,
     first_names,
     last_names,
     places,
@@ -40,6 +42,38 @@ _WEAK_CUE = re.compile(
     r"spoke\s+(?:to|with)|talked\s+(?:to|with)|met\s+with|interviewed)\.?\s+",
     re.IGNORECASE,
 )
+
+
+# An unknown capitalised word followed by one of these is a person: "Ixchel speaks Mam", "Chaz takes the money".
+_VERBS_AFTER_NAME = frozenset(
+    """
+    said says told tells texted texts called calls speaks spoke wants wanted needs needed lives lived works worked
+    stays stayed left leaves took takes gave gives got gets came comes went goes ran runs moved disclosed reported
+    admitted knows knew doesnt didnt cant wont isnt wasnt hasnt never finally already just still also herself himself
+    answered showed arrived escaped asked asks agreed refused declined cried thinks thought claims claimed denied
+    denies remembers remembered mentioned explained confirmed identified recognized recognised met saw sent sends
+    brought brings drove drives owes owed paid pays keeps kept
+    """.split()
+)
+# After "is"/"was"/"has"/"and" the next word must make it about a person: "Jayden is 4", "Nok is pregnant".
+_LINK_VERBS = frozenset({"is", "was", "has", "had", "isn't", "wasn't", "will", "can", "would", "should", "could"})
+_PERSON_PREDICATES = frozenset(
+    """
+    with pregnant scared afraid missing safe ok okay fine staying living working crying asking refusing ready home back
+    here still now not gone currently sick hurt injured at from only about his her their my our been being also
+    terrified nervous upset worried minor underage willing unwilling able going coming
+    """.split()
+)
+# An unknown capitalised word after one of these is a person: "picked up Kenia", "told Yesenia".
+_VERBS_BEFORE_NAME = frozenset(
+    """
+    told tell texted text asked ask met meet saw see helped help visited visit paid pay hugged called call
+    picked_up pick_up dropped_off drop_off spoke_with spoke_to talked_to talked_with interviewed interview
+    transported drove found located recovered rescued placed
+    """.split()
+)
+# Lower-case unknown words are names only before these ("yesi just called", "chen said").
+_STRONG_VERBS_AFTER = frozenset({"said", "says", "told", "texted", "called", "just", "finally", "disclosed"})
 
 
 # A quoted one- or two-word capitalised name ("Candy", "Lady T") in a message about names, ads or nicknames.
@@ -82,6 +116,8 @@ class NameRules:
         self._first = first_names()
         self._last = last_names()
         self._solo = solo_last_names()
+        self._everyday = everyday_words()
+        self._places = places()
 
     def find(self, text: str) -> Iterator[Finding]:
         """All rule-based PERSON findings in ``text``."""
@@ -90,6 +126,7 @@ class NameRules:
             return
         starts = {start: index for index, (start, _end, _word) in enumerate(tokens)}
         yield from self._lexicon(text, tokens)
+        yield from self._in_context(text, tokens)
         yield from self._cued(text, tokens, starts, _STRONG_CUE, strong=True)
         yield from self._cued(text, tokens, starts, _WEAK_CUE, strong=False)
         if ('"' in text or "“" in text) and _NICKNAME_CONTEXT.search(text):
@@ -138,6 +175,77 @@ class NameRules:
                 index = last + 1
                 continue
             index += 1
+
+    def _unknown(self, word: str) -> bool:
+        """A word no list knows: not everyday English, not a place, agency, title or nationality."""
+        key = fold_accents(word)
+        return (
+            len(word) >= 2
+            and key not in self._everyday
+            and key not in NOT_A_PERSON
+            and key not in NATIONALITIES
+            and key not in self._places
+        )
+
+    def _in_context(self, text: str, tokens: list[tuple[int, int, str]]) -> Iterator[Finding]:
+        """Unknown capitalised words in a person context: a verb after ("Ixchel speaks Mam", "Jayden is 4") or before
+        ("picked up Kenia"). This is what catches names no lexicon holds -- the held-out corpora showed most missed
+        names were rare given names at the start of a message, where the small model is weakest."""
+        index = 0
+        count = len(tokens)
+        while index < count:
+            start, _end, word = tokens[index]
+            style = _style(word)
+            lower = style == "lower"
+            if style == "mixed" or (style == "upper" and len(word) < 3) or (lower and len(word) < 3):
+                index += 1
+                continue
+            if not self._unknown(word) or fold_accents(word) in self._first:
+                index += 1
+                continue
+            last = index
+            if not lower:
+                while last + 1 < count and last - index < 2:
+                    nxt = tokens[last + 1][2]
+                    if not _GAP.fullmatch(text[tokens[last][1] : tokens[last + 1][0]]) or _style(nxt) != style:
+                        break
+                    if not (self._unknown(nxt) or fold_accents(nxt) in self._last):
+                        break
+                    last += 1
+            end = tokens[last][1]
+            if self._person_context(text, tokens, index, last, lower):
+                yield Finding(start, _name_end(text, tokens, last), PERSON, 0.55 if lower else 0.65, "name_context")
+            index = last + 1 if end else index + 1
+
+    def _person_context(
+        self, text: str, tokens: list[tuple[int, int, str]], first: int, last: int, lower: bool
+    ) -> bool:
+        after = text[tokens[last][1] : tokens[last][1] + 3]
+        following = tokens[last + 1][2].casefold() if last + 1 < len(tokens) else ""
+        gap = text[tokens[last][1] : tokens[last + 1][0]] if last + 1 < len(tokens) else ""
+        if lower:
+            return bool(following in _STRONG_VERBS_AFTER and _GAP.fullmatch(gap))
+        if after[:2] in ("'s", "’s") and not after[2:].isalpha():
+            return True
+        if _GAP.fullmatch(gap or "x"):
+            if following in _VERBS_AFTER_NAME:
+                return True
+            if following in _LINK_VERBS and last + 2 < len(tokens):
+                then = tokens[last + 2][2].casefold()
+                return then in _PERSON_PREDICATES
+            if following in _LINK_VERBS:
+                return False
+        if re.match(r"\s*(?:is\s+|was\s+|[,(]\s*)\d{1,2}(?!\d)", text[tokens[last][1] :]):
+            return True  # "Jayden is 4", "Souza (19)"
+        if first >= 1:
+            before = tokens[first - 1][2].casefold()
+            if first >= 2:
+                pair = f"{tokens[first - 2][2].casefold()}_{before}"
+                if pair in _VERBS_BEFORE_NAME:
+                    return True
+            if before in _VERBS_BEFORE_NAME and _GAP.fullmatch(text[tokens[first - 1][1] : tokens[first][0]]):
+                return True
+        return False
 
     def _extend(self, text: str, tokens: list[tuple[int, int, str]], index: int, style: str) -> int:
         """Index of the last token of a name starting at ``index``: up to two more parts, spaces only between."""

@@ -140,6 +140,13 @@ def solo_last_names() -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
+def everyday_words() -> frozenset[str]:
+    """Lower-case everyday English words (``data/build_everyday_words.py``): a capitalised word outside this list,
+    the name lexicon and the place list is an unknown proper noun -- in a person context, a name."""
+    return _load("everyday_words.txt") | COMMON_WORDS
+
+
+@lru_cache(maxsize=1)
 def places() -> frozenset[str]:
     """Accent- and case-folded place names (one to four words) that are never a person on NER or lexicon evidence."""
     return _load("places.txt")

@@ -1,0 +1,99 @@
+"""Second pass: PII that is only recognisable next to PII already found.
+
+A bare number is an age when it stands beside a person ("Kayla Dunnigan 19", "Precious (17)", "Kofi Mensah (Ghana,
+36)", "Tyjae (fifteen)"), and a second age follows a first ("is 14 not 17", "looks 14 or 15", "19 now, was 16").
+These rules need every PERSON finding -- the model's as well as the rules' -- so they run after all recognizers, on
+the same normalised text. They only ever add findings.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+
+from redaction.findings import AGE, PERSON, Finding
+
+# English and Spanish number words an age is written with ("she's sixteen", "tiene diecisiete").
+NUMBER_WORDS = (
+    "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|"
+    "eighteen|nineteen|twenty(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?|thirty|forty|fifty|sixty|"
+    "uno|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|once|doce|trece|catorce|quince|dieciséis|dieciseis|"
+    "diecisiete|dieciocho|diecinueve|veinte|veintiuno|veintidós|veintidos|veintitrés|veintitres"
+)
+_N = rf"(?:\d{{1,2}}|(?i:{NUMBER_WORDS}))"
+# Units that make a number an age, in several languages ("45세", "22 tuổi", "27 років").
+AGE_UNITS = r"(?:yo|y/o|y\.o\.?|yrs?\.?(?:\s*old)?|years?(?:\s*old)?|años|anos|ans|tuổi|세|岁|歲|лет|років|роки|рокiв|jaar|lat)"
+# What may follow an age: the end, punctuation, a unit, or a word that cannot be a counted noun.
+_AFTER_AGE = (
+    rf"(?=\s*(?:$|[,.;:!?)\]\n\t/&—–-]|(?i:{AGE_UNITS})(?!\w)|(?i:and|y|or|o|not|but|now|when|too|from|de|w/|with|"
+    r"months?\s+pregnant|pregnant|female|male|F|M|yoF|yoM)\b|(?-i:[A-Z])))"
+)
+# Person, then the age: "Kayla Dunnigan 19,", "Precious (17)", "(son, 24)", "(Ghana, 36)", "(22, Moldova)",
+# "Hiwot Tadesse<TAB>22", "Nevaeh Lott is seventeen", "Yesenia turns 16".
+_AFTER_PERSON = re.compile(
+    r"(?:'s|’s)?(?:"
+    rf"\s*\(\s*(?:[^()\d\n]{{1,25}},\s*)?(?P<p>{_N})(?=\s*(?:{AGE_UNITS})?\s*[,)/])"
+    rf"|\s*[,:\t—–-]\s*(?:(?:age|aged|approx|about|around|maybe|prob|like)\s+)?(?P<c>{_N}){_AFTER_AGE}"
+    rf"|[ ]+(?P<s>\d{{1,2}}){_AFTER_AGE}"
+    r"|\s+(?:is|was|turns|turned|just\s+turned|will\s+be|who\s+is|is\s+only|is\s+like|is\s+maybe|is\s+now|"
+    rf"es|tiene)\s+(?:(?:only|like|maybe|about|around|now|barely|almost)\s+)?(?P<v>{_N}){_AFTER_AGE}"
+    r")"
+)
+# A further age after an age: "14 not 17", "14 or 15", "19 now but was 16", "14 maybe 15".
+_AGE_CHAIN = re.compile(
+    r"(?:\s*(?:now|today)?\s*(?:,|but|and|&|;)?\s*(?:not|or|maybe|o|ni|was|is|turns|turned|will\s+be|"
+    rf"but\s+was|and\s+was|/|-|to)\s+(?:like\s+|maybe\s+|only\s+)?)(?P<n>{_N}){_AFTER_AGE}"
+)
+# An age without a person word beside it, but introduced by how it was judged: "looks 14", "maybe 16",
+# "booking says 19", "says she's 13", "tengo catorce", "she's like 14".
+_JUDGED = re.compile(
+    r"\b(?:looks?(?:\s+like)?|looked(?:\s+like)?|seems?|seemed|appears?|prob(?:ably)?|maybe|barely|approx(?:imately)?|"
+    r"says?|said|claims?|claimed|told\s+(?:us|her|him|them|me)|tengo|tiene|tenía|tenia|cumple|cumplió|"
+    r"(?:she|he|they)(?:'s|’s|\s+is|\s+was|\s+are|\s+were|\s+said|\s+says)(?:\s+(?:like|only|maybe|barely|about|around|"
+    r"almost|just|now))?|(?:she|he)\s+(?:turns|turned|just\s+turned))"
+    rf"\s+(?:(?:like|only|maybe|about|around|almost|just)\s+)?(?P<n>{_N}){_AFTER_AGE}",
+    re.IGNORECASE,
+)
+# Person words a "judged" number must sit near (within the same message) to count: without one, "maybe 15"
+# is just as likely minutes or dollars.
+_PERSONISH = re.compile(
+    r"\b(?:she|he|her|him|girl|boy|kid|child|minor|juvenile|teen|victim|client|woman|man|guy|daughter|son|"
+    r"niña|niño|chica|chico|muchacha|ella|él|tengo|tiene|cumple|years?|yrs?|age|underage|young|younger|older|"
+    r"booking|id|dob|birthday)\b",
+    re.IGNORECASE,
+)
+_COUNTED = re.compile(
+    r"\s*(?:min|mins|minutes|hours?|hrs?|days?|weeks?|wks?|months?|mos?|miles?|mi|am|pm|%|percent|x|times|people|"
+    r"girls|boys|women|men|workers|kids|ads|victims|contacts|phones|cars|dollars|bucks|k|grand|rooms|beds|calls|"
+    r"texts|pics|photos|nights|shifts|cases|counts|o'?clock)\b",
+    re.IGNORECASE,
+)
+
+
+def ages_beside_people(text: str, findings: Iterable[Finding]) -> Iterator[Finding]:
+    """AGE findings for numbers that stand beside a PERSON finding, chained ages, and judged ages."""
+    ages: list[tuple[int, int]] = []
+    for finding in findings:
+        if finding.label == PERSON:
+            match = _AFTER_PERSON.match(text, finding.end)
+            if match is not None:
+                group = next(g for g in ("p", "c", "s", "v") if match.group(g) is not None)
+                if not _COUNTED.match(text, match.end(group)):
+                    ages.append((match.start(group), match.end(group)))
+        elif finding.label == AGE:
+            ages.append((finding.start, finding.end))
+    if _PERSONISH.search(text):
+        for match in _JUDGED.finditer(text):
+            if not _COUNTED.match(text, match.end("n")):
+                ages.append((match.start("n"), match.end("n")))
+    seen: set[tuple[int, int]] = set()
+    pending = list(ages)
+    while pending:
+        start, end = pending.pop()
+        if (start, end) in seen:
+            continue
+        seen.add((start, end))
+        yield Finding(start, end, AGE, 0.7, "age_context")
+        chained = _AGE_CHAIN.match(text, end)
+        if chained is not None and not _COUNTED.match(text, chained.end("n")):
+            pending.append((chained.start("n"), chained.end("n")))
