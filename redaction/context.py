@@ -9,7 +9,7 @@ the same normalised text. They only ever add findings.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from redaction.findings import AGE, PERSON, Finding
 
@@ -97,3 +97,45 @@ def ages_beside_people(text: str, findings: Iterable[Finding]) -> Iterator[Findi
         chained = _AGE_CHAIN.match(text, end)
         if chained is not None and not _COUNTED.match(text, chained.end("n")):
             pending.append((chained.start("n"), chained.end("n")))
+
+
+# A name joined to a found name: "Yorbelis and Deivis", "Tyrell Simmons = Ghost", "Big Vic = Victor Okonkwo",
+# "Tee is Tierra Lofton".
+_CAP = r"[A-ZÀ-Þ][^\W\d_]{1,24}(?:-[A-ZÀ-Þ][^\W\d_]{1,24})?"
+_JOINED_AFTER = re.compile(
+    rf"[ \t]*(?:(?P<eq>=|→|->|\baka\b|\ba/k/a\b)|(?P<and>,|\band\b|&|\by\b|\bor\b))[ \t]*[\"“']?"
+    rf"(?P<name>{_CAP}(?:[ \t]{_CAP}){{0,2}})"
+)
+_JOINED_BEFORE = re.compile(
+    rf"(?<![\w-])(?P<name>{_CAP}(?:[ \t]{_CAP}){{0,2}})[\"”']?[ \t]*(?:(?P<eq>=|→|->|\bis\b)|(?P<and>\band\b|&|\by\b))[ \t]*$"
+)
+
+
+def people_beside_people(
+    text: str, findings: Iterable[Finding], is_name_word: Callable[[str], bool]
+) -> Iterator[Finding]:
+    """PERSON findings for capitalised words joined to a PERSON finding by "=", "aka", "and", "&", "is".
+
+    After "="/"aka" any capitalised word that is not an everyday word is taken; after "and"/"&"/"," only words that
+    ``is_name_word`` accepts (a lexicon name or an unknown word), so "Maria and Houston PD" stays readable.
+    """
+    people = [f for f in findings if f.label == PERSON]
+    covered = {(f.start, f.end) for f in people}
+    for finding in people:
+        after = _JOINED_AFTER.match(text, finding.end)
+        if after is not None:
+            words = after.group("name").split()
+            if after.group("eq") or all(is_name_word(word) for word in words[:1]):
+                span = (after.start("name"), after.end("name"))
+                if span not in covered:
+                    yield Finding(span[0], span[1], PERSON, 0.65, "name_joined")
+        window_start = max(0, finding.start - 80)
+        before = _JOINED_BEFORE.search(text, window_start, finding.start)
+        if before is not None:
+            words = before.group("name").split()
+            if before.group("eq") == "is" and len(words) > 1:
+                continue
+            if all(is_name_word(word) for word in words[-1:]):
+                span = (before.start("name"), before.end("name"))
+                if span not in covered:
+                    yield Finding(span[0], span[1], PERSON, 0.65, "name_joined")

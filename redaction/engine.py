@@ -12,7 +12,7 @@ from typing import Any
 import spacy
 from spacy.language import Language
 
-from redaction.context import ages_beside_people
+from redaction.context import ages_beside_people, people_beside_people
 from redaction.findings import AGE, PERSON, Finding, Redacted
 from redaction.masking import mask
 from redaction.names import NameRules, find_denied_aliases, is_place, person_span
@@ -260,6 +260,8 @@ class Redactor:
                 norm.text, settings.max_chunk_chars, settings.chunk_overlap_chars
             ):
                 raw[index].extend(_shifted(self._recognise(chunk), offset))
+            if PERSON not in settings.disabled_labels:
+                raw[index].extend(people_beside_people(norm.text, list(raw[index]), self._names.is_name_word))
             if AGE not in settings.disabled_labels:
                 raw[index].extend(ages_beside_people(norm.text, list(raw[index])))
         return [self._finalise(norm, found) for norm, found in zip(normalised, raw, strict=True)]
@@ -344,7 +346,7 @@ class Redactor:
 
 _KEEP_AT_START = frozenset("@$+(#")
 # PERSON findings dropped when they are a place ("Austin and San Antonio teams"); a name cue or the deny-list wins.
-_PLACE_CHECKED = frozenset({"ner", "name_lexicon"})
+_PLACE_CHECKED = frozenset({"ner", "name_lexicon", "name_context", "name_soft_cue", "name_nick", "name_joined"})
 
 
 def _trimmed(text: str, finding: Finding) -> Finding:

@@ -32,7 +32,7 @@ _GAP = re.compile(r"[ \t]{1,3}")
 
 _STRONG_CUE = re.compile(
     r"\b(?:named|name\s+is|name's|name’s|name\s+was|names?\s*:|goes\s+by|go\s+by|went\s+by|going\s+by|aka|"
-    r"a\.k\.a\.?|known\s+as|calls\s+(?:herself|himself|themself|themselves)|nicknamed|nickname\s+is|nickname:|"
+    r"a\.k\.a\.?|a/k/a|known\s+as|calls\s+(?:herself|himself|themself|themselves)|nicknamed|nickname\s+is|nickname:|"
     r"alias|se\s+llama|llamada|llamado)\s*[:\-]?\s*[\"'“‘]?",
     re.IGNORECASE,
 )
@@ -44,6 +44,29 @@ _WEAK_CUE = re.compile(
 )
 
 
+# Words before a name that are not names themselves but could precede a place or an agency: the name after them must
+# be a lexicon name or an unknown word, and is dropped when it is a place ("w/ Ruslana", "husband Yonas", not
+# "with Houston PD").
+_SOFT_CUE = re.compile(
+    r"(?<![\w/])(?:w/|with|for|vs\.?|versus|against|ask\s+for|husband|wife|grandma|grandmother|grandpa|grandfather|"
+    r"abuela|abuelo|auntie|stepdad|stepmom|stepfather|stepmother|niece|nephew|roommate|friend|manager|boss|employer|"
+    r"recruiter|buyer|john|madam|driver|landlord|landlady|pt|patient|defendant|contractor|owner|encargado|encargada|"
+    r"señora|senora|señor|senor|sr|sra|doña|dona|didi|bhai|baba|mama|papa|tía|tia|tío|tio|cousin|sister|brother)"
+    r"\.?[ \t]+",
+    re.IGNORECASE,
+)
+# Nicknames made with a prefix word, masked whole: "El Güero", "Big Vic", "Mama Joy", "Lil Dre".
+_NICK_PREFIX = re.compile(
+    r"\b(?:El|La|Big|Lil|Little|Mama|Papa|Baby|Yung|Young|Lady|Don|Doña)[ \t]+"
+    r"(?P<w>[A-ZÀ-Þ][^\W\d_]{1,20}(?:-[A-ZÀ-Þ][^\W\d_]{1,20})?)(?![\w-])"
+)
+# "pt Carter, Destinee", "Vang, Ka Ying;": a surname, a comma and a given name, ending the clause.
+_REVERSED = re.compile(
+    r"(?<![\w,])(?P<last>[A-ZÀ-Þ][^\W\d_]+(?:-[A-ZÀ-Þ][^\W\d_]+)?),[ \t]+"
+    r"(?P<first>[A-ZÀ-Þ][^\W\d_]+(?:[ \t][A-ZÀ-Þ][^\W\d_]+)?)(?=[ \t]*(?:[;.\n\t|]|$))"
+)
+
+
 # An unknown capitalised word followed by one of these is a person: "Ixchel speaks Mam", "Chaz takes the money".
 _VERBS_AFTER_NAME = frozenset(
     """
@@ -52,7 +75,7 @@ _VERBS_AFTER_NAME = frozenset(
     admitted knows knew doesnt didnt cant wont isnt wasnt hasnt never finally already just still also herself himself
     answered showed arrived escaped asked asks agreed refused declined cried thinks thought claims claimed denied
     denies remembers remembered mentioned explained confirmed identified recognized recognised met saw sent sends
-    brought brings drove drives owes owed paid pays keeps kept
+    brought brings drove drives owes owed paid pays keeps kept wouldnt would will should could cannot can might may
     """.split()
 )
 # After "is"/"was"/"has"/"and" the next word must make it about a person: "Jayden is 4", "Nok is pregnant".
@@ -61,7 +84,8 @@ _PERSON_PREDICATES = frozenset(
     """
     with pregnant scared afraid missing safe ok okay fine staying living working crying asking refusing ready home back
     here still now not gone currently sick hurt injured at from only about his her their my our been being also
-    terrified nervous upset worried minor underage willing unwilling able going coming
+    terrified nervous upset worried minor underage willing unwilling able going coming parked hiding outside inside
+    alone there downstairs upstairs asleep awake pregnant due afraid sleeping waiting
     """.split()
 )
 # An unknown capitalised word after one of these is a person: "picked up Kenia", "told Yesenia".
@@ -69,7 +93,8 @@ _VERBS_BEFORE_NAME = frozenset(
     """
     told tell texted text asked ask met meet saw see helped help visited visit paid pay hugged called call
     picked_up pick_up dropped_off drop_off spoke_with spoke_to talked_to talked_with interviewed interview
-    transported drove found located recovered rescued placed
+    transported drove found located recovered rescued placed gave give took take brought bring followed follow
+    watching watched messaging messaged contacted recruited trafficked sold selling pimping grooming groomed moved
     """.split()
 )
 # Lower-case unknown words are names only before these ("yesi just called", "chen said").
@@ -100,6 +125,9 @@ def _style(word: str) -> str:
         return "upper"
     if word[:1].isupper() and word[1:].islower():
         return "title"
+    parts = [part for part in re.split(r"[-'’]", word) if part]
+    if len(parts) > 1 and all(part[:1].isupper() and part[1:].islower() for part in parts):
+        return "title"  # "Jean-Wesner", "Pierre-Louis", "O'Neil"
     if word.islower():
         return "lower"
     return "mixed"
@@ -129,6 +157,20 @@ class NameRules:
         yield from self._in_context(text, tokens)
         yield from self._cued(text, tokens, starts, _STRONG_CUE, strong=True)
         yield from self._cued(text, tokens, starts, _WEAK_CUE, strong=False)
+        yield from self._soft_cued(text, tokens, starts)
+        for match in _NICK_PREFIX.finditer(text):
+            if not _is_common(match.group("w")):
+                yield Finding(match.start(), match.end(), PERSON, 0.7, "name_nick")
+        if "," in text:
+            for match in _REVERSED.finditer(text):
+                first = match.group("first").split()[0]
+                last = match.group("last")
+                if (
+                    fold_accents(first) in self._first
+                    and not _is_common(last)
+                    and (self._unknown(last) or fold_accents(last) in self._last)
+                ):
+                    yield Finding(match.start(), match.end(), PERSON, 0.7, "name_reversed")
         if ('"' in text or "“" in text) and _NICKNAME_CONTEXT.search(text):
             for match in _QUOTED.finditer(text):
                 if not any(_is_common(word) for word in match.group(1).split()):
@@ -156,6 +198,8 @@ class NameRules:
                     yield Finding(start, nxt_end, PERSON, 0.7, "name_lexicon")
                     index += 2
                     continue
+            if "-" in key and style == "title" and key.split("-")[0] in self._first:
+                key = key.split("-")[0]  # "Jean-Wesner", "Ana-Maria"
             if key in self._first and style != "mixed" and not (style == "upper" and len(word) <= 2):
                 last = self._extend(text, tokens, index, style)
                 score = 0.75 if style == "title" else 0.6
@@ -175,6 +219,33 @@ class NameRules:
                 index = last + 1
                 continue
             index += 1
+
+    def _soft_cued(
+        self, text: str, tokens: list[tuple[int, int, str]], starts: dict[int, int]
+    ) -> Iterator[Finding]:
+        for match in _SOFT_CUE.finditer(text):
+            index = starts.get(match.end())
+            if index is None:
+                continue
+            word = tokens[index][2]
+            style = _style(word)
+            if style not in ("title", "upper") or _is_common(word) or (style == "upper" and len(word) <= 4):
+                continue
+            last = self._extend(text, tokens, index, style)
+            names = [fold_accents(tokens[i][2]) for i in range(index, last + 1)]
+            if not any(
+                self._unknown(tokens[i][2]) or key in self._first or key in self._last
+                for i, key in zip(range(index, last + 1), names, strict=True)
+            ):
+                continue
+            yield Finding(tokens[index][0], _name_end(text, tokens, last), PERSON, 0.7, "name_soft_cue")
+
+    def is_name_word(self, word: str) -> bool:
+        """A lexicon first name or surname, or a word no list knows (see ``_unknown``), and not an everyday word."""
+        key = fold_accents(word)
+        if _is_common(word) or key in NOT_A_PERSON:
+            return False
+        return key in self._first or key in self._last or self._unknown(word)
 
     def _unknown(self, word: str) -> bool:
         """A word no list knows: not everyday English, not a place, agency, title or nationality."""
@@ -369,9 +440,16 @@ _PLACE_AFTER = frozenset(
     """
     complex apartments apartment apts apt village villas homes estates motel hotel inn suites lodge church school
     county pd police sheriff isd city street st avenue ave road rd boulevard blvd drive lane ln highway hwy park
-    mall plaza center centre clinic hospital airport station market ranch farm
+    mall plaza center centre clinic hospital airport station market ranch farm co parish township twp borough pd's
+    tx ca fl ga ny nj pa oh mi il mn az nv co wa or hi ak la nm ok ar tn ky al ms sc nc va md de ct ri ma nh vt me wv
+    wi ia mo ks ne sd nd mt wy id ut
     """.split()
 )
+_STATE_CODES = re.compile(
+    r",?[ \t]+(?:A[LKZR]|C[AOT]|D[EC]|FL|GA|HI|I[DLNA]|K[SY]|LA|M[EDAINSOT]|N[EVHJMYCD]|O[HKR]|PA|RI|S[CD]|T[NX]|UT|"
+    r"V[TA]|W[AVIY])\b"
+)
+_IN_PLACE = re.compile(r"\b(?:in|near|outside|around|across|throughout)[ \t]+$", re.IGNORECASE)
 
 
 def is_place(text: str, start: int, end: int) -> bool:
@@ -389,9 +467,16 @@ def is_place(text: str, start: int, end: int) -> bool:
     if (
         last + 1 < len(words)
         and words[last + 1][2] in _PLACE_AFTER
-        and text[words[last][1] : words[last + 1][0]] == " "
+        and text[words[last][1] : words[last + 1][0]] in (" ", ", ")
+        and (len(words[last + 1][2]) > 2 or _STATE_CODES.match(text, words[last][1]))
     ):
-        return True
+        return True  # "Marion County", "Clayton Co.", "Tyler PD", "Paris TX", "Jackson, MI"
+    if (
+        first == last
+        and _IN_PLACE.search(text, max(0, start - 12), start)
+        and text[end : end + 2] not in ("'s", "’s")
+    ):
+        return True  # "placed in Joliet", "outside Ehrenberg": one word after "in" is a place, not a person
     known = places()
     for i in range(max(0, first - 3), first + 1):
         for j in range(last, min(len(words), i + 4)):

@@ -149,7 +149,7 @@ def everyday_words() -> frozenset[str]:
 @lru_cache(maxsize=1)
 def places() -> frozenset[str]:
     """Accent- and case-folded place names (one to four words) that are never a person on NER or lexicon evidence."""
-    return _load("places.txt")
+    return _load("places.txt") | _load("places_geonames.txt")
 
 
 def _load(name: str) -> frozenset[str]:
