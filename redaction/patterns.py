@@ -34,7 +34,7 @@ from redaction.findings import (
     Finding,
 )
 from redaction.normalise import fold_accents
-from redaction.vocabulary import COMMON_WORDS, first_names
+from redaction.vocabulary import COMMON_WORDS, everyday_words, first_names, places
 
 Recognizer = Callable[[str], Iterator[Finding]]
 
@@ -474,7 +474,8 @@ _CITY_WORD = _STOP + r"[A-Za-z][A-Za-z.'’-]{1,24}"
 _CAP_CITY_WORD = _STOP + r"(?-i:[A-Z])[A-Za-z.'’-]{1,24}"
 _PLACE = (
     rf"(?:\s*,?\s*(?:{_CITY_WORD}\s+){{0,2}}{_CITY_WORD}\s*,?\s+{_STATES}\b(?:\s*,?\s*\d{{5}}(?:-\d{{4}})?\b)?"
-    rf"|\s*,\s*(?:{_CAP_CITY_WORD}\s+)?{_CAP_CITY_WORD}(?=\s*(?:[.;!?\n]|$))"
+    rf"|\s*,\s*(?:{_CAP_CITY_WORD}\s+)?{_CAP_CITY_WORD}(?:\s*,\s*(?:{_CAP_CITY_WORD}\s+)?{_CAP_CITY_WORD})?"
+    rf"(?=\s*(?:[.;!?\n,(—–]|$|\s-\s|\s(?-i:[a-z])))"
     rf"|\s*,\s*(?:{_CITY_WORD}\s+)?{_CITY_WORD}\s*,?\s+\d{{5}}(?:-\d{{4}})?\b"
     rf"|\s*,?\s*{_STATES}\b(?:\s*,?\s*\d{{5}}(?:-\d{{4}})?\b)?|\s*,?\s*\d{{5}}(?:-\d{{4}})?\b)?"
 )
@@ -487,7 +488,10 @@ _STREET = re.compile(
     rf"{_UNIT}?{_PLACE}",
     re.IGNORECASE,
 )
-_PO_BOX = re.compile(r"\bp\.?\s?o\.?\s+box\s+\d{1,6}\b" + _PLACE, re.IGNORECASE)
+_PO_BOX = re.compile(
+    r"\b(?:p\.?\s?o\.?|hc\s*\d{1,3}|rr\s*\d{1,3}|rural\s+route\s+\d{1,3}|star\s+route)\s+box\s+\d{1,6}\b" + _PLACE,
+    re.IGNORECASE,
+)
 _CITY_STATE_ZIP = re.compile(
     r"\b(?:[A-Z][a-z]+\s+){0,2}[A-Z][a-z]+,?\s+(?:A[LKZR]|C[AOT]|D[EC]|FL|GA|HI|I[DLNA]|K[SY]|LA|M[EDAINSOT]|"
     r"N[EVHJMYCD]|O[HKR]|PA|RI|S[CD]|T[NX]|UT|V[TA]|W[AVIY]|PR|GU|VI)\s+\d{5}(?:-\d{4})?\b"
@@ -496,7 +500,7 @@ _CITY_STATE_ZIP = re.compile(
 
 # A street name for the rules below: one to three capitalised words (or ALL CAPS), an optional direction first and
 # an optional suffix last ("Fondren", "W Bellfort", "Little York", "Bastrop St", "GESSNER").
-_NAMED = r"[A-Z][A-Za-z'’.-]{1,24}"
+_NAMED = r"(?:[A-Z][A-Za-z'’.-]{1,24}|\d{1,3}(?:st|nd|rd|th)\b)"
 _STREET_NAME = (
     rf"(?:(?-i:[NSEW]|NE|NW|SE|SW)\.?\s+)?(?!(?:and|or|the|at|in|on)\b){_NAMED}(?:\s+(?!(?:and|or|at|in|on)\b){_NAMED}){{0,2}}"
     rf"(?:\s+(?i:{_SUFFIX})\b\.?)?"
@@ -530,7 +534,8 @@ _NOT_UNIT_BEFORE = re.compile(
     r"claim|file|docket|exhibit|account|acct|bill|id|badge|policy)\s*$"
 )
 _UNIT_BEFORE_STREET = re.compile(
-    r"(?i:lot|apt|apartment|unit|suite|ste|spc|space|trlr|trailer|bldg|building)\.?\s*#?\s*[A-Za-z0-9-]{1,6}\s*,?\s*$"
+    r"(?i:(?:lot|apt|apartment|unit|suite|ste|spc|space|trlr|trailer|bldg|building|pmb)\.?\s*#?\s*[A-Za-z0-9-]{1,6}"
+    r"|\d{1,2}(?:st|nd|rd|th)\s+(?:fl|floor)\.?)\s*,?\s*$"
 )
 # A named complex: "the Villas on Tidwell", "the Pines apartments", "Westchase Village Apts".
 _COMPLEX = re.compile(
@@ -551,6 +556,48 @@ _FOREIGN_STREET = re.compile(
     r"(?:\s+[A-ZÀ-ÞĀ-Ž][\w'’.-]{1,30}){0,2},?\s*(?:(?i:n[º°o]?\.?|#)\s*)?\d{1,5}[A-Za-z]?(?:\s*[/-]\s*\d{1,4})?"
     r"(?:\s*[,-]\s*[A-ZÀ-ÞĀ-Ž][\w'’-]{1,30}(?:\s+[A-ZÀ-ÞĀ-Ž][\w'’-]{1,30})?)?"
 )
+
+
+# "dropped at Beechnut and Wilcrest", "por Airline y Tidwell", "from Hamilton St & 7th": cross streets joined by a
+# word; each side must look like a street (a suffix, a number, a direction) or be a word no list knows.
+_CROSS_AND = re.compile(
+    r"(?:^|\b(?i:at|on|near|by|around|off|outside|from|to|of|corner|por|en|entre|past|behind)\s+(?:the\s+)?)"
+    rf"(?P<a>{_STREET_NAME})\s+(?i:and|y|n|&|@)\s+(?P<b>{_STREET_NAME})"
+)
+# A named lodging or complex with its unit: "Starlite Inn rm 112", "Garden Spires bldg 2, apt 7C",
+# "Mesa Verde RV Park lot 9", "CEDAR LANE APTS UNIT 12", "Tower 2 room 1718".
+_NAMED_UNIT = re.compile(
+    r"(?<![\w-])(?P<name>(?:[A-Z][A-Za-z'’&-]*\.?\s+(?:\d{1,3}\s+)?){1,4}),?\s*"
+    r"(?P<unit>(?i:rm|room|unit|apt|apartment|bldg|building|cottage|cabin|space|spc|lot|ste|suite|trailer|trlr|#)\.?"
+    r"\s*#?\s*[A-Za-z]?\d{1,5}[A-Za-z]?(?:-\d{1,4})?(?:\s*,?\s*(?i:apt|unit|rm|room|#)\.?\s*#?\s*[A-Za-z]?\d{1,5}[A-Za-z]?)?)"
+    r"(?![\w-])"
+)
+_NOT_A_LODGING = re.compile(
+    r"(?i:court|courtroom|courthouse|conference|meeting|hearing|interview|exam|waiting|break|breakout|zoom|board|"
+    r"class|classroom|part|dept|department|division|unit|form|page|section|case|docket|ward|er|icu|bed|bay|"
+    r"dorm|floor|office|suite|building|bldg)\s*$"
+)
+# Rooms of three or four digits are hotel or apartment rooms wherever they are typed ("room 2214", "rm 221").
+_ROOM = re.compile(r"\b(?i:rm|room|habitaci[oó]n|cuarto)\.?\s*#?\s*(?P<u>\d{3,4}[A-Za-z]?)(?![\w-])")
+# A street given as where someone lives: "stays on E 131st Ave", "lives on Maple St", "house is on Beechnut near
+# Bellaire Blvd".
+_LIVES_ON = re.compile(
+    r"\b(?i:lives?|living|stays?|staying|stayed|moved|house|home|apartment|apt|place|trailer|addy|address|"
+    r"vive|viven|casa)\b[^.\n]{0,25}?\b(?i:on|off|en|por)\s+(?P<a>" + _STREET_NAME + r")"
+    r"(?:\s+(?i:near|by|off|at|&|and|y)\s+(?P<b>" + _STREET_NAME + r"))?"
+)
+# Addresses abroad in their own formats: Guatemala ("10a Calle 14-22, zona 1, Quetzaltenango"), Romania/Moldova
+# ("Str. Dealului nr. 14, Bacău 600017", "Bd. Dacia 88, bl. C3, ap. 22"), Ukraine/Russia ("вул. Шевченка 12, кв. 7"),
+# Viet Nam ("xóm 7, xã Diễn Hoa, huyện Diễn Châu"), China ("...清荣大道88号").
+_WORDS_AFTER = r"(?:\s*,\s*(?:[A-ZÀ-ÞĀ-ŽА-ЯІЇЄҐ][\w'’.-]{1,30}(?:\s+[A-ZÀ-ÞĀ-ŽА-ЯІЇЄҐ][\w'’.-]{1,30}){0,2}|\d{4,6}|(?:zona|zone|sector|col\.?|colonia|bl\.?|ap\.?|sc\.?|et\.?|кв\.?|корп\.?)\s*[\w-]{1,5})(?:\s+\d{5,6})?){0,4}"
+_ABROAD = re.compile(
+    r"(?<![\w])(?:\d{1,2}[a-z]?\.?\s+(?i:calle|avenida|av\.?)\s+\d{1,3}-\d{1,3}"
+    r"|(?i:str\.|strada|bd\.|bdul\.?|bulevardul|șos\.|sos\.|calea|aleea)\s+(?:[A-ZÀ-ÞĀ-Ž][\w'’.-]{1,30}\s+){1,3}(?:nr\.?\s*)?\d{1,4}[A-Za-z]?"
+    r"|(?:вул\.|вулиця|ул\.|улица|просп\.|проспект|пров\.|пер\.|бульв\.|пл\.)\s*(?:[А-ЯІЇЄҐA-Z][\w'’.-]{1,30}\s+){1,3}\d{1,4}[А-Яа-яA-Za-z]?"
+    r"|(?i:xóm|thôn|ấp|số|hẻm|ngõ|phường|quận|xã|huyện)\s+[\w]{1,12}(?:\s+[\w]{1,12}){0,3})"
+    + _WORDS_AFTER
+)
+_CJK_ADDRESS = re.compile(r"[\u4e00-\u9fff]{2,40}\d{1,5}[号號](?:[\u4e00-\u9fff\d]{0,10}[室楼樓])?")
 
 
 def _street_like(name: str) -> bool:
@@ -578,6 +625,58 @@ def find_addresses(text: str) -> Iterator[Finding]:
     for match in _CITY_STATE_ZIP.finditer(text):
         yield Finding(match.start(), match.end(), ADDRESS, 0.7, "city_state_zip")
     yield from _places_without_number(text, lowered)
+    yield from _places_in_context(text)
+
+
+def _real_street(name: str) -> bool:
+    """A cross-street side joined by "and": a suffix, an ordinal, a direction, or a word no list knows."""
+    words = [w for w in re.split(r"[\s]+", name.strip()) if w]
+    if not words:
+        return False
+    if re.search(rf"(?i:\b{_SUFFIX}\.?$)|\d", name) or re.match(r"(?:[NSEW]|NE|NW|SE|SW)\.?\s", name):
+        return True
+    everyday, given = everyday_words(), first_names()
+    return all(
+        fold_accents(w.strip(".")) not in everyday and fold_accents(w.strip(".")) not in given
+        for w in words
+    ) and not all(w.isupper() and len(w) <= 4 for w in words)
+
+
+def _places_in_context(text: str) -> Iterator[Finding]:
+    for match in _CROSS_AND.finditer(text):
+        a, b = match.group("a"), match.group("b")
+        if _real_street(a) and _real_street(b) and not (_known_place(a) and _known_place(b)):
+            yield Finding(match.start("a"), match.end("b"), ADDRESS, 0.7, "cross_street")
+    for match in _NAMED_UNIT.finditer(text):
+        name = match.group("name").strip()
+        first = name.split()[0].strip(".").casefold()
+        if first in COMMON_WORDS and first not in ("red", "blue", "green", "white", "golden", "best"):
+            # "The Red Roof rm 9" keeps "Red Roof": only a leading everyday word is left out of the span
+            words = name.split()
+            while words and words[0].strip(".").casefold() in COMMON_WORDS:
+                words.pop(0)
+            if not words:
+                continue
+        if _NOT_A_LODGING.search(name):
+            continue
+        start = match.start("name") + match.group("name").find(name.split()[0])
+        yield Finding(start, match.end("unit"), ADDRESS, 0.7, "named_unit")
+    for match in _ROOM.finditer(text):
+        if not _NOT_A_LODGING.search(text, max(0, match.start() - 20), match.start()):
+            yield Finding(match.start(), match.end(), ADDRESS, 0.7, "unit")
+    for match in _LIVES_ON.finditer(text):
+        a = match.group("a")
+        if _real_street(a) and not _known_place(a):
+            end = match.end("b") if match.group("b") and _real_street(match.group("b")) else match.end("a")
+            yield Finding(match.start("a"), end, ADDRESS, 0.7, "street_lived_on")
+    for match in _ABROAD.finditer(text):
+        yield Finding(match.start(), match.end(), ADDRESS, 0.75, "foreign_street")
+    for match in _CJK_ADDRESS.finditer(text):
+        yield Finding(match.start(), match.end(), ADDRESS, 0.75, "foreign_street")
+
+
+def _known_place(name: str) -> bool:
+    return " ".join(fold_accents(w) for w in name.split()) in places()
 
 
 def _places_without_number(text: str, lowered: str) -> Iterator[Finding]:
