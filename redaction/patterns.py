@@ -64,7 +64,7 @@ def find_emails(text: str) -> Iterator[Finding]:
 
 # --- phone -------------------------------------------------------------------------------------------------------
 _PHONE = re.compile(
-    r"(?<![\w$./:#+-])(?:\+\s?)?(?:\(?\d{1,4}\)?(?:(?:[ .\-]{1,2}|\s?[/-]\s?|/)\(?\d{1,5}\)?){1,6}|\d{7,15})"
+    r"(?<![\w$./:#+-])(?:\+\s?)?(?:\(?\d{1,4}\)?(?:(?:[ .\-]{1,2}|\s?[/-]\s?|/)\(?\d{1,8}\)?){1,6}|\d{7,15})"
     r"(?![\w/]|-\d)"
 )
 # Letter O typed for zero inside a number ("713-555-O144"): tried only when such a group exists.
@@ -114,7 +114,10 @@ def find_phones(text: str, region: str = "US") -> Iterator[Finding]:
             continue
         inner = groups[1:] if raw.startswith("+") or groups[0] in ("1", "+1") else groups
         if any(len(g) == 1 for g in inner) and not all(len(g) == 1 for g in inner):
-            continue
+            # "+52 1 669 447 2031", "+977-1-4470231": a one-digit group is fine in a valid international number
+            number = _parse_or_none(raw, region) if raw.startswith("+") else None
+            if number is None or not phonenumbers.is_valid_number(number):
+                continue
         if len(groups) == 3 and [len(g) for g in groups] == [3, 2, 4]:
             continue  # SSN shape; the SSN recognizer owns it
         if raw.count(".") == 3 and _IPV4.fullmatch(raw):
@@ -126,6 +129,11 @@ def find_phones(text: str, region: str = "US") -> Iterator[Finding]:
         number = _parse_or_none(raw_number, region)
         if number is None:
             continue
+        if raw_number.startswith("0") and not phonenumbers.is_possible_number(number):
+            # "0803 441 2907": a number dialled inside its own country; valid in a region survivors come from
+            if any(_valid_in(raw_number, abroad) for abroad in _ORIGIN_REGIONS):
+                yield Finding(match.start(), match.start() + len(raw), PHONE, 0.7, "phone")
+            continue
         if phonenumbers.is_valid_number(number):
             score = 0.9
         elif phonenumbers.is_possible_number(number):
@@ -133,6 +141,40 @@ def find_phones(text: str, region: str = "US") -> Iterator[Finding]:
         else:
             continue
         yield Finding(match.start(), match.start() + len(raw), PHONE, score, "phone")
+
+
+_ORIGIN_REGIONS = ("MX", "GT", "HN", "SV", "NG", "GH", "PH", "IN", "NP", "VN", "CN", "UA", "RO", "MD", "BR", "CO", "VE")
+# Obfuscated numbers: digits mixed with letters O/I/l, number words, middots, spaced single digits
+# ("7O2-8I5-44O9", "773 eight four six 2210", "3 6 0 . 2 2 9 . 8 4 1 5", "312 · 804 · 7716").
+_DIGITISH = (
+    r"(?:\d{1,4}|[OoIl](?=[\dOoIl]|[ .\-·]\d)|(?<=\d)[OoIl]|(?i:zero|oh|one|two|three|four|five|six|seven|eight|nine)\b)"
+)
+_PHONE_MIXED = re.compile(
+    rf"(?<![\w+])(?:\+\s?)?\(?{_DIGITISH}\)?(?:(?:[ \t]*[.\-·,/]?[ \t]*|[ \t]*\)?[ \t]*){_DIGITISH}\)?){{2,14}}(?![\w])"
+)
+_LETTER_DIGITS = {"o": "0", "i": "1", "l": "1", **_DIGIT_WORDS}
+
+
+def find_obfuscated_phones(text: str) -> Iterator[Finding]:
+    """Phones typed to dodge filters; the plain forms are ``find_phones``'s."""
+    for match in _PHONE_MIXED.finditer(text):
+        raw = match.group(0).rstrip(" .,-")
+        parts = re.findall(r"\d+|[A-Za-z]+", raw)
+        digits = "".join(part if part.isdigit() else _LETTER_DIGITS.get(part.casefold(), "?") for part in parts)
+        if "?" in digits or sum(part.isdigit() for part in parts) == 0:
+            continue
+        plain = all(part.isdigit() and len(part) > 1 for part in parts) and "·" not in raw
+        if plain:
+            continue  # ordinary forms are find_phones's
+        if len(digits) == 10 or (len(digits) == 11 and digits[0] == "1"):
+            number = _parse_or_none(digits, "US")
+            if number is not None and phonenumbers.is_possible_number(number):
+                yield Finding(match.start(), match.start() + len(raw), PHONE, 0.75, "phone_obfuscated")
+
+
+def _valid_in(raw: str, region: str) -> bool:
+    number = _parse_or_none(raw, region)
+    return number is not None and phonenumbers.is_valid_number(number)
 
 
 def _parse_or_none(raw: str, region: str) -> phonenumbers.PhoneNumber | None:
@@ -330,6 +372,21 @@ _DL = re.compile(
     + r"(?P<id>[A-Za-z0-9](?:[A-Za-z0-9-]|\s(?=\d)){3,19})(?![\w])",
     re.IGNORECASE,
 )
+# A plate after a vehicle or a state code: "red Charger CSM3318", "white Camry MN FZL 221", "LPR hit ...: RHN 5093".
+_VEHICLE = (
+    r"car|truck|van|suv|sedan|coupe|pickup|minivan|camper|rv|vehicle|veh|lpr(?:\s+hit)?|"
+    r"camry|corolla|tacoma|tundra|sienna|rav4|highlander|4runner|prius|civic|accord|odyssey|pilot|crv|cr-v|altima|sentra|"
+    r"maxima|rogue|pathfinder|titan|charger|challenger|durango|ram|caravan|journey|f-?150|f-?250|explorer|escape|"
+    r"expedition|econoline|transit|fusion|focus|mustang|silverado|tahoe|suburban|malibu|impala|equinox|camaro|"
+    r"escalade|yukon|sierra|acadia|elantra|sonata|tucson|santa\s+fe|optima|sorento|soul|forte|jetta|passat|"
+    r"wrangler|cherokee|compass|outback|forester|impreza|mazda\d?|cx-?5|model\s+[3sxy]|lexus|bmw|benz|audi|infiniti|"
+    r"honda|toyota|nissan|ford|chevy|chevrolet|dodge|jeep|kia|hyundai|gmc|subaru|volkswagen|vw|chrysler|buick|cadillac"
+)
+_PLATE_VEHICLE = re.compile(
+    rf"\b(?:{_VEHICLE})\b[^\n.;]{{0,30}}?(?:\b(?-i:[A-Z]{{2}})\s+)?"
+    r"(?P<id>(?-i:[A-Z0-9]{2,4}[ -]?[A-Z0-9]{2,4}))(?![\w-])",
+    re.IGNORECASE,
+)
 _PLATE = re.compile(
     r"\b(?:licen[cs]e\s+plates?|plates?|tags?|lp|reg(?:istration)?|placas?)"
     + _CUE_TAIL
@@ -360,6 +417,20 @@ _A_NUMBER_CUE = re.compile(
 
 def _digit_count(value: str) -> int:
     return sum(ch.isdigit() for ch in value)
+
+
+def find_vehicle_plates(text: str) -> Iterator[Finding]:
+    """Plate-shaped tokens (letters and digits) after a vehicle word."""
+    for match in _PLATE_VEHICLE.finditer(text):
+        plate = match.group("id")
+        compact = plate.replace(" ", "").replace("-", "")
+        if (
+            5 <= len(compact) <= 8
+            and any(ch.isdigit() for ch in compact)
+            and sum(ch.isalpha() for ch in compact) >= 2
+            and not re.fullmatch(r"[A-Z]-?\d+", plate)
+        ):
+            yield Finding(match.start("id"), match.end("id"), LICENSE_PLATE, 0.7, "plate_vehicle")
 
 
 def find_cued_identifiers(text: str) -> Iterator[Finding]:
@@ -412,6 +483,27 @@ _HANDLE_LOOSE = re.compile(
     re.IGNORECASE,
 )
 _NOT_HANDLES = frozenset({"@here", "@channel", "@everyone", "@room", "@all"})
+# "snap pr1nce.m", "Kik user nizhoni_lvs_u", "OnlyFans acct yorbelis.vzla", "on megapersonals under sweetbri419":
+# a platform word, then a handle-shaped word (a digit, "_" or "." inside, or a lower-case word no list knows).
+_HANDLE_BARE = re.compile(
+    rf"\b(?:{_PLATFORMS}|(?:the\s+)?OF|ad\s+site|site)(?:\s+(?:user(?:name)?|acct|account|page|profile|handle|name|id|"
+    r"display\s+name))?(?:\s+(?:is|under|as|was))?\s+@?(?P<h>[A-Za-z0-9_][A-Za-z0-9_.-]{1,29}[A-Za-z0-9_])(?![\w@])",
+    re.IGNORECASE,
+)
+
+
+def _handle_shaped(handle: str) -> bool:
+    if any(ch.isdigit() or ch in "_." for ch in handle):
+        return any(ch.isalpha() for ch in handle) and not _IPV4.fullmatch(handle)
+    return handle.islower() and fold_accents(handle) not in everyday_words() and len(handle) >= 5
+
+
+def find_bare_handles(text: str) -> Iterator[Finding]:
+    """Handles typed after the platform's name without a colon or an @."""
+    for match in _HANDLE_BARE.finditer(text):
+        handle = match.group("h")
+        if _handle_shaped(handle):
+            yield Finding(match.start("h"), match.end("h"), HANDLE, 0.75, "handle")
 
 
 def find_handles(text: str) -> Iterator[Finding]:
@@ -743,7 +835,10 @@ PATTERN_RECOGNIZERS: tuple[Recognizer, ...] = (
     find_dates_of_birth,
     find_ages,
     find_cued_identifiers,
+    find_vehicle_plates,
     find_handles,
+    find_bare_handles,
+    find_obfuscated_phones,
     find_addresses,
     find_coordinates,
 )
