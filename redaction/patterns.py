@@ -286,10 +286,46 @@ _DOB = re.compile(
 )
 
 
+# A full date from long ago: in a task-force chat a day, month and year before ``_OLD_YEAR`` is a date of birth --
+# court dates, hearings and operations are this year or next. Fixed, not "today minus ten years", so results do not
+# change with the calendar; revisit it every few years.
+_OLD_YEAR = 2014
+_FULL_DATE = re.compile(
+    r"(?<![\w/.:-])(?:(?P<a>\d{1,2})[/.-](?P<b>\d{1,2})[/.-](?P<y>\d{4}|\d{2})"
+    r"|(?P<y2>(?:19|20)\d{2})[/.-]\d{1,2}[/.-]\d{1,2}"
+    rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}\.?,?\s+(?P<y3>(?:19|20)\d{{2}})"
+    rf"|{_MONTH}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+(?P<y4>(?:19|20)\d{{2}}))(?![\w/])",
+    re.IGNORECASE,
+)
+_NOT_BIRTH = re.compile(
+    r"(?i:arrived|arrival|entered|entry|came|married|deported|removed|since|until|between|from|visa|issued|expires?|"
+    r"expiration|exp|convicted|arrested|filed|hired|started|left)\W{0,3}(?:on\s+|in\s+)?$"
+)
+# Cue, then a few words, then the date: "DOB on the passport 17/09/2003", "DOB per her card: Feb 9 2008".
+_DOB_NEAR = re.compile(
+    r"\b(?:dob|d\.o\.b\.?|date\s+of\s+birth|birth\s*date|birthday|bday|b-day|born)\b[^\n.;]{0,40}?"
+    rf"(?P<date>\d{{1,2}}[/.-]\d{{1,2}}[/.-](?:\d{{4}}|\d{{2}})|(?:19|20)\d{{6}}|{_MONTH}\.?\s+\d{{1,2}},?\s+\d{{4}}"
+    rf"|\d{{1,2}}\s+{_MONTH}\.?\s+\d{{4}})(?![\w/])",
+    re.IGNORECASE,
+)
+
+
 def find_dates_of_birth(text: str) -> Iterator[Finding]:
-    """Dates next to a birth cue (DOB, born, birthday); other dates are coordination, not PII."""
+    """Dates next to a birth cue (DOB, born, birthday), or within a few words of one; full dates from before
+    ``_OLD_YEAR``. Other dates are coordination, not PII."""
     for match in _DOB.finditer(text):
         yield Finding(match.start("date"), match.end("date"), DOB, 0.9, "dob")
+    for match in _DOB_NEAR.finditer(text):
+        yield Finding(match.start("date"), match.end("date"), DOB, 0.8, "dob")
+    for match in _FULL_DATE.finditer(text):
+        year_text = match.group("y") or match.group("y2") or match.group("y3") or match.group("y4")
+        year = int(year_text)
+        if len(year_text) == 2:
+            year += 2000 if year < 30 else 1900
+        if match.group("a") and (int(match.group("a")) > 31 or int(match.group("b")) > 31):
+            continue
+        if 1920 <= year < _OLD_YEAR and not _NOT_BIRTH.search(text, max(0, match.start() - 25), match.start()):
+            yield Finding(match.start(), match.end(), DOB, 0.7, "dob_old_date")
 
 
 _AGE_UNIT = re.compile(
