@@ -111,8 +111,14 @@ _JOINED_BEFORE = re.compile(
 )
 
 
+_GIVEN_BEFORE = re.compile(rf"(?<![\w-])(?P<name>{_CAP})[ \t]$")
+
+
 def people_beside_people(
-    text: str, findings: Iterable[Finding], is_name_word: Callable[[str], bool]
+    text: str,
+    findings: Iterable[Finding],
+    is_name_word: Callable[[str], bool],
+    is_given_name: Callable[[str], bool],
 ) -> Iterator[Finding]:
     """PERSON findings for capitalised words joined to a PERSON finding by "=", "aka", "and", "&", "is".
 
@@ -122,6 +128,10 @@ def people_beside_people(
     people = [f for f in findings if f.label == PERSON]
     covered = {(f.start, f.end) for f in people}
     for finding in people:
+        previous = _GIVEN_BEFORE.search(text, max(0, finding.start - 30), finding.start)
+        if previous is not None and is_given_name(previous.group("name")):
+            # "Tyler Yazzie" where only "Yazzie" was found: a given name right before is part of the name
+            yield Finding(previous.start("name"), finding.end, PERSON, 0.65, "name_joined")
         after = _JOINED_AFTER.match(text, finding.end)
         if after is not None:
             words = after.group("name").split()

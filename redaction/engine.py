@@ -261,7 +261,11 @@ class Redactor:
             ):
                 raw[index].extend(_shifted(self._recognise(chunk), offset))
             if PERSON not in settings.disabled_labels:
-                raw[index].extend(people_beside_people(norm.text, list(raw[index]), self._names.is_name_word))
+                raw[index].extend(
+                    people_beside_people(
+                        norm.text, list(raw[index]), self._names.is_name_word, self._names.is_given_name
+                    )
+                )
             if AGE not in settings.disabled_labels:
                 raw[index].extend(ages_beside_people(norm.text, list(raw[index])))
         return [self._finalise(norm, found) for norm, found in zip(normalised, raw, strict=True)]
@@ -346,7 +350,9 @@ class Redactor:
 
 _KEEP_AT_START = frozenset("@$+(#")
 # PERSON findings dropped when they are a place ("Austin and San Antonio teams"); a name cue or the deny-list wins.
-_PLACE_CHECKED = frozenset({"ner", "name_lexicon", "name_context", "name_soft_cue", "name_nick", "name_joined"})
+_PLACE_CHECKED = frozenset(
+    {"ner", "name_lexicon", "name_context", "name_soft_cue", "name_nick", "name_joined"}
+)
 
 
 def _trimmed(text: str, finding: Finding) -> Finding:

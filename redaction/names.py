@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator
 
+from redaction.context import NUMBER_WORDS
 from redaction.findings import PERSON, Finding
 from redaction.normalise import fold_accents, normalise_alias
 from redaction.vocabulary import (
@@ -76,10 +77,14 @@ _VERBS_AFTER_NAME = frozenset(
     answered showed arrived escaped asked asks agreed refused declined cried thinks thought claims claimed denied
     denies remembers remembered mentioned explained confirmed identified recognized recognised met saw sent sends
     brought brings drove drives owes owed paid pays keeps kept wouldnt would will should could cannot can might may
+    named dob mrn ssn cell ph tel phone email passport dl age aged getting going coming staying living working crying
+    saying asking hiding sleeping waiting texting calling
     """.split()
 )
 # After "is"/"was"/"has"/"and" the next word must make it about a person: "Jayden is 4", "Nok is pregnant".
-_LINK_VERBS = frozenset({"is", "was", "has", "had", "isn't", "wasn't", "will", "can", "would", "should", "could"})
+_LINK_VERBS = frozenset(
+    {"is", "was", "has", "had", "isn't", "wasn't", "will", "can", "would", "should", "could"}
+)
 _PERSON_PREDICATES = frozenset(
     """
     with pregnant scared afraid missing safe ok okay fine staying living working crying asking refusing ready home back
@@ -97,6 +102,7 @@ _VERBS_BEFORE_NAME = frozenset(
     watching watched messaging messaged contacted recruited trafficked sold selling pimping grooming groomed moved
     """.split()
 )
+_AGE_NEXT = re.compile(rf"\s*(?:is\s+|was\s+|[,(]\s*)(?:\d{{1,2}}(?!\d)|(?i:{NUMBER_WORDS})\b)")
 # Lower-case unknown words are names only before these ("yesi just called", "chen said").
 _STRONG_VERBS_AFTER = frozenset({"said", "says", "told", "texted", "called", "just", "finally", "disclosed"})
 
@@ -240,6 +246,11 @@ class NameRules:
                 continue
             yield Finding(tokens[index][0], _name_end(text, tokens, last), PERSON, 0.7, "name_soft_cue")
 
+    def is_given_name(self, word: str) -> bool:
+        """A first name of the lexicon, the ambiguous ones ("Tyler", "Madison") included."""
+        key = fold_accents(word)
+        return key in self._first or key in AMBIGUOUS_FIRST_NAMES
+
     def is_name_word(self, word: str) -> bool:
         """A lexicon first name or surname, or a word no list knows (see ``_unknown``), and not an everyday word."""
         key = fold_accents(word)
@@ -278,14 +289,19 @@ class NameRules:
             if not lower:
                 while last + 1 < count and last - index < 2:
                     nxt = tokens[last + 1][2]
-                    if not _GAP.fullmatch(text[tokens[last][1] : tokens[last + 1][0]]) or _style(nxt) != style:
+                    if (
+                        not _GAP.fullmatch(text[tokens[last][1] : tokens[last + 1][0]])
+                        or _style(nxt) != style
+                    ):
                         break
                     if not (self._unknown(nxt) or fold_accents(nxt) in self._last):
                         break
                     last += 1
             end = tokens[last][1]
             if self._person_context(text, tokens, index, last, lower):
-                yield Finding(start, _name_end(text, tokens, last), PERSON, 0.55 if lower else 0.65, "name_context")
+                yield Finding(
+                    start, _name_end(text, tokens, last), PERSON, 0.55 if lower else 0.65, "name_context"
+                )
             index = last + 1 if end else index + 1
 
     def _person_context(
@@ -306,7 +322,7 @@ class NameRules:
                 return then in _PERSON_PREDICATES
             if following in _LINK_VERBS:
                 return False
-        if re.match(r"\s*(?:is\s+|was\s+|[,(]\s*)\d{1,2}(?!\d)", text[tokens[last][1] :]):
+        if _AGE_NEXT.match(text, tokens[last][1]):
             return True  # "Jayden is 4", "Souza (19)"
         if first >= 1:
             before = tokens[first - 1][2].casefold()
@@ -468,7 +484,7 @@ def is_place(text: str, start: int, end: int) -> bool:
         last + 1 < len(words)
         and words[last + 1][2] in _PLACE_AFTER
         and text[words[last][1] : words[last + 1][0]] in (" ", ", ")
-        and (len(words[last + 1][2]) > 2 or _STATE_CODES.match(text, words[last][1]))
+        and (len(words[last + 1][2]) > 2 or (first == last and _STATE_CODES.match(text, words[last][1])))
     ):
         return True  # "Marion County", "Clayton Co.", "Tyler PD", "Paris TX", "Jackson, MI"
     if (

@@ -143,12 +143,28 @@ def find_phones(text: str, region: str = "US") -> Iterator[Finding]:
         yield Finding(match.start(), match.start() + len(raw), PHONE, score, "phone")
 
 
-_ORIGIN_REGIONS = ("MX", "GT", "HN", "SV", "NG", "GH", "PH", "IN", "NP", "VN", "CN", "UA", "RO", "MD", "BR", "CO", "VE")
+_ORIGIN_REGIONS = (
+    "MX",
+    "GT",
+    "HN",
+    "SV",
+    "NG",
+    "GH",
+    "PH",
+    "IN",
+    "NP",
+    "VN",
+    "CN",
+    "UA",
+    "RO",
+    "MD",
+    "BR",
+    "CO",
+    "VE",
+)
 # Obfuscated numbers: digits mixed with letters O/I/l, number words, middots, spaced single digits
 # ("7O2-8I5-44O9", "773 eight four six 2210", "3 6 0 . 2 2 9 . 8 4 1 5", "312 · 804 · 7716").
-_DIGITISH = (
-    r"(?:\d{1,4}|[OoIl](?=[\dOoIl]|[ .\-·]\d)|(?<=\d)[OoIl]|(?i:zero|oh|one|two|three|four|five|six|seven|eight|nine)\b)"
-)
+_DIGITISH = r"(?:\d{1,4}|[OoIl](?=[\dOoIl]|[ .\-·]\d)|(?<=\d)[OoIl]|(?i:zero|oh|one|two|three|four|five|six|seven|eight|nine)\b)"
 _PHONE_MIXED = re.compile(
     rf"(?<![\w+])(?:\+\s?)?\(?{_DIGITISH}\)?(?:(?:[ \t]*[.\-·,/]?[ \t]*|[ \t]*\)?[ \t]*){_DIGITISH}\)?){{2,14}}(?![\w])"
 )
@@ -160,7 +176,9 @@ def find_obfuscated_phones(text: str) -> Iterator[Finding]:
     for match in _PHONE_MIXED.finditer(text):
         raw = match.group(0).rstrip(" .,-")
         parts = re.findall(r"\d+|[A-Za-z]+", raw)
-        digits = "".join(part if part.isdigit() else _LETTER_DIGITS.get(part.casefold(), "?") for part in parts)
+        digits = "".join(
+            part if part.isdigit() else _LETTER_DIGITS.get(part.casefold(), "?") for part in parts
+        )
         if "?" in digits or sum(part.isdigit() for part in parts) == 0:
             continue
         plain = all(part.isdigit() and len(part) > 1 for part in parts) and "·" not in raw
@@ -324,7 +342,9 @@ def find_dates_of_birth(text: str) -> Iterator[Finding]:
             year += 2000 if year < 30 else 1900
         if match.group("a") and (int(match.group("a")) > 31 or int(match.group("b")) > 31):
             continue
-        if 1920 <= year < _OLD_YEAR and not _NOT_BIRTH.search(text, max(0, match.start() - 25), match.start()):
+        if 1920 <= year < _OLD_YEAR and not _NOT_BIRTH.search(
+            text, max(0, match.start() - 25), match.start()
+        ):
             yield Finding(match.start(), match.end(), DOB, 0.7, "dob_old_date")
 
 
@@ -617,7 +637,8 @@ _STREET = re.compile(
     re.IGNORECASE,
 )
 _PO_BOX = re.compile(
-    r"\b(?:p\.?\s?o\.?|hc\s*\d{1,3}|rr\s*\d{1,3}|rural\s+route\s+\d{1,3}|star\s+route)\s+box\s+\d{1,6}\b" + _PLACE,
+    r"\b(?:p\.?\s?o\.?|hc\s*\d{1,3}|rr\s*\d{1,3}|rural\s+route\s+\d{1,3}|star\s+route)\s+box\s+\d{1,6}\b"
+    + _PLACE,
     re.IGNORECASE,
 )
 _CITY_STATE_ZIP = re.compile(
@@ -722,8 +743,7 @@ _ABROAD = re.compile(
     r"(?<![\w])(?:\d{1,2}[a-z]?\.?\s+(?i:calle|avenida|av\.?)\s+\d{1,3}-\d{1,3}"
     r"|(?i:str\.|strada|bd\.|bdul\.?|bulevardul|șos\.|sos\.|calea|aleea)\s+(?:[A-ZÀ-ÞĀ-Ž][\w'’.-]{1,30}\s+){1,3}(?:nr\.?\s*)?\d{1,4}[A-Za-z]?"
     r"|(?:вул\.|вулиця|ул\.|улица|просп\.|проспект|пров\.|пер\.|бульв\.|пл\.)\s*(?:[А-ЯІЇЄҐA-Z][\w'’.-]{1,30}\s+){1,3}\d{1,4}[А-Яа-яA-Za-z]?"
-    r"|(?i:xóm|thôn|ấp|số|hẻm|ngõ|phường|quận|xã|huyện)\s+[\w]{1,12}(?:\s+[\w]{1,12}){0,3})"
-    + _WORDS_AFTER
+    r"|(?i:xóm|thôn|ấp|số|hẻm|ngõ|phường|quận|xã|huyện)\s+[\w]{1,12}(?:\s+[\w]{1,12}){0,3})" + _WORDS_AFTER
 )
 _CJK_ADDRESS = re.compile(r"[\u4e00-\u9fff]{2,40}\d{1,5}[号號](?:[\u4e00-\u9fff\d]{0,10}[室楼樓])?")
 
@@ -765,8 +785,7 @@ def _real_street(name: str) -> bool:
         return True
     everyday, given = everyday_words(), first_names()
     return all(
-        fold_accents(w.strip(".")) not in everyday and fold_accents(w.strip(".")) not in given
-        for w in words
+        fold_accents(w.strip(".")) not in everyday and fold_accents(w.strip(".")) not in given for w in words
     ) and not all(w.isupper() and len(w) <= 4 for w in words)
 
 
