@@ -19,6 +19,7 @@ from redaction.vocabulary import (
     COMMON_WORDS,
     NATIONALITIES,
     NOT_A_PERSON,
+    TITLES,
     everyday_words,
     first_names,
     last_names,
@@ -249,6 +250,8 @@ class NameRules:
     def is_given_name(self, word: str) -> bool:
         """A first name of the lexicon, the ambiguous ones ("Tyler", "Madison") included."""
         key = fold_accents(word)
+        if key in TITLES or _is_common(word):
+            return False  # "Pastor Ramón": the title stays readable
         return key in self._first or key in AMBIGUOUS_FIRST_NAMES
 
     def is_name_word(self, word: str) -> bool:

@@ -165,8 +165,10 @@ _ORIGIN_REGIONS = (
 # Obfuscated numbers: digits mixed with letters O/I/l, number words, middots, spaced single digits
 # ("7O2-8I5-44O9", "773 eight four six 2210", "3 6 0 . 2 2 9 . 8 4 1 5", "312 · 804 · 7716").
 _DIGITISH = r"(?:\d{1,4}|[OoIl](?=[\dOoIl]|[ .\-·]\d)|(?<=\d)[OoIl]|(?i:zero|oh|one|two|three|four|five|six|seven|eight|nine)\b)"
+# Atomic units, one separator class and a possessive repetition: no way to split the same characters twice, so
+# long runs of digits, letters or spaces stay linear (an earlier, looser form backtracked exponentially).
 _PHONE_MIXED = re.compile(
-    rf"(?<![\w+])(?:\+\s?)?\(?{_DIGITISH}\)?(?:(?:[ \t]*[.\-·,/]?[ \t]*|[ \t]*\)?[ \t]*){_DIGITISH}\)?){{2,14}}(?![\w])"
+    rf"(?<![\w+])(?:\+\s?)?\(?(?>{_DIGITISH})(?:[ \t]*+[.\-·,/()]?[ \t]*+(?>{_DIGITISH})){{2,14}}+(?![\w])"
 )
 _LETTER_DIGITS = {"o": "0", "i": "1", "l": "1", **_DIGIT_WORDS}
 
