@@ -126,26 +126,20 @@ def people_beside_people(
     ``is_name_word`` accepts (a lexicon name or an unknown word), so "Maria and Houston PD" stays readable.
     """
     people = [f for f in findings if f.label == PERSON]
-    covered = {(f.start, f.end) for f in people}
+    spans: set[tuple[int, int]] = set()
     for finding in people:
         previous = _GIVEN_BEFORE.search(text, max(0, finding.start - 30), finding.start)
         if previous is not None and is_given_name(previous.group("name")):
             # "Tyler Yazzie" where only "Yazzie" was found: a given name right before is part of the name
-            yield Finding(previous.start("name"), finding.end, PERSON, 0.65, "name_joined")
+            spans.add((previous.start("name"), finding.end))
         after = _JOINED_AFTER.match(text, finding.end)
-        if after is not None:
-            words = after.group("name").split()
-            if after.group("eq") or all(is_name_word(word) for word in words[:1]):
-                span = (after.start("name"), after.end("name"))
-                if span not in covered:
-                    yield Finding(span[0], span[1], PERSON, 0.65, "name_joined")
-        window_start = max(0, finding.start - 80)
-        before = _JOINED_BEFORE.search(text, window_start, finding.start)
+        if after is not None and (after.group("eq") or is_name_word(after.group("name").split()[0])):
+            spans.add((after.start("name"), after.end("name")))
+        before = _JOINED_BEFORE.search(text, max(0, finding.start - 80), finding.start)
         if before is not None:
             words = before.group("name").split()
-            if before.group("eq") == "is" and len(words) > 1:
-                continue
-            if all(is_name_word(word) for word in words[-1:]):
-                span = (before.start("name"), before.end("name"))
-                if span not in covered:
-                    yield Finding(span[0], span[1], PERSON, 0.65, "name_joined")
+            if not (before.group("eq") == "is" and len(words) > 1) and is_name_word(words[-1]):
+                spans.add((before.start("name"), before.end("name")))
+    spans -= {(f.start, f.end) for f in people}
+    for start, end in sorted(spans):
+        yield Finding(start, end, PERSON, 0.65, "name_joined")

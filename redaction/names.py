@@ -17,9 +17,7 @@ from redaction.vocabulary import (
     AMBIGUOUS_FIRST_NAMES,
     COMMON_SUFFIXES,
     COMMON_WORDS,
-    NATIONALITIES,
     NOT_A_PERSON,
-    TITLES,
     everyday_words,
     first_names,
     last_names,
@@ -53,7 +51,7 @@ _SOFT_CUE = re.compile(
     r"(?<![\w/])(?:w/|with|for|vs\.?|versus|against|ask\s+for|husband|wife|grandma|grandmother|grandpa|grandfather|"
     r"abuela|abuelo|auntie|stepdad|stepmom|stepfather|stepmother|niece|nephew|roommate|friend|manager|boss|employer|"
     r"recruiter|buyer|john|madam|driver|landlord|landlady|pt|patient|defendant|contractor|owner|encargado|encargada|"
-    r"señora|senora|señor|senor|sr|sra|doña|dona|didi|bhai|baba|mama|papa|tía|tia|tío|tio|cousin|sister|brother)"
+    r"señora|senora|señor|senor|sr|sra|doña|dona|didi|bhai|baba|tía|tia|tío|tio)"
     r"\.?[ \t]+",
     re.IGNORECASE,
 )
@@ -248,29 +246,21 @@ class NameRules:
             yield Finding(tokens[index][0], _name_end(text, tokens, last), PERSON, 0.7, "name_soft_cue")
 
     def is_given_name(self, word: str) -> bool:
-        """A first name of the lexicon, the ambiguous ones ("Tyler", "Madison") included."""
+        """A first name of the lexicon, the ambiguous ones ("Tyler", "Madison") included; never a title or an
+        everyday word ("Pastor Ramón": the title stays readable)."""
         key = fold_accents(word)
-        if key in TITLES or _is_common(word):
-            return False  # "Pastor Ramón": the title stays readable
-        return key in self._first or key in AMBIGUOUS_FIRST_NAMES
+        return not _is_common(word) and (key in self._first or key in AMBIGUOUS_FIRST_NAMES)
 
     def is_name_word(self, word: str) -> bool:
         """A lexicon first name or surname, or a word no list knows (see ``_unknown``), and not an everyday word."""
         key = fold_accents(word)
-        if _is_common(word) or key in NOT_A_PERSON:
-            return False
-        return key in self._first or key in self._last or self._unknown(word)
+        return not _is_common(word) and (key in self._first or key in self._last or self._unknown(word))
 
     def _unknown(self, word: str) -> bool:
-        """A word no list knows: not everyday English, not a place, agency, title or nationality."""
+        """A word no list knows: not everyday English (which includes ``COMMON_WORDS``: agencies, titles,
+        nationalities) and not a place."""
         key = fold_accents(word)
-        return (
-            len(word) >= 2
-            and key not in self._everyday
-            and key not in NOT_A_PERSON
-            and key not in NATIONALITIES
-            and key not in self._places
-        )
+        return len(word) >= 2 and key not in self._everyday and key not in self._places
 
     def _in_context(self, text: str, tokens: list[tuple[int, int, str]]) -> Iterator[Finding]:
         """Unknown capitalised words in a person context: a verb after ("Ixchel speaks Mam", "Jayden is 4") or before
@@ -300,12 +290,11 @@ class NameRules:
                     if not (self._unknown(nxt) or fold_accents(nxt) in self._last):
                         break
                     last += 1
-            end = tokens[last][1]
             if self._person_context(text, tokens, index, last, lower):
                 yield Finding(
                     start, _name_end(text, tokens, last), PERSON, 0.55 if lower else 0.65, "name_context"
                 )
-            index = last + 1 if end else index + 1
+            index = last + 1
 
     def _person_context(
         self, text: str, tokens: list[tuple[int, int, str]], first: int, last: int, lower: bool
@@ -459,11 +448,10 @@ _PLACE_AFTER = frozenset(
     """
     complex apartments apartment apts apt village villas homes estates motel hotel inn suites lodge church school
     county pd police sheriff isd city street st avenue ave road rd boulevard blvd drive lane ln highway hwy park
-    mall plaza center centre clinic hospital airport station market ranch farm co parish township twp borough pd's
-    tx ca fl ga ny nj pa oh mi il mn az nv co wa or hi ak la nm ok ar tn ky al ms sc nc va md de ct ri ma nh vt me wv
-    wi ia mo ks ne sd nd mt wy id ut
+    mall plaza center centre clinic hospital airport station market ranch farm co parish township twp borough
     """.split()
 )
+# A state code after a one-word span makes it a town: "Paris TX", "Jackson, MI" (not "Dennis Ruehl, CO DL").
 _STATE_CODES = re.compile(
     r",?[ \t]+(?:A[LKZR]|C[AOT]|D[EC]|FL|GA|HI|I[DLNA]|K[SY]|LA|M[EDAINSOT]|N[EVHJMYCD]|O[HKR]|PA|RI|S[CD]|T[NX]|UT|"
     r"V[TA]|W[AVIY])\b"
@@ -486,10 +474,11 @@ def is_place(text: str, start: int, end: int) -> bool:
     if (
         last + 1 < len(words)
         and words[last + 1][2] in _PLACE_AFTER
-        and text[words[last][1] : words[last + 1][0]] in (" ", ", ")
-        and (len(words[last + 1][2]) > 2 or (first == last and _STATE_CODES.match(text, words[last][1])))
+        and text[words[last][1] : words[last + 1][0]] == " "
     ):
-        return True  # "Marion County", "Clayton Co.", "Tyler PD", "Paris TX", "Jackson, MI"
+        return True  # "Marion County", "Clayton Co.", "Tyler PD"
+    if first == last and _STATE_CODES.match(text, words[last][1]):
+        return True  # "Paris TX", "Jackson, MI"
     if (
         first == last
         and _IN_PLACE.search(text, max(0, start - 12), start)

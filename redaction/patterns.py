@@ -67,18 +67,10 @@ _PHONE = re.compile(
     r"(?<![\w$./:#+-])(?:\+\s?)?(?:\(?\d{1,4}\)?(?:(?:[ .\-]{1,2}|\s?[/-]\s?|/)\(?\d{1,8}\)?){1,6}|\d{7,15})"
     r"(?![\w/]|-\d)"
 )
-# Letter O typed for zero inside a number ("713-555-O144"): tried only when such a group exists.
-_PHONE_LETTER_O = re.compile(r"(?<![\w-])[\dOo]{3}[-. /]?[\dOo]{3}[-. /]?[\dOo]{4}(?![\w-])")
 _DIGIT_WORDS = {
     "zero": "0", "oh": "0", "o": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6",
     "seven": "7", "eight": "8", "nine": "9",
 }  # fmt: skip
-_PHONE_WORDS = re.compile(
-    r"\b(?:(?:zero|oh|o|one|two|three|four|five|six|seven|eight|nine)[\s,-]+){9,10}"
-    r"(?:zero|oh|o|one|two|three|four|five|six|seven|eight|nine)\b",
-    re.IGNORECASE,
-)
-_PHONE_SPELLED = re.compile(r"(?<![\w+-])\d(?:[ .-]\d){9,10}(?![\w-])")
 _SEPARATORS = re.compile(r"[^\d+]+")
 
 
@@ -87,25 +79,10 @@ def find_phones(text: str, region: str = "US") -> Iterator[Finding]:
 
     Candidates come from one cheap regex; ``phonenumbers`` decides whether the digits can be a phone number in
     ``region`` (or anywhere, with a leading ``+``). Digit groups of one (other than a country code) are refused unless
-    every group is one digit -- that is an evasion ("7 1 3 5 5 5 0 1 9 9"), while "3 1 2019" is not a phone.
+    every group is one digit -- that is an evasion ("7 1 3 5 5 5 0 1 9 9"), while "3 1 2019" is not a phone. Those
+    evasions (and letters or words for digits) are ``_obfuscated_phones``'s.
     """
-    for match in _PHONE_SPELLED.finditer(text):
-        digits = re.sub(r"\D", "", match.group(0))
-        if len(digits) == 10 or digits.startswith("1"):
-            yield Finding(match.start(), match.end(), PHONE, 0.8, "phone_spaced")
-    if "o" in text.casefold():
-        for match in _PHONE_LETTER_O.finditer(text):
-            raw = match.group(0)
-            if raw.isdigit() or not any(ch.isdigit() for ch in raw) or sum(ch.isdigit() for ch in raw) < 7:
-                continue
-            digits = raw.replace("O", "0").replace("o", "0")
-            parsed = _parse_or_none(re.sub(r"\D", "", digits), region)
-            if parsed is not None and phonenumbers.is_possible_number(parsed):
-                yield Finding(match.start(), match.end(), PHONE, 0.75, "phone_letters")
-        for match in _PHONE_WORDS.finditer(text):
-            words = re.split(r"[\s,-]+", match.group(0).casefold())
-            if len(words) == 10 and sum(w in ("o", "oh") for w in words) <= 3:
-                yield Finding(match.start(), match.end(), PHONE, 0.75, "phone_words")
+    yield from _obfuscated_phones(text, region)
     for match in _PHONE.finditer(text):
         raw = match.group(0)
         groups = [g for g in _SEPARATORS.split(raw) if g]
@@ -164,7 +141,7 @@ _ORIGIN_REGIONS = (
 )
 # Obfuscated numbers: digits mixed with letters O/I/l, number words, middots, spaced single digits
 # ("7O2-8I5-44O9", "773 eight four six 2210", "3 6 0 . 2 2 9 . 8 4 1 5", "312 · 804 · 7716").
-_DIGITISH = r"(?:\d{1,4}|[OoIl](?=[\dOoIl]|[ .\-·]\d)|(?<=\d)[OoIl]|(?i:zero|oh|one|two|three|four|five|six|seven|eight|nine)\b)"
+_DIGITISH = r"(?:\d{1,4}|[OoIl](?=[\dOoIl]|[ .\-·]\d)|(?<=\d)[OoIl]|\b(?i:zero|oh|o|one|two|three|four|five|six|seven|eight|nine)\b)"
 # Atomic units, one separator class and a possessive repetition: no way to split the same characters twice, so
 # long runs of digits, letters or spaces stay linear (an earlier, looser form backtracked exponentially).
 _PHONE_MIXED = re.compile(
@@ -173,21 +150,23 @@ _PHONE_MIXED = re.compile(
 _LETTER_DIGITS = {"o": "0", "i": "1", "l": "1", **_DIGIT_WORDS}
 
 
-def find_obfuscated_phones(text: str) -> Iterator[Finding]:
-    """Phones typed to dodge filters; the plain forms are ``find_phones``'s."""
+def _obfuscated_phones(text: str, region: str) -> Iterator[Finding]:
+    """Phones typed to dodge filters (10 digits, or 11 with a leading 1); the plain forms are ``find_phones``'s."""
     for match in _PHONE_MIXED.finditer(text):
         raw = match.group(0).rstrip(" .,-")
         parts = re.findall(r"\d+|[A-Za-z]+", raw)
         digits = "".join(
             part if part.isdigit() else _LETTER_DIGITS.get(part.casefold(), "?") for part in parts
         )
-        if "?" in digits or sum(part.isdigit() for part in parts) == 0:
+        if "?" in digits:
             continue
+        if not any(part.isdigit() for part in parts) and sum(w.casefold() in ("o", "oh") for w in parts) > 3:
+            continue  # "oh oh oh ..." in words only is not a number
         plain = all(part.isdigit() and len(part) > 1 for part in parts) and "·" not in raw
         if plain:
             continue  # ordinary forms are find_phones's
         if len(digits) == 10 or (len(digits) == 11 and digits[0] == "1"):
-            number = _parse_or_none(digits, "US")
+            number = _parse_or_none(digits, region)
             if number is not None and phonenumbers.is_possible_number(number):
                 yield Finding(match.start(), match.start() + len(raw), PHONE, 0.75, "phone_obfuscated")
 
@@ -669,7 +648,7 @@ _CROSS_CUE = re.compile(
     rf"esquina\s+de)\s+(?P<a>{_STREET_NAME})\s+(?i:and|&|/|@|y|x)\s+(?P<b>{_STREET_NAME})"
 )
 _CROSS_AMP = re.compile(
-    r"\b(?i:at|on|near|seen|by|around|off|of|@|in|corner)\s+(?:the\s+)?"
+    r"(?:^|\b(?i:at|on|near|seen|by|around|off|of|@|in|corner|outside|from|to|por|en|entre|past|behind)\s+)(?:the\s+)?"
     rf"(?P<a>{_STREET_NAME})\s*(?:&|/|@)\s*(?P<b>{_STREET_NAME})"
 )
 _BLOCK = re.compile(
@@ -721,7 +700,7 @@ _FOREIGN_STREET = re.compile(
 # word; each side must look like a street (a suffix, a number, a direction) or be a word no list knows.
 _CROSS_AND = re.compile(
     r"(?:^|\b(?i:at|on|near|by|around|off|outside|from|to|of|corner|por|en|entre|past|behind)\s+(?:the\s+)?)"
-    rf"(?P<a>{_STREET_NAME})\s+(?i:and|y|n|&|@)\s+(?P<b>{_STREET_NAME})"
+    rf"(?P<a>{_STREET_NAME})\s+(?i:and|y|n)\s+(?P<b>{_STREET_NAME})"
 )
 # A named lodging or complex with its unit: "Starlite Inn rm 112", "Garden Spires bldg 2, apt 7C",
 # "Mesa Verde RV Park lot 9", "CEDAR LANE APTS UNIT 12", "Tower 2 room 1718".
@@ -736,8 +715,6 @@ _NOT_A_LODGING = re.compile(
     r"class|classroom|part|dept|department|division|unit|form|page|section|case|docket|ward|er|icu|bed|bay|"
     r"dorm|floor|office|suite|building|bldg)\s*$"
 )
-# Rooms of three or four digits are hotel or apartment rooms wherever they are typed ("room 2214", "rm 221").
-_ROOM = re.compile(r"\b(?i:rm|room|habitaci[oó]n|cuarto)\.?\s*#?\s*(?P<u>\d{3,4}[A-Za-z]?)(?![\w-])")
 # A street given as where someone lives: "stays on E 131st Ave", "lives on Maple St", "house is on Beechnut near
 # Bellaire Blvd".
 _LIVES_ON = re.compile(
@@ -805,22 +782,15 @@ def _places_in_context(text: str) -> Iterator[Finding]:
         if _real_street(a) and _real_street(b) and not (_known_place(a) and _known_place(b)):
             yield Finding(match.start("a"), match.end("b"), ADDRESS, 0.7, "cross_street")
     for match in _NAMED_UNIT.finditer(text):
-        name = match.group("name").strip()
-        first = name.split()[0].strip(".").casefold()
-        if first in COMMON_WORDS and first not in ("red", "blue", "green", "white", "golden", "best"):
-            # "The Red Roof rm 9" keeps "Red Roof": only a leading everyday word is left out of the span
-            words = name.split()
-            while words and words[0].strip(".").casefold() in COMMON_WORDS:
-                words.pop(0)
-            if not words:
-                continue
-        if _NOT_A_LODGING.search(name):
+        name = match.group("name")
+        if _NOT_A_LODGING.search(name.rstrip()):
             continue
-        start = match.start("name") + match.group("name").find(name.split()[0])
-        yield Finding(start, match.end("unit"), ADDRESS, 0.7, "named_unit")
-    for match in _ROOM.finditer(text):
-        if not _NOT_A_LODGING.search(text, max(0, match.start() - 20), match.start()):
-            yield Finding(match.start(), match.end(), ADDRESS, 0.7, "unit")
+        # a leading everyday word ("The Starlite Inn rm 9") is left out of the span
+        words = [w for w in re.finditer(r"\S+", name) if w.group(0).strip(".").casefold() not in COMMON_WORDS]
+        if words:
+            yield Finding(
+                match.start("name") + words[0].start(), match.end("unit"), ADDRESS, 0.7, "named_unit"
+            )
     for match in _LIVES_ON.finditer(text):
         a = match.group("a")
         if _real_street(a) and not _known_place(a):
@@ -859,9 +829,16 @@ def _places_without_number(text: str, lowered: str) -> Iterator[Finding]:
         if group == "u":
             cue = match.group(0).split()[0].rstrip(".#").casefold()
             cue = re.sub(r"[^a-záó]", "", cue)
-            if cue in _LODGING_ONLY and not lodging:
+            # room/unit numbers need a lodging word nearby -- except 3-4 digit rooms, which are hotel or apartment
+            # rooms wherever they are typed ("room 2214"), unless a meeting or court word comes first
+            long_room = sum(ch.isdigit() for ch in match.group("u")) >= 3 and not _NOT_A_LODGING.search(
+                text, max(0, match.start() - 20), match.start()
+            )
+            if cue in _LODGING_ONLY and not (lodging or long_room):
                 continue
-        elif not lodging or _NOT_UNIT_BEFORE.search(text, 0, match.start()):
+            yield Finding(match.start(), match.end(group), ADDRESS, 0.75, "unit")  # the cue too: "rm 214"
+            continue
+        if not lodging or _NOT_UNIT_BEFORE.search(text, 0, match.start()):
             continue
         yield Finding(match.start(group), match.end(group), ADDRESS, 0.75, "unit")
     if _COMPLEX_WORDS.search(text):
@@ -903,7 +880,6 @@ PATTERN_RECOGNIZERS: tuple[Recognizer, ...] = (
     find_vehicle_plates,
     find_handles,
     find_bare_handles,
-    find_obfuscated_phones,
     find_addresses,
     find_coordinates,
 )

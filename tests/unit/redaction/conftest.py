@@ -26,3 +26,17 @@ def masked(redactor: Redactor, text: str) -> str:
 
 def labels_of(redactor: Redactor, text: str) -> set[str]:
     return {finding.label for finding in redactor.detect(text)}
+
+
+def assert_hidden(redactor: Redactor, text: str, *secrets: str) -> None:
+    """Every one of ``secrets`` is gone from the redacted text."""
+    out = masked(redactor, text)
+    for secret in secrets:
+        assert secret not in out, (secret, out)
+
+
+def assert_kept(redactor: Redactor, text: str, *words: str) -> None:
+    """Every one of ``words`` is still readable in the redacted text."""
+    out = masked(redactor, text)
+    for word in words:
+        assert word in out, (word, out)
