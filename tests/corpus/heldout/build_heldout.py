@@ -26,6 +26,12 @@ CORPORA = {
     # name: (directory, source files, output, id prefix)
     "heldout": (HERE, ("heldout_pii_a.txt", "heldout_pii_b.txt", "heldout_clean.txt"), "heldout.jsonl", "h"),
     "blind2": (HERE.parent / "blind2", ("blind2_a.txt", "blind2_b.txt", "blind2_c.txt"), "blind2.jsonl", "b"),
+    "blind3": (
+        HERE.parent / "blind3",
+        ("blind3_a.txt", "blind3_b.txt", "blind3_c.txt", "blind3_d.txt"),
+        "blind3.jsonl",
+        "c",
+    ),
 }
 LABELS = {
     "PERSON", "ADDRESS", "PHONE", "EMAIL", "SSN", "DOB", "AGE", "CREDIT_CARD", "IBAN", "IP_ADDRESS",
