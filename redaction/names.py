@@ -39,7 +39,12 @@ _STRONG_CUE = re.compile(
 _WEAK_CUE = re.compile(
     r"\b(?:client|victim|survivor|vic|minor|juvenile|suspect|trafficker|pimp|boyfriend|girlfriend|bf|gf|mother|"
     r"mom|father|dad|sister|brother|cousin|aunt|uncle|daughter|son|mr|mrs|ms|miss|dr|witness|"
-    r"spoke\s+(?:to|with)|talked\s+(?:to|with)|met\s+with|interviewed)\.?\s+",
+    r"spoke\s+(?:to|with)|talked\s+(?:to|with)|met\s+with|interviewed|"
+    # subpoena returns, card and wire slips, records: "sender X", "name on card X", "comes back to X"
+    r"sender|receiver|recipient|beneficiary|payee|remitter|cardholder|card\s*holder|account\s+holder|holder|"
+    r"subscriber|registrant|registered\s+(?:owner|to)|returns\s+to|comes?\s+back\s+to|came\s+back\s+to|"
+    r"rented\s+by|leased\s+(?:to|by)|sent\s+to|paid\s+to|name\s+on\s+(?:the\s+)?(?:card|account|lease|id)|"
+    r"inmate|defendant|passenger|missing|runaway|titular|beneficiario|remitente|destinatario)\s*[:\-]?\s+",
     re.IGNORECASE,
 )
 
@@ -205,6 +210,9 @@ class NameRules:
                     continue
             if "-" in key and style == "title" and key.split("-")[0] in self._first:
                 key = key.split("-")[0]  # "Jean-Wesner", "Ana-Maria"
+            if style == "lower" and self._everyday_form(key) and key not in self._everyday:
+                index += 1  # "two spas": the plural of an everyday word is not a lower-case name
+                continue
             if key in self._first and style != "mixed" and not (style == "upper" and len(word) <= 2):
                 last = self._extend(text, tokens, index, style)
                 score = 0.75 if style == "title" else 0.6
@@ -260,7 +268,14 @@ class NameRules:
         """A word no list knows: not everyday English (which includes ``COMMON_WORDS``: agencies, titles,
         nationalities) and not a place."""
         key = fold_accents(word)
-        return len(word) >= 2 and key not in self._everyday and key not in self._places
+        return len(word) >= 2 and not self._everyday_form(key) and key not in self._places
+
+    def _everyday_form(self, key: str) -> bool:
+        """An everyday word or its plural ("spas", "boxes"): the word list holds mostly base forms."""
+        everyday = self._everyday
+        return key in everyday or (
+            len(key) > 3 and key[-1] == "s" and (key[:-1] in everyday or (key[-2] == "e" and key[:-2] in everyday))
+        )
 
     def _in_context(self, text: str, tokens: list[tuple[int, int, str]]) -> Iterator[Finding]:
         """Unknown capitalised words in a person context: a verb after ("Ixchel speaks Mam", "Jayden is 4") or before
@@ -339,6 +354,15 @@ class NameRules:
                 # An initial after a given name ("Svetlana K."): it ends the name.
                 last += 1
                 break
+            if len(word) == 1 and word.isupper() and style == "upper" and last + 2 < len(tokens):
+                # a middle initial in capitals ("JORGE L MENDIOLA"): the name goes on if a capitalised word follows
+                after = tokens[last + 2][2]
+                if _GAP.fullmatch(text[tokens[last + 1][1] : tokens[last + 2][0]].replace(".", "")) and (
+                    _style(after) == "upper" and len(after) > 1 and not _is_common(after)
+                ):
+                    last += 2
+                    continue
+                break
             if _is_common(word):
                 break
             in_lexicon = key in self._last or (key in self._first and key not in AMBIGUOUS_FIRST_NAMES)
@@ -370,8 +394,10 @@ class NameRules:
             score = 0.85 if strong else 0.8
             if not strong and style == "lower":
                 folded = fold_accents(word)
-                if folded not in self._first and (folded.endswith(COMMON_SUFFIXES) or len(word) < 3):
-                    continue
+                if folded not in self._first and (
+                    folded.endswith(COMMON_SUFFIXES) or len(word) < 3 or not self._unknown(word)
+                ):
+                    continue  # "victim impact statement", "mom read it": an everyday word, not a name
                 score = 0.55
             if strong and style == "lower":
                 last = self._extend_lower(text, tokens, index)

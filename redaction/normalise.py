@@ -47,9 +47,54 @@ class Normalised:
         return self.starts[start], self.ends[end - 1]
 
 
+# Letters or digits typed one by one to slip past filters or read off a screenshot: "m a r i s o l",
+# "J.e.s.s.i.c.a", "M-a-r-c-u-s", "Room 2 2 6". Four or more single characters with the same separator.
+_SPACED_OUT = re.compile(
+    r"(?<![^\W_])(?:[^\W_]([ .\-])[^\W_](?:\1[^\W_]){2,}|\d([ .\-])\d\2\d)(?![^\W_])"
+)
+_RUN_GAP = re.compile(r"[ ]{2,3}")
+
+
 def normalise(text: str) -> Normalised:
-    """NFKC per character cluster, format characters (zero-width, bidi controls, soft hyphen) dropped, lone
-    surrogates replaced, other separators turned into spaces and mixed-script lookalikes folded to Latin."""
+    """NFKC per character cluster, format characters (zero-width, bidi controls, soft hyphen, emoji variation
+    selectors and keycaps) dropped, lone surrogates replaced, other separators turned into spaces, mixed-script
+    lookalikes folded to Latin, and spaced-out letters joined ("m a r i s o l" -> "marisol")."""
+    norm = _normalise_characters(text)
+    if _SPACED_OUT.search(norm.text) is None:
+        return norm
+    return _joined_spaced_out(norm)
+
+
+def _joined_spaced_out(norm: Normalised) -> Normalised:
+    """Drop the separators inside spaced-out runs (and shrink a 2-3 space gap between two such runs to one)."""
+    text = norm.text
+    drop = bytearray(len(text))
+    runs = list(_SPACED_OUT.finditer(text))
+    for run in runs:
+        for index in range(run.start() + 1, run.end(), 2):  # every other character is the separator
+            drop[index] = 1
+    for before, after in zip(runs, runs[1:]):
+        gap = _RUN_GAP.fullmatch(text, before.end(), after.start())
+        if gap is not None:
+            for index in range(before.end() + 1, after.start()):
+                drop[index] = 1
+    out: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    for index, char in enumerate(text):
+        if drop[index]:
+            continue
+        out.append(char)
+        if norm.starts is None or norm.ends is None:
+            starts.append(index)
+            ends.append(index + 1)
+        else:
+            starts.append(norm.starts[index])
+            ends.append(norm.ends[index])
+    return Normalised("".join(out), starts, ends)
+
+
+def _normalise_characters(text: str) -> Normalised:
     if text.isascii():
         return Normalised(text, None, None)
     out: list[str] = []
@@ -67,7 +112,11 @@ def normalise(text: str) -> Normalised:
             i += 1
             continue
         category = unicodedata.category(ch)
-        if category == "Cf":
+        if category == "Cf" or 0xFE00 <= code <= 0xFE0F or code == 0x20E3 or 0xE0100 <= code <= 0xE01EF:
+            # invisible, or an emoji variation selector / keycap ("3\ufe0f\u20e3" is the digit 3): dropped, but
+            # masked with the character before it, so a finding ending there hides it too
+            if ends and ends[-1] == i:
+                ends[-1] = i + 1
             i += 1
             continue
         if category == "Cs" or 0xD800 <= code <= 0xDFFF:

@@ -43,10 +43,10 @@ _EMAIL = re.compile(
     r"(?<![\w.+-])[A-Za-z0-9][\w.+-]{0,63}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,4}\.[A-Za-z]{2,24}\b"
 )
 _AT = r"(?:\s*[\[({<]\s*(?:at|@)\s*[\])}>]\s*|\s+at\s+|\s*@\s*)"
-_DOT = r"(?:\s*[\[({<]\s*dot\s*[\])}>]\s*|\s+dot\s+|\s?\.\s?)"
+_DOT = r"(?:\s*[\[({<]\s*(?:dot|\.)\s*[\])}>]\s*|\s+dot\s+|\s?\.\s?)"
 _TLD = r"(?:com|net|org|edu|gov|mil|io|us|co|info|me|biz|uk|mx|ca|app|email|mail)"
 _EMAIL_SPELLED = re.compile(
-    rf"(?<![\w.+-])[A-Za-z0-9][\w.+-]{{0,63}}(?:\s+dot\s+[\w+-]{{1,63}}){{0,3}}{_AT}[A-Za-z0-9-]{{1,63}}(?:{_DOT}[A-Za-z0-9-]{{1,63}}){{0,2}}?{_DOT}{_TLD}\b",
+    rf"(?<![\w.+-])[A-Za-z0-9][\w.+-]{{0,63}}(?:(?:\s+dot\s+|\s*[\[({{<]\s*(?:dot|\.)\s*[\])}}>]\s*)[\w+-]{{1,63}}){{0,3}}{_AT}[A-Za-z0-9-]{{1,63}}(?:{_DOT}[A-Za-z0-9-]{{1,63}}){{0,2}}?{_DOT}{_TLD}\b",
     re.IGNORECASE,
 )
 
@@ -64,7 +64,7 @@ def find_emails(text: str) -> Iterator[Finding]:
 
 # --- phone -------------------------------------------------------------------------------------------------------
 _PHONE = re.compile(
-    r"(?<![\w$./:#+-])(?:\+\s?)?(?:\(?\d{1,4}\)?(?:(?:[ .\-]{1,2}|\s?[/-]\s?|/)\(?\d{1,8}\)?){1,6}|\d{7,15})"
+    r"(?<![\w$./:#+-])(?:\+\s?)?(?:\(?\d{1,4}\)?(?:(?:[ .\-]{1,2}|\s?[/\-.•·‧∙‑‐–]\s?|/)\(?\d{1,8}\)?){1,6}|\d{7,15})"
     r"(?![\w/]|-\d)"
 )
 _DIGIT_WORDS = {
@@ -92,8 +92,9 @@ def find_phones(text: str, region: str = "US") -> Iterator[Finding]:
         inner = groups[1:] if raw.startswith("+") or groups[0] in ("1", "+1") else groups
         if any(len(g) == 1 for g in inner) and not all(len(g) == 1 for g in inner):
             # "+52 1 669 447 2031", "+977-1-4470231": a one-digit group is fine in a valid international number
+            # (or a possible one: "+52 1 686 ..." keeps Mexico's old mobile "1", which the library calls invalid)
             number = _parse_or_none(raw, region) if raw.startswith("+") else None
-            if number is None or not phonenumbers.is_valid_number(number):
+            if number is None or not phonenumbers.is_possible_number(number):
                 continue
         if len(groups) == 3 and [len(g) for g in groups] == [3, 2, 4]:
             continue  # SSN shape; the SSN recognizer owns it
@@ -141,11 +142,11 @@ _ORIGIN_REGIONS = (
 )
 # Obfuscated numbers: digits mixed with letters O/I/l, number words, middots, spaced single digits
 # ("7O2-8I5-44O9", "773 eight four six 2210", "3 6 0 . 2 2 9 . 8 4 1 5", "312 · 804 · 7716").
-_DIGITISH = r"(?:\d{1,4}|[OoIl](?=[\dOoIl]|[ .\-·]\d)|(?<=\d)[OoIl]|\b(?i:zero|oh|o|one|two|three|four|five|six|seven|eight|nine)\b)"
+_DIGITISH = r"(?:\d{1,4}|[OoIl](?=[OoIl]{0,3}(?:\d|[ .\-·]\d))|(?<=\d)[OoIl]|\b(?i:zero|oh|o|one|two|three|four|five|six|seven|eight|nine)\b)"
 # Atomic units, one separator class and a possessive repetition: no way to split the same characters twice, so
 # long runs of digits, letters or spaces stay linear (an earlier, looser form backtracked exponentially).
 _PHONE_MIXED = re.compile(
-    rf"(?<![\w+])(?:\+\s?)?\(?(?>{_DIGITISH})(?:[ \t]*+[.\-·,/()]?[ \t]*+(?>{_DIGITISH})){{2,14}}+(?![\w])"
+    rf"(?<![\w+])(?:\+\s?)?\(?(?>{_DIGITISH})(?:[ \t]*+[.\-·,/()•‐‑–]?[ \t]*+(?>{_DIGITISH})){{2,14}}+(?![\w])"
 )
 _LETTER_DIGITS = {"o": "0", "i": "1", "l": "1", **_DIGIT_WORDS}
 
@@ -154,7 +155,13 @@ def _obfuscated_phones(text: str, region: str) -> Iterator[Finding]:
     """Phones typed to dodge filters (10 digits, or 11 with a leading 1); the plain forms are ``find_phones``'s."""
     for match in _PHONE_MIXED.finditer(text):
         raw = match.group(0).rstrip(" .,-")
-        parts = re.findall(r"\d+|[A-Za-z]+", raw)
+        pieces = list(re.finditer(r"\d+|[A-Za-z]+", raw))
+        while pieces and not pieces[-1].group(0).isdigit() and pieces[-1].group(0).casefold() not in _LETTER_DIGITS:
+            pieces.pop()  # "... 0093 lol": letters after the number are words, not digits
+        if not pieces:
+            continue
+        raw = raw[: pieces[-1].end()]
+        parts = [piece.group(0) for piece in pieces]
         digits = "".join(
             part if part.isdigit() else _LETTER_DIGITS.get(part.casefold(), "?") for part in parts
         )
@@ -176,9 +183,12 @@ def _valid_in(raw: str, region: str) -> bool:
     return number is not None and phonenumbers.is_valid_number(number)
 
 
+_ODD_SEPARATORS = str.maketrans("•·‧∙‑‐–", "-------")
+
+
 def _parse_or_none(raw: str, region: str) -> phonenumbers.PhoneNumber | None:
     try:
-        return phonenumbers.parse(raw, region)
+        return phonenumbers.parse(raw.translate(_ODD_SEPARATORS), region)
     except phonenumbers.NumberParseException:
         return None
 
@@ -193,6 +203,14 @@ _SSN_CUE = re.compile(
 
 
 _ITIN = re.compile(r"(?<![\w-])9\d{2}([- .])(?:5\d|6[0-5]|7\d|8[0-8]|9[0-24-9])\1\d{4}(?![\w-])")
+# "5 1 2 - 4 8 - 3 3 0 7": the 3-2-4 shape typed digit by digit.
+_SSN_SPACED = re.compile(r"(?<![\w-])\d(?: \d){2} ?- ?\d \d ?- ?\d(?: \d){3}(?![\w-])")
+# "her social is five three one, seven two, zero eight four six": nine digits in words after an SSN cue.
+_SSN_WORDS = re.compile(
+    r"\b(?i:ssn|social(?:\s+security)?(?:\s+(?:#|no\.?|number))?)\W{0,3}(?:is\s+|was\s+|:\s*)?"
+    r"(?P<n>(?i:zero|oh|one|two|three|four|five|six|seven|eight|nine|\d)(?:[\s,.-]{1,3}"
+    r"(?i:zero|oh|one|two|three|four|five|six|seven|eight|nine|\d)){8})\b"
+)
 
 
 def find_ssns(text: str) -> Iterator[Finding]:
@@ -203,6 +221,11 @@ def find_ssns(text: str) -> Iterator[Finding]:
         yield Finding(match.start(1), match.end(1), SSN, 0.95, "ssn_cue")
     for match in _ITIN.finditer(text):
         yield Finding(match.start(), match.end(), SSN, 0.9, "itin")
+    if " - " in text or "- " in text or " -" in text:
+        for match in _SSN_SPACED.finditer(text):
+            yield Finding(match.start(), match.end(), SSN, 0.9, "ssn")
+    for match in _SSN_WORDS.finditer(text):
+        yield Finding(match.start("n"), match.end("n"), SSN, 0.85, "ssn_cue")
 
 
 _CARD = re.compile(r"(?<![\w-])[2-6](?:[ -]?\d){12,18}(?![\w-])")
@@ -218,12 +241,23 @@ def _luhn_ok(digits: str) -> bool:
     return total % 10 == 0
 
 
+_CARD_CUE = re.compile(r"\b(?:card|visa|mastercard|mc|amex|discover|debit|credit|cc|prepaid|green\s+dot)\b", re.I)
+_IBAN_CUE = re.compile(r"\b(?:iban|wire|wired|account|acct|bank|transfer|cuenta|conta|konto|escrow|swift)\b", re.I)
+
+
+def _cue_before(cue: re.Pattern[str], text: str, start: int, reach: int = 60) -> bool:
+    return cue.search(text, max(0, start - reach), start) is not None
+
+
 def find_credit_cards(text: str) -> Iterator[Finding]:
-    """13-19 digit card numbers that pass the Luhn check (Visa, Mastercard, Amex, Discover prefixes)."""
+    """13-19 digit card numbers that pass the Luhn check (Visa, Mastercard, Amex, Discover prefixes); a number of
+    the same shape that fails it is still a card right after a card word (a mistyped digit leaks the rest)."""
     for match in _CARD.finditer(text):
         digits = re.sub(r"\D", "", match.group(0))
         if 13 <= len(digits) <= 19 and _luhn_ok(digits):
             yield Finding(match.start(), match.end(), CREDIT_CARD, 0.95, "credit_card")
+        elif 15 <= len(digits) <= 16 and _cue_before(_CARD_CUE, text, match.start(), 40):
+            yield Finding(match.start(), match.end(), CREDIT_CARD, 0.7, "credit_card_cue")
 
 
 _IBAN = re.compile(r"(?<![\w])[A-Za-z]{2}\d{2}(?: ?[A-Za-z0-9]{4}){2,7}(?: ?[A-Za-z0-9]{1,3})?(?![\w])")
@@ -237,12 +271,39 @@ def _iban_ok(compact: str) -> bool:
         return False
 
 
+# IBAN length per country (ISO 13616 registry, the countries survivors and wires most often come from).
+_IBAN_LENGTHS = {
+    "AL": 28, "AT": 20, "BE": 16, "BG": 22, "BR": 29, "CH": 21, "CZ": 24, "DE": 22, "DK": 18, "DO": 28, "EE": 20,
+    "ES": 24, "FI": 18, "FR": 27, "GB": 22, "GR": 27, "GT": 28, "HR": 21, "HU": 28, "IE": 22, "IT": 27, "LT": 20,
+    "LV": 21, "MD": 24, "NL": 18, "NO": 15, "PK": 24, "PL": 28, "PT": 25, "RO": 24, "RS": 22, "SA": 24, "SE": 24,
+    "SK": 24, "SV": 28, "TR": 26, "UA": 29, "AE": 23, "CR": 22, "BA": 20, "ME": 22, "MK": 19, "XK": 20, "LU": 20,
+}  # fmt: skip
+
+
 def find_ibans(text: str) -> Iterator[Finding]:
-    """IBANs, spaced or not, validated with the ISO 13616 mod-97 check."""
+    """IBANs, spaced or not, validated with the ISO 13616 mod-97 check; one that fails it but has its country's
+    length is still an IBAN after a bank word ("wire to ES67 0182 ..."): a typo must not leak the account."""
     for match in _IBAN.finditer(text):
         compact = match.group(0).replace(" ", "").upper()
         if 15 <= len(compact) <= 34 and _iban_ok(compact):
             yield Finding(match.start(), match.end(), IBAN, 0.95, "iban")
+            continue
+        end = _iban_shape_end(match.group(0), _IBAN_LENGTHS.get(compact[:2], 0))
+        if end and (" " in match.group(0) or _cue_before(_IBAN_CUE, text, match.start())):
+            yield Finding(match.start(), match.start() + end, IBAN, 0.7, "iban_shape")
+
+
+def _iban_shape_end(candidate: str, length: int) -> int:
+    """Where ``candidate`` holds exactly ``length`` IBAN characters ending at a group boundary, else 0 (the regex
+    may have taken a following word: "ES67 0182 ... 3954 under")."""
+    count = 0
+    for index, char in enumerate(candidate):
+        if char != " ":
+            count += 1
+        if count == length:
+            rest = candidate[index + 1 :]
+            return index + 1 if not rest or rest[0] == " " else 0
+    return 0
 
 
 # --- network -----------------------------------------------------------------------------------------------------
@@ -457,11 +518,27 @@ def _digit_count(value: str) -> int:
     return sum(ch.isdigit() for ch in value)
 
 
+_STATE_AFTER_PLATE = re.compile(
+    r"[ \t]*\(?(?:A[LKZR]|C[AOT]|D[EC]|FL|GA|HI|I[DLNA]|K[SY]|LA|M[EDAINSOT]|N[EVHJMYCD]|O[HKR]|PA|RI|S[CD]|T[NX]|"
+    r"UT|V[TA]|W[AVIY])\)?(?![\w-])"
+)
+
+
 def find_vehicle_plates(text: str) -> Iterator[Finding]:
-    """Plate-shaped tokens (letters and digits) after a vehicle word."""
+    """Plate-shaped tokens (letters and digits) after a vehicle word, or before a state code ("CFJ8821 WA")."""
     for match in _PLATE_SHAPE.finditer(text):
         plate = match.group("id")
         if not any(ch.isdigit() for ch in plate):
+            continue
+        compact = plate.replace(" ", "").replace("-", "")
+        if (
+            5 <= len(compact) <= 8
+            and sum(ch.isalpha() for ch in compact) >= 2
+            and sum(ch.isdigit() for ch in compact) >= 2
+            and _STATE_AFTER_PLATE.match(text, match.end("id"))
+            and not re.fullmatch(r"[A-Z]-?\d+|\d+[A-Z]?|I-?\d+", plate)
+        ):
+            yield Finding(match.start("id"), match.end("id"), LICENSE_PLATE, 0.7, "plate_state")
             continue
         window = text[max(0, match.start() - 40) : match.start()]
         vehicles = list(_VEHICLE_WORD.finditer(window))
@@ -476,6 +553,41 @@ def find_vehicle_plates(text: str) -> Iterator[Finding]:
             and not re.fullmatch(r"[A-Z]-?\d+", plate)
         ):
             yield Finding(match.start("id"), match.end("id"), LICENSE_PLATE, 0.7, "plate_vehicle")
+
+
+# An identifier a few words after its cue, in the same clause: "passport for Marvin: G0918273", "DL came back AZ
+# D04419827", "chart # KP-7731094", "KY OL for Napier N04481923", "passports found in the wheelhouse: N04481273
+# (Efraín Lugo), G28750116". The cue decides the label; the token must hold four digits or more.
+_ID_CUES = (
+    (re.compile(r"\b(?:pass(?:port)?s?|pasaportes?|passaportes?|paspò|pasaporte|hộ\s+chiếu|여권(?:번호)?|护照|паспорт\w*)", re.I),
+     PASSPORT),
+    (re.compile(r"\b(?:(?:driver'?s?\s+)?licen[cs]es?|dl|d/l|dln|ol|oln|lic|licencia|state\s+id|texas\s+id|id\s+card|"
+                r"(?-i:[A-Z]{2})\s+id)\b", re.I), DRIVER_LICENSE),
+    (re.compile(r"\b(?:mrn|mr\s*#|mr|chart|medical\s+record|record\s*#|patient\s+(?:id|#|number)|"
+                r"expediente|historia\s+cl[ií]nica)", re.I), MEDICAL_RECORD),
+)  # fmt: skip
+_ID_TOKEN = re.compile(
+    r"(?<![\w/$.:-])(?:(?-i:[A-Z]{1,3})[ -]?|[A-Za-z]{1,3}(?=\d))?\d(?:[\d -]{2,16}\d)?[A-Za-z]?(?![\w/:%$]|\.\d|[ -]\d)"
+)
+_ID_REACH = re.compile(r"[^\n.;!?]{0,60}")
+_NOT_AN_ID_AFTER = re.compile(r"\s*(?:am|pm|hrs?|hours|min|mins|minutes|days|weeks|months|years|yrs|lbs|%)\b", re.I)
+
+
+def find_identifiers_after_cue(text: str) -> Iterator[Finding]:
+    for cue, label in _ID_CUES:
+        for match in cue.finditer(text):
+            reach = _ID_REACH.match(text, match.end())
+            if reach is None:
+                continue
+            for token in _ID_TOKEN.finditer(text, match.end(), reach.end()):
+                value = token.group(0).strip()
+                digits = _digit_count(value)
+                if digits < 4 or (digits == 4 and not any(ch.isalpha() for ch in value)) or digits > 16:
+                    continue  # "2019", "10/12" are not identifiers
+                if re.fullmatch(r"(?:19|20)\d\d", value) or _NOT_AN_ID_AFTER.match(text, token.end()):
+                    continue
+                start = token.start() + (len(token.group(0)) - len(token.group(0).lstrip()))
+                yield Finding(start, start + len(value), label, 0.7, "id_after_cue")
 
 
 def find_cued_identifiers(text: str) -> Iterator[Finding]:
@@ -859,6 +971,12 @@ def _is_acronym_pair(match: re.Match[str]) -> bool:
 
 # --- coordinates -------------------------------------------------------------------------------------------------
 _COORDS = re.compile(r"(?<![\d.])(-?\d{1,2}\.\d{3,8})(?:\s*,\s*|\s+)(-?\d{1,3}\.\d{3,8})(?![\d])")
+# "30.4031 N, 88.2487 W", "31.4529° N, 110.9712° W", "26°25'04.8\"N 81°25'23.2\"W", "N 32° 46.332 W 096° 47.846":
+# one coordinate in degrees (decimal, or with minutes and seconds), a hemisphere letter before or after, twice.
+_DEGREES = r"\d{1,3}(?:\.\d{1,8})?\s*°?(?:\s*\d{1,2}(?:\.\d{1,6})?\s*['′’]?(?:\s*\d{1,2}(?:\.\d{1,4})?\s*(?:[\"″”]|''|’’)?)?)?"
+_COORDS_HEMI = re.compile(
+    rf"(?<![\w.])(?:{_DEGREES}\s*[NS]|[NS]\s*{_DEGREES})\s*[,/;]?\s*(?:{_DEGREES}\s*[EW]|[EW]\s*{_DEGREES})(?![\w])"
+)
 
 
 def find_coordinates(text: str) -> Iterator[Finding]:
@@ -866,6 +984,11 @@ def find_coordinates(text: str) -> Iterator[Finding]:
     for match in _COORDS.finditer(text):
         if abs(float(match.group(1))) <= 90 and abs(float(match.group(2))) <= 180:
             yield Finding(match.start(), match.end(), COORDINATES, 0.85, "coordinates")
+    if "°" in text or "N" in text or "S" in text:
+        for match in _COORDS_HEMI.finditer(text):
+            value = match.group(0)
+            if ("°" in value or "." in value) and sum(ch.isdigit() for ch in value) >= 6:
+                yield Finding(match.start(), match.end(), COORDINATES, 0.85, "coordinates")
 
 
 PATTERN_RECOGNIZERS: tuple[Recognizer, ...] = (
@@ -877,6 +1000,7 @@ PATTERN_RECOGNIZERS: tuple[Recognizer, ...] = (
     find_dates_of_birth,
     find_ages,
     find_cued_identifiers,
+    find_identifiers_after_cue,
     find_vehicle_plates,
     find_handles,
     find_bare_handles,

@@ -38,6 +38,8 @@ NOT_A_PERSON: frozenset[str] = frozenset(
     agent officer judge court victim client survivor suspect ok okay lol thx thanks pls please hi hey hello yes no
     tip tips case cases op ops operation zoom teams slack signal matrix motel hotel uber lyft walmart
     iban ssn itin dob dl mrn gps pin
+    zelle venmo cashapp paypal ocr exif whatsapp telegram wechat kik snapchat tiktok roblox discord fortnite
+    altima odyssey camry corolla civic accord sentra maxima tahoe silverado malibu impala charger explorer
     """.split()
 )
 # Nationalities, demonyms and languages: "(German)", "needs mandarin interp" are not people.
@@ -49,6 +51,11 @@ NATIONALITIES: frozenset[str] = frozenset(
     ukrainian russian romanian moldovan polish bulgarian albanian german french italian spanish english british
     irish canadian african asian latina latino latinx hispanic arab arabic mandarin cantonese portuguese tagalog
     spanish creole english
+    amharic tigrinya oromo maay maxaa fuzhounese nepali lakota dine diné navajo hmong mam kiche k'iche q'eqchi
+    akateko chuj ixil kanjobal qanjobal mixteco mixtec zapoteco zapotec triqui nahuatl quechua garifuna wolof
+    fulani fula pulaar twi yoruba igbo hausa swahili kinyarwanda lingala tagalog ilocano cebuano visayan bisaya
+    bengali bangla urdu punjabi hindi gujarati tamil telugu sinhala dari pashto farsi burmese karenni kachin
+    chin rohingya khmer lao mongolian uzbek kazakh kyrgyz tajik turkmen georgian armenian haitian kreyol kreyòl
     """.split()
 )
 # Titles before a name: not part of the name ("Ms. Tran", "Pastor Ramón" -> only the name is masked).

@@ -108,8 +108,19 @@ def test_luhn_failure_is_not_a_card(redactor: Redactor) -> None:
     assert "CREDIT_CARD" not in labels_of(redactor, "ref 4111 1111 1111 1112 on the form")
 
 
-def test_iban_with_bad_check_digits_is_not_flagged(redactor: Redactor) -> None:
-    assert "IBAN" not in labels_of(redactor, "wire to DE00 3704 0044 0532 0130 00")
+def test_iban_with_bad_check_digits_is_not_flagged_without_its_shape(redactor: Redactor) -> None:
+    # not the length of a German IBAN, typed in one piece, no bank word: a reference, not an account
+    assert "IBAN" not in labels_of(redactor, "ref DE0037040044053201 on the form")
+
+
+def test_mistyped_iban_after_a_bank_word_is_still_masked(redactor: Redactor) -> None:
+    # a wrong check digit must not leak the account: the country's length and the grouping are enough
+    result = redactor.redact("wire to DE00 3704 0044 0532 0130 00 under her name")
+    assert result.text == "wire to [IBAN] under her name"
+
+
+def test_mistyped_card_number_after_a_card_word_is_still_masked(redactor: Redactor) -> None:
+    assert "CREDIT_CARD" in labels_of(redactor, "her visa 4147 2093 5561 0088 was used by him")
 
 
 def test_date_without_birth_cue_is_not_a_dob(redactor: Redactor) -> None:
