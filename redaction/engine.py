@@ -13,7 +13,7 @@ import spacy
 from spacy.language import Language
 
 from redaction.context import ages_beside_people, people_beside_people
-from redaction.findings import AGE, PERSON, Finding, Redacted
+from redaction.findings import ADDRESS, AGE, PERSON, Finding, Redacted
 from redaction.masking import mask
 from redaction.names import NameRules, find_denied_aliases, is_place, person_span
 from redaction.normalise import Normalised, normalise, normalise_alias
@@ -121,11 +121,19 @@ def split_for_ner(text: str, max_chars: int, overlap: int) -> list[tuple[int, st
     return chunks
 
 
-def _overlaps_merged(findings: list[Finding]) -> list[Finding]:
-    """Union overlapping spans, so no character of any finding escapes; the label comes from ``_precedence``."""
+def _overlaps_merged(findings: list[Finding], text: str = "") -> list[Finding]:
+    """Union overlapping spans, so no character of any finding escapes; the label comes from ``_precedence``. Two
+    address parts with only a comma between ("1142 Brighton Rd, 2nd fl rear, Pittsburgh PA") become one address."""
     merged: list[Finding] = []
     for finding in sorted(findings, key=lambda f: (f.start, -f.end)):
-        if merged and finding.start < merged[-1].end:
+        joined = (
+            merged
+            and finding.label == ADDRESS
+            and merged[-1].label == ADDRESS
+            and 0 <= finding.start - merged[-1].end <= 3
+            and _ADDRESS_GAP.fullmatch(text, merged[-1].end, finding.start) is not None
+        )
+        if merged and (finding.start < merged[-1].end or joined):
             current = merged[-1]
             best = max((current, finding), key=_precedence)
             merged[-1] = Finding(
@@ -138,6 +146,9 @@ def _overlaps_merged(findings: list[Finding]) -> list[Finding]:
         else:
             merged.append(finding)
     return merged
+
+
+_ADDRESS_GAP = re.compile(r"[ \t]*,[ \t]*")
 
 
 def _precedence(finding: Finding) -> tuple[bool, float, int]:
@@ -329,7 +340,7 @@ class Redactor:
         ]
         kept = self._allow.keep(norm.text, [_trimmed(norm.text, f) for f in kept])
         result = []
-        for finding in _overlaps_merged(kept):
+        for finding in _overlaps_merged(kept, norm.text):
             start, end = norm.original_span(finding.start, finding.end)
             result.append(Finding(start, end, finding.label, round(finding.score, 3), finding.source))
         return result

@@ -287,7 +287,8 @@ class NameRules:
             start, _end, word = tokens[index]
             style = _style(word)
             lower = style == "lower"
-            if style == "mixed" or (style == "upper" and len(word) < 3) or (lower and len(word) < 3):
+            if style == "mixed" or (style == "upper" and len(word) <= 4) or (lower and len(word) < 3):
+                # (capitals of four letters or fewer are agencies: "DOL says", "SSA says", "BCA direct")
                 index += 1
                 continue
             if not self._unknown(word) or fold_accents(word) in self._first:

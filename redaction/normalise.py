@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from itertools import pairwise
 
 # Cyrillic and Greek letters that render like Latin ones; applied only inside words that also contain Latin letters,
 # so Russian or Greek text is left alone.
@@ -73,7 +74,7 @@ def _joined_spaced_out(norm: Normalised) -> Normalised:
     for run in runs:
         for index in range(run.start() + 1, run.end(), 2):  # every other character is the separator
             drop[index] = 1
-    for before, after in zip(runs, runs[1:]):
+    for before, after in pairwise(runs):
         gap = _RUN_GAP.fullmatch(text, before.end(), after.start())
         if gap is not None:
             for index in range(before.end() + 1, after.start()):

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 
 import phonenumbers
 
+from redaction.context import NUMBER_WORDS
 from redaction.findings import (
     A_NUMBER,
     ADDRESS,
@@ -328,19 +329,25 @@ def find_ip_addresses(text: str) -> Iterator[Finding]:
 
 # --- dates of birth and ages -------------------------------------------------------------------------------------
 _MONTH = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
-_MES = r"(?:enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre|janeiro|fevereiro|mar[çc]o|maio|junho|julho|setembro|outubro|novembro|dezembro)"
+_MES = (
+    r"(?:enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre|janeiro|"
+    r"fevereiro|mar[çc]o|maio|junho|julho|setembro|outubro|novembro|dezembro|janvier|f[ée]vrier|mars|avril|mai|juin|"
+    r"juillet|ao[uû]t|septembre|octobre|novembre|d[ée]cembre)"
+)
 _DATE = (
     rf"(?:(?:around|approx\.?|approximately|about|circa|ca\.|maybe|like|early|late|mid)\s+)?"
-    rf"(?:\d{{1,2}}\s+de\s+{_MES}(?:\s+(?:de|del)\s+\d{{4}})?"
+    rf"(?:\d{{1,2}}(?:ro|er|º|°)?\s+(?:de\s+)?{_MES}(?:\s+(?:de|del)\s+)?(?:\s*\d{{4}})?"
     rf"|(?:the\s+)?\d{{1,2}}(?:st|nd|rd|th)\s+of\s+{_MONTH}\.?(?:,?\s+\d{{4}})?"
-    rf"|\d{{1,2}}[/.-]\d{{1,2}}(?:[/.-](?:\d{{4}}|\d{{2}}))?|\d{{4}}[/.-]\d{{1,2}}[/.-]\d{{1,2}}"
+    rf"|\d{{1,2}}\s?[/.-]\s?\d{{1,2}}(?:\s?[/.-]\s?(?:\d{{4}}|\d{{2}}))?|\d{{4}}[/.-]\d{{1,2}}[/.-]\d{{1,2}}"
+    rf"|\d{{4}}년\s*\d{{1,2}}월\s*\d{{1,2}}일|\d{{1,2}}\s*(?-i:[A-Z]{{3}})\s*\d{{2,4}}"
     rf"|{_MONTH}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}}|\s+'?\d{{2}})?"
     rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}\.?(?:,?\s+\d{{4}})?|(?:19|20)\d{{2}})"
 )
 _DOB = re.compile(
     r"\b(?:dob|d\.o\.b\.?|date\s+of\s+birth|birth\s*date|birthday|bday|b-day|born(?:\s+on|\s+in)?"
-    r"|fecha\s+de\s+nacimiento|fdn|nacid[oa]|naci[óo]|cumplea[ñn]os|cumple|nascid[oa]|nasceu|anivers[áa]rio)\b\W{0,4}"
-    r"(?:is\s+|was\s+|on\s+|of\s+|el\s+|en\s+|em\s+)?"
+    r"|fecha\s+de\s+nac(?:imiento|\.)?|fdn|nacid[oa]|naci[óo]|cumplea[ñn]os|cumple|nascid[oa]|nasceu|anivers[áa]rio|"
+    r"n[ée]e?\s+le|date\s+de\s+naissance|생년월일(?:\s*확인했어요)?|생일)(?!\w)\W{0,4}"
+    r"(?:is\s+|was\s+|on\s+|of\s+|el\s+|en\s+|em\s+|it'?s\s+)?"
     rf"(?P<date>{_DATE})(?![\w/])",
     re.IGNORECASE,
 )
@@ -365,7 +372,7 @@ _NOT_BIRTH = re.compile(
 _DOB_NEAR = re.compile(
     r"\b(?:dob|d\.o\.b\.?|date\s+of\s+birth|birth\s*date|birthday|bday|b-day|born)\b[^\n.;]{0,40}?"
     rf"(?P<date>\d{{1,2}}[/.-]\d{{1,2}}[/.-](?:\d{{4}}|\d{{2}})|(?:19|20)\d{{6}}|{_MONTH}\.?\s+\d{{1,2}},?\s+\d{{4}}"
-    rf"|\d{{1,2}}\s+{_MONTH}\.?\s+\d{{4}})(?![\w/])",
+    rf"|\d{{1,2}}\s+{_MONTH}\.?\s+\d{{4}}|{_MONTH}\.?\s+\d{{1,2}},?\s+'\d{{2}})(?![\w/])",
     re.IGNORECASE,
 )
 
@@ -432,6 +439,35 @@ _AGE_BESIDE = re.compile(
 )
 
 
+_NUM = rf"(?:\d{{1,2}}(?![\d:.,]\d)|(?i:(?:thirty|forty|fifty|sixty)-[a-z]+|{NUMBER_WORDS})\b)"
+_NOT_AGE_AFTER = (
+    r"(?!\s*(?:min|mins|minutes|hours|hrs|days|weeks|months|miles|mi\b|%|am\b|pm\b|:|\.\d|/|x\b|times|people|"
+    r"girls|boys|women|men|workers|victims|kids|minors|adults|of\s+them|beds|rooms|cases|calls|arrests|ads|"
+    r"dollars|bucks|k\b|lbs|feet|ft|inches|\$))"
+)
+# "makes her 14", "so like 17", "APPROX 15", "around fourteen", "brought over at 17", "mom's 22", "shes 18 now",
+# "his age on the booking sheet: thirty-one", "the minor is thirteen", "novio de 24", "gen 38 an".
+_AGE_MORE = re.compile(
+    rf"\b(?:makes\s+(?:her|him|them)|(?:so|like|so\s+like|approx\.?|approximately|around|about|roughly|prob(?:ably)?)"
+    rf"(?=\s+{_NUM}\s*(?:,|or\b|not\b|-|–|$|\.|\s+(?:now|then|maybe|yrs?|years?|at\s+most|tops)\b)))\s+(?P<a>{_NUM}){_NOT_AGE_AFTER}"
+    rf"|\b(?:came|brought(?:\s+(?:over|here))?|arrived|recruited|trafficked|sold|started|taken|married)\s+(?:here\s+)?"
+    rf"at\s+(?:age\s+)?(?P<b>{_NUM})\b(?!\s*(?:am|pm|:|\d))"
+    rf"|\b(?:{_PERSON_NOUNS}|shes|hes|she|he)(?:'s|’s|\s+is|\s+was)?\s+(?:only\s+|like\s+|about\s+|maybe\s+)?"
+    rf"(?P<c>(?i:(?:thirty|forty|fifty|sixty)-[a-z]+|{NUMBER_WORDS})\b|(?<=shes\s)\d{{1,2}}|(?<=hes\s)\d{{1,2}}|(?<='s\s)\d{{1,2}}|(?<=’s\s)\d{{1,2}})"
+    rf"\b{_NOT_AGE_AFTER}"
+    rf"|\bage\b[^\n.;:]{{0,30}}:\s*(?P<d>{_NUM})\b"
+    rf"|\b(?:novi[oa]|chic[oa]|niñ[oa]|muchach[oa]|hombre|mujer|señor|señora|joven)[\"”']?\s+de\s+(?P<e>\d{{1,2}})\b{_NOT_AGE_AFTER}"
+    rf"|\bgen\s+(?P<f>\d{{1,2}}\s+an)\b",
+    re.IGNORECASE,
+)
+
+
+_PERSON_NEAR = re.compile(
+    rf"\b(?:she|her|he|him|shes|hes|juv|juvenile|female|male|{_PERSON_NOUNS}|cousin|age|aged|dob|born|class\s+of)\b",
+    re.IGNORECASE,
+)
+
+
 def find_ages(text: str) -> Iterator[Finding]:
     """Ages of a person: "17 yo", "17-year-old", "age 17", "she's 16", "Nadia 22", "kids are 2 and 7"; a bare number
     away from a person word or a known name is never an age."""
@@ -452,6 +488,12 @@ def find_ages(text: str) -> Iterator[Finding]:
             yield Finding(match.start("n"), match.end("n"), AGE, 0.7, "age_beside")
     for match in _AGE_UNIT.finditer(text):
         yield Finding(match.start(), match.end(), AGE, 0.85, "age")
+    for match in _AGE_MORE.finditer(text):
+        if match.group("a") and not _PERSON_NEAR.search(text, max(0, match.start() - 60), match.start("a")):
+            continue  # "so 2 or 3 of us", "about 20, maybe 25": a person must be in view
+        for group in "abcdef":
+            if match.group(group):
+                yield Finding(match.start(group), match.end(group), AGE, 0.65, "age_phrase")
     for match in _AGE_CUE.finditer(text):
         for group in ("n", "n2", "m", "t", "a"):
             if match.group(group):
@@ -659,6 +701,8 @@ def find_bare_handles(text: str) -> Iterator[Finding]:
     """Handles typed after the platform's name without a colon or an @."""
     for match in _HANDLE_BARE.finditer(text):
         handle = match.group("h")
+        if text.startswith("SNAP", match.start()):
+            continue  # SNAP in capitals is food assistance ("SNAP recert"), not Snapchat
         if _handle_shaped(handle):
             yield Finding(match.start("h"), match.end("h"), HANDLE, 0.75, "handle")
 
@@ -707,10 +751,11 @@ _STOP = (
     r"(?!(?:at|in|on|to|the|of|for|with|and|or|from|by|near|is|are|was|were|be|will|can|could|would|should|did|do|"
     r"does|has|have|had|got|get|went|go|left|we|i|you|she|he|they|it|more|less|other|some|many|few|all|any|each|"
     r"people|kids|girls|boys|guys|men|women|adults|minors|victims|workers|cars|rooms|beds|times|hours|hrs|minutes|"
-    r"mins|days|weeks|months|years|miles|blocks|pm|am|apt|unit|suite|ste|about|around|than|then|that|this)\b)"
+    r"mins|days|weeks|months|years|miles|blocks|pm|am|apt|unit|suite|ste|about|around|than|then|that|this|but|so|if|"
+    r"when|while|because|like|just|really|only|very|not|no|yes|looked|looks|said|says|honestly|maybe)\b)"
 )
 _WORD = _STOP + r"[A-Za-z0-9][A-Za-z0-9.'’-]{0,24}"
-_UNIT = r"(?:\s*,?\s*(?:apt|apartment|unit|suite|ste|#|rm|room|lot|trlr|trailer|bldg|building|fl|floor|spc|space)\.?\s*#?\s*[A-Za-z0-9-]{1,6}(?![\w]))"
+_UNIT = r"(?:\s*,?\s*(?:apt|apartment|unit|suite|ste|#|rm|room|lot|trlr|trailer|bldg|building|fl|floor|spc|space|hab|depto|dpto|piso)\.?\s*#?\s*[A-Za-z0-9-]{1,6}(?![\w]))"
 _STATES = (
     r"(?:(?-i:A[LKZR]|C[AOT]|D[EC]|FL|GA|HI|I[DLNA]|K[SY]|LA|M[EDAINSOT]|N[EVHJMYCD]|O[HKR]|PA|RI|S[CD]|T[NX]|UT|"
     r"V[TA]|W[AVIY]|PR|GU|VI|AS|MP|FM|MH|PW|A[AEP])|alabama|alaska|arizona|arkansas|california|colorado|connecticut|delaware|florida|georgia|"
@@ -729,16 +774,17 @@ _PLACE = (
     rf"|\s*,?\s*{_STATES}\b(?:\s*,?\s*\d{{5}}(?:-\d{{4}})?\b)?|\s*,?\s*\d{{5}}(?:-\d{{4}})?\b)?"
 )
 _STREET = re.compile(
-    r"(?<![\w$#/.,:-])\d{1,6}(?:-?[A-Za-z])?(?:-\d{1,4})?\s+"
+    r"(?<![\w$#/.,:-])(?:(?-i:[NSEW])(?=\d{3,6}\s))?\d{1,6}(?:-?[A-Za-z])?(?:-\d{1,4})?\s+"
     rf"(?:{_DIRECTION}\s+)?"
-    rf"(?:(?:{_WORD}\s+){{0,3}}?{_WORD}\s+{_SUFFIX}\b\.?(?:\s+{_SUFFIX}\b\.?)?(?:\s+{_DIRECTION}(?![\w]))?"
-    rf"|(?:highway|hwy|fm|farm\s+to\s+market|route|rte|county\s+road|cr|state\s+highway|sh|us|i)\s*-?\s*\d{{1,4}}"
+    rf"(?:(?:{_WORD}\s+){{0,3}}?{_WORD}\s+{_SUFFIX}\b\.?(?:\s+{_SUFFIX}\b\.?)?(?:\s+{_DIRECTION}(?![\w])|"
+    rf"\s+(?-i:[A-Z]{{1,2}})(?=\s*,))?"
+    rf"|(?:highway|hwy|fm|farm\s+to\s+market|route|rte|county\s+road|cr|state\s+highway|sh|us|i(?!-?9\d\d\b))\s*-?\s*\d{{1,4}}"
     rf"(?:[A-Za-z](?![\w]))?(?:\s+{_SUFFIX}\b\.?)?(?:\s+{_DIRECTION}(?![\w]))?)"
-    rf"{_UNIT}?{_PLACE}",
+    rf"{_UNIT}?{_PLACE}(?:\s*,\s*\d{{1,2}}(?:st|nd|rd|th)\s+(?:fl|floor)\b\.?(?:\s+(?:rear|front|back|left|right))?)?",
     re.IGNORECASE,
 )
 _PO_BOX = re.compile(
-    r"\b(?:p\.?\s?o\.?|hc\s*\d{1,3}|rr\s*\d{1,3}|rural\s+route\s+\d{1,3}|star\s+route)\s+box\s+\d{1,6}\b"
+    r"\b(?:p\.?\s?o\.?|hc\s*\d{1,3}|rr\s*\d{1,3}|rural\s+route\s+\d{1,3}|star\s+route)\s+box\s+\d{1,6}(?:-?[A-Za-z]\b)?\b"
     + _PLACE,
     re.IGNORECASE,
 )
@@ -752,8 +798,8 @@ _CITY_STATE_ZIP = re.compile(
 # an optional suffix last ("Fondren", "W Bellfort", "Little York", "Bastrop St", "GESSNER").
 _NAMED = r"(?:[A-Z][A-Za-z'’.-]{1,24}|\d{1,3}(?:st|nd|rd|th)\b)"
 _STREET_NAME = (
-    rf"(?:(?-i:[NSEW]|NE|NW|SE|SW)\.?\s+)?(?!(?:and|or|the|at|in|on)\b){_NAMED}(?:\s+(?!(?:and|or|at|in|on)\b){_NAMED}){{0,2}}"
-    rf"(?:\s+(?i:{_SUFFIX})\b\.?)?"
+    rf"(?:(?-i:[NSEW]|NE|NW|SE|SW)\.?\s+)?(?!(?:and|or|the|at|in|on)\b){_NAMED}(?:\s+(?!(?:and|or|at|in|on)\b){_NAMED}){{0,3}}"
+    rf"(?:\s+(?i:{_SUFFIX})\b\.?(?:\s+(?-i:[NSEW]|NE|NW|SE|SW)\b)?)?"
 )
 _CROSS_CUE = re.compile(
     r"\b(?i:corner\s+of|intersection\s+of|cross\s*-?\s*streets?(?:\s+(?:are|is|of))?\s*:?|crossroads\s+of|"
@@ -766,6 +812,7 @@ _CROSS_AMP = re.compile(
 _BLOCK = re.compile(
     rf"(?<![\w$#.-])\d{{1,3}}00\s+(?i:block|blk)\s+(?i:of\s+)?(?:(?-i:[NSEW])\.?\s+)?[A-Za-z][A-Za-z'’.-]{{1,24}}"
     rf"(?:\s+(?!(?i:and|or|at|in|on|the|for|to|that|thats|where)\b)[A-Z][A-Za-z'’.-]{{1,24}}){{0,2}}(?:\s+(?i:{_SUFFIX})\b\.?)?"
+    rf"(?:,[ \t]*(?:[A-Z][A-Za-z'’.-]+[ \t]+){{0,2}}[A-Z][A-Za-z'’.-]+(?:[ \t]+{_STATES})?(?=[ \t]*(?:[./;\n]|$)))?"
 )
 # A unit on its own after its cue: "apt #3B", "Lot 14", "unit 1122"; room/#/unit only in a message about lodging.
 _UNIT_ALONE = re.compile(
@@ -785,7 +832,7 @@ _NOT_UNIT_BEFORE = re.compile(
 )
 _UNIT_BEFORE_STREET = re.compile(
     r"(?i:(?:lot|apt|apartment|unit|suite|ste|spc|space|trlr|trailer|bldg|building|pmb)\.?\s*#?\s*[A-Za-z0-9-]{1,6}"
-    r"|\d{1,2}(?:st|nd|rd|th)\s+(?:fl|floor)\.?)\s*,?\s*$"
+    r"|\d{1,2}(?:st|nd|rd|th)\s+(?:fl|floor)\.?)\s*,?\s*(?:(?:[A-Z][A-Za-z'’-]+\s+){0,3}[A-Z][A-Za-z'’-]+\s*,\s*)?$"
 )
 # A named complex: "the Villas on Tidwell", "the Pines apartments", "Westchase Village Apts".
 _COMPLEX = re.compile(
@@ -814,6 +861,28 @@ _CROSS_AND = re.compile(
     r"(?:^|\b(?i:at|on|near|by|around|off|outside|from|to|of|corner|por|en|entre|past|behind)\s+(?:the\s+)?)"
     rf"(?P<a>{_STREET_NAME})\s+(?i:and|y|n)\s+(?P<b>{_STREET_NAME})"
 )
+# Cross streets with no cue word before them, when one side is plainly a street ("International Blvd & 23rd Ave",
+# "82nd and Foster", "Van Buren & 27th Ave"): a suffix or an ordinal on one side, a capitalised name on the other.
+_CROSS_BARE = re.compile(rf"(?<![\w&/])(?P<a>{_STREET_NAME})\s*(?:&|@|\band\b|\by\b)\s*(?P<b>{_STREET_NAME})(?![\w])")
+_STRONG_SIDE = re.compile(rf"(?i:\b{_SUFFIX}\.?(?:\s+(?-i:[NSEW]|NE|NW|SE|SW))?$)|\b\d{{1,3}}(?:st|nd|rd|th)\b")
+
+
+def _cross_bare(text: str) -> Iterator[Finding]:
+    for match in _CROSS_BARE.finditer(text):
+        a, b = match.group("a"), match.group("b")
+        strong_a, strong_b = bool(_STRONG_SIDE.search(a)), bool(_STRONG_SIDE.search(b))
+        if not (strong_a or strong_b):
+            continue
+        if all(re.fullmatch(r"\d{1,3}(?:st|nd|rd|th)", side.strip()) for side in (a, b)):
+            continue  # "2nd and 3rd": ordinals alone on both sides are not streets
+        if not (_street_like(a) and _street_like(b)) or (_known_place(a) and _known_place(b)):
+            continue
+        weak = b if strong_a and not strong_b else a if strong_b and not strong_a else None
+        if weak is not None and not (_real_street(weak) or weak[:1].isupper()):
+            continue  # "Main St and lunch": the other side must look like a street name
+        yield Finding(match.start("a"), match.end("b"), ADDRESS, 0.7, "cross_street")
+
+
 # A named lodging or complex with its unit: "Starlite Inn rm 112", "Garden Spires bldg 2, apt 7C",
 # "Mesa Verde RV Park lot 9", "CEDAR LANE APTS UNIT 12", "Tower 2 room 1718".
 _NAMED_UNIT = re.compile(
@@ -861,7 +930,7 @@ def find_addresses(text: str) -> Iterator[Finding]:
     """
     for match in _STREET.finditer(text):
         start = match.start()
-        unit = _UNIT_BEFORE_STREET.search(text, max(0, start - 30), start)
+        unit = _UNIT_BEFORE_STREET.search(text, max(0, start - 60), start)
         if unit is not None:
             start = unit.start()  # "Lot 14, 1500 FM 1960 Rd" is one address
         yield Finding(start, match.end(), ADDRESS, 0.85, "street_address")
@@ -889,6 +958,8 @@ def _real_street(name: str) -> bool:
 
 
 def _places_in_context(text: str) -> Iterator[Finding]:
+    if "&" in text or " and " in text or " y " in text or "@" in text:
+        yield from _cross_bare(text)
     for match in _CROSS_AND.finditer(text):
         a, b = match.group("a"), match.group("b")
         if _real_street(a) and _real_street(b) and not (_known_place(a) and _known_place(b)):
