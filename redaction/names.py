@@ -210,7 +210,7 @@ class NameRules:
                     continue
             if "-" in key and style == "title" and key.split("-")[0] in self._first:
                 key = key.split("-")[0]  # "Jean-Wesner", "Ana-Maria"
-            if style == "lower" and self._everyday_form(key) and key not in self._everyday:
+            if style == "lower" and len(key) > 3 and key[-1] == "s" and self._everyday_form(key[:-1]):
                 index += 1  # "two spas": the plural of an everyday word is not a lower-case name
                 continue
             if key in self._first and style != "mixed" and not (style == "upper" and len(word) <= 2):

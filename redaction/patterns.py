@@ -205,7 +205,7 @@ _SSN_CUE = re.compile(
 
 _ITIN = re.compile(r"(?<![\w-])9\d{2}([- .])(?:5\d|6[0-5]|7\d|8[0-8]|9[0-24-9])\1\d{4}(?![\w-])")
 # "5 1 2 - 4 8 - 3 3 0 7": the 3-2-4 shape typed digit by digit.
-_SSN_SPACED = re.compile(r"(?<![\w-])\d(?: \d){2} ?- ?\d \d ?- ?\d(?: \d){3}(?![\w-])")
+_SSN_SPACED = re.compile(r"(?<![\w-])\d(?: ?\d){2} ?- ?\d ?\d ?- ?\d(?: ?\d){3}(?![\w-])")
 # "her social is five three one, seven two, zero eight four six": nine digits in words after an SSN cue.
 _SSN_WORDS = re.compile(
     r"\b(?i:ssn|social(?:\s+security)?(?:\s+(?:#|no\.?|number))?)\W{0,3}(?:is\s+|was\s+|:\s*)?"
@@ -336,7 +336,7 @@ _MES = (
 )
 _DATE = (
     rf"(?:(?:around|approx\.?|approximately|about|circa|ca\.|maybe|like|early|late|mid)\s+)?"
-    rf"(?:\d{{1,2}}(?:ro|er|º|°)?\s+(?:de\s+)?{_MES}(?:\s+(?:de|del)\s+)?(?:\s*\d{{4}})?"
+    rf"(?:\d{{1,2}}(?:ro|do|er|to|mo|vo|no|º|°)?\s+(?:de\s+)?{_MES}(?:\s+(?:de|del)\s+)?(?:\s*\d{{4}})?"
     rf"|(?:the\s+)?\d{{1,2}}(?:st|nd|rd|th)\s+of\s+{_MONTH}\.?(?:,?\s+\d{{4}})?"
     rf"|\d{{1,2}}\s?[/.-]\s?\d{{1,2}}(?:\s?[/.-]\s?(?:\d{{4}}|\d{{2}}))?|\d{{4}}[/.-]\d{{1,2}}[/.-]\d{{1,2}}"
     rf"|\d{{4}}년\s*\d{{1,2}}월\s*\d{{1,2}}일|\d{{1,2}}\s*(?-i:[A-Z]{{3}})\s*\d{{2,4}}"
@@ -867,13 +867,22 @@ _CROSS_BARE = re.compile(rf"(?<![\w&/])(?P<a>{_STREET_NAME})\s*(?:&|@|\band\b|\b
 _STRONG_SIDE = re.compile(rf"(?i:\b{_SUFFIX}\.?(?:\s+(?-i:[NSEW]|NE|NW|SE|SW))?$)|\b\d{{1,3}}(?:st|nd|rd|th)\b")
 
 
+_CALENDAR = re.compile(rf"(?i:\b(?:{_MONTH}|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day)?\b)")
+
+
+def _ordinals_or_dates(a: str, b: str) -> bool:
+    """Both sides bare ordinals ("2nd and 3rd"), or either a weekday or month ("3rd Tuesday")."""
+    bare = all(re.fullmatch(r"\d{1,3}(?:st|nd|rd|th)", side.strip()) for side in (a, b))
+    return bare or any(_CALENDAR.search(side) for side in (a, b))
+
+
 def _cross_bare(text: str) -> Iterator[Finding]:
     for match in _CROSS_BARE.finditer(text):
         a, b = match.group("a"), match.group("b")
         strong_a, strong_b = bool(_STRONG_SIDE.search(a)), bool(_STRONG_SIDE.search(b))
         if not (strong_a or strong_b):
             continue
-        if all(re.fullmatch(r"\d{1,3}(?:st|nd|rd|th)", side.strip()) for side in (a, b)):
+        if _ordinals_or_dates(a, b):
             continue  # "2nd and 3rd": ordinals alone on both sides are not streets
         if not (_street_like(a) and _street_like(b)) or (_known_place(a) and _known_place(b)):
             continue
@@ -962,6 +971,8 @@ def _places_in_context(text: str) -> Iterator[Finding]:
         yield from _cross_bare(text)
     for match in _CROSS_AND.finditer(text):
         a, b = match.group("a"), match.group("b")
+        if _ordinals_or_dates(a, b):
+            continue  # "the 2nd and 3rd Tuesday"
         if _real_street(a) and _real_street(b) and not (_known_place(a) and _known_place(b)):
             yield Finding(match.start("a"), match.end("b"), ADDRESS, 0.7, "cross_street")
     for match in _NAMED_UNIT.finditer(text):
