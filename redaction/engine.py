@@ -121,7 +121,7 @@ def split_for_ner(text: str, max_chars: int, overlap: int) -> list[tuple[int, st
     return chunks
 
 
-def _overlaps_merged(findings: list[Finding], text: str = "") -> list[Finding]:
+def _overlaps_merged(findings: list[Finding], text: str) -> list[Finding]:
     """Union overlapping spans, so no character of any finding escapes; the label comes from ``_precedence``. Two
     address parts with only a comma between ("1142 Brighton Rd, 2nd fl rear, Pittsburgh PA") become one address."""
     merged: list[Finding] = []

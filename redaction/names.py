@@ -18,6 +18,7 @@ from redaction.vocabulary import (
     COMMON_SUFFIXES,
     COMMON_WORDS,
     NOT_A_PERSON,
+    US_STATE_CODES,
     everyday_words,
     first_names,
     last_names,
@@ -479,10 +480,7 @@ _PLACE_AFTER = frozenset(
     """.split()
 )
 # A state code after a one-word span makes it a town: "Paris TX", "Jackson, MI" (not "Dennis Ruehl, CO DL").
-_STATE_CODES = re.compile(
-    r",?[ \t]+(?:A[LKZR]|C[AOT]|D[EC]|FL|GA|HI|I[DLNA]|K[SY]|LA|M[EDAINSOT]|N[EVHJMYCD]|O[HKR]|PA|RI|S[CD]|T[NX]|UT|"
-    r"V[TA]|W[AVIY])\b"
-)
+_STATE_CODES = re.compile(rf",?[ \t]+(?:{US_STATE_CODES})\b")
 _IN_PLACE = re.compile(r"\b(?:in|near|outside|around|across|throughout)[ \t]+$", re.IGNORECASE)
 
 

@@ -35,7 +35,7 @@ from redaction.findings import (
     Finding,
 )
 from redaction.normalise import fold_accents
-from redaction.vocabulary import COMMON_WORDS, everyday_words, first_names, places
+from redaction.vocabulary import COMMON_WORDS, US_STATE_CODES, everyday_words, first_names, places
 
 Recognizer = Callable[[str], Iterator[Finding]]
 
@@ -560,10 +560,7 @@ def _digit_count(value: str) -> int:
     return sum(ch.isdigit() for ch in value)
 
 
-_STATE_AFTER_PLATE = re.compile(
-    r"[ \t]*\(?(?:A[LKZR]|C[AOT]|D[EC]|FL|GA|HI|I[DLNA]|K[SY]|LA|M[EDAINSOT]|N[EVHJMYCD]|O[HKR]|PA|RI|S[CD]|T[NX]|"
-    r"UT|V[TA]|W[AVIY])\)?(?![\w-])"
-)
+_STATE_AFTER_PLATE = re.compile(rf"[ \t]*\(?(?:{US_STATE_CODES})\)?(?![\w-])")
 
 
 def find_vehicle_plates(text: str) -> Iterator[Finding]:
@@ -605,7 +602,7 @@ _ID_CUES = (
      PASSPORT),
     (re.compile(r"\b(?:(?:driver'?s?\s+)?licen[cs]es?|dl|d/l|dln|ol|oln|lic|licencia|state\s+id|texas\s+id|id\s+card|"
                 r"(?-i:[A-Z]{2})\s+id)\b", re.I), DRIVER_LICENSE),
-    (re.compile(r"\b(?:mrn|mr\s*#|mr|chart|medical\s+record|record\s*#|patient\s+(?:id|#|number)|"
+    (re.compile(r"\b(?:mrn|mr\s*#|mr\b|chart|medical\s+record|record\s*#|patient\s+(?:id|#|number)|"
                 r"expediente|historia\s+cl[ií]nica)", re.I), MEDICAL_RECORD),
 )  # fmt: skip
 _ID_TOKEN = re.compile(
@@ -757,8 +754,7 @@ _STOP = (
 _WORD = _STOP + r"[A-Za-z0-9][A-Za-z0-9.'’-]{0,24}"
 _UNIT = r"(?:\s*,?\s*(?:apt|apartment|unit|suite|ste|#|rm|room|lot|trlr|trailer|bldg|building|fl|floor|spc|space|hab|depto|dpto|piso)\.?\s*#?\s*[A-Za-z0-9-]{1,6}(?![\w]))"
 _STATES = (
-    r"(?:(?-i:A[LKZR]|C[AOT]|D[EC]|FL|GA|HI|I[DLNA]|K[SY]|LA|M[EDAINSOT]|N[EVHJMYCD]|O[HKR]|PA|RI|S[CD]|T[NX]|UT|"
-    r"V[TA]|W[AVIY]|PR|GU|VI|AS|MP|FM|MH|PW|A[AEP])|alabama|alaska|arizona|arkansas|california|colorado|connecticut|delaware|florida|georgia|"
+    rf"(?:(?-i:{US_STATE_CODES}|PR|GU|VI|AS|MP|FM|MH|PW|A[AEP])|alabama|alaska|arizona|arkansas|california|colorado|connecticut|delaware|florida|georgia|"
     r"hawaii|idaho|illinois|indiana|iowa|kansas|kentucky|louisiana|maine|maryland|massachusetts|michigan|minnesota|"
     r"mississippi|missouri|montana|nebraska|nevada|new\s+hampshire|new\s+jersey|new\s+mexico|new\s+york|"
     r"north\s+carolina|north\s+dakota|ohio|oklahoma|oregon|pennsylvania|rhode\s+island|south\s+carolina|"
@@ -789,8 +785,7 @@ _PO_BOX = re.compile(
     re.IGNORECASE,
 )
 _CITY_STATE_ZIP = re.compile(
-    r"\b(?:[A-Z][a-z]+\s+){0,2}[A-Z][a-z]+,?\s+(?:A[LKZR]|C[AOT]|D[EC]|FL|GA|HI|I[DLNA]|K[SY]|LA|M[EDAINSOT]|"
-    r"N[EVHJMYCD]|O[HKR]|PA|RI|S[CD]|T[NX]|UT|V[TA]|W[AVIY]|PR|GU|VI)\s+\d{5}(?:-\d{4})?\b"
+    rf"\b(?:[A-Z][a-z]+\s+){{0,2}}[A-Z][a-z]+,?\s+(?:{US_STATE_CODES}|PR|GU|VI)\s+\d{{5}}(?:-\d{{4}})?\b"
 )
 
 

@@ -42,6 +42,10 @@ NOT_A_PERSON: frozenset[str] = frozenset(
     altima odyssey camry corolla civic accord sentra maxima tahoe silverado malibu impala charger explorer
     """.split()
 )
+# The two-letter codes of the 50 states and DC, as a regular-expression alternation (case-sensitive where used).
+US_STATE_CODES = (
+    r"A[LKZR]|C[AOT]|D[EC]|FL|GA|HI|I[DLNA]|K[SY]|LA|M[EDAINSOT]|N[EVHJMYCD]|O[HKR]|PA|RI|S[CD]|T[NX]|UT|V[TA]|W[AVIY]"
+)
 # Nationalities, demonyms and languages: "(German)", "needs mandarin interp" are not people.
 NATIONALITIES: frozenset[str] = frozenset(
     """
