@@ -215,6 +215,28 @@ def _audit_verify(config: Config) -> int:
     return 0 if result.ok else 1
 
 
+def _deny_hash(config: Config) -> int:
+    """Print the keyed hash of each alias read from stdin (one per line), for ``redaction.deny_hashes``.
+
+    Aliases come from stdin, never from the command line, so they do not land in shell history or ``ps``. A
+    leading ``@`` or ``$`` is dropped: the engine tries every candidate with and without one.
+    """
+    from redaction.normalise import normalise_alias
+    from storage.crypto import KeyedHasher
+
+    hasher = KeyedHasher(_keyring(config).hmac_key)
+    count = 0
+    for line in sys.stdin:
+        alias = normalise_alias(line).lstrip("@$").strip()
+        if alias:
+            print(hasher(alias))
+            count += 1
+    if count == 0:
+        print("no aliases on stdin (one per line)", file=sys.stderr)
+        return 2
+    return 0
+
+
 def _directory_sync(config: Config) -> int:
     from bot.app import _resolve_db_url, seed_directory
     from storage.db import Database
@@ -334,6 +356,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub.add_parser("doctor", help="check config, keys, database, spaCy model and platform settings")
     sub.add_parser(
+        "deny-hash",
+        help="read aliases (one per line) from stdin, print their keyed hashes for redaction.deny_hashes",
+    )
+    sub.add_parser(
         "redact", help='redact PII from text: needtoknow redact "text" | --jsonl < in.jsonl', add_help=False
     )
     return p
@@ -379,6 +405,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _audit_verify(config)
         if args.command == "directory":
             return _directory_sync(config)
+        if args.command == "deny-hash":
+            return _deny_hash(config)
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import io
 import threading
+from pathlib import Path
 
 import pytest
 
+from bot.cli import main as cli_main
 from redaction import RedactionSettings, Redactor, normalise_alias
+from storage.crypto import KeyedHasher, KeyRing
 
 from .conftest import keyed_test_hash
 
@@ -65,3 +69,25 @@ def test_redactor_is_safe_to_share_between_threads(redactor: Redactor) -> None:
     for thread in threads:
         thread.join()
     assert all(results[slot] == expected for slot in range(4))
+
+
+def test_deny_hash_command_gives_digests_the_bot_matches(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`needtoknow deny-hash` reads aliases from stdin (never argv) and prints what redaction.deny_hashes needs."""
+    keyfile = tmp_path / "t.keys"
+    assert cli_main(["keygen", "--out", str(keyfile)]) == 0
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(f'[security]\nkey_file = "{keyfile}"\n', encoding="utf-8")
+    capsys.readouterr()
+    monkeypatch.setattr("sys.stdin", io.StringIO("Big  PAPI\n\n$lilbanks\n"))
+    assert cli_main(["--config", str(cfg), "deny-hash"]) == 0
+    digests = capsys.readouterr().out.split()
+    assert len(digests) == 2 and "papi" not in " ".join(digests).lower()
+    hasher = KeyedHasher(KeyRing.loads(keyfile.read_text()).hmac_key)
+    denying = Redactor(RedactionSettings(deny_hashes=frozenset(digests)), keyed_hash=hasher)
+    assert denying.redact("heard big papi is back, paid lilbanks").text == "heard [PERSON] is back, paid [PERSON]"
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("\n"))
+    assert cli_main(["--config", str(cfg), "deny-hash"]) == 2
+    assert "no aliases" in capsys.readouterr().err

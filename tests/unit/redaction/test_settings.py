@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import tomllib
+from dataclasses import fields
+from pathlib import Path
+
 import pytest
 
 from redaction import RedactionSettings
@@ -46,3 +50,11 @@ def test_deny_hash_error_never_echoes_the_alias() -> None:
     with pytest.raises(ValueError) as caught:
         RedactionSettings.from_mapping({"deny_hashes": ["Big Papi"]})
     assert "Big Papi" not in str(caught.value)
+
+
+def test_example_config_documents_every_setting_with_its_default() -> None:
+    """config.example.toml's [redaction] table lists every key, and the values shown are the defaults."""
+    example = Path(__file__).resolve().parents[3] / "config.example.toml"
+    table = tomllib.loads(example.read_text(encoding="utf-8"))["redaction"]
+    assert set(table) == {f.name for f in fields(RedactionSettings)}
+    assert RedactionSettings.from_mapping(table) == RedactionSettings()
