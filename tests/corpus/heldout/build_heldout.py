@@ -32,6 +32,12 @@ CORPORA = {
         "blind3.jsonl",
         "c",
     ),
+    "blind4": (
+        HERE.parent / "blind4",
+        ("blind4_a.txt", "blind4_b.txt", "blind4_c.txt", "blind4_d.txt"),
+        "blind4.jsonl",
+        "d",
+    ),
 }
 LABELS = {
     "PERSON", "ADDRESS", "PHONE", "EMAIL", "SSN", "DOB", "AGE", "CREDIT_CARD", "IBAN", "IP_ADDRESS",
