@@ -5,7 +5,8 @@ Run from the repository root::
     /work/main/.venv/bin/python benchmarks/redaction_bench.py [--messages 3000] [--rounds 5]
 
 "Plain NER" is the very pipeline the engine loads (NER only, same model) run with ``nlp.pipe`` and reading
-``doc.ents``, so the ratio is the marginal cost of normalisation, the recognizers, merging and masking. Both batch
+``doc.ents``, so the ratio is the marginal cost of normalisation, the statistical tagger (``--pii-model``), the
+recognizers, merging and masking. Both batch
 (``redact_many`` vs ``nlp.pipe``) and one-call-per-message (``redact`` vs ``nlp(text)``, how the PII guard calls
 it) are measured, interleaved, best of ``--rounds``. Also reported: a 100 KB message and the peak resident memory.
 """
@@ -22,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from redaction import Redactor
+from redaction import RedactionSettings, Redactor
 
 CORPUS = Path(__file__).resolve().parent.parent / "tests" / "corpus" / "corpus.jsonl"
 
@@ -54,6 +55,9 @@ def main() -> int:
     parser.add_argument("--messages", type=int, default=3000)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--pii-model", default="builtin", help="the engine's statistical tagger: builtin (default), off, or a path"
+    )
     args = parser.parse_args()
 
     base = [
@@ -61,7 +65,7 @@ def main() -> int:
     ]
     messages = [base[i % len(base)] for i in range(args.messages)]
     started = time.perf_counter()
-    redactor = Redactor()
+    redactor = Redactor(RedactionSettings(pii_model=args.pii_model))
     load_s = time.perf_counter() - started
     nlp = redactor.nlp
     batch = redactor.settings.batch_size
@@ -104,6 +108,7 @@ def main() -> int:
     report = {
         "model": redactor.model_name,
         "pipeline": nlp.pipe_names,
+        "pii_model": args.pii_model,
         "load_seconds": round(load_s, 3),
         "messages": len(messages),
         "mean_chars_per_message": round(sum(map(len, messages)) / len(messages), 1),
@@ -130,7 +135,9 @@ def main() -> int:
     if args.json:
         print(json.dumps(report, indent=2))
     else:
-        print(f"model {report['model']} pipeline {report['pipeline']} (loaded in {load_s:.2f}s)")
+        print(
+            f"model {report['model']} pipeline {report['pipeline']} + tagger {args.pii_model} (loaded in {load_s:.2f}s)"
+        )
         print(f"{len(messages)} messages, mean {report['mean_chars_per_message']} chars")
         for mode in ("batch", "single_call"):
             part = report[mode]

@@ -3,10 +3,11 @@
 See docs/redaction.md. Other code imports only the names below.
 """
 
-from redaction.engine import ModelNotAvailable, Redactor
+from redaction.engine import Redactor
 from redaction.findings import LABELS, Finding, Redacted
 from redaction.normalise import normalise_alias
 from redaction.settings import RedactionSettings
+from redaction.tagger import ModelNotAvailable
 
 __all__ = [
     "LABELS",

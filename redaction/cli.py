@@ -17,9 +17,10 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any, TextIO
 
-from redaction.engine import ModelNotAvailable, Redactor
+from redaction.engine import Redactor
 from redaction.findings import Redacted
 from redaction.settings import RedactionSettings
+from redaction.tagger import ModelNotAvailable
 
 _JSONL_BATCH = 256
 

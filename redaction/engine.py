@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -13,12 +14,26 @@ import spacy
 from spacy.language import Language
 
 from redaction.context import ages_beside_people, people_beside_people
-from redaction.findings import ADDRESS, AGE, PERSON, Finding, Redacted
+from redaction.findings import ADDRESS, AGE, DOB, PERSON, Finding, Redacted
 from redaction.masking import mask
 from redaction.names import NameRules, find_denied_aliases, is_place, person_span
 from redaction.normalise import Normalised, normalise, normalise_alias
-from redaction.patterns import PATTERN_RECOGNIZERS, find_phones
+from redaction.patterns import (
+    PATTERN_RECOGNIZERS,
+    address_head_start,
+    address_tail_end,
+    arrival_date,
+    find_phones,
+)
 from redaction.settings import RedactionSettings
+from redaction.tagger import (
+    ModelNotAvailable,
+    load_pii_model,
+    plausible,
+    tagged_spans,
+    tagger_person,
+    trusted_labels,
+)
 from redaction.vocabulary import COMMON_WORDS
 
 KeyedHash = Callable[[str], str]
@@ -30,12 +45,11 @@ _INSTALL_HINT = (
 )
 _SURROGATES = re.compile("[\ud800-\udfff]")
 _NER_SCORE = 0.85
+# The statistical tagger gives no per-span probability; its findings get one score below the rules' and NER's, so a
+# deployment that wants only rule and NER findings can raise score_threshold above it instead of turning it off.
+_TAGGER_SCORE = 0.7
 _SHORT_SEGMENT = 1000
 _LONG_BATCH = 4
-
-
-class ModelNotAvailable(RuntimeError):
-    """No configured spaCy pipeline could be loaded; the message says how to install one."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +59,9 @@ class _Model:
     nlp: Language
     name: str
     lock: threading.Lock
+    tagger: Language | None = None
+    tagger_labels: frozenset[str] = frozenset()
+    tagger_lock: threading.Lock | None = None
 
 
 def _model_dir(name: str) -> Path:
@@ -151,9 +168,10 @@ def _overlaps_merged(findings: list[Finding], text: str) -> list[Finding]:
 _ADDRESS_GAP = re.compile(r"[ \t]*,[ \t]*")
 
 
-def _precedence(finding: Finding) -> tuple[bool, float, int]:
-    """Which label a merged span keeps: a specific pattern (email, handle, address) beats PERSON, then score."""
-    return (finding.label != PERSON, finding.score, finding.end - finding.start)
+def _precedence(finding: Finding) -> tuple[bool, float, bool, int]:
+    """Which label a merged span keeps: a specific pattern (email, handle, address) beats PERSON, then score, then
+    a rule beats the statistical tagger."""
+    return (finding.label != PERSON, finding.score, finding.source != "tagger", finding.end - finding.start)
 
 
 class _AllowList:
@@ -202,7 +220,10 @@ class Redactor:
     ) -> None:
         settings = settings or RedactionSettings()
         nlp, name = load_ner_pipeline(settings)
-        self._setup(settings, keyed_hash, _Model(nlp, name, threading.Lock()))
+        tagger = load_pii_model(settings.pii_model)
+        trusted = trusted_labels(tagger) if tagger is not None else frozenset()
+        model = _Model(nlp, name, threading.Lock(), tagger, trusted, threading.Lock() if tagger is not None else None)
+        self._setup(settings, keyed_hash, model)
 
     def _setup(self, settings: RedactionSettings, keyed_hash: KeyedHash | None, model: _Model) -> None:
         if settings.deny_hashes and keyed_hash is None:
@@ -264,13 +285,17 @@ class Redactor:
         normalised = [normalise(text) for text in texts]
         settings = self.settings
         raw: list[list[Finding]] = [[] for _ in texts]
+        # The rules run first: NER then skips text whose every name candidate a rule already masks.
+        rules = self._rules(normalised)
+        results: list[list[list[Finding]]] = []
         if PERSON not in settings.disabled_labels:
-            self._ner_people(normalised, raw)
+            results.append(self._ner_people(normalised, rules))
+        if self._model.tagger is not None:
+            results.append(self._tagged(normalised))
+        for found in (*results, rules):
+            for into, extra in zip(raw, found, strict=True):
+                into.extend(extra)
         for index, norm in enumerate(normalised):
-            for offset, chunk in split_for_ner(
-                norm.text, settings.max_chunk_chars, settings.chunk_overlap_chars
-            ):
-                raw[index].extend(_shifted(self._recognise(chunk), offset))
             if PERSON not in settings.disabled_labels:
                 raw[index].extend(
                     people_beside_people(
@@ -281,18 +306,33 @@ class Redactor:
                 raw[index].extend(ages_beside_people(norm.text, list(raw[index])))
         return [self._finalise(norm, found) for norm, found in zip(normalised, raw, strict=True)]
 
-    def _ner_people(self, normalised: Sequence[Normalised], raw: list[list[Finding]]) -> None:
-        """Run NER over the lines that could hold a name the rules miss; add its PERSON spans to ``raw``.
+    def _rules(self, normalised: Sequence[Normalised]) -> list[list[Finding]]:
+        settings = self.settings
+        found: list[list[Finding]] = [[] for _ in normalised]
+        for index, norm in enumerate(normalised):
+            for offset, chunk in split_for_ner(norm.text, settings.max_chunk_chars, settings.chunk_overlap_chars):
+                found[index].extend(_shifted(self._recognise(chunk), offset))
+        return found
+
+    def _ner_people(
+        self, normalised: Sequence[Normalised], rules: list[list[Finding]]
+    ) -> list[list[Finding]]:
+        """Run NER over the lines that could hold a name the rules miss; return its PERSON spans per text.
+
+        A line goes to NER only when it has a capitalised word that is not an everyday word and that no rule
+        finding (``rules``) already covers: NER is the costliest step, and on such lines it can only add what is
+        already masked.
 
         Chat-sized segments go through ``nlp.pipe`` in ``batch_size`` batches; long ones in small batches, because
         spaCy pads a batch to its longest document and a batch of 2,000-character chunks costs hundreds of MB.
         """
         settings = self.settings
+        raw: list[list[Finding]] = [[] for _ in normalised]
         segments = [
             (index, offset, segment)
             for index, norm in enumerate(normalised)
             for offset, segment in ner_segments(
-                norm.text, settings.max_chunk_chars, settings.chunk_overlap_chars
+                norm.text, settings.max_chunk_chars, settings.chunk_overlap_chars, _covered(rules[index])
             )
         ]
         short = [job for job in segments if len(job[2]) <= _SHORT_SEGMENT]
@@ -314,6 +354,45 @@ class Redactor:
                         raw[index].append(
                             Finding(cleaned[0] + offset, cleaned[1] + offset, PERSON, _NER_SCORE, "ner")
                         )
+        return raw
+
+    def _tagged(self, normalised: Sequence[Normalised]) -> list[list[Finding]]:
+        """Run the statistical tagger over every chunk (it looks for lower-case addresses and ages too, so no line is
+        skipped) and return its plausible spans of trusted labels per text; batching as in ``_ner_people``."""
+        settings = self.settings
+        model = self._model
+        assert model.tagger is not None and model.tagger_lock is not None
+        found: list[list[Finding]] = [[] for _ in normalised]
+        segments = [
+            (index, offset, segment)
+            for index, norm in enumerate(normalised)
+            for offset, segment in line_segments(norm.text, settings.max_chunk_chars, settings.chunk_overlap_chars)
+        ]
+        short = [job for job in segments if len(job[2]) <= _SHORT_SEGMENT]
+        long = [job for job in segments if len(job[2]) > _SHORT_SEGMENT]
+        for group, batch_size in ((short, settings.batch_size), (long, _LONG_BATCH)):
+            if not group:
+                continue
+            with model.tagger_lock:
+                spans = [
+                    [span for span in tagged_spans(doc) if span[2] in model.tagger_labels]
+                    for doc in model.tagger.pipe([segment for _i, _o, segment in group], batch_size=batch_size)
+                ]
+            for (index, offset, segment), tags in zip(group, spans, strict=True):
+                for start, end, label in tags:
+                    if label == ADDRESS:
+                        start = address_head_start(segment, start)
+                    if not plausible(label, segment[start:end]):
+                        continue
+                    if label == DOB and arrival_date(segment, start):
+                        continue
+                    if label == PERSON:
+                        cleaned = tagger_person(segment, start, end)
+                        if cleaned is None:
+                            continue
+                        start, end = cleaned
+                    found[index].append(Finding(start + offset, end + offset, label, _TAGGER_SCORE, "tagger"))
+        return found
 
     def _recognise(self, chunk: str) -> Iterator[Finding]:
         if PERSON not in self.settings.disabled_labels:
@@ -338,7 +417,9 @@ class Redactor:
             for f in kept
             if not (f.label == PERSON and f.source in _PLACE_CHECKED and is_place(norm.text, f.start, f.end))
         ]
-        kept = self._allow.keep(norm.text, [_trimmed(norm.text, f) for f in kept])
+        kept = [_with_tail(norm.text, f) if f.label == ADDRESS else f for f in kept]
+        trimmed = [_trimmed(norm.text, f) for f in kept]
+        kept = self._allow.keep(norm.text, [f for f in trimmed if f.end > f.start])  # punctuation only: nothing
         result = []
         for finding in _overlaps_merged(kept, norm.text):
             start, end = norm.original_span(finding.start, finding.end)
@@ -362,8 +443,13 @@ class Redactor:
 _KEEP_AT_START = frozenset("@$+(#")
 # PERSON findings dropped when they are a place ("Austin and San Antonio teams"); a name cue or the deny-list wins.
 _PLACE_CHECKED = frozenset(
-    {"ner", "name_lexicon", "name_context", "name_soft_cue", "name_nick", "name_joined"}
+    {"ner", "tagger", "name_lexicon", "name_context", "name_soft_cue", "name_nick", "name_joined"}
 )
+
+
+def _with_tail(text: str, finding: Finding) -> Finding:
+    end = address_tail_end(text, finding.end)
+    return finding if end == finding.end else replace(finding, end=end)
 
 
 def _trimmed(text: str, finding: Finding) -> Finding:
@@ -390,44 +476,72 @@ def _trimmed(text: str, finding: Finding) -> Finding:
 _CAPITALISED = re.compile(r"(?<!\w)[A-ZÀ-ÖØ-ÞĀ-ſА-ЯЁΑ-Ω][^\W\d_]*")
 
 
-def has_name_candidate(text: str) -> bool:
+def has_name_candidate(text: str, offset: int = 0, covered: Sequence[tuple[int, int]] = ()) -> bool:
     """Whether NER could add a PERSON span the rules do not already give.
 
     Kept NER spans always contain a word starting with a capital that is not an everyday word (see
     ``names.person_span``: all-lower-case spans are kept only with lexicon support, and the lexicon rule catches
-    those on its own). Text without such a word -- "thanks all, see you at 3" -- skips the model entirely.
+    those on its own). Text without such a word -- "thanks all, see you at 3" -- skips the model entirely, and so
+    does a word inside one of the ``covered`` spans (offsets in the whole text; ``text`` starts at ``offset``).
     """
-    return any(m.group(0).casefold() not in COMMON_WORDS for m in _CAPITALISED.finditer(text))
+    for match in _CAPITALISED.finditer(text):
+        if match.group(0).casefold() in COMMON_WORDS:
+            continue
+        start, end = match.start() + offset, match.end() + offset
+        index = bisect.bisect_right(covered, (start, 1 << 62)) - 1
+        if index >= 0 and covered[index][0] <= start and end <= covered[index][1]:
+            continue
+        return True
+    return False
 
 
-def ner_segments(text: str, max_chars: int, overlap: int) -> list[tuple[int, str]]:
-    """The parts of ``text`` worth running NER on, as ``(offset, segment)``: whole lines that pass
-    ``has_name_candidate``, adjacent ones joined up to ``max_chars``, longer ones split by ``split_for_ner``."""
+def _covered(findings: list[Finding]) -> list[tuple[int, int]]:
+    """The findings' spans, merged and sorted, for ``has_name_candidate``."""
+    spans: list[tuple[int, int]] = []
+    for finding in sorted(findings, key=lambda f: (f.start, f.end)):
+        if spans and finding.start <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], max(spans[-1][1], finding.end))
+        else:
+            spans.append((finding.start, finding.end))
+    return spans
+
+
+def ner_segments(
+    text: str, max_chars: int, overlap: int, covered: Sequence[tuple[int, int]] = ()
+) -> list[tuple[int, str]]:
+    """The parts of ``text`` worth running NER on, as ``(offset, segment)``: the whole text when it is at most
+    ``max_chars``, else each line; only those with a name candidate outside ``covered`` (``has_name_candidate``)."""
     if len(text) <= max_chars:
-        return [(0, text)] if has_name_candidate(text) else []
+        return [(0, text)] if has_name_candidate(text, 0, covered) else []
+    return [
+        (offset, segment)
+        for offset, segment in line_segments(text, max_chars, overlap)
+        if has_name_candidate(segment, offset, covered)
+    ]
+
+
+def line_segments(
+    text: str, max_chars: int, overlap: int, keep: Callable[[str], object] = str.strip
+) -> list[tuple[int, str]]:
+    """``(offset, segment)`` pieces of ``text`` for a model: all of it up to ``max_chars``, else line by line (lines
+    for which ``keep`` is false left out, longer ones split by ``split_for_ner``).
+
+    Line by line rather than lines joined up to ``max_chars``: spaCy pads a batch to its longest document, and
+    chat-length lines batch tighter -- NER and the tagger each ran about 15% faster on a 100 KB message.
+    """
+    if len(text) <= max_chars:
+        return [(0, text)] if keep(text) else []
     segments: list[tuple[int, str]] = []
-    current: list[int] | None = None
-
-    def flush() -> None:
-        if current is not None:
-            start, end = current
-            segments.extend(
-                (start + o, part) for o, part in split_for_ner(text[start:end], max_chars, overlap)
-            )
-
     position = 0
     for line in text.split("\n"):
-        line_start, line_end = position, position + len(line)
-        position = line_end + 1
-        if not has_name_candidate(line):
-            flush()
-            current = None
-        elif current is not None and line_end - current[0] <= max_chars:
-            current[1] = line_end
+        start = position
+        position += len(line) + 1
+        if not keep(line):
+            continue
+        if len(line) <= max_chars:
+            segments.append((start, line))
         else:
-            flush()
-            current = [line_start, line_end]
-    flush()
+            segments.extend((start + o, part) for o, part in split_for_ner(line, max_chars, overlap))
     return segments
 
 

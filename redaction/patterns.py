@@ -377,6 +377,11 @@ _DOB_NEAR = re.compile(
 )
 
 
+def arrival_date(text: str, start: int) -> bool:
+    """Whether the date at ``start`` follows a word that makes it some other event ("arrived", "visa", "since")."""
+    return _NOT_BIRTH.search(text, max(0, start - 25), start) is not None
+
+
 def find_dates_of_birth(text: str) -> Iterator[Finding]:
     """Dates next to a birth cue (DOB, born, birthday), or within a few words of one; full dates from before
     ``_OLD_YEAR``. Other dates are coordination, not PII."""
@@ -391,9 +396,7 @@ def find_dates_of_birth(text: str) -> Iterator[Finding]:
             year += 2000 if year < 30 else 1900
         if match.group("a") and (int(match.group("a")) > 31 or int(match.group("b")) > 31):
             continue
-        if 1920 <= year < _OLD_YEAR and not _NOT_BIRTH.search(
-            text, max(0, match.start() - 25), match.start()
-        ):
+        if 1920 <= year < _OLD_YEAR and not arrival_date(text, match.start()):
             yield Finding(match.start(), match.end(), DOB, 0.7, "dob_old_date")
 
 
@@ -743,6 +746,22 @@ _SUFFIX_WORDS = """
     villages ville vista walk walks wall way ways well wells blvd boulevard
 """
 _SUFFIX = "(?:" + "|".join(sorted(set(_SUFFIX_WORDS.split()), key=len, reverse=True)) + ")"
+# Any word that marks text as part of an address (suffixes, units, boxes, rural and foreign forms); the statistical
+# tagger's ADDRESS spans must contain one (redaction/tagger.py).
+ADDRESS_WORDS = "|".join(
+    sorted(
+        set(_SUFFIX_WORDS.split())
+        | set(
+            """apt apartment unit suite ste rm room lot trlr trailer bldg building fl floor spc space hab depto dpto piso
+            block blk box po pob rr hc cr fm sr us i county township twp exit mile mm km calle av avenida rua col
+            colonia carrera cra barrio brgy barangay mhp rv sector zona casa no nº apto bloque edificio manzana mz
+            poniente oriente norte sur purok sitio ul ulica вул вулиця ул улица кв квартира просп проспект số ngõ ngách
+            phố đường phường quận hẻm mah mahalle sok sokak cad cadde moo soi tambon chome straße strasse str""".split()
+        ),
+        key=len,
+        reverse=True,
+    )
+)
 _DIRECTION = r"(?:north|south|east|west|northeast|northwest|southeast|southwest|(?-i:[NSEW]|NE|NW|SE|SW))\.?"
 _STOP = (
     r"(?!(?:at|in|on|to|the|of|for|with|and|or|from|by|near|is|are|was|were|be|will|can|could|would|should|did|do|"
@@ -1084,3 +1103,34 @@ PATTERN_RECOGNIZERS: tuple[Recognizer, ...] = (
     find_addresses,
     find_coordinates,
 )
+
+
+# --- the tail of an address ---------------------------------------------------------------------------------------
+# After a found address, comma-separated parts that read like its locality ("..., Malate, Manila", "..., Consolação,
+# São Paulo - SP, 01304-001", "..., Dublin 13, D13 X2F8"): every word capitalised, a number or a postcode, a few
+# words at most. Addresses are written with their town, region and postcode, and a partial mask leaves them
+# readable; a sentence after the comma ("..., she left") has lower-case words and stops the tail.
+_TAIL_PART = re.compile(
+    r"[ \t]*,[ \t]*(?P<part>(?:(?:[A-ZÀ-ÖØ-Þ0-9][\w'’.&/-]*|(?:de|del|da|do|dos|das|la|el|y|-))[ \t]+){0,4}"
+    r"[A-ZÀ-ÖØ-Þ0-9][\w'’.&/-]*)(?=[ \t]*(?:[,.;:!?)\n]|$))"
+)
+_TAIL_PARTS = 4
+
+
+def address_tail_end(text: str, end: int) -> int:
+    """Where an address ending at ``end`` really ends once its locality parts are included (see ``_TAIL_PART``)."""
+    for _ in range(_TAIL_PARTS):
+        match = _TAIL_PART.match(text, end)
+        if match is None or match.group("part").casefold() in COMMON_WORDS:
+            break
+        end = match.end("part")
+    return end
+
+
+_HEAD_WORD = re.compile(rf"(?i:(?<![\w])(?:{ADDRESS_WORDS})\.?)[ \t]*$")
+
+
+def address_head_start(text: str, start: int) -> int:
+    """An address word just before ``start`` ("Av. | Madero Poniente 1140", "вул. | Шевченка, 17") belongs to it."""
+    match = _HEAD_WORD.search(text, max(0, start - 16), start)
+    return match.start() if match else start

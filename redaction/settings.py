@@ -19,6 +19,9 @@ class RedactionSettings:
     still masked: a missed survivor name costs far more than an over-masked word (ECM guide, "What is PII?").
     ``max_chunk_chars`` bounds the memory and latency of one NER call on huge messages; chunks overlap by
     ``chunk_overlap_chars`` so a name cut by a chunk boundary is still seen whole in one of them.
+    ``pii_model`` is the small statistical tagger run beside NER and the rules: ``"builtin"`` (shipped in
+    ``redaction/data/pii_model``, trained on the labelled corpora), ``"off"``, or the directory of a pipeline
+    trained with ``redaction/data/train_pii_model.py`` on a deployment's own labelled messages.
     """
 
     spacy_model: str = "en_core_web_sm"
@@ -32,6 +35,7 @@ class RedactionSettings:
     max_chunk_chars: int = 2000
     chunk_overlap_chars: int = 200
     default_region: str = "US"
+    pii_model: str = "builtin"
 
     def __post_init__(self) -> None:
         _check(self)
@@ -50,7 +54,7 @@ class RedactionSettings:
 
 
 def _coerce(key: str, raw: Any) -> Any:
-    if key in ("spacy_model", "mask_style", "default_region"):
+    if key in ("spacy_model", "mask_style", "default_region", "pii_model"):
         if not isinstance(raw, str) or not raw.strip():
             raise ValueError(f"redaction.{key}: must be a non-empty string")
         return raw.strip()

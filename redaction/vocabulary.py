@@ -60,6 +60,8 @@ NATIONALITIES: frozenset[str] = frozenset(
     fulani fula pulaar twi yoruba igbo hausa swahili kinyarwanda lingala tagalog ilocano cebuano visayan bisaya
     bengali bangla urdu punjabi hindi gujarati tamil telugu sinhala dari pashto farsi burmese karenni kachin
     chin rohingya khmer lao mongolian uzbek kazakh kyrgyz tajik turkmen georgian armenian haitian kreyol kreyòl
+    hawaiian chuukese marshallese samoan tongan micronesian palauan chamorro fijian amish mennonite
+    hutterite
     """.split()
 )
 # Titles before a name: not part of the name ("Ms. Tran", "Pastor Ramón" -> only the name is masked).

@@ -1,0 +1,149 @@
+"""The small statistical PII tagger that runs beside spaCy's NER and the rules (``redaction.pii_model``).
+
+The rules are precise on the forms they know and blind to the rest; the tagger (trained by
+``redaction/data/train_pii_model.py`` on every labelled message we have) generalises to forms nobody wrote a rule for
+-- "Lot 22, Happy Hollow MHP, 4410 KY-15 N", "tell her 17 or not" -- but, being small, also tags junk ("212 incoming
+txns Jan" as an address, "iPhone 12" as an age). ``plausible`` keeps only spans with the shape of their label, which
+halves its over-redaction for a small loss of recall (``docs/redaction-evaluation.md``, "Fourth blind corpus").
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from redaction.context import NUMBER_WORDS
+from redaction.findings import (
+    ADDRESS,
+    AGE,
+    CREDIT_CARD,
+    DOB,
+    HANDLE,
+    LABELS,
+    PERSON,
+    PHONE,
+)
+from redaction.names import person_span
+from redaction.patterns import ADDRESS_WORDS
+from redaction.vocabulary import everyday_words
+
+BUILTIN_PII_MODEL = Path(__file__).resolve().parent / "data" / "pii_model"
+# The component of a trained tagger pipeline: a spaCy ``tagger`` whose tags are BILUO entity tags ("B-ADDRESS").
+PIPE = "pii_tags"
+# Labels whose tagger spans are used when the pipeline's meta names none. The others (e-mail, IP, IBAN, passport,
+# ...) have fixed shapes the rules already catch; on held-out text the tagger added nothing there but noise.
+DEFAULT_TRUSTED = frozenset({PERSON, ADDRESS, AGE, DOB, HANDLE, PHONE})
+
+
+class ModelNotAvailable(RuntimeError):
+    """No configured spaCy pipeline (or tagger) could be loaded; the message says how to install or set one."""
+
+
+def load_pii_model(setting: str) -> Language | None:
+    """The tagger named by ``pii_model``: ``builtin``, ``off`` or a pipeline directory."""
+    if setting == "off":
+        return None
+    directory = BUILTIN_PII_MODEL if setting == "builtin" else Path(setting)
+    if not (directory / "config.cfg").is_file():
+        raise ModelNotAvailable(
+            f"redaction.pii_model: no trained pipeline at {directory} (expected config.cfg there); "
+            "use 'builtin', 'off', or a directory written by redaction/data/train_pii_model.py"
+        )
+    try:
+        nlp = spacy.load(directory)
+    except (OSError, ValueError, KeyError) as exc:
+        raise ModelNotAvailable(f"redaction.pii_model: cannot load {directory} ({type(exc).__name__})") from exc
+    if PIPE not in nlp.pipe_names:
+        raise ModelNotAvailable(f"redaction.pii_model: {directory} has no {PIPE} component")
+    # The pipeline is saved without its string store (see train_pii_model.py: it would hold every training word);
+    # the tag names are all the strings it needs.
+    for tag in getattr(nlp.get_pipe(PIPE), "labels", ()):
+        nlp.vocab.strings.add(str(tag))
+    return nlp
+
+
+def trusted_labels(tagger: Language) -> frozenset[str]:
+    """``trusted_labels`` from the pipeline's meta when given, else ``DEFAULT_TRUSTED``; only labels it knows."""
+    declared = tagger.meta.get("trusted_labels")
+    wanted = frozenset(str(label) for label in declared) if isinstance(declared, list) else DEFAULT_TRUSTED
+    tags = getattr(tagger.get_pipe(PIPE), "labels", ())
+    known = frozenset(str(tag).partition("-")[2] for tag in tags if "-" in str(tag))
+    return wanted & known & LABELS
+
+
+def tagged_spans(doc: Doc) -> list[tuple[int, int, str]]:
+    """Character spans from the per-token BILUO tags, repairing the sequences a token classifier can produce: an
+    ``I``/``L`` after ``O`` or after another label starts a span, and a span left open at ``O`` ends there."""
+    spans: list[tuple[int, int, str]] = []
+    open_label: str | None = None
+    for token in doc:
+        move, _, label = token.tag_.partition("-")
+        if not label or move not in ("B", "I", "L", "U"):
+            open_label = None
+            continue
+        end = token.idx + len(token)
+        if open_label == label and move in ("I", "L"):
+            spans[-1] = (spans[-1][0], end, label)
+        else:
+            spans.append((token.idx, end, label))
+        open_label = label if move in ("B", "I") else None
+    return spans
+
+
+_DIGIT = re.compile(r"\d")
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
+_DIGIT_WORD = re.compile(r"(?i)\b(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)\b")
+_AGE_NUMBER = re.compile(rf"(?i)\d|\b(?:{NUMBER_WORDS})\b")
+_AGE_VALUE = re.compile(r"\d+")
+_ADDRESS_WORD = re.compile(rf"(?i)(?<![\w])(?:{ADDRESS_WORDS})\.?(?![\w])|\b\d{{5}}(?:-\d{{4}})?\b")
+_CLOCK = re.compile(r"\b\d{1,2}:\d{2}\b|\b\d{1,2}\s?(?:am|pm)\b", re.IGNORECASE)
+_WORDS = re.compile(r"[^\W\d_]+")
+
+
+def plausible(label: str, text: str) -> bool:
+    """Whether a tagger span has the shape of its label (see the module docstring)."""
+    if label == PHONE:
+        return len(_DIGIT.findall(text)) >= 7 or len(_DIGIT_WORD.findall(text)) >= 7
+    if label == CREDIT_CARD:
+        return len(_DIGIT.findall(text)) >= 12
+    if label == DOB:
+        # "Jan 14-15", "9-12", "June 14": ranges and days, not births; nor is a date in a year still to come.
+        years = [int(year) for year in _YEAR.findall(text)]
+        return len(_DIGIT.findall(text)) >= 3 and all(year <= date.today().year for year in years)
+    if label == AGE:
+        if not _AGE_NUMBER.search(text):
+            return False
+        return all(int(value) <= 110 for value in _AGE_VALUE.findall(text))
+    if label == ADDRESS:
+        return bool(_DIGIT.search(text)) and bool(_ADDRESS_WORD.search(text)) and not _CLOCK.search(text)
+    if label == HANDLE:
+        # "owner_name", "pending_review": field names in pasted dumps, not accounts.
+        parts = _WORDS.findall(text)
+        return not (len(parts) > 1 and all(part.casefold() in everyday_words() for part in parts) and "@" not in text)
+    return True
+
+
+_NAME_WORD = re.compile(r"[^\W\d_][\w'’.-]*")
+_SAINT_BEFORE = re.compile(r"(?:\b(?:St|Saint|San|Santa|Sta)\.?\s+)$")
+
+
+def tagger_person(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """Clean a tagger PERSON span, or reject it: lower-case everyday words at its edges are dropped ("Precious
+    walked" -> "Precious", "loan" -> nothing), a saint's name ("St. Jude's") is not a person, then the NER clean-up
+    (``person_span``). Capitalised everyday words stay: Destiny, Precious, Crystal and Junior are names here."""
+    words = [(m.start(), m.end()) for m in _NAME_WORD.finditer(text, start, end)]
+    everyday = everyday_words()
+    while words and text[words[0][0] : words[0][1]].islower() and text[words[0][0] : words[0][1]] in everyday:
+        words.pop(0)
+    while words and text[words[-1][0] : words[-1][1]].islower() and text[words[-1][0] : words[-1][1]] in everyday:
+        words.pop()
+    if not words:
+        return None
+    if _SAINT_BEFORE.search(text, max(0, words[0][0] - 8), words[0][0]):
+        return None
+    return person_span(text, words[0][0], words[-1][1])

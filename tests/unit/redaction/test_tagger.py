@@ -1,0 +1,91 @@
+"""The statistical tagger's output is decoded robustly and filtered to spans with the shape of their label."""
+
+from __future__ import annotations
+
+import pytest
+from spacy.tokens import Doc
+from spacy.vocab import Vocab
+
+from redaction import Redactor
+from redaction.patterns import address_head_start, address_tail_end
+from redaction.tagger import plausible, tagged_spans
+
+
+def doc_with_tags(words: list[str], tags: list[str]) -> Doc:
+    return Doc(Vocab(), words=words, tags=tags)
+
+
+def spans_of(words: list[str], tags: list[str]) -> list[tuple[str, str]]:
+    doc = doc_with_tags(words, tags)
+    return [(doc.text[start:end], label) for start, end, label in tagged_spans(doc)]
+
+
+def test_well_formed_biluo_tags_become_spans() -> None:
+    words = ["LKA", "4410", "Bissonnet", "St", "w/", "Maria", ",", "16"]
+    tags = ["O", "B-ADDRESS", "I-ADDRESS", "L-ADDRESS", "O", "U-PERSON", "O", "U-AGE"]
+    assert spans_of(words, tags) == [("4410 Bissonnet St", "ADDRESS"), ("Maria", "PERSON"), ("16", "AGE")]
+
+
+def test_broken_sequences_are_repaired_not_dropped() -> None:
+    # A span the classifier never closed ends at the next O; an I- without a B- still starts a span; a label change
+    # in mid-span starts a new one.
+    words = ["at", "lot", "22", "near", "her", "mom", "Rosa", "Lima", "today"]
+    tags = ["O", "B-ADDRESS", "I-ADDRESS", "O", "O", "O", "I-PERSON", "B-ADDRESS", "O"]
+    assert spans_of(words, tags) == [("lot 22", "ADDRESS"), ("Rosa", "PERSON"), ("Lima", "ADDRESS")]
+
+
+@pytest.mark.parametrize(
+    ("label", "text", "expected"),
+    [
+        ("PHONE", "( 7 2 5 ) 3 0 2 - 1 1 9 8", True),
+        ("PHONE", "3:24-cr-00188", True),  # 9 digits: the shape alone cannot tell a docket number
+        ("PHONE", "151-166", False),
+        ("PHONE", "nine one four", False),
+        ("AGE", "sixteen", True),
+        ("AGE", "15 YOA", True),
+        ("AGE", "NAME=(withheld", False),
+        ("AGE", "1200", False),
+        ("DOB", "Jan-Jun / Jul", False),
+        ("DOB", "23-Aug-2006", True),
+        ("ADDRESS", "Lot 22, Happy Hollow MHP", True),
+        ("ADDRESS", "7742 Township Rd 606", True),
+        ("ADDRESS", "212 incoming txns Jan", False),
+        ("ADDRESS", "Pacific Hwy S near SeaTac", False),
+        ("ADDRESS", "Dec 3, courtroom 14A, 1:30pm", False),
+        ("HANDLE", "lilmama_skye", True),
+        ("HANDLE", "pending_review", False),
+        ("CREDIT_CARD", "4111 1111", False),
+    ],
+)
+def test_only_spans_shaped_like_their_label_are_kept(label: str, text: str, expected: bool) -> None:
+    assert plausible(label, text) is expected
+
+
+def test_tagger_findings_are_merged_with_the_rules(redactor: Redactor) -> None:
+    """A span both the rules and the tagger find is reported once, by the more specific rule."""
+    findings = redactor.detect("call her at 713-555-0199 tonight")
+    assert [(f.label, f.source) for f in findings] == [("PHONE", "phone")]
+
+
+@pytest.mark.parametrize(
+    ("text", "end_after"),
+    [
+        ("she is at 12 Calle Luna, Barrio Lourdes, San Salvador. ok?", "San Salvador"),
+        ("4410 Bissonnet St, Houston, TX 77005, then we left", "TX 77005"),
+        ("Unit 9, 88 Roxas Blvd, Malate, Manila\nnext line", "Manila"),
+    ],
+)
+def test_an_address_takes_its_locality_parts(text: str, end_after: str) -> None:
+    first_comma = text.index(",")
+    assert text[: address_tail_end(text, first_comma)].endswith(end_after)
+
+
+def test_an_address_tail_stops_at_a_sentence() -> None:
+    text = "4410 Bissonnet St, she moved out, Maria said"
+    assert address_tail_end(text, text.index(",")) == text.index(",")
+
+
+def test_an_address_word_before_a_tagged_span_belongs_to_it() -> None:
+    text = "mom lives at Av. Madero Poniente 1140"
+    assert text[address_head_start(text, text.index("Madero")) :] == "Av. Madero Poniente 1140"
+    assert address_head_start("near Madero 1140", 5) == 5
