@@ -33,6 +33,7 @@ from redaction.tagger import (
     tagged_spans,
     tagger_person,
     trusted_labels,
+    worth_tagging,
 )
 from redaction.vocabulary import COMMON_WORDS
 
@@ -366,7 +367,9 @@ class Redactor:
         segments = [
             (index, offset, segment)
             for index, norm in enumerate(normalised)
-            for offset, segment in line_segments(norm.text, settings.max_chunk_chars, settings.chunk_overlap_chars)
+            for offset, segment in line_segments(
+                norm.text, settings.max_chunk_chars, settings.chunk_overlap_chars, worth_tagging
+            )
         ]
         short = [job for job in segments if len(job[2]) <= _SHORT_SEGMENT]
         long = [job for job in segments if len(job[2]) > _SHORT_SEGMENT]

@@ -105,6 +105,16 @@ _CLOCK = re.compile(r"\b\d{1,2}:\d{2}\b|\b\d{1,2}\s?(?:am|pm)\b", re.IGNORECASE)
 _WORDS = re.compile(r"[^\W\d_]+")
 
 
+_WORTH_TAGGING = re.compile(rf"[\dA-Z@$_#]|[^\x00-\x7f]|(?i:\b(?:{NUMBER_WORDS}|zero|oh)\b)")
+
+
+def worth_tagging(text: str) -> bool:
+    """Whether the tagger could add anything to ``text``: every span it is trusted for needs a digit (address, DOB,
+    phone), a number word (age), a capital (a name: all-lower-case ones are the lexicon's), or a handle character.
+    "ok thanks, see you tmrw" skips it -- on one message at a time its fixed cost per call is most of its cost."""
+    return _WORTH_TAGGING.search(text) is not None
+
+
 def plausible(label: str, text: str) -> bool:
     """Whether a tagger span has the shape of its label (see the module docstring)."""
     if label == PHONE:

@@ -8,7 +8,7 @@ from spacy.vocab import Vocab
 
 from redaction import Redactor
 from redaction.patterns import address_head_start, address_tail_end
-from redaction.tagger import plausible, tagged_spans
+from redaction.tagger import plausible, tagged_spans, worth_tagging
 
 
 def doc_with_tags(words: list[str], tags: list[str]) -> Doc:
@@ -89,3 +89,9 @@ def test_an_address_word_before_a_tagged_span_belongs_to_it() -> None:
     text = "mom lives at Av. Madero Poniente 1140"
     assert text[address_head_start(text, text.index("Madero")) :] == "Av. Madero Poniente 1140"
     assert address_head_start("near Madero 1140", 5) == 5
+
+
+def test_plain_lower_case_chat_skips_the_tagger() -> None:
+    assert not worth_tagging("ok thanks all, see you tmrw at the office")
+    for text in ("she is sixteen", "room 4", "Maria called", "@lilbit", "José", "handle sweet_pea"):
+        assert worth_tagging(text), text
