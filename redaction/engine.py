@@ -22,7 +22,9 @@ from redaction.patterns import (
     PATTERN_RECOGNIZERS,
     address_head_start,
     address_tail_end,
+    age_end,
     arrival_date,
+    date_span,
     find_phones,
 )
 from redaction.settings import RedactionSettings
@@ -420,7 +422,7 @@ class Redactor:
             for f in kept
             if not (f.label == PERSON and f.source in _PLACE_CHECKED and is_place(norm.text, f.start, f.end))
         ]
-        kept = [_with_tail(norm.text, f) if f.label == ADDRESS else f for f in kept]
+        kept = [_completed(norm.text, f) for f in kept]
         trimmed = [_trimmed(norm.text, f) for f in kept]
         kept = self._allow.keep(norm.text, [f for f in trimmed if f.end > f.start])  # punctuation only: nothing
         result = []
@@ -450,9 +452,16 @@ _PLACE_CHECKED = frozenset(
 )
 
 
-def _with_tail(text: str, finding: Finding) -> Finding:
-    end = address_tail_end(text, finding.end)
-    return finding if end == finding.end else replace(finding, end=end)
+def _completed(text: str, finding: Finding) -> Finding:
+    """An address with its locality, an age with its unit or range, a date of birth whole (see patterns.py)."""
+    start, end = finding.start, finding.end
+    if finding.label == ADDRESS:
+        end = address_tail_end(text, end)
+    elif finding.label == AGE:
+        end = age_end(text, end)
+    elif finding.label == DOB:
+        start, end = date_span(text, start, end)
+    return finding if (start, end) == (finding.start, finding.end) else replace(finding, start=start, end=end)
 
 
 def _trimmed(text: str, finding: Finding) -> Finding:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 
 import phonenumbers
 
-from redaction.context import NUMBER_WORDS
+from redaction.context import AGE_UNITS, NUMBER_WORDS
 from redaction.findings import (
     A_NUMBER,
     ADDRESS,
@@ -332,7 +332,10 @@ _MONTH = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|a
 _MES = (
     r"(?:enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre|janeiro|"
     r"fevereiro|mar[çc]o|maio|junho|julho|setembro|outubro|novembro|dezembro|janvier|f[ée]vrier|mars|avril|mai|juin|"
-    r"juillet|ao[uû]t|septembre|octobre|novembre|d[ée]cembre)"
+    r"juillet|ao[uû]t|septembre|octobre|novembre|d[ée]cembre|"
+    # Tagalog and Haitian Creole months: survivors from the Philippines and Haiti, interpreters who type them.
+    r"pebrero|marso|hunyo|hulyo|setyembre|oktubre|nobyembre|disyembre|janvye|fevriye|jen|jiy[èe]|septanm|okt[òo]b|"
+    r"novanm|desanm)"
 )
 _DATE = (
     rf"(?:(?:around|approx\.?|approximately|about|circa|ca\.|maybe|like|early|late|mid)\s+)?"
@@ -666,6 +669,10 @@ def find_cued_identifiers(text: str) -> Iterator[Finding]:
 # --- handles -----------------------------------------------------------------------------------------------------
 _MENTION = re.compile(r"(?<![\w.@<])@[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,28}[A-Za-z0-9_])?")
 _CASHTAG = re.compile(r"(?<![\w$])\$ ?[A-Za-z][A-Za-z0-9_-]{1,19}\b")
+# "@ mr_g0ld_r0llex": a space typed after the @ so the platform does not link it (an evasion). Only handle-shaped
+# tokens -- an underscore, or letters and digits mixed -- so "meet @ 3pm" and "@ the office" stay.
+_MENTION_SPLIT = re.compile(r"(?<![\w.@<])@ (?P<h>[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,28}[A-Za-z0-9_])?)")
+_HANDLE_SHAPE = re.compile(r"_|[A-Za-z]{3}.*\d|\d.*[A-Za-z]{3}")
 _PLATFORMS = (
     r"snap(?:chat)?|sc|ig|insta(?:gram)?|tik\s?tok|tg|telegram|whats\s?app|kik|fb|facebook|twitter|venmo|"
     r"cash\s?app|zelle|paypal|only\s?fans|wickr|discord|signal|skype|wechat|grindr|tinder|bumble|mega(?:personals)?|"
@@ -713,6 +720,9 @@ def find_handles(text: str) -> Iterator[Finding]:
         for match in _MENTION.finditer(text):
             if match.group(0).casefold() not in _NOT_HANDLES:
                 yield Finding(match.start(), match.end(), HANDLE, 0.8, "handle")
+        for match in _MENTION_SPLIT.finditer(text):
+            if _HANDLE_SHAPE.search(match.group("h")):
+                yield Finding(match.start(), match.end(), HANDLE, 0.75, "handle")
     if "$" in text:
         for match in _CASHTAG.finditer(text):
             if match.group(0)[1] == " " and match.group(0)[2:].casefold() in COMMON_WORDS:
@@ -1134,3 +1144,33 @@ def address_head_start(text: str, start: int) -> int:
     """An address word just before ``start`` ("Av. | Madero Poniente 1140", "вул. | Шевченка, 17") belongs to it."""
     match = _HEAD_WORD.search(text, max(0, start - 16), start)
     return match.start() if match else start
+
+
+# --- the rest of an age or a date ---------------------------------------------------------------------------------
+# A finding that holds only part of an age or a date leaves the rest readable: "[AGE] años", "thirty [five]",
+# "[25]-26", "3 [de mayo de 1994]". These extend AGE and DOB findings (from any recognizer or the tagger) to the
+# whole expression.
+_AGE_REST = re.compile(
+    rf"(?:ish\b|[ \t]*(?:[-–]|to|or|o|a)[ \t]*\d{{1,2}}(?![\d:.,]\d)(?:ish)?|[ -](?i:one|two|three|four|five|six|"
+    rf"seven|eight|nine)\b|[ \t]*(?i:{AGE_UNITS})(?!\w)(?:[ \t]+\d{{1,2}}[ \t]*(?i:mos?|months?|meses|m)\b)?)",
+)
+_DATE_AROUND = re.compile(rf"{_MES}\s+\d{{1,2}}(?:,?\s+\d{{4}})?|{_DATE}", re.IGNORECASE)
+
+
+def age_end(text: str, end: int) -> int:
+    """Where an age ending at ``end`` really ends: a unit, a range, the second word of "thirty five", "-ish"."""
+    for _ in range(3):
+        match = _AGE_REST.match(text, end)
+        if match is None:
+            break
+        end = match.end()
+    return end
+
+
+def date_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """The whole date around a DOB finding that holds part of one ("3 [de mayo de 1994]", "Hunyo 4[, 1996]")."""
+    window = max(0, start - 20)
+    for match in _DATE_AROUND.finditer(text, window, min(len(text), end + 20)):
+        if match.start() < end and start < match.end():
+            start, end = min(start, match.start()), max(end, match.end())
+    return start, end

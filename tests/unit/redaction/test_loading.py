@@ -60,7 +60,7 @@ def test_a_deployment_can_train_its_own_tagger(tmp_path: Path) -> None:
     """train_pii_model.py turns a deployment's labelled messages into a tagger redaction.pii_model can point at; it
     then masks a form no rule knows (here: bare code names after "ask for"). The saved pipeline holds no word of the
     training messages (on real data they would be names and addresses in clear text)."""
-    names = ["zorbly", "quintex", "vamblo", "drizzet", "plonkas", "wuzzle", "brantok", "snerfy"]
+    names = ["zorbly7", "quintex2", "vamblo9", "drizzet4", "plonkas5", "wuzzle8", "brantok3", "snerfy6"]
     lines = [
         {"text": f"ask for {name} at the front desk", "spans": [[8, 8 + len(name), "HANDLE"]]} for name in names
     ]
@@ -76,6 +76,6 @@ def test_a_deployment_can_train_its_own_tagger(tmp_path: Path) -> None:
     saved = b"".join(path.read_bytes() for path in out.rglob("*") if path.is_file())
     assert not any(name.encode() in saved for name in names), "training words must not be saved with the model"
     without = Redactor(RedactionSettings(pii_model="off"))
-    assert without.redact("ask for wuzzle at the front desk").text == "ask for wuzzle at the front desk"
+    assert without.redact("ask for wuzzle8 at the front desk").text == "ask for wuzzle8 at the front desk"
     own = Redactor(RedactionSettings(pii_model=str(out)))
-    assert own.redact("ask for wuzzle at the front desk").text == "ask for [HANDLE] at the front desk"
+    assert own.redact("ask for wuzzle8 at the front desk").text == "ask for [HANDLE] at the front desk"

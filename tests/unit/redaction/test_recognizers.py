@@ -169,3 +169,8 @@ def test_score_threshold_drops_weak_findings(redactor: Redactor) -> None:
 def test_detection_is_deterministic(redactor: Redactor) -> None:
     text = "Met with Maria Lopez at 4410 Bissonnet St, DOB 03/14/2007, snap: candy_22"
     assert redactor.detect(text) == redactor.detect(text)
+
+
+def test_a_handle_split_after_the_at_sign_is_still_a_handle(redactor: Redactor) -> None:
+    assert redactor.redact("her ig is @ mr_g0ld_r0llex now").text == "her ig is [HANDLE] now"
+    assert redactor.redact("meet @ 3pm at the office, @ the side door").text == "meet @ 3pm at the office, @ the side door"

@@ -7,7 +7,7 @@ from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
 from redaction import Redactor
-from redaction.patterns import address_head_start, address_tail_end
+from redaction.patterns import address_head_start, address_tail_end, age_end, date_span
 from redaction.tagger import plausible, tagged_spans, worth_tagging
 
 
@@ -95,3 +95,36 @@ def test_plain_lower_case_chat_skips_the_tagger() -> None:
     assert not worth_tagging("ok thanks all, see you tmrw at the office")
     for text in ("she is sixteen", "room 4", "Maria called", "@lilbit", "José", "handle sweet_pea"):
         assert worth_tagging(text), text
+
+
+@pytest.mark.parametrize(
+    ("text", "part", "whole"),
+    [
+        ("tiene catorce años y no habla", "catorce", "catorce años"),
+        ("he looks thirty five maybe", "thirty", "thirty five"),
+        ("both girls maybe 25-26", "25", "25-26"),
+        ("baby is 17 yrs 4 mos? no, 1 yr 4 mos", "17", "17 yrs 4 mos"),
+        ("the guy is 20ish", "20", "20ish"),
+    ],
+)
+def test_an_age_found_in_part_is_masked_whole(text: str, part: str, whole: str) -> None:
+    start = text.index(part)
+    assert text[start : age_end(text, start + len(part))] == whole
+
+
+@pytest.mark.parametrize(
+    ("text", "part", "whole"),
+    [
+        ("nació el 3 de mayo de 1994 en Cobán", "de mayo de 1994", "3 de mayo de 1994"),
+        ("DOB Hunyo 4, 1996 per passport", "1996", "Hunyo 4, 1996"),
+        ("fèt 9 novanm 2001 nan Gonayiv", "novanm 2001", "9 novanm 2001"),
+    ],
+)
+def test_a_date_of_birth_found_in_part_is_masked_whole(text: str, part: str, whole: str) -> None:
+    start = text.index(part)
+    new_start, new_end = date_span(text, start, start + len(part))
+    assert text[new_start:new_end] == whole
+
+
+def test_partial_ages_and_dates_are_completed_in_the_redacted_text(redactor: Redactor) -> None:
+    assert "años" not in redactor.redact("la niña Yesenia tiene catorce años").text
