@@ -38,6 +38,12 @@ CORPORA = {
         "blind4.jsonl",
         "d",
     ),
+    "blind5": (
+        HERE.parent / "blind5",
+        ("blind5_a.txt", "blind5_b.txt", "blind5_c.txt", "blind5_d.txt"),
+        "blind5.jsonl",
+        "e",
+    ),
 }
 LABELS = {
     "PERSON", "ADDRESS", "PHONE", "EMAIL", "SSN", "DOB", "AGE", "CREDIT_CARD", "IBAN", "IP_ADDRESS",
