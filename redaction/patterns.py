@@ -692,10 +692,13 @@ _NOT_HANDLES = frozenset({"@here", "@channel", "@everyone", "@room", "@all"})
 # "snap pr1nce.m", "Kik user nizhoni_lvs_u", "OnlyFans acct yorbelis.vzla", "on megapersonals under sweetbri419":
 # a platform word, then a handle-shaped word (a digit, "_" or "." inside, or a lower-case word no list knows).
 _HANDLE_BARE = re.compile(
-    rf"\b(?:{_PLATFORMS}|(?:the\s+)?OF|ad\s+site|site)(?:\s+(?:user(?:name)?|acct|account|page|profile|handle|name|id|"
-    r"display\s+name))?(?:\s+(?:is|under|as|was))?\s+@?(?P<h>[A-Za-z0-9_][A-Za-z0-9_.-]{1,29}[A-Za-z0-9_])(?![\w@])",
+    rf"\b(?:(?:{_PLATFORMS}|(?:the\s+)?OF|ad\s+site|site)(?:\s+(?:user(?:name)?|acct|account|page|profile|handle|name|id|"
+    r"display\s+name))?|user\s?name|acct|account|profile|handle|alt)(?:\s+(?:is|under|as|was))?\s*[:=]?\s+@?"
+    r"(?P<h>[A-Za-z0-9_][A-Za-z0-9_.-]{1,29}[A-Za-z0-9_])(?![\w@])",
     re.IGNORECASE,
 )
+# A line that is only a handle-shaped word, in a pasted DM thread or follower list ("mikey_moneybagz\nyo u up").
+_HANDLE_LINE = re.compile(r"(?m)^[ \t]*(?P<h>[a-z0-9][a-z0-9_.]{2,28}[a-z0-9])[ \t]*$")
 
 
 def _handle_shaped(handle: str) -> bool:
@@ -705,7 +708,13 @@ def _handle_shaped(handle: str) -> bool:
 
 
 def find_bare_handles(text: str) -> Iterator[Finding]:
-    """Handles typed after the platform's name without a colon or an @."""
+    """Handles typed after the platform's name (or "username", "acct", "profile") without a colon or an @, and
+    handle-shaped lines of a pasted thread."""
+    if text.count("\n") >= 2:
+        for match in _HANDLE_LINE.finditer(text):
+            handle = match.group("h")
+            if _HANDLE_SHAPE.search(handle) or (re.search(r"[a-z]\.[a-z]", handle) and "." not in handle[-4:]):
+                yield Finding(match.start("h"), match.end("h"), HANDLE, 0.7, "handle_line")
     for match in _HANDLE_BARE.finditer(text):
         handle = match.group("h")
         if text.startswith("SNAP", match.start()):

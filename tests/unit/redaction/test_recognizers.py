@@ -174,3 +174,18 @@ def test_detection_is_deterministic(redactor: Redactor) -> None:
 def test_a_handle_split_after_the_at_sign_is_still_a_handle(redactor: Redactor) -> None:
     assert redactor.redact("her ig is @ mr_g0ld_r0llex now").text == "her ig is [HANDLE] now"
     assert redactor.redact("meet @ 3pm at the office, @ the side door").text == "meet @ 3pm at the office, @ the side door"
+
+
+def test_a_handle_after_username_or_acct_without_a_platform_word(redactor: Redactor) -> None:
+    assert "lil.vee209" not in redactor.redact("warrant return came back, username lil.vee209, linked phone unk").text
+    assert "jaybee_hustle" not in redactor.redact("his alt acct is jaybee_hustle").text
+    assert redactor.redact("account holder verified, page 12 of the return").text == (
+        "account holder verified, page 12 of the return"
+    )
+
+
+def test_handle_lines_of_a_pasted_dm_thread_are_masked(redactor: Redactor) -> None:
+    thread = "screenshot from the school:\ndreamgirl_99\nu up?\nkenz.bby07\nwho dis\nok"
+    out = redactor.redact(thread).text
+    assert "dreamgirl_99" not in out and "kenz.bby07" not in out
+    assert "u up?" in out and "who dis" in out and out.endswith("\nok")
