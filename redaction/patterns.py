@@ -30,6 +30,7 @@ from redaction.findings import (
     LICENSE_PLATE,
     MEDICAL_RECORD,
     PASSPORT,
+    PERSON,
     PHONE,
     SSN,
     Finding,
@@ -1106,6 +1107,41 @@ def find_coordinates(text: str) -> Iterator[Finding]:
                 yield Finding(match.start(), match.end(), COORDINATES, 0.85, "coordinates")
 
 
+# --- names after a cue in the other scripts survivors and interpreters write -------------------------------------
+# The name rules work on Latin letters; these take a name right after "her name is" / "called" / "client" in
+# Chinese, Korean, Arabic and Russian/Ukrainian, or a Chinese name before "'s passport" / "said".
+_HAN_SURNAMES = (
+    "王李张張刘劉陈陳杨楊黄黃赵趙吴吳周徐孙孫马馬朱胡郭何高林罗羅郑鄭梁谢謝宋唐许許韩韓冯馮邓鄧曹彭曾肖田董袁潘于蒋蔣"
+    "蔡余杜叶葉程苏蘇魏吕呂丁任沈姚卢盧姜崔钟鍾谭譚陆陸汪范金石廖贾賈夏韦韋付方白邹鄒孟熊秦邱江尹薛闫段雷侯龙龍史陶黎"
+    "贺賀顾顧毛郝龚龔邵万萬钱錢严嚴覃武戴莫孔向汤湯"
+)
+_FOREIGN_NAME_CUES = (
+    re.compile(
+        rf"(?:叫|名字是|名字叫|姓名[:：]?|客户|客戶|受害人|被害人|女孩|阿姨)\s*(?P<n>[{_HAN_SURNAMES}][\u4e00-\u9fff]{{1,2}}?)"
+        r"(?=的|说|說|[，,。.:：\s]|在|是|$)"
+    ),
+    re.compile(rf"(?P<n>[{_HAN_SURNAMES}][\u4e00-\u9fff]{{1,2}}?)(?=的(?:护照|護照|电话|電話|身份证|地址)|说|說)"),
+    re.compile(r"이름은\s*(?P<n>[가-힣]{2,4}?)(?=이고|이에요|예요|입니다|이래요|이라고|이다|씨|님|[,.\s]|$)"),
+    re.compile(r"(?P<n>[가-힣]{2,4})\s?(?=씨\b|씨[가는를의도])"),
+    re.compile(
+        r"(?:اسمها|اسمه|اسمي|يسمونه|يسمونها|يسمونها|تدعى|يدعى)\s+(?P<n>(?:(?:أبو|ابو|أم|ام|بنت|ابن)\s+)?[\u0621-\u064a]+)"
+    ),
+    re.compile(
+        r"(?i:зовут|звать|звати|имя|ім'я|ім’я|по\s+имени|на\s+имя)\s+(?P<n>[А-ЯЁІЇЄ][а-яёіїє'’]+"
+        r"(?:\s+[А-ЯЁІЇЄ][а-яёіїє'’]+)?)"
+    ),
+)
+
+
+def find_foreign_script_names(text: str) -> Iterator[Finding]:
+    """Names in Chinese, Korean, Arabic or Cyrillic script after a cue (see ``_FOREIGN_NAME_CUES``)."""
+    if text.isascii():
+        return
+    for pattern in _FOREIGN_NAME_CUES:
+        for match in pattern.finditer(text):
+            yield Finding(match.start("n"), match.end("n"), PERSON, 0.8, "name_cue_script")
+
+
 PATTERN_RECOGNIZERS: tuple[Recognizer, ...] = (
     find_emails,
     find_ssns,
@@ -1121,6 +1157,7 @@ PATTERN_RECOGNIZERS: tuple[Recognizer, ...] = (
     find_bare_handles,
     find_addresses,
     find_coordinates,
+    find_foreign_script_names,
 )
 
 

@@ -189,3 +189,21 @@ def test_handle_lines_of_a_pasted_dm_thread_are_masked(redactor: Redactor) -> No
     out = redactor.redact(thread).text
     assert "dreamgirl_99" not in out and "kenz.bby07" not in out
     assert "u up?" in out and "who dis" in out and out.endswith("\nok")
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("翻译说：王丽华的护照在老板那里", "王丽华"),
+        ("客户陈小红说她想回家", "陈小红"),
+        ("그 여자 이름은 박지영이고 카톡 아이디는 없어요", "박지영"),
+        ("قالت إن اسمها ليلى وعمرها ١٦ سنة", "ليلى"),
+        ("его зовут Витёк, он возит девочек", "Витёк"),
+    ],
+)
+def test_names_after_a_cue_in_other_scripts(redactor: Redactor, text: str, name: str) -> None:
+    assert name not in redactor.redact(text).text
+
+
+def test_chinese_words_that_start_with_a_surname_are_not_names(redactor: Redactor) -> None:
+    assert redactor.redact("我们明天去高兴的地方开会").text == "我们明天去高兴的地方开会"
