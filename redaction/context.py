@@ -21,8 +21,12 @@ NUMBER_WORDS = (
     "diecisiete|dieciocho|diecinueve|veinte|veintiuno|veintidós|veintidos|veintitrés|veintitres"
 )
 _N = rf"(?:\d{{1,2}}|(?i:{NUMBER_WORDS}))"
-# Units that make a number an age, in several languages ("45세", "22 tuổi", "27 років").
-AGE_UNITS = r"(?:yo|y/o|y\.o\.?|yrs?\.?(?:\s*old)?|years?(?:\s*old)?|años|anos|ans|tuổi|세|岁|歲|лет|років|роки|рокiв|jaar|lat)"
+# Units that make a number an age, in several languages ("45세", "22 tuổi", "27 років", "17 سنة", Somali "15 sano",
+# Hmong "14 xyoo").
+AGE_UNITS = (
+    r"(?:yo|y/o|y\.o\.?|yrs?\.?(?:\s*old)?|years?(?:\s*old)?|años|anos|ans|tuổi|세|岁|歲|лет|років|роки|рокiв|jaar|lat|"
+    r"سنة|سنوات|عاما|عامًا|နှစ်|sano|jir|xyoos?)"
+)
 # What may follow an age: the end, punctuation, a unit, or a word that cannot be a counted noun.
 _AFTER_AGE = (
     rf"(?=\s*(?:$|[,.;:!?)\]\n\t/&—–-]|(?i:{AGE_UNITS})(?!\w)|(?i:and|y|or|o|not|but|now|when|too|from|de|w/|with|"

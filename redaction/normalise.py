@@ -57,7 +57,7 @@ _RUN_GAP = re.compile(r"[ ]{2,3}")
 
 
 def normalise(text: str) -> Normalised:
-    """NFKC per character cluster, format characters (zero-width, bidi controls, soft hyphen, emoji variation
+    """NFKC per character cluster, digits of every script as ASCII digits, format characters (zero-width, bidi controls, soft hyphen, emoji variation
     selectors and keycaps) dropped, lone surrogates replaced, other separators turned into spaces, mixed-script
     lookalikes folded to Latin, and spaced-out letters joined ("m a r i s o l" -> "marisol")."""
     norm = _normalise_characters(text)
@@ -133,6 +133,9 @@ def _normalise_characters(text: str) -> Normalised:
         for produced in piece:
             if unicodedata.category(produced) == "Cf":
                 continue
+            if not produced.isascii() and produced.isdecimal():
+                # Arabic-Indic, Persian, Devanagari, Burmese... digits: "٠٧٨١٤٥٦٢٢٠٣" is a phone number too
+                produced = str(unicodedata.decimal(produced))
             out.append(produced)
             starts.append(i)
             ends.append(j)

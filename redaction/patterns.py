@@ -409,7 +409,7 @@ _AGE_UNIT = re.compile(
     re.IGNORECASE,
 )
 _AGE_CUE = re.compile(
-    r"\b(?:age[ds]?|aged|edad)\s*(?:is\s+|of\s+)?[:=]?\s*(?P<n>\d{1,2})(?![\w:.]|\.\d)"
+    r"\b(?:age[ds]?|aged|edad|و?عمر(?:ها|ه|ي)|возраст|вік)\s*(?:is\s+|of\s+)?[:=]?\s*(?P<n>\d{1,2})(?![\w:.]|\.\d)"
     r"(?:\s*(?:,|and|&)\s*(?P<n2>\d{1,2})(?![\w:.]|\.\d))?"
     r"|\b(?:she|he|they|victim|vic|client|survivor|minor|girl|boy|kid|child|baby|daughter|son|bf|gf|boyfriend|"
     r"girlfriend|suspect)(?:\s+(?-i:[A-ZÀ-Þ][\w'’-]+))?"

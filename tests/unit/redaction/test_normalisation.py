@@ -49,3 +49,11 @@ def test_normalised_offsets_map_each_character_back() -> None:
 
 def test_alias_normalisation_ignores_case_width_spacing_and_invisible_characters() -> None:
     assert normalise_alias("Big  Papi") == normalise_alias("ＢＩＧ p\u200bapi") == "big papi"
+
+
+def test_digits_of_other_scripts_are_read_as_digits(redactor: Redactor) -> None:
+    """Arabic-Indic and Burmese digits: the phone and the age are found and the original characters masked."""
+    result = redactor.redact("رقمها ٠٧٨١٤٥٦٢٢٠٣ وعمرها ١٧ سنة")
+    assert "٠٧٨١٤٥٦٢٢٠٣" not in result.text and "١٧" not in result.text
+    assert {f.label for f in result.findings} >= {"PHONE", "AGE"}
+    assert "၀၉ ၇၈၁ ၂၂၄ ၀၉၃" not in redactor.redact("ဖုန်း ၀၉ ၇၈၁ ၂၂၄ ၀၉၃").text
