@@ -474,7 +474,7 @@ class RedactorLoader:
             if self._base is None:
                 from redaction import RedactionSettings, Redactor
 
-                settings = RedactionSettings.from_mapping(self._config.section("redaction"))
+                settings = RedactionSettings.from_mapping(self._config.redaction_table())
                 self._base = Redactor(settings, keyed_hash=self._hasher)
             if self._allowed is None:
                 with self._db.session() as s:

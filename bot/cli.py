@@ -295,7 +295,7 @@ def _doctor(args: argparse.Namespace) -> int:
     try:
         from redaction import RedactionSettings, Redactor
 
-        Redactor(RedactionSettings.from_mapping(config.section("redaction")))
+        Redactor(RedactionSettings.from_mapping(config.redaction_table()))
         report("redaction", True, "spaCy model loaded")
     except ImportError:
         report("redaction", False, "redaction engine not installed")
@@ -322,7 +322,7 @@ def _redact(rest: Sequence[str], args: argparse.Namespace) -> int:
     from redaction.cli import main as redact_main
 
     path = find_config_path(args.config)
-    settings = RedactionSettings.from_mapping(load_config(path).section("redaction")) if path else None
+    settings = RedactionSettings.from_mapping(load_config(path).redaction_table()) if path else None
     return redact_main(list(rest), stdin=sys.stdin, stdout=sys.stdout, settings=settings)
 
 

@@ -119,6 +119,14 @@ class Config:
         value = self.raw.get(name, {})
         return dict(value) if isinstance(value, Mapping) else {}
 
+    def redaction_table(self) -> dict[str, Any]:
+        """The ``[redaction]`` table with a ``pii_model`` directory resolved against the config file's folder."""
+        table = self.section("redaction")
+        model = table.get("pii_model")
+        if isinstance(model, str) and model.strip() and model not in ("builtin", "off"):
+            table["pii_model"] = str(self.resolve_path(model))
+        return table
+
     def platform_table(self, name: str) -> dict[str, Any]:
         return self.section(name)
 

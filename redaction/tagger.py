@@ -4,7 +4,8 @@ The rules are precise on the forms they know and blind to the rest; the tagger (
 ``redaction/data/train_pii_model.py`` on every labelled message we have) generalises to forms nobody wrote a rule for
 -- "Lot 22, Happy Hollow MHP, 4410 KY-15 N", "tell her 17 or not" -- but, being small, also tags junk ("212 incoming
 txns Jan" as an address, "iPhone 12" as an age). ``plausible`` keeps only spans with the shape of their label, which
-halves its over-redaction for a small loss of recall (``docs/redaction-evaluation.md``, "Fourth blind corpus").
+removed most of that junk on validation for a small loss of recall (``docs/redaction-evaluation.md``, "Fourth blind
+corpus").
 """
 
 from __future__ import annotations

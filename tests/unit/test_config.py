@@ -82,3 +82,11 @@ def test_bad_toml_says_so(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as info:
         load_config(p)
     assert "not valid TOML" in str(info.value)
+
+
+def test_a_trained_tagger_directory_is_relative_to_the_config_file(tmp_path: Path) -> None:
+    cfg = tmp_path / "config.toml"
+    cfg.write_text('[redaction]\npii_model = "models/ours"\n', encoding="utf-8")
+    assert load_config(cfg).redaction_table()["pii_model"] == str(tmp_path / "models" / "ours")
+    cfg.write_text('[redaction]\npii_model = "builtin"\n', encoding="utf-8")
+    assert load_config(cfg).redaction_table()["pii_model"] == "builtin"
