@@ -44,6 +44,12 @@ CORPORA = {
         "blind5.jsonl",
         "e",
     ),
+    "blind6": (
+        HERE.parent / "blind6",
+        ("blind6_a.txt", "blind6_b.txt", "blind6_c.txt", "blind6_d.txt"),
+        "blind6.jsonl",
+        "f",
+    ),
 }
 LABELS = {
     "PERSON", "ADDRESS", "PHONE", "EMAIL", "SSN", "DOB", "AGE", "CREDIT_CARD", "IBAN", "IP_ADDRESS",
