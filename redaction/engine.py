@@ -14,12 +14,13 @@ import spacy
 from spacy.language import Language
 
 from redaction.context import ages_beside_people, people_beside_people
-from redaction.findings import ADDRESS, AGE, DOB, PERSON, Finding, Redacted
+from redaction.findings import ADDRESS, AGE, DOB, PERSON, PHONE, Finding, Redacted
 from redaction.masking import mask
 from redaction.names import NameRules, find_denied_aliases, is_place, person_span
 from redaction.normalise import Normalised, normalise, normalise_alias
 from redaction.patterns import (
     PATTERN_RECOGNIZERS,
+    PUBLIC_NUMBERS,
     address_head_start,
     address_tail_end,
     age_end,
@@ -421,6 +422,7 @@ class Redactor:
             f
             for f in kept
             if not (f.label == PERSON and f.source in _PLACE_CHECKED and is_place(norm.text, f.start, f.end))
+            and not (f.label == PHONE and _public_number(norm.text[f.start : f.end]))
         ]
         kept = [_completed(norm.text, f) for f in kept]
         trimmed = [_trimmed(norm.text, f) for f in kept]
@@ -450,6 +452,11 @@ _KEEP_AT_START = frozenset("@$+(#")
 _PLACE_CHECKED = frozenset(
     {"ner", "tagger", "name_lexicon", "name_context", "name_soft_cue", "name_nick", "name_joined"}
 )
+
+
+def _public_number(text: str) -> bool:
+    digits = "".join(ch for ch in text if ch.isdigit())
+    return digits.removeprefix("1") in PUBLIC_NUMBERS
 
 
 def _completed(text: str, finding: Finding) -> Finding:

@@ -69,6 +69,9 @@ _PHONE = re.compile(
     r"(?<![\w$./:#+-])(?:\+\s?)?(?:\(?\d{1,4}\)?(?:(?:[ .\-]{1,2}|\s?[/\-.•·‧∙‑‐–]\s?|/)\(?\d{1,8}\)?){1,6}|\d{7,15})"
     r"(?![\w/]|-\d)"
 )
+_DATE_IN_PHONE = re.compile(r"\b\d{1,2}/\d{1,2}/\d{2,4}\b|\b(?:19|20)\d{2}-\d{2}-\d{2}\b")
+# Public numbers that are never a person's: the US National Human Trafficking Hotline (digits without the 1).
+PUBLIC_NUMBERS = frozenset({"8883737888"})
 _DIGIT_WORDS = {
     "zero": "0", "oh": "0", "o": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6",
     "seven": "7", "eight": "8", "nine": "9",
@@ -87,6 +90,8 @@ def find_phones(text: str, region: str = "US") -> Iterator[Finding]:
     yield from _obfuscated_phones(text, region)
     for match in _PHONE.finditer(text):
         raw = match.group(0)
+        if _DATE_IN_PHONE.search(raw) or (text.startswith(":", match.end()) and text[match.end() + 1 : match.end() + 2].isdigit()):
+            continue  # "12/24/2024 19:05": a date and an hour in a call log, not a number
         groups = [g for g in _SEPARATORS.split(raw) if g]
         digits = "".join(groups).lstrip("+")
         if not 7 <= len(digits) <= 15:

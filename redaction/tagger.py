@@ -97,6 +97,8 @@ def tagged_spans(doc: Doc) -> list[tuple[int, int, str]]:
 
 
 _DIGIT = re.compile(r"\d")
+_NUMBER_GROUP = re.compile(r"\d+")
+_MONEY = re.compile(r"\$?\d[\d,]*(?:\.\d{2})?")
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
 _DIGIT_WORD = re.compile(r"(?i)\b(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)\b")
 _AGE_NUMBER = re.compile(rf"(?i)\d|\b(?:{NUMBER_WORDS})\b")
@@ -118,14 +120,21 @@ def worth_tagging(text: str) -> bool:
 
 def plausible(label: str, text: str) -> bool:
     """Whether a tagger span has the shape of its label (see the module docstring)."""
-    if label == PHONE:
-        return len(_DIGIT.findall(text)) >= 7 or len(_DIGIT_WORD.findall(text)) >= 7
+    if label == PHONE:  # 7 to 15 digits (E.164): a whole call-log row is not one number
+        digits = len(_DIGIT.findall(text))
+        return 7 <= digits <= 15 or (digits == 0 and len(_DIGIT_WORD.findall(text)) >= 7)
     if label == CREDIT_CARD:
         return len(_DIGIT.findall(text)) >= 12
     if label == DOB:
-        # "Jan 14-15", "9-12", "June 14": ranges and days, not births; nor is a date in a year still to come.
+        # "Jan 14-15", "9-12", "02-04", "June 14": ranges, hours and days, not births -- a birth date has a year
+        # (or three parts); nor is a date in a year still to come.
         years = [int(year) for year in _YEAR.findall(text)]
-        return len(_DIGIT.findall(text)) >= 3 and all(year <= date.today().year for year in years)
+        groups = len(_NUMBER_GROUP.findall(text))
+        return (
+            len(_DIGIT.findall(text)) >= 3
+            and (bool(years) or groups >= 3)
+            and all(year <= date.today().year for year in years)
+        )
     if label == AGE:
         if not _AGE_NUMBER.search(text):
             return False
@@ -133,7 +142,9 @@ def plausible(label: str, text: str) -> bool:
     if label == ADDRESS:
         return bool(_DIGIT.search(text)) and bool(_ADDRESS_WORD.search(text)) and not _CLOCK.search(text)
     if label == HANDLE:
-        # "owner_name", "pending_review": field names in pasted dumps, not accounts.
+        # "owner_name", "pending_review", "AD_ID\tSITE": field names in pasted dumps; "$300.00": money.
+        if len(text) < 3 or "\t" in text or _MONEY.fullmatch(text):
+            return False
         parts = _WORDS.findall(text)
         return not (len(parts) > 1 and all(part.casefold() in everyday_words() for part in parts) and "@" not in text)
     return True

@@ -207,3 +207,16 @@ def test_names_after_a_cue_in_other_scripts(redactor: Redactor, text: str, name:
 
 def test_chinese_words_that_start_with_a_surname_are_not_names(redactor: Redactor) -> None:
     assert redactor.redact("我们明天去高兴的地方开会").text == "我们明天去高兴的地方开会"
+
+
+def test_a_date_and_hour_in_a_call_log_is_not_a_phone(redactor: Redactor) -> None:
+    row = "1 | 12/24/2024 19:02 | 4125550117 | 4:11"
+    out = redactor.redact(row).text
+    assert "12/24/2024 19:02" in out and "4125550117" not in out
+
+
+def test_the_national_trafficking_hotline_is_not_masked(redactor: Redactor) -> None:
+    assert redactor.redact("national hotline is 1-888-373-7888, text 233733").text == (
+        "national hotline is 1-888-373-7888, text 233733"
+    )
+    assert "713-555-0199" not in redactor.redact("call her at 713-555-0199 or the hotline 1-888-373-7888").text

@@ -47,6 +47,8 @@ def test_broken_sequences_are_repaired_not_dropped() -> None:
         ("AGE", "1200", False),
         ("DOB", "Jan-Jun / Jul", False),
         ("DOB", "23-Aug-2006", True),
+        ("DOB", "02-04", False),  # an hour range in a call summary
+        ("DOB", "4/2/07", True),
         ("ADDRESS", "Lot 22, Happy Hollow MHP", True),
         ("ADDRESS", "7742 Township Rd 606", True),
         ("ADDRESS", "212 incoming txns Jan", False),
@@ -54,6 +56,9 @@ def test_broken_sequences_are_repaired_not_dropped() -> None:
         ("ADDRESS", "Dec 3, courtroom 14A, 1:30pm", False),
         ("HANDLE", "lilmama_skye", True),
         ("HANDLE", "pending_review", False),
+        ("HANDLE", "$300.00", False),
+        ("HANDLE", "AD_ID\tSITE", False),
+        ("PHONE", "2025-01-17,03:14:22,00:02:41,2145550178,4695550392", False),
         ("CREDIT_CARD", "4111 1111", False),
     ],
 )
