@@ -118,8 +118,14 @@ def worth_tagging(text: str) -> bool:
     return _WORTH_TAGGING.search(text) is not None
 
 
+# Longest plausible span per label: a run-on tagger span over a table row or a paragraph is not one value.
+_MAX_CHARS = {PERSON: 60, ADDRESS: 160, AGE: 24, DOB: 32, HANDLE: 40, PHONE: 32, CREDIT_CARD: 32}
+
+
 def plausible(label: str, text: str) -> bool:
     """Whether a tagger span has the shape of its label (see the module docstring)."""
+    if len(text) > _MAX_CHARS.get(label, 80):
+        return False
     if label == PHONE:  # 7 to 15 digits (E.164): a whole call-log row is not one number
         digits = len(_DIGIT.findall(text))
         return 7 <= digits <= 15 or (digits == 0 and len(_DIGIT_WORD.findall(text)) >= 7)
@@ -131,7 +137,7 @@ def plausible(label: str, text: str) -> bool:
         years = [int(year) for year in _YEAR.findall(text)]
         groups = len(_NUMBER_GROUP.findall(text))
         return (
-            len(_DIGIT.findall(text)) >= 3
+            3 <= len(_DIGIT.findall(text)) <= 8
             and (bool(years) or groups >= 3)
             and all(year <= date.today().year for year in years)
         )

@@ -59,6 +59,7 @@ def test_broken_sequences_are_repaired_not_dropped() -> None:
         ("HANDLE", "$300.00", False),
         ("HANDLE", "AD_ID\tSITE", False),
         ("PHONE", "2025-01-17,03:14:22,00:02:41,2145550178,4695550392", False),
+        ("DOB", "17,03:14:22,00:02:41,2145550178", False),  # a call-log row, not a birth date
         ("CREDIT_CARD", "4111 1111", False),
     ],
 )
