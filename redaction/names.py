@@ -479,6 +479,8 @@ _PLACE_AFTER = frozenset(
     mall plaza center centre clinic hospital airport station market ranch farm co parish township twp borough
     """.split()
 )
+# Abbreviations no surname is spelled as (unlike "Lane", "Park", "Street"), so a span ending in one is a place.
+_PLACE_ABBREVIATION = frozenset("st ave rd blvd hwy ln pkwy co twp pd isd apts".split())
 # A state code after a one-word span makes it a town: "Paris TX", "Jackson, MI" (not "Dennis Ruehl, CO DL").
 _STATE_CODES = re.compile(rf",?[ \t]+(?:{US_STATE_CODES})\b")
 _IN_PLACE = re.compile(r"\b(?:in|near|outside|around|across|throughout)[ \t]+$", re.IGNORECASE)
@@ -502,6 +504,8 @@ def is_place(text: str, start: int, end: int) -> bool:
         and text[words[last][1] : words[last + 1][0]] == " "
     ):
         return True  # "Marion County", "Clayton Co.", "Tyler PD"
+    if last > first and words[last][2] in _PLACE_ABBREVIATION:
+        return True  # the span ends in one: "Cesar Chavez St", "Manning Ave", "Jefferson Co"
     if first == last and _STATE_CODES.match(text, words[last][1]):
         return True  # "Paris TX", "Jackson, MI"
     if (

@@ -106,3 +106,8 @@ def test_old_full_dates_are_dates_of_birth(redactor: Redactor) -> None:
     assert_hidden(redactor, "DOB per the school record: March 2 2009", "March 2 2009")
     assert_kept(redactor, "hearing is 03/14/2027 at 9", "03/14/2027")
     assert_kept(redactor, "she arrived 06/02/2011 on a tourist visa", "06/02/2011")
+
+
+def test_a_street_named_after_a_person_is_a_place(redactor: Redactor) -> None:
+    assert_kept(redactor, "van exits Manning Ave eastbound, then Cesar Chavez St", "Manning Ave", "Cesar Chavez St")
+    assert_hidden(redactor, "she stays with Grace Lane's cousin Maria Lopez", "Maria Lopez")
