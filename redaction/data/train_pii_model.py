@@ -45,6 +45,7 @@ CORPORA = (
     ROOT / "tests" / "corpus" / "blind4" / "blind4.jsonl",
     ROOT / "tests" / "corpus" / "blind5" / "blind5.jsonl",
     ROOT / "tests" / "corpus" / "blind6" / "blind6.jsonl",
+    ROOT / "tests" / "corpus" / "blind7" / "blind7.jsonl",
 )
 # A per-token classifier over BILUO entity tags ("B-ADDRESS", "L-ADDRESS", "U-AGE", "O") rather than spaCy's
 # transition-based "ner": it has no per-token state loop, so it costs about 40% of it per message, and its

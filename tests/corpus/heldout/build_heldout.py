@@ -50,6 +50,12 @@ CORPORA = {
         "blind6.jsonl",
         "f",
     ),
+    "blind7": (
+        HERE.parent / "blind7",
+        ("blind7_a.txt", "blind7_b.txt", "blind7_c.txt", "blind7_d.txt"),
+        "blind7.jsonl",
+        "g",
+    ),
 }
 LABELS = {
     "PERSON", "ADDRESS", "PHONE", "EMAIL", "SSN", "DOB", "AGE", "CREDIT_CARD", "IBAN", "IP_ADDRESS",
