@@ -156,6 +156,7 @@ def plausible(label: str, text: str) -> bool:
     return True
 
 
+_UNSPACED_SCRIPT = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\u0e00-\u0e7f]")
 _NAME_WORD = re.compile(r"[^\W\d_][\w'’.-]*")
 _SAINT_BEFORE = re.compile(r"(?:\b(?:St|Saint|San|Santa|Sta)\.?\s+)$")
 
@@ -164,6 +165,8 @@ def tagger_person(text: str, start: int, end: int) -> tuple[int, int] | None:
     """Clean a tagger PERSON span, or reject it: lower-case everyday words at its edges are dropped ("Precious
     walked" -> "Precious", "loan" -> nothing), a saint's name ("St. Jude's") is not a person, then the NER clean-up
     (``person_span``). Capitalised everyday words stay: Destiny, Precious, Crystal and Junior are names here."""
+    if _UNSPACED_SCRIPT.search(text, start, end) and end - start > 4:
+        return None  # Chinese, Japanese or Thai text has no spaces: a whole clause is one "token" to the tagger
     words = [(m.start(), m.end()) for m in _NAME_WORD.finditer(text, start, end)]
     everyday = everyday_words()
     while words and text[words[0][0] : words[0][1]].islower() and text[words[0][0] : words[0][1]] in everyday:
