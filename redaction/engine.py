@@ -226,7 +226,9 @@ class Redactor:
         nlp, name = load_ner_pipeline(settings)
         tagger = load_pii_model(settings.pii_model)
         trusted = trusted_labels(tagger) if tagger is not None else frozenset()
-        model = _Model(nlp, name, threading.Lock(), tagger, trusted, threading.Lock() if tagger is not None else None)
+        model = _Model(
+            nlp, name, threading.Lock(), tagger, trusted, threading.Lock() if tagger is not None else None
+        )
         self._setup(settings, keyed_hash, model)
 
     def _setup(self, settings: RedactionSettings, keyed_hash: KeyedHash | None, model: _Model) -> None:
@@ -314,7 +316,9 @@ class Redactor:
         settings = self.settings
         found: list[list[Finding]] = [[] for _ in normalised]
         for index, norm in enumerate(normalised):
-            for offset, chunk in split_for_ner(norm.text, settings.max_chunk_chars, settings.chunk_overlap_chars):
+            for offset, chunk in split_for_ner(
+                norm.text, settings.max_chunk_chars, settings.chunk_overlap_chars
+            ):
                 found[index].extend(_shifted(self._recognise(chunk), offset))
         return found
 
@@ -324,8 +328,8 @@ class Redactor:
         """Run NER over the lines that could hold a name the rules miss; return its PERSON spans per text.
 
         A line goes to NER only when it has a capitalised word that is not an everyday word and that no rule
-        finding (``rules``) already covers: NER is the costliest step, and on such lines it can only add what is
-        already masked.
+        finding (``rules``, those that will be kept: score at the threshold, label enabled) already covers: NER is
+        the costliest step, and on such lines it can only add what is already masked.
 
         Chat-sized segments go through ``nlp.pipe`` in ``batch_size`` batches; long ones in small batches, because
         spaCy pads a batch to its longest document and a batch of 2,000-character chunks costs hundreds of MB.
@@ -336,7 +340,16 @@ class Redactor:
             (index, offset, segment)
             for index, norm in enumerate(normalised)
             for offset, segment in ner_segments(
-                norm.text, settings.max_chunk_chars, settings.chunk_overlap_chars, _covered(rules[index])
+                norm.text,
+                settings.max_chunk_chars,
+                settings.chunk_overlap_chars,
+                _covered(
+                    [
+                        f
+                        for f in rules[index]
+                        if f.score >= settings.score_threshold and f.label not in settings.disabled_labels
+                    ]
+                ),
             )
         ]
         short = [job for job in segments if len(job[2]) <= _SHORT_SEGMENT]
@@ -382,7 +395,9 @@ class Redactor:
             with model.tagger_lock:
                 spans = [
                     [span for span in tagged_spans(doc) if span[2] in model.tagger_labels]
-                    for doc in model.tagger.pipe([segment for _i, _o, segment in group], batch_size=batch_size)
+                    for doc in model.tagger.pipe(
+                        [segment for _i, _o, segment in group], batch_size=batch_size
+                    )
                 ]
             for (index, offset, segment), tags in zip(group, spans, strict=True):
                 for start, end, label in tags:
@@ -425,8 +440,8 @@ class Redactor:
             and not (f.label == PHONE and _public_number(norm.text[f.start : f.end]))
         ]
         kept = [_completed(norm.text, f) for f in kept]
-        trimmed = [_trimmed(norm.text, f) for f in kept]
-        kept = self._allow.keep(norm.text, [f for f in trimmed if f.end > f.start])  # punctuation only: nothing
+        trimmed = [_trimmed(norm.text, f) for f in kept]  # a finding of punctuation only trims to nothing
+        kept = self._allow.keep(norm.text, [f for f in trimmed if f.end > f.start])
         result = []
         for finding in _overlaps_merged(kept, norm.text):
             start, end = norm.original_span(finding.start, finding.end)

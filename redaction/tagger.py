@@ -58,7 +58,9 @@ def load_pii_model(setting: str) -> Language | None:
     try:
         nlp = spacy.load(directory)
     except (OSError, ValueError, KeyError) as exc:
-        raise ModelNotAvailable(f"redaction.pii_model: cannot load {directory} ({type(exc).__name__})") from exc
+        raise ModelNotAvailable(
+            f"redaction.pii_model: cannot load {directory} ({type(exc).__name__})"
+        ) from exc
     if PIPE not in nlp.pipe_names:
         raise ModelNotAvailable(f"redaction.pii_model: {directory} has no {PIPE} component")
     # The pipeline is saved without its string store (see train_pii_model.py: it would hold every training word);
@@ -152,7 +154,9 @@ def plausible(label: str, text: str) -> bool:
         if len(text) < 3 or "\t" in text or _MONEY.fullmatch(text):
             return False
         parts = _WORDS.findall(text)
-        return not (len(parts) > 1 and all(part.casefold() in everyday_words() for part in parts) and "@" not in text)
+        return not (
+            len(parts) > 1 and all(part.casefold() in everyday_words() for part in parts) and "@" not in text
+        )
     return True
 
 
@@ -166,12 +170,18 @@ def tagger_person(text: str, start: int, end: int) -> tuple[int, int] | None:
     walked" -> "Precious", "loan" -> nothing), a saint's name ("St. Jude's") is not a person, then the NER clean-up
     (``person_span``). Capitalised everyday words stay: Destiny, Precious, Crystal and Junior are names here."""
     if _UNSPACED_SCRIPT.search(text, start, end) and end - start > 4:
-        return None  # Chinese, Japanese or Thai text has no spaces: a whole clause is one "token" to the tagger
+        return (
+            None  # Chinese, Japanese or Thai text has no spaces: a whole clause is one "token" to the tagger
+        )
     words = [(m.start(), m.end()) for m in _NAME_WORD.finditer(text, start, end)]
     everyday = everyday_words()
     while words and text[words[0][0] : words[0][1]].islower() and text[words[0][0] : words[0][1]] in everyday:
         words.pop(0)
-    while words and text[words[-1][0] : words[-1][1]].islower() and text[words[-1][0] : words[-1][1]] in everyday:
+    while (
+        words
+        and text[words[-1][0] : words[-1][1]].islower()
+        and text[words[-1][0] : words[-1][1]] in everyday
+    ):
         words.pop()
     if not words:
         return None

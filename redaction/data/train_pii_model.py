@@ -95,7 +95,9 @@ def examples(nlp: spacy.language.Language, rows: list[dict[str, object]]) -> lis
         if len(text) <= _CAPS_MAX:
             variants.append(text.upper())
         for variant in dict.fromkeys(variants):
-            if len(variant) != len(text):  # a few characters change length when case-mapped; skip those copies
+            if len(variant) != len(
+                text
+            ):  # a few characters change length when case-mapped; skip those copies
                 continue
             doc = nlp.make_doc(variant)
             ents: list[spacy.tokens.Span] = []
@@ -108,7 +110,9 @@ def examples(nlp: spacy.language.Language, rows: list[dict[str, object]]) -> lis
     return out
 
 
-def train(rows: list[dict[str, object]], epochs: int, seed: int, encoder: dict[str, Any]) -> spacy.language.Language:
+def train(
+    rows: list[dict[str, object]], epochs: int, seed: int, encoder: dict[str, Any]
+) -> spacy.language.Language:
     fix_random_seed(seed)
     nlp = spacy.blank("en")
     model = {"@architectures": "spacy.Tagger.v2", "nO": None, "normalize": False, "tok2vec": encoder}
@@ -137,9 +141,15 @@ def train(rows: list[dict[str, object]], epochs: int, seed: int, encoder: dict[s
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, required=True, help="directory to write the pipeline to")
-    parser.add_argument("--corpus", type=Path, action="append", help="JSONL corpus (default: all in tests/corpus)")
     parser.add_argument(
-        "--exclude", action="append", default=[], metavar="SET:SPLIT", help="leave out rows of this set and split"
+        "--corpus", type=Path, action="append", help="JSONL corpus (default: all in tests/corpus)"
+    )
+    parser.add_argument(
+        "--exclude",
+        action="append",
+        default=[],
+        metavar="SET:SPLIT",
+        help="leave out rows of this set and split",
     )
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--width", type=int, default=ENCODER["width"])

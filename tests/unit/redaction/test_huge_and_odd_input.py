@@ -7,7 +7,7 @@ import itertools
 import pytest
 
 from redaction import Redactor
-from redaction.engine import ner_segments, split_for_ner
+from redaction.engine import has_name_candidate, ner_segments, split_for_ner
 
 
 def test_100kb_message_completes_and_masks_throughout(redactor: Redactor) -> None:
@@ -80,3 +80,11 @@ def test_redact_many_keeps_order(redactor: Redactor) -> None:
     results = redactor.redact_many(texts)
     assert [r.text for r in results[:3]] == ["[PERSON] called", "meeting at 3", "[PHONE]"]
     assert len(results) == len(texts)
+
+
+def test_ner_skips_a_line_whose_candidates_a_rule_already_covers() -> None:
+    text = "Met with Zyxwa Plonk today"
+    assert has_name_candidate(text)
+    assert not has_name_candidate(text, 0, [(9, 20)])
+    assert has_name_candidate(text, 0, [(9, 14)])  # "Plonk" is still open
+    assert ner_segments(text, 2000, 200, [(9, 20)]) == []
