@@ -83,7 +83,7 @@ def test_redact_many_keeps_order(redactor: Redactor) -> None:
 
 
 def test_ner_skips_a_line_whose_candidates_a_rule_already_covers() -> None:
-    text = "Met with Zyxwa Plonk today"
+    text = "met with Zyxwa Plonk today"
     assert has_name_candidate(text)
     assert not has_name_candidate(text, 0, [(9, 20)])
     assert has_name_candidate(text, 0, [(9, 14)])  # "Plonk" is still open
