@@ -108,7 +108,7 @@ _CHAT_WORDS = """
     hmm hmmm umm uh ugh doesnt dont cant wont isnt didnt wasnt arent shes hes theyre thats whats drives drove drive
     driving rides ride runs ran owns owned pays paid stays texts calls lives says tá ta esta está estaba tiene vive
     com sem para pero con por los las del mas más
-    quick quickly reminder fyi heads original forwarded brief
+    quick quickly reminder fyi heads original forwarded brief agenda
     """
 COMMON_WORDS: frozenset[str] = (
     frozenset(STOP_WORDS) | frozenset(_CHAT_WORDS.split()) | NOT_A_PERSON | NATIONALITIES | TITLES

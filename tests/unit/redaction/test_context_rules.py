@@ -111,3 +111,8 @@ def test_old_full_dates_are_dates_of_birth(redactor: Redactor) -> None:
 def test_a_street_named_after_a_person_is_a_place(redactor: Redactor) -> None:
     assert_kept(redactor, "van exits Manning Ave eastbound, then Cesar Chavez St", "Manning Ave", "Cesar Chavez St")
     assert_hidden(redactor, "she stays with Grace Lane's cousin Maria Lopez", "Maria Lopez")
+
+
+def test_meeting_words_at_the_start_are_not_names(redactor: Redactor) -> None:
+    assert_kept(redactor, "Agenda for tomorrow: trends in the region, lessons learned", "Agenda")
+    assert_kept(redactor, "Quick update on CL-1187 tomorrow", "Quick")
