@@ -12,6 +12,7 @@ from typing import Any
 
 import spacy
 from spacy.language import Language
+from spacy.tokens import Doc
 
 from redaction.context import ages_beside_people, people_beside_people
 from redaction.findings import ADDRESS, AGE, DOB, PERSON, PHONE, Finding, Redacted
@@ -330,9 +331,6 @@ class Redactor:
         A line goes to NER only when it has a capitalised word that is not an everyday word and that no rule
         finding (``rules``, those that will be kept: score at the threshold, label enabled) already covers: NER is
         the costliest step, and on such lines it can only add what is already masked.
-
-        Chat-sized segments go through ``nlp.pipe`` in ``batch_size`` batches; long ones in small batches, because
-        spaCy pads a batch to its longest document and a batch of 2,000-character chunks costs hundreds of MB.
         """
         settings = self.settings
         raw: list[list[Finding]] = [[] for _ in normalised]
@@ -343,39 +341,28 @@ class Redactor:
                 norm.text,
                 settings.max_chunk_chars,
                 settings.chunk_overlap_chars,
-                _covered(
-                    [
-                        f
-                        for f in rules[index]
-                        if f.score >= settings.score_threshold and f.label not in settings.disabled_labels
-                    ]
-                ),
+                _covered(rules[index], settings),
             )
         ]
-        short = [job for job in segments if len(job[2]) <= _SHORT_SEGMENT]
-        long = [job for job in segments if len(job[2]) > _SHORT_SEGMENT]
-        for group, batch_size in ((short, settings.batch_size), (long, _LONG_BATCH)):
-            if not group:
-                continue
-            with self._model.lock:
-                spans = [
-                    [(e.start_char, e.end_char) for e in doc.ents if e.label_ == PERSON]
-                    for doc in self._model.nlp.pipe(
-                        [segment for _i, _o, segment in group], batch_size=batch_size
+        spans = _piped(
+            self._model.nlp,
+            self._model.lock,
+            [segment for _i, _o, segment in segments],
+            settings.batch_size,
+            lambda doc: [(e.start_char, e.end_char, PERSON) for e in doc.ents if e.label_ == PERSON],
+        )
+        for (index, offset, segment), people in zip(segments, spans, strict=True):
+            for start, end, _label in people:
+                cleaned = person_span(segment, start, end)
+                if cleaned is not None:
+                    raw[index].append(
+                        Finding(cleaned[0] + offset, cleaned[1] + offset, PERSON, _NER_SCORE, "ner")
                     )
-                ]
-            for (index, offset, segment), people in zip(group, spans, strict=True):
-                for start, end in people:
-                    cleaned = person_span(segment, start, end)
-                    if cleaned is not None:
-                        raw[index].append(
-                            Finding(cleaned[0] + offset, cleaned[1] + offset, PERSON, _NER_SCORE, "ner")
-                        )
         return raw
 
     def _tagged(self, normalised: Sequence[Normalised]) -> list[list[Finding]]:
-        """Run the statistical tagger over every chunk (it looks for lower-case addresses and ages too, so no line is
-        skipped) and return its plausible spans of trusted labels per text; batching as in ``_ner_people``."""
+        """Run the statistical tagger over every line worth it (it looks for lower-case addresses and ages too, so
+        there is no capital to gate on) and return its plausible spans of trusted labels per text."""
         settings = self.settings
         model = self._model
         assert model.tagger is not None and model.tagger_lock is not None
@@ -387,32 +374,27 @@ class Redactor:
                 norm.text, settings.max_chunk_chars, settings.chunk_overlap_chars, worth_tagging
             )
         ]
-        short = [job for job in segments if len(job[2]) <= _SHORT_SEGMENT]
-        long = [job for job in segments if len(job[2]) > _SHORT_SEGMENT]
-        for group, batch_size in ((short, settings.batch_size), (long, _LONG_BATCH)):
-            if not group:
-                continue
-            with model.tagger_lock:
-                spans = [
-                    [span for span in tagged_spans(doc) if span[2] in model.tagger_labels]
-                    for doc in model.tagger.pipe(
-                        [segment for _i, _o, segment in group], batch_size=batch_size
-                    )
-                ]
-            for (index, offset, segment), tags in zip(group, spans, strict=True):
-                for start, end, label in tags:
-                    if label == ADDRESS:
-                        start = address_head_start(segment, start)
-                    if not plausible(label, segment[start:end]):
+        spans = _piped(
+            model.tagger,
+            model.tagger_lock,
+            [segment for _i, _o, segment in segments],
+            settings.batch_size,
+            lambda doc: [span for span in tagged_spans(doc) if span[2] in model.tagger_labels],
+        )
+        for (index, offset, segment), tags in zip(segments, spans, strict=True):
+            for start, end, label in tags:
+                if label == ADDRESS:
+                    start = address_head_start(segment, start)
+                if not plausible(label, segment[start:end]):
+                    continue
+                if label == DOB and arrival_date(segment, start):
+                    continue
+                if label == PERSON:
+                    cleaned = tagger_person(segment, start, end)
+                    if cleaned is None:
                         continue
-                    if label == DOB and arrival_date(segment, start):
-                        continue
-                    if label == PERSON:
-                        cleaned = tagger_person(segment, start, end)
-                        if cleaned is None:
-                            continue
-                        start, end = cleaned
-                    found[index].append(Finding(start + offset, end + offset, label, _TAGGER_SCORE, "tagger"))
+                    start, end = cleaned
+                found[index].append(Finding(start + offset, end + offset, label, _TAGGER_SCORE, "tagger"))
         return found
 
     def _recognise(self, chunk: str) -> Iterator[Finding]:
@@ -529,15 +511,42 @@ def has_name_candidate(text: str, offset: int = 0, covered: Sequence[tuple[int, 
     return False
 
 
-def _covered(findings: list[Finding]) -> list[tuple[int, int]]:
-    """The findings' spans, merged and sorted, for ``has_name_candidate``."""
+def _covered(findings: list[Finding], settings: RedactionSettings) -> list[tuple[int, int]]:
+    """The spans of the findings that will be kept (score at the threshold, label enabled), merged and sorted, for
+    ``has_name_candidate``."""
     spans: list[tuple[int, int]] = []
-    for finding in sorted(findings, key=lambda f: (f.start, f.end)):
+    kept = (
+        f for f in findings if f.score >= settings.score_threshold and f.label not in settings.disabled_labels
+    )
+    for finding in sorted(kept, key=lambda f: (f.start, f.end)):
         if spans and finding.start <= spans[-1][1]:
             spans[-1] = (spans[-1][0], max(spans[-1][1], finding.end))
         else:
             spans.append((finding.start, finding.end))
     return spans
+
+
+def _piped(
+    nlp: Language,
+    lock: threading.Lock,
+    texts: list[str],
+    batch_size: int,
+    extract: Callable[[Doc], list[tuple[int, int, str]]],
+) -> list[list[tuple[int, int, str]]]:
+    """``extract(doc)`` for each text, in order, holding ``lock`` (spaCy does not promise thread safety).
+
+    Chat-sized texts go through ``nlp.pipe`` in ``batch_size`` batches; long ones in small batches, because spaCy
+    pads a batch to its longest document and a batch of 2,000-character chunks costs hundreds of MB.
+    """
+    out: list[list[tuple[int, int, str]]] = [[] for _ in texts]
+    for long, size in ((False, batch_size), (True, _LONG_BATCH)):
+        indices = [i for i, text in enumerate(texts) if (len(text) > _SHORT_SEGMENT) == long]
+        if not indices:
+            continue
+        with lock:
+            for i, doc in zip(indices, nlp.pipe([texts[i] for i in indices], batch_size=size), strict=True):
+                out[i] = extract(doc)
+    return out
 
 
 def ner_segments(
