@@ -22,40 +22,19 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+
+
+def _blind(number: int, prefix: str) -> tuple[Path, tuple[str, ...], str, str]:
+    """A blind set written by four writers: ``blindN/blindN_{a,b,c,d}.txt`` -> ``blindN.jsonl``."""
+    name = f"blind{number}"
+    return HERE.parent / name, tuple(f"{name}_{w}.txt" for w in "abcd"), f"{name}.jsonl", prefix
+
+
 CORPORA = {
     # name: (directory, source files, output, id prefix)
     "heldout": (HERE, ("heldout_pii_a.txt", "heldout_pii_b.txt", "heldout_clean.txt"), "heldout.jsonl", "h"),
     "blind2": (HERE.parent / "blind2", ("blind2_a.txt", "blind2_b.txt", "blind2_c.txt"), "blind2.jsonl", "b"),
-    "blind3": (
-        HERE.parent / "blind3",
-        ("blind3_a.txt", "blind3_b.txt", "blind3_c.txt", "blind3_d.txt"),
-        "blind3.jsonl",
-        "c",
-    ),
-    "blind4": (
-        HERE.parent / "blind4",
-        ("blind4_a.txt", "blind4_b.txt", "blind4_c.txt", "blind4_d.txt"),
-        "blind4.jsonl",
-        "d",
-    ),
-    "blind5": (
-        HERE.parent / "blind5",
-        ("blind5_a.txt", "blind5_b.txt", "blind5_c.txt", "blind5_d.txt"),
-        "blind5.jsonl",
-        "e",
-    ),
-    "blind6": (
-        HERE.parent / "blind6",
-        ("blind6_a.txt", "blind6_b.txt", "blind6_c.txt", "blind6_d.txt"),
-        "blind6.jsonl",
-        "f",
-    ),
-    "blind7": (
-        HERE.parent / "blind7",
-        ("blind7_a.txt", "blind7_b.txt", "blind7_c.txt", "blind7_d.txt"),
-        "blind7.jsonl",
-        "g",
-    ),
+    **{f"blind{n}": _blind(n, prefix) for n, prefix in zip(range(3, 8), "cdefg", strict=True)},
 }
 LABELS = {
     "PERSON", "ADDRESS", "PHONE", "EMAIL", "SSN", "DOB", "AGE", "CREDIT_CARD", "IBAN", "IP_ADDRESS",
