@@ -248,12 +248,12 @@ class App:
                 clock_now = now or self.services.clock.now()
                 with self.services.db.session() as s:
                     batch = [
-                        (m.id, m.recipient_kind, m.recipient, m.body, list(m.buttons), m.purpose)
+                        (m.id, m.recipient_kind, m.recipient, m.body, list(m.buttons), m.purpose, m.idempotency_key)
                         for m in outbox.claim_due(s, clock_now)
                     ]
                 if not batch:
                     return sent
-                for mid, kind, recipient, body, buttons, purpose in batch:
+                for mid, kind, recipient, body, buttons, purpose, key in batch:
                     message = Message(
                         body,
                         tuple(
@@ -268,10 +268,12 @@ class App:
                     )
                     try:
                         if kind == "user":
-                            ref = await self.platform.send_dm(UserRef.parse(recipient), message)
+                            # The row's key makes a re-send after a crash a no-op where the platform
+                            # supports it (Matrix transaction ids); see docs/architecture.md.
+                            ref = await self.platform.send_dm(UserRef.parse(recipient), message, idempotency_key=key)
                         else:
                             platform, _, cid = recipient.partition(":")
-                            ref = await self.platform.post(ChannelRef(platform, cid), message)
+                            ref = await self.platform.post(ChannelRef(platform, cid), message, idempotency_key=key)
                         with self.services.db.session() as s:
                             outbox.mark_sent(s, mid, now=self.services.clock.now(), ref=str(ref))
                         sent += 1

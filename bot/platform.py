@@ -133,12 +133,21 @@ class ChatPlatform(Protocol):
         """What this platform can do right now (e.g. REDACT_OTHERS only with an admin token)."""
         ...
 
-    async def post(self, channel: ChannelRef, message: Message | str) -> MessageRef:
-        """Post to a channel or room everyone in it can see."""
+    async def post(
+        self, channel: ChannelRef, message: Message | str, *, idempotency_key: str | None = None
+    ) -> MessageRef:
+        """Post to a channel or room everyone in it can see.
+
+        ``idempotency_key`` (the outbox row's key) lets a platform that supports it make a re-send
+        of the same message a no-op on the server (Matrix: the transaction id); platforms without
+        such a mechanism accept and ignore it.
+        """
         ...
 
-    async def send_dm(self, user: UserRef, message: Message | str) -> MessageRef:
-        """Send a direct message, opening the conversation if needed."""
+    async def send_dm(
+        self, user: UserRef, message: Message | str, *, idempotency_key: str | None = None
+    ) -> MessageRef:
+        """Send a direct message, opening the conversation if needed (``idempotency_key``: see ``post``)."""
         ...
 
     async def ephemeral(self, channel: ChannelRef, user: UserRef, message: Message | str) -> None:

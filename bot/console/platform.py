@@ -27,6 +27,7 @@ class Delivery:
     channel: str | None = None  # channel name for post/ephemeral/redact
     ref: MessageRef | None = None
     message: Message | None = None
+    idempotency_key: str | None = None  # the outbox key it was sent under (console ignores it otherwise)
 
 
 @dataclass
@@ -94,22 +95,32 @@ class ConsolePlatform:
         if self._echo is not None:
             self._echo(d)
 
-    async def post(self, channel: ChannelRef, message: Message | str) -> MessageRef:
+    async def post(
+        self, channel: ChannelRef, message: Message | str, *, idempotency_key: str | None = None
+    ) -> MessageRef:
         self._check()
         msg = Message.of(message)
         if channel.is_direct or channel.id.startswith("dm:"):
-            return await self.send_dm(UserRef(PLATFORM, channel.id.removeprefix("dm:")), msg)
+            return await self.send_dm(
+                UserRef(PLATFORM, channel.id.removeprefix("dm:")), msg, idempotency_key=idempotency_key
+            )
         ref = MessageRef(channel, f"b{next(self._ids)}")
         chan = self.channels.setdefault(channel.id, ConsoleChannel(channel.id, list(self.everyone)))
         chan.messages[ref.id] = ("needtoknow", msg.text)
-        self._record(Delivery("post", msg.text, channel=channel.id, ref=ref, message=msg))
+        self._record(
+            Delivery("post", msg.text, channel=channel.id, ref=ref, message=msg, idempotency_key=idempotency_key)
+        )
         return ref
 
-    async def send_dm(self, user: UserRef, message: Message | str) -> MessageRef:
+    async def send_dm(
+        self, user: UserRef, message: Message | str, *, idempotency_key: str | None = None
+    ) -> MessageRef:
         self._check()
         msg = Message.of(message)
         ref = MessageRef(self.dm_channel(user.id), f"d{next(self._ids)}")
-        self._record(Delivery("dm", msg.text, to_user=user.id, ref=ref, message=msg))
+        self._record(
+            Delivery("dm", msg.text, to_user=user.id, ref=ref, message=msg, idempotency_key=idempotency_key)
+        )
         return ref
 
     async def ephemeral(self, channel: ChannelRef, user: UserRef, message: Message | str) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import hashlib
 import importlib
 import logging
 import random
@@ -563,13 +564,17 @@ class MatrixPlatform:
         await self._ask(dialogue)
 
     # ------------------------------------------------------------------ outbound (ChatPlatform)
-    async def post(self, channel: ChannelRef, message: Message | str) -> MessageRef:
-        event_id = await self._send(channel.id, message)
+    async def post(
+        self, channel: ChannelRef, message: Message | str, *, idempotency_key: str | None = None
+    ) -> MessageRef:
+        event_id = await self._send(channel.id, message, idempotency_key=idempotency_key)
         return MessageRef(self.channel(channel.id), event_id)
 
-    async def send_dm(self, user: UserRef, message: Message | str) -> MessageRef:
+    async def send_dm(
+        self, user: UserRef, message: Message | str, *, idempotency_key: str | None = None
+    ) -> MessageRef:
         room_id = await self._dm_room(user.id)
-        event_id = await self._send(room_id, message)
+        event_id = await self._send(room_id, message, idempotency_key=idempotency_key)
         return MessageRef(self.channel(room_id), event_id)
 
     async def ephemeral(self, channel: ChannelRef, user: UserRef, message: Message | str) -> None:
@@ -713,7 +718,7 @@ class MatrixPlatform:
             except TimeoutError:
                 break
 
-    async def _send(self, room_id: str, message: Message | str) -> str:
+    async def _send(self, room_id: str, message: Message | str, *, idempotency_key: str | None = None) -> str:
         msg = Message.of(message)
         content = mtext.render(msg)
         await self._query_keys_before_sending(room_id)
@@ -721,7 +726,13 @@ class MatrixPlatform:
             # ignore_unverified_devices: the bot shares room keys with every device of the room's
             # joined members; room membership (auto-join only from the directory) is the access
             # control. See docs/matrix.md, "Trust in encrypted rooms".
-            resp = await self.client.room_send(room_id, "m.room.message", content, ignore_unverified_devices=True)
+            resp = await self.client.room_send(
+                room_id,
+                "m.room.message",
+                content,
+                tx_id=transaction_id(idempotency_key) if idempotency_key else None,
+                ignore_unverified_devices=True,
+            )
         except LocalProtocolError:
             raise PlatformError("matrix: the bot is not in that room (or its state is not synced yet)") from None
         if not isinstance(resp, RoomSendResponse):
@@ -730,6 +741,18 @@ class MatrixPlatform:
         if msg.buttons:
             self._buttons.add(room_id, resp.event_id, msg.buttons)
         return str(resp.event_id)
+
+
+def transaction_id(idempotency_key: str, part: int = 0) -> str:
+    """The Matrix transaction id for an outbox key: the same key always gives the same id.
+
+    The homeserver remembers (user, device, room, transaction id) -> event id (Synapse: for 24 hours),
+    so re-sending a message after a crash between the send and ``mark_sent`` returns the first
+    event instead of posting a second one. Hashed so the id is short, URL-safe and carries nothing
+    of the key (keys name rooms and references; the id appears in the server's access log).
+    """
+    digest = hashlib.sha256(idempotency_key.encode("utf-8")).hexdigest()[:40]
+    return f"ntk.{digest}.{part}"
 
 
 def _keys(form: Form) -> set[str]:

@@ -157,13 +157,19 @@ class SlackPlatform:
     # ------------------------------------------------------------------------------------------------
     # Outbound: ChatPlatform
 
-    async def post(self, channel: ChannelRef, message: Message | str) -> MessageRef:
+    async def post(
+        self, channel: ChannelRef, message: Message | str, *, idempotency_key: str | None = None
+    ) -> MessageRef:
+        # Slack's Web API has no idempotency key for chat.postMessage: the key is accepted and ignored
+        # (docs/architecture.md states what a member may see twice).
         resp = await self._call(
             "chat.postMessage", channel=channel.id, **blocks.message_payload(message), unfurl_links=False
         )
         return MessageRef(channel, str(resp.get("ts", "")))
 
-    async def send_dm(self, user: UserRef, message: Message | str) -> MessageRef:
+    async def send_dm(
+        self, user: UserRef, message: Message | str, *, idempotency_key: str | None = None
+    ) -> MessageRef:
         channel = await self._dm_channel(user)
         return await self.post(channel, message)
 
