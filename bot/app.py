@@ -436,11 +436,22 @@ def _identities(console: str, slack_id: str | None, matrix_id: str | None) -> li
     return [(platform, ident) for platform, ident in found if ident]
 
 
-def seed_directory(s: Any, config: Config) -> None:
-    """Load agencies, members, roles and channels from the config into the database."""
+def seed_directory(s: Any, config: Config) -> dict[str, list[str]]:
+    """Load agencies, members, roles and channels from the config into the database.
+
+    The config file is one of the two ways an existing member's discipline or agency changes (the
+    other: a second admin approves ``admin identity``). Team places held under the old identity
+    are dropped; roles come from the file. Returns ``{handle: [operations left]}`` for members
+    whose identity changed, so ``directory sync`` can report and audit it."""
+    from storage.operations import remove_from_all_teams
+
+    changed: dict[str, list[str]] = {}
     for a in config.agencies:
         directory.upsert_agency(s, a.key, a.name, a.kind)
     for m in config.members:
+        before = directory.member_by_handle(s, m.handle)
+        if before is not None and (before.discipline, before.agency.key) != (m.discipline, m.agency):
+            changed[m.handle] = [op.ref for op in remove_from_all_teams(s, before.id)]
         directory.upsert_member(
             s,
             handle=m.handle,
@@ -458,6 +469,7 @@ def seed_directory(s: Any, config: Config) -> None:
             agreement=c.agreement,
             identities=_identities(c.name, c.slack_id, c.matrix_id),
         )
+    return changed
 
 
 class RedactorLoader:

@@ -238,14 +238,31 @@ def _deny_hash(config: Config) -> int:
 
 
 def _directory_sync(config: Config) -> int:
+    from datetime import UTC, datetime
+
     from bot.app import _resolve_db_url, seed_directory
+    from storage.audit import AuditLog
+    from storage.crypto import KeyedHasher
     from storage.db import Database
 
     install_cipher(FieldCipher(_keyring(config)))
     db = Database(_resolve_db_url(config))
     db.upgrade()
     with db.session() as s:
-        seed_directory(s, config)
+        changed = seed_directory(s, config)
+        ring = _keyring(config)
+        audit = AuditLog(KeyedHasher(ring.hmac_key))
+        for handle, left in sorted(changed.items()):
+            audit.record(
+                s,
+                at=datetime.now(UTC),
+                actor="system:directory-sync",
+                action="directory.identity_changed",
+                target=f"member:{handle}",
+                detail={"source": "config", "teams_left": left},
+            )
+    for handle, left in sorted(changed.items()):
+        print(f"{handle}: discipline or agency changed by the config; team places dropped: {', '.join(left) or 'none'}")
     print(
         f"directory synced from {config.source}: {len(config.agencies)} agencies, {len(config.members)} members, "
         f"{len(config.channels)} channels"

@@ -40,7 +40,61 @@ ROLES = (
     "operation_lead",  # law enforcement: records operations
     "admin",  # directory and channel policy changes
 )
-AGENCY_KINDS = ("law_enforcement", "prosecution", "ngo", "healthcare", "legal", "coordination", "other")
+AGENCY_TYPES = ("law_enforcement", "prosecution", "victim_services", "health", "legal", "other")
+# Names of the first releases (``kind = "ngo"``); a config or database using them keeps working.
+LEGACY_AGENCY_TYPES = {"ngo": "victim_services", "healthcare": "health", "coordination": "other"}
+AGENCY_KINDS = AGENCY_TYPES  # the older name of the same list
+
+# Which disciplines an agency of each type employs. A member's discipline must fit their agency's
+# type (at config load and on every command that sets it), so nobody becomes a "prosecutor" at a
+# shelter: operation details go to law enforcement and prosecutors only (docs/roles.md), and that
+# rule is only as good as these identities. Coordinators sit in any agency (the task-force
+# coordinator is often employed by the prosecution or an NGO); systems-based advocates work inside
+# law enforcement and prosecution (ECM guide: victim-witness advocates); NGOs employ caseworkers,
+# nurses and staff attorneys.
+DISCIPLINES_BY_AGENCY_TYPE: dict[str, frozenset[str]] = {
+    "law_enforcement": frozenset({"law_enforcement", "systems_advocate", "coordinator"}),
+    "prosecution": frozenset({"prosecutor", "systems_advocate", "coordinator"}),
+    "victim_services": frozenset({"community_advocate", "healthcare", "civil_attorney", "coordinator"}),
+    "health": frozenset({"healthcare", "community_advocate", "coordinator"}),
+    "legal": frozenset({"civil_attorney", "community_advocate", "coordinator"}),
+    "other": frozenset({"community_advocate", "coordinator"}),
+}
+
+# Roles that only fit some identities: (disciplines, agency types); None means any.
+ROLE_FIT: dict[str, tuple[frozenset[str] | None, frozenset[str] | None]] = {
+    "operation_lead": (frozenset({"law_enforcement"}), frozenset({"law_enforcement"})),
+    "ngo_contact": (None, frozenset({"victim_services"})),
+}
+
+
+def normalise_agency_type(value: str) -> str:
+    """The current name of an agency type (legacy names mapped); unknown names are returned as given."""
+    low = value.strip().lower()
+    return LEGACY_AGENCY_TYPES.get(low, low)
+
+
+def discipline_problem(discipline: str, agency_key: str, agency_type: str) -> str | None:
+    """Why ``discipline`` does not fit an agency of ``agency_type``, or None when it does."""
+    allowed = DISCIPLINES_BY_AGENCY_TYPE.get(normalise_agency_type(agency_type), frozenset())
+    if discipline in allowed:
+        return None
+    return (
+        f"discipline {discipline!r} does not fit agency {agency_key!r} "
+        f"({normalise_agency_type(agency_type).replace('_', ' ')}); "
+        f"allowed there: {', '.join(sorted(allowed)) or 'none'}"
+    )
+
+
+def role_problem(role: str, discipline: str, agency_type: str) -> str | None:
+    """Why a member of this identity cannot hold ``role``, or None when they can."""
+    disciplines, types = ROLE_FIT.get(role, (None, None))
+    if disciplines is not None and discipline not in disciplines:
+        return f"role {role} needs discipline {' or '.join(sorted(disciplines))}"
+    if types is not None and normalise_agency_type(agency_type) not in types:
+        return f"role {role} needs an agency of type {' or '.join(sorted(types))}"
+    return None
+
 PII_POLICIES = ("off", "warn", "redact", "meeting")
 _SECRET_WORDS = ("token", "password", "secret", "api_key", "private_key", "pickle_key")
 _CORE_SECTIONS = {
@@ -283,7 +337,7 @@ def parse_config(
     outbox = _num(sched, "outbox_seconds", "scheduler", problems, 5.0, 0.5)
 
     agencies = _parse_agencies(data, problems)
-    members = _parse_members(data, problems, {a.key for a in agencies})
+    members = _parse_members(data, problems, {a.key: a.kind for a in agencies})
     channels = _parse_channels(data, problems, {m.handle for m in members})
 
     if problems.items:
@@ -319,10 +373,16 @@ def _parse_agencies(data: Mapping[str, Any], problems: _Problems) -> list[Agency
     seen: set[str] = set()
     for i, t in enumerate(_list_of_tables(data, "agencies", problems)):
         where = f"agencies[{i}]"
-        _check_unknown(t, {"key", "name", "kind"}, where, problems)
+        _check_unknown(t, {"key", "name", "type", "kind"}, where, problems)
         key = _str(t, "key", where, problems, required=True)
         name = _str(t, "name", where, problems, required=True)
-        kind = _str(t, "kind", where, problems, "other", AGENCY_KINDS)
+        if "type" in t and "kind" in t:
+            problems.add(f"{where}.kind", "give the agency type once, as type = ...")
+        field_name = "kind" if "kind" in t and "type" not in t else "type"
+        raw_type = t.get(field_name, "other")
+        if isinstance(raw_type, str):
+            t = {**t, field_name: normalise_agency_type(raw_type)}
+        kind = _str(t, field_name, where, problems, None, AGENCY_TYPES) if field_name in t else "other"
         if key and key in seen:
             problems.add(f"{where}.key", f"duplicate agency key {key!r}")
         if key and name and kind:
@@ -331,7 +391,9 @@ def _parse_agencies(data: Mapping[str, Any], problems: _Problems) -> list[Agency
     return out
 
 
-def _parse_members(data: Mapping[str, Any], problems: _Problems, agencies: set[str]) -> list[MemberConfig]:
+def _parse_members(
+    data: Mapping[str, Any], problems: _Problems, agencies: Mapping[str, str]
+) -> list[MemberConfig]:
     out: list[MemberConfig] = []
     seen: set[str] = set()
     holders: dict[str, list[str]] = {}
@@ -353,6 +415,16 @@ def _parse_members(data: Mapping[str, Any], problems: _Problems, agencies: set[s
                 problems.add(f"{where}.roles", f"unknown role {r!r} (roles: {', '.join(ROLES)})")
         if agency and agency.lower() not in agencies:
             problems.add(f"{where}.agency", f"unknown agency {agency!r}; add it under [[agencies]]")
+        elif agency and discipline:
+            agency_type = agencies[agency.lower()]
+            misfit = discipline_problem(discipline, agency.lower(), agency_type)
+            if misfit:
+                problems.add(f"{where}.discipline", misfit)
+            else:
+                for r in roles:
+                    role_misfit = role_problem(r, discipline, agency_type) if isinstance(r, str) else None
+                    if role_misfit:
+                        problems.add(f"{where}.roles", role_misfit)
         if handle and handle in seen:
             problems.add(f"{where}.handle", f"duplicate handle {handle!r}")
         if handle:

@@ -158,7 +158,10 @@ class Context:
     ) -> bool:
         """Queue a DM in the caller's transaction (delivered with retries after commit).
 
-        Returns False when the member has no identity on this platform (nothing queued)."""
+        Returns False when the member has no identity on this platform or is deactivated (nothing
+        queued: a member who left hears nothing more, wherever the call comes from)."""
+        if not member.active:
+            return False
         ref = self.user_ref(member)
         if ref is None:
             return False

@@ -51,12 +51,18 @@ class CommandSpec:
     summary: str
     usage: str
     handler: Callable[[CommandInvoked, Context], Awaitable[None]]
+    # The first words the command treats as subcommands (``tip ack``, ``release check``); every one
+    # has a row of its own in the policy table (handlers/policy.py).
+    subcommands: tuple[str, ...] = ()
 
 
 @dataclass
 class Router:
     commands: dict[str, CommandSpec] = field(default_factory=dict)
     actions: dict[str, Callable[[ButtonPressed, Context], Awaitable[None]]] = field(default_factory=dict)
+    # The button action ids each prefix handles (``tips.`` -> ``tips.ack``, ...): the policy table
+    # has a row for each, and a test fails for any id without one.
+    action_ids: dict[str, tuple[str, ...]] = field(default_factory=dict)
     forms: dict[str, Callable[[FormSubmitted, Context], Awaitable[None]]] = field(default_factory=dict)
     form_builders: dict[str, FormBuilder] = field(default_factory=dict)
     message_listeners: list[Callable[[MessagePosted | MessageEdited, Context], Awaitable[None]]] = field(
@@ -68,19 +74,22 @@ class Router:
     summaries: list[SummaryHandler] = field(default_factory=list)
 
     def command(
-        self, name: str, *, summary: str, usage: str = ""
+        self, name: str, *, summary: str, usage: str = "", subcommands: tuple[str, ...] = ()
     ) -> Callable[[Callable[[CommandInvoked, Context], Awaitable[None]]], Any]:
         def deco(fn: Callable[[CommandInvoked, Context], Awaitable[None]]) -> Any:
             if name in self.commands:
                 raise ValueError(f"command {name!r} registered twice")
-            self.commands[name] = CommandSpec(name, summary, usage or name, fn)
+            self.commands[name] = CommandSpec(name, summary, usage or name, fn, tuple(subcommands))
             return fn
 
         return deco
 
-    def action(self, prefix: str) -> Callable[[Callable[[ButtonPressed, Context], Awaitable[None]]], Any]:
+    def action(
+        self, prefix: str, *, ids: tuple[str, ...] = ()
+    ) -> Callable[[Callable[[ButtonPressed, Context], Awaitable[None]]], Any]:
         def deco(fn: Callable[[ButtonPressed, Context], Awaitable[None]]) -> Any:
             self.actions[prefix] = fn
+            self.action_ids[prefix] = tuple(ids)
             return fn
 
         return deco

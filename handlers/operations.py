@@ -351,7 +351,7 @@ def _member_view(s: Session, member_id: int) -> MemberView | None:
 
 
 def _ngo_agencies(s: Session) -> list[directory.AgencyView]:
-    return [a for a in directory.all_agencies(s) if a.kind == "ngo"]
+    return [a for a in directory.all_agencies(s) if a.kind == "victim_services"]
 
 
 def _contacts(s: Session, agency_key: str) -> list[MemberView]:
@@ -876,10 +876,17 @@ async def show_team(ctx: Context, ref: str) -> None:
 async def change_team(ctx: Context, ref: str, action: str, handles: Sequence[str]) -> None:
     """Add or remove team members (any operation lead). All or nothing: when one handle is refused,
     nobody is added or removed. Additions and removals are audited with handles only."""
-    ctx.require(Permission.MANAGE_OPERATIONS)
+    actor = ctx.require(Permission.MANAGE_OPERATIONS)
     if not handles:
         raise UserError(f"Name at least one member by handle: {TEAM_USAGE}")
+    if action == "add" and actor.handle in {h.lower() for h in handles}:
+        # Need to know is decided by someone else: no lead puts themselves on another's operation.
+        raise PermissionDenied(
+            Permission.MANAGE_OPERATIONS,
+            "Nobody can add themselves to an operation team; ask the operation's lead. Nothing was changed.",
+        )
     refusal: str | None = None
+    changed: list[MemberView] = []
     with ctx.session() as s:
         op = _get_operation(s, ref)
         now = ctx.now()
@@ -899,6 +906,7 @@ async def change_team(ctx: Context, ref: str, action: str, handles: Sequence[str
                 )
             else:
                 added = [m for m in team.eligible if add_to_team(s, op.id, m.id, now)]
+                changed = added
                 already = [m for m in team.eligible if m not in added]
                 if added:
                     ctx.audit(
@@ -920,6 +928,7 @@ async def change_team(ctx: Context, ref: str, action: str, handles: Sequence[str
                 refusal = f"The lead of {op.ref} stays on its team."
             else:
                 removed = [m for m in people if remove_from_team(s, op.id, m.id)]
+                changed = removed
                 absent = [m for m in people if m not in removed]
                 if removed:
                     ctx.audit(
@@ -934,9 +943,39 @@ async def change_team(ctx: Context, ref: str, action: str, handles: Sequence[str
                     if removed
                     else f"Nobody was removed from the team of {op.ref}."
                 ) + (f" Not on it: {', '.join(m.display_name for m in absent)}." if absent else "")
+        if changed and actor.id != op.lead_id:
+            _tell_lead_of_team_change(ctx, s, op, actor, action, changed)
     if refusal is not None:
         raise UserError(f"{refusal} Nothing was changed.")
+    ctx.kick_outbox()
     await ctx.reply(reply)
+
+
+def _tell_lead_of_team_change(
+    ctx: Context, s: Session, op: Operation, actor: MemberView, action: str, people: Sequence[MemberView]
+) -> None:
+    """The operation's lead hears of every change to its team made by someone else (no team
+    changes silently behind the lead's back)."""
+    lead = _member_view(s, op.lead_id)
+    who = ", ".join(f"{m.display_name} ({m.handle})" for m in people)
+    text = (
+        f"{actor.display_name} {'added' if action == 'add' else 'removed'} {who} "
+        f"{'to' if action == 'add' else 'from'} the team of {op.ref}. "
+        f"`/operation team {op.ref}` shows the team."
+    )
+    recipients = [lead] if lead is not None and lead.active else ctx.coordinators(s)
+    for person in recipients:
+        ctx.enqueue_dm(
+            s,
+            person,
+            text,
+            key=f"team:{op.id}:{action}:{now_key(ctx)}:{person.handle}",
+            purpose="operations.team_changed",
+        )
+
+
+def now_key(ctx: Context) -> str:
+    return ctx.now().isoformat()
 
 
 async def update_operation(ctx: Context, ref: str, raw: Mapping[str, str]) -> None:

@@ -611,8 +611,9 @@ def _acknowledge(ctx: Context, s: Session, tip: Tip, handler: MemberView) -> boo
 def _handler_of(s: Session, tip: Tip) -> MemberView | None:
     """Who hears answers and reminders: whoever took the tip, else the point person, else backup."""
     members = _members_by_id(s)
-    if tip.acknowledged_by_id is not None and tip.acknowledged_by_id in members:
-        return members[tip.acknowledged_by_id]
+    taker = members.get(tip.acknowledged_by_id) if tip.acknowledged_by_id is not None else None
+    if taker is not None and taker.active and taker.roles & {"point_person", "backup_point_person"}:
+        return taker
     return _point_person(s) or _backup(s)
 
 

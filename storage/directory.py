@@ -9,11 +9,27 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from storage.models import Agency, Channel, ChannelIdentity, Member, MemberIdentity, RoleAssignment
+from storage.models import (
+    Agency,
+    Channel,
+    ChannelIdentity,
+    IdentityChangeRequest,
+    Member,
+    MemberIdentity,
+    RoleAssignment,
+)
+
+# Older agency type names (first releases) and their current names; see bot/config.py.
+_LEGACY_TYPES = {"ngo": "victim_services", "healthcare": "health", "coordination": "other"}
+
+
+def agency_type_name(kind: str) -> str:
+    return _LEGACY_TYPES.get(kind, kind)
 
 
 @dataclass(frozen=True)
@@ -21,7 +37,11 @@ class AgencyView:
     id: int
     key: str
     name: str
-    kind: str
+    kind: str  # the agency type: law_enforcement, prosecution, victim_services, health, legal, other
+
+    @property
+    def type(self) -> str:
+        return self.kind
 
 
 @dataclass(frozen=True)
@@ -36,6 +56,10 @@ class MemberView:
     roles: frozenset[str]
     identities: tuple[tuple[str, str], ...]  # (platform, external id)
     active: bool = True
+
+    @property
+    def agency_type(self) -> str:
+        return self.agency.kind
 
     def has_role(self, role: str) -> bool:
         return role in self.roles
@@ -68,7 +92,7 @@ class ChannelView:
 
 
 def _agency_view(a: Agency) -> AgencyView:
-    return AgencyView(a.id, a.key, a.name, a.kind)
+    return AgencyView(a.id, a.key, a.name, agency_type_name(a.kind))
 
 
 def _member_view(m: Member) -> MemberView:
@@ -103,6 +127,7 @@ def is_empty(session: Session) -> bool:
 
 
 def upsert_agency(session: Session, key: str, name: str, kind: str) -> Agency:
+    kind = agency_type_name(kind)
     agency = session.execute(select(Agency).where(Agency.key == key)).scalar_one_or_none()
     if agency is None:
         agency = Agency(key=key, name=name, kind=kind)
@@ -274,31 +299,110 @@ def set_channel_policy(session: Session, name: str, policy: str) -> bool:
     return True
 
 
-def grant_role(session: Session, handle: str, role: str) -> bool:
+def grant_role(session: Session, handle: str, role: str) -> list[str] | None:
+    """Give ``role``; None when there is no such member. For the single point person (and backup)
+    the role is first taken from whoever holds it: the handles it was taken from are returned so
+    the caller tells them (a handover is never silent)."""
     member = _member_row(session, handle)
     if member is None:
-        return False
+        return None
+    previous: list[str] = []
     if role in ("point_person", "backup_point_person"):
-        # Moving the single point person: take the role from whoever holds it first.
-        session.execute(delete(RoleAssignment).where(RoleAssignment.role == role))
+        holders = session.execute(
+            select(Member.handle)
+            .join(RoleAssignment)
+            .where(RoleAssignment.role == role, Member.id != member.id)
+        ).scalars()
+        previous = sorted(set(holders))
+        session.execute(
+            delete(RoleAssignment).where(RoleAssignment.role == role, RoleAssignment.member_id != member.id)
+        )
         session.flush()
         session.refresh(member)
     if role not in {r.role for r in member.roles}:
         member.roles.append(RoleAssignment(role=role))
     session.flush()
-    return True
+    return previous
 
 
-def deactivate_member(session: Session, handle: str) -> bool:
+def deactivate_member(session: Session, handle: str) -> list[str] | None:
     """A member who left: the bot stops acting for them and their roles go (a departed point person
-    must not keep receiving tips). Their audit history stays."""
+    must not keep receiving tips). Returns the roles removed (None: no such member). Their audit
+    history stays. Team places and queued messages are handled by ``handlers/directory.py``."""
     member = _member_row(session, handle)
     if member is None:
-        return False
+        return None
+    removed = sorted(r.role for r in member.roles)
     member.active = False
     member.roles.clear()
     session.flush()
-    return True
+    return removed
+
+
+def change_identity(
+    session: Session,
+    handle: str,
+    *,
+    discipline: str | None = None,
+    agency_key: str | None = None,
+    identities: dict[str, str] | None = None,
+) -> list[str]:
+    """Apply an approved identity change. Every role was granted to the old identity, so every role
+    is dropped (returned, sorted) and has to be granted again to the new one."""
+    member = _member_row(session, handle)
+    if member is None:
+        raise LookupError(handle)
+    if discipline is not None:
+        member.discipline = discipline
+    if agency_key is not None:
+        member.agency = session.execute(select(Agency).where(Agency.key == agency_key)).scalar_one()
+    for platform, ext in (identities or {}).items():
+        for ident in list(member.identities):
+            if ident.platform == platform:
+                member.identities.remove(ident)
+        session.flush()
+        if ext:
+            member.identities.append(MemberIdentity(platform=platform, external_id=ext))
+    dropped = sorted(r.role for r in member.roles)
+    member.roles.clear()
+    session.flush()
+    return dropped
+
+
+# -- identity change requests (second admin approves) ----------------------------------------------
+def request_identity_change(
+    session: Session, member_id: int, requested_by_id: int, changes: dict[str, str], now: Any, expires: Any
+) -> IdentityChangeRequest:
+    req = IdentityChangeRequest(
+        member_id=member_id,
+        requested_by_id=requested_by_id,
+        changes=dict(changes),
+        status="pending",
+        created_at=now,
+        expires_at=expires,
+    )
+    session.add(req)
+    session.flush()
+    return req
+
+
+def identity_request(session: Session, request_id: int) -> IdentityChangeRequest | None:
+    return session.get(IdentityChangeRequest, request_id)
+
+
+def pending_identity_requests(session: Session) -> list[IdentityChangeRequest]:
+    return list(
+        session.execute(
+            select(IdentityChangeRequest)
+            .where(IdentityChangeRequest.status == "pending")
+            .order_by(IdentityChangeRequest.id)
+        ).scalars()
+    )
+
+
+def member_by_id(session: Session, member_id: int) -> MemberView | None:
+    member = session.get(Member, member_id)
+    return _member_view(member) if member is not None else None
 
 
 def reactivate_member(session: Session, handle: str) -> None:

@@ -246,3 +246,28 @@ class PlatformState(Base):
     namespace: Mapped[str] = mapped_column(String(32), primary_key=True)
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class IdentityChangeRequest(Base):
+    """A requested change of an existing member's discipline, agency or platform ids.
+
+    Identity decides what a member may see (operation details go to law enforcement and
+    prosecutors only), so one admin cannot change it alone: a second admin approves the request
+    (or the config file plus ``directory sync`` changes it). ``changes`` holds the new values —
+    directory data about staff, never case information."""
+
+    __tablename__ = "identity_change_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    changes: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending, approved, rejected, expired
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"), default=None)
+    decided_at: Mapped[datetime | None] = mapped_column(default=None)
+
+    @property
+    def reference(self) -> str:
+        return f"IR-{self.id}"

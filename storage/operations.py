@@ -157,6 +157,21 @@ def remove_from_team(session: Session, operation_id: int, member_id: int) -> boo
     return True
 
 
+def remove_from_all_teams(session: Session, member_id: int) -> list[Operation]:
+    """Take the member off every team (deactivation, identity change); returns those operations so
+    their leads are told."""
+    rows = list(
+        session.execute(
+            select(OperationTeamMember).where(OperationTeamMember.member_id == member_id)
+        ).scalars()
+    )
+    ops = [op for op in (session.get(Operation, r.operation_id) for r in rows) if op is not None]
+    for row in rows:
+        session.delete(row)
+    session.flush()
+    return sorted(ops, key=lambda o: o.number)
+
+
 def supersede_open_notices(session: Session, operation_id: int) -> int:
     """Mark every unacknowledged notice of the operation stale. Returns how many."""
     n = 0

@@ -131,3 +131,17 @@ def pending_count(session: Session) -> int:
             session.execute(select(OutboxMessage.id).where(OutboxMessage.status.in_(("pending", "sending"))))
         )
     )
+
+
+def pending_for(session: Session, recipients: set[str]) -> list[OutboxMessage]:
+    """Undelivered messages to these recipients (``"console:vera"``): a deactivated member's queue,
+    re-routed or cancelled by ``handlers/directory.py``. Rows being sent right now are left alone."""
+    if not recipients:
+        return []
+    return list(
+        session.execute(
+            select(OutboxMessage)
+            .where(OutboxMessage.status == "pending", OutboxMessage.recipient.in_(sorted(recipients)))
+            .order_by(OutboxMessage.id)
+        ).scalars()
+    )
