@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.exc import IntegrityError
 
 from bot.clock import Clock, SystemClock
+from bot.commands import with_command_syntax
 from bot.config import Config, parse_config
 from bot.context import Context, Services
 from bot.errors import FieldError, UserError, safe_exception_summary
@@ -408,7 +409,7 @@ def build_app(
     app_ref: list[App] = []
     services = Services(
         config=config,
-        platform=platform,
+        platform=with_command_syntax(platform, sorted(router.commands)),
         db=db,
         audit=AuditLog(hasher),
         hasher=hasher,

@@ -34,10 +34,18 @@ def demo_config() -> Config:
     return parse_config(tomllib.loads(text), source="demo configuration", base_dir=os.getcwd())
 
 
-def _load(args: argparse.Namespace, *, allow_demo: bool = False) -> Config:
-    path = find_config_path(args.config)
+def _load(args: argparse.Namespace, *, allow_demo: bool = True, announce: bool = True) -> Config:
+    """The config every verb uses: ``--config`` (before or after the verb), ``$NEEDTOKNOW_CONFIG``,
+    ``./config.toml``, else the built-in demo (said on stderr, so nobody mistakes it for their own)."""
+    path = find_config_path(getattr(args, "config", None))
     if path is None:
         if allow_demo:
+            if announce:
+                print(
+                    "no config file (--config, $NEEDTOKNOW_CONFIG or ./config.toml): using the built-in demo "
+                    "configuration; its database and key are in ./var/",
+                    file=sys.stderr,
+                )
             return demo_config()
         raise ConfigError(
             [
@@ -71,16 +79,56 @@ def write_key_file(path: Path, ring: KeyRing) -> None:
     os.replace(tmp, path)
 
 
+class CliError(Exception):
+    """One clear line for the operator; the command exits non-zero."""
+
+
+def _existing_database(config: Config) -> Any:
+    """Open the configured database for a command that reads it: never create one it was not asked to.
+
+    A missing SQLite file or a database without needtoknow's tables is one line naming the command that
+    creates it, not a traceback (and not a new empty file next to the config).
+    """
+    from sqlalchemy import inspect
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.app import _resolve_db_url
+    from storage.db import Database, normalise_url
+
+    url = _resolve_db_url(config)
+    parsed = make_url(normalise_url(url))
+    hint = f"run `needtoknow --config {config.source} db upgrade`" if not _is_demo(config) else (
+        "run `needtoknow db upgrade` (or start the console once)"
+    )
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        if not Path(parsed.database).is_file():
+            raise CliError(f"no database at {parsed.database}: {hint}")
+    db = Database(url)
+    try:
+        tables = set(inspect(db.engine).get_table_names())
+    except SQLAlchemyError as exc:
+        db.dispose()
+        raise CliError(
+            f"cannot reach the database {parsed.render_as_string(hide_password=True)} ({type(exc).__name__})"
+        ) from None
+    if "alembic_version" not in tables:
+        db.dispose()
+        raise CliError(f"the database {parsed.render_as_string(hide_password=True)} is not set up: {hint}")
+    return db
+
+
 # -- commands -------------------------------------------------------------------------------
 async def _console(args: argparse.Namespace, config: Config) -> int:
     from bot.app import build_app
+    from bot.clock import ConsoleClock
     from bot.console.platform import ConsolePlatform
     from bot.console.repl import format_delivery, run_repl
     from bot.console.session import ConsoleSession
 
     platform = ConsolePlatform(echo=lambda d: print(format_delivery(d)))
     ring = _keyring(config, create_demo_key=_is_demo(config))
-    app = build_app(config, platform, keyring=ring)
+    app = build_app(config, platform, keyring=ring, clock=ConsoleClock())
     handles = [m.handle for m in config.members]
     platform.everyone = handles
     for ch in config.channels:
@@ -171,15 +219,13 @@ def _keys_rotate(config: Config) -> int:
     from sqlalchemy import Text, select, type_coerce, update
 
     import storage.all_models  # noqa: F401
-    from bot.app import _resolve_db_url
     from storage.crypto import EncryptedText
-    from storage.db import Database
     from storage.models import Base
 
     ring = _keyring(config)
     cipher = FieldCipher(ring)
     install_cipher(cipher)
-    db = Database(_resolve_db_url(config))
+    db = _existing_database(config)
     changed = 0
     with db.session() as s:
         for table in Base.metadata.sorted_tables:
@@ -202,13 +248,11 @@ def _keys_rotate(config: Config) -> int:
 
 
 def _audit_verify(config: Config) -> int:
-    from bot.app import _resolve_db_url
     from storage.audit import AuditLog
     from storage.crypto import KeyedHasher
-    from storage.db import Database
 
     ring = _keyring(config)
-    db = Database(_resolve_db_url(config))
+    db = _existing_database(config)
     with db.session() as s:
         result = AuditLog(KeyedHasher(ring.hmac_key)).verify(s)
     print(("OK: " if result.ok else "TAMPERED: ") + result.message)
@@ -279,7 +323,7 @@ def _doctor(args: argparse.Namespace) -> int:
         print(f"[{'ok' if good else 'FAIL'}] {name}: {detail}")
 
     try:
-        config = _load(args, allow_demo=True)
+        config = _load(args)
         from bot.app import build_router
 
         parse_config(
@@ -300,13 +344,13 @@ def _doctor(args: argparse.Namespace) -> int:
     try:
         from sqlalchemy import text
 
-        from bot.app import _resolve_db_url
-        from storage.db import Database
-
-        db = Database(_resolve_db_url(config))
+        db = _existing_database(config)
         with db.session() as s:
             s.execute(text("SELECT 1"))
         report("database", True, db.engine.url.render_as_string(hide_password=True))
+        db.dispose()
+    except CliError as exc:
+        report("database", False, str(exc))
     except Exception as exc:
         report("database", False, type(exc).__name__)
     try:
@@ -343,51 +387,77 @@ def _redact(rest: Sequence[str], args: argparse.Namespace) -> int:
     return redact_main(list(rest), stdin=sys.stdin, stdout=sys.stdout, settings=settings)
 
 
+def _config_option(parser: argparse.ArgumentParser, *, top: bool = False) -> None:
+    # On the top-level parser and on every verb, so `needtoknow --config X audit verify` and
+    # `needtoknow audit verify --config X` both work; SUPPRESS keeps a verb's absent option from
+    # overwriting the top-level one.
+    parser.add_argument(
+        "--config",
+        default=None if top else argparse.SUPPRESS,
+        help="config file (default: $NEEDTOKNOW_CONFIG, ./config.toml, else the built-in demo)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="needtoknow", description=__doc__)
     p.add_argument("--version", action="version", version=f"needtoknow {_version()}")
-    p.add_argument("--config", help="config file (default ./config.toml or $NEEDTOKNOW_CONFIG)")
-    sub = p.add_subparsers(dest="command", required=True)
-    c = sub.add_parser(
-        "console", help="talk to the bot in a simulated workspace (demo directory without a config)"
-    )
+    _config_option(p, top=True)
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def verb(parent: Any, name: str, help_text: str, **kw: Any) -> argparse.ArgumentParser:
+        parser: argparse.ArgumentParser = parent.add_parser(name, help=help_text, description=help_text, **kw)
+        _config_option(parser)
+        return parser
+
+    def group(name: str, help_text: str) -> Any:
+        parser = verb(sub, name, help_text)
+        return parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+
+    c = verb(sub, "console", "talk to the bot in a simulated workspace (demo directory without a config)")
     c.add_argument("--as", dest="as_", help="start as this member handle")
     c.add_argument("--in", dest="in_", help="start in this channel")
-    r = sub.add_parser("run", help="run the bot on the configured platform")
+    r = verb(sub, "run", "run the bot on the configured platform")
     r.add_argument("--as", dest="as_", help=argparse.SUPPRESS)
     r.add_argument("--in", dest="in_", help=argparse.SUPPRESS)
-    db = sub.add_parser("db", help="database")
-    db.add_argument("action", choices=["upgrade"])
-    k = sub.add_parser("keygen", help="create a key file (encryption + HMAC keys)")
+    verb(group("db", "database"), "upgrade", "create the database or apply pending migrations")
+    k = verb(sub, "keygen", "create a key file (encryption + HMAC keys)")
     k.add_argument("--out", help="write to this file (mode 0600) instead of stdout")
     k.add_argument(
         "--rotate", metavar="KEY_FILE", help="add a new primary encryption key to an existing key file"
     )
-    keys = sub.add_parser("keys", help="key maintenance")
-    keys.add_argument("action", choices=["rotate"], help="re-encrypt stored data under the primary key")
-    a = sub.add_parser("audit", help="audit log")
-    a.add_argument("action", choices=["verify"])
-    d = sub.add_parser("directory", help="directory")
-    d.add_argument(
-        "action", choices=["sync"], help="apply the config's agencies/members/channels to the database"
+    verb(group("keys", "key maintenance"), "rotate", "re-encrypt stored data under the primary key")
+    verb(group("audit", "audit log"), "verify", "check the audit log's hash chain (exit 1 if tampered)")
+    verb(
+        group("directory", "directory"),
+        "sync",
+        "apply the config's agencies, members and channels to the database",
     )
-    sub.add_parser("doctor", help="check config, keys, database, spaCy model and platform settings")
-    sub.add_parser(
+    verb(sub, "doctor", "check config, keys, database, spaCy model and platform settings")
+    verb(
+        sub,
         "deny-hash",
-        help="read aliases (one per line) from stdin, print their keyed hashes for redaction.deny_hashes",
+        "read aliases (one per line) from stdin, print their keyed hashes for redaction.deny_hashes",
     )
-    sub.add_parser(
-        "redact", help='redact PII from text: needtoknow redact "text" | --jsonl < in.jsonl', add_help=False
-    )
+    verb(sub, "redact", 'redact PII from text: needtoknow redact "text" | --jsonl < in.jsonl', add_help=False)
     return p
+
+
+def _configure_logging(config: Config | None, *, console: bool = False) -> None:
+    from bot.logs import configure_logging
+
+    level = os.environ.get("NEEDTOKNOW_LOG_LEVEL") or (config.log_level if config else "WARNING")
+    if console:  # log lines would interleave with the conversation
+        level = "WARNING"
+    configure_logging(
+        level,
+        fmt=config.log_format if config else "text",
+        third_party_level=config.third_party_log_level if config else "WARNING",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    logging.basicConfig(
-        level=os.environ.get("NEEDTOKNOW_LOG_LEVEL", "WARNING"),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    _configure_logging(None)
     parser = build_parser()
     # `redact` passes its own arguments through untouched (they may start with --).
     if "redact" in argv:
@@ -404,12 +474,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _keygen(args)
         if args.command == "doctor":
             return _doctor(args)
-        config = _load(args, allow_demo=args.command == "console")
-        logging.getLogger().setLevel(os.environ.get("NEEDTOKNOW_LOG_LEVEL", config.log_level))
-        # APScheduler logs every sweep at INFO; that is noise (and would interleave with the console).
-        logging.getLogger("apscheduler").setLevel(logging.WARNING)
-        if args.command == "console":
-            logging.getLogger().setLevel(logging.WARNING)
+        config = _load(args)
+        _configure_logging(config, console=args.command == "console" or config.platform == "console")
         if args.command == "console":
             return asyncio.run(_console(args, config))
         if args.command == "run":
@@ -429,6 +495,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyMissing as exc:
         print(f"key error: {exc}", file=sys.stderr)
+        return 2
+    except CliError as exc:
+        print(f"needtoknow: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -34,3 +34,23 @@ class FakeClock:
     def advance(self, **kwargs: float) -> datetime:
         self._now += timedelta(**kwargs)
         return self._now
+
+
+class ConsoleClock:
+    """The console's clock: real time plus an offset that ``/clock`` moves forward, so someone trying
+    the bot can watch reminders, lead-time alerts and escalations happen without waiting days."""
+
+    def __init__(self) -> None:
+        self._offset = timedelta(0)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self._offset
+
+    def set(self, when: datetime) -> None:
+        if when.tzinfo is None:
+            raise ValueError("ConsoleClock needs an aware datetime")
+        self._offset = when.astimezone(UTC) - datetime.now(UTC)
+
+    def advance(self, **kwargs: float) -> datetime:
+        self._offset += timedelta(**kwargs)
+        return self.now()

@@ -109,7 +109,10 @@ _CORE_SECTIONS = {
     "slack",
     "matrix",
     "console",
+    "logging",
 }
+LOG_FORMATS = ("text", "json")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 
 class ConfigError(ValueError):
@@ -158,6 +161,8 @@ class Config:
     sweep_seconds: float = 30.0
     outbox_seconds: float = 5.0
     log_level: str = "INFO"
+    log_format: str = "text"
+    third_party_log_level: str = "WARNING"
     agencies: tuple[AgencyConfig, ...] = ()
     members: tuple[MemberConfig, ...] = ()
     channels: tuple[ChannelConfig, ...] = ()
@@ -313,8 +318,12 @@ def parse_config(
         )
         timezone = "UTC"
     log_level = (
-        _str(bot, "log_level", "bot", problems, "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")) or "INFO"
+        _str(bot, "log_level", "bot", problems, "INFO", LOG_LEVELS) or "INFO"
     )
+    logs = _table(data, "logging", problems)
+    _check_unknown(logs, {"format", "third_party_level"}, "logging", problems)
+    log_format = _str(logs, "format", "logging", problems, "text", LOG_FORMATS) or "text"
+    third_party_level = _str(logs, "third_party_level", "logging", problems, "WARNING", LOG_LEVELS) or "WARNING"
 
     db = _table(data, "database", problems)
     _check_unknown(db, {"url"}, "database", problems)
@@ -351,6 +360,8 @@ def parse_config(
         sweep_seconds=sweep,
         outbox_seconds=outbox,
         log_level=log_level,
+        log_format=log_format,
+        third_party_log_level=third_party_level,
         agencies=tuple(agencies),
         members=tuple(members),
         channels=tuple(channels),

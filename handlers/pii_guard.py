@@ -24,14 +24,14 @@ Audit rows and metrics hold label counts and references, never text.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bot.config import PII_POLICIES
+from bot.config import DISCIPLINES, PII_POLICIES
 from bot.context import Context
 from bot.errors import UserError
 from bot.events import ButtonPressed, CommandInvoked, FormSubmitted, MessageEdited, MessagePosted
@@ -82,6 +82,37 @@ GENERIC_AGREEMENT = (
 
 
 # -- settings -------------------------------------------------------------------------------------
+GENERIC_REMINDER = "Group channels are not the place for PII: share it only with who needs it, as your role allows."
+#: Default reminder per discipline (ECM confidentiality guide: "Confidentiality and privilege by discipline").
+#: Overridable per task force in ``[pii_guard.discipline_reminders]``.
+DISCIPLINE_REMINDERS: dict[str, str] = {
+    "community_advocate": (
+        "Community advocates cannot share PII without a signed release, and group channels are not the place "
+        "for it."
+    ),
+    "systems_advocate": (
+        "What you share here may have to be disclosed to the defence; keep survivors' details to the case file "
+        "and the people who need them."
+    ),
+    "law_enforcement": (
+        "What is posted here can become discoverable; keep victims' and witnesses' details in the case file, "
+        "not in group channels."
+    ),
+    "prosecutor": (
+        "What is posted here can become discoverable; keep victims' and witnesses' details in the case file, "
+        "not in group channels."
+    ),
+    "healthcare": (
+        "Patient information is protected health information: share it only as HIPAA and the patient's "
+        "authorisation allow, never in a group channel."
+    ),
+    "civil_attorney": (
+        "Sharing client details with the group can waive privilege; keep them out of group channels."
+    ),
+    "coordinator": "Group channels are not the place for PII: share it only with the members who need it.",
+}
+
+
 @dataclass(frozen=True)
 class PiiGuardSettings:
     """``[pii_guard]``.
@@ -98,6 +129,12 @@ class PiiGuardSettings:
     preview_chars: int = 1500
     weekly_digest: bool = False
     client_ref_pattern: str = ""
+    discipline_reminders: Mapping[str, str] = field(default_factory=lambda: dict(DISCIPLINE_REMINDERS))
+
+    def reminder_for(self, discipline: str | None) -> str:
+        """The sentence a warning adds for the poster's discipline (ECM guide: each discipline's duties
+        differ, so a prosecutor is not told what binds a community advocate)."""
+        return self.discipline_reminders.get(discipline or "", GENERIC_REMINDER)
 
     @classmethod
     def from_mapping(cls, table: dict[str, Any]) -> PiiGuardSettings:
@@ -119,6 +156,18 @@ class PiiGuardSettings:
                 if not isinstance(raw, bool):
                     raise ValueError("pii_guard.weekly_digest: must be true or false")
                 values[key] = raw
+            elif key == "discipline_reminders":
+                if not isinstance(raw, dict) or not all(
+                    isinstance(k, str) and isinstance(v, str) and v.strip() for k, v in raw.items()
+                ):
+                    raise ValueError("pii_guard.discipline_reminders: a table of discipline = \"text\"")
+                unknown = sorted(set(raw) - set(DISCIPLINES))
+                if unknown:
+                    raise ValueError(
+                        f"pii_guard.discipline_reminders: unknown discipline {unknown[0]} "
+                        f"(known: {', '.join(DISCIPLINES)})"
+                    )
+                values[key] = {**DISCIPLINE_REMINDERS, **{k: v.strip() for k, v in raw.items()}}
             elif key == "client_ref_pattern":
                 if not isinstance(raw, str):
                     raise ValueError("pii_guard.client_ref_pattern: must be a string (a regular expression)")
@@ -382,7 +431,18 @@ async def guard_message(event: MessagePosted | MessageEdited, ctx: Context) -> N
         token = row.token
     if pol.policy == "redact":
         ctx.kick_outbox()
-    await ctx.reply(_warning(pol, counts, result.text, token, settings, release_refs, removable))
+    await ctx.reply(
+        _warning(
+            pol,
+            counts,
+            result.text,
+            token,
+            settings,
+            release_refs,
+            removable,
+            ctx.member.discipline if ctx.member is not None else None,
+        )
+    )
 
 
 def _warning(
@@ -393,10 +453,11 @@ def _warning(
     settings: PiiGuardSettings,
     release_refs: Sequence[str],
     removable: bool,
+    discipline: str | None = None,
 ) -> Message:
     lines = [
         f"Your message in {pol.label} looks like it contains {describe_labels(counts)}. "
-        "Community advocates cannot share PII without a release, and group channels are not the place for it.",
+        + settings.reminder_for(discipline),
         "",
         "Redacted version:",
         preview_of(redacted, settings.preview_chars),

@@ -78,3 +78,14 @@ def mark_retry(item: ScheduledItem, now: datetime) -> bool:
         return True
     item.due_at = now + timedelta(minutes=2**item.attempts)
     return False
+
+
+def next_due(session: Session, until: datetime) -> datetime | None:
+    """The earliest due time of a pending item at or before ``until`` (the console's ``/clock`` steps
+    through them so each item runs at its own time), or None."""
+    return session.execute(
+        select(ScheduledItem.due_at)
+        .where(ScheduledItem.status == "pending", ScheduledItem.due_at <= until)
+        .order_by(ScheduledItem.due_at)
+        .limit(1)
+    ).scalar_one_or_none()

@@ -63,13 +63,14 @@ class Harness:
         redactor: Any = None,
         can_redact: bool = True,
         keyring: KeyRing | None = None,
+        platform: ConsolePlatform | None = None,
     ) -> Harness:
         data = merge(demo_data(), overrides or {})
         data.setdefault("database", {})["url"] = database_url or f"sqlite:///{tmp_path}/needtoknow.db"
         data.get("security", {}).pop("key_file", None)
         config = parse_config(data, source="test configuration", base_dir=str(tmp_path))
         clock = FakeClock(start or datetime(2026, 3, 2, 15, 0, tzinfo=UTC))  # a Monday, 09:00 in Chicago
-        platform = ConsolePlatform(can_redact=can_redact)
+        platform = platform or ConsolePlatform(can_redact=can_redact)
         ring = keyring or KeyRing.generate()
         app = build_app(config, platform, keyring=ring, clock=clock, redactor=redactor)
         handles = [m.handle for m in config.members]

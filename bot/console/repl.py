@@ -15,6 +15,8 @@ from storage import directory
 BANNER = """needtoknow console — you are in a simulated task-force workspace.
 Speak as a member with /as <handle>, move with /in #channel or /in dm, press buttons with /press <n>.
 Bot commands: /help /tip /preview /release /operation /case /admin.  /who lists members, /quit leaves.
+/edit <text> edits your last message here, /home shows your open items, /clock +3d moves time forward
+(reminders, alerts and escalations run on the way).
 Everything the bot sends is shown with who received it: [#channel], [DM -> handle], [only handle sees].
 """
 

@@ -9,21 +9,52 @@ Lines:
   /press <n>             press button n of the last message with buttons you received
   /edit <text>           edit your last message in this channel
   /home                  your open items (like Slack's App Home)
+  /clock [+3d | +6h | 2027-01-10 09:00]
+                         show or move the bot's clock forward; due reminders, alerts and escalations
+                         run at their own times on the way (console only)
   /<command> [args]      a bot command: /tip, /preview, /release, /operation, /case, /admin, /help
   anything else          a message posted in the current channel
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from bot.app import App
 from bot.console.platform import PLATFORM, ConsolePlatform
 from bot.events import ButtonPressed, CommandInvoked, HomeOpened, MessageEdited, MessagePosted
 from bot.forms import RawValue
 from bot.platform import ChannelRef, MessageRef, UserRef
+from storage import schedule
 
-LOCAL_COMMANDS = ("as", "in", "press", "edit", "home", "who", "channels", "quit", "exit")
+LOCAL_COMMANDS = ("as", "in", "press", "edit", "home", "clock", "who", "channels", "quit", "exit")
+_STEP = re.compile(r"(\d+)\s*([wdhm])")
+_UNITS = {"w": "weeks", "d": "days", "h": "hours", "m": "minutes"}
+MAX_CLOCK_STEPS = 1000
+CLOCK_USAGE = "usage: /clock  |  /clock +3d  (w, d, h, m; e.g. +1d12h)  |  /clock 2027-01-10 09:00"
+
+
+def parse_clock_target(arg: str, now: datetime, tz: object) -> datetime:
+    """``+3d``/``+1d12h``/``+90m`` from ``now``, or a date (and time) in the task force's time zone."""
+    arg = arg.strip()
+    if arg.startswith("+"):
+        body = arg[1:].replace(" ", "")
+        parts = _STEP.findall(body)
+        if not parts or "".join(n + u for n, u in parts) != body:
+            raise ValueError(CLOCK_USAGE)
+        delta = timedelta()
+        for number, unit in parts:
+            delta += timedelta(**{_UNITS[unit]: int(number)})
+        return now + delta
+    for fmt in ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d"):
+        try:
+            local = datetime.strptime(arg, fmt)
+        except ValueError:
+            continue
+        return local.replace(tzinfo=tz)  # type: ignore[arg-type]
+    raise ValueError(CLOCK_USAGE)
 
 
 @dataclass
@@ -75,6 +106,8 @@ class ConsoleSession:
                 return await self.edit(rest)
             if word == "home":
                 return await self.app.home_summary(self.user)
+            if word == "clock":
+                return await self.move_clock(rest)
             if word in ("who", "channels"):
                 return None  # handled by the REPL, which knows the directory
             await self.app.dispatch(
@@ -104,6 +137,38 @@ class ConsoleSession:
         await self.app.dispatch(MessageEdited(user=self.user, channel=self.channel, message=ref, text=text))
         await self.app.drain()
         return None
+
+    async def move_clock(self, arg: str) -> str:
+        """Move the bot's clock forward, stopping at each due scheduled item on the way so it runs at
+        its own time (a reminder due Tuesday goes out 'on Tuesday', not late)."""
+        clock = self.app.services.clock
+        tz = self.app.services.config.tz
+        setter = getattr(clock, "set", None)
+        if not arg.strip():
+            return f"bot time: {clock.now().astimezone(tz):%a %Y-%m-%d %H:%M %Z}"
+        if setter is None:
+            return "this clock cannot be moved"
+        try:
+            target = parse_clock_target(arg, clock.now(), tz)
+        except ValueError as exc:
+            return str(exc)
+        if target < clock.now():
+            return "the clock only moves forward"
+        ran = 0
+        for _ in range(MAX_CLOCK_STEPS):
+            with self.app.services.db.session() as s:
+                due = schedule.next_due(s, target)
+            if due is None:
+                break
+            if due > clock.now():
+                setter(due)
+            ran += self.app.run_due().processed
+            await self.app.deliver_outbox()
+            await self.app.drain()
+        setter(target)
+        await self.app.deliver_outbox()
+        await self.app.drain()
+        return f"bot time is now {target.astimezone(tz):%a %Y-%m-%d %H:%M %Z} ({ran} scheduled items ran)"
 
     async def press(self, which: str) -> str | None:
         ref, message = self.platform.last_buttons(self.speaker)

@@ -473,3 +473,30 @@ async def test_client_reference_needs_a_release_for_every_agency_in_the_channel(
     assert "not covered by an active release" in h.platform.ephemerals("nina")[-1]
     assert "CL-1187" not in h.platform.ephemerals("nina")[-1]
     await h.close()
+
+
+# -- the warning fits the poster's discipline ------------------------------------------------------
+async def test_warning_reminds_each_poster_of_their_own_disciplines_duty(h: Harness) -> None:
+    await h.say("dan", CANARY, channel="general")  # law enforcement
+    await h.say("nina", CANARY, channel="general")  # community advocate
+    await h.say("hana", CANARY, channel="general")  # healthcare
+    dan, nina, hana = (_warnings(h, who)[0] for who in ("dan", "nina", "hana"))
+    assert "Community advocates" not in dan and "discoverable" in dan
+    assert "Community advocates cannot share PII without a signed release" in nina
+    assert "HIPAA" in hana and "Community advocates" not in hana
+
+
+async def test_a_task_force_can_word_a_disciplines_reminder_itself(make: Any) -> None:
+    h = make(overrides={"pii_guard": {"discipline_reminders": {"law_enforcement": "Case file, not chat."}}})
+    await h.say("dan", CANARY, channel="general")
+    assert "Case file, not chat." in _warnings(h, "dan")[0]
+    await h.say("nina", CANARY, channel="general")
+    assert "signed release" in _warnings(h, "nina")[0]
+    await h.close()
+
+
+def test_unknown_discipline_in_reminders_is_a_config_error() -> None:
+    from handlers.pii_guard import PiiGuardSettings
+
+    with pytest.raises(ValueError, match="unknown discipline"):
+        PiiGuardSettings.from_mapping({"discipline_reminders": {"police": "x"}})

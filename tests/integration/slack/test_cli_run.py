@@ -66,7 +66,9 @@ async def test_needtoknow_run_serves_slack_http_mode(tmp_path: Path, standin: Sl
                     time.sleep(0.25)
         assert status == 200, proc.stderr.read() if proc.poll() is not None else "no answer"
         calls = await standin.wait_for("chat.postEphemeral", timeout=15)
-        assert "help [command]" in str(calls[0].args)
+        # commands are spelled as Slack knows them: /ntk and /ntk-admin, never /help or /admin
+        assert "/ntk [command]" in str(calls[0].args) and "/ntk-admin" in str(calls[0].args)
+        assert "`/admin" not in str(calls[0].args)
     finally:
         proc.terminate()
         proc.wait(timeout=20)

@@ -1,0 +1,62 @@
+"""Commands in the bot's text are spelled the way the member's platform expects (!tip on Matrix,
+/ntk-admin on Slack), never the console's spelling."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from bot.commands import localise_commands, platform_syntax
+from bot.console.platform import ConsolePlatform
+from tests.harness import Harness
+
+MATRIX = {n: f"!{n}" for n in ("tip", "admin", "help", "release", "case", "operation", "preview")}
+SLACK = {"admin": "/ntk-admin", "help": "/ntk", "tip": "/tip"}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("or `/tip ack T-0001` etc.", "or `!tip ack T-0001` etc."),
+        ("/admin grant vera point_person", "!admin grant vera point_person"),
+        ("(see /help)", "(see !help)"),
+        ("line one\n/release list", "line one\n!release list"),
+        ("http://example.org/tip and a/tip and /tipsy", "http://example.org/tip and a/tip and /tipsy"),
+        ("/unknown stays", "/unknown stays"),
+    ],
+)
+def test_matrix_spelling(text: str, expected: str) -> None:
+    assert localise_commands(text, MATRIX) == expected
+
+
+def test_slack_spelling_uses_its_own_slash_commands() -> None:
+    assert localise_commands("`/admin add` and `/help tip`", SLACK) == "`/ntk-admin add` and `/ntk tip`"
+
+
+def test_platform_syntax_reads_the_adapters_settings() -> None:
+    names = ["admin", "tip"]
+    matrix = SimpleNamespace(settings=SimpleNamespace(command_prefix="!"))
+    slack = SimpleNamespace(settings=SimpleNamespace(command_names={"admin": "/ntk-admin"}))
+    assert platform_syntax(matrix, names) == {"admin": "!admin", "tip": "!tip"}
+    assert platform_syntax(slack, names) == {"admin": "/ntk-admin", "tip": "/tip"}
+    assert platform_syntax(ConsolePlatform(), names) == {"admin": "/admin", "tip": "/tip"}
+
+
+class PrefixedConsole(ConsolePlatform):
+    """The console platform with Matrix's command spelling."""
+
+    settings = SimpleNamespace(command_prefix="!")
+
+
+async def test_help_and_point_person_instructions_use_the_platforms_syntax(tmp_path: Path) -> None:
+    h = Harness.create(tmp_path, platform=PrefixedConsole())
+    await h.command("vera", "/help")
+    text = h.platform.ephemerals("vera")[0]
+    assert "`!tip" in text and "`!admin" in text and "`/tip" not in text
+    await h.command("nina", "/tip Two women seen at a motel, a white van", channel="dm")
+    await h.command("vera", "/tip show T-0001", channel="dm")
+    shown = "\n".join(h.platform.dms("vera"))
+    assert "!tip" in shown and "/tip " not in shown
+    await h.close()
