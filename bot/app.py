@@ -7,12 +7,14 @@ Adapters call ``App.dispatch`` / ``App.submit_form``; APScheduler calls ``App.ru
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import enum
 import importlib
 import logging
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import IntegrityError
@@ -38,13 +40,18 @@ from handlers.access import PermissionDenied
 from storage import directory, outbox, schedule
 from storage.audit import AuditLog
 from storage.crypto import FieldCipher, KeyedHasher, KeyRing, install_cipher
-from storage.db import Database
-from storage.models import ProcessedEvent
+from storage.db import Database, database_unavailable
+from storage.models import OutboxMessage, ProcessedEvent
 
 if TYPE_CHECKING:
     from redaction import Redactor
 
 log = logging.getLogger(__name__)
+
+_APOLOGY = (
+    "Sorry — something went wrong on my side and I could not finish that. Nothing you "
+    "sent was posted anywhere. Please try again; if it keeps failing, tell the coordinator."
+)
 
 # Feature modules, each with ``register(router)``. Order only affects the help listing.
 FEATURES = (
@@ -61,6 +68,46 @@ FEATURES = (
 class SweepResult:
     processed: int
     failed: int
+    late: int = 0
+
+
+class Dispatched(enum.Enum):
+    """What ``App.dispatch`` tells the adapter about a platform event (see docs/architecture.md,
+    "Contract between adapters and the core").
+
+    ``HANDLED``: the event is finished — including when the member was told about bad input or a
+    permission — so the adapter acknowledges it and records it as handled.
+    ``NOT_HANDLED``: nothing was stored (the database is unavailable, or the bot is shutting down);
+    the adapter must NOT record the event as handled, so the platform's redelivery (Slack retry, the
+    Matrix sync position not advancing) brings it back. A member who asked for something (a command,
+    a button, a form) has already been told that nothing was stored and to try again."""
+
+    HANDLED = "handled"
+    NOT_HANDLED = "not_handled"
+
+    def __bool__(self) -> bool:
+        return self is Dispatched.HANDLED
+
+
+NOTHING_STORED = (
+    "The bot's database is unavailable right now, so nothing you sent was stored or posted. "
+    "Please try again in a few minutes."
+)
+SHUTTING_DOWN = "The bot is restarting, so nothing you sent was stored or posted. Please try again in a minute."
+
+
+@dataclass
+class _Claimed:
+    """An outbox row claimed for sending (plain values: no ORM object outlives its session)."""
+
+    id: int
+    token: str
+    kind: str
+    recipient: str
+    body: str
+    buttons: list[dict[str, str]]
+    purpose: str
+    key: str
 
 
 class App:
@@ -68,8 +115,18 @@ class App:
         self.services = services
         self.router = router
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._inflight: set[asyncio.Task[Any]] = set()
         self._scheduler: Any = None
         self._outbox_lock = asyncio.Lock()
+        self._stopping = False
+        cfg = services.config
+        self.outbox_lease = timedelta(seconds=cfg.outbox_lease_seconds)
+        self.outbox_horizon = timedelta(hours=cfg.outbox_retry_hours)
+        #: Real seconds between lease renewals while a send is in progress (a third of the lease).
+        self.renew_every = cfg.outbox_lease_seconds / 3
+        #: Real seconds to keep trying to record a send the platform accepted while the database
+        #: is unreachable (after that the lease lapses and another worker may send it again).
+        self.mark_patience = min(30.0, cfg.outbox_lease_seconds / 4)
 
     # -- what adapters use -----------------------------------------------------------------
     @property
@@ -98,14 +155,61 @@ class App:
             return False
         return True
 
-    async def dispatch(self, event: Event) -> None:
-        """Route one neutral event to its handler. Never raises: failures become a private message."""
-        await self._dispatch(event)
+    async def dispatch(self, event: Event) -> Dispatched:
+        """Route one neutral event to its handler. Never raises: failures become a private message.
 
-    async def _dispatch(self, event: Event) -> dict[str, str] | None:
+        Returns ``Dispatched.NOT_HANDLED`` when nothing could be stored (database unavailable, or the
+        bot is shutting down): the adapter must let the platform deliver the event again."""
+        result, _errors = await self._dispatch(event)
+        return result
+
+    async def _dispatch(self, event: Event) -> tuple[Dispatched, dict[str, str] | None]:
         """Like ``dispatch``; for a ``FormSubmitted`` a handler's ``FieldError`` is returned (not
         replied) so the adapter can ask for that field again."""
-        ctx = self.context(event.user, event)
+        if self._stopping:
+            await self._tell_not_stored(event, SHUTTING_DOWN)
+            return Dispatched.NOT_HANDLED, self._form_error(event, SHUTTING_DOWN)
+        task = asyncio.current_task()
+        if task is not None:
+            self._inflight.add(task)
+        try:
+            return Dispatched.HANDLED, await self._handle(event)
+        except Exception as exc:
+            # Only database outages get here (everything else is answered in ``_handle``).
+            log.warning(
+                "database unavailable while handling %s: %s (nothing stored; not acknowledged)",
+                type(event).__name__,
+                safe_exception_summary(exc),
+            )
+            await self._tell_not_stored(event, NOTHING_STORED)
+            return Dispatched.NOT_HANDLED, self._form_error(event, NOTHING_STORED)
+        finally:
+            if task is not None:
+                self._inflight.discard(task)
+
+    @staticmethod
+    def _form_error(event: Event, text: str) -> dict[str, str] | None:
+        return {"_form": text} if isinstance(event, FormSubmitted) else None
+
+    async def _tell_not_stored(self, event: Event, text: str) -> None:
+        """Tell a member who asked for something (command, button, form) that nothing was stored.
+        Passive events (messages, edits, home views) get no reply: the platform redelivers them."""
+        if event.user is None or not isinstance(event, CommandInvoked | ButtonPressed):
+            return  # forms get the text back as a form error; messages are redelivered silently
+        ctx = Context(self.services, user=event.user, member=None, event=event)
+        await self._safe_reply(ctx, text)
+
+    async def _handle(self, event: Event) -> dict[str, str] | None:
+        """Run the handler; raises only when the database is unavailable (``database_unavailable``)."""
+        try:
+            ctx = self.context(event.user, event)
+        except Exception as exc:
+            if database_unavailable(exc):
+                raise
+            log.error("could not build the context for %s: %s", type(event).__name__, safe_exception_summary(exc))
+            ctx = Context(self.services, user=event.user, member=None, event=event)
+            await self._safe_reply(ctx, _APOLOGY)
+            return None
         try:
             await self._route(event, ctx)
         except FieldError as err:
@@ -124,12 +228,10 @@ class App:
         except UserError as err:
             await self._safe_reply(ctx, str(err))
         except Exception as exc:
+            if database_unavailable(exc):
+                raise
             log.error("handler failed for %s: %s", type(event).__name__, safe_exception_summary(exc))
-            await self._safe_reply(
-                ctx,
-                "Sorry — something went wrong on my side and I could not finish that. Nothing you "
-                "sent was posted anywhere. Please try again; if it keeps failing, tell the coordinator.",
-            )
+            await self._safe_reply(ctx, _APOLOGY)
         return None
 
     async def _route(self, event: Event, ctx: Context) -> None:
@@ -178,7 +280,11 @@ class App:
         context: str = "",
         channel: ChannelRef | None = None,
     ) -> dict[str, str] | None:
-        """Validate raw answers and dispatch ``FormSubmitted``. Returns field errors, or None."""
+        """Validate raw answers and dispatch ``FormSubmitted``. Returns field errors, or None.
+
+        Never raises. When nothing could be stored (database unavailable, shutting down) it returns
+        ``{"_form": "...nothing was stored... try again"}``: the adapter shows it like any form error
+        and the member submits again."""
         try:
             form = self.build_form(form_id, user, context)
             values = form.validate(raw)
@@ -186,9 +292,16 @@ class App:
             return invalid.errors
         except UserError as err:
             return {"_form": str(err)}
-        return await self._dispatch(
+        except Exception as exc:
+            if not database_unavailable(exc):
+                log.error("could not build form %s: %s", form_id[:40], safe_exception_summary(exc))
+                return {"_form": _APOLOGY}
+            log.warning("database unavailable while building a form: %s", safe_exception_summary(exc))
+            return {"_form": NOTHING_STORED}
+        _result, errors = await self._dispatch(
             FormSubmitted(user=user, form_id=form_id, values=values, context=context, channel=channel)
         )
+        return errors
 
     async def home_summary(self, user: UserRef) -> str:
         """Text for a member's home view: each feature's open items for them."""
@@ -203,114 +316,317 @@ class App:
     # -- scheduler and outbox ----------------------------------------------------------------
     def run_due(self, now: datetime | None = None, *, limit: int = 500) -> SweepResult:
         """Process due scheduled items: one transaction per batch; a failing item is isolated
-        (retried later with backoff) without holding back the others."""
+        (retried later with backoff) without holding back the others.
+
+        An item run more than ``[scheduler] late_after_seconds`` after it was due (the bot or the
+        database was down) still runs: every message it queues carries a note that it is late, an
+        audit row records it, and the coordinators get one summary per sweep (kind, reference, due
+        time — never content). Nothing is marked done unless its messages are queued in the same
+        transaction."""
         now = now or self.services.clock.now()
         processed = failed = 0
-        ctx = Context(self.services)
+        late: list[tuple[str, str, datetime, int]] = []
+        gave_up: list[tuple[str, str]] = []
+        first_id = 0  # names this sweep's note uniquely (items are claimed by one sweep only)
+        grace = timedelta(seconds=self.services.config.late_after_seconds)
+        base = Context(self.services)
         with self.services.db.session() as s:
             items = schedule.claim_due(s, now, limit=limit)
+            contexts = {item.id: self._item_context(base, item, now, grace) for item in items}
             try:
                 # Fast path: the whole batch in one savepoint (a savepoint per item costs two extra
                 # round trips each on PostgreSQL).
                 with s.begin_nested():
-                    for item in items:
-                        self._run_item(item, s, ctx, now)
+                    runs = [(item, self._run_item(item, s, contexts[item.id], now)) for item in items]
                 processed = len(items)
-            except Exception:
+            except Exception as exc:
+                if database_unavailable(exc):
+                    raise
                 # Something failed: the batch savepoint rolled back; redo item by item so one bad
                 # item cannot hold back the others.
+                runs = []
                 for item in items:
                     try:
                         with s.begin_nested():
-                            self._run_item(item, s, ctx, now)
+                            runs.append((item, self._run_item(item, s, contexts[item.id], now)))
                         processed += 1
-                    except Exception as exc:
+                    except Exception as item_exc:
+                        if database_unavailable(item_exc):
+                            raise
                         log.error(
-                            "scheduled %s %s failed: %s", item.kind, item.id, safe_exception_summary(exc)
+                            "scheduled %s %s failed: %s", item.kind, item.id, safe_exception_summary(item_exc)
                         )
-                        schedule.mark_retry(item, now)
+                        if schedule.mark_retry(item, now):
+                            gave_up.append((item.kind, item.ref))
+                            first_id = first_id or item.id
                         failed += 1
-        if processed:
+            for item, queued in runs:
+                due = contexts[item.id].late_due_at
+                if due is not None:
+                    first_id = first_id or item.id
+                    late.append((item.kind, item.ref, due, queued))
+                    base.audit(
+                        s,
+                        "schedule.late",
+                        target=item.ref[:100],
+                        detail={
+                            "kind": item.kind,
+                            "minutes_late": int((now - due).total_seconds() // 60),
+                            "messages": queued,
+                        },
+                    )
+            for kind, ref in gave_up:
+                base.audit(s, "schedule.failed", target=ref[:100], detail={"kind": kind})
+            if late or gave_up:
+                self._tell_coordinators_about_sweep(s, base, first_id, late, gave_up)
+        if processed or late or gave_up:
             self.kick_outbox()
-        return SweepResult(processed, failed)
+        return SweepResult(processed, failed, len(late))
 
-    def _run_item(self, item: Any, s: Any, ctx: Context, now: datetime) -> None:
+    def _item_context(self, base: Context, item: Any, now: datetime, grace: timedelta) -> Context:
+        due = item.first_due_at or item.due_at
+        if now - due <= grace:
+            return base
+        return dataclasses.replace(base, late_due_at=due)
+
+    def _run_item(self, item: Any, s: Any, ctx: Context, now: datetime) -> int:
+        """Run one item's job and mark it done; returns how many messages it queued."""
         job = self.router.jobs.get(item.kind)
         if job is None:
             raise LookupError(f"no handler registered for scheduled kind {item.kind}")
+        before = int(s.info.get("outbox_added", 0))
         job(item, s, ctx)
         schedule.mark_done(item, now)
+        return int(s.info.get("outbox_added", 0)) - before
+
+    def _tell_coordinators_about_sweep(
+        self,
+        s: Any,
+        ctx: Context,
+        sweep_id: int,
+        late: list[tuple[str, str, datetime, int]],
+        gave_up: list[tuple[str, str]],
+    ) -> None:
+        tz = self.services.config.tz
+        lines: list[str] = []
+        if late:
+            lines.append(
+                f"{len(late)} scheduled item(s) came due while the bot or its database was unavailable and "
+                "ran late just now (each message sent says it is late):"
+            )
+            for kind, ref, due, queued in late[:20]:
+                what = f"{queued} message(s) sent late" if queued else "nothing to send any more"
+                lines.append(f"• {kind} {ref}: due {due.astimezone(tz):%a %d %b %H:%M %Z}; {what}")
+            if len(late) > 20:
+                lines.append(f"• … and {len(late) - 20} more (audit action schedule.late)")
+        if gave_up:
+            lines.append(
+                f"{len(gave_up)} scheduled item(s) failed repeatedly and were given up on; check the bot's log:"
+            )
+            lines.extend(f"• {kind} {ref}" for kind, ref in gave_up[:20])
+        body = "\n".join(lines)
+        for person in ctx.coordinators(s):
+            ctx.enqueue_dm(
+                s, person, body, key=f"schedule-late:{sweep_id}:{person.handle}", purpose="schedule.late"
+            )
 
     async def deliver_outbox(self, now: datetime | None = None) -> int:
-        """Send due outbox messages. Returns how many were sent."""
+        """Send due outbox messages. Returns how many were sent. Never raises: a database outage
+        ends the pass (the next one retries)."""
         async with self._outbox_lock:
             sent = 0
-            while True:
+            while not self._stopping:
                 clock_now = now or self.services.clock.now()
-                with self.services.db.session() as s:
-                    batch = [
-                        (m.id, m.recipient_kind, m.recipient, m.body, list(m.buttons), m.purpose, m.idempotency_key)
-                        for m in outbox.claim_due(s, clock_now)
-                    ]
+                try:
+                    with self.services.db.session() as s:
+                        batch = [
+                            _Claimed(
+                                m.id,
+                                m.claim_token or "",
+                                m.recipient_kind,
+                                m.recipient,
+                                m.body,
+                                list(m.buttons),
+                                m.purpose,
+                                m.idempotency_key,
+                            )
+                            for m in outbox.claim_due(s, clock_now, lease=self.outbox_lease)
+                        ]
+                except Exception as exc:
+                    log.warning("outbox: could not claim messages: %s", safe_exception_summary(exc))
+                    return sent
                 if not batch:
                     return sent
-                for mid, kind, recipient, body, buttons, purpose, key in batch:
-                    message = Message(
-                        body,
-                        tuple(
-                            Button(
-                                b["action_id"],
-                                b["label"],
-                                b.get("value", ""),
-                                ButtonStyle(b.get("style", "default")),
-                            )
-                            for b in buttons
-                        ),
-                    )
-                    try:
-                        if kind == "user":
-                            # The row's key makes a re-send after a crash a no-op where the platform
-                            # supports it (Matrix transaction ids); see docs/architecture.md.
-                            ref = await self.platform.send_dm(UserRef.parse(recipient), message, idempotency_key=key)
-                        else:
-                            platform, _, cid = recipient.partition(":")
-                            ref = await self.platform.post(ChannelRef(platform, cid), message, idempotency_key=key)
-                        with self.services.db.session() as s:
-                            outbox.mark_sent(s, mid, now=self.services.clock.now(), ref=str(ref))
-                        sent += 1
-                    except Exception as exc:
-                        transient = exc.transient if isinstance(exc, PlatformError) else True
-                        reason = str(exc)[:120] if isinstance(exc, PlatformError) else type(exc).__name__
-                        log.warning("delivery of outbox %s (%s) failed: %s", mid, purpose, reason)
-                        with self.services.db.session() as s:
-                            gave_up = outbox.mark_failed(
-                                s, mid, now=self.services.clock.now(), reason=reason, transient=transient
-                            )
-                            if gave_up:
-                                self._alert_delivery_failure(s, mid, purpose)
+                for i, row in enumerate(batch):
+                    if self._stopping:
+                        self._release(batch[i:])
+                        return sent
+                    sent += await self._deliver_one(row)
                 if now is not None:
                     # A fixed time: one pass only (tests drive time by hand).
                     return sent
+            return sent
 
-    def _alert_delivery_failure(self, s: Any, message_id: int, purpose: str) -> None:
+    async def _deliver_one(self, row: _Claimed) -> int:
+        """Send one claimed row, renewing its lease while the send is in progress; record the
+        outcome fenced by the claim token. Returns 1 when sent."""
+        task = asyncio.current_task()
+        if task is not None:
+            self._inflight.add(task)
+        renewer = asyncio.create_task(self._keep_lease(row))
+        try:
+            try:
+                ref = await self._send(row)
+            except Exception as exc:
+                transient = exc.transient if isinstance(exc, PlatformError) else True
+                reason = str(exc)[:120] if isinstance(exc, PlatformError) else type(exc).__name__
+                log.warning("delivery of outbox %s (%s) failed: %s", row.id, row.purpose, reason)
+                await self._record(row, failed=(reason, transient))
+                return 0
+            return 1 if await self._record(row, ref=str(ref)) else 0
+        finally:
+            renewer.cancel()
+            if task is not None:
+                self._inflight.discard(task)
+
+    async def _send(self, row: _Claimed) -> Any:
+        message = Message(
+            row.body,
+            tuple(
+                Button(b["action_id"], b["label"], b.get("value", ""), ButtonStyle(b.get("style", "default")))
+                for b in row.buttons
+            ),
+        )
+        # The row's key makes a re-send after a crash a no-op where the platform supports it
+        # (Matrix transaction ids); see docs/architecture.md.
+        if row.kind == "user":
+            return await self.platform.send_dm(UserRef.parse(row.recipient), message, idempotency_key=row.key)
+        platform, _, cid = row.recipient.partition(":")
+        return await self.platform.post(ChannelRef(platform, cid), message, idempotency_key=row.key)
+
+    async def _keep_lease(self, row: _Claimed) -> None:
+        """Renew the claim while the send runs (rate-limit waits can outlast the lease)."""
+        while True:
+            await asyncio.sleep(self.renew_every)
+            try:
+                with self.services.db.session() as s:
+                    held = outbox.renew(
+                        s, row.id, row.token, now=self.services.clock.now(), lease=self.outbox_lease
+                    )
+            except Exception as exc:
+                log.warning("outbox %s: could not renew the lease: %s", row.id, safe_exception_summary(exc))
+                continue
+            if not held:
+                log.warning("outbox %s (%s): claim was taken over while sending", row.id, row.purpose)
+                return
+
+    async def _record(
+        self, row: _Claimed, *, ref: str | None = None, failed: tuple[str, bool] | None = None
+    ) -> bool:
+        """Mark sent (``ref``) or failed, fenced by the claim token. Keeps trying for a while when
+        the database is unreachable. Returns True when the outcome was recorded."""
+        delay, waited = 0.2, 0.0
+        while True:
+            try:
+                with self.services.db.session() as s:
+                    now = self.services.clock.now()
+                    if ref is not None:
+                        outbox.mark_sent(s, row.id, row.token, now=now, ref=ref)
+                    elif failed is not None:
+                        gave_up = outbox.mark_failed(
+                            s,
+                            row.id,
+                            row.token,
+                            now=now,
+                            reason=failed[0],
+                            transient=failed[1],
+                            horizon=self.outbox_horizon,
+                        )
+                        if gave_up:
+                            self._alert_delivery_failure(s, row)
+                return True
+            except outbox.ClaimLost:
+                self._claim_lost(row, sent=ref is not None)
+                return False
+            except Exception as exc:
+                if not database_unavailable(exc) or waited >= self.mark_patience:
+                    log.error(
+                        "outbox %s (%s): could not record the outcome: %s%s",
+                        row.id,
+                        row.purpose,
+                        safe_exception_summary(exc),
+                        " (it was sent; it may be sent again after the lease)" if ref is not None else "",
+                    )
+                    return False
+                await asyncio.sleep(delay)
+                waited += delay
+                delay = min(delay * 2, 5.0)
+
+    def _claim_lost(self, row: _Claimed, *, sent: bool) -> None:
+        """Another worker took the row over (our lease lapsed): say so, in the log and the audit."""
+        log.warning(
+            "outbox %s (%s): the claim was taken over by another worker before the outcome was recorded%s",
+            row.id,
+            row.purpose,
+            "; the recipient may see this message twice" if sent else "",
+        )
+        try:
+            with self.services.db.session() as s:
+                Context(self.services).audit(
+                    s,
+                    "outbox.claim_lost",
+                    target=f"outbox:{row.id}",
+                    detail={"purpose": row.purpose, "sent": sent},
+                )
+        except Exception as exc:
+            log.warning("could not audit a lost claim: %s", safe_exception_summary(exc))
+
+    def _release(self, rows: list[_Claimed]) -> None:
+        """Shutting down: hand claimed-but-unsent rows back at once (not after the lease)."""
+        try:
+            with self.services.db.session() as s:
+                for row in rows:
+                    outbox.release(s, row.id, row.token, now=self.services.clock.now())
+        except Exception as exc:
+            log.warning("outbox: could not release claims on shutdown: %s", safe_exception_summary(exc))
+
+    def _alert_delivery_failure(self, s: Any, row: _Claimed) -> None:
+        """A message was given up on: tell the coordinators (purpose and id only) and, when a member
+        was waiting for it, that member (a short note without the content)."""
         ctx = Context(self.services)
-        ctx.audit(s, "outbox.failed", target=f"outbox:{message_id}", detail={"purpose": purpose})
-        if purpose == "outbox.alert":
+        ctx.audit(s, "outbox.failed", target=f"outbox:{row.id}", detail={"purpose": row.purpose})
+        if row.purpose in ("outbox.alert", "outbox.failed_notice"):
             return  # never alert about an alert (no loops)
         for person in ctx.coordinators(s):
             ctx.enqueue_dm(
                 s,
                 person,
-                f"A bot message ({purpose}, #{message_id}) could not be delivered after "
-                "several attempts. Please check the bot's platform connection.",
-                key=f"outbox-failed:{message_id}:{person.handle}",
+                f"A bot message ({row.purpose}, #{row.id}) could not be delivered and was given up on. "
+                "Please check the bot's platform connection and the recipient.",
+                key=f"outbox-failed:{row.id}:{person.handle}",
                 purpose="outbox.alert",
+            )
+        waiting = s.get(OutboxMessage, row.id).tell_on_failure
+        if waiting:
+            outbox.enqueue(
+                s,
+                key=f"outbox-failed:{row.id}:waiting",
+                purpose="outbox.failed_notice",
+                recipient_kind="user",
+                recipient=waiting,
+                body=(
+                    f"A message the bot owed you ({_PURPOSE_WORDS.get(row.purpose, row.purpose)}) could not be "
+                    "delivered. The coordinator has been told and will follow up; please ask them if you need it."
+                ),
+                now=self.services.clock.now(),
             )
 
     def kick_outbox(self) -> None:
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
+            return
+        if self._stopping:
             return
         task = loop.create_task(self.deliver_outbox())
         self._tasks.add(task)
@@ -325,24 +641,55 @@ class App:
         from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
         cfg = self.services.config
-        scheduler = AsyncIOScheduler(timezone="UTC")
+        # The database says what is due, so a run missed while the loop was busy is simply folded
+        # into the next one: coalesce, and a grace time as long as the interval so APScheduler
+        # does not log "missed by ..." warnings for a sweep that was a few seconds late.
+        scheduler = AsyncIOScheduler(
+            timezone="UTC",
+            job_defaults={"coalesce": True, "max_instances": 1},
+        )
         # Only periodic sweeps with no arguments: no message text is ever pickled into a job.
         scheduler.add_job(
-            self._sweep_job, "interval", seconds=cfg.sweep_seconds, id="sweep", max_instances=1, coalesce=True
+            self._sweep_job,
+            "interval",
+            seconds=cfg.sweep_seconds,
+            id="sweep",
+            misfire_grace_time=max(1, int(cfg.sweep_seconds)),
         )
         scheduler.add_job(
             self.deliver_outbox,
             "interval",
             seconds=cfg.outbox_seconds,
             id="outbox",
-            max_instances=1,
-            coalesce=True,
+            misfire_grace_time=max(1, int(cfg.outbox_seconds)),
         )
         scheduler.start()
         self._scheduler = scheduler
 
     async def _sweep_job(self) -> None:
-        await asyncio.to_thread(self.run_due)
+        try:
+            await asyncio.to_thread(self.run_due)
+        except Exception as exc:  # a database outage: the next sweep picks everything up (late)
+            log.warning("scheduled sweep could not run: %s", safe_exception_summary(exc))
+
+    async def shutdown(self, grace: float | None = None) -> bool:
+        """Stop taking work, let in-flight events and sends finish (up to ``grace`` seconds, default
+        ``[scheduler] shutdown_grace_seconds``), stop the scheduler. Returns True when everything
+        finished in time. Unfinished sends stay in the outbox for the next start."""
+        grace = self.services.config.shutdown_grace_seconds if grace is None else grace
+        self._stopping = True
+        if self._scheduler is not None:
+            self._scheduler.shutdown(wait=False)
+            self._scheduler = None
+        me = asyncio.current_task()
+        pending = {t for t in self._inflight | self._tasks if t is not me and not t.done()}
+        if pending:
+            _done, still = await asyncio.wait(pending, timeout=grace)
+        else:
+            still = set()
+        for task in still:
+            task.cancel()
+        return not still
 
     async def stop(self) -> None:
         if self._scheduler is not None:
@@ -350,6 +697,14 @@ class App:
             self._scheduler = None
         await self.drain()
         self.services.db.dispose()
+
+
+_PURPOSE_WORDS = {
+    "tips.confirm": "the confirmation of your tip",
+    "tips.answer": "an answer about your tip",
+    "tips.guidance": "safety guidance about your tip",
+    "tips.route": "your tip, to the tip point person",
+}
 
 
 def load_features(router: Router, names: tuple[str, ...] = FEATURES) -> None:

@@ -160,6 +160,10 @@ class Config:
     key_file: str | None = None
     sweep_seconds: float = 30.0
     outbox_seconds: float = 5.0
+    outbox_retry_hours: float = 72.0
+    outbox_lease_seconds: float = 120.0
+    late_after_seconds: float = 300.0
+    shutdown_grace_seconds: float = 20.0
     log_level: str = "INFO"
     log_format: str = "text"
     third_party_log_level: str = "WARNING"
@@ -341,9 +345,25 @@ def parse_config(
     key_file = _str(sec, "key_file", "security", problems)
 
     sched = _table(data, "scheduler", problems)
-    _check_unknown(sched, {"sweep_seconds", "outbox_seconds"}, "scheduler", problems)
+    _check_unknown(
+        sched,
+        {
+            "sweep_seconds",
+            "outbox_seconds",
+            "outbox_retry_hours",
+            "outbox_lease_seconds",
+            "late_after_seconds",
+            "shutdown_grace_seconds",
+        },
+        "scheduler",
+        problems,
+    )
     sweep = _num(sched, "sweep_seconds", "scheduler", problems, 30.0, 1.0)
     outbox = _num(sched, "outbox_seconds", "scheduler", problems, 5.0, 0.5)
+    retry_hours = _num(sched, "outbox_retry_hours", "scheduler", problems, 72.0, 0.0)
+    lease = _num(sched, "outbox_lease_seconds", "scheduler", problems, 120.0, 10.0)
+    late_after = _num(sched, "late_after_seconds", "scheduler", problems, 300.0, 0.0)
+    grace = _num(sched, "shutdown_grace_seconds", "scheduler", problems, 20.0, 0.0)
 
     agencies = _parse_agencies(data, problems)
     members = _parse_members(data, problems, {a.key: a.kind for a in agencies})
@@ -359,6 +379,10 @@ def parse_config(
         key_file=key_file,
         sweep_seconds=sweep,
         outbox_seconds=outbox,
+        outbox_retry_hours=retry_hours,
+        outbox_lease_seconds=lease,
+        late_after_seconds=late_after,
+        shutdown_grace_seconds=grace,
         log_level=log_level,
         log_format=log_format,
         third_party_log_level=third_party_level,

@@ -35,6 +35,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+#: Agency types whose members are told operations only in coarse terms (see handlers/operations.py):
+#: a late note to them never carries the due time, which could reveal an operation's exact time.
+_OUTSIDE_NEED_TO_KNOW = frozenset({"victim_services", "ngo"})
+
 
 @dataclass
 class Services:
@@ -60,6 +64,12 @@ class Context:
     member: MemberView | None = None
     event: Event | None = None
     _audit_extra: dict[str, Any] = field(default_factory=dict)
+    #: Set while a scheduled item runs late (its due time passed while the bot or database was
+    #: down): every message queued gets ``late_note()`` appended, so nobody mistakes it for on time.
+    late_due_at: datetime | None = None
+    #: False for messages to people outside the need-to-know circle (NGO notices): the note then
+    #: omits the due time, which could reveal an operation's exact time.
+    late_note_exact: bool = True
 
     # -- services --------------------------------------------------------------------------
     @property
@@ -146,6 +156,20 @@ class Context:
         return people or directory.members_with_role(session, "admin")
 
     # -- sending ---------------------------------------------------------------------------
+    def late_note(self, *, exact: bool = True) -> str | None:
+        """The note a late scheduled message carries, or None when on time. Without ``exact`` (an
+        NGO recipient, a channel) it omits the due time: that could reveal an operation's time."""
+        if self.late_due_at is None:
+            return None
+        if not (exact and self.late_note_exact):
+            return "(late: this was due earlier; the bot was unavailable then)"
+        due = self.late_due_at.astimezone(self.config.tz)
+        return f"(late: this was due at {due:%a %d %b %H:%M %Z}; the bot was unavailable)"
+
+    def _with_late_note(self, body: str, *, exact: bool) -> str:
+        note = self.late_note(exact=exact)
+        return f"{body}\n\n{note}" if note else body
+
     def enqueue_dm(
         self,
         session: Session,
@@ -155,9 +179,12 @@ class Context:
         key: str,
         purpose: str,
         buttons: Sequence[OutgoingButton] = (),
+        waiting: MemberView | None = None,
     ) -> bool:
         """Queue a DM in the caller's transaction (delivered with retries after commit).
 
+        ``waiting``: a member waiting for this message (the recipient of a confirmation, the
+        submitter of a routed tip); if it is given up on, they get a short note without content.
         Returns False when the member has no identity on this platform or is deactivated (nothing
         queued: a member who left hears nothing more, wherever the call comes from)."""
         if not member.active:
@@ -165,15 +192,17 @@ class Context:
         ref = self.user_ref(member)
         if ref is None:
             return False
+        waiting_ref = self.user_ref(waiting) if waiting is not None else None
         enqueue(
             session,
             key=key,
             purpose=purpose,
             recipient_kind="user",
             recipient=str(ref),
-            body=body,
+            body=self._with_late_note(body, exact=member.agency.kind not in _OUTSIDE_NEED_TO_KNOW),
             buttons=list(buttons),
             now=self.now(),
+            tell_on_failure=str(waiting_ref) if waiting_ref is not None else None,
         )
         return True
 
@@ -193,7 +222,7 @@ class Context:
             purpose=purpose,
             recipient_kind="channel",
             recipient=str(channel),
-            body=body,
+            body=self._with_late_note(body, exact=False),
             buttons=list(buttons),
             now=self.now(),
         )

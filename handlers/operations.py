@@ -1128,9 +1128,12 @@ def run_alert(item: Any, s: Session, ctx: Context) -> None:
         return
     planned = _planned(op)
     now = ctx.now()
-    if planned <= now:
-        return
     hours = int(item.payload["hours"])
+    if ctx.late_due_at is not None:
+        # Due while the bot or database was down: still sent (never dropped), with a note that it
+        # is late — but without the due time, which would reveal the operation's exact time.
+        ctx.late_note_exact = False
+        _tell_lead_alert_late(s, ctx, op, hours, planned <= now)
     notice = NgoNotice(
         kind="alert",
         ref=op.ref,
@@ -1142,10 +1145,33 @@ def run_alert(item: Any, s: Session, ctx: Context) -> None:
     ctx.audit(s, "operations.alert_sent", target=op.ref, detail={"hours": hours, "notices": sent})
 
 
+def _tell_lead_alert_late(s: Session, ctx: Context, op: Operation, hours: int, passed: bool) -> None:
+    lead = _member_view(s, op.lead_id)
+    due = ctx.late_due_at
+    assert due is not None
+    when = due.astimezone(_tz(ctx)).strftime("%a %d %b %H:%M %Z")
+    what = (
+        "The operation's planned time has passed as well; the NGOs were alerted now, late. Please reach "
+        "them directly."
+        if passed
+        else "It has been sent to the NGOs now, marked as late."
+    )
+    if lead is not None:
+        ctx.enqueue_dm(
+            s,
+            lead,
+            f"The {hours}-hour NGO alert for {op.ref} was due at {when}, while the bot was unavailable. {what}",
+            key=f"operation:{op.id}:alert-late:{hours}",
+            purpose="operations.alert_late",
+        )
+    ctx.audit(s, "operations.alert_late", target=op.ref, detail={"hours": hours, "planned_passed": passed})
+
+
 def run_ack_check(item: Any, s: Session, ctx: Context) -> None:
     notice = s.get(OperationNotice, int(item.payload.get("notice_id", 0)))
     if notice is None or notice.acknowledged_at is not None or notice.superseded:
         return
+    ctx.late_note_exact = False  # a late resend to an NGO must not reveal when it was due
     op = s.get(Operation, notice.operation_id)
     person = _member_view(s, notice.recipient_id)
     if op is None or person is None:

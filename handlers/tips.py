@@ -728,7 +728,9 @@ async def submit_tip(
         )
     if not await _tell(ctx, text):
         with ctx.session() as s:
-            ctx.enqueue_dm(s, submitter, text, key=f"tip:{number}:confirm", purpose="tips.confirm")
+            ctx.enqueue_dm(
+                s, submitter, text, key=f"tip:{number}:confirm", purpose="tips.confirm", waiting=submitter
+            )
         ctx.kick_outbox()
     return ref
 
@@ -748,6 +750,7 @@ def _route(ctx: Context, s: Session, tip: Tip, matches: Sequence[PossibleMatch])
             key=f"tip:{tip.number}:route",
             purpose="tips.route",
             buttons=_handler_buttons(ref),
+            waiting=ctx.member,  # the submitter: told if their tip cannot reach the point person
         ):
             routed = role
             break

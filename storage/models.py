@@ -197,6 +197,13 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None] = mapped_column(default=None)
     sent_ref: Mapped[str | None] = mapped_column(String(255), default=None)
     last_error: Mapped[str | None] = mapped_column(String(200), default=None)  # reason only, no content
+    # Fences a claim: only the worker holding this token may renew, mark sent or mark failed.
+    claim_token: Mapped[str | None] = mapped_column(String(32), default=None)
+    # Transient failures are retried until ``first_failed_at + [outbox] retry_hours``.
+    first_failed_at: Mapped[datetime | None] = mapped_column(default=None)
+    # Who is waiting for this message (a member's platform reference, e.g. the recipient of a
+    # confirmation): told, without content, when the message is given up on.
+    tell_on_failure: Mapped[str | None] = mapped_column(String(255), default=None)
 
 
 class ScheduledItem(Base):
@@ -217,6 +224,21 @@ class ScheduledItem(Base):
     claimed_until: Mapped[datetime | None] = mapped_column(default=None)
     attempts: Mapped[int] = mapped_column(default=0)
     done_at: Mapped[datetime | None] = mapped_column(default=None)
+    # The due time first planned, kept when a failed run moves ``due_at`` (so lateness is honest).
+    first_due_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class KeyCheck(Base):
+    """One row written at first start: a known value sealed under the encryption key and its keyed
+    hash, so a process started with the wrong key (or HMAC key) refuses to start instead of writing
+    rows no one can read and breaking the audit chain."""
+
+    __tablename__ = "key_check"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sealed: Mapped[str] = mapped_column(EncryptedText("key_check"))
+    keyed_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
 
 
 class ProcessedEvent(Base):

@@ -4,25 +4,42 @@ A handler enqueues the message in the same transaction as the record it is about
 notice), so either both exist or neither does. Delivery claims due rows with a lease, sends them
 outside any transaction, and marks them sent; a crash after sending and before marking re-sends
 after the lease expires (at-least-once — a duplicate DM is better than a lost tip).
+
+Each claim carries a random ``claim_token``. The sender renews the lease while a send is in
+progress (``renew``), and ``mark_sent`` / ``mark_failed`` only act while the caller still holds the
+token: a worker whose lease expired and was taken over by another replica cannot overwrite the
+other's outcome, and learns that it lost the claim (``ClaimLost``). Transient failures are retried
+with back-off until ``retry_horizon`` after the first failure (default 72 hours), not for a fixed
+number of attempts, so a platform outage of hours loses nothing.
 """
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import OutboxMessage
 
-MAX_ATTEMPTS = 8
 LEASE = timedelta(seconds=120)
+RETRY_HORIZON = timedelta(hours=72)
+
+
+class ClaimLost(Exception):
+    """The caller's claim on an outbox row expired and another worker took it over (or it was
+    finished): the caller must not record an outcome. Carries the row id only."""
+
+    def __init__(self, message_id: int) -> None:
+        super().__init__(f"outbox {message_id}: claim taken over by another worker")
+        self.message_id = message_id
 
 
 def backoff(attempts: int) -> timedelta:
-    """5 s, 10 s, 20 s ... capped at 10 minutes."""
-    return timedelta(seconds=min(600, 5 * 2 ** max(0, attempts - 1)))
+    """5 s, 10 s, 20 s ... capped at 10 minutes (so a recovered platform is used within minutes)."""
+    return timedelta(seconds=min(600, 5 * 2 ** min(12, max(0, attempts - 1))))
 
 
 @dataclass(frozen=True)
@@ -43,8 +60,12 @@ def enqueue(
     body: str,
     buttons: list[OutgoingButton] | None = None,
     now: datetime,
+    tell_on_failure: str | None = None,
 ) -> OutboxMessage:
-    """Store a message for delivery; a second call with the same ``key`` returns the first row."""
+    """Store a message for delivery; a second call with the same ``key`` returns the first row.
+
+    ``tell_on_failure`` is the platform reference of a member waiting for this message (e.g. the
+    recipient of a confirmation): if delivery is given up on, they get a short note (no content)."""
     if recipient_kind not in ("user", "channel"):
         raise ValueError("recipient_kind must be 'user' or 'channel'")
     # Rows queued earlier in this transaction are not flushed yet: no flush per message, so a sweep
@@ -69,16 +90,19 @@ def enqueue(
         attempts=0,
         created_at=now,
         next_attempt_at=now,
+        tell_on_failure=tell_on_failure,
     )
     session.add(row)
     queued[key] = row
+    session.info["outbox_added"] = session.info.get("outbox_added", 0) + 1
     return row
 
 
 def claim_due(
     session: Session, now: datetime, *, limit: int = 50, lease: timedelta = LEASE
 ) -> list[OutboxMessage]:
-    """Claim pending rows whose time has come, and rows whose previous claim expired (a crash)."""
+    """Claim pending rows whose time has come, and rows whose previous claim expired (a crash, or
+    a worker that could not renew). Each claimed row gets a fresh ``claim_token``."""
     stmt = (
         select(OutboxMessage)
         .where(
@@ -95,29 +119,63 @@ def claim_due(
     for row in rows:
         row.status = "sending"
         row.claimed_until = now + lease
+        row.claim_token = secrets.token_hex(16)
         row.attempts += 1
     session.flush()
     return rows
 
 
-def mark_sent(session: Session, message_id: int, *, now: datetime, ref: str) -> None:
-    row = session.get(OutboxMessage, message_id)
-    if row is not None:
-        row.status = "sent"
-        row.sent_at = now
-        row.sent_ref = ref[:255]
-        row.claimed_until = None
-        row.last_error = None
+def _held(message_id: int, token: str) -> object:
+    return (
+        (OutboxMessage.id == message_id)
+        & (OutboxMessage.claim_token == token)
+        & (OutboxMessage.status == "sending")
+    )
 
 
-def mark_failed(session: Session, message_id: int, *, now: datetime, reason: str, transient: bool) -> bool:
-    """Record a failed attempt. Returns True when the message is given up on (needs a human)."""
-    row = session.get(OutboxMessage, message_id)
+def renew(session: Session, message_id: int, token: str, *, now: datetime, lease: timedelta = LEASE) -> bool:
+    """Extend the lease of a row being sent. False when the claim is no longer ours."""
+    result = session.execute(
+        update(OutboxMessage).where(_held(message_id, token)).values(claimed_until=now + lease)  # type: ignore[arg-type]
+    )
+    return int(getattr(result, "rowcount", 0) or 0) == 1
+
+
+def mark_sent(session: Session, message_id: int, token: str, *, now: datetime, ref: str) -> None:
+    """Record the send. Raises ``ClaimLost`` when another worker took the claim over."""
+    result = session.execute(
+        update(OutboxMessage)
+        .where(_held(message_id, token))  # type: ignore[arg-type]
+        .values(status="sent", sent_at=now, sent_ref=ref[:255], claimed_until=None, last_error=None)
+    )
+    if int(getattr(result, "rowcount", 0) or 0) != 1:
+        raise ClaimLost(message_id)
+
+
+def mark_failed(
+    session: Session,
+    message_id: int,
+    token: str,
+    *,
+    now: datetime,
+    reason: str,
+    transient: bool,
+    horizon: timedelta = RETRY_HORIZON,
+) -> bool:
+    """Record a failed attempt. Returns True when the message is given up on (needs a human):
+    a permanent failure, or transient failures for longer than ``horizon``. Raises ``ClaimLost``
+    when another worker took the claim over."""
+    row = session.execute(
+        select(OutboxMessage).where(_held(message_id, token)).with_for_update()  # type: ignore[arg-type]
+    ).scalar_one_or_none()
     if row is None:
-        return False
+        raise ClaimLost(message_id)
     row.last_error = reason[:200]
     row.claimed_until = None
-    if transient and row.attempts < MAX_ATTEMPTS:
+    row.claim_token = None
+    if row.first_failed_at is None:
+        row.first_failed_at = now
+    if transient and now - row.first_failed_at < horizon:
         row.status = "pending"
         row.next_attempt_at = now + backoff(row.attempts)
         return False
@@ -125,11 +183,21 @@ def mark_failed(session: Session, message_id: int, *, now: datetime, reason: str
     return True
 
 
+def release(session: Session, message_id: int, token: str, *, now: datetime) -> bool:
+    """Give a claimed, unsent row back (shutting down): due again at once, for any worker."""
+    result = session.execute(
+        update(OutboxMessage)
+        .where(_held(message_id, token))  # type: ignore[arg-type]
+        .values(status="pending", claimed_until=None, claim_token=None, next_attempt_at=now)
+    )
+    return int(getattr(result, "rowcount", 0) or 0) == 1
+
+
 def pending_count(session: Session) -> int:
-    return len(
-        list(
-            session.execute(select(OutboxMessage.id).where(OutboxMessage.status.in_(("pending", "sending"))))
-        )
+    return int(
+        session.execute(
+            select(func.count(OutboxMessage.id)).where(OutboxMessage.status.in_(("pending", "sending")))
+        ).scalar_one()
     )
 
 

@@ -6,6 +6,9 @@ SQLite serialises writers with ``BEGIN IMMEDIATE``), runs each item's handler in
 the handler writes outbox rows — and marks the item done in the same transaction. So an item is
 processed exactly once across restarts and replicas: either its outbox rows and its ``done`` mark
 commit together, or neither does and the next sweep tries again.
+
+An item whose time passed while the bot or the database was down is simply due when the next sweep
+runs: it is never skipped. ``App.run_due`` runs it late and every message it queues says so.
 """
 
 from __future__ import annotations
@@ -73,6 +76,8 @@ def mark_done(item: ScheduledItem, now: datetime) -> None:
 def mark_retry(item: ScheduledItem, now: datetime) -> bool:
     """After a failed run: try again later, or give up. Returns True when given up."""
     item.attempts += 1
+    if item.first_due_at is None:
+        item.first_due_at = item.due_at  # lateness is measured from the time first planned
     if item.attempts >= MAX_ATTEMPTS:
         item.status = "failed"
         return True

@@ -45,13 +45,15 @@ class ConsoleChannel:
 
 class ConsolePlatform:
     """Implements ``ChatPlatform`` in memory. ``can_redact=False`` simulates a platform where the
-    bot may not remove others' messages; ``outage`` makes every send fail (transient)."""
+    bot may not remove others' messages; ``outage`` makes every send fail (transient);
+    ``permanent_failure`` makes every send fail for good (e.g. the recipient's account is gone)."""
 
     name = PLATFORM
 
     def __init__(self, *, can_redact: bool = True, echo: Callable[[Delivery], None] | None = None) -> None:
         self.can_redact = can_redact
         self.outage = False
+        self.permanent_failure = False
         self.deliveries: list[Delivery] = []
         self.pending_forms: dict[str, PendingForm] = {}
         self.channels: dict[str, ConsoleChannel] = {}
@@ -87,6 +89,8 @@ class ConsolePlatform:
 
     # -- ChatPlatform ------------------------------------------------------------------------
     def _check(self) -> None:
+        if self.permanent_failure:
+            raise PlatformError("console platform: simulated permanent failure", transient=False)
         if self.outage:
             raise PlatformError("console platform is in a simulated outage", transient=True)
 

@@ -240,6 +240,9 @@ ALLOWED_LINES = [
         r"Minors expected: (?:yes|no|not known)",
         r"Special needs: (?:none known|(?:(?:shelter|medical|interpreter)(?:, |$))+)",
         r"Please press Acknowledge so the operation lead knows you have seen this\. \(notice \d+\)",
+        # A notice sent late (the bot was down when it was due) says so, without the due time.
+        r"",
+        r"\(late: this was due earlier; the bot was unavailable then\)",
     )
 ]
 

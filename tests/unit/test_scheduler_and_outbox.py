@@ -45,7 +45,10 @@ async def test_item_due_during_a_restart_is_delivered_exactly_once_after_it(
     await h2.tick(hours=2)
     await h2.tick(minutes=5)
     await h2.tick(days=1)
-    assert h2.platform.dms("vera") == ["reminder R-1"]
+    # Due while the bot was down: sent once, late, and saying so.
+    assert h2.platform.dms("vera") == [
+        "reminder R-1\n\n(late: this was due at Mon 02 Mar 10:00 CST; the bot was unavailable)"
+    ]
     with h2.app.services.db.session() as s:
         assert s.execute(select(ScheduledItem.status)).scalar_one() == "done"
     await h2.close()
@@ -137,9 +140,13 @@ async def test_permanent_failure_alerts_the_coordinator_without_content(tmp_path
     h = Harness.create(tmp_path)
     h.queue_dm(key="m1", purpose="tip.route", recipient="console:ghost", body="SECRET TIP TEXT")
     h.platform.outage = True
-    for _ in range(outbox.MAX_ATTEMPTS + 1):
+    for _ in range(8):  # an outage of 2 hours: still retried, nobody alerted yet
         await h.tick(minutes=15)
+    assert h.platform.dms("omar") == []
+    h.platform.permanent_failure = True  # e.g. the recipient's account is gone
+    await h.tick(minutes=15)
     h.platform.outage = False
+    h.platform.permanent_failure = False
     await h.tick(minutes=15)
     alerts = h.platform.dms("omar")
     assert len(alerts) == 1 and "tip.route" in alerts[0] and "SECRET" not in alerts[0]
