@@ -37,6 +37,7 @@ from bot.forms import Form, FormInvalid, RawValue
 from bot.platform import Button, ButtonStyle, ChannelRef, ChatPlatform, Message, PlatformError, UserRef
 from bot.router import CommandSpec, Router
 from handlers.access import PermissionDenied
+from handlers.policy import ACTIONS, authorize, command_action
 from storage import directory, outbox, schedule
 from storage.audit import AuditLog
 from storage.crypto import FieldCipher, KeyedHasher, KeyRing, install_cipher
@@ -241,16 +242,20 @@ class App:
             if spec is None:
                 names = ", ".join(sorted(r.commands))
                 raise UserError(f"I don't know the command '{event.name[:40]}'. Commands: {names}. Try help.")
+            await self._authorize(ctx, command_action(spec.name, event.args, spec.subcommands), event)
             await spec.handler(event, ctx)
         elif isinstance(event, ButtonPressed):
             handler = r.find_action(event.action_id)
-            if handler is None:
+            key = f"button:{event.action_id}"
+            if handler is None or key not in ACTIONS:
                 raise UserError("That button is no longer active.")
+            await self._authorize(ctx, key, event)
             await handler(event, ctx)
         elif isinstance(event, FormSubmitted):
             form_handler = r.forms.get(event.form_id)
             if form_handler is None:
                 raise UserError("That form is no longer active.")
+            await self._authorize(ctx, f"form:{event.form_id}", event)
             await form_handler(event, ctx)
         elif isinstance(event, MessagePosted | MessageEdited):
             for listener in r.message_listeners:
@@ -258,6 +263,17 @@ class App:
         elif isinstance(event, HomeOpened):
             for home in r.home_listeners:
                 await home(event, ctx)
+
+    async def _authorize(self, ctx: Context, key: str, event: Event) -> None:
+        """The policy table's gate (handlers/policy.py), before any handler runs. A refused command
+        typed in a group channel with arguments is removed from it first: the arguments may carry
+        operation details, a client reference or a tip."""
+        try:
+            authorize(ctx.member, key, ctx.settings)
+        except PermissionDenied:
+            if isinstance(event, CommandInvoked) and event.args.strip():
+                await ctx.remove_command_from_channel(event, "removed: command not permitted here")
+            raise
 
     async def _safe_reply(self, ctx: Context, text: str) -> None:
         try:

@@ -22,6 +22,7 @@ from bot.errors import safe_exception_summary
 from bot.events import CommandInvoked, Event
 from bot.platform import ChannelRef, ChatPlatform, Message, UserRef
 from handlers.access import Permission, check
+from handlers.policy import configured_roles
 from storage import directory
 from storage.audit import AuditLog
 from storage.crypto import KeyedHasher
@@ -115,8 +116,10 @@ class Context:
 
     # -- permission ------------------------------------------------------------------------
     def require(self, permission: Permission, *, extra_roles: frozenset[str] = frozenset()) -> MemberView:
-        """The single permission check: returns the acting member or raises PermissionDenied."""
-        return check(self.member, permission, extra_roles=extra_roles)
+        """The single permission check (the policy table, handlers/policy.py): returns the acting
+        member or raises PermissionDenied. Roles the config adds (``CONFIGURABLE_ROLES``) count."""
+        extra = extra_roles | configured_roles(permission, self.settings)
+        return check(self.member, permission, extra_roles=extra)
 
     # -- audit -----------------------------------------------------------------------------
     @property

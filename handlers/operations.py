@@ -39,7 +39,7 @@ from bot.events import ButtonPressed, CommandInvoked, FormSubmitted
 from bot.forms import Choice, FieldKind, Form, FormField, FormInvalid, parse_key_values
 from bot.platform import UserRef
 from bot.router import Router
-from handlers.access import DISCIPLINE_GRANTS, Permission, PermissionDenied, check
+from handlers.access import TEAM_AGENCY_TYPES, TEAM_DISCIPLINES, Permission, PermissionDenied, check
 from handlers.timeline import coarsen_timeline, lead_time_phrase
 from storage import directory, schedule
 from storage.db import next_reference
@@ -97,7 +97,6 @@ _VICTIMS = re.compile(r"^\s*(\d{1,4})\s*(?:(?:-|–|—|to)\s*(\d{1,4}))?\s*$")
 
 # Who may be on an operation team: the disciplines that may see operation details at all (need to
 # know: law enforcement and prosecutors; never the NGO, healthcare or civil attorneys).
-TEAM_DISCIPLINES = DISCIPLINE_GRANTS[Permission.VIEW_OPERATION_DETAILS]
 # Only something shaped like a directory handle is ever named back to the member or audited.
 _HANDLE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
 TEAM_USAGE = "operation team OP-1 | operation team OP-1 add dan paula | operation team OP-1 remove dan"
@@ -389,8 +388,9 @@ def _named(handle: str) -> str:
 
 
 def may_join_team(member: MemberView) -> bool:
-    """Need to know: only active law-enforcement and prosecutor members are ever on a team."""
-    return member.active and member.discipline in TEAM_DISCIPLINES
+    """Need to know: only active law-enforcement and prosecutor members (of law-enforcement and
+    prosecution agencies) are ever on a team — the policy table's rule for operation details."""
+    return member.active and member.discipline in TEAM_DISCIPLINES and member.agency_type in TEAM_AGENCY_TYPES
 
 
 @dataclass(frozen=True)
@@ -1223,7 +1223,22 @@ def register(router: Router) -> None:
     router.job(JOB_ACK)(run_ack_check)
 
     @router.command(
-        "operation", summary="need-to-know operation notices to the NGO (operation leads)", usage=USAGE
+        "operation",
+        summary="need-to-know operation notices to the NGO (operation leads)",
+        usage=USAGE,
+        subcommands=(
+            "new",
+            "show",
+            "list",
+            "team",
+            "team add",
+            "team remove",
+            "status",
+            "update",
+            "postpone",
+            "cancel",
+            "conclude",
+        ),
     )
     async def operation(event: CommandInvoked, ctx: Context) -> None:
         verb, _, rest = event.args.strip().partition(" ")
@@ -1292,7 +1307,7 @@ def register(router: Router) -> None:
         except FormInvalid as invalid:
             await ctx.reply("Please fix: " + "; ".join(f"{k}: {v}" for k, v in invalid.errors.items()))
 
-    @router.action("operations.")
+    @router.action("operations.", ids=(ACK_ACTION,))
     async def acknowledge(event: ButtonPressed, ctx: Context) -> None:
         member = ctx.require(Permission.RECEIVE_OPERATION_NOTICES)
         if event.action_id != ACK_ACTION or not event.value.isdigit():

@@ -280,7 +280,9 @@ def register(router: Router) -> None:
     async def preview(event: CommandInvoked, ctx: Context) -> None:
         await preview_message(event, ctx)
 
-    @router.command("pii", summary="PII guard report (coordinators, admins)", usage="pii report [weeks]")
+    @router.command(
+        "pii", summary="PII guard report (coordinators, admins)", usage="pii report [weeks]", subcommands=("report",)
+    )
     async def pii(event: CommandInvoked, ctx: Context) -> None:
         words = event.args.split()
         if not words or words[0].lower() != "report":
@@ -296,7 +298,7 @@ def register(router: Router) -> None:
             ctx.audit(s, "pii.report_viewed", target="pii:report", detail={"weeks": weeks})
         await ctx.reply(text)
 
-    @router.action("pii.")
+    @router.action("pii.", ids=("pii.post", "pii.post_as_is", "pii.repost", "pii.keep", "pii.delete"))
     async def on_button(event: ButtonPressed, ctx: Context) -> None:
         await handle_button(event, ctx)
 
@@ -332,10 +334,7 @@ def register(router: Router) -> None:
 
 
 def _require_reviewer(ctx: Context) -> MemberView:
-    """Coordinators (by discipline) and admins read the PII report."""
-    member = ctx.require(Permission.USE_BOT)
-    if member.discipline == "coordinator":
-        return member
+    """Coordinators (by discipline) and admins read the PII report (policy table)."""
     return ctx.require(Permission.REVIEW_PII_REPORTS)
 
 

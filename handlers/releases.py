@@ -241,7 +241,12 @@ async def check_client_ref(ctx: Context, text: str) -> str:
 def register(router: Router) -> None:
     router.settings(FEATURE, ReleaseSettings.from_mapping)
 
-    @router.command("release", summary="record, check, revoke and renew releases of information", usage=USAGE)
+    @router.command(
+        "release",
+        summary="record, check, revoke and renew releases of information",
+        usage=USAGE,
+        subcommands=("new", "check", "revoke", "renew", "list", "summary"),
+    )
     async def release(event: CommandInvoked, ctx: Context) -> None:
         pairs, words = parse_key_values(event.args)
         verb = words[0].lower() if words else ""

@@ -467,9 +467,9 @@ def build_close_form(ctx: Context, user: UserRef, context: str) -> Form:
 
 
 def _require_handler(ctx: Context) -> MemberView:
-    """Tip contents: the point person and the backup; admins only when configured."""
-    extra = frozenset({"admin"}) if _settings(ctx).admins_can_read else frozenset()
-    return ctx.require(Permission.HANDLE_TIPS, extra_roles=extra)
+    """Tip contents: the point person and the backup; admins only when configured
+    (``[tips] admins_can_read``, a configurable role of the policy table)."""
+    return ctx.require(Permission.HANDLE_TIPS)
 
 
 def _require_submitter(ctx: Context) -> MemberView:
@@ -1398,7 +1398,12 @@ def _invalid_text(invalid: FormInvalid, limit: int) -> str:
 def register(router: Router) -> None:
     router.settings("tips", TipSettings.from_mapping)
 
-    @router.command("tip", summary="send a tip privately to the tip point person", usage=USAGE)
+    @router.command(
+        "tip",
+        summary="send a tip privately to the tip point person",
+        usage=USAGE,
+        subcommands=(*_SUBCOMMANDS, "list", "help"),
+    )
     async def tip_command(event: CommandInvoked, ctx: Context) -> None:
         args = event.args.strip()
         words = args.split()
@@ -1454,7 +1459,19 @@ def register(router: Router) -> None:
         "tips.close": build_close_form,
     }
 
-    @router.action("tips.")
+    @router.action(
+        "tips.",
+        ids=(
+            "tips.ack",
+            "tips.dup",
+            "tips.disseminate",
+            "tips.case",
+            "tips.close",
+            "tips.meeting",
+            "tips.info.yes",
+            "tips.info.no",
+        ),
+    )
     async def tip_button(event: ButtonPressed, ctx: Context) -> None:
         ref = event.value
         if event.action_id == "tips.info.yes":
@@ -1480,6 +1497,11 @@ def register(router: Router) -> None:
     router.job("tips.escalate")(escalate_job)
     router.job("tips.lead_agency_reminder")(lead_agency_reminder_job)
     router.summary(tips_summary)
-    router.command("case", summary="the task-force case log (open cases, lead agencies)", usage=CASE_USAGE)(
+    router.command(
+        "case",
+        summary="the task-force case log (open cases, lead agencies)",
+        usage=CASE_USAGE,
+        subcommands=("list", "show"),
+    )(
         case_command
     )

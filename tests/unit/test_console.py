@@ -4,6 +4,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from bot.forms import Choice, FieldKind, Form, FormField, FormInvalid, parse_key_values
 from tests.harness import Harness
 
@@ -93,10 +95,16 @@ def test_cli_version_and_console_demo_start(tmp_path: Path) -> None:
     assert (tmp_path / "var" / "needtoknow-demo.db").exists()
 
 
-async def test_field_error_from_a_form_handler_asks_for_that_field_again(tmp_path: Path) -> None:
+async def test_field_error_from_a_form_handler_asks_for_that_field_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from bot.errors import FieldError
     from bot.events import CommandInvoked, FormSubmitted
+    from handlers.policy import ACTIONS, Action, Permission
 
+    # A new command and form need rows in the policy table (without them they are refused).
+    monkeypatch.setitem(ACTIONS, "form:t.f", Action(Permission.USE_BOT))
+    monkeypatch.setitem(ACTIONS, "t", Action(Permission.USE_BOT))
     h = Harness.create(tmp_path)
     form = Form("t.f", "T", (FormField("ref", "Reference"),))
 

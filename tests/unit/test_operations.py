@@ -660,7 +660,7 @@ async def test_ngo_and_others_cannot_see_operation_details(tmp_path: Path) -> No
     await new_operation(h, team="dan, paula")
     for who in ("nina", "hana", "leo", "vera", "omar"):
         await h.command(who, "/operation show OP-1", channel="dm")
-        assert h.platform.dms(who)[-1] == "You need the operation lead role to view operation details."
+        assert h.platform.dms(who)[-1] == "Only law enforcement or prosecutor members may view operation details."
         assert not any("Motel canary" in t or "2026" in t for t in h.platform.private_texts(who))
     for who in ("dan", "paula", "alice"):
         await h.command(who, "/operation show OP-1", channel="core-team")
@@ -811,7 +811,7 @@ async def test_any_operation_lead_manages_the_team_and_the_operation_but_sees_de
         await h.command(who, "/operation team OP-1 add dan", channel="dm")
     assert h.platform.dms("dan")[-1] == "You need the operation lead role to create or change operations."
     await h.command("nina", "/operation team OP-1", channel="dm")
-    assert h.platform.dms("nina")[-1] == "You need the operation lead role to view operation details."
+    assert h.platform.dms("nina")[-1] == "Only law enforcement or prosecutor members may view operation details."
     await h.command("bob", "/operation team OP-1 promote dan", channel="dm")
     assert h.platform.dms("bob")[-1].startswith("Usage: operation team OP-1")
     await h.close()
