@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import IntegrityError
 
+from bot.audit_checkpoint import take_checkpoint
 from bot.clock import Clock, SystemClock
 from bot.commands import with_command_syntax
 from bot.config import Config, parse_config
@@ -39,7 +40,7 @@ from bot.router import CommandSpec, Router
 from handlers.access import PermissionDenied
 from handlers.policy import ACTIONS, authorize, command_action
 from storage import directory, outbox, schedule
-from storage.audit import AuditLog
+from storage.audit import AuditLog, Checkpoint
 from storage.crypto import FieldCipher, KeyedHasher, KeyRing, install_cipher
 from storage.db import Database, database_unavailable
 from storage.models import OutboxMessage, ProcessedEvent
@@ -637,6 +638,22 @@ class App:
                 now=self.services.clock.now(),
             )
 
+    def checkpoint_if_due(self, now: datetime | None = None) -> Checkpoint | None:
+        """Take the periodic audit checkpoint when ``[audit] checkpoint_interval_hours`` have passed
+        since the last one (docs/audit.md)."""
+        cp = take_checkpoint(
+            self.services.db,
+            self.services.audit,
+            self.services.config,
+            now or self.services.clock.now(),
+            reason="scheduled",
+            only_if_due=True,
+            platform=self.platform.name,
+        )
+        if cp is not None:
+            self.kick_outbox()
+        return cp
+
     def kick_outbox(self) -> None:
         try:
             loop = asyncio.get_running_loop()
@@ -679,6 +696,17 @@ class App:
             id="outbox",
             misfire_grace_time=max(1, int(cfg.outbox_seconds)),
         )
+        if cfg.audit_checkpoint_hours > 0:
+            # Checks every few minutes whether a checkpoint is due (the interval is stored in the
+            # database, so restarts and replicas keep one schedule).
+            scheduler.add_job(
+                self._checkpoint_job,
+                "interval",
+                seconds=min(600.0, cfg.audit_checkpoint_hours * 3600 / 4),
+                id="audit-checkpoint",
+                max_instances=1,
+                coalesce=True,
+            )
         scheduler.start()
         self._scheduler = scheduler
 
@@ -706,6 +734,12 @@ class App:
         for task in still:
             task.cancel()
         return not still
+
+    async def _checkpoint_job(self) -> None:
+        try:
+            await asyncio.to_thread(self.checkpoint_if_due)
+        except Exception as exc:
+            log.error("audit checkpoint failed: %s", safe_exception_summary(exc))
 
     async def stop(self) -> None:
         if self._scheduler is not None:

@@ -71,9 +71,14 @@ def _keyring(config: Config, *, create_demo_key: bool = False) -> KeyRing:
 
 
 def write_key_file(path: Path, ring: KeyRing) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write the key file 0600 (its folder, if created, 0700) through a fresh temporary file."""
+    from storage.files import private_dir, private_umask
+
+    private_dir(path.parent)
     tmp = path.with_suffix(path.suffix + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    tmp.unlink(missing_ok=True)  # never write keys into a file someone else created
+    with private_umask():
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write(ring.dumps())
     os.replace(tmp, path)
@@ -247,14 +252,49 @@ def _keys_rotate(config: Config) -> int:
     return 0
 
 
-def _audit_verify(config: Config) -> int:
-    from storage.audit import AuditLog
+def _audit(args: argparse.Namespace, config: Config) -> int:
+    """``audit verify [--checkpoint CODE ...] [--checkpoint-file PATH]`` and ``audit checkpoint``."""
+    from datetime import UTC, datetime
+
+    from storage.audit import AuditLog, CheckpointClaim, CheckpointInvalid
     from storage.crypto import KeyedHasher
 
     ring = _keyring(config)
+    audit = AuditLog(KeyedHasher(ring.hmac_key))
     db = _existing_database(config)
+    if args.action == "checkpoint":
+        from bot.audit_checkpoint import take_checkpoint
+
+        install_cipher(FieldCipher(ring))  # the DMs to the coordinators are encrypted outbox rows
+        cp = take_checkpoint(db, audit, config, datetime.now(UTC), reason="on demand", actor="cli")
+        assert cp is not None
+        where = (
+            f" and appended to {config.resolve_path(config.audit_checkpoint_file)}"
+            if config.audit_checkpoint_file
+            else " ([audit] checkpoint_file is not set: no file line)"
+        )
+        dm = " queued to the coordinators by DM" if config.audit_checkpoint_dm else ""
+        print(f"checkpoint at row {cp.rows}: {cp.code}{dm}{where}")
+        return 0
+    claims: list[CheckpointClaim] = []
+    try:
+        for code in args.checkpoint or []:
+            claims.append(audit.parse_code(code))
+        files = list(args.checkpoint_file or [])
+        if not files and config.audit_checkpoint_file:
+            default = config.resolve_path(config.audit_checkpoint_file)
+            if default.exists():
+                files.append(str(default))
+        for path in files:
+            if not Path(path).is_file():
+                print(f"TAMPERED: checkpoint file {path} does not exist", file=sys.stdout)
+                return 1
+            claims.extend(audit.read_checkpoint_file(path))
+    except CheckpointInvalid as exc:
+        print(f"TAMPERED: {exc}")
+        return 1
     with db.session() as s:
-        result = AuditLog(KeyedHasher(ring.hmac_key)).verify(s)
+        result = audit.verify(s, claims)
     print(("OK: " if result.ok else "TAMPERED: ") + result.message)
     return 0 if result.ok else 1
 
@@ -353,6 +393,8 @@ def _doctor(args: argparse.Namespace) -> int:
         report("database", False, str(exc))
     except Exception as exc:
         report("database", False, type(exc).__name__)
+    for warning in _file_mode_warnings(config):
+        print(f"[WARN] file mode: {warning}")
     try:
         from redaction import RedactionSettings, Redactor
 
@@ -376,6 +418,26 @@ def _doctor(args: argparse.Namespace) -> int:
         except (ImportError, ValueError) as exc:
             report(config.platform, False, str(exc)[:300])
     return 0 if ok else 1
+
+
+def _file_mode_warnings(config: Config) -> list[str]:
+    """Database (with -wal/-shm), key file and audit checkpoint file: 0600; their folders 0700."""
+    from bot.app import _resolve_db_url
+    from storage.files import mode_warnings, sqlite_files
+
+    files: list[Path] = []
+    url = _resolve_db_url(config)
+    if url.startswith("sqlite:///") and ":memory:" not in url:
+        files += sqlite_files(Path(url[len("sqlite:///") :]))
+    key_file = os.environ.get(ENV_KEY_FILE) or (
+        str(config.resolve_path(config.key_file)) if config.key_file else None
+    )
+    if key_file:
+        files.append(Path(key_file))
+    if config.audit_checkpoint_file:
+        files.append(config.resolve_path(config.audit_checkpoint_file))
+    folders = list(dict.fromkeys(f.parent for f in files))
+    return mode_warnings(files, folders)
 
 
 def _redact(rest: Sequence[str], args: argparse.Namespace) -> int:
@@ -426,7 +488,25 @@ def build_parser() -> argparse.ArgumentParser:
         "--rotate", metavar="KEY_FILE", help="add a new primary encryption key to an existing key file"
     )
     verb(group("keys", "key maintenance"), "rotate", "re-encrypt stored data under the primary key")
-    verb(group("audit", "audit log"), "verify", "check the audit log's hash chain (exit 1 if tampered)")
+    audit_verbs = group("audit", "audit log: verify the chain, take a checkpoint (docs/audit.md)")
+    av = verb(audit_verbs, "verify", "check the audit log's hash chain, head and checkpoints (exit 1 if tampered)")
+    av.add_argument(
+        "--checkpoint",
+        action="append",
+        metavar="CODE",
+        help="a checkpoint code from a coordinator's DM (repeatable)",
+    )
+    av.add_argument(
+        "--checkpoint-file",
+        action="append",
+        metavar="PATH",
+        help="checkpoint lines to check every one of (default: [audit] checkpoint_file)",
+    )
+    verb(
+        audit_verbs,
+        "checkpoint",
+        "sign the chain head now: a file line and a code by DM to the coordinators",
+    )
     verb(
         group("directory", "directory"),
         "sync",
@@ -485,7 +565,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "keys":
             return _keys_rotate(config)
         if args.command == "audit":
-            return _audit_verify(config)
+            return _audit(args, config)
         if args.command == "directory":
             return _directory_sync(config)
         if args.command == "deny-hash":

@@ -98,6 +98,7 @@ def role_problem(role: str, discipline: str, agency_type: str) -> str | None:
 PII_POLICIES = ("off", "warn", "redact", "meeting")
 _SECRET_WORDS = ("token", "password", "secret", "api_key", "private_key", "pickle_key")
 _CORE_SECTIONS = {
+    "audit",
     "bot",
     "database",
     "security",
@@ -167,6 +168,10 @@ class Config:
     log_level: str = "INFO"
     log_format: str = "text"
     third_party_log_level: str = "WARNING"
+    # [audit]: checkpoints of the audit chain exported outside the database (docs/audit.md).
+    audit_checkpoint_file: str | None = None
+    audit_checkpoint_hours: float = 24.0
+    audit_checkpoint_dm: bool = True
     agencies: tuple[AgencyConfig, ...] = ()
     members: tuple[MemberConfig, ...] = ()
     channels: tuple[ChannelConfig, ...] = ()
@@ -365,6 +370,15 @@ def parse_config(
     late_after = _num(sched, "late_after_seconds", "scheduler", problems, 300.0, 0.0)
     grace = _num(sched, "shutdown_grace_seconds", "scheduler", problems, 20.0, 0.0)
 
+    audit = _table(data, "audit", problems)
+    _check_unknown(audit, {"checkpoint_file", "checkpoint_interval_hours", "checkpoint_dm"}, "audit", problems)
+    checkpoint_file = _str(audit, "checkpoint_file", "audit", problems)
+    checkpoint_hours = _num(audit, "checkpoint_interval_hours", "audit", problems, 24.0, 0.0)
+    checkpoint_dm = audit.get("checkpoint_dm", True)
+    if not isinstance(checkpoint_dm, bool):
+        problems.add("audit.checkpoint_dm", "must be true or false")
+        checkpoint_dm = True
+
     agencies = _parse_agencies(data, problems)
     members = _parse_members(data, problems, {a.key: a.kind for a in agencies})
     channels = _parse_channels(data, problems, {m.handle for m in members})
@@ -386,6 +400,9 @@ def parse_config(
         log_level=log_level,
         log_format=log_format,
         third_party_log_level=third_party_level,
+        audit_checkpoint_file=checkpoint_file,
+        audit_checkpoint_hours=checkpoint_hours,
+        audit_checkpoint_dm=checkpoint_dm,
         agencies=tuple(agencies),
         members=tuple(members),
         channels=tuple(channels),

@@ -18,6 +18,7 @@ import base64
 import binascii
 import hashlib
 import hmac
+import logging
 import os
 import secrets
 from collections.abc import Mapping
@@ -27,9 +28,13 @@ from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.hashes import SHA256
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import Text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
+
+log = logging.getLogger(__name__)
 
 ENV_KEY_FILE = "NEEDTOKNOW_KEY_FILE"
 ENV_ENC_KEYS = "NEEDTOKNOW_ENCRYPTION_KEYS"
@@ -135,6 +140,10 @@ class KeyRing:
         p = Path(path)
         if not p.is_file():
             raise KeyMissing(f"key file {p} does not exist; create it with `needtoknow keygen --out {p}`")
+        from storage.files import mode_warnings
+
+        for warning in mode_warnings([p]):
+            log.warning("key file mode: %s", warning)
         return cls.loads(p.read_text(encoding="utf-8"), source=f"key file {p}")
 
 
@@ -186,6 +195,15 @@ class KeyedHasher:
 
     def mac(self, data: bytes) -> str:
         return hmac.new(self._key, data, hashlib.sha256).hexdigest()
+
+    def mac_bytes(self, data: bytes) -> bytes:
+        return hmac.new(self._key, data, hashlib.sha256).digest()
+
+    def derive(self, purpose: str) -> KeyedHasher:
+        """A separate key for ``purpose`` (HKDF-SHA256 from this key), so one secret in the key file
+        serves several uses without a MAC made for one use ever being valid for another."""
+        hkdf = HKDF(algorithm=SHA256(), length=32, salt=None, info=f"needtoknow {purpose}".encode())
+        return KeyedHasher(hkdf.derive(self._key))
 
 
 # The cipher used by EncryptedText columns. Installed once by the composition root (bot.app) or

@@ -21,6 +21,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from storage.files import create_private_file, mode_warnings, sqlite_files
 from storage.models import Counter
 
 log = logging.getLogger(__name__)
@@ -72,9 +73,14 @@ class Database:
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
         # hide_parameters: SQL errors must never carry tip text or identifiers into logs.
         kwargs: dict[str, Any] = {"echo": echo, "future": True, "hide_parameters": True}
+        self.sqlite_path: Path | None = None
         if self.is_sqlite:
             if parsed.database and parsed.database != ":memory:":
-                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+                # 0600 in a 0700 folder (SQLite would create it 0644; -wal/-shm copy its mode).
+                self.sqlite_path = Path(parsed.database)
+                create_private_file(self.sqlite_path)
+                for warning in mode_warnings(sqlite_files(self.sqlite_path)):
+                    log.warning("database file mode: %s", warning)
             kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
         else:
             kwargs["pool_pre_ping"] = True

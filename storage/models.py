@@ -167,13 +167,20 @@ class AuditEntry(Base):
 
 
 class AuditHead(Base):
-    """One row: the last audit id and hash, so deleting the newest rows is detectable too."""
+    """One row: the last audit id and hash, so deleting the newest rows is detectable too.
+
+    ``head_mac`` signs (last_id, last_hash) with a key derived from the HMAC key, so rewriting the
+    head with plain SQL after deleting the newest rows is detected without the key. ``db upgrade``
+    creates the row, so a missing head means a wiped log. ``checkpoint_at``: when the last
+    checkpoint was exported (scheduling only; see storage/audit.py)."""
 
     __tablename__ = "audit_head"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     last_id: Mapped[int] = mapped_column(default=0)
     last_hash: Mapped[str] = mapped_column(String(64))
+    head_mac: Mapped[str | None] = mapped_column(String(64), default=None)
+    checkpoint_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class OutboxMessage(Base):
