@@ -8,6 +8,7 @@ coordinator received by DM, and against the checkpoint file.
 
 from __future__ import annotations
 
+import logging
 import os
 import stat
 from collections.abc import Callable
@@ -291,16 +292,23 @@ async def test_cli_checkpoint_and_verify_report_each_tampering(
 
 
 async def test_an_unwritable_checkpoint_file_loses_the_line_not_the_checkpoint(
-    tmp_path: Path, caplog: Any
+    tmp_path: Path,
 ) -> None:
     """Fault injection for the file path (best-effort): the code still reaches the coordinator."""
     h = await _busy_log(tmp_path)
     (tmp_path / CP_FILE).mkdir(parents=True)  # a folder where the file should be: appends fail
-    cp = h.app.checkpoint_if_due()
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = records.append  # type: ignore[method-assign]
+    logging.getLogger("bot.audit_checkpoint").addHandler(handler)
+    try:
+        cp = h.app.checkpoint_if_due()
+    finally:
+        logging.getLogger("bot.audit_checkpoint").removeHandler(handler)
     assert cp is not None
     await h.tick()
     assert any(cp.code in t for t in h.platform.dms("omar"))
-    messages = [r.getMessage() for r in caplog.records]
+    messages = [r.getMessage() for r in records]
     assert any("could not append the audit checkpoint" in m for m in messages)
     assert not any(cp.code in m for m in messages)
     assert _verify(h, [_log(h).parse_code(cp.code)]).ok

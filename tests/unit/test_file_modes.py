@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import stat
 from collections.abc import Iterator
@@ -73,7 +74,7 @@ def test_doctor_is_quiet_when_modes_are_private(tmp_path: Path, capsys: Any, loo
 
 
 def test_doctor_warns_about_wider_modes_with_the_chmod_to_run(
-    tmp_path: Path, capsys: Any, caplog: Any
+    tmp_path: Path, capsys: Any
 ) -> None:
     cfg = _config(tmp_path)
     var = tmp_path / "var"
@@ -90,6 +91,13 @@ def test_doctor_warns_about_wider_modes_with_the_chmod_to_run(
     assert f"chmod 600 {var / 'audit.jsonl'}" in out
     assert f"chmod 700 {var}" in out
     # start-up warns too (logged with the path, never the key)
-    caplog.clear()
-    Database(f"sqlite:///{var}/needtoknow.db").dispose()
-    assert any("chmod 600" in r.getMessage() for r in caplog.records)
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = records.append  # type: ignore[method-assign]
+    logger = logging.getLogger("storage.db")
+    logger.addHandler(handler)
+    try:
+        Database(f"sqlite:///{var}/needtoknow.db").dispose()
+    finally:
+        logger.removeHandler(handler)
+    assert any("chmod 600" in r.getMessage() for r in records)
