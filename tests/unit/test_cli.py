@@ -14,6 +14,7 @@ from storage.crypto import KeyRing
 def _config(tmp_path: Path, db: str = "var/ntk.db") -> Path:
     keys = tmp_path / "k.keys"
     keys.write_text(KeyRing.generate().dumps())
+    keys.chmod(0o600)  # as `needtoknow keygen` writes it (a wider mode is warned about)
     cfg = tmp_path / "conf" / "c.toml"
     cfg.parent.mkdir()
     # relative paths are relative to the config file's folder, whatever the working directory
