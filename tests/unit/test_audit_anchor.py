@@ -271,17 +271,24 @@ async def test_cli_checkpoint_and_verify_report_each_tampering(
 ) -> None:
     h = await _busy_log(tmp_path, database_url)
     cfg = _cli_config(tmp_path, h, database_url)
+    h.clock.set(datetime.now(UTC))  # the CLI works at the real time; let the bot catch up first
+    await h.tick()
     assert cli_main(["--config", str(cfg), "audit", "checkpoint"]) == 0
     out = capsys.readouterr().out
     code = out.split(": ", 1)[1].split()[0]
+    rows = int(out.split("row ", 1)[1].split(":")[0])
     assert out.startswith("checkpoint at row") and "queued to the coordinators by DM" in out
-    h.clock.set(datetime.now(UTC))  # the CLI queued the DM at the real time
-    await h.tick()
+    await h.tick(minutes=1)
     assert any(code in t for t in h.platform.dms("omar"))  # the running bot delivers the DM
     assert cli_main(["--config", str(cfg), "audit", "verify", "--checkpoint", code.lower()]) == 0
     assert "2 checkpoint(s) match" in capsys.readouterr().out  # the code and the file line
     assert cli_main(["--config", str(cfg), "audit", "verify"]) == 0  # uses [audit] checkpoint_file
-    delete_tail_rewrite_head(h)
+    keep = rows - 3
+    _sql(
+        h,
+        f"DELETE FROM audit_log WHERE id > {keep}",
+        f"UPDATE audit_head SET last_id = {keep}, last_hash = (SELECT hash FROM audit_log WHERE id = {keep})",
+    )
     assert cli_main(["--config", str(cfg), "audit", "verify", "--checkpoint", code]) == 1
     assert "TAMPERED: the checkpoint code" in capsys.readouterr().out
     assert cli_main(["--config", str(cfg), "audit", "verify"]) == 1
