@@ -357,10 +357,10 @@ def _directory_sync(config: Config) -> int:
 def _doctor(args: argparse.Namespace) -> int:
     ok = True
 
-    def report(name: str, good: bool, detail: str) -> None:
+    def report(name: str, good: bool, detail: str, *, warn_only: bool = False) -> None:
         nonlocal ok
-        ok = ok and good
-        print(f"[{'ok' if good else 'FAIL'}] {name}: {detail}")
+        ok = ok and (good or warn_only)
+        print(f"[{'ok' if good else 'WARN' if warn_only else 'FAIL'}] {name}: {detail}")
 
     try:
         config = _load(args)
@@ -413,8 +413,10 @@ def _doctor(args: argparse.Namespace) -> int:
             else:
                 from bot.matrix.settings import MatrixSettings
 
-                MatrixSettings.from_mapping(config.platform_table("matrix"), os.environ)
+                matrix = MatrixSettings.from_mapping(config.platform_table("matrix"), os.environ)
             report(config.platform, True, "settings and secrets present")
+            if config.platform == "matrix" and matrix.gate is not None:
+                _doctor_gate(matrix, report)
         except (ImportError, ValueError) as exc:
             report(config.platform, False, str(exc)[:300])
     return 0 if ok else 1
@@ -438,6 +440,76 @@ def _file_mode_warnings(config: Config) -> list[str]:
         files.append(config.resolve_path(config.audit_checkpoint_file))
     folders = list(dict.fromkeys(f.parent for f in files))
     return mode_warnings(files, folders)
+
+
+def _doctor_gate(matrix: Any, report: Any) -> None:
+    """The pre-store gate: it answers, the homeserver's module reaches it (a signed self-test sent as
+    the bot), and what homeserver.yaml says about retention when the file is readable."""
+    from bot.matrix.gate import homeserver_config_findings, ping_gate, self_test_through_homeserver
+
+    gate = matrix.gate
+    answered, detail = ping_gate(gate)
+    report("matrix gate", answered, detail)
+    if answered:
+        token, logged_in = matrix.access_token, False
+        if not token and matrix.password:
+            token, logged_in = _matrix_password_login(matrix), True
+        if token:
+            try:
+                good, detail = self_test_through_homeserver(matrix.homeserver, token, gate)
+            except OSError as exc:
+                good, detail = False, f"homeserver unreachable ({type(exc).__name__})"
+            finally:
+                if logged_in:
+                    _matrix_logout(matrix.homeserver, token)
+            report("homeserver module", good, detail)
+        else:
+            report("homeserver module", False, "could not log in as the bot to send the self-test")
+    if gate.homeserver_config:
+        for good, detail in homeserver_config_findings(gate.homeserver_config, gate):
+            report("homeserver.yaml", good, detail, warn_only=True)
+    else:
+        report(
+            "homeserver.yaml",
+            False,
+            "set [matrix.gate] homeserver_config to let doctor check redaction_retention_period",
+            warn_only=True,
+        )
+
+
+def _matrix_password_login(matrix: Any) -> str | None:
+    import json
+    import urllib.request
+
+    body = {
+        "type": "m.login.password",
+        "identifier": {"type": "m.id.user", "user": matrix.user_id},
+        "password": matrix.password,
+        "initial_device_display_name": "needtoknow doctor",
+    }
+    req = urllib.request.Request(  # noqa: S310 - the configured homeserver URL
+        matrix.homeserver + "/_matrix/client/v3/login", data=json.dumps(body).encode(), method="POST"
+    )
+    req.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(req, timeout=10) as resp:  # noqa: S310
+            token = json.loads(resp.read()).get("access_token")
+    except (OSError, ValueError):
+        return None
+    return token if isinstance(token, str) else None
+
+
+def _matrix_logout(homeserver: str, token: str) -> None:
+    import urllib.request
+
+    req = urllib.request.Request(homeserver + "/_matrix/client/v3/logout", data=b"{}", method="POST")  # noqa: S310
+    req.add_header("Authorization", f"Bearer {token}")
+    req.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(req, timeout=10):  # noqa: S310
+            pass
+    except OSError:
+        pass
 
 
 def _redact(rest: Sequence[str], args: argparse.Namespace) -> int:

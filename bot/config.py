@@ -95,7 +95,7 @@ def role_problem(role: str, discipline: str, agency_type: str) -> str | None:
         return f"role {role} needs an agency of type {' or '.join(sorted(types))}"
     return None
 
-PII_POLICIES = ("off", "warn", "redact", "meeting")
+PII_POLICIES = ("off", "warn", "redact", "meeting", "block")
 _SECRET_WORDS = ("token", "password", "secret", "api_key", "private_key", "pickle_key")
 _CORE_SECTIONS = {
     "audit",

@@ -14,7 +14,11 @@ policy (``channels.pii_policy``; channels outside the directory use ``[pii_guard
 * ``redact`` — the original is removed and a redacted copy reposted, attributed to the poster; where
   the platform does not let the bot remove it, the poster is warned, the coordinator alerted (channel
   and labels, never text) and, if nobody acts, a possible breach is reported;
-* ``meeting`` — the warning plus the channel's information-sharing agreement as a reminder.
+* ``meeting`` — the warning plus the channel's information-sharing agreement as a reminder;
+* ``block`` — Matrix: the pre-store gate (``bot/matrix/gate.py``) refuses the message before the
+  homeserver stores it and DMs the poster the redacted text with "Post redacted" (and, where the gate
+  allows it, "Post as is (give reason)"); whatever still reaches the room (encrypted rooms, the gate
+  down and failing open) gets the ``redact`` treatment here.
 
 Direct messages with the bot are never scanned as group messages. The text a button acts on is kept
 in an encrypted, short-lived ``pii_pending`` row; the button carries only the row's random token.
@@ -43,8 +47,12 @@ from storage import directory, schedule
 from storage import pii_guard as store
 from storage.directory import MemberView
 from storage.models import ScheduledItem
+from storage.outbox import OutgoingButton, enqueue
 
 SECTION = "pii_guard"
+# Policies under which the bot removes a message it sees with PII (``block`` refuses it before it is
+# stored where it can; what gets past the gate is treated like ``redact``).
+REMOVING_POLICIES = ("redact", "block")
 REDACT_REASON = "PII removed by needtoknow"  # may be shown publicly (Matrix): never PII
 
 KEEP_REASONS = (
@@ -147,6 +155,13 @@ class PiiGuardSettings:
             if key == "default_policy":
                 if not isinstance(raw, str) or raw.lower() not in PII_POLICIES:
                     raise ValueError(f"pii_guard.default_policy: must be one of {', '.join(PII_POLICIES)}")
+                if raw.lower() == "block":
+                    # The gate sees every room on the homeserver, members' private conversations
+                    # included: blocking is chosen room by room, never by default.
+                    raise ValueError(
+                        "pii_guard.default_policy: 'block' is set per channel ([[channels]] pii_policy), "
+                        "never as the default"
+                    )
                 values[key] = raw.lower()
             elif key in ("pending_ttl_minutes", "breach_after_minutes", "preview_chars"):
                 if isinstance(raw, bool) or not isinstance(raw, int) or raw < 1:
@@ -306,6 +321,10 @@ def register(router: Router) -> None:
     async def on_keep(event: FormSubmitted, ctx: Context) -> None:
         await keep_message(event, ctx)
 
+    @router.form("pii.post_reason", build=_post_reason_form)
+    async def on_post_reason(event: FormSubmitted, ctx: Context) -> None:
+        await post_as_is_with_reason(event, ctx)
+
     @router.job("pii.breach_check")
     def breach_check(item: ScheduledItem, s: Session, ctx: Context) -> None:
         report_possible_breach(item, s, ctx)
@@ -370,7 +389,7 @@ async def guard_message(event: MessagePosted | MessageEdited, ctx: Context) -> N
     }
     name = _poster_name(ctx)
 
-    if pol.policy == "redact" and await _remove(ctx, refs):
+    if pol.policy in REMOVING_POLICIES and await _remove(ctx, refs):
         with ctx.session() as s:
             store.count_findings(s, pol.label, store.iso_week(now), counts)
             ctx.audit(s, "pii.redacted", target=_target(pol.label), detail=detail)
@@ -391,7 +410,7 @@ async def guard_message(event: MessagePosted | MessageEdited, ctx: Context) -> N
         )
         return
 
-    removable = pol.policy != "redact"
+    removable = pol.policy not in REMOVING_POLICIES
     with ctx.session() as s:
         store.count_findings(s, pol.label, store.iso_week(now), counts)
         row = store.add_pending(
@@ -416,7 +435,7 @@ async def guard_message(event: MessagePosted | MessageEdited, ctx: Context) -> N
         detail["ref"] = ref
         ctx.audit(s, "pii.warned", target=_target(pol.label), detail=detail)
         schedule.schedule(s, key=f"pii:purge:{row.id}", kind="pii.purge", ref=ref, due_at=row.expires_at)
-        if pol.policy == "redact":
+        if pol.policy in REMOVING_POLICIES:
             _alert_coordinators(ctx, s, row, ref)
             schedule.schedule(
                 s,
@@ -428,7 +447,7 @@ async def guard_message(event: MessagePosted | MessageEdited, ctx: Context) -> N
             )
         _plan_digest(ctx, s, settings)
         token = row.token
-    if pol.policy == "redact":
+    if pol.policy in REMOVING_POLICIES:
         ctx.kick_outbox()
     await ctx.reply(
         _warning(
@@ -461,7 +480,7 @@ def _warning(
         "Redacted version:",
         preview_of(redacted, settings.preview_chars),
     ]
-    if pol.policy == "redact":
+    if pol.policy in REMOVING_POLICIES:
         lines += [
             "",
             "This channel removes PII, but I cannot remove your message here. Please repost the redacted "
@@ -563,6 +582,16 @@ async def handle_button(event: ButtonPressed, ctx: Context) -> None:
         await ctx.platform.open_form(
             event.user,
             _keep_form(ctx, event.user, snapshot.token),
+            trigger=event.trigger,
+            channel=event.channel,
+        )
+        return
+    if action == "post_as_is" and snapshot.kind == "gate":
+        if not snapshot.removable:
+            raise UserError("This channel does not allow posting PII as is: please post the redacted version.")
+        await ctx.platform.open_form(
+            event.user,
+            _post_reason_form(ctx, event.user, snapshot.token),
             trigger=event.trigger,
             channel=event.channel,
         )
@@ -757,7 +786,7 @@ async def preview_message(event: CommandInvoked, ctx: Context) -> None:
 
 
 async def _post_preview(ctx: Context, p: _Pending, *, as_is: bool) -> None:
-    if p.kind != "preview":
+    if p.kind not in ("preview", "gate"):
         raise UserError("That button is no longer active.")
     if as_is and p.labels:
         raise UserError("This text has PII in it: only the redacted version can be posted.")
@@ -771,12 +800,156 @@ async def _post_preview(ctx: Context, p: _Pending, *, as_is: bool) -> None:
         )
         ctx.audit(
             s,
-            "pii.preview_posted",
+            "pii.gate_posted" if p.kind == GATE_KIND else "pii.preview_posted",
             target=_target(p.channel_label),
             detail={"labels": p.labels, "ref": p.ref, "as_is": as_is},
         )
     ctx.kick_outbox()
     await ctx.reply(f"Posted in {p.channel_label}.")
+
+
+# -- the pre-store gate (Matrix ``block`` channels) -------------------------------------------------
+GATE_KIND = "gate"
+
+
+def gate_refusal_reason(counts: dict[str, int]) -> str:
+    """What the sender's client shows when the homeserver refuses the message: labels only, never
+    the text (the reason travels through the homeserver and may be logged by clients)."""
+    return f"Not posted: it looks like it contains {describe_labels(counts)}. I sent you a redacted version."
+
+
+def blocked_channels(s: Session, platform: str) -> dict[str, str]:
+    """``{platform channel id: "#label"}`` for every directory channel whose policy is ``block``.
+
+    Only directory channels can be ``block`` (``default_policy`` may not be): the gate sees every
+    room on the homeserver, including members' private conversations, and must leave those alone.
+    """
+    found: dict[str, str] = {}
+    for view in directory.all_channels(s):
+        ext = view.identity(platform)
+        if ext and view.pii_policy == "block":
+            found[ext] = f"#{view.name}"
+    return found
+
+
+def record_gate_refusal(
+    ctx: Context,
+    *,
+    channel: ChannelRef,
+    channel_label: str,
+    event_id: str,
+    text: str,
+    redacted: str,
+    counts: dict[str, int],
+    edit: bool,
+    allow_as_is: bool,
+) -> str:
+    """After the gate refused a message: the pending row the DM's buttons act on (text encrypted),
+    the findings count, a ``pii.gate_refused`` audit row (label counts only) and the DM to the sender
+    in the outbox, all in one transaction. Returns the ``PII-n`` reference.
+
+    The DM is delivered at least once from the outbox (the caller kicks it); a crash after the
+    verdict and before this commit loses it, and the sender still saw the refusal in their client.
+    """
+    assert ctx.user is not None
+    settings: PiiGuardSettings = ctx.settings(SECTION)
+    now = ctx.now()
+    with ctx.session() as s:
+        store.count_findings(s, channel_label, store.iso_week(now), counts)
+        row = store.add_pending(
+            s,
+            kind=GATE_KIND,
+            policy="block",
+            poster=str(ctx.user),
+            poster_handle=ctx.member.handle if ctx.member else None,
+            channel=channel.id,
+            channel_label=channel_label,
+            text=text,
+            redacted=redacted,
+            labels=counts,
+            removable=allow_as_is,  # for a gate row: whether "Post as is (give reason)" is offered
+            created_at=now,
+            expires_at=now + timedelta(minutes=settings.pending_ttl_minutes),
+        )
+        ref = f"PII-{row.id}"
+        schedule.schedule(s, key=f"pii:purge:{row.id}", kind="pii.purge", ref=ref, due_at=row.expires_at)
+        ctx.audit(
+            s,
+            "pii.gate_refused",
+            target=_target(channel_label),
+            detail={"labels": counts, "edit": edit, "ref": ref},
+        )
+        buttons = [OutgoingButton("pii.post", "Post redacted", row.token, ButtonStyle.PRIMARY.value)]
+        if allow_as_is:
+            buttons.append(OutgoingButton("pii.post_as_is", "Post as is (give reason)", row.token))
+        what = "edit" if edit else "message"
+        enqueue(
+            s,
+            key=f"pii:gate:{event_id}"[:200],
+            purpose="pii.gate",
+            recipient_kind="user",
+            recipient=str(ctx.user),
+            body=(
+                f"I did not post your {what} in {channel_label}: it looks like it contains "
+                f"{describe_labels(counts)}. Nothing of it was stored on the server.\n\n"
+                f"Redacted version:\n{preview_of(redacted, settings.preview_chars)}"
+            ),
+            buttons=buttons,
+            now=now,
+        )
+        _plan_digest(ctx, s, settings)
+    return ref
+
+
+def record_gate_deadline(ctx: Context, channel_label: str, *, refused: bool) -> None:
+    """The scan missed the gate's deadline and the configured fail-open/fail-closed answer was given."""
+    with ctx.session() as s:
+        ctx.audit(
+            s,
+            "pii.gate_deadline",
+            target=_target(channel_label),
+            detail={"outcome": "refused" if refused else "allowed"},
+        )
+
+
+def _post_reason_form(ctx: Context, user: UserRef, context: str) -> Form:
+    return Form(
+        "pii.post_reason",
+        "Post as is",
+        (FormField("reason", "Why may it be posted as is?", FieldKind.CHOICE, choices=KEEP_REASONS),),
+        submit_label="Post",
+        context=context[:32],
+        intro="Your reason is recorded in the audit log (as a reason code, not your message).",
+    )
+
+
+async def post_as_is_with_reason(event: FormSubmitted, ctx: Context) -> None:
+    """The sender of a refused message chose to post it unchanged, with a reason: the bot posts it
+    (the gate lets the bot's own events through) and the reason code is audited."""
+    ctx.require(Permission.USE_BOT)
+    reason = str(event.values["reason"])
+    name = _poster_name(ctx)
+    with ctx.session() as s:
+        row = _own_pending(ctx, s, event.context)
+        if row.kind != GATE_KIND or not row.removable:
+            raise UserError("This channel does not allow posting PII as is: please post the redacted version.")
+        label, ref, labels = row.channel_label, f"PII-{row.id}", dict(row.labels)
+        ctx.enqueue_channel(
+            s,
+            ChannelRef(ctx.platform.name, row.channel),
+            f"{name} wrote: {row.text}",
+            key=f"pii:post:{row.token}",
+            purpose="pii.post",
+        )
+        s.delete(row)
+        ctx.audit(
+            s,
+            "pii.gate_posted_as_is",
+            target=_target(label),
+            detail={"labels": labels, "reason": reason, "ref": ref},
+        )
+    ctx.kick_outbox()
+    await ctx.reply(f"Posted as is in {label}. Reason recorded: {reason.replace('_', ' ')}.")
 
 
 # -- escalation -----------------------------------------------------------------------------------

@@ -131,7 +131,7 @@ class Channel(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)  # "core-team"
-    pii_policy: Mapped[str] = mapped_column(String(16), default="warn")  # off, warn, redact, meeting
+    pii_policy: Mapped[str] = mapped_column(String(16), default="warn")  # off, warn, redact, meeting, block
     agreement: Mapped[str | None] = mapped_column(Text, default=None)  # information-sharing reminder
 
     identities: Mapped[list[ChannelIdentity]] = relationship(

@@ -153,6 +153,7 @@ class MatrixPlatform:
         self.sync_count = 0
         self.handled_count = 0
         self._logged_in = False
+        self.gate: Any = None  # the pre-store gate while ``run`` runs with [matrix.gate]
 
     # ------------------------------------------------------------------ login / lifecycle
     async def login(self) -> None:
@@ -194,6 +195,12 @@ class MatrixPlatform:
             self._is_directory_member = _directory_lookup(app)
         self._is_directory_room = _directory_room_lookup(app)
         await self.login()
+        if self.settings.gate is not None:
+            # The pre-store gate answers the homeserver on its own thread (bot/matrix/gate.py).
+            from bot.matrix.gate import PreStoreGate
+
+            self.gate = PreStoreGate(self.settings.gate, app, self.client.user_id)
+            await self.gate.start()
         queue: asyncio.Queue[tuple[SyncResponse, bool]] = asyncio.Queue(maxsize=64)
         worker = asyncio.create_task(self._handle_batches(queue))
         try:
@@ -202,6 +209,9 @@ class MatrixPlatform:
             worker.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await worker
+            if self.gate is not None:
+                await self.gate.stop()
+                self.gate = None
 
     async def _sync_forever(self, queue: asyncio.Queue[tuple[SyncResponse, bool]]) -> None:
         backoff = Backoff()

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bot.matrix.gate import GateSettings
+
 _USER_ID = re.compile(r"^@[^:\s]+:[^\s]+$")
 _KNOWN_KEYS = {
     "homeserver",
@@ -24,6 +26,7 @@ _KNOWN_KEYS = {
     "encryption",
     "auto_join_from",
     "sync_timeout_ms",
+    "gate",
 }
 _SECRET_KEYS = {"access_token", "password", "pickle_key", "token"}
 MIN_PICKLE_KEY_LENGTH = 16
@@ -47,6 +50,7 @@ class MatrixSettings:
     # string "directory" may also appear inside the list.
     auto_join_from: tuple[str, ...] = ("directory",)
     sync_timeout_ms: int = 30_000
+    gate: GateSettings | None = None  # [matrix.gate]: the pre-store PII gate (bot/matrix/gate.py)
 
     @classmethod
     def from_mapping(cls, table: Mapping[str, Any], env: Mapping[str, str]) -> MatrixSettings:
@@ -113,6 +117,7 @@ class MatrixSettings:
             encryption=encryption,
             auto_join_from=auto_join_from,
             sync_timeout_ms=timeout,
+            gate=GateSettings.from_mapping(table["gate"], env) if "gate" in table else None,
         )
 
 
