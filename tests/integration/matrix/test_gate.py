@@ -381,7 +381,7 @@ def _doctor(scene: Scene, secret: str) -> subprocess.CompletedProcess[str]:
     cfg = tmp / "doctor.toml"
     cfg.write_text(
         '[bot]\nplatform = "matrix"\n'
-        f'[database]\nurl = "sqlite:///{tmp}/doctor.db"\n'
+        f'[database]\nurl = "sqlite:///{tmp}/needtoknow.db"\n'  # the running bot's database
         f'[security]\nkey_file = "{keyfile}"\n'
         f'[matrix]\nhomeserver = "{server.url}"\nuser_id = "{scene.bot_id}"\nstore_path = "{tmp}/doctor-store"\n'
         f'device_id = "{scene.bot_user.device_id}"\n'
