@@ -60,7 +60,7 @@ _JUDGED = re.compile(
 )
 # Person words a "judged" number must sit near (within the same message) to count: without one, "maybe 15"
 # is just as likely minutes or dollars.
-_PERSONISH = re.compile(
+PERSONISH = re.compile(
     r"\b(?:she|he|her|him|girl|boy|kid|child|minor|juvenile|teen|victim|client|woman|man|guy|daughter|son|"
     r"niña|niño|chica|chico|muchacha|ella|él|tengo|tiene|cumple|years?|yrs?|age|underage|young|younger|older|"
     r"booking|id|dob|birthday)\b",
@@ -86,7 +86,7 @@ def ages_beside_people(text: str, findings: Iterable[Finding]) -> Iterator[Findi
                     ages.append((match.start(group), match.end(group)))
         elif finding.label == AGE:
             ages.append((finding.start, finding.end))
-    if _PERSONISH.search(text):
+    if PERSONISH.search(text):
         for match in _JUDGED.finditer(text):
             if not _COUNTED.match(text, match.end("n")):
                 ages.append((match.start("n"), match.end("n")))

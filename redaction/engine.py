@@ -14,14 +14,16 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from redaction.context import ages_beside_people, people_beside_people
+from redaction.completion import complete_names, repeated
+from redaction.context import PERSONISH, ages_beside_people, people_beside_people
 from redaction.findings import ADDRESS, AGE, DOB, PERSON, PHONE, Finding, Redacted
 from redaction.masking import mask
 from redaction.names import NameRules, find_denied_aliases, is_place, person_span
-from redaction.normalise import Normalised, normalise, normalise_alias
+from redaction.normalise import Normalised, fold_accents, normalise, normalise_alias
 from redaction.patterns import (
     PATTERN_RECOGNIZERS,
     PUBLIC_NUMBERS,
+    SCHEDULED_BEFORE,
     address_head_start,
     address_tail_end,
     age_end,
@@ -31,15 +33,17 @@ from redaction.patterns import (
 )
 from redaction.settings import RedactionSettings
 from redaction.tagger import (
+    OPENER_BEFORE,
     ModelNotAvailable,
     load_pii_model,
+    ordinary_word,
     plausible,
     tagged_spans,
     tagger_person,
     trusted_labels,
     worth_tagging,
 )
-from redaction.vocabulary import COMMON_WORDS
+from redaction.vocabulary import COMMON_WORDS, first_names, last_names
 
 KeyedHash = Callable[[str], str]
 
@@ -303,6 +307,7 @@ class Redactor:
             for into, extra in zip(raw, found, strict=True):
                 into.extend(extra)
         for index, norm in enumerate(normalised):
+            raw[index] = [f for f in raw[index] if not (f.label == PERSON and _not_a_person(norm.text, f))]
             if PERSON not in settings.disabled_labels:
                 raw[index].extend(
                     people_beside_people(
@@ -371,7 +376,10 @@ class Redactor:
             (index, offset, segment)
             for index, norm in enumerate(normalised)
             for offset, segment in line_segments(
-                norm.text, settings.max_chunk_chars, settings.chunk_overlap_chars, worth_tagging
+                norm.text,
+                settings.max_chunk_chars,
+                settings.chunk_overlap_chars,
+                lambda line, _offset: worth_tagging(line),
             )
         ]
         spans = _piped(
@@ -389,6 +397,16 @@ class Redactor:
                     continue
                 if label == DOB and arrival_date(segment, start):
                     continue
+                if label == AGE and (_list_marker(segment, start, end) or _in_code(segment, start, end)):
+                    continue
+                if label == ADDRESS and _digits_only_in_codes(segment[start:end]):
+                    continue
+                if (
+                    label == ADDRESS
+                    and _ROOM_ONLY.fullmatch(segment, start, end)
+                    and SCHEDULED_BEFORE.search(segment, max(0, start - 40), start)
+                ):
+                    continue  # "moved to Monday at noon, room 233": a meeting room
                 if label == PERSON:
                     cleaned = tagger_person(segment, start, end)
                     if cleaned is None:
@@ -419,9 +437,16 @@ class Redactor:
             f
             for f in kept
             if not (f.label == PERSON and f.source in _PLACE_CHECKED and is_place(norm.text, f.start, f.end))
-            and not (f.label == PHONE and _public_number(norm.text[f.start : f.end]))
+            and not (f.label == PHONE and _public_number(norm.text[max(0, f.start - 8) : f.end]))
         ]
         kept = [_completed(norm.text, f) for f in kept]
+        if PERSON not in settings.disabled_labels:
+            kept.extend(complete_names(norm.text, kept, self._names.is_name_word))
+        kept.extend(
+            f
+            for f in repeated(norm.text, kept)
+            if not (f.label == PERSON and (is_place(norm.text, f.start, f.end) or _not_a_person(norm.text, f)))
+        )
         trimmed = [_trimmed(norm.text, f) for f in kept]  # a finding of punctuation only trims to nothing
         kept = self._allow.keep(norm.text, [f for f in trimmed if f.end > f.start])
         result = []
@@ -451,9 +476,85 @@ _PLACE_CHECKED = frozenset(
 )
 
 
+_WEEKDAY_ABBREVIATIONS = frozenset("mon tue tues wed thu thur thurs fri sat sun".split())
+_WEEKDAY = re.compile(
+    r"(?i:\b(?:mon|tues?|wed|thu(?:rs?)?|fri|sat|sun)(?:day)?\b|\bwednesday\b|\bsaturday\b|\bthursday\b)"
+)
+_TIME_AFTER = re.compile(r"[ \t]*(?:\d|/|-|,[ \t]*(?:mon|tue|wed|thu|fri|sat|sun))", re.IGNORECASE)
+_CODE_PREFIXES = frozenset(
+    "op ops operation team unit case phase wave sweep zone sector batch step rev form item kill alpha bravo "
+    "charlie delta echo lane route shift squad task".split()
+)
+_HEADING_AFTER = re.compile(r"[ \t]*(?:\([ \t]*[1a][ \t]*\)(?![ \t]*:)|(?:\(\d{1,2}\)[ \t]*)?(?::|[-–—][ \t])|\n)")
+_CUED_SOURCES = frozenset({"name_cue", "deny_list", "name_script"})
+
+
+def _not_a_person(text: str, finding: Finding) -> bool:
+    """PERSON findings that are not people, whatever found them (cue and deny-list findings aside): a weekday
+    abbreviation in a schedule ("Thu 2pm", "Mon/Wed", "Tue, Thu" -- Thu is also a Vietnamese given name), an
+    operation or case code ("Op-Sunrise", "Team-3"), or an ordinary word heading a message or list item
+    ("Recap (7): ...", "Scheduling: ...")."""
+    if finding.source in _CUED_SOURCES:
+        return False
+    word = text[finding.start : finding.end]
+    key = word.casefold()
+    if key in _WEEKDAY_ABBREVIATIONS:
+        before = text[max(0, finding.start - 1) : finding.start]
+        if before == "/" or _TIME_AFTER.match(text, finding.end):
+            return True
+        weekdays = _WEEKDAY.findall(text, max(0, finding.start - 60), finding.end + 60)
+        return len(weekdays) >= 2
+    head, dash, _rest = key.partition("-")
+    if dash and head in _CODE_PREFIXES and " " not in key:
+        return True
+    if " " in word.strip() or not word[:1].isupper():
+        return False
+    if OPENER_BEFORE.search(text, max(0, finding.start - 8), finding.start) is None:
+        return False
+    heading = _HEADING_AFTER.match(text, finding.end)
+    if heading is None:
+        return False
+    if heading.group(0).strip().startswith("("):  # "Checklist (1) ...": a list, unless a known name heads it
+        return not (fold_accents(word) in first_names() or fold_accents(word) in last_names())
+    return ordinary_word(word)
+
+
+_CODE_TOKEN = re.compile(r"[A-Za-z]{1,12}-\d{1,5}\b")
+
+
+def _in_code(text: str, start: int, end: int) -> bool:
+    """A number that is the tail of a code: the 4 of "Sweep-4", the 12 of "Batch-12"."""
+    if _CODE_TOKEN.fullmatch(text, start, end):
+        return True
+    return start >= 2 and text[start - 1] == "-" and text[start - 2].isalpha()
+
+
+def _digits_only_in_codes(span: str) -> bool:
+    """An "address" whose every digit belongs to a code ("Op-Sunrise and Unit-5"): no street number."""
+    return not any(ch.isdigit() for ch in _CODE_TOKEN.sub("", span))
+
+
+_ROOM_ONLY = re.compile(r"(?i:(?:conference\s+)?(?:room|rm)\.?\s*#?\s*\d{1,4}[A-Za-z]?)")
+_MARKER_BEFORE = re.compile(r"(?:^|[\n:;•-])[ \t]*\(?$")
+
+
+def _list_marker(text: str, start: int, end: int) -> bool:
+    """A bare number the tagger took for an age that is list numbering: "(3)" with nothing naming a person right
+    before it ("Routine update (3)", "budget (2) staffing (3)"), or "3." / "3)" opening a line. A person's "(17)" is
+    found by the context pass from the name ("Precious (17)")."""
+    if not text[start:end].isdigit():
+        return False
+    after = text[end : end + 1]
+    if start > 0 and text[start - 1] == "(" and after == ")":
+        return PERSONISH.search(text, max(0, start - 30), start) is None
+    return after in (".", ")") and _MARKER_BEFORE.search(text, max(0, start - 4), start) is not None
+
+
 def _public_number(text: str) -> bool:
+    """A national hotline (``PUBLIC_NUMBERS``); ``text`` may hold a few characters before the finding, so
+    "1-800-" typed before a 7-digit finding counts."""
     digits = "".join(ch for ch in text if ch.isdigit())
-    return digits.removeprefix("1") in PUBLIC_NUMBERS
+    return any(digits[-n:].removeprefix("1") in PUBLIC_NUMBERS for n in (10, 11) if len(digits) >= n - 1)
 
 
 def _completed(text: str, finding: Finding) -> Finding:
@@ -544,47 +645,90 @@ def _piped(
         if not indices:
             continue
         with lock:
-            for i, doc in zip(indices, nlp.pipe([texts[i] for i in indices], batch_size=size), strict=True):
+            pieces = [_defused(texts[i]) for i in indices]
+            for i, doc in zip(indices, nlp.pipe(pieces, batch_size=size), strict=True):
                 out[i] = extract(doc)
     return out
+
+
+_LONG_TOKEN = re.compile(r"\S{65,}")
+_SYMBOL_RUN = re.compile(r"([^\w\s])\1{3,}")
+
+
+def _defused(text: str) -> str:
+    """``text`` as the models get it: a run of four or more of one symbol ("$$$$", "((((", "----") becomes spaces
+    but its first character, and any run of more than 64 non-space characters gets a space every 32.
+
+    spaCy's tokenizer strips prefixes and suffixes one character at a time, copying the rest of the token each time,
+    so a run of 4,000 ``$`` or 2,000 nested brackets costs it quadratic time (seconds), and every symbol is a token
+    the models pay for. No name, address or age is written that way; the rules still see the original text. Same
+    length, so every offset stays valid.
+    """
+    if _LONG_TOKEN.search(text) is None and _SYMBOL_RUN.search(text) is None:
+        return text
+    text = _SYMBOL_RUN.sub(lambda m: m.group(1) + " " * (m.end() - m.start() - 1), text)
+    chars = list(text)
+    for match in _LONG_TOKEN.finditer(text):
+        for position in range(match.start() + 32, match.end() - 1, 32):
+            chars[position] = " "
+    return "".join(chars)
 
 
 def ner_segments(
     text: str, max_chars: int, overlap: int, covered: Sequence[tuple[int, int]] = ()
 ) -> list[tuple[int, str]]:
     """The parts of ``text`` worth running NER on, as ``(offset, segment)``: the whole text when it is at most
-    ``max_chars``, else each line; only those with a name candidate outside ``covered`` (``has_name_candidate``)."""
+    ``max_chars``, else its lines (packed, see ``line_segments``) that have a name candidate outside ``covered``
+    (``has_name_candidate``)."""
     if len(text) <= max_chars:
         return [(0, text)] if has_name_candidate(text, 0, covered) else []
-    return [
-        (offset, segment)
-        for offset, segment in line_segments(text, max_chars, overlap)
-        if has_name_candidate(segment, offset, covered)
-    ]
+    return line_segments(
+        text, max_chars, overlap, lambda segment, offset: has_name_candidate(segment, offset, covered)
+    )
+
+
+_PACKED_LINES = 240
 
 
 def line_segments(
-    text: str, max_chars: int, overlap: int, keep: Callable[[str], object] = str.strip
+    text: str,
+    max_chars: int,
+    overlap: int,
+    keep: Callable[[str, int], object] = lambda line, _offset: line.strip(),
 ) -> list[tuple[int, str]]:
     """``(offset, segment)`` pieces of ``text`` for a model: all of it up to ``max_chars``, else line by line (lines
-    for which ``keep`` is false left out, longer ones split by ``split_for_ner``).
+    for which ``keep`` is false left out, longer ones split by ``split_for_ner``), consecutive kept short lines
+    packed into one segment of up to ``_PACKED_LINES`` characters.
 
     Line by line rather than lines joined up to ``max_chars``: spaCy pads a batch to its longest document, and
-    chat-length lines batch tighter -- NER and the tagger each ran about 15% faster on a 100 KB message.
+    chat-length lines batch tighter -- NER and the tagger each ran about 15% faster on a 100 KB message. Packing
+    short lines keeps a message of 16,000 one-word lines from costing 16,000 documents' fixed overhead (27 ms/KB).
     """
     if len(text) <= max_chars:
-        return [(0, text)] if keep(text) else []
+        return [(0, text)] if keep(text, 0) else []
     segments: list[tuple[int, str]] = []
     position = 0
+    pack_start = pack_end = -1  # the kept lines text[pack_start:pack_end] not yet emitted
     for line in text.split("\n"):
         start = position
-        position += len(line) + 1
-        if not keep(line):
+        end = position + len(line)
+        position = end + 1
+        kept = bool(keep(line, start))
+        if pack_start != -1 and (not kept or end - pack_start > _PACKED_LINES):
+            segments.append((pack_start, text[pack_start:pack_end]))
+            pack_start = -1
+        if not kept:
             continue
-        if len(line) <= max_chars:
+        if len(line) <= _PACKED_LINES:
+            if pack_start == -1:
+                pack_start = start
+            pack_end = end
+        elif len(line) <= max_chars:
             segments.append((start, line))
         else:
             segments.extend((start + o, part) for o, part in split_for_ner(line, max_chars, overlap))
+    if pack_start != -1:
+        segments.append((pack_start, text[pack_start:pack_end]))
     return segments
 
 

@@ -7,6 +7,7 @@ cover those: a name lexicon (any case), cue words that introduce a name ("named"
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable, Iterator
 
@@ -488,12 +489,15 @@ _IN_PLACE = re.compile(r"\b(?:in|near|outside|around|across|throughout)[ \t]+$",
 
 def is_place(text: str, start: int, end: int) -> bool:
     """Whether ``text[start:end]`` is (inside) a place name: "Austin", "San Antonio", "Marion County", "the
-    Westchase complex". Only the words around the span are looked at, so this is cheap per finding."""
+    Westchase complex". Only the words around the span are looked at, so this is cheap per finding (and cached by
+    that window: a name repeated a thousand times in a long message is looked up once)."""
     window_start = max(0, start - 40)
-    words = [
-        (m.start() + window_start, m.end() + window_start, fold_accents(m.group(0)))
-        for m in _TOKEN.finditer(text[window_start : end + 40])
-    ]
+    return _is_place_in(text[window_start : end + 40], start - window_start, end - window_start)
+
+
+@functools.lru_cache(maxsize=4096)
+def _is_place_in(text: str, start: int, end: int) -> bool:
+    words = [(m.start(), m.end(), fold_accents(m.group(0))) for m in _TOKEN.finditer(text)]
     inside = [i for i, (s, e, _w) in enumerate(words) if s < end and e > start]
     if not inside:
         return False

@@ -71,7 +71,9 @@ _PHONE = re.compile(
 )
 _DATE_IN_PHONE = re.compile(r"\b\d{1,2}/\d{1,2}/\d{2,4}\b|\b(?:19|20)\d{2}-\d{2}-\d{2}\b")
 # Public numbers that are never a person's: the US National Human Trafficking Hotline (digits without the 1).
-PUBLIC_NUMBERS = frozenset({"8883737888"})
+# National hotlines that appear on every flyer and in every coordination message: never a person's number.
+# Trafficking (Polaris), domestic violence, Childhelp, RAINN, NCMEC, FBI tips.
+PUBLIC_NUMBERS = frozenset({"8883737888", "8007997233", "8004224453", "8006564673", "8008435678", "8002255324"})
 _DIGIT_WORDS = {
     "zero": "0", "oh": "0", "o": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6",
     "seven": "7", "eight": "8", "nine": "9",
@@ -944,6 +946,12 @@ _NOT_A_LODGING = re.compile(
     r"class|classroom|part|dept|department|division|unit|form|page|section|case|docket|ward|er|icu|bed|bay|"
     r"dorm|floor|office|suite|building|bldg)\s*$"
 )
+# A meeting room in a schedule: "moved to Monday at noon, room 233", "training 9-11 in room 204".
+SCHEDULED_BEFORE = re.compile(
+    r"(?i:\b(?:meeting|meet|moved|booked|schedule[ds]?|agenda|training|sync|briefing|debrief|session|class|rsvp|"
+    r"noon|today|tomorrow|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b|\b\d{1,2}(?::\d\d)?\s*[ap]\.?m\b"
+    r"|\b(?:at|@)\s*\d{3,4}h?\b)"
+)
 # A street given as where someone lives: "stays on E 131st Ave", "lives on Maple St", "house is on Beechnut near
 # Bellaire Blvd".
 _LIVES_ON = re.compile(
@@ -1064,8 +1072,10 @@ def _places_without_number(text: str, lowered: str) -> Iterator[Finding]:
             cue = re.sub(r"[^a-záó]", "", cue)
             # room/unit numbers need a lodging word nearby -- except 3-4 digit rooms, which are hotel or apartment
             # rooms wherever they are typed ("room 2214"), unless a meeting or court word comes first
-            long_room = sum(ch.isdigit() for ch in match.group("u")) >= 3 and not _NOT_A_LODGING.search(
-                text, max(0, match.start() - 20), match.start()
+            long_room = (
+                sum(ch.isdigit() for ch in match.group("u")) >= 3
+                and not _NOT_A_LODGING.search(text, max(0, match.start() - 20), match.start())
+                and not SCHEDULED_BEFORE.search(text, max(0, match.start() - 40), match.start())
             )
             if cue in _LODGING_ONLY and not (lodging or long_room):
                 continue

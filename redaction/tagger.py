@@ -31,7 +31,7 @@ from redaction.findings import (
 )
 from redaction.names import person_span
 from redaction.patterns import ADDRESS_WORDS
-from redaction.vocabulary import everyday_words
+from redaction.vocabulary import AMBIGUOUS_FIRST_NAMES, everyday_words, first_names, last_names
 
 BUILTIN_PII_MODEL = Path(__file__).resolve().parent / "data" / "pii_model"
 # The component of a trained tagger pipeline: a spaCy ``tagger`` whose tags are BILUO entity tags ("B-ADDRESS").
@@ -124,6 +124,9 @@ def worth_tagging(text: str) -> bool:
 _MAX_CHARS = {PERSON: 60, ADDRESS: 160, AGE: 24, DOB: 32, HANDLE: 40, PHONE: 32, CREDIT_CARD: 32}
 
 
+_CODE = re.compile(r"[A-Za-z]{1,12}[-#]\d{1,5}[A-Za-z]?")
+
+
 def plausible(label: str, text: str) -> bool:
     """Whether a tagger span has the shape of its label (see the module docstring)."""
     if len(text) > _MAX_CHARS.get(label, 80):
@@ -150,8 +153,9 @@ def plausible(label: str, text: str) -> bool:
     if label == ADDRESS:
         return bool(_DIGIT.search(text)) and bool(_ADDRESS_WORD.search(text)) and not _CLOCK.search(text)
     if label == HANDLE:
-        # "owner_name", "pending_review", "AD_ID\tSITE": field names in pasted dumps; "$300.00": money.
-        if len(text) < 3 or "\t" in text or _MONEY.fullmatch(text):
+        # "owner_name", "pending_review", "AD_ID\tSITE": field names in pasted dumps; "$300.00": money; "Kill-1",
+        # "OP-3", "C-1187": case and operation codes.
+        if len(text) < 3 or "\t" in text or _MONEY.fullmatch(text) or _CODE.fullmatch(text):
             return False
         parts = _WORDS.findall(text)
         return not (
@@ -187,4 +191,44 @@ def tagger_person(text: str, start: int, end: int) -> tuple[int, int] | None:
         return None
     if _SAINT_BEFORE.search(text, max(0, words[0][0] - 8), words[0][0]):
         return None
+    if len(words) == 1 and _everyday_opener(text, words[0][0], words[0][1]):
+        return None
     return person_span(text, words[0][0], words[-1][1])
+
+
+OPENER_BEFORE = re.compile(r"(?:^|[.!?:;\n•*>#-]|\(\d{1,2}\)|\d{1,2}[.)])[ \t]*$")
+_PERSON_VERB_AFTER = re.compile(
+    r"[ \t]+(?:said|says|told|is|was|has|had|and|&|called|texted|came|left|went|got|lives|stays|works|wants|"
+    r"needs|asked|claims|reported|arrived|turned|showed|from)\b|[ \t]*\([ \t]*\d",
+    re.IGNORECASE,
+)
+
+
+def ordinary_word(word: str) -> bool:
+    """An everyday English word or a simple inflection of one ("Scheduling", "Updates") that no name list holds."""
+    key = word.casefold()
+    if key in first_names() or key in last_names() or key in AMBIGUOUS_FIRST_NAMES:
+        return False
+    everyday = everyday_words()
+    if key in everyday:
+        return True
+    stems = []
+    if key.endswith("ing"):
+        stems += [key[:-3], key[:-3] + "e", key[:-4]]
+    if key.endswith("s"):
+        stems += [key[:-1], key[:-2]]
+    if key.endswith("ed"):
+        stems += [key[:-2], key[:-1]]
+    return any(len(stem) >= 3 and stem in everyday for stem in stems)
+
+
+def _everyday_opener(text: str, start: int, end: int) -> bool:
+    """A capitalised everyday word opening a message, line, sentence or list item, with no person verb after it and
+    no name list holding it: "Routine update ...", "Reminder: ...", "Budget (2) ..." -- not a name. "Destiny said"
+    and "Precious is 17" keep theirs."""
+    word = text[start:end]
+    if not word[:1].isupper() or not ordinary_word(word):
+        return False
+    if OPENER_BEFORE.search(text, max(0, start - 8), start) is None:
+        return False
+    return _PERSON_VERB_AFTER.match(text, end) is None

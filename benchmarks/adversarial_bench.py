@@ -1,0 +1,192 @@
+"""Worst-case time of the redaction engine on adversarial and fuzzed input, in ms per KB, and peak memory.
+
+Run from the repository root::
+
+    /work/main/.venv/bin/python benchmarks/adversarial_bench.py [--size 100000] [--fuzz 300] [--json]
+
+Inputs: nested brackets, long runs of one symbol or of a short repeated token (``$``, ``@``, digits, ``1-``, ``a.``,
+capitalised words, ...), 100 KB digit runs, and ``--fuzz`` messages of random PII-shaped tokens (fixed seed) of
+1-20 KB. Each input is timed once through ``Redactor.detect``; the figure is milliseconds per KB of input, where
+an input shorter than 1 KB counts as 1 KB (a chat message's fixed cost is not a per-KB cost); time is CPU time of
+the process (the machine is shared). Plain spaCy NER on the same input (the pipeline the engine loads, on
+2,000-character pieces) is timed right after it as the baseline, in the same process.
+Targets (issue 17): worst case <= 20 ms/KB, peak RSS < 400 MB. ``--check`` exits 1 when either is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.redaction_bench import rss_mb
+from redaction import RedactionSettings, Redactor
+
+TARGET_MS_PER_KB = 20.0
+TARGET_RSS_MB = 400.0
+
+
+def adversarial(size: int) -> dict[str, str]:
+    """Named inputs of about ``size`` characters (a few of fixed shape, such as 2,000 nested brackets)."""
+
+    def run(token: str) -> str:
+        return (token * (size // len(token) + 1))[:size]
+
+    half = size // 2
+    cases = {
+        "nested_parens_2000": "(" * 2000 + "x" + ")" * 2000,
+        "nested_parens": "(" * half + "Maria" + ")" * half,
+        "nested_mixed": run("([{<") + run(">}])"),
+        "dollars_4000": "$" * 4000,
+        "digits": run("0123456789"),
+        "digits_one": "7" * size,
+        "digits_spaced": run("1 "),
+        "digits_dashed": run("1-"),
+        "digits_dotted": run("1."),
+        "digits_slashed": run("12/"),
+        "digits_paren": run("(1)"),
+        "plus_digits": run("+1"),
+        "phone_like_run": run("555-0134 "),
+        "word_digit": run("a1"),
+        "letters_spaced": run("a "),
+        "caps_spaced": run("A "),
+        "initials": run("A. "),
+        "capitalised_words": run("Maria Lopez "),
+        "capital_run": "A" * size,
+        "lower_run": "a" * size,
+        "at_run": "@" * size,
+        "at_words": run("@a "),
+        "hash_run": "#" * size,
+        "dots": "." * size,
+        "dashes": "-" * size,
+        "commas": run("1, "),
+        "spaces": " " * size,
+        "newlines": "\n" * size,
+        "newline_words": run("Maria\n"),
+        "email_like": run("a.a@"),
+        "email_dots": run("a.") + "@b.com",
+        "ip_like": run("1.1."),
+        "address_words": run("123 Main St Apt "),
+        "number_words": run("one two three "),
+        "spanish_numbers": run("uno dos tres "),
+        "mixed_digit_words": run("8three2 "),
+        "colon_pairs": run("a: "),
+        "quotes": run('"A ') ,
+        "apostrophes": run("'s "),
+        "emoji": run("\U0001f600"),
+        "zero_width": run("a\u200b"),
+        "cjk": run("阮氏蘭"),
+        "arabic": run("محمد "),
+        "cyrillic_mix": run("Мaria "),
+        "dob_cues": run("DOB 1/1/ "),
+        "age_cues": run("age 1 "),
+        "name_cues": run("named "),
+        "plate_cues": run("plate "),
+        "handle_cues": run("ig: "),
+        "long_token": "x" * size + "@gmail.com",
+        "long_url": "https://" + run("a/") + ".com",
+    }
+    return cases
+
+
+_TOKENS = [
+    "Maria", "maria", "LOPEZ", "Nguyen Thi Lan", "(", ")", "[", "]", "{", "}", "$", "@", "#", "+", "-", ".", ",",
+    "/", ":", "'", '"', "0", "1", "7", "555", "0134", "713", "+44", "07700", "900123", "DOB", "age", "17yo", "apt",
+    "St", "Ave", "named", "aka", "plate", "ig:", "snap", "@lil", "$cash", "one", "three", "uno", "\n", " ", " ",
+    " ", "  ", "\t", "é", "阮", "محمد", "\u200b", "\U0001f600", "x", "Mr.", "de", "van", "bin", "al-", "Kill-1",
+]  # fmt: skip
+
+
+def fuzzed(count: int, seed: int = 17) -> dict[str, str]:
+    rng = random.Random(seed)
+    out = {}
+    for index in range(count):
+        target = rng.choice((1000, 2000, 5000, 20000))
+        parts: list[str] = []
+        length = 0
+        while length < target:
+            token = rng.choice(_TOKENS)
+            if rng.random() < 0.05:
+                token = token * rng.randint(2, 400)
+            parts.append(token)
+            length += len(token)
+        out[f"fuzz_{index:03d}"] = "".join(parts)[:target]
+    return out
+
+
+def timed(call: Callable[[str], object], text: str) -> float:
+    """CPU seconds of ``call(text)`` (process time: the machine is shared, wall time would measure the others)."""
+    started = time.process_time()
+    call(text)
+    return time.process_time() - started
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", type=int, default=100_000, help="length of the long adversarial inputs")
+    parser.add_argument("--fuzz", type=int, default=300, help="number of fuzzed inputs")
+    parser.add_argument("--only", default="", help="run only the cases whose name contains this")
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
+    parser.add_argument("--no-baseline", action="store_true", help="skip plain spaCy NER (slow on these inputs)")
+    args = parser.parse_args()
+    redactor = Redactor(RedactionSettings())
+    nlp = redactor.nlp
+    redactor.detect("warm up Maria 713-555-0134")
+    cases = {**adversarial(args.size), **fuzzed(args.fuzz)}
+    if args.only:
+        cases = {k: v for k, v in cases.items() if args.only in k}
+    rows = []
+    for name, text in cases.items():
+        kb = max(len(text) / 1024, 1.0)
+        engine = timed(redactor.detect, text)
+        row = {"case": name, "chars": len(text), "ms": engine * 1000, "ms_per_kb": engine * 1000 / kb}
+        if not args.no_baseline:
+            # Plain NER on the same input, cut into 2,000-character pieces (the engine's chunk size).
+            pieces = [text[i : i + 2000] for i in range(0, len(text), 2000)] or [""]
+            ner = timed(lambda pieces=pieces: list(nlp.pipe(pieces, batch_size=4)), text)
+            row["ner_ms_per_kb"] = ner * 1000 / kb
+        rows.append(row)
+    baseline = [r["ner_ms_per_kb"] for r in rows if "ner_ms_per_kb" in r]
+    worst = max(rows, key=lambda r: r["ms_per_kb"])
+    fuzz_rows = [r for r in rows if r["case"].startswith("fuzz_")]
+    fuzz_ms = sorted(r["ms_per_kb"] for r in fuzz_rows)
+    _current, peak = rss_mb()
+    report = {
+        "cases": len(rows),
+        "worst_case": worst["case"],
+        "worst_ms_per_kb": round(worst["ms_per_kb"], 2),
+        "worst_ms": round(worst["ms"], 1),
+        "fuzz_p99_ms_per_kb": round(fuzz_ms[int(len(fuzz_ms) * 0.99) - 1], 2) if fuzz_ms else None,
+        "fuzz_max_ms_per_kb": round(fuzz_ms[-1], 2) if fuzz_ms else None,
+        "plain_ner_max_ms_per_kb": round(max(baseline), 2) if baseline else None,
+        "plain_ner_on_worst_case_ms_per_kb": round(worst["ner_ms_per_kb"], 2) if "ner_ms_per_kb" in worst else None,
+        "cases_over_target": sum(r["ms_per_kb"] > TARGET_MS_PER_KB for r in rows),
+        "cases_over_target_where_plain_ner_is_under": sum(
+            r["ms_per_kb"] > TARGET_MS_PER_KB and r.get("ner_ms_per_kb", 0.0) <= TARGET_MS_PER_KB for r in rows
+        ),
+        "peak_rss_mb": round(peak, 1),
+        "targets": {"ms_per_kb": TARGET_MS_PER_KB, "peak_rss_mb": TARGET_RSS_MB},
+    }
+    if args.json:
+        print(json.dumps({**report, "rows": rows}, indent=2))
+    else:
+        for row in sorted(rows, key=lambda r: -r["ms_per_kb"])[:25]:
+            ner = f"{row['ner_ms_per_kb']:>7.2f}" if "ner_ms_per_kb" in row else "    n/a"
+            print(
+                f"{row['case']:<22} {row['chars']:>7} chars {row['ms']:>8.1f} ms {row['ms_per_kb']:>7.2f} ms/KB"
+                f"  plain NER {ner} ms/KB"
+            )
+        print(json.dumps(report, indent=2))
+    met = report["worst_ms_per_kb"] <= TARGET_MS_PER_KB and peak < TARGET_RSS_MB  # type: ignore[operator]
+    return 0 if met or not args.check else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,314 @@
+"""Last pass over a message's findings: whole names, and every occurrence of what was found.
+
+*Name completion.* A PERSON finding that holds part of a name grows to the name's adjacent parts: a capitalised
+surname or middle name ("Nguyen" -> "Nguyen Thi Lan"), initials ("T. H. Pham", "maria j lopez"), particles before
+a capitalised or lexicon word ("Juan de la Cruz", "Ahmed bin Salem", "Omar al-Rashid", "Maria dela Cruz"), lexicon
+words in lower case ("maria lopez"), the whole of a quoted nickname ("Big Mike" in quotes), the rest of a name in
+Arabic script ("محمد بن عبد الله"), and the same person written in another script in parentheses right after or
+before the name ("Nguyen Thi Lan (阮氏蘭)", "阮氏蘭 (Nguyen Thi Lan)").
+
+*Every occurrence.* Any string found as PII (ages and short strings aside) is masked wherever else it occurs in
+the message, and so is every distinctive word of a found name: "Lopez" once found in "Maria Lopez" is masked in
+"Lopez's car" three paragraphs on, and a card number found in one chunk of a long message is masked in every
+chunk. Searching is ``str.find`` per distinct string (C speed, linear in the message per string) and the number of
+distinct strings searched is capped, so a 100 KB message costs milliseconds here.
+
+Hand-written rather than a library: no library completes names across scripts with offsets kept; the rules are
+small and bounded (at most ``_MAX_EXTRA`` words each side).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+
+from redaction.findings import AGE, PERSON, Finding
+from redaction.normalise import fold_accents
+from redaction.vocabulary import COMMON_WORDS, NOT_A_PERSON, everyday_words, first_names, last_names
+
+_MAX_EXTRA = 4
+_MAX_REPEAT_STRINGS = 400
+# Particles inside names: "de la Cruz", "van der Berg", "bin Salem", "dela Cruz", "delos Santos", "al Rashid".
+PARTICLES = frozenset(
+    """
+    de del della dela delos de' da das do dos di du la las le les los van von der den ter ten bin binti bint ibn
+    ben abu al el y e mac st
+    """.split()
+)
+# Words a name never takes as a part, whatever their case: place and organisation words after a name.
+_NOT_A_PART = frozenset(
+    """
+    county co pd police sheriff street st avenue ave road rd boulevard blvd drive dr lane ln highway hwy park mall
+    plaza center centre clinic hospital airport station market ranch farm city motel hotel inn suites lodge church
+    school apartments apts apt village villas homes estates township parish borough isd university college
+    department dept office court jail detention services unit task force team spa massage nails salon club bar
+    lounge studio store shop restaurant cafe kitchen group home program center
+    """.split()
+)
+_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*\.?")
+_INITIAL = re.compile(r"[^\W\d_]\.?")
+_GAP = re.compile(r"[ \t]{1,2}")
+_NON_LATIN = re.compile(r"[\u0370-\u03ff\u0400-\u04ff\u0530-\u058f\u0590-\u06ff\u0700-\u08ff\u0900-\u0dff"
+                        r"\u0e00-\u0eff\u1000-\u109f\u1100-\u11ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff"
+                        r"\uac00-\ud7af\uf900-\ufaff]")  # fmt: skip
+_ARABIC_WORD = re.compile(r"[\u0600-\u06ff]+")
+# Arabic function words and words about a person that are not part of her name ("محمد يعمل في": works in).
+_ARABIC_STOP = frozenset(
+    """
+    في من على إلى الى عن مع هو هي كان كانت قال قالت يعمل تعمل عمره عمرها رقم هاتف اسمه اسمها لا نعم و أو او ثم
+    التي الذي هذا هذه ذلك تلك عند لدى بعد قبل منذ حتى لكن وقد قد مريض مريضة الضحية العميل العميلة ابنه ابنها
+    """.split()
+)
+_QUOTES = {'"': '"', "“": "”", "'": "'", "‘": "’", "«": "»"}
+_PAREN = re.compile(r"[ \t]*[(（]([^()（）\n]{1,40})[)）]")
+_PAREN_BEFORE = re.compile(r"([^\s()（）][^()（）\n]{0,38}?)[ \t]*[(（][^()（）\n]*$")
+
+
+def _lexicon_name(word: str) -> bool:
+    key = fold_accents(word)
+    return key not in COMMON_WORDS and (key in first_names() or key in last_names())
+
+
+def _is_capitalised(word: str) -> bool:
+    return word[:1].isupper() and not (word.isupper() and len(word) > 1 and len(word) <= 4)
+
+
+def complete_names(
+    text: str, findings: Iterable[Finding], is_name_word: Callable[[str], bool]
+) -> list[Finding]:
+    """New PERSON findings: each PERSON finding grown to its adjacent name parts (see the module docstring)."""
+    out: list[Finding] = []
+    for finding in findings:
+        if finding.label != PERSON:
+            continue
+        start, end = _grown(text, finding.start, finding.end, is_name_word)
+        if (start, end) != (finding.start, finding.end):
+            out.append(Finding(start, end, PERSON, finding.score, finding.source))
+        out.extend(_other_script(text, start, end, finding.score))
+        quoted = _quoted(text, start, end)
+        if quoted is not None:
+            out.append(Finding(quoted[0], quoted[1], PERSON, finding.score, finding.source))
+    return out
+
+
+def _ok_part(word: str, lower_name: bool, is_name_word: Callable[[str], bool]) -> bool:
+    bare = word.rstrip(".")
+    key = bare.casefold()
+    if not bare or key in _NOT_A_PART or key in NOT_A_PERSON:
+        return False
+    if _NON_LATIN.search(bare):
+        return False  # another script is handled by _other_script
+    if _is_capitalised(bare):
+        return key not in COMMON_WORDS
+    if bare.isupper():  # a short all-caps word: an agency ("HSI") unless the name itself is in capitals
+        return False
+    # a lower-case part only from the name lists: "unknown" words would take a whole clause in Vietnamese or Tagalog
+    return lower_name and _lexicon_name(bare)
+
+
+def _grown(text: str, start: int, end: int, is_name_word: Callable[[str], bool]) -> tuple[int, int]:
+    span = text[start:end]
+    if _ARABIC_WORD.search(span) and not re.search(r"[A-Za-z]", span):
+        return _grown_arabic(text, start, end)
+    lower_name = span.islower()
+    caps_name = span.isupper() and len(span) > 4
+    # right
+    for _ in range(_MAX_EXTRA):
+        gap = _GAP.match(text, end)
+        if gap is None:
+            break
+        word = _WORD.match(text, gap.end())
+        if word is None:
+            break
+        token = word.group(0)
+        bare = token.rstrip(".")
+        if token.endswith(".") and len(bare) > 1:
+            token, bare = bare, bare  # a sentence's full stop is not part of the name
+        word_end = gap.end() + len(token)
+        if len(bare) == 1 and bare.isalpha():
+            # an initial: only when a further name part follows ("maria j lopez", "T. H. Pham")
+            following = _GAP.match(text, word_end)
+            nxt = _WORD.match(text, following.end()) if following else None
+            if nxt is None or not _ok_part(nxt.group(0), lower_name or caps_name, is_name_word):
+                break
+            end = word_end
+            continue
+        if bare.casefold() in PARTICLES:
+            following = _GAP.match(text, word_end)
+            nxt = _WORD.match(text, following.end()) if following else None
+            if nxt is None:
+                break
+            part = nxt.group(0)
+            if bare.casefold() in PARTICLES and part.casefold() in PARTICLES:  # "de la Cruz", "van der Berg"
+                following2 = _GAP.match(text, nxt.end())
+                nxt2 = _WORD.match(text, following2.end()) if following2 else None
+                if nxt2 is None or not _is_capitalised(nxt2.group(0).rstrip(".")) or not _ok_part(
+                    nxt2.group(0), False, is_name_word
+                ):
+                    break
+                end = nxt2.end() - (1 if nxt2.group(0).endswith(".") else 0)
+                continue
+            if not (_is_capitalised(part) or lower_name) or not _ok_part(part, lower_name, is_name_word):
+                break
+            end = nxt.end() - (1 if part.endswith(".") and len(part) > 2 else 0)
+            continue
+        if caps_name and bare.isupper() and _lexicon_name(bare):
+            end = word_end
+            continue
+        if not _ok_part(token, lower_name, is_name_word):
+            break
+        end = word_end
+    # left: initials ("T. H. Pham"), particles before a found surname are not taken alone, lexicon given names
+    for _ in range(_MAX_EXTRA):
+        before = re.search(r"(?:^|(?<=[\s(\"“']))([^\W\d_]+(?:['’-][^\W\d_]+)*\.?)[ \t]{1,2}$", text[max(0, start - 40) : start])
+        if before is None:
+            break
+        token = before.group(1)
+        bare = token.rstrip(".")
+        new_start = max(0, start - 40) + before.start(1)
+        if len(bare) == 1 and bare.isupper():
+            start = new_start
+            continue
+        if token.endswith(".") and len(bare) > 1:
+            break  # a sentence ends before the name
+        if bare.casefold() in PARTICLES and bare.islower():
+            start = new_start  # "da Silva" found as "Silva"
+            continue
+        if _is_capitalised(bare) and bare.casefold() not in COMMON_WORDS and is_name_word(bare) and not _sentence_start(text, new_start):
+            start = new_start
+            continue
+        if lower_name and bare.islower() and _lexicon_name(bare):
+            start = new_start
+            continue
+        break
+    return start, end
+
+
+def _sentence_start(text: str, position: int) -> bool:
+    """Whether ``position`` opens the message or a sentence: "Routine Maria ..." must not take "Routine"."""
+    before = text[max(0, position - 3) : position].rstrip(" \t")
+    return not before or before[-1] in ".!?\n:"
+
+
+def _grown_arabic(text: str, start: int, end: int) -> tuple[int, int]:
+    for _ in range(_MAX_EXTRA):
+        gap = _GAP.match(text, end)
+        word = _ARABIC_WORD.match(text, gap.end()) if gap else None
+        if word is None or word.group(0) in _ARABIC_STOP or (word.group(0).startswith("و") and len(word.group(0)) > 3):
+            break
+        end = word.end()
+    return start, end
+
+
+def _other_script(text: str, start: int, end: int, score: float) -> list[Finding]:
+    """The same person in another script in parentheses just after ("Nguyen Thi Lan (阮氏蘭)") or a name in another
+    script just before a parenthesised found name ("阮氏蘭 (Nguyen Thi Lan)")."""
+    out = []
+    span_latin = _NON_LATIN.search(text, start, end) is None
+    after = _PAREN.match(text, end)
+    if after is not None:
+        inner = after.group(1).strip()
+        if inner and (_NON_LATIN.search(inner) is not None) == span_latin and len(inner.split()) <= 4:
+            if not any(ch.isdigit() for ch in inner):
+                offset = after.start(1) + (len(after.group(1)) - len(after.group(1).lstrip()))
+                out.append(Finding(offset, offset + len(inner), PERSON, score, "name_script"))
+    if start > 0 and text[start - 1] in "(（":
+        before = re.search(r"([^\s\d()（）,;:][^\d()（）\n,;:]{0,30}?)[ \t]*$", text[max(0, start - 40) : start - 1])
+        if before is not None:
+            inner = before.group(1).strip()
+            if inner and (_NON_LATIN.search(inner) is not None) == span_latin and len(inner.split()) <= 4:
+                # only the words in the other script (the sentence before may be in Latin letters)
+                words = list(re.finditer(r"\S+", inner))
+                base = max(0, start - 40) + before.start(1)
+                kept = [w for w in words if (_NON_LATIN.search(w.group(0)) is not None) == span_latin]
+                if kept and span_latin:
+                    first = kept[0]
+                    out.append(Finding(base + first.start(), base + kept[-1].end(), PERSON, score, "name_script"))
+    return out
+
+
+def _quoted(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The whole quoted nickname when a finding holds part of it: '"Big Mike"' found as "Mike"."""
+    left = start - 1
+    while left >= max(0, start - 30) and text[left] not in _QUOTES and text[left] != "\n":
+        left -= 1
+    if left < 0 or left < start - 30 or text[left] not in _QUOTES:
+        return None
+    close = _QUOTES[text[left]]
+    right = text.find(close, end, end + 30)
+    if right == -1 or "\n" in text[end:right]:
+        return None
+    inner = text[left + 1 : right]
+    if not inner.strip() or len(inner.split()) > 3 or any(ch.isdigit() for ch in inner):
+        return None
+    words = [w.strip(".,'’").casefold() for w in inner.split()]
+    if any(w in _NOT_A_PART or (w in COMMON_WORDS and w not in PARTICLES) for w in words):
+        return None  # '"Nena's Spa"', '"in the US"': not a nickname
+    if text[left] == "'" and (left > 0 and text[left - 1].isalnum()):
+        return None  # an apostrophe, not a quote
+    if (left + 1, right) == (start, end):
+        return None
+    return left + 1, right
+
+
+# Labels whose found string is masked wherever it recurs. Ages ("17") and short strings would mask ordinary numbers.
+_NOT_REPEATED = frozenset({AGE})
+
+
+def repeated(text: str, findings: list[Finding]) -> list[Finding]:
+    """Findings for every other occurrence of a found string and of a found name's distinctive words."""
+    wanted: dict[str, Finding] = {}  # search key -> the finding it came from
+    everyday = everyday_words()
+    for finding in findings:
+        if finding.label in _NOT_REPEATED:
+            continue
+        value = text[finding.start : finding.end].strip()
+        if finding.label == PERSON:
+            for word in _WORD.finditer(value):
+                part = word.group(0).rstrip(".")
+                key = part.casefold()
+                if (
+                    len(part) >= 3
+                    and part[:1].isupper() | value.islower()
+                    and not ((value.isupper() or finding.source == "tagger") and key in everyday)
+                    and key not in COMMON_WORDS
+                    and key not in PARTICLES
+                    and key not in _NOT_A_PART
+                    and not (part.isupper() and len(part) <= 4 and not value.isupper())
+                ):
+                    wanted.setdefault(part, finding)
+            if len(value) >= 3 and not any(ch.isdigit() for ch in value):
+                wanted.setdefault(value, finding)
+        elif len(value) >= 6 or (len(value) >= 4 and any(ch.isdigit() for ch in value)):
+            wanted.setdefault(value, finding)
+        if len(wanted) >= _MAX_REPEAT_STRINGS:
+            break
+    if not wanted:
+        return []
+    folded = text.lower()
+    same_length = len(folded) == len(text)
+    covered = {(f.start, f.end) for f in findings}
+    out: list[Finding] = []
+    for value, finding in wanted.items():
+        # a name part that is also a word ("Precious", "Lâm", "Rose") is matched only as written
+        person = finding.label == PERSON and value.casefold() not in everyday
+        haystack, needle = (folded, value.lower()) if person and same_length else (text, value)
+        if len(needle) != len(value):
+            haystack, needle = text, value
+        position = haystack.find(needle)
+        while position != -1:
+            stop = position + len(needle)
+            whole_word = finding.label == PERSON or value[-1:].isalpha() or len(value) < 8
+            if (position, stop) not in covered and _bounded(text, position, stop, whole_word):
+                out.append(Finding(position, stop, finding.label, finding.score, "repeat"))
+            position = haystack.find(needle, stop)
+    return out
+
+
+def _bounded(text: str, start: int, end: int, word: bool) -> bool:
+    """A whole word (for names and strings ending in a letter) or a whole number (not inside a longer one)."""
+    before = text[start - 1] if start > 0 else " "
+    after = text[end] if end < len(text) else " "
+    if word:
+        return not (before.isalnum() or before == "_") and not (after.isalnum() or after == "_")
+    return True
