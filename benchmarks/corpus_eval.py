@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from redaction import RedactionSettings, Redactor
+from redaction import Finding, Redacted, RedactionSettings, Redactor
 
 CORPUS = Path(__file__).resolve().parent.parent / "tests" / "corpus" / "corpus.jsonl"
 # Corpora whose ``test`` half is still unseen (docs/redaction-evaluation.md): the newest blind set only. ``heldout``
@@ -34,11 +34,30 @@ CORPUS = Path(__file__).resolve().parent.parent / "tests" / "corpus" / "corpus.j
 BLIND_SETS = frozenset({"blind8"})
 
 
-def evaluate(rows: list[dict[str, object]], redactor: Redactor, show_misses: bool) -> dict[str, object]:
+class PlainNer:
+    """The baseline every corpus is also scored with: plain spaCy NER (the very pipeline the engine loads), every
+    entity it finds masked, whatever its label -- what a team would get from spaCy alone."""
+
+    def __init__(self, redactor: Redactor) -> None:
+        self.nlp = redactor.nlp
+        self.model_name = redactor.model_name
+
+    def redact_many(self, texts: list[str]) -> list[Redacted]:
+        out = []
+        for doc in self.nlp.pipe(texts, batch_size=64):
+            findings = tuple(
+                Finding(e.start_char, e.end_char, e.label_, 0.85, "spacy") for e in doc.ents if e.text.strip()
+            )
+            out.append(Redacted(doc.text, findings))
+        return out
+
+
+def evaluate(rows: list[dict[str, object]], redactor: Redactor | PlainNer, show_misses: bool) -> dict[str, object]:
     results = redactor.redact_many([str(row["text"]) for row in rows])
     per_label: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # gold, caught, label matched
     outside_total = outside_masked = 0
     clean_messages = clean_flagged = 0
+    pii_messages = pii_fully_masked = 0
     for row, result in zip(rows, results, strict=True):
         text = str(row["text"])
         masked = [False] * len(text)
@@ -50,11 +69,13 @@ def evaluate(rows: list[dict[str, object]], redactor: Redactor, show_misses: boo
         gold = [False] * len(text)
         spans = row["spans"]
         assert isinstance(spans, list)
+        all_caught = True
         for start, end, label in spans:
             for i in range(start, end):
                 gold[i] = True
             chars = [i for i in range(start, end) if not text[i].isspace()]
             caught = all(masked[i] for i in chars)
+            all_caught = all_caught and caught
             stats = per_label[label]
             stats[0] += 1
             stats[1] += caught
@@ -66,7 +87,10 @@ def evaluate(rows: list[dict[str, object]], redactor: Redactor, show_misses: boo
                 outside_total += 1
                 if masked[i]:
                     outside_masked += 1
-        if not spans:
+        if spans:
+            pii_messages += 1
+            pii_fully_masked += all_caught
+        else:
             clean_messages += 1
             clean_flagged += bool(result.findings)
         if show_misses and any(masked[i] and not gold[i] and not text[i].isspace() for i in range(len(text))):
@@ -84,6 +108,8 @@ def evaluate(rows: list[dict[str, object]], redactor: Redactor, show_misses: boo
         "over_redaction": outside_masked / outside_total if outside_total else 0.0,
         "clean_messages": clean_messages,
         "clean_messages_flagged": clean_flagged,
+        "pii_messages": pii_messages,
+        "pii_messages_fully_masked": pii_fully_masked,
     }
 
 
@@ -110,6 +136,12 @@ def main() -> int:
         default="builtin",
         help="the statistical tagger: builtin (default), off, or a pipeline directory (see redaction.pii_model)",
     )
+    parser.add_argument(
+        "--engine",
+        choices=("needtoknow", "plain-ner"),
+        default="needtoknow",
+        help="plain-ner: the baseline, spaCy NER alone with every entity masked",
+    )
     args = parser.parse_args()
     corpus: Path = args.corpus
     rows = [json.loads(line) for line in corpus.read_text(encoding="utf-8").splitlines() if line.strip()]
@@ -128,22 +160,29 @@ def main() -> int:
     if key == "set" and set(groups) <= {"handwritten", "generated"}:
         groups = ["handwritten", "generated"]
     names = [*sorted(groups), "all"] if key == "split" else [*groups, "all"]
-    redactor = Redactor(RedactionSettings(pii_model=args.pii_model))
-    report: dict[str, object] = {"model": redactor.model_name, "pii_model": args.pii_model, "corpus": str(corpus)}
+    engine = Redactor(RedactionSettings(pii_model=args.pii_model))
+    redactor: Redactor | PlainNer = PlainNer(engine) if args.engine == "plain-ner" else engine
+    report: dict[str, object] = {
+        "engine": args.engine,
+        "model": redactor.model_name,
+        "pii_model": args.pii_model,
+        "corpus": str(corpus),
+    }
     for name in names:
         subset = [row for row in rows if name == "all" or row.get(key) == name]
         report[name] = evaluate(subset, redactor, args.show_misses and name == "all")
     if args.json:
         print(json.dumps(report, indent=2))
     else:
-        print(f"model: {report['model']}, pii_model: {args.pii_model}")
+        print(f"engine: {args.engine}, model: {report['model']}, pii_model: {args.pii_model}")
         for name in names:
             part = report[name]
             assert isinstance(part, dict)
             print(
                 f"\n[{name}] messages={part['messages']} gold spans={part['gold_spans']} "
                 f"recall={part['recall']:.3f} over-redaction={part['over_redaction']:.2%} "
-                f"clean messages flagged={part['clean_messages_flagged']}/{part['clean_messages']}"
+                f"clean messages flagged={part['clean_messages_flagged']}/{part['clean_messages']} "
+                f"PII messages fully masked={part['pii_messages_fully_masked']}/{part['pii_messages']}"
             )
             for label, stats in part["per_label"].items():
                 print(f"  {label:<15} spans={stats['spans']:<4} recall={stats['recall']:.3f} "
