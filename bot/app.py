@@ -139,6 +139,11 @@ class App:
     def commands(self) -> list[CommandSpec]:
         return list(self.router.commands.values())
 
+    @property
+    def scheduler(self) -> Any:
+        """The running APScheduler (None before ``start_scheduler``); ``/readyz`` checks it ticks."""
+        return self._scheduler
+
     def context(self, user: UserRef | None, event: Event | None = None) -> Context:
         member = None
         if user is not None:

@@ -155,6 +155,9 @@ async def _run(args: argparse.Namespace, config: Config) -> int:
     ring = _keyring(config)
     platform: Any
     try:
+        from bot.ops import OpsSettings
+
+        OpsSettings.from_mapping(config.section("ops"))  # a bad [ops] table is a config error, before anything starts
         if config.platform == "slack":
             from bot.slack import create_slack_platform
             from bot.slack.settings import SlackSettings
@@ -174,11 +177,15 @@ async def _run(args: argparse.Namespace, config: Config) -> int:
     except ValueError as exc:  # settings errors name the key or variable, never its value
         raise ConfigError([str(exc)], config.source) from None
     app = build_app(config, platform, keyring=ring)
-    app.start_scheduler()
-    try:
-        await platform.run(app)
-    finally:
-        await app.stop()
+    from bot.ops import operations
+
+    # /healthz, /readyz, /metrics where [ops] listen says; the PII engine is warm before the platform starts.
+    async with operations(config, app, platform) as core:
+        app.start_scheduler()
+        try:
+            await platform.run(core)
+        finally:
+            await app.stop()
     return 0
 
 

@@ -111,6 +111,7 @@ _CORE_SECTIONS = {
     "matrix",
     "console",
     "logging",
+    "ops",
 }
 LOG_FORMATS = ("text", "json")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")

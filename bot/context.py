@@ -16,10 +16,11 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
+from bot import metrics
 from bot.clock import Clock
 from bot.config import Config
 from bot.errors import safe_exception_summary
-from bot.events import CommandInvoked, Event
+from bot.events import CommandInvoked, Event, MessageEdited, MessagePosted
 from bot.platform import ChannelRef, ChatPlatform, Message, UserRef
 from handlers.access import Permission, check
 from handlers.policy import configured_roles
@@ -103,7 +104,10 @@ class Context:
 
     async def redact_text(self, text: str) -> Any:
         """Run the engine off the event loop (spaCy is CPU-bound; the engine is thread-safe)."""
-        return await asyncio.to_thread(self.redactor.redact, text)
+        result = await asyncio.to_thread(self.redactor.redact, text)
+        if isinstance(self.event, MessagePosted | MessageEdited):
+            metrics.record_scan(result.label_counts())  # counts per label only, never text
+        return result
 
     def directory_changed(self) -> None:
         """Call after directory edits: the PII engine's allow-list of member names is rebuilt."""
@@ -140,6 +144,7 @@ class Context:
         actor: str | None = None,
     ) -> None:
         """Record an audit row in the caller's transaction (references and counts only)."""
+        metrics.record_audit(session, action)
         self.services.audit.record(
             session, at=self.now(), actor=actor or self.actor, action=action, target=target, detail=detail
         )

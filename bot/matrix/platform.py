@@ -42,6 +42,7 @@ from nio import (
     WhoamiResponse,
 )
 
+from bot import metrics
 from bot.events import (
     ButtonPressed,
     CommandInvoked,
@@ -151,9 +152,17 @@ class MatrixPlatform:
         self._crypto_lock = asyncio.Lock()
         self.synced = asyncio.Event()  # set after each successful sync (tests and health checks)
         self.sync_count = 0
+        self._last_sync: float | None = None
         self.handled_count = 0
         self._logged_in = False
         self.gate: Any = None  # the pre-store gate while ``run`` runs with [matrix.gate]
+
+    @property
+    def connected(self) -> bool:
+        """The ``platform`` readiness check: a sync succeeded within three long-poll timeouts."""
+        if self._last_sync is None:
+            return False
+        return time.monotonic() - self._last_sync < max(60.0, 3 * self.settings.sync_timeout_ms / 1000)
 
     # ------------------------------------------------------------------ login / lifecycle
     async def login(self) -> None:
@@ -244,6 +253,8 @@ class MatrixPlatform:
             since = resp.next_batch
             first = False
             self.sync_count += 1
+            self._last_sync = time.monotonic()
+            metrics.matrix_synced(self._last_sync)  # needtoknow_matrix_sync_lag_seconds
             self.synced.set()
 
     async def _handle_batches(self, queue: asyncio.Queue[tuple[SyncResponse, bool]]) -> None:

@@ -149,6 +149,11 @@ class SlackPlatform:
             self._bolt = self._build_bolt(oauth_state_store)
 
     @property
+    def connected(self) -> bool:
+        """Listening (HTTP mode) or connected (Socket Mode): the ``platform`` readiness check."""
+        return self._runner is not None or self._socket is not None
+
+    @property
     def bolt(self) -> AsyncApp:
         if self._bolt is None:
             raise RuntimeError("the OAuth installation store is set up in start(app)")
