@@ -43,6 +43,7 @@ from storage import directory, outbox, schedule
 from storage.audit import AuditLog, Checkpoint
 from storage.crypto import FieldCipher, KeyedHasher, KeyRing, install_cipher
 from storage.db import Database, database_unavailable
+from storage.keycheck import verify_keys
 from storage.models import OutboxMessage, ProcessedEvent
 
 if TYPE_CHECKING:
@@ -95,7 +96,9 @@ NOTHING_STORED = (
     "The bot's database is unavailable right now, so nothing you sent was stored or posted. "
     "Please try again in a few minutes."
 )
-SHUTTING_DOWN = "The bot is restarting, so nothing you sent was stored or posted. Please try again in a minute."
+SHUTTING_DOWN = (
+    "The bot is restarting, so nothing you sent was stored or posted. Please try again in a minute."
+)
 
 
 @dataclass
@@ -117,7 +120,7 @@ class App:
         self.services = services
         self.router = router
         self._tasks: set[asyncio.Task[Any]] = set()
-        self._inflight: set[asyncio.Task[Any]] = set()
+        self._busy = 0  # events being handled + outbox sends in progress (shutdown waits for 0)
         self._scheduler: Any = None
         self._outbox_lock = asyncio.Lock()
         self._stopping = False
@@ -176,9 +179,7 @@ class App:
         if self._stopping:
             await self._tell_not_stored(event, SHUTTING_DOWN)
             return Dispatched.NOT_HANDLED, self._form_error(event, SHUTTING_DOWN)
-        task = asyncio.current_task()
-        if task is not None:
-            self._inflight.add(task)
+        self._busy += 1
         try:
             return Dispatched.HANDLED, await self._handle(event)
         except Exception as exc:
@@ -191,8 +192,7 @@ class App:
             await self._tell_not_stored(event, NOTHING_STORED)
             return Dispatched.NOT_HANDLED, self._form_error(event, NOTHING_STORED)
         finally:
-            if task is not None:
-                self._inflight.discard(task)
+            self._busy -= 1
 
     @staticmethod
     def _form_error(event: Event, text: str) -> dict[str, str] | None:
@@ -213,7 +213,9 @@ class App:
         except Exception as exc:
             if database_unavailable(exc):
                 raise
-            log.error("could not build the context for %s: %s", type(event).__name__, safe_exception_summary(exc))
+            log.error(
+                "could not build the context for %s: %s", type(event).__name__, safe_exception_summary(exc)
+            )
             ctx = Context(self.services, user=event.user, member=None, event=event)
             await self._safe_reply(ctx, _APOLOGY)
             return None
@@ -492,9 +494,22 @@ class App:
     async def _deliver_one(self, row: _Claimed) -> int:
         """Send one claimed row, renewing its lease while the send is in progress; record the
         outcome fenced by the claim token. Returns 1 when sent."""
-        task = asyncio.current_task()
-        if task is not None:
-            self._inflight.add(task)
+        # Rows wait their turn in the batch: confirm (and extend) the claim right before sending, so
+        # a row whose lease lapsed meanwhile and was taken over is not sent a second time here.
+        try:
+            with self.services.db.session() as s:
+                held = outbox.renew(
+                    s, row.id, row.token, now=self.services.clock.now(), lease=self.outbox_lease
+                )
+        except Exception as exc:
+            log.warning("outbox %s: could not confirm the claim: %s", row.id, safe_exception_summary(exc))
+            return 0
+        if not held:
+            log.info(
+                "outbox %s (%s): taken over by another worker before its turn; skipped", row.id, row.purpose
+            )
+            return 0
+        self._busy += 1
         renewer = asyncio.create_task(self._keep_lease(row))
         try:
             try:
@@ -508,8 +523,7 @@ class App:
             return 1 if await self._record(row, ref=str(ref)) else 0
         finally:
             renewer.cancel()
-            if task is not None:
-                self._inflight.discard(task)
+            self._busy -= 1
 
     async def _send(self, row: _Claimed) -> Any:
         message = Message(
@@ -730,15 +744,16 @@ class App:
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=False)
             self._scheduler = None
-        me = asyncio.current_task()
-        pending = {t for t in self._inflight | self._tasks if t is not me and not t.done()}
-        if pending:
-            _done, still = await asyncio.wait(pending, timeout=grace)
-        else:
-            still = set()
-        for task in still:
-            task.cancel()
-        return not still
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + grace
+        # A plain poll: the counter is shared by dispatches and sends, and shutdown happens once.
+        while self._busy > 0 and loop.time() < deadline:  # noqa: ASYNC110
+            await asyncio.sleep(0.05)
+        drained = self._busy == 0
+        if not drained:
+            for task in list(self._tasks):
+                task.cancel()
+        return drained
 
     async def _checkpoint_job(self) -> None:
         try:
@@ -783,7 +798,8 @@ def build_app(
     migrate: bool = True,
 ) -> App:
     """Wire everything. Raises ``KeyMissing`` when no key is configured (never a plaintext fallback),
-    ``ConfigError`` when a feature section is invalid."""
+    ``WrongKey`` when the keys are not the ones the database was written with, ``SchemaTooNew`` when
+    the database was upgraded by a newer version, ``ConfigError`` when a feature section is invalid."""
     router = build_router()
     # Re-validate with the sections the features registered (unknown sections are errors).
     config = parse_config(
@@ -812,7 +828,13 @@ def build_app(
     db = Database(_resolve_db_url(config))
     if migrate:
         db.upgrade()
+    else:
+        db.check_schema()
     with db.session() as s:
+        # One replica at a time: the key check and the first seed are written once.
+        db.startup_lock(s)
+        if verify_keys(s, hasher, now=(clock or SystemClock()).now()):
+            log.info("key check written: later starts with another key are refused")
         if directory.is_empty(s):
             seed_directory(s, config)
 

@@ -16,6 +16,8 @@ from typing import Any
 
 from bot.config import Config, ConfigError, find_config_path, load_config, parse_config
 from storage.crypto import ENV_KEY_FILE, FieldCipher, KeyMissing, KeyRing, install_cipher
+from storage.db import SchemaTooNew
+from storage.keycheck import WrongKey
 
 log = logging.getLogger("needtoknow")
 
@@ -103,8 +105,10 @@ def _existing_database(config: Config) -> Any:
 
     url = _resolve_db_url(config)
     parsed = make_url(normalise_url(url))
-    hint = f"run `needtoknow --config {config.source} db upgrade`" if not _is_demo(config) else (
-        "run `needtoknow db upgrade` (or start the console once)"
+    hint = (
+        f"run `needtoknow --config {config.source} db upgrade`"
+        if not _is_demo(config)
+        else ("run `needtoknow db upgrade` (or start the console once)")
     )
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         if not Path(parsed.database).is_file():
@@ -120,7 +124,18 @@ def _existing_database(config: Config) -> Any:
     if "alembic_version" not in tables:
         db.dispose()
         raise CliError(f"the database {parsed.render_as_string(hide_password=True)} is not set up: {hint}")
+    db.check_schema()
     return db
+
+
+def _verify_keys(db: Any, ring: KeyRing) -> None:
+    """Refuse (``WrongKey``) when ``ring`` is not the key set the database was written with."""
+    from storage.crypto import KeyedHasher
+    from storage.keycheck import verify_keys
+
+    install_cipher(FieldCipher(ring))
+    with db.session() as s:
+        verify_keys(s, KeyedHasher(ring.hmac_key))
 
 
 # -- commands -------------------------------------------------------------------------------
@@ -181,12 +196,57 @@ async def _run(args: argparse.Namespace, config: Config) -> int:
 
     # /healthz, /readyz, /metrics where [ops] listen says; the PII engine is warm before the platform starts.
     async with operations(config, app, platform) as core:
-        app.start_scheduler()
+        return await serve(app, platform.run, core)
+
+
+async def serve(app: Any, run_platform: Any, core: Any = None) -> int:
+    """Run the platform until it ends or SIGTERM/SIGINT arrives. On a signal: stop taking new work
+    (events get ``NOT_HANDLED``, so the platform redelivers them to the next process), let events
+    being handled and outbox sends in progress finish (``[scheduler] shutdown_grace_seconds``), stop
+    the scheduler, and exit with one log line. What is unsent stays in the outbox. ``core`` is what
+    the platform is given to call into (``app`` itself unless wrapped, e.g. by ``bot.ops``)."""
+    import signal
+
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    received: list[str] = []
+
+    def on_signal(name: str) -> None:
+        received.append(name)
+        stop.set()
+
+    installed = []
+    for sig in (signal.SIGTERM, signal.SIGINT):
         try:
-            await platform.run(core)
-        finally:
-            await app.stop()
-    return 0
+            loop.add_signal_handler(sig, on_signal, sig.name)
+            installed.append(sig)
+        except (NotImplementedError, RuntimeError):  # not the main thread / platform without signals
+            pass
+    app.start_scheduler()
+    runner = asyncio.create_task(run_platform(app if core is None else core))
+    waiter = asyncio.create_task(stop.wait())
+    try:
+        await asyncio.wait({runner, waiter}, return_when=asyncio.FIRST_COMPLETED)
+        if runner.done():
+            runner.result()  # the platform ended by itself (or failed): raise its error
+            return 0
+        log.info("needtoknow: %s received; finishing events and sends in progress", received[0])
+        drained = await app.shutdown()
+        runner.cancel()
+        await asyncio.gather(runner, return_exceptions=True)
+        log.warning(
+            "needtoknow stopped on %s: %s",
+            received[0],
+            "everything in progress finished"
+            if drained
+            else "the grace period ran out; unsent messages stay in the outbox for the next start",
+        )
+        return 0
+    finally:
+        waiter.cancel()
+        for sig in installed:
+            loop.remove_signal_handler(sig)
+        await app.stop()
 
 
 def _db_upgrade(config: Config) -> int:
@@ -269,6 +329,7 @@ def _audit(args: argparse.Namespace, config: Config) -> int:
     ring = _keyring(config)
     audit = AuditLog(KeyedHasher(ring.hmac_key))
     db = _existing_database(config)
+    _verify_keys(db, ring)  # with the wrong HMAC key every row would read as tampered
     if args.action == "checkpoint":
         from bot.audit_checkpoint import take_checkpoint
 
@@ -335,13 +396,16 @@ def _directory_sync(config: Config) -> int:
     from storage.audit import AuditLog
     from storage.crypto import KeyedHasher
     from storage.db import Database
+    from storage.keycheck import verify_keys
 
-    install_cipher(FieldCipher(_keyring(config)))
+    ring = _keyring(config)
+    install_cipher(FieldCipher(ring))
     db = Database(_resolve_db_url(config))
     db.upgrade()
     with db.session() as s:
+        db.startup_lock(s)
+        verify_keys(s, KeyedHasher(ring.hmac_key), now=datetime.now(UTC))
         changed = seed_directory(s, config)
-        ring = _keyring(config)
         audit = AuditLog(KeyedHasher(ring.hmac_key))
         for handle, left in sorted(changed.items()):
             audit.record(
@@ -353,7 +417,9 @@ def _directory_sync(config: Config) -> int:
                 detail={"source": "config", "teams_left": left},
             )
     for handle, left in sorted(changed.items()):
-        print(f"{handle}: discipline or agency changed by the config; team places dropped: {', '.join(left) or 'none'}")
+        print(
+            f"{handle}: discipline or agency changed by the config; team places dropped: {', '.join(left) or 'none'}"
+        )
     print(
         f"directory synced from {config.source}: {len(config.agencies)} agencies, {len(config.members)} members, "
         f"{len(config.channels)} channels"
@@ -383,8 +449,9 @@ def _doctor(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         report("config", False, str(exc))
         return 1
+    ring: KeyRing | None = None
     try:
-        _keyring(config, create_demo_key=_is_demo(config))
+        ring = _keyring(config, create_demo_key=_is_demo(config))
         report("keys", True, "encryption and HMAC keys loaded")
     except KeyMissing as exc:
         report("keys", False, str(exc))
@@ -395,7 +462,15 @@ def _doctor(args: argparse.Namespace) -> int:
         with db.session() as s:
             s.execute(text("SELECT 1"))
         report("database", True, db.engine.url.render_as_string(hide_password=True))
+        if ring is not None:
+            try:
+                _verify_keys(db, ring)
+                report("key check", True, "the keys are the ones the database was written with")
+            except WrongKey as exc:
+                report("key check", False, str(exc))
         db.dispose()
+    except SchemaTooNew as exc:
+        report("database", False, str(exc))
     except CliError as exc:
         report("database", False, str(exc))
     except Exception as exc:
@@ -658,6 +733,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CliError as exc:
         print(f"needtoknow: {exc}", file=sys.stderr)
         return 2
+    except (WrongKey, SchemaTooNew) as exc:
+        print(f"needtoknow: refusing to start: {exc}", file=sys.stderr)
+        return 3
     except KeyboardInterrupt:
         return 130
     parser.error(f"unknown command {args.command}")

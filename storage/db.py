@@ -16,7 +16,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import Engine, create_engine, event, select
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, select, text
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -25,6 +25,11 @@ from storage.files import create_private_file, mode_warnings, sqlite_files
 from storage.models import Counter
 
 log = logging.getLogger(__name__)
+
+
+class SchemaTooNew(RuntimeError):
+    """The database was upgraded by a newer needtoknow than this one (message is safe to print)."""
+
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -95,14 +100,53 @@ class Database:
             yield s
 
     def upgrade(self) -> None:
-        """Apply every migration (all feature branches: ``heads``)."""
+        """Apply every migration (all feature branches: ``heads``), under a database lock so
+        replicas starting together on an empty database take turns (the second finds it done).
+
+        Raises ``SchemaTooNew`` (changing nothing) when the database carries a revision this code
+        does not know."""
         with self.engine.begin() as conn:
+            self.startup_lock(conn)
+            self.check_schema(conn)
             cfg = alembic_config(self.url)
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "heads")
 
+    def startup_lock(self, conn: Connection | Session) -> None:
+        """Serialise start-up work (migrations, first directory seed, key check) across processes
+        until the caller's transaction ends. PostgreSQL: a transaction-scoped advisory lock keyed on
+        the schema; SQLite: every transaction already begins IMMEDIATE (one writer at a time)."""
+        if not self.is_sqlite:
+            conn.execute(
+                text("SELECT pg_advisory_xact_lock(hashtext('needtoknow-startup:' || current_schema()))")
+            )
+
+    def check_schema(self, conn: Connection | None = None) -> None:
+        """Raise ``SchemaTooNew`` when the database has a migration revision this code lacks."""
+        if conn is None:
+            with self.engine.connect() as c:
+                self.check_schema(c)
+            return
+        if not inspect(conn).has_table("alembic_version"):
+            return
+        stored = {row[0] for row in conn.execute(text("SELECT version_num FROM alembic_version"))}
+        unknown = sorted(stored - known_revisions())
+        if unknown:
+            raise SchemaTooNew(
+                f"the database schema (revision {', '.join(unknown)}) is newer than this version of needtoknow; "
+                "run the newer version (or restore a backup made with this one) — nothing was changed"
+            )
+
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def known_revisions() -> set[str]:
+    from alembic.script import ScriptDirectory
+
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    return {rev.revision for rev in ScriptDirectory.from_config(cfg).walk_revisions()}
 
 
 def alembic_config(url: str) -> AlembicConfig:

@@ -1,0 +1,217 @@
+"""Start-up and shutdown: a wrong key or a newer schema stops start-up with one clear line; replicas
+starting together on an empty database all come up; SIGTERM drains what is in progress."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select, text
+
+from bot.app import Dispatched, build_app
+from bot.cli import main as cli_main
+from bot.cli import serve
+from bot.config import parse_config
+from bot.console.platform import ConsolePlatform
+from bot.events import CommandInvoked
+from bot.platform import ChannelRef, UserRef
+from storage.crypto import KeyRing
+from storage.db import Database, SchemaTooNew
+from storage.keycheck import WrongKey
+from storage.models import KeyCheck, OutboxMessage
+from tests.conftest import PG_ENV, PG_SKIP, _pg_schema
+from tests.harness import Harness, demo_data
+from tests.integration.faults.faults import FaultyPlatform
+
+
+def _cli_config(tmp_path: Path, url: str | None = None) -> Path:
+    (tmp_path / "k.keys").write_text(KeyRing.generate().dumps())
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(
+        f'[bot]\nplatform = "console"\n[database]\nurl = "{url or "sqlite:///ntk.db"}"\n'
+        '[security]\nkey_file = "k.keys"\n'
+    )
+    return cfg
+
+
+def _one_line(err: str) -> str:
+    lines = [
+        line for line in err.splitlines() if line.strip() and "WARNING" not in line and "INFO" not in line
+    ]
+    assert len(lines) == 1, err
+    assert "Traceback" not in err
+    return lines[0]
+
+
+def test_a_wrong_key_stops_start_up_and_doctor_fails(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("NEEDTOKNOW_KEY_FILE", raising=False)
+    cfg = _cli_config(tmp_path)
+    assert cli_main(["--config", str(cfg), "directory", "sync"]) == 0  # first start: check written
+    assert cli_main(["--config", str(cfg), "doctor"]) in (0, 1)
+    assert "[ok] key check" in capsys.readouterr().out
+    (tmp_path / "k.keys").write_text(KeyRing.generate().dumps())  # the wrong key file
+    for verb in (["run"], ["directory", "sync"], ["audit", "verify"]):
+        assert cli_main(["--config", str(cfg), *verb]) == 3, verb
+        line = _one_line(capsys.readouterr().err)
+        assert "refusing to start" in line and "encryption key does not match" in line
+    assert cli_main(["--config", str(cfg), "doctor"]) == 1
+    assert "[FAIL] key check: the encryption key does not match" in capsys.readouterr().out
+
+
+def test_a_wrong_hmac_key_alone_is_refused_too(tmp_path: Path, database_url: str) -> None:
+    ring = KeyRing.generate()
+    h = Harness.create(tmp_path, database_url=database_url, keyring=ring)
+    h.app.services.db.dispose()
+    other = KeyRing.generate()
+    lines = [line for line in ring.dumps().splitlines() if not line.startswith("hmac")]
+    lines += [line for line in other.dumps().splitlines() if line.startswith("hmac")]
+    mixed = KeyRing.loads("\n".join(lines) + "\n")
+    with pytest.raises(WrongKey, match="HMAC key"):
+        Harness.create(tmp_path, database_url=database_url, keyring=mixed)
+
+
+async def test_a_database_from_before_the_key_check_is_checked_against_its_data(
+    tmp_path: Path, database_url: str
+) -> None:
+    ring = KeyRing.generate()
+    h = Harness.create(tmp_path, database_url=database_url, keyring=ring)
+    h.queue_dm(key="m1", body="a tip for you")
+    with h.app.services.db.session() as s:
+        s.execute(text("DELETE FROM key_check"))  # as written by a version without the check
+    await h.close()
+    with pytest.raises(WrongKey, match="encryption key"):
+        Harness.create(tmp_path, database_url=database_url, keyring=KeyRing.generate())
+    h2 = Harness.create(tmp_path, database_url=database_url, keyring=ring)  # the right key: sealed now
+    with h2.app.services.db.session() as s:
+        assert s.execute(select(KeyCheck.id)).scalar_one() == 1
+    await h2.close()
+
+
+def test_a_newer_schema_is_one_line_and_a_non_zero_exit(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("NEEDTOKNOW_KEY_FILE", raising=False)
+    cfg = _cli_config(tmp_path)
+    assert cli_main(["--config", str(cfg), "db", "upgrade"]) == 0
+    db = Database(f"sqlite:///{tmp_path}/ntk.db")
+    with db.session() as s:
+        s.execute(text("INSERT INTO alembic_version (version_num) VALUES ('9999_from_the_future')"))
+    db.dispose()
+    capsys.readouterr()
+    for verb in (["run"], ["db", "upgrade"], ["audit", "verify"]):
+        assert cli_main(["--config", str(cfg), *verb]) == 3, verb
+        line = _one_line(capsys.readouterr().err)
+        assert "9999_from_the_future" in line and "newer than this version" in line
+    assert cli_main(["--config", str(cfg), "doctor"]) == 1
+    assert "newer than this version" in capsys.readouterr().out
+    db = Database(f"sqlite:///{tmp_path}/ntk.db")
+    with pytest.raises(SchemaTooNew):
+        db.upgrade()
+    db.dispose()
+
+
+def _starter(
+    config: Any, ring: KeyRing, barrier: threading.Barrier, apps: list[Any], errors: list[BaseException]
+) -> Any:
+    def start() -> None:
+        try:
+            barrier.wait()
+            apps.append(build_app(config, ConsolePlatform(), keyring=ring))
+        except BaseException as exc:  # collected and asserted by the test
+            errors.append(exc)
+
+    return start
+
+
+def _fresh_urls(kind: str, tmp_path: Path, n: int) -> Iterator[str]:
+    if kind == "sqlite":
+        for i in range(n):
+            yield f"sqlite:///{tmp_path}/replicas-{i}.db"
+        return
+    base = os.environ.get(PG_ENV)
+    if not base:
+        pytest.skip(PG_SKIP)
+    for _ in range(n):
+        gen = _pg_schema(base)
+        url = next(gen)
+        try:
+            yield url
+        finally:
+            gen.close()
+
+
+@pytest.mark.parametrize("kind", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.mark.parametrize("replicas", [2, 4])
+def test_replicas_starting_together_on_an_empty_database_all_come_up(
+    tmp_path: Path, kind: str, replicas: int
+) -> None:
+    ring = KeyRing.generate()
+    for url in _fresh_urls(kind, tmp_path, 4):  # four rounds, each on a new empty database
+        config = parse_config(
+            {**demo_data(), "database": {"url": url}}, source="test", base_dir=str(tmp_path)
+        )
+        barrier = threading.Barrier(replicas)
+        errors: list[BaseException] = []
+        apps: list[Any] = []
+        start = _starter(config, ring, barrier, apps, errors)
+        threads = [threading.Thread(target=start) for _ in range(replicas)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == [], [type(e).__name__ for e in errors]
+        assert len(apps) == replicas
+        with apps[0].services.db.session() as s:
+            members = s.execute(text("SELECT count(*) FROM members")).scalar_one()
+            checks = s.execute(text("SELECT count(*) FROM key_check")).scalar_one()
+        assert members == len(config.members) and checks == 1
+        for app in apps:
+            app.services.db.dispose()
+
+
+async def test_sigterm_finishes_the_send_in_progress_then_exits_with_a_log_line(
+    tmp_path: Path, database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    platform = FaultyPlatform()
+    h = Harness.create(tmp_path, database_url=database_url, platform=platform)
+    platform.real_delay = 0.5  # the send takes half a second
+    h.queue_dm(key="m1", body="a tip for you")
+    late_event: list[Dispatched] = []
+
+    async def run_platform(app: Any) -> None:
+        delivery = asyncio.create_task(app.deliver_outbox())
+        await asyncio.sleep(0.1)  # the send is in flight
+        os.kill(os.getpid(), signal.SIGTERM)
+        await asyncio.sleep(0.05)
+        platform.real_delay = 0  # the reply below is quick
+        # An event arriving after the signal is refused, so the platform redelivers it elsewhere.
+        late_event.append(
+            await app.dispatch(
+                CommandInvoked(
+                    user=UserRef("console", "nina"),
+                    channel=ChannelRef("console", "dm:nina", True),
+                    name="help",
+                )
+            )
+        )
+        await delivery
+        await asyncio.Event().wait()  # a platform runs until cancelled
+
+    with caplog.at_level(logging.INFO):
+        assert await serve(h.app, run_platform) == 0
+    assert platform.dms("vera") == ["a tip for you"]
+    assert late_event == [Dispatched.NOT_HANDLED]
+    assert any("needtoknow stopped on SIGTERM" in r.getMessage() for r in caplog.records)
+    db = Database(h.app.services.db.url)
+    with db.session() as s:
+        assert s.execute(select(OutboxMessage.status)).scalar_one() == "sent"
+    db.dispose()
