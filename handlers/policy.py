@@ -109,6 +109,10 @@ OWN_DRAFT = "only the member who wrote the draft"
 class Action:
     permission: Permission
     owner: str | None = None
+    note: str = ""  # added to a refusal (e.g. that a mistyped /tip command stored nothing)
+
+
+_TIP_NOTE = 'Nothing was stored or sent. To send a tip, use /tip alone (a form) or write it as observed="...".'
 
 
 P = Permission
@@ -127,14 +131,16 @@ ACTIONS: dict[str, Action] = {
     # tips
     "tip": Action(P.SUBMIT_TIP),
     "form:tips.new": Action(P.SUBMIT_TIP),
+    "button:tips.confirm": Action(P.SUBMIT_TIP, OWN_DRAFT),
+    "button:tips.discard": Action(P.SUBMIT_TIP, OWN_DRAFT),
     "tip help": Action(P.USE_BOT),
-    "tip list": Action(P.HANDLE_TIPS),
-    "tip ack": Action(P.HANDLE_TIPS, OWN_TIP_QUEUE),
-    "tip show": Action(P.HANDLE_TIPS, OWN_TIP_QUEUE),
-    "tip dup": Action(P.HANDLE_TIPS, OWN_TIP_QUEUE),
-    "tip disseminate": Action(P.HANDLE_TIPS, OWN_TIP_QUEUE),
-    "tip case": Action(P.HANDLE_TIPS, OWN_TIP_QUEUE),
-    "tip close": Action(P.HANDLE_TIPS, OWN_TIP_QUEUE),
+    "tip list": Action(P.HANDLE_TIPS, note=_TIP_NOTE),
+    "tip ack": Action(P.HANDLE_TIPS, OWN_TIP_QUEUE, note=_TIP_NOTE),
+    "tip show": Action(P.HANDLE_TIPS, OWN_TIP_QUEUE, note=_TIP_NOTE),
+    "tip dup": Action(P.HANDLE_TIPS, OWN_TIP_QUEUE, note=_TIP_NOTE),
+    "tip disseminate": Action(P.HANDLE_TIPS, OWN_TIP_QUEUE, note=_TIP_NOTE),
+    "tip case": Action(P.HANDLE_TIPS, OWN_TIP_QUEUE, note=_TIP_NOTE),
+    "tip close": Action(P.HANDLE_TIPS, OWN_TIP_QUEUE, note=_TIP_NOTE),
     "button:tips.ack": Action(P.HANDLE_TIPS, OWN_TIP_QUEUE),
     "button:tips.dup": Action(P.HANDLE_TIPS, OWN_TIP_QUEUE),
     "button:tips.disseminate": Action(P.HANDLE_TIPS, OWN_TIP_QUEUE),
@@ -288,7 +294,12 @@ def authorize(member: MemberView | None, key: str, settings: Any) -> None:
     if member is None or not member.active:
         if rule.roles is None and rule.disciplines is None and rule.agency_types is None:
             return
-    check(member, action.permission, extra_roles=configured_roles(action.permission, settings))
+    try:
+        check(member, action.permission, extra_roles=configured_roles(action.permission, settings))
+    except PermissionDenied as denied:
+        if not action.note:
+            raise
+        raise type(denied)(denied.permission, f"{denied.reason} {action.note}") from None
 
 
 def markdown_table() -> str:

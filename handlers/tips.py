@@ -23,8 +23,10 @@ Nothing here writes tip content to logs, audit rows, scheduled-item payloads or 
 
 from __future__ import annotations
 
+import json
 import logging
 import re
+import secrets
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -33,6 +35,7 @@ from typing import Any
 
 import phonenumbers
 from rapidfuzz import fuzz
+from rapidfuzz.distance import OSA
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -53,14 +56,17 @@ from storage.tips import (
     Case,
     Tip,
     TipDissemination,
+    TipDraft,
     TipIdentifier,
     add_case_member,
     case_by_number,
     case_member_ids,
     case_reference,
     disseminations,
+    draft_by_token,
     parse_case_reference,
     parse_tip_reference,
+    purge_expired_drafts,
     tip_by_number,
     tip_reference,
     tips_matching_digests,
@@ -1346,18 +1352,71 @@ async def case_command(event: CommandInvoked, ctx: Context) -> None:
 # -- registration ----------------------------------------------------------------------------------
 
 _SUBCOMMANDS = ("ack", "dup", "disseminate", "case", "close", "show")
+SUBCOMMAND_WORDS = (*_SUBCOMMANDS, "list", "help")
+# Words people reach for that are no subcommand of /tip (a slip, not a tip, when used like one).
+_NOT_SUBCOMMANDS = ("edit", "status", "cancel", "delete", "view", "undo", "update", "confirm", "discard")
+DRAFT_MINUTES = 30  # an unconfirmed one-line tip is deleted after this
+CONFIRM_ACTION = "tips.confirm"
+DISCARD_ACTION = "tips.discard"
+_NOTHING = "Nothing was stored or sent."
+_HOW_TO_TIP = 'To send a tip, use /tip alone (a form) or write it as observed="...".'
 
 
-def _is_subcommand(words: Sequence[str]) -> bool:
+def likely_subcommand(words: Sequence[str]) -> str | None:
+    """The subcommand a mistyped first word probably meant, when the line is shaped like a
+    command rather than a tip: nothing after it, a tip reference after it, or three words at most.
+
+    Distance is optimal string alignment (a swap of two letters counts once: ``akc`` -> ``ack``),
+    at most 2, or 1 for words of three letters or fewer (``saw`` is not ``show``). Longer lines
+    starting with a near word are tips, and still wait for the writer's confirmation."""
     if not words:
+        return None
+    first = words[0].lower()
+    shaped = len(words) == 1 or bool(_TIP_REF.fullmatch(words[1])) or len(words) <= 3
+    if not shaped or len(first) > 14:
+        return None
+    distance, word = min((OSA.distance(first, w), w) for w in (*SUBCOMMAND_WORDS, *_NOT_SUBCOMMANDS))
+    limit = 1 if len(first) <= 3 else 2
+    if distance <= limit:
+        return word
+    if len(words) >= 2 and _TIP_REF.fullmatch(words[1]) and len(words) <= 4:
+        return "?"  # "/tip acknowledge T-0001": a command, whichever
+    return None
+
+
+def _did_you_mean(word: str) -> str:
+    if word == "?" or word in _NOT_SUBCOMMANDS:
+        known = ", ".join(f"/tip {w}" for w in SUBCOMMAND_WORDS)
+        return f"That is not a /tip command (there are: {known}). {_NOTHING} {_HOW_TO_TIP}"
+    usage = {
+        "ack": "/tip ack T-0001",
+        "show": "/tip show T-0001",
+        "dup": "/tip dup T-0003 T-0001",
+        "disseminate": "/tip disseminate T-0001 [name,phone,...]",
+        "case": "/tip case T-0001 <agency|C-n>",
+        "close": f"/tip close T-0001 <{'|'.join(c.value for c in CLOSE_REASONS)}>",
+        "list": "/tip list",
+        "help": "/tip help",
+    }[word]
+    return f"Did you mean `{usage}`? {_NOTHING} {_HOW_TO_TIP}"
+
+
+def _subcommand_arguments_ok(words: Sequence[str]) -> bool:
+    verb, rest = words[0].lower(), list(words[1:])
+    if verb in ("list", "help"):
+        return not rest
+    if not rest or not _TIP_REF.fullmatch(rest[0]):
         return False
-    verb = words[0].lower()
-    if verb in ("list", "help") and len(words) == 1:
-        return True
-    return verb in _SUBCOMMANDS and len(words) >= 2 and bool(_TIP_REF.fullmatch(words[1]))
+    if verb in ("ack", "show"):
+        return len(rest) == 1
+    if verb in ("dup", "case", "close"):
+        return len(rest) == 2
+    return True  # disseminate T-0001 [fields]
 
 
 async def _run_subcommand(words: Sequence[str], ctx: Context) -> None:
+    if not _subcommand_arguments_ok(words):
+        raise UserError(_did_you_mean(words[0].lower()))
     verb, rest = words[0].lower(), list(words[1:])
     if verb == "list":
         await list_tips(ctx)
@@ -1368,20 +1427,89 @@ async def _run_subcommand(words: Sequence[str], ctx: Context) -> None:
     elif verb == "show":
         await show_tip(ctx, rest[0])
     elif verb == "dup":
-        if len(rest) != 2:
-            raise UserError("Usage: /tip dup T-0003 T-0001 (T-0003 is a duplicate of T-0001).")
         await mark_duplicate(ctx, rest[0], rest[1])
     elif verb == "disseminate":
         fields = [f.strip().lower() for part in rest[1:] for f in part.split(",") if f.strip()]
         await disseminate_tip(ctx, rest[0], fields)
     elif verb == "case":
-        if len(rest) != 2:
-            raise UserError("Usage: /tip case T-0001 <agency key> (or an open case, C-3).")
         await open_case(ctx, rest[0], rest[1])
     elif verb == "close":
-        if len(rest) != 2:
-            raise UserError(f"Usage: /tip close T-0001 <{'|'.join(c.value for c in CLOSE_REASONS)}>")
         await close_tip(ctx, rest[0], rest[1])
+
+
+# -- one-line tips wait for their writer's confirmation ---------------------------------------------
+async def draft_tip(ctx: Context, submitter: MemberView, values: Mapping[str, Any], *, warned: bool, hint: str | None) -> None:
+    """Keep a one-line tip as an encrypted draft and show its writer what will be sent. Nothing
+    reaches the point person until they press Send; the draft is deleted after DRAFT_MINUTES."""
+    token = secrets.token_urlsafe(18)
+    now = ctx.now()
+    expires = now + timedelta(minutes=DRAFT_MINUTES)
+    with ctx.session() as s:
+        purge_expired_drafts(s, now)
+        draft = TipDraft(
+            token=token,
+            submitter_id=submitter.id,
+            answers=json.dumps({k: v for k, v in values.items() if v not in (None, "")}, default=str),
+            warned=warned,
+            created_at=now,
+            expires_at=expires,
+        )
+        s.add(draft)
+        s.flush()
+        schedule.schedule(
+            s,
+            key=f"tipdraft:{draft.id}:expire",
+            kind="tips.draft_expire",
+            ref=f"draft:{draft.id}",
+            due_at=expires,
+            payload={"draft_id": draft.id},
+        )
+        ctx.audit(s, "tip.drafted", target=f"draft:{draft.id}")
+    note = f"\n(If you meant `/tip {hint} ...`, press Discard: that is a command, not a tip.)" if hint else ""
+    text = (
+        "This is what will go privately to the task force's tip point person:\n"
+        f"> {values['observed']}\n"
+        f"Send it? Nothing is sent until you press Send; the draft is deleted in {DRAFT_MINUTES} minutes.{note}"
+    )
+    await ctx.reply(
+        Message(
+            text,
+            (
+                Button(CONFIRM_ACTION, "Send to the point person", token, ButtonStyle.PRIMARY),
+                Button(DISCARD_ACTION, "Discard", token, ButtonStyle.DANGER),
+            ),
+        )
+    )
+
+
+async def decide_draft(ctx: Context, token: str, *, send: bool) -> None:
+    submitter = _require_submitter(ctx)
+    with ctx.session() as s:
+        draft = draft_by_token(s, token)
+        if draft is None or draft.expires_at <= ctx.now():
+            if draft is not None:
+                s.delete(draft)
+            raise UserError(
+                "That tip draft has expired or was already sent or discarded; nothing more was sent. "
+                "Send the tip again if you still need to."
+            )
+        if draft.submitter_id != submitter.id:
+            raise UserError("That tip draft is not yours; nothing was sent.")
+        values = json.loads(draft.answers)
+        warned = draft.warned
+        draft_id = draft.id
+        s.delete(draft)
+        schedule.cancel(s, ref=f"draft:{draft_id}", kinds=["tips.draft_expire"])
+        if not send:
+            ctx.audit(s, "tip.draft_discarded", target=f"draft:{draft_id}")
+    if not send:
+        await ctx.reply(f"Discarded. {_NOTHING}")
+        return
+    await submit_tip(ctx, submitter, values, already_warned=warned)
+
+
+def draft_expire_job(item: ScheduledItem, s: Session, ctx: Context) -> None:
+    purge_expired_drafts(s, ctx.now())
 
 
 def _invalid_text(invalid: FormInvalid, limit: int) -> str:
@@ -1407,7 +1535,8 @@ def register(router: Router) -> None:
     async def tip_command(event: CommandInvoked, ctx: Context) -> None:
         args = event.args.strip()
         words = args.split()
-        if _is_subcommand(words):
+        if words and words[0].lower() in SUBCOMMAND_WORDS:
+            # A subcommand word first is always a command, never a tip ("/tip show X" is a slip).
             await _run_subcommand(words, ctx)
             return
         if not args:
@@ -1418,6 +1547,12 @@ def register(router: Router) -> None:
             return
         # A tip typed inline: out of the channel first, whoever typed it.
         await _remove_command_from_channel(event, ctx)
+        structured = bool(_INLINE_KEY.search(args))
+        slip = None if structured else likely_subcommand(words)
+        if slip is not None:
+            with ctx.session() as s:
+                ctx.audit(s, "tip.not_a_tip", detail={"words": len(words)})
+            raise UserError(_did_you_mean(slip))
         submitter = _require_submitter(ctx)
         raw = inline_answers(args)
         warned = False
@@ -1428,7 +1563,13 @@ def register(router: Router) -> None:
             values = build_tip_form(ctx, event.user).validate(raw)
         except FormInvalid as invalid:
             raise UserError(_invalid_text(invalid, limit)) from None
-        await submit_tip(ctx, submitter, values, already_warned=warned)
+        if structured:
+            # key=value answers are the form in one line (Matrix's form path): sent at once.
+            await submit_tip(ctx, submitter, values, already_warned=warned)
+            return
+        near = min(SUBCOMMAND_WORDS, key=lambda w: OSA.distance(words[0].lower(), w))
+        hint = near if OSA.distance(words[0].lower(), near) <= 2 and len(words[0]) > 2 else None
+        await draft_tip(ctx, submitter, values, warned=warned, hint=hint)
 
     @router.form("tips.new", build=build_tip_form)
     async def tip_form(event: FormSubmitted, ctx: Context) -> None:
@@ -1470,6 +1611,8 @@ def register(router: Router) -> None:
             "tips.meeting",
             "tips.info.yes",
             "tips.info.no",
+            CONFIRM_ACTION,
+            DISCARD_ACTION,
         ),
     )
     async def tip_button(event: ButtonPressed, ctx: Context) -> None:
@@ -1478,6 +1621,8 @@ def register(router: Router) -> None:
             await record_answer(ctx, ref, True)
         elif event.action_id == "tips.info.no":
             await record_answer(ctx, ref, False)
+        elif event.action_id in (CONFIRM_ACTION, DISCARD_ACTION):
+            await decide_draft(ctx, ref, send=event.action_id == CONFIRM_ACTION)
         elif event.action_id == "tips.ack":
             await acknowledge_tip(ctx, ref)
         elif event.action_id == "tips.meeting":
@@ -1496,6 +1641,7 @@ def register(router: Router) -> None:
     router.job("tips.ack_reminder")(ack_reminder_job)
     router.job("tips.escalate")(escalate_job)
     router.job("tips.lead_agency_reminder")(lead_agency_reminder_job)
+    router.job("tips.draft_expire")(draft_expire_job)
     router.summary(tips_summary)
     router.command(
         "case",

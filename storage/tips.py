@@ -196,3 +196,31 @@ def add_case_member(session: Session, case_id: int, member_id: int) -> None:
 
 def tips_of_case(session: Session, case_id: int) -> list[Tip]:
     return list(session.execute(select(Tip).where(Tip.case_id == case_id).order_by(Tip.number)).scalars())
+
+
+class TipDraft(Base):
+    """A one-line tip waiting for its writer to confirm it (nothing reaches the point person
+    before). The answers are encrypted like a tip's content; the row is deleted on confirm,
+    discard or expiry. ``token`` is a random value carried by the Send / Discard buttons."""
+
+    __tablename__ = "tip_drafts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    submitter_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    answers: Mapped[str] = mapped_column(EncryptedText("tip_drafts.answers"))  # JSON of the form values
+    warned: Mapped[bool] = mapped_column(default=False)  # emergency guidance already shown
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+
+
+def draft_by_token(session: Session, token: str) -> TipDraft | None:
+    return session.execute(select(TipDraft).where(TipDraft.token == token[:64])).scalar_one_or_none()
+
+
+def purge_expired_drafts(session: Session, now: datetime) -> int:
+    rows = list(session.execute(select(TipDraft).where(TipDraft.expires_at <= now)).scalars())
+    for row in rows:
+        session.delete(row)
+    session.flush()
+    return len(rows)

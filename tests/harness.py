@@ -92,6 +92,14 @@ class Harness:
         assert line.startswith("/"), "commands start with /"
         return await self.session(handle, channel).handle_line(line)
 
+    async def tip(self, handle: str, text: str, channel: str = "dm") -> None:
+        """Type a one-line tip and confirm the draft the bot shows (one-line tips wait for the
+        writer's Send; nothing reaches the point person before)."""
+        await self.command(handle, f"/tip {text}", channel=channel)
+        _ref, draft = self.platform.last_buttons(handle)
+        assert draft is not None and draft.buttons[0].action_id == "tips.confirm", "no tip draft to confirm"
+        await self.press(handle, "Send to the point person")
+
     async def say(self, handle: str, text: str, channel: str = "general") -> str | None:
         assert not text.startswith("/"), "use command() for commands"
         return await self.session(handle, channel).handle_line(text)

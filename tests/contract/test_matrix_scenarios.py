@@ -241,6 +241,11 @@ async def test_tip_typed_in_a_room_is_removed_and_goes_only_to_the_point_person(
 
     redaction = await scene.redaction_of("omar", typed)
     assert redaction.content.get("reason") == "tip moved to a private conversation"
+    # A one-line tip waits for its writer: she sees it in her DM and confirms with reply 1.
+    draft = await scene.dm("alice", r"This is what will go privately")
+    assert "Reply 1 to Send to the point person, 2 to Discard" in draft.content["body"]
+    assert scene.bot_dms("vera") == []
+    await scene.reply("alice", draft, "1")
     confirmation = await scene.dm("alice", r"T-0001")
     assert not _leaks(confirmation.content["body"])
     tip = await scene.dm("vera", r"New tip T-0001")
@@ -252,7 +257,8 @@ async def test_tip_typed_in_a_room_is_removed_and_goes_only_to_the_point_person(
                    and s.type == "m.room.message"]
         assert in_room == [], handle
     for handle in ("alice", "omar", "nina"):
-        assert not any(_leaks(body) for body in scene.bot_dms(handle)), handle
+        shown = [b for b in scene.bot_dms(handle) if not b.startswith("This is what will go privately")]
+        assert not any(_leaks(body) for body in shown), handle
 
 
 # -- 4. forms as a guided DM dialogue, acknowledgement by reply and reaction ------------------------

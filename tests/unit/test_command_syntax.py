@@ -55,7 +55,7 @@ async def test_help_and_point_person_instructions_use_the_platforms_syntax(tmp_p
     await h.command("vera", "/help")
     text = h.platform.ephemerals("vera")[0]
     assert "`!tip" in text and "`!admin" in text and "`/tip" not in text
-    await h.command("nina", "/tip Two women seen at a motel, a white van", channel="dm")
+    await h.tip("nina", "Two women seen at a motel, a white van")
     await h.command("vera", "/tip show T-0001", channel="dm")
     shown = "\n".join(h.platform.dms("vera"))
     assert "!tip" in shown and "/tip " not in shown

@@ -17,7 +17,7 @@ TIP = "/tip Man collects money from two young women at a motel on Bellaire Blvd,
 
 async def test_clock_forward_runs_the_tip_reminder_then_the_escalation(tmp_path: Path) -> None:
     h = Harness.create(tmp_path, overrides={"tips": {"ack_reminder_minutes": 30, "escalate_minutes": 120}})
-    await h.command("nina", TIP, channel="dm")
+    await h.tip("nina", TIP.removeprefix("/tip "))
     assert len(h.platform.dms("vera")) == 1
     note = await h.command("nina", "/clock +1d")
     assert note is not None and "bot time is now" in note
@@ -30,7 +30,7 @@ async def test_clock_forward_runs_the_tip_reminder_then_the_escalation(tmp_path:
 
 async def test_clock_steps_stop_at_each_due_time(tmp_path: Path) -> None:
     h = Harness.create(tmp_path, overrides={"tips": {"ack_reminder_minutes": 30, "escalate_minutes": 120}})
-    await h.command("nina", TIP, channel="dm")
+    await h.tip("nina", TIP.removeprefix("/tip "))
     seen: list[datetime] = []
     original = h.app.run_due
 

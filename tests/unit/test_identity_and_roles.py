@@ -341,8 +341,9 @@ async def test_deactivation_takes_effect_everywhere_at_once(tmp_path: Path) -> N
     await two_admins(h)
     await new_operation(h, team="paula")
     # A tip is queued for vera but not delivered yet (the platform is down for a moment).
-    h.platform.outage = True
     await h.command("nina", "/tip white van at the Bellaire motel, two young women", channel="dm")
+    h.platform.outage = True
+    await h.session("nina").press("1")  # Send to the point person
     h.platform.outage = False
     vera_before = len(h.platform.received_by("vera"))
     assert not any("white van" in d.text for d in h.platform.received_by("vera"))
@@ -358,7 +359,7 @@ async def test_deactivation_takes_effect_everywhere_at_once(tmp_path: Path) -> N
         in h.platform.dms("alice")[-1]
     )
     # Escalations of unacknowledged tips go to the backup only, never the deactivated member.
-    await h.command("nina", "/tip another van seen near the clinic", channel="dm")
+    await h.tip("nina", "another van seen near the clinic")
     await h.tick(hours=48)
     assert len(h.platform.received_by("vera")) == vera_before
     assert_location_only_reached(h, {"alice", "paula"})

@@ -94,7 +94,7 @@ async def test_no_log_line_at_any_level_carries_what_members_typed(
     tmp_path: Path, captured: io.StringIO
 ) -> None:
     h = Harness.create(tmp_path, overrides={"bot": {"log_level": "DEBUG"}})
-    await h.command("nina", f"/tip {CANARY_NAME} is held at a motel, her phone {CANARY_PHONE}", channel="dm")
+    await h.tip("nina", f"{CANARY_NAME} is held at a motel, her phone {CANARY_PHONE}")
     await h.press("vera", "Acknowledge")
     await h.say("dan", f"Call {CANARY_NAME} at {CANARY_PHONE} about the bed", channel="core-team")
     await h.command("dan", f"/preview {CANARY_NAME} {CANARY_PHONE}", channel="core-team")

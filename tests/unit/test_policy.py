@@ -341,8 +341,29 @@ def test_every_ownership_rule_has_a_tampering_test() -> None:
     covered["any operation lead, never themselves; the operation's lead is told"] = (
         identity.test_nobody_adds_themselves_to_an_operation_team
     )
+    covered["only the member who wrote the draft"] = test_a_tip_draft_is_confirmed_only_by_its_writer
     rules = {a.owner for a in ACTIONS.values() if a.owner is not None}
     assert rules - set(covered) == set()
+
+
+async def test_a_tip_draft_is_confirmed_only_by_its_writer(tmp_path: Path) -> None:
+    h = Harness.create(tmp_path)
+    await h.command("nina", "/tip white van outside the Bellaire motel", channel="dm")
+    _ref, draft = h.platform.last_buttons("nina")
+    assert draft is not None
+    confirm = next(b for b in draft.buttons if b.action_id == "tips.confirm")
+    for handle in ("dan", "vera"):
+        await press(h, handle, "tips.confirm", confirm.value)
+        assert h.platform.dms(handle)[-1] == "That tip draft is not yours; nothing was sent."
+        await press(h, handle, "tips.discard", confirm.value)
+    await press(h, "nina", "tips.confirm", "a-guessed-token")
+    assert "expired or was already sent" in h.platform.dms("nina")[-1]
+    await h.tick()
+    assert not any("white van" in d.text for d in h.platform.received_by("vera"))
+    await h.press("nina", "Send to the point person")  # the writer's own press still works
+    await h.tick()
+    assert any("white van" in d.text for d in h.platform.received_by("vera"))
+    await h.close()
 
 
 def test_rows_name_known_permissions() -> None:

@@ -93,7 +93,7 @@ async def test_submitter_confirmation_has_the_reference_and_nothing_else(tmp_pat
 
 async def test_submitter_is_told_the_handler_only_when_configured(tmp_path: Path) -> None:
     h = Harness.create(tmp_path, overrides={"tips": {"tell_submitter_handler": True}})
-    await h.command("nina", "/tip saw something at the truck stop", channel="dm")
+    await h.tip("nina", "saw something at the truck stop", channel="dm")
     assert "Vera Lindqvist" in h.platform.dms("nina")[-1]
     await h.close()
 
@@ -155,7 +155,7 @@ async def test_50kb_tip_is_refused_with_advice_and_not_truncated(tmp_path: Path)
 async def test_tip_at_the_limit_is_stored_whole(tmp_path: Path) -> None:
     h = Harness.create(tmp_path)
     body = CANARY + "y" * (20_000 - len(CANARY))
-    await h.command("nina", "/tip " + body, channel="dm")
+    await h.tip("nina", body, channel="dm")
     assert body in h.platform.dms("vera")[0]
     await h.close()
 
@@ -202,7 +202,7 @@ async def test_tip_still_goes_out_when_the_channel_message_cannot_be_removed(tmp
 async def test_same_phone_in_different_formatting_is_flagged(tmp_path: Path) -> None:
     h = Harness.create(tmp_path)
     await h.command("nina", '/tip phone="(312) 555-0147" observed="first"', channel="dm")
-    await h.command("dan", "/tip he said to call +1 312.555.0147 for dates", channel="dm")
+    await h.tip("dan", "he said to call +1 312.555.0147 for dates", channel="dm")
     assert "possible match: T-0001 — same phone" in h.platform.dms("vera")[-1]
     await h.close()
 
@@ -232,7 +232,7 @@ async def test_possible_match_names_the_case_and_lead_agency(tmp_path: Path) -> 
     h = Harness.create(tmp_path)
     await h.command("nina", TIP, channel="dm")
     await h.command("vera", "/tip case T-0001 hsi", channel="dm")
-    await h.command("dan", "/tip call 312 555 0147", channel="dm")
+    await h.tip("dan", "call 312 555 0147", channel="dm")
     assert "possible match: T-0001 (case C-1, lead agency HSI) — same phone" in h.platform.dms("vera")[-1]
     await h.close()
 
@@ -363,10 +363,10 @@ async def test_answers_are_collected_and_a_private_meeting_is_proposed(tmp_path:
 async def test_duplicate_and_close_by_subcommand_and_button(tmp_path: Path) -> None:
     h = Harness.create(tmp_path)
     await h.command("nina", TIP, channel="dm")
-    await h.command("dan", "/tip another report", channel="dm")
+    await h.tip("dan", "another report", channel="dm")
     await h.command("vera", "/tip dup T-0002 T-0001", channel="dm")
     assert "T-0002 is marked as a duplicate of T-0001" in h.platform.dms("vera")[-1]
-    await h.command("alice", "/tip a third one", channel="dm")
+    await h.tip("alice", "a third one", channel="dm")
     await h.press("vera", "Close")
     assert await h.fill("vera", {"reason": "insufficient"}) is None
     await h.command("vera", "/tip list", channel="dm")
@@ -459,13 +459,13 @@ async def test_canary_never_reaches_database_audit_or_logs(
     caplog.set_level(logging.DEBUG)
     h = Harness.create(tmp_path, database_url=database_url)
     await h.command("nina", TIP, channel="general")
-    await h.command("dan", f"/tip {CANARY} at (312) 555-0147", channel="core-team")
+    await h.tip("dan", f"{CANARY} at (312) 555-0147", channel="core-team")
     await h.command("vera", "/tip disseminate T-0001", channel="dm")
     await h.press("dan", "I have information")
     await h.press("vera", "Set up case meeting")
     await h.command("vera", "/tip case T-0001 hsi", channel="dm")
     h.platform.outage = True
-    await h.command("alice", f"/tip {CANARY} again", channel="dm")
+    await h.command("alice", f'/tip observed="{CANARY} again"', channel="dm")  # key=value: sent at once
     h.platform.outage = False
     await h.tick(hours=6)
     assert CANARY in h.platform.dms("vera")[0]  # the tip did get through
