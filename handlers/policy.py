@@ -126,6 +126,7 @@ ACTIONS: dict[str, Action] = {
     "button:pii.keep": Action(P.USE_BOT, OWN_WARNING),
     "button:pii.delete": Action(P.USE_BOT, OWN_WARNING),
     "form:pii.keep": Action(P.USE_BOT, OWN_WARNING),
+    "form:pii.post_reason": Action(P.USE_BOT, OWN_WARNING),
     "pii": Action(P.REVIEW_PII_REPORTS),
     "pii report": Action(P.REVIEW_PII_REPORTS),
     # tips
