@@ -1471,15 +1471,26 @@ async def draft_tip(ctx: Context, submitter: MemberView, values: Mapping[str, An
         f"> {values['observed']}\n"
         f"Send it? Nothing is sent until you press Send; the draft is deleted in {DRAFT_MINUTES} minutes.{note}"
     )
-    await ctx.reply(
-        Message(
-            text,
-            (
-                Button(CONFIRM_ACTION, "Send to the point person", token, ButtonStyle.PRIMARY),
-                Button(DISCARD_ACTION, "Discard", token, ButtonStyle.DANGER),
-            ),
-        )
+    buttons = (
+        Button(CONFIRM_ACTION, "Send to the point person", token, ButtonStyle.PRIMARY),
+        Button(DISCARD_ACTION, "Discard", token, ButtonStyle.DANGER),
     )
+    try:
+        await ctx.reply(Message(text, buttons))
+    except Exception as exc:
+        # The platform is down: the draft reaches its writer through the outbox (encrypted, with
+        # retries) instead of being lost; it still expires unsent if nobody presses Send.
+        log.warning("tip draft not shown, queued instead: %s", safe_exception_summary(exc))
+        with ctx.session() as s:
+            ctx.enqueue_dm(
+                s,
+                submitter,
+                text,
+                key=f"tipdraft:{token[:12]}:show",
+                purpose="tips.draft",
+                buttons=[OutgoingButton(b.action_id, b.label, b.value, b.style.value) for b in buttons],
+            )
+        ctx.kick_outbox()
 
 
 async def decide_draft(ctx: Context, token: str, *, send: bool) -> None:

@@ -114,3 +114,17 @@ async def test_a_one_line_tip_near_a_subcommand_says_so_in_its_draft(tmp_path: P
     await h.command("nina", "/tip shwo the van to the police, it was at the motel again", channel="dm")
     assert "If you meant `/tip show ...`, press Discard" in h.platform.dms("nina")[-1]
     await h.close()
+
+
+async def test_a_draft_typed_during_a_platform_outage_arrives_afterwards(tmp_path: Path) -> None:
+    h = Harness.create(tmp_path)
+    h.platform.outage = True
+    await h.command("nina", "/tip white van at the truck stop again tonight", channel="dm")
+    h.platform.outage = False
+    await h.tick(minutes=2)
+    assert "> white van at the truck stop again tonight" in h.platform.dms("nina")[-1]
+    assert h.platform.dms("vera") == []
+    await h.press("nina", "Send to the point person")
+    await h.tick()
+    assert any("white van at the truck stop again tonight" in t for t in h.platform.dms("vera"))
+    await h.close()

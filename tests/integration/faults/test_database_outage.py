@@ -18,7 +18,7 @@ from storage.tips import Tip
 from tests.harness import Harness
 from tests.integration.faults.faults import FaultyPlatform, connection_terminated_on, database_refused
 
-TIP = "/tip saw a van at the truck stop every night"
+TIP = '/tip observed="saw a van at the truck stop every night"'  # key=value: stored at once (no draft)
 
 
 def _counts(h: Harness) -> tuple[int, int]:
@@ -35,7 +35,7 @@ def _tip_command(h: Harness) -> CommandInvoked:
         user=UserRef("console", "nina"),
         channel=session.channel,
         name="tip",
-        args="saw a van at the truck stop every night",
+        args='observed="saw a van at the truck stop every night"',
     )
 
 

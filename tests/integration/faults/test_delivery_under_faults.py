@@ -57,7 +57,7 @@ async def test_a_fifteen_minute_platform_outage_loses_no_tip_confirmation_or_exp
     sent_before = len(h.platform.deliveries)
 
     h.platform.mode = mode  # type: ignore[attr-defined]
-    await h.command("nina", "/tip saw a van at the truck stop every night", channel="dm")
+    await h.command("nina", '/tip observed="saw a van at the truck stop every night"', channel="dm")
     for _ in range(30):  # 15 minutes of outage, the scheduler sweeping every 30 s
         await h.tick(seconds=30)
     assert len(h.platform.deliveries) == sent_before  # nothing got through
@@ -160,7 +160,7 @@ async def test_a_message_given_up_on_tells_the_coordinator_and_the_waiting_membe
 ) -> None:
     h = _make(tmp_path, database_url, redactor)
     h.platform.mode = "5xx"  # type: ignore[attr-defined]
-    await h.command("nina", "/tip saw a van at the truck stop every night", channel="dm")
+    await h.command("nina", '/tip observed="saw a van at the truck stop every night"', channel="dm")
     for _ in range(4 * 73):  # past the 72-hour retry horizon
         await h.tick(minutes=15)
     h.platform.mode = None  # type: ignore[attr-defined]
