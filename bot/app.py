@@ -165,6 +165,25 @@ class App:
             return False
         return True
 
+    def warm_up(self) -> None:
+        """Load the PII engine (model, tagger, the directory's allow-list) and run it once.
+
+        Blocking and CPU-heavy (seconds): adapters call it in a worker thread *before* they accept
+        requests, so the first event is answered as fast as any other (Slack allows 3 seconds)."""
+        self.services.redactor_loader().redact("Warm-up: call 312-555-0100 about the meeting.")
+
+    def record_refused_request(self, platform: str, reason: str, kind: str) -> None:
+        """Audit a request an adapter refused before it reached a handler (another workspace, an
+        external user). Label-free: the reason and the kind of request, never ids or content."""
+        with self.services.db.session() as s:
+            Context(self.services).audit(
+                s,
+                f"{platform}.request_refused",
+                target=f"platform:{platform}",
+                detail={"reason": reason[:40], "kind": kind[:20]},
+                actor=f"unknown:{platform}",
+            )
+
     async def dispatch(self, event: Event) -> Dispatched:
         """Route one neutral event to its handler. Never raises: failures become a private message.
 
@@ -537,8 +556,8 @@ class App:
         # (Matrix transaction ids); see docs/architecture.md.
         if row.kind == "user":
             return await self.platform.send_dm(UserRef.parse(row.recipient), message, idempotency_key=row.key)
-        platform, _, cid = row.recipient.partition(":")
-        return await self.platform.post(ChannelRef(platform, cid), message, idempotency_key=row.key)
+        # ``ChannelRef.parse`` keeps a thread (a repost of a thread reply goes back into it).
+        return await self.platform.post(ChannelRef.parse(row.recipient), message, idempotency_key=row.key)
 
     async def _keep_lease(self, row: _Claimed) -> None:
         """Renew the claim while the send runs (rate-limit waits can outlast the lease)."""

@@ -104,7 +104,9 @@ class Context:
 
     async def redact_text(self, text: str) -> Any:
         """Run the engine off the event loop (spaCy is CPU-bound; the engine is thread-safe)."""
-        result = await asyncio.to_thread(self.redactor.redact, text)
+        # ``self.redactor`` is read in the worker too: a first use (or an allow-list rebuilt after a
+        # directory change) must never load or build on the event loop, where it would hold up acks.
+        result = await asyncio.to_thread(lambda: self.redactor.redact(text))
         if isinstance(self.event, MessagePosted | MessageEdited):
             metrics.record_scan(result.label_counts())  # counts per label only, never text
         return result
@@ -229,7 +231,7 @@ class Context:
             key=key,
             purpose=purpose,
             recipient_kind="channel",
-            recipient=str(channel),
+            recipient=channel.address,  # keeps the thread: a repost of a thread reply goes back into it
             body=self._with_late_note(body, exact=False),
             buttons=list(buttons),
             now=self.now(),

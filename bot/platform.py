@@ -54,14 +54,42 @@ class UserRef:
 
 @dataclass(frozen=True, order=True)
 class ChannelRef:
-    """A channel, room or direct conversation. ``is_direct`` is true for one-to-one DMs."""
+    """A channel, room or direct conversation. ``is_direct`` is true for one-to-one DMs.
+
+    ``thread`` is set when the event happened inside a thread (Slack ``thread_ts``): a post to this
+    reference goes into that thread. It does not take part in equality: a thread is a place inside
+    its channel, and the channel's policy applies to it.
+    """
 
     platform: str
     id: str
     is_direct: bool = False
+    thread: str | None = field(default=None, compare=False)
+
+    #: Separates the channel from its thread in ``address`` (no platform id contains a space).
+    THREAD_SEPARATOR = " thread="
 
     def __str__(self) -> str:
         return f"{self.platform}:{self.id}"
+
+    @property
+    def address(self) -> str:
+        """``str(self)`` plus the thread, if any: what the outbox stores as a channel recipient."""
+        return f"{self}{self.THREAD_SEPARATOR}{self.thread}" if self.thread else str(self)
+
+    @property
+    def local_address(self) -> str:
+        """``address`` without the platform prefix (a channel column that already knows the platform)."""
+        return self.address.partition(":")[2]
+
+    @classmethod
+    def parse(cls, text: str) -> ChannelRef:
+        """Read ``address`` (or ``str()``) back: ``slack:C123`` or ``slack:C123 thread=1700000000.0001``."""
+        base, _, thread = text.partition(cls.THREAD_SEPARATOR)
+        platform, _, ident = base.partition(":")
+        if not ident:
+            raise ValueError("a channel reference looks like 'platform:id'")
+        return cls(platform, ident, thread=thread or None)
 
 
 @dataclass(frozen=True)

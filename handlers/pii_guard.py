@@ -403,9 +403,10 @@ async def guard_message(event: MessagePosted | MessageEdited, ctx: Context) -> N
             )
             _plan_digest(ctx, s, settings)
         ctx.kick_outbox()
+        where = "in the same thread" if event.channel.thread else "under your name"
         await ctx.reply(
-            f"I removed your message in {pol.label}: it looked like it contained {describe_labels(counts)}. "
-            "I reposted it with those parts masked, under your name:\n"
+            f"I removed your {_what(event.channel)} in {pol.label}: it looked like it contained "
+            f"{describe_labels(counts)}. I reposted it with those parts masked, {where}:\n"
             f"{preview_of(result.text, settings.preview_chars)}"
         )
         return
@@ -419,7 +420,7 @@ async def guard_message(event: MessagePosted | MessageEdited, ctx: Context) -> N
             policy=pol.policy,
             poster=str(event.user),
             poster_handle=ctx.member.handle if ctx.member else None,
-            channel=event.channel.id,
+            channel=event.channel.local_address,  # with its thread: a repost goes back into it
             channel_label=pol.label,
             message_key=_message_key(event.message),
             message_id=event.message.id,
@@ -459,8 +460,14 @@ async def guard_message(event: MessagePosted | MessageEdited, ctx: Context) -> N
             release_refs,
             removable,
             ctx.member.discipline if ctx.member is not None else None,
+            what=_what(event.channel),
         )
     )
+
+
+def _what(channel: ChannelRef) -> str:
+    """How a warning names the message: a thread reply is not findable by scrolling the channel."""
+    return "reply in a thread" if channel.thread else "message"
 
 
 def _warning(
@@ -472,9 +479,11 @@ def _warning(
     release_refs: Sequence[str],
     removable: bool,
     discipline: str | None = None,
+    *,
+    what: str = "message",
 ) -> Message:
     lines = [
-        f"Your message in {pol.label} looks like it contains {describe_labels(counts)}. "
+        f"Your {what} in {pol.label} looks like it contains {describe_labels(counts)}. "
         + settings.reminder_for(discipline),
         "",
         "Redacted version:",
@@ -669,7 +678,7 @@ class _Pending:
         return f"PII-{self.id}"
 
     def channel_ref(self, platform: str) -> ChannelRef:
-        return ChannelRef(platform, self.channel)
+        return ChannelRef.parse(f"{platform}:{self.channel}")
 
     def message_refs(self, platform: str) -> list[MessageRef]:
         ch = self.channel_ref(platform)

@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import UTC, datetime
 from typing import Any
 
 from bot.platform import CoreApp
-from bot.slack.platform import ClaimHook, SlackPlatform
+from bot.slack.platform import SlackPlatform
 from bot.slack.settings import DEFAULT_COMMAND_NAMES, SlackSettings
 
 __all__ = [
@@ -25,7 +24,6 @@ __all__ = [
     "SlackPlatform",
     "SlackSettings",
     "create_slack_platform",
-    "processed_events_claim",
 ]
 
 log = logging.getLogger(__name__)
@@ -37,42 +35,18 @@ def create_slack_platform(
     database_url: str | None = None,
     database: Any = None,
 ) -> SlackPlatform:
-    """Build the adapter. Both keyword arguments are optional: by default duplicate-event handling
-    uses the core's ``App.first_time`` (``processed_events`` table) and the OAuth installation store
-    goes into the core's database, both found when ``run(app)`` starts."""
+    """Build the adapter. Both keyword arguments are optional: by default the event ledger
+    (``bot/slack/ledger.py``, the ``processed_events`` table) and the OAuth installation store use
+    the core's database, found when ``run(app)`` starts."""
     settings.check()
-    claim = processed_events_claim(database) if database is not None else None
     installation_store = state_store = None
     url = database_url or getattr(database, "url", None)
     if settings.oauth and url:
         installation_store, state_store = oauth_stores(settings, url)
     # Without a URL here, OAuth stores are created in start(app) on the core's database.
     return SlackPlatform(
-        settings, installation_store=installation_store, oauth_state_store=state_store, claim=claim
+        settings, installation_store=installation_store, oauth_state_store=state_store, database=database
     )
-
-
-def processed_events_claim(database: Any) -> ClaimHook:
-    """A claim hook backed by the core's ``processed_events`` table: the first replica to insert an
-    event id handles it; a retry (on any replica, after any restart) finds the row and skips."""
-
-    def claim_sync(key: str) -> bool:
-        from sqlalchemy.exc import IntegrityError
-
-        from storage.models import ProcessedEvent
-
-        platform, _, event_id = key.partition(":")
-        try:
-            with database.session() as session:
-                session.add(ProcessedEvent(platform=platform, event_id=event_id, at=datetime.now(UTC)))
-        except IntegrityError:
-            return False
-        return True
-
-    async def claim(key: str) -> bool:
-        return await asyncio.to_thread(claim_sync, key)
-
-    return claim
 
 
 def oauth_stores(settings: SlackSettings, database_url: str) -> tuple[Any, Any]:

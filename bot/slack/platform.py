@@ -9,16 +9,22 @@ task-force logic lives here: which command does what, who may see what, is the h
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import hashlib
+import hmac
 import inspect
 import logging
 import re
+import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp, AsyncBoltRequest
+from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
@@ -42,6 +48,8 @@ from bot.events import (
 from bot.forms import Form, FormInvalid, RawValue
 from bot.platform import Capability, ChannelRef, CoreApp, Message, MessageRef, PlatformError, UserRef
 from bot.slack import blocks
+from bot.slack.ledger import Claim, DatabaseLedger, Ledger, MemoryLedger
+from bot.slack.requests import payload_problem, raw_body_problem
 from bot.slack.safety import SeenKeys, sdk_logger
 from bot.slack.settings import SlackSettings
 
@@ -57,8 +65,31 @@ _CANNOT_DELETE = {"cant_delete_message", "message_not_found", "not_authed", "inv
                   "account_inactive", "token_revoked"}
 #: Codes after which an ephemeral message goes to the member's DM instead.
 _EPHEMERAL_FALLBACK = {"user_not_in_channel", "channel_not_found", "not_in_channel", "is_archived"}
+#: The longest ``Retry-After`` an ephemeral warning waits for before it goes to the member's DM.
+_EPHEMERAL_MAX_WAIT = 5.0
+#: What a request from another workspace is told (a slash command shows it to the invoker only).
+REFUSAL = "needtoknow serves only its own workspace. This request was refused and nothing was stored."
 
-ClaimHook = Callable[[str], Awaitable[bool]]
+
+@dataclass
+class _Deliveries:
+    """Replies a handler could not deliver while it handled one event (see ``_dispatch_tracked``)."""
+
+    task: asyncio.Task[Any] | None
+    failed: int = 0
+
+
+#: Set while the core handles one Events API event, so a reply that could not be delivered (after
+#: retries and the DM fallback) marks the event as not handled, and it is tried again.
+_DELIVERIES: contextvars.ContextVar[_Deliveries | None] = contextvars.ContextVar("slack_deliveries", default=None)
+
+
+def _note_failed_delivery() -> None:
+    tracked = _DELIVERIES.get()
+    # Only the handler's own task: an outbox delivery it kicked off inherits the context but is the
+    # outbox's business (retried durably on its own).
+    if tracked is not None and tracked.task is asyncio.current_task():
+        tracked.failed += 1
 
 #: How many inbound events the core handles at once. The core's handlers do their database work
 #: synchronously on the event loop; with 50 requests at once, 50 interleaved handlers kept the loop
@@ -88,8 +119,15 @@ def _channel(channel_id: str, *, direct: bool | None = None) -> ChannelRef:
     return ChannelRef(PLATFORM, channel_id, is_direct=is_direct)
 
 
-def _user(user_id: str) -> UserRef:
-    return UserRef(PLATFORM, user_id)
+def _user(user_id: str, external_team: str | None = None) -> UserRef:
+    """A Slack user. An external user (Slack Connect: another organisation's member in a shared
+    channel) gets ``U123@T456``: no directory identity ever has that form, so whatever their user id,
+    they are never taken for one of our members. Outbound calls strip the suffix (``_slack_id``)."""
+    return UserRef(PLATFORM, f"{user_id}@{external_team}" if external_team else user_id)
+
+
+def _slack_id(user: UserRef | str) -> str:
+    return (user.id if isinstance(user, UserRef) else user).partition("@")[0]
 
 
 class SlackPlatform:
@@ -103,7 +141,7 @@ class SlackPlatform:
         *,
         installation_store: Any = None,
         oauth_state_store: Any = None,
-        claim: ClaimHook | None = None,
+        database: Any = None,
     ) -> None:
         self.settings = settings
         self._logger = sdk_logger()
@@ -113,6 +151,11 @@ class SlackPlatform:
             retry_handlers=retry_handlers(settings.max_retries),
             logger=self._logger,
         )
+        # Ephemeral warnings: no retries inside the client; ``ephemeral`` retries with its own
+        # bounds (a long Retry-After sends the warning to the DM instead of waiting for it).
+        self.urgent_client = AsyncWebClient(
+            token=settings.bot_token, base_url=settings.api_base_url, retry_handlers=[], logger=self._logger,
+        )
         self.admin_client: AsyncWebClient | None = None
         if settings.admin_user_token:
             self.admin_client = AsyncWebClient(
@@ -121,6 +164,9 @@ class SlackPlatform:
                 retry_handlers=retry_handlers(settings.max_retries),
                 logger=self._logger,
             )
+        for client in (self.client, self.urgent_client, self.admin_client):
+            if client is not None:
+                client.timeout = settings.timeout  # type: ignore[assignment]  # aiohttp takes a float
         self.capabilities = (
             Capability.EPHEMERAL
             | Capability.MODALS
@@ -132,8 +178,16 @@ class SlackPlatform:
         if self.admin_client is not None:
             self.capabilities |= Capability.REDACT_OTHERS
         self._installation_store = installation_store
-        self._claim = claim
-        self._events_seen = SeenKeys(ttl=3600)
+        self._database = database  # the event ledger's database; by default the core's (start)
+        self._ledger: Ledger = MemoryLedger()
+        self._in_flight: dict[str, asyncio.Future[None]] = {}
+        self._events_seen = SeenKeys(ttl=3600)  # handled event ids (a fast path before the ledger)
+        self._team_id: str | None = None  # our workspace, from auth.test at start
+        self._enterprise_id: str | None = None
+        self._bot_id: str | None = None
+        self._bot_user_id: str | None = None
+        # user id -> their team when not ours (users.info); a failed lookup is not remembered
+        self._external: dict[str, asyncio.Future[str | None]] = {}
         self._signatures_seen = SeenKeys(ttl=330)  # the 5-minute signature window plus clock skew
         self._dm_channels: dict[str, str] = {}
         self._team_of: dict[str, str] = {}  # user/channel id -> team id (multi-workspace token lookup)
@@ -143,6 +197,7 @@ class SlackPlatform:
         self._runner: web.AppRunner | None = None
         self._socket: Any = None
         self.port: int | None = None
+        self.ready_seconds: float | None = None  # how long start() spent warming the engine
         # With OAuth the installation store lives in the bot's database, known at start() at the latest.
         self._bolt: AsyncApp | None = None
         if not settings.oauth or installation_store is not None:
@@ -162,37 +217,58 @@ class SlackPlatform:
     # ------------------------------------------------------------------------------------------------
     # Outbound: ChatPlatform
 
-    async def post(
-        self, channel: ChannelRef, message: Message | str, *, idempotency_key: str | None = None
-    ) -> MessageRef:
-        # Slack's Web API has no idempotency key for chat.postMessage: the key is accepted and ignored
-        # (docs/architecture.md states what a member may see twice).
-        resp = await self._call(
-            "chat.postMessage", channel=channel.id, **blocks.message_payload(message), unfurl_links=False
-        )
+    async def post(self, channel: ChannelRef, message: Message | str, *,
+                   idempotency_key: str | None = None) -> MessageRef:
+        """Post in a channel (into ``channel.thread`` when set). ``idempotency_key`` is accepted for
+        the ``ChatPlatform`` protocol: Slack's Web API has no idempotent send, so it is not used."""
+        thread: dict[str, Any] = {"thread_ts": channel.thread} if channel.thread else {}
+        try:
+            resp = await self._call(
+                "chat.postMessage", channel=channel.id, **blocks.message_payload(message), unfurl_links=False,
+                **thread,
+            )
+        except PlatformError:
+            _note_failed_delivery()
+            raise
         return MessageRef(channel, str(resp.get("ts", "")))
 
-    async def send_dm(
-        self, user: UserRef, message: Message | str, *, idempotency_key: str | None = None
-    ) -> MessageRef:
-        channel = await self._dm_channel(user)
+    async def send_dm(self, user: UserRef, message: Message | str, *,
+                      idempotency_key: str | None = None) -> MessageRef:
+        try:
+            channel = await self._dm_channel(user)
+        except PlatformError:
+            _note_failed_delivery()
+            raise
         return await self.post(channel, message)
 
     async def ephemeral(self, channel: ChannelRef, user: UserRef, message: Message | str) -> None:
+        """Show ``message`` to ``user`` only. A failing ``chat.postEphemeral`` (5xx, 429, timeout) is
+        retried a few times with back-off (honouring a short ``Retry-After``); then, or at once when
+        the bot cannot post there, the message goes to the member's DM: a PII warning must arrive."""
         if channel.is_direct:
             # Possibly a DM between two other people (a slash command typed there): answer in ours.
             await self.send_dm(user, message)
             return
-        try:
-            await self._call(
-                "chat.postEphemeral", channel=channel.id, user=user.id, **blocks.message_payload(message)
-            )
-        except _ApiFailure as failure:
-            if failure.code not in _EPHEMERAL_FALLBACK:
-                raise failure.as_platform_error() from None
-            # The bot is not in that channel (a private channel where a slash command was typed):
-            # the member still gets the answer, privately, in their DM.
-            await self.send_dm(user, message)
+        thread: dict[str, Any] = {"thread_ts": channel.thread} if channel.thread else {}
+        attempts = max(1, self.settings.warning_attempts)
+        for attempt in range(attempts):
+            try:
+                await self._call(
+                    "chat.postEphemeral", client=self.urgent_client, channel=channel.id, user=_slack_id(user),
+                    **blocks.message_payload(message), **thread,
+                )
+                return
+            except _ApiFailure as failure:
+                if not failure.transient or attempt == attempts - 1:
+                    break
+                wait = failure.retry_after if failure.retry_after is not None else 0.5 * 2**attempt
+                if wait > _EPHEMERAL_MAX_WAIT:
+                    break
+                await asyncio.sleep(wait)
+        # The bot is not in that channel (a private channel where a slash command was typed), or
+        # Slack kept failing: the member still gets the message, privately, in their DM.
+        log.info("slack: ephemeral message not delivered; sending it as a DM instead")
+        await self.send_dm(user, message)
 
     async def redact(self, message: MessageRef, reason: str) -> bool:
         """Delete with the admin user token; without one, report that we cannot (never raise)."""
@@ -265,16 +341,17 @@ class SlackPlatform:
         return _channel(channel_id, direct=False)
 
     async def publish_home(self, user: UserRef, summary: str) -> None:
-        await self._call("views.publish", user_id=user.id, view=blocks.home_view(summary))
+        await self._call("views.publish", user_id=_slack_id(user), view=blocks.home_view(summary))
 
     async def _dm_channel(self, user: UserRef) -> ChannelRef:
-        cached = self._dm_channels.get(user.id)
+        user_id = _slack_id(user)
+        cached = self._dm_channels.get(user_id)
         if cached is None:
-            resp = await self._call("conversations.open", users=user.id)
+            resp = await self._call("conversations.open", users=user_id)
             cached = str((resp.get("channel") or {}).get("id", ""))
             if not cached:
                 raise PlatformError("slack conversations.open failed: no channel", transient=True)
-            self._dm_channels[user.id] = cached
+            self._dm_channels[user_id] = cached
         return _channel(cached, direct=True)
 
     async def _call(self, method: str, *, client: AsyncWebClient | None = None, **kwargs: Any) -> AsyncSlackResponse:
@@ -282,7 +359,7 @@ class SlackPlatform:
         the client; what still fails becomes ``_ApiFailure`` carrying only the method and the error
         code — never the request or response, which may contain message text."""
         client = client or self.client
-        token = None if client is not self.client else await self._token_for(kwargs)
+        token = None if client is self.admin_client else await self._token_for(kwargs)
         if token is not None:
             kwargs["token"] = token  # slack-sdk takes a per-call token from the arguments
         # The typed method (chat_postMessage, ...) knows whether Slack wants JSON, a form or a query.
@@ -294,7 +371,7 @@ class SlackPlatform:
             code = _safe_code(exc.response.get("error", "unknown_error"))
             status = int(exc.response.status_code)
             transient = status == 429 or status >= 500 or code in _TRANSIENT_CODES
-            failure = _ApiFailure(method, code, transient)
+            failure = _ApiFailure(method, code, transient, retry_after=_retry_after(exc.response.headers))
         except (aiohttp.ClientError, TimeoutError) as exc:
             failure = _ApiFailure(method, type(exc).__name__, True)
         level = logging.WARNING if failure.transient else logging.ERROR
@@ -318,19 +395,26 @@ class SlackPlatform:
     # Inbound: Bolt app and runners
 
     async def start(self, app: CoreApp) -> None:
-        """Connect (Socket Mode) or start listening (HTTP mode); returns once ready."""
+        """Get ready, then connect (Socket Mode) or start listening (HTTP mode); returns once ready.
+
+        Readiness comes first: the workspace this bot serves (``auth.test``) and a loaded, warmed PII
+        engine (in a worker thread, seconds). Only then does Slack reach us, so the first request is
+        acknowledged as fast as any other and never waits behind a model load on the event loop."""
         self._core = app
-        first_time = getattr(app, "first_time", None)
-        if self._claim is None and callable(first_time):
-            # The core's processed_events table: a retry is skipped on every replica, after restarts.
-            def claim_sync(key: str) -> bool:
-                platform, _, event_id = key.partition(":")
-                return bool(first_time(platform, event_id))
-
-            async def claim(key: str) -> bool:
-                return await asyncio.to_thread(claim_sync, key)
-
-            self._claim = claim
+        database = self._database or getattr(getattr(app, "services", None), "db", None)
+        if database is not None:
+            # The core's processed_events table: an event is recorded as handled (on every replica,
+            # across restarts) only once its handler finished; see bot/slack/ledger.py.
+            self._ledger = DatabaseLedger(database, lease=self.settings.event_lease_seconds)
+        else:
+            self._ledger = MemoryLedger(lease=self.settings.event_lease_seconds)
+        await self._learn_workspace()
+        warm_up = getattr(app, "warm_up", None)
+        if callable(warm_up):
+            started = time.perf_counter()
+            await asyncio.to_thread(warm_up)
+            self.ready_seconds = time.perf_counter() - started
+            log.info("slack: PII engine ready in %.1f s", self.ready_seconds)
         if self.settings.oauth and self._bolt is None:
             url = getattr(getattr(getattr(app, "services", None), "db", None), "url", None)
             if not url:
@@ -377,9 +461,28 @@ class SlackPlatform:
         finally:
             await self.stop()
 
+    async def _learn_workspace(self) -> None:
+        """Which workspace (and Enterprise Grid organisation) the bot token belongs to: requests from
+        any other are refused. With OAuth there is no single token: installed teams (Bolt's
+        installation store) plus the optional ``team_ids`` list decide."""
+        if self.settings.oauth:
+            return
+        try:
+            resp = await self._call("auth.test")
+        except PlatformError as exc:
+            raise RuntimeError(f"slack: auth.test failed at start-up ({exc}); check SLACK_BOT_TOKEN") from None
+        self._team_id = str(resp.get("team_id") or "") or None
+        self._enterprise_id = str(resp.get("enterprise_id") or "") or None
+        self._bot_id = str(resp.get("bot_id") or "") or None
+        self._bot_user_id = str(resp.get("user_id") or "") or None
+        if self._team_id is None:
+            raise RuntimeError("slack: auth.test did not name the bot's workspace (team_id)")
+        log.info("slack: serving workspace %s", self._team_id)
+
     def web_app(self) -> web.Application:
         """The aiohttp application for HTTP mode: Slack's request URL, OAuth routes, a health check."""
-        application = web.Application(client_max_size=1024 * 1024)
+        # One byte over the limit is enough to refuse; _read_body answers 413 itself.
+        application = web.Application(client_max_size=self.settings.max_body_bytes + 1)
         application.router.add_post(self.settings.path, self._handle_http)
         application.router.add_get("/healthz", _healthz)
         flow = self.bolt.oauth_flow
@@ -389,8 +492,48 @@ class SlackPlatform:
         return application
 
     async def _handle_http(self, request: web.Request) -> web.Response:
-        bolt_request = await to_bolt_request(request)
-        return await to_aiohttp_response(await self.bolt.async_dispatch(bolt_request))
+        """Slack's request URL. In this order: size, signature (on the raw bytes, before anything is
+        parsed), encoding and shape; only a signed, well-formed request reaches Bolt. Refusals are a
+        short 4xx and one log line naming the reason — never the body, never a traceback."""
+        limit = self.settings.max_body_bytes
+        if request.content_length is not None and request.content_length > limit:
+            return _refuse(413, "body over the size limit")
+        try:
+            raw = await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            return _refuse(413, "body over the size limit")
+        except (aiohttp.ClientError, ConnectionError, TimeoutError) as exc:
+            return _refuse(400, f"body could not be read ({type(exc).__name__})")
+        if len(raw) > limit:
+            return _refuse(413, "body over the size limit")
+        if not self._signed(raw, request.headers):
+            return _refuse(401, "missing or invalid signature")
+        problem = raw_body_problem(raw, request.content_type)
+        if problem is not None:
+            return _refuse(400, problem)
+        try:
+            bolt_request = AsyncBoltRequest(
+                body=raw.decode("utf-8"), query=request.query_string, headers=_headers(request)
+            )
+            response = await self.bolt.async_dispatch(bolt_request)
+        except Exception as exc:  # a Bolt failure: never its traceback (it may quote the payload)
+            log.error("slack: request failed inside Bolt: %s", type(exc).__name__)
+            return web.json_response({"error": "internal error"}, status=500)
+        return await to_aiohttp_response(response)
+
+    def _signed(self, raw: bytes, headers: Mapping[str, str]) -> bool:
+        """Slack's v0 signature over the raw bytes. Written here rather than with slack-sdk's
+        ``SignatureVerifier`` because that one decodes the body as UTF-8 first (an exception on
+        arbitrary bytes) and parses the timestamp without a guard."""
+        secret = self.settings.signing_secret or ""
+        timestamp = headers.get("X-Slack-Request-Timestamp", "")
+        signature = headers.get("X-Slack-Signature", "")
+        if not secret or not timestamp.isdigit() or not signature or len(timestamp) > 12:
+            return False
+        if abs(time.time() - int(timestamp)) > 60 * 5:
+            return False
+        digest = hmac.new(secret.encode(), b"v0:" + timestamp.encode() + b":" + raw, hashlib.sha256).hexdigest()
+        return hmac.compare_digest(f"v0={digest}", signature)
 
     async def _handle_oauth(self, request: web.Request) -> web.Response:
         flow = self.bolt.oauth_flow
@@ -432,7 +575,18 @@ class SlackPlatform:
                 logger=self._logger,
             )
         else:
-            kwargs["client"] = self.client
+            # Authorised from the auth.test answer of start(): Bolt would otherwise call auth.test
+            # on the first request and refuse every request while the Web API is unreachable.
+            async def authorize(enterprise_id: str | None, team_id: str | None) -> AuthorizeResult:
+                return self._authorize()  # Bolt passes arguments by name: a plain function, no self
+
+            kwargs["authorize"] = authorize
+            kwargs["client"] = AsyncWebClient(
+                base_url=settings.api_base_url, retry_handlers=retry_handlers(settings.max_retries),
+                logger=self._logger,
+            )
+        # Before Bolt's authorisation: a malformed request or another workspace's never gets further.
+        kwargs["before_authorize"] = self._gate
         bolt = AsyncApp(**kwargs)
         bolt.middleware(self._once_only)
 
@@ -445,23 +599,82 @@ class SlackPlatform:
         bolt.event("app_home_opened")(ack=_ack, lazy=[self._on_home_opened])
         return bolt
 
+    def _authorize(self) -> AuthorizeResult:
+        return AuthorizeResult(
+            enterprise_id=self._enterprise_id, team_id=self._team_id, bot_token=self.settings.bot_token,
+            bot_id=self._bot_id, bot_user_id=self._bot_user_id,
+        )
+
+    async def _gate(
+        self, req: AsyncBoltRequest, resp: BoltResponse, next: Callable[[], Awaitable[None]]
+    ) -> BoltResponse | None:
+        """Runs in both modes (Socket Mode payloads never pass ``_handle_http``), before Bolt's own
+        authorisation and any listener.
+
+        A payload missing what its kind needs (``actions: []``, no user, no event) is refused, never
+        half-handled. Events, commands, interactions and view submissions from any workspace but
+        ours are refused too: the same app can be installed elsewhere and shares our signing secret."""
+        body = req.body
+        problem = payload_problem(body)
+        if problem is not None:
+            log.warning("slack: refused a malformed request: %s", problem)
+            return BoltResponse(status=400, body={"error": "malformed request"})
+        kind = _request_kind(body)
+        if kind in ("url_verification", "ssl_check", "app_rate_limited"):
+            await next()
+            return None
+        team, enterprise = _request_workspace(body)
+        if self._is_ours(team, enterprise):
+            await next()
+            return None
+        log.warning("slack: refused a %s from another workspace", kind)
+        self._audit_refusal("foreign_workspace", kind)
+        if kind == "command":
+            return BoltResponse(status=200, body={"response_type": "ephemeral", "text": REFUSAL})
+        return BoltResponse(status=200, body="")
+
+    def _is_ours(self, team: str | None, enterprise: str | None) -> bool:
+        allowed = set(self.settings.team_ids)
+        if self.settings.oauth:
+            # Bolt's authorize step refuses a team without an installation; team_ids narrows it.
+            return not allowed or team in allowed or (team is None and enterprise is not None)
+        if self._team_id is None:
+            return False
+        if self._enterprise_id is not None and enterprise is not None and enterprise != self._enterprise_id:
+            return False
+        return team == self._team_id or team in allowed
+
+    def _audit_refusal(self, reason: str, kind: str) -> None:
+        record = getattr(self._core, "record_refused_request", None)
+        if not callable(record):
+            return
+
+        def write() -> None:
+            try:
+                record(PLATFORM, reason, kind)
+            except Exception as exc:  # the database may be down: the refusal itself still holds
+                log.warning("slack: could not audit a refused request: %s", type(exc).__name__)
+
+        self._spawn(asyncio.to_thread(write))
+
+    def _spawn(self, coro: Awaitable[Any]) -> None:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
     async def _once_only(
         self, req: AsyncBoltRequest, resp: BoltResponse, next: Callable[[], Awaitable[None]]
     ) -> BoltResponse | None:
-        """Runs after signature verification: drop exact replays of a signed request, and events whose
-        id we already handled (Slack retries when our 200 was late; both carry the same event id)."""
+        """Drop exact replays of a signed request (HTTP mode), and events this process already
+        handled (a fast path; the shared ledger decides for the others, after the ack)."""
         signature = req.headers.get("x-slack-signature", [""])[0]
         if signature and not self._signatures_seen.first_time(signature):
             log.warning("slack: rejected a replayed request")
             return BoltResponse(status=401, body={"error": "invalid request"})
         event_id = req.body.get("event_id") if isinstance(req.body, dict) else None
-        if isinstance(event_id, str) and event_id:
-            first = self._events_seen.first_time(event_id)
-            if first and self._claim is not None:
-                first = await self._claim(f"slack:{event_id}")
-            if not first:
-                log.info("slack: skipped duplicate delivery of event %s", event_id)
-                return BoltResponse(status=200, body="")
+        if isinstance(event_id, str) and event_id and event_id in self._events_seen:
+            log.info("slack: skipped a repeated delivery of an event already handled")
+            return BoltResponse(status=200, body="")
         await next()
         return None
 
@@ -500,7 +713,7 @@ class SlackPlatform:
         user_id, channel_id = str(body.get("user_id", "")), str(body.get("channel_id", ""))
         self._remember_team(body, user_id, channel_id)
         event = CommandInvoked(
-            user=_user(user_id),
+            user=await self._member_user(user_id, body.get("user_team_id") or body.get("user_team")),
             channel=_channel(channel_id, direct=body.get("channel_name") == "directmessage" or None),
             name=name,
             args=blocks.plain_text(str(body.get("text") or "")).strip(),
@@ -515,7 +728,8 @@ class SlackPlatform:
         action = actions[0]
         action_id = blocks.neutral_action_id(str(action.get("action_id", "")))
         value = str(action.get("value") or (action.get("selected_option") or {}).get("value") or "")
-        user = _user(str((body.get("user") or {}).get("id", "")))
+        user_data = body.get("user") or {}
+        user = await self._member_user(str(user_data.get("id", "")), user_data.get("team_id"))
         channel_data = body.get("channel") or {}
         channel_id = str(channel_data.get("id") or (body.get("container") or {}).get("channel_id") or "")
         self._remember_team(body, user.id, channel_id)
@@ -528,8 +742,11 @@ class SlackPlatform:
             return
         if not channel_id:
             return  # a press inside a modal: our modals have no buttons
-        channel = _channel(channel_id, direct=channel_data.get("name") == "directmessage" or None)
-        ts = (body.get("message") or {}).get("ts") or (body.get("container") or {}).get("message_ts")
+        container = body.get("container") or {}
+        thread = (body.get("message") or {}).get("thread_ts") or container.get("thread_ts")
+        direct = True if channel_data.get("name") == "directmessage" else channel_id.startswith("D")
+        channel = ChannelRef(PLATFORM, channel_id, is_direct=direct, thread=str(thread) if thread else None)
+        ts = (body.get("message") or {}).get("ts") or container.get("message_ts")
         await self._dispatch(
             ButtonPressed(
                 user=user,
@@ -543,7 +760,8 @@ class SlackPlatform:
 
     def _submitted(self, body: Mapping[str, Any]) -> tuple[UserRef, Form, dict[str, RawValue], str, str | None]:
         view = body.get("view") or {}
-        user = _user(str((body.get("user") or {}).get("id", "")))
+        user_data = body.get("user") or {}
+        user = _user(str(user_data.get("id", "")), self._external_team(user_data.get("team_id")))
         context, channel_id = blocks.view_metadata(view)
         form = self._core_app().build_form(str(view.get("callback_id", "")), user, context)
         return user, form, blocks.raw_answers(form, view), context, channel_id
@@ -570,8 +788,9 @@ class SlackPlatform:
         except FormInvalid:
             return  # already answered in the ack, next to the fields
         except Exception:
-            user_id = str((body.get("user") or {}).get("id", ""))
-            await self.send_dm(_user(user_id), "That form is no longer active. Please start again.")
+            user_data = body.get("user") or {}
+            user_ref = _user(str(user_data.get("id", "")), self._external_team(user_data.get("team_id")))
+            await self.send_dm(user_ref, "That form is no longer active. Please start again.")
             return
         self._remember_team(body, user.id, channel_id)
         channel = _channel(channel_id) if channel_id else None
@@ -588,18 +807,18 @@ class SlackPlatform:
     async def _on_message(self, body: Mapping[str, Any], event: Mapping[str, Any]) -> None:
         subtype = event.get("subtype")
         channel_id = str(event.get("channel", ""))
-        channel = _channel(channel_id, direct=event.get("channel_type") == "im")
+        direct = event.get("channel_type") == "im"
+        neutral: Event
         if subtype in (None, "thread_broadcast", "file_share", "me_message"):
             if event.get("bot_id") or not event.get("user"):
                 return
+            channel = _in_thread(_channel(channel_id, direct=direct), event)
             self._remember_team(body, str(event["user"]), channel_id)
-            await self._dispatch(
-                MessagePosted(
-                    user=_user(str(event["user"])),
-                    channel=channel,
-                    message=MessageRef(channel, str(event.get("ts", ""))),
-                    text=blocks.plain_text(str(event.get("text") or "")),
-                )
+            neutral = MessagePosted(
+                user=await self._member_user(str(event["user"]), _user_team(event), body),
+                channel=channel,
+                message=MessageRef(channel, str(event.get("ts", ""))),
+                text=blocks.plain_text(str(event.get("text") or "")),
             )
         elif subtype == "message_changed":
             new = event.get("message") or {}
@@ -608,26 +827,28 @@ class SlackPlatform:
                 return
             if new.get("text") == old.get("text") and "previous_message" in event:
                 return  # an unfurl or reaction update, not an edit of the words
-            await self._dispatch(
-                MessageEdited(
-                    user=_user(str(new["user"])),
-                    channel=channel,
-                    message=MessageRef(channel, str(new.get("ts", ""))),
-                    text=blocks.plain_text(str(new.get("text") or "")),
-                )
+            channel = _in_thread(_channel(channel_id, direct=direct), new)
+            neutral = MessageEdited(
+                user=await self._member_user(str(new["user"]), _user_team(new), body),
+                channel=channel,
+                message=MessageRef(channel, str(new.get("ts", ""))),
+                text=blocks.plain_text(str(new.get("text") or "")),
             )
+        else:
+            return
+        await self._handle_event(body, neutral)
 
     async def _on_member_joined(self, body: Mapping[str, Any], event: Mapping[str, Any]) -> None:
-        await self._dispatch(
-            MemberJoined(user=_user(str(event.get("user", ""))), channel=_channel(str(event.get("channel", ""))))
-        )
+        user = await self._member_user(str(event.get("user", "")), _user_team(event), body)
+        await self._handle_event(body, MemberJoined(user=user, channel=_channel(str(event.get("channel", "")))))
 
     async def _on_home_opened(self, body: Mapping[str, Any], event: Mapping[str, Any]) -> None:
         if event.get("tab", "home") != "home":
             return
-        user = _user(str(event.get("user", "")))
+        user = await self._member_user(str(event.get("user", "")), _user_team(event), body)
         self._remember_team(body, user.id)
-        await self._dispatch(HomeOpened(user=user))
+        if not await self._handle_event(body, HomeOpened(user=user)):
+            return
         summarise = getattr(self._core_app(), "home_summary", None)
         if summarise is not None:
             async with self._handler_slots:
@@ -635,6 +856,156 @@ class SlackPlatform:
                 if inspect.isawaitable(summary):
                     summary = await summary
             await self.publish_home(user, str(summary))
+
+    # --- who is a member: our workspace only -------------------------------------------------------
+
+    def _external_team(self, team: object) -> str | None:
+        """``team`` when it names a workspace other than ours (a Slack Connect user), else None."""
+        if not isinstance(team, str) or not team:
+            return None
+        if self.settings.oauth:
+            allowed = set(self.settings.team_ids)
+            return team if allowed and team not in allowed else None
+        if team == self._team_id or team in self.settings.team_ids:
+            return None
+        return team
+
+    async def _member_user(self, user_id: str, team: object, body: Mapping[str, Any] | None = None) -> UserRef:
+        """The neutral user for a Slack user id. Someone from another organisation (Slack Connect)
+        is never one of our members, whatever their user id: their team comes from the event
+        (``user_team``/``team``, ``user.team_id``), and in an externally shared channel where the
+        event does not say, from ``users.info`` (remembered)."""
+        external = self._external_team(team)
+        if external is not None or team or not user_id:
+            return _user(user_id, external)
+        if body is not None and (body.get("is_ext_shared_channel") or body.get("is_stranger")):
+            lookup = self._external.get(user_id)
+            if lookup is None:  # one users.info per user, however many events arrive at once
+                lookup = self._external[user_id] = asyncio.ensure_future(self._team_from_users_info(user_id))
+            return _user(user_id, await asyncio.shield(lookup))
+        return _user(user_id)
+
+    async def _team_from_users_info(self, user_id: str) -> str | None:
+        try:
+            resp = await self._call("users.info", user=user_id)
+        except PlatformError:
+            self._external.pop(user_id, None)  # ask again next time
+            return "unknown"  # not knowing whose member it is: not ours (never mapped to a member)
+        data = resp.get("user") or {}
+        if data.get("is_stranger"):
+            return str(data.get("team_id") or "unknown")
+        return self._external_team(data.get("team_id"))
+
+    # --- Events API: handled once, recorded only after success -------------------------------------
+
+    async def _handle_event(self, body: Mapping[str, Any], event: Event) -> bool:
+        """Handle one Events API event; True when it was handled (now or before).
+
+        Slack delivers an event at least once (retries when our ack was late; another replica may get
+        the retry). The shared ledger lets one delivery at a time work on an event id; the event is
+        recorded as handled only after the core finished it. A failed attempt (the core said it did
+        not handle it — e.g. the database was down —, raised, or a reply could not be delivered even
+        by DM) is retried here with back-off; after the last attempt the claim is released, so a later
+        delivery of the same event (Slack's retry) is handled rather than skipped."""
+        event_id = body.get("event_id")
+        if not isinstance(event_id, str) or not event_id:
+            return await self._dispatch_tracked(event)
+        if event_id in self._events_seen:
+            return True
+        running = self._in_flight.get(event_id)
+        if running is not None:  # the same event twice in this process: wait for the first one
+            await asyncio.shield(running)
+            return event_id in self._events_seen
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._in_flight[event_id] = done
+        try:
+            return await self._handle_claimed(event_id, event)
+        finally:
+            self._in_flight.pop(event_id, None)
+            done.set_result(None)
+
+    async def _handle_claimed(self, event_id: str, event: Event) -> bool:
+        settings = self.settings
+        attempts = 1 + max(0, settings.event_retries)
+        mine = False
+        handled = False
+        for attempt in range(attempts):
+            if attempt:
+                await asyncio.sleep(settings.retry_backoff_seconds * 2 ** (attempt - 1))
+            if not mine:
+                state = await self._acquire(event_id)
+                if state is Claim.DONE:
+                    self._events_seen.remember(event_id)
+                    return True
+                if state is None:
+                    continue  # the ledger is unreachable (database down): try again later
+                mine = True
+            heartbeat = asyncio.ensure_future(self._keep_claim(event_id))
+            try:
+                handled = await self._dispatch_tracked(event)
+            finally:
+                heartbeat.cancel()
+            if handled:
+                break
+            log.warning("slack: event not handled (attempt %s of %s)", attempt + 1, attempts)
+        if handled:
+            self._events_seen.remember(event_id)
+            try:
+                await self._ledger.finish(event_id)
+            except Exception as exc:  # handled, but a retry on another replica may repeat it
+                log.error("slack: could not record a handled event: %s", type(exc).__name__)
+            return True
+        log.error("slack: event not handled after %s attempts; Slack's next retry will be handled", attempts)
+        if mine:
+            try:
+                await self._ledger.release(event_id)
+            except Exception as exc:  # the claim then expires after its lease
+                log.error("slack: could not release an event claim: %s", type(exc).__name__)
+        return False
+
+    async def _acquire(self, event_id: str) -> Claim | None:
+        """Claim ``event_id``; while another delivery holds it, wait (up to the lease) for its outcome."""
+        deadline = time.monotonic() + self.settings.event_lease_seconds + 1
+        while True:
+            try:
+                state = await self._ledger.claim(event_id)
+            except Exception as exc:
+                log.warning("slack: event ledger unavailable: %s", type(exc).__name__)
+                return None
+            if state is not Claim.BUSY:
+                return state
+            if time.monotonic() > deadline:
+                return None
+            await asyncio.sleep(min(0.5, self.settings.event_lease_seconds / 4))
+
+    async def _keep_claim(self, event_id: str) -> None:
+        interval = max(0.05, self.settings.event_lease_seconds / 3)
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await self._ledger.renew(event_id)
+            except Exception as exc:
+                log.warning("slack: could not renew an event claim: %s", type(exc).__name__)
+
+    async def _dispatch_tracked(self, event: Event) -> bool:
+        """Dispatch and report whether the core handled the event (see ``_handle_event``)."""
+        tracked = _Deliveries(asyncio.current_task())
+        token = _DELIVERIES.set(tracked)
+        try:
+            async with self._handler_slots:
+                result = await self._core_app().dispatch(event)
+        except Exception as exc:  # never let handler text reach Bolt's logger
+            log.error("slack: handler for %s raised %s", type(event).__name__, type(exc).__name__)
+            return False
+        finally:
+            _DELIVERIES.reset(token)
+        if _not_handled(result):
+            log.warning("slack: the core did not handle %s", type(event).__name__)
+            return False
+        if tracked.failed:
+            log.warning("slack: a reply about %s could not be delivered", type(event).__name__)
+            return False
+        return True
 
     async def _dispatch(self, event: Event) -> None:
         try:
@@ -646,16 +1017,91 @@ class SlackPlatform:
             log.error("slack: handler for %s raised %s", type(event).__name__, type(exc).__name__)
 
 
+def _not_handled(result: object) -> bool:
+    """The core's answer to ``dispatch``: ``False``, or a result whose ``handled`` is false, means the
+    event was not handled (docs/architecture.md, delivery guarantees) and must be tried again."""
+    if result is False:
+        return True
+    if getattr(result, "value", None) == "not_handled":  # bot.app.Dispatched.NOT_HANDLED
+        return True
+    return getattr(result, "handled", True) is False
+
+
+def _user_team(data: Mapping[str, Any]) -> object:
+    """The poster's own team on an event (Slack Connect: differs from the channel's workspace)."""
+    return data.get("user_team") or data.get("team")
+
+
+def _in_thread(channel: ChannelRef, message: Mapping[str, Any]) -> ChannelRef:
+    """A thread reply's channel carries the thread: replies and reposts go back into it."""
+    thread, ts = message.get("thread_ts"), message.get("ts")
+    if isinstance(thread, str) and thread and thread != ts:
+        return ChannelRef(channel.platform, channel.id, is_direct=channel.is_direct, thread=thread)
+    return channel
+
+
+def _request_kind(body: Mapping[str, Any]) -> str:
+    if body.get("command"):
+        return "command"
+    kind = str(body.get("type") or "")
+    if kind == "event_callback":
+        return "event"
+    if kind in ("block_actions", "interactive_message"):
+        return "interaction"
+    if kind.startswith("view_"):
+        return "view"
+    if body.get("ssl_check"):
+        return "ssl_check"
+    return kind[:20] or "unknown"
+
+
+def _request_workspace(body: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    """(team id, enterprise id) a request comes from, in every payload shape Slack uses."""
+    team = body.get("team_id")
+    if not team:
+        team_data = body.get("team")
+        team = team_data.get("id") if isinstance(team_data, Mapping) else None
+    if not team:
+        user = body.get("user")
+        team = user.get("team_id") if isinstance(user, Mapping) else None
+    enterprise = body.get("enterprise_id")
+    if not enterprise:
+        data = body.get("enterprise")
+        enterprise = data.get("id") if isinstance(data, Mapping) else None
+    return (str(team) if team else None, str(enterprise) if enterprise else None)
+
+
+def _refuse(status: int, reason: str) -> web.Response:
+    log.warning("slack: refused a request: %s", reason)
+    return web.json_response({"error": reason}, status=status)
+
+
+def _headers(request: web.Request) -> dict[str, str | Sequence[str]]:
+    return {k: v for k, v in request.headers.items()}
+
+
 class _ApiFailure(PlatformError):
     """A Web API call failed after the client's retries. Carries only the method and error code."""
 
-    def __init__(self, method: str, code: str, transient: bool) -> None:
+    def __init__(self, method: str, code: str, transient: bool, *, retry_after: float | None = None) -> None:
         super().__init__(f"slack {method} failed: {code}", transient=transient)
         self.method = method
         self.code = code
+        self.retry_after = retry_after
 
     def as_platform_error(self) -> PlatformError:
         return PlatformError(str(self), transient=self.transient)
+
+
+def _retry_after(headers: Any) -> float | None:
+    try:
+        for key, value in dict(headers or {}).items():
+            if str(key).lower() == "retry-after":
+                raw = value[0] if isinstance(value, list | tuple) else value
+                return max(0.0, float(raw))
+    except (TypeError, ValueError):
+        return None
+    return None
 
 
 async def _ack(ack: Callable[..., Awaitable[None]]) -> None:

@@ -70,8 +70,8 @@ class SeenKeys:
 
     Slack retries an event when it did not see our 200 within 3 seconds, and an attacker may replay a
     captured signed request within the 5-minute signature window; both are dropped by remembering the
-    key for ``ttl`` seconds. In-memory, so it protects one process: with several HTTP replicas, run the
-    database-backed claim (``claim`` hook of ``SlackPlatform``) or pin retries to one replica.
+    key for ``ttl`` seconds. In-memory, so it protects one process: across replicas the database-backed
+    event ledger (``bot/slack/ledger.py``) decides.
     """
 
     def __init__(self, *, ttl: float = 600.0, limit: int = 50_000) -> None:
@@ -91,6 +91,14 @@ class SeenKeys:
             return False
         self._seen[key] = now
         return True
+
+    def remember(self, key: str, *, now: float | None = None) -> None:
+        """Record ``key`` (whether or not it was seen before)."""
+        self.first_time(key, now=now)
+
+    def __contains__(self, key: object) -> bool:
+        at = self._seen.get(key) if isinstance(key, str) else None
+        return at is not None and time.monotonic() - at <= self._ttl
 
     def __len__(self) -> int:
         return len(self._seen)

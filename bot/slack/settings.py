@@ -47,12 +47,28 @@ class SlackSettings:
     state_secret: str | None = field(default=None, repr=False)
     #: How often the Web API client retries a rate-limited (429), 5xx or connection-failed call.
     max_retries: int = 3
+    #: Seconds a Web API call may take before it counts as failed (and is retried).
+    timeout: float = 10.0
+    #: Requests with a larger body are refused (413) before anything else is done with them.
+    max_body_bytes: int = 1024 * 1024
+    #: An Events API event the core did not handle is tried again this many times...
+    event_retries: int = 5
+    #: ...after 1x, 2x, 4x ... this many seconds.
+    retry_backoff_seconds: float = 2.0
+    #: A replica handling an event renews its claim; one silent this long is taken over.
+    event_lease_seconds: float = 120.0
+    #: Attempts at an ephemeral message (a PII warning) before it goes to the member's DM instead.
+    warning_attempts: int = 3
+    #: Workspaces served besides the bot token's own (``auth.test``); with OAuth, if set, only these.
+    team_ids: tuple[str, ...] = ()
 
     @classmethod
     def from_mapping(cls, table: Mapping[str, Any], env: Mapping[str, str]) -> SlackSettings:
         """Read the ``[slack]`` table and the ``SLACK_*`` environment; raise ``ValueError`` naming the
         first bad key or missing variable (never its value)."""
-        known = {"mode", "host", "port", "path", "api_base_url", "command_names", "oauth", "max_retries"}
+        known = {"mode", "host", "port", "path", "api_base_url", "command_names", "oauth", "max_retries",
+                 "timeout", "max_body_bytes", "event_retries", "retry_backoff_seconds", "event_lease_seconds",
+                 "warning_attempts", "team_ids"}
         for key in table:
             if key not in known:
                 raise ValueError(f"slack.{key}: unknown setting; expected one of: {', '.join(sorted(known))}")
@@ -79,6 +95,17 @@ class SlackSettings:
         retries = table.get("max_retries", 3)
         if isinstance(retries, bool) or not isinstance(retries, int) or not 0 <= retries <= 10:
             raise ValueError("slack.max_retries: must be a whole number from 0 to 10")
+        timeout = _number(table, "timeout", 10.0, 0.5, 120)
+        max_body = int(_number(table, "max_body_bytes", 1024 * 1024, 1024, 16 * 1024 * 1024, whole=True))
+        event_retries = int(_number(table, "event_retries", 5, 0, 20, whole=True))
+        backoff = _number(table, "retry_backoff_seconds", 2.0, 0.01, 600)
+        lease = _number(table, "event_lease_seconds", 120.0, 1, 3600)
+        warning_attempts = int(_number(table, "warning_attempts", 3, 1, 10, whole=True))
+        team_ids = table.get("team_ids", [])
+        if not isinstance(team_ids, list) or not all(
+            isinstance(t, str) and t[:1] in ("T", "E") and t.isalnum() for t in team_ids
+        ):
+            raise ValueError('slack.team_ids: must be a list of Slack team ids such as ["T0123ABCD"]')
         names = dict(DEFAULT_COMMAND_NAMES)
         raw_names = table.get("command_names", {})
         if not isinstance(raw_names, Mapping):
@@ -112,6 +139,13 @@ class SlackSettings:
             client_secret=secret("SLACK_CLIENT_SECRET"),
             state_secret=secret("SLACK_STATE_SECRET"),
             max_retries=retries,
+            timeout=timeout,
+            max_body_bytes=max_body,
+            event_retries=event_retries,
+            retry_backoff_seconds=backoff,
+            event_lease_seconds=lease,
+            warning_attempts=warning_attempts,
+            team_ids=tuple(team_ids),
         )
         settings.check()
         return settings
@@ -152,6 +186,16 @@ class SlackSettings:
             if candidate == slash:
                 return neutral
         return None
+
+
+def _number(table: Mapping[str, Any], key: str, default: float, low: float, high: float, *,
+            whole: bool = False) -> float:
+    value = table.get(key, default)
+    kinds = (int,) if whole else (int, float)
+    if isinstance(value, bool) or not isinstance(value, kinds) or not low <= value <= high:
+        kind = "a whole number" if whole else "a number"
+        raise ValueError(f"slack.{key}: must be {kind} from {low:g} to {high:g}")
+    return float(value)
 
 
 def _valid_slash(text: str) -> bool:

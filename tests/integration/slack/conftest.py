@@ -60,6 +60,10 @@ class RecordingCore:
     events: list[Event] = field(default_factory=list)
     submissions: list[FormSubmitted] = field(default_factory=list)
     dispatch_delay: float = 0.0
+    #: The next this-many dispatches answer "not handled" (as the core does during a database outage).
+    not_handled: int = 0
+    #: Every dispatch, handled or not (``events`` holds the handled ones).
+    attempts: list[Event] = field(default_factory=list)
     home: str | None = None
     commands: list[Spec] = field(
         default_factory=lambda: [Spec(n) for n in ("tip", "preview", "release", "operation", "case", "admin",
@@ -67,14 +71,19 @@ class RecordingCore:
     )
     _changed: asyncio.Event = field(default_factory=asyncio.Event)
 
-    async def dispatch(self, event: Event) -> None:
+    async def dispatch(self, event: Event) -> bool:
+        self.attempts.append(event)
         if self.dispatch_delay:
             await asyncio.sleep(self.dispatch_delay)
+        if self.not_handled > 0:
+            self.not_handled -= 1
+            return False
         self.events.append(event)
         self._changed.set()
         if isinstance(event, CommandInvoked) and event.name == "tip" and not event.args and self.platform:
             await self.platform.open_form(event.user, tip_form("T-0042"), trigger=event.trigger,
                                           channel=event.channel)
+        return True
 
     def build_form(self, form_id: str, user: UserRef, context: str) -> Form:
         if form_id != "tips.new":
@@ -175,9 +184,9 @@ def signed(body: str, *, secret: str = SIGNING_SECRET, timestamp: int | None = N
 
 
 def command_body(command: str = "/tip", text: str = "", *, user: str = "U1", channel: str = "C1",
-                 channel_name: str = "general", trigger: str = "trig-1") -> str:
+                 channel_name: str = "general", trigger: str = "trig-1", team: str = "T0TEST") -> str:
     return urlencode({
-        "token": "legacy-verification-token", "team_id": "T0TEST", "team_domain": "ntk-test",
+        "token": "legacy-verification-token", "team_id": team, "team_domain": "ntk-test",
         "channel_id": channel, "channel_name": channel_name, "user_id": user, "user_name": "someone",
         "command": command, "text": text, "api_app_id": "A0TEST", "trigger_id": trigger,
         "response_url": "https://hooks.slack.invalid/commands/1",
@@ -188,9 +197,16 @@ def interactive_body(payload: Mapping[str, Any]) -> str:
     return urlencode({"payload": json.dumps(payload)})
 
 
-def event_body(event: Mapping[str, Any], *, event_id: str = "Ev001") -> str:
+def event_body(event: Mapping[str, Any], *, event_id: str = "Ev001", team: str = "T0TEST",
+               **extra: Any) -> str:
     return json.dumps({
-        "token": "legacy", "team_id": "T0TEST", "api_app_id": "A0TEST", "type": "event_callback",
+        "token": "legacy", "team_id": team, "api_app_id": "A0TEST", "type": "event_callback",
         "event_id": event_id, "event_time": int(time.time()), "event": dict(event),
-        "authorizations": [{"team_id": "T0TEST", "user_id": "UBOT", "is_bot": True}],
+        "authorizations": [{"team_id": team, "user_id": "UBOT", "is_bot": True}], **extra,
     })
+
+
+def retry_headers(body: str, attempt: int = 1) -> dict[str, str]:
+    """Slack's redelivery of an event: a fresh signature plus the retry headers."""
+    headers = signed(body, content_type="application/json", timestamp=int(time.time()) + attempt)
+    return headers | {"X-Slack-Retry-Num": str(attempt), "X-Slack-Retry-Reason": "http_timeout"}

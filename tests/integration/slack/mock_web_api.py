@@ -6,6 +6,10 @@ Point ``AsyncWebClient(base_url=stand_in.base_url)`` (``[slack] api_base_url``) 
 
 Knobs:
 * ``fail(method, status=429, retry_after=1, times=1)`` — answer HTTP errors before succeeding;
+* ``outage(method, seconds, status=503 | 429 | None, retry_after=None, hang=...)`` — for a time window
+  every call to ``method`` (``"*"``: every method) fails: an HTTP status (429 with ``Retry-After``), or,
+  with ``status=None``, no answer for ``hang`` seconds (the client times out);
+* ``teams[user] = "T..."`` — ``users.info`` answers this team (Slack Connect: another organisation);
 * ``errors[method] = "code"`` — answer ``{"ok": false, "error": code}`` every time;
 * ``admin_tokens`` — tokens allowed to ``chat.delete`` other people's messages;
 * ``channel_members[channel] = [...]`` — for ``conversations.members`` (paginated by 2 here);
@@ -51,6 +55,10 @@ class SlackStandIn:
         self.acks: list[dict[str, Any]] = []
         self.socket_connected = threading.Event()
         self._failures: dict[str, list[tuple[int, int | None]]] = {}
+        self._outages: list[tuple[str, float, int | None, int | None, float]] = []
+        self.teams: dict[str, str] = {}
+        self.team_id = "T0TEST"
+        self.enterprise_id: str | None = None
         self._lock = threading.Lock()
         self._ts = itertools.count(1)
         self._loop = asyncio.new_event_loop()
@@ -96,6 +104,23 @@ class SlackStandIn:
     def fail(self, method: str, *, status: int = 429, retry_after: int | None = 1, times: int = 1) -> None:
         with self._lock:
             self._failures.setdefault(method, []).extend([(status, retry_after)] * times)
+
+    def outage(self, method: str, seconds: float, *, status: int | None = 503, retry_after: int | None = None,
+               hang: float = 30.0) -> None:
+        """From now on, for ``seconds``, every call to ``method`` ("*" for all) fails (see module doc)."""
+        with self._lock:
+            self._outages.append((method, time.monotonic() + seconds, status, retry_after, hang))
+
+    def end_outages(self) -> None:
+        with self._lock:
+            self._outages.clear()
+
+    def _outage_for(self, method: str) -> tuple[int | None, int | None, float] | None:
+        now = time.monotonic()
+        for name, until, status, retry_after, hang in self._outages:
+            if name in (method, "*") and now < until:
+                return status, retry_after, hang
+        return None
 
     def calls_to(self, method: str) -> list[Call]:
         with self._lock:
@@ -144,6 +169,16 @@ class SlackStandIn:
             self.calls.append(call)
             queue = self._failures.get(method)
             failure = queue.pop(0) if queue else None
+            outage = self._outage_for(method)
+        if outage is not None:
+            status, retry_after, hang = outage
+            call.response = {"ok": False, "error": "outage"}
+            if status is None:
+                await asyncio.sleep(hang)  # no answer: the client's timeout fires first
+                return web.json_response({"ok": False, "error": "request_timeout"}, status=504)
+            headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
+            body = {"ok": False, "error": "ratelimited" if status == 429 else "service_unavailable"}
+            return web.json_response(body, status=status, headers=headers)
         if failure is not None:
             status, retry_after = failure
             headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
@@ -159,8 +194,15 @@ class SlackStandIn:
     def _answer(self, method: str, args: dict[str, Any], token: str) -> dict[str, Any]:
         ts = f"{1700000000 + next(self._ts)}.000100"
         if method == "auth.test":
-            return {"ok": True, "url": "https://ntk-test.slack.com/", "team": "Test", "user": "needtoknow",
-                    "team_id": "T0TEST", "user_id": "UBOT", "bot_id": "BBOT"}
+            answer = {"ok": True, "url": "https://ntk-test.slack.com/", "team": "Test", "user": "needtoknow",
+                      "team_id": self.team_id, "user_id": "UBOT", "bot_id": "BBOT"}
+            if self.enterprise_id:
+                answer["enterprise_id"] = self.enterprise_id
+            return answer
+        if method == "users.info":
+            user = str(args.get("user", ""))
+            team = self.teams.get(user, self.team_id)
+            return {"ok": True, "user": {"id": user, "team_id": team, "is_stranger": team != self.team_id}}
         if method == "apps.connections.open":
             return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/socket"}
         if method == "chat.postMessage":

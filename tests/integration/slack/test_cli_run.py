@@ -53,7 +53,7 @@ async def test_needtoknow_run_serves_slack_http_mode(tmp_path: Path, standin: Sl
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         body = urlencode({"command": "/ntk", "text": "", "user_id": "U0ALICE", "channel_id": "C1",
-                          "team_id": "T1", "trigger_id": "1.2.3", "response_url": "http://127.0.0.1:9/x"})
+                          "team_id": "T0TEST", "trigger_id": "1.2.3", "response_url": "http://127.0.0.1:9/x"})
         status = None
         async with aiohttp.ClientSession() as http:
             for _ in range(120):
