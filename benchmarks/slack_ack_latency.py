@@ -12,6 +12,19 @@ prints what it found, and stops if the engine is missing or finds nothing), so i
         --text "Tell Zebediah Quackenbush to call 312-555-0199 tonight"
 
 Target: p99 < 300 ms.
+
+``--readiness`` measures what a cold start and CPU-heavy scanning do to acks, each as a ratio to a
+warm, idle baseline measured in the same run:
+
+* cold start: ``build_app`` without a preloaded engine, ``SlackPlatform.start`` (which loads and warms
+  the engine in a worker thread before it listens), then the very first request, a ``/preview`` with
+  PII (the engine's first real use) — its ack time against the median ack of the same request later;
+* acks under scanning: sequential ``/ntk`` acks while long PII messages (Events API) and ``/preview``
+  commands are being scanned in the background, against the same acks on the idle bot.
+
+    /work/main/.venv/bin/python benchmarks/slack_ack_latency.py --readiness
+
+Targets: first ack after start < 1 s; p99 ack while scanning < 300 ms.
 """
 
 from __future__ import annotations
@@ -103,11 +116,106 @@ async def main(concurrency: int, rounds: int, command: str, text: str) -> None:
           f" -> target p99 < 300 ms: {'met' if p99 < 300 else 'NOT met'}")
 
 
+def _p(ms: list[float], q: float) -> float:
+    ordered = sorted(ms)
+    return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))]
+
+
+async def readiness(acks: int, load_messages: int, message_kb: int) -> None:
+    """Cold start and acks while scanning, each against a warm idle baseline (see module doc)."""
+    import json
+
+    from tests.integration.slack.conftest import event_body
+
+    stand_in = SlackStandIn().start()
+    with tempfile.TemporaryDirectory() as tmp:
+        data = dict(CONFIG, database={"url": f"sqlite:///{tmp}/bench.db"})
+        config = parse_config(data, source="benchmark", base_dir=tmp)
+        platform = SlackPlatform(http_settings(stand_in))
+        started = time.perf_counter()
+        app = build_app(config, platform, keyring=KeyRing.generate())  # no engine loaded yet
+        await platform.start(app)  # loads and warms the engine in a worker thread, then listens
+        start_seconds = time.perf_counter() - started
+        url = f"http://127.0.0.1:{platform.port}/slack/events"
+        async with aiohttp.ClientSession() as session:
+
+            async def ack(command: str, text: str, i: int) -> float:
+                body = command_body(command, text, user="U1", trigger=f"trig-{i}")
+                began = time.perf_counter()
+                async with session.post(url, data=body, headers=signed(body)) as resp:
+                    await resp.read()
+                    assert resp.status == 200, resp.status
+                return (time.perf_counter() - began) * 1000
+
+            first = await ack("/preview", SAMPLE, 0)
+            await asyncio.sleep(1.0)
+            warm_preview = [await ack("/preview", f"{SAMPLE} {i}", i) for i in range(1, 21)]
+            idle = []
+            for i in range(acks):
+                idle.append(await ack("/ntk", "", 100 + i))
+                await asyncio.sleep(0.02)
+            await app.drain()
+
+            sentence = f"{SAMPLE}. The van was parked near the old mill on Route 9 with two people inside. "
+            long_text = (sentence * (message_kb * 1024 // len(sentence) + 1))[: message_kb * 1024]
+
+            async def load() -> None:
+                for n in range(load_messages):
+                    ts = f"1772463600.{n + 1:06d}"
+                    event = {"type": "message", "channel": "C1", "channel_type": "channel", "user": "U1",
+                             "text": f"{n} {long_text}", "ts": ts}
+                    body = event_body(event, event_id=f"Ev-load-{n}")
+                    async with session.post(url, data=body, headers=signed(body, content_type="application/json")
+                                            ) as resp:
+                        await resp.read()
+                    if n % 2:
+                        await ack("/preview", f"{n} {long_text[:3000]}", 10_000 + n)
+
+            def warned_so_far() -> int:
+                return len([c for c in stand_in.calls_to("chat.postEphemeral")
+                            if "looks like it contains" in json.dumps(c.args)])
+
+            scanning = asyncio.ensure_future(load())
+            await asyncio.sleep(0.3)
+            busy = []
+            i = 0
+            # Only acks answered while scanning is still going on count (the last warning ends it).
+            while warned_so_far() < load_messages and i < acks * 50:
+                busy.append(await ack("/ntk", "", 1000 + i))
+                i += 1
+                await asyncio.sleep(0.02)
+            await scanning
+            warned = warned_so_far()
+        await platform.stop()
+        await app.stop()
+    stand_in.stop()
+    base = statistics.median(warm_preview)
+    print(f"start (engine load + warm-up in a worker thread, then listening): {start_seconds:.1f} s "
+          f"(warm-up {platform.ready_seconds or 0:.1f} s)")
+    print(f"first ack after start (/preview with PII): {first:.1f} ms; warm /preview ack p50 {base:.1f} ms "
+          f"-> ratio {first / base:.2f}x; target < 1 s: {'met' if first < 1000 else 'NOT met'}")
+    idle_p50, idle_p99 = statistics.median(idle), _p(idle, 0.99)
+    busy_p50, busy_p99 = statistics.median(busy), _p(busy, 0.99)
+    print(f"/ntk ack idle: p50 {idle_p50:.1f} ms, p99 {idle_p99:.1f} ms ({len(idle)} acks)")
+    print(f"/ntk ack while {load_messages} x {message_kb} KB PII messages and {load_messages // 2} /preview are "
+          f"scanned: p50 {busy_p50:.1f} ms, p99 {busy_p99:.1f} ms ({len(busy)} acks) -> ratio p50 "
+          f"{busy_p50 / idle_p50:.2f}x, p99 {busy_p99 / idle_p99:.2f}x; target p99 < 300 ms: "
+          f"{'met' if busy_p99 < 300 else 'NOT met'}")
+    print(f"warnings sent for the long PII messages: {warned} of {load_messages}")
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--readiness", action="store_true", help="cold start and acks while scanning")
+    parser.add_argument("--acks", type=int, default=100, help="--readiness: acks per measurement")
+    parser.add_argument("--load-messages", type=int, default=20, help="--readiness: PII messages scanned")
+    parser.add_argument("--message-kb", type=int, default=8, help="--readiness: size of each")
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--command", default="/ntk")
     parser.add_argument("--text", default="benchmark", help="command text (a request number is appended)")
     args = parser.parse_args()
-    asyncio.run(main(args.concurrency, args.rounds, args.command, args.text))
+    if args.readiness:
+        asyncio.run(readiness(args.acks, args.load_messages, args.message_kb))
+    else:
+        asyncio.run(main(args.concurrency, args.rounds, args.command, args.text))

@@ -207,9 +207,9 @@ class SlackBot:
 
 @asynccontextmanager
 async def running(tmp_path: Path, stand_in: SlackStandIn, redactor: Any, *,
-                  admin_token: bool = False) -> AsyncIterator[SlackBot]:
+                  admin_token: bool = False, **overrides: Any) -> AsyncIterator[SlackBot]:
     config = parse_config(slack_config_data(tmp_path), source="slack scenario test", base_dir=str(tmp_path))
-    settings = http_settings(stand_in, admin_user_token=ADMIN_TOKEN if admin_token else None)
+    settings = http_settings(stand_in, admin_user_token=ADMIN_TOKEN if admin_token else None, **overrides)
     platform = SlackPlatform(settings)
     clock = FakeClock(START)
     app = build_app(config, platform, keyring=KeyRing.generate(), clock=clock, redactor=redactor)

@@ -518,3 +518,24 @@ async def _until(condition: Any, timeout: float = 5.0) -> None:
         if time.monotonic() > deadline:
             raise AssertionError("condition not reached in time")
         await asyncio.sleep(0.02)
+
+
+async def test_socket_mode_refuses_another_workspace_and_retries_a_failed_event(stand_in: SlackStandIn) -> None:
+    platform = SlackPlatform(socket_settings(stand_in, event_retries=1, retry_backoff_seconds=0.05))
+    core = RecordingCore(platform=platform)
+    await platform.start(core)
+    try:
+        assert await asyncio.to_thread(stand_in.socket_connected.wait, 5)
+        stand_in.push({"envelope_id": "env-foreign", "type": "slash_commands", "payload": {
+            "team_id": "T0OTHER", "channel_id": "C1", "user_id": "U1", "command": "/tip", "text": CANARY}})
+        core.not_handled = 1
+        payload = {"type": "event_callback", "team_id": "T0TEST", "event_id": "Ev-sock",
+                   "event": message()}
+        stand_in.push({"envelope_id": "env-ev", "type": "events_api", "payload": payload, "retry_attempt": 0})
+        await core.wait(kind=MessagePosted)
+        await asyncio.sleep(0.3)
+        assert [type(e) for e in core.attempts] == [MessagePosted, MessagePosted]
+        refusal = next(a for a in stand_in.acks if a.get("envelope_id") == "env-foreign")
+        assert REFUSAL in json.dumps(refusal)
+    finally:
+        await platform.stop()
