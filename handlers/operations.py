@@ -40,7 +40,7 @@ from bot.forms import Choice, FieldKind, Form, FormField, FormInvalid, parse_key
 from bot.platform import UserRef
 from bot.router import Router
 from handlers.access import TEAM_AGENCY_TYPES, TEAM_DISCIPLINES, Permission, PermissionDenied, check
-from handlers.timeline import coarsen_timeline, lead_time_phrase
+from handlers.timeline import BUCKET_HOURS, alert_bucket, coarsen_timeline, lead_time_phrase
 from storage import directory, schedule
 from storage.db import next_reference
 from storage.directory import MemberView
@@ -111,7 +111,8 @@ class OperationsSettings:
     alert_hours: tuple[int, ...] = (168, 72, 24)
     ack_timeout_hours: float = 12.0
     estimate_spread: int = 1
-    alert_jitter_minutes: int = 90
+    alert_jitter_minutes: int = 0
+    alert_bucket_hours: int = 12
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> OperationsSettings:
@@ -121,6 +122,7 @@ class OperationsSettings:
             "ack_timeout_hours",
             "estimate_spread",
             "alert_jitter_minutes",
+            "alert_bucket_hours",
         }
         for key in data:
             if key not in known:
@@ -148,7 +150,18 @@ class OperationsSettings:
             or len(set(raw_hours)) != len(raw_hours)
         ):
             raise ValueError("operations.alert_hours: must be a list of distinct whole hours from 1 to 2160")
-        return cls(minimum, tuple(sorted(raw_hours, reverse=True)), float(timeout), spread, jitter)
+        bucket = data.get("alert_bucket_hours", s.alert_bucket_hours)
+        if (
+            isinstance(bucket, bool)
+            or not isinstance(bucket, int)
+            or bucket not in BUCKET_HOURS
+            or any(h < 2 * bucket for h in raw_hours)
+        ):
+            raise ValueError(
+                "operations.alert_bucket_hours: must divide a day (1, 2, 3, 4, 6, 8, 12 or 24) and be at "
+                "most half of the smallest alert_hours (an alert comes up to one bucket after its point)"
+            )
+        return cls(minimum, tuple(sorted(raw_hours, reverse=True)), float(timeout), spread, jitter, bucket)
 
 
 # -- the estimate (what the NGO may know) ---------------------------------------------------------
@@ -304,10 +317,13 @@ def estimate_fields(est: Estimate, spread: int) -> dict[str, Any]:
     }
 
 
-def current_lead_time(planned: datetime, now: datetime, alert_hours: Sequence[int]) -> str | None:
-    """The tightest alert point already reached: the phrase for "the moment" (or None if none is)."""
-    left = planned - now
-    reached = [h for h in alert_hours if left <= timedelta(hours=h)]
+def current_lead_time(bucket_end: datetime, now: datetime, alert_hours: Sequence[int]) -> str | None:
+    """The tightest alert point already reached, the phrase for "the moment" (None if none is).
+
+    Reached means its alert would already have been due (``bucket_end - hours``), the same rule
+    ``plan_alerts`` uses, so a point is either in this notice or sent as an alert, never both. The
+    phrase is true: the operation is before ``bucket_end``, at most ``hours`` from now."""
+    reached = [h for h in alert_hours if bucket_end - timedelta(hours=h) <= now]
     return lead_time_phrase(min(reached)) if reached else None
 
 
@@ -468,13 +484,21 @@ def _team_names(s: Session, op: Operation) -> list[str]:
     return out
 
 
-def _alert_due(planned: datetime, hours: int, jitter_minutes: int) -> datetime:
-    """Alert time: the lead-time point plus a random delay (never before the point, so "within the
-    next 3 days" stays true). The delay keeps the NGO from reading the exact hour off the time the
-    alert arrived (arrival + 72 h)."""
+def _bucket(ctx: Context, planned: datetime) -> tuple[datetime, datetime]:
+    return alert_bucket(planned, _tz(ctx), _settings(ctx).alert_bucket_hours)
+
+
+def _alert_due(bucket_end: datetime, hours: int, jitter_minutes: int) -> datetime:
+    """Alert time: ``hours`` before the END of the operation's bucket (``alert_bucket_hours`` of
+    the local day), plus an optional random delay. Never before the point (the operation is before
+    the bucket's end), so "within the next 3 days" stays true; at most one bucket (plus the delay)
+    after it. Computed from the bucket, not the exact time, this due time — in clear in
+    ``scheduled_items``, and as the time the alert is sent, in the outbox, the notice and the audit
+    row — tells someone reading the database no more than the bucket, as it tells the NGO no more
+    than the bucket when the alert arrives."""
     cap = min(jitter_minutes, hours * 60 // 4)
     offset = secrets.randbelow(cap + 1) if cap > 0 else 0
-    return planned - timedelta(hours=hours) + timedelta(minutes=offset)
+    return bucket_end - timedelta(hours=hours) + timedelta(minutes=offset)
 
 
 def _alert_key(op: Operation, hours: int) -> str:
@@ -484,14 +508,16 @@ def _alert_key(op: Operation, hours: int) -> str:
 def plan_alerts(s: Session, ctx: Context, op: Operation, planned: datetime) -> int:
     """(Re)plan the lead-time alerts for ``planned``. A point still ahead is planned (again, if it
     had already been sent for an earlier date: the NGO needs the countdown to the new date); a point
-    already passed is cancelled and never sent late. Returns how many are pending."""
+    already passed is cancelled and never sent late. "Ahead" and "passed" are judged on the
+    bucket's alert time, not the exact point (see ``_alert_due``). Returns how many are pending."""
     cfg = _settings(ctx)
     now = ctx.now()
+    _start, end = _bucket(ctx, planned)
     pending = 0
     for hours in cfg.alert_hours:
         key = _alert_key(op, hours)
-        due = _alert_due(planned, hours, cfg.alert_jitter_minutes)
-        if planned - timedelta(hours=hours) > now:
+        due = _alert_due(end, hours, cfg.alert_jitter_minutes)
+        if end - timedelta(hours=hours) > now:
             replan(
                 s,
                 key=key,
@@ -586,9 +612,17 @@ def _timeline_notice(
         kind=kind,
         ref=op.ref,
         timeline=coarsen_timeline(planned, now, _tz(ctx)),
-        lead_time=current_lead_time(planned, now, _settings(ctx).alert_hours),
+        lead_time=current_lead_time(_bucket(ctx, planned)[1], now, _settings(ctx).alert_hours),
         **fields,
     )
+
+
+def _short_notice(ctx: Context, planned: datetime, now: datetime) -> bool:
+    """Inside the agreed minimum notice, counted to the START of the operation's bucket: a little
+    stricter than the exact time (it may warn up to one bucket early), and the warning — an audit
+    row and an outbox row, in clear — says nothing about where in the bucket the operation is."""
+    start, _end = _bucket(ctx, planned)
+    return start - now < timedelta(hours=_settings(ctx).minimum_notice_hours)
 
 
 def _warn_short_notice(s: Session, ctx: Context, op: Operation, lead: MemberView, what: str) -> None:
@@ -720,7 +754,6 @@ async def create_operation(ctx: Context, values: Mapping[str, Any]) -> None:
     if planned <= ctx.now():
         raise UserError("The planned date and time must be in the future.")
     estimate = _estimate_from(values)
-    cfg = _settings(ctx)
     with ctx.session() as s:
         team = check_team(s, [h for h in parse_handles(values.get("team") or "") if h != lead.handle])
         problem = team.problem()
@@ -751,7 +784,7 @@ async def create_operation(ctx: Context, values: Mapping[str, Any]) -> None:
             target=op.ref,
             detail={"members": [lead.handle, *(m.handle for m in team.eligible)]},
         )
-        short = planned - now < timedelta(hours=cfg.minimum_notice_hours)
+        short = _short_notice(ctx, planned, now)
         alerts = plan_alerts(s, ctx, op, planned)
         notice = _timeline_notice(ctx, op, "initial", planned, with_estimate=True)
         sent, missing = send_notices(s, ctx, op, notice)
@@ -1040,7 +1073,6 @@ async def postpone_operation(ctx: Context, ref: str, when_text: str) -> None:
     now = ctx.now()
     if new_planned <= now:
         raise UserError("The new date and time must be in the future.")
-    cfg = _settings(ctx)
     with ctx.session() as s:
         op = _get_operation(s, ref)
         _require_active(op)
@@ -1056,7 +1088,7 @@ async def postpone_operation(ctx: Context, ref: str, when_text: str) -> None:
         sent, missing = send_notices(s, ctx, op, notice)
         # Moving an operation later only gives the NGO more time; moving it earlier into the agreed
         # minimum notice is what the lead and the coordinator must hear about.
-        short = new_planned < old and new_planned - now < timedelta(hours=cfg.minimum_notice_hours)
+        short = new_planned < old and _short_notice(ctx, new_planned, now)
         if short:
             _warn_short_notice(s, ctx, op, lead, "rescheduled")
         ctx.audit(

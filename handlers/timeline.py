@@ -31,7 +31,7 @@ calendar dates, so DST changes (a 23- or 25-hour day) never shift a phrase.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 PHRASES = (
@@ -77,6 +77,28 @@ def coarsen_timeline(planned: datetime, now: datetime, tz: ZoneInfo) -> str:
     if weeks <= 5:
         return "in about a month"
     return "in more than a month"
+
+
+BUCKET_HOURS = (1, 2, 3, 4, 6, 8, 12, 24)
+
+
+def _wall_to_utc(wall: datetime, tz: ZoneInfo) -> datetime:
+    return wall.replace(tzinfo=tz, fold=0).astimezone(UTC)
+
+
+def alert_bucket(planned: datetime, tz: ZoneInfo, hours: int) -> tuple[datetime, datetime]:
+    """The ``[start, end)`` slice of the task force's local day that holds ``planned``: days cut
+    into ``hours``-long pieces from local midnight (12 -> midnight to noon, noon to midnight).
+
+    Everything about an operation that the database keeps in clear (alert due times, when alerts
+    were sent and audited, which alerts are pending, whether it was short notice) is computed from
+    this bucket, never from the exact time: two operations planned in the same bucket leave the same
+    clear traces (docs/operations.md, "What the database reveals")."""
+    if hours not in BUCKET_HOURS:
+        raise ValueError(f"bucket hours must divide a day: one of {BUCKET_HOURS}")
+    wall = planned.astimezone(tz).replace(tzinfo=None)
+    start = wall.replace(hour=wall.hour // hours * hours, minute=0, second=0, microsecond=0)
+    return _wall_to_utc(start, tz), _wall_to_utc(start + timedelta(hours=hours), tz)
 
 
 def lead_time_phrase(hours: int) -> str:

@@ -6,10 +6,11 @@ needs — shared with the NGO, but still about people and an operation). Notice 
 too: they are re-sent when not acknowledged. Plain columns hold only references, statuses, agency
 keys and bookkeeping times (when a notice was created, acknowledged, escalated).
 
-Known residual: ``scheduled_items.due_at`` of the lead-time alerts is plain (the sweep must query
-it); it is the planned time minus the alert point plus a random delay (``alert_jitter_minutes``),
-so someone reading the database directly learns the operation time to within that window. See
-docs/operations.md.
+``scheduled_items.due_at`` of the lead-time alerts is plain (the sweep must query it), and so are
+the times alerts are sent (outbox, notices, audit rows): all are computed from the bucket of the
+local day the operation falls in (``handlers.timeline.alert_bucket``), never from the exact time, so
+someone reading the database without the key learns no more than that bucket (12 hours by default).
+See docs/operations.md, "What the database reveals without the key".
 """
 
 from __future__ import annotations

@@ -172,6 +172,7 @@ def test_languages_are_names_only_so_no_address_or_time_can_ride_along() -> None
 def test_settings_defaults_and_errors_name_the_key() -> None:
     s = OperationsSettings.from_mapping({})
     assert (s.minimum_notice_hours, s.alert_hours, s.ack_timeout_hours) == (72, (168, 72, 24), 12.0)
+    assert (s.alert_bucket_hours, s.alert_jitter_minutes) == (12, 0)
     assert OperationsSettings.from_mapping({"alert_hours": [24, 72]}).alert_hours == (72, 24)
     for bad, key in (
         ({"colour": 1}, "operations.colour"),
@@ -180,6 +181,9 @@ def test_settings_defaults_and_errors_name_the_key() -> None:
         ({"minimum_notice_hours": -1}, "operations.minimum_notice_hours"),
         ({"ack_timeout_hours": 0}, "operations.ack_timeout_hours"),
         ({"estimate_spread": True}, "operations.estimate_spread"),
+        ({"alert_bucket_hours": 5}, "operations.alert_bucket_hours"),
+        ({"alert_bucket_hours": 24}, "operations.alert_bucket_hours"),  # the 24 h alert could be late
+        ({"alert_hours": [6], "alert_bucket_hours": 4}, "operations.alert_bucket_hours"),
     ):
         with pytest.raises(ValueError, match=re.escape(key)):
             OperationsSettings.from_mapping(bad)
@@ -422,24 +426,31 @@ async def test_alerts_arrive_once_at_each_lead_time_point(tmp_path: Path) -> Non
         "*Operation reminder OP-1*: expected within the next 3 days (later this week).",
         "*Operation reminder OP-1*: expected within the next 24 hours (tomorrow).",
     ]
-    assert [planned - s[1] for s in seen] == [timedelta(hours=168), timedelta(hours=72), timedelta(hours=24)]
+    # 10:00 lies in the local half-day bucket that ends at noon: each alert comes 168/72/24 hours
+    # before noon, i.e. 2 hours after its point (never before it, at most one bucket after it).
+    assert [planned - s[1] for s in seen] == [timedelta(hours=166), timedelta(hours=70), timedelta(hours=22)]
     alerts = [r for r in h.audit_rows() if r.action == "operations.alert_sent"]
     assert [r.detail["hours"] for r in alerts] == [168, 72, 24]
     await h.close()
 
 
-async def test_jittered_alerts_still_come_once_and_never_before_their_point(tmp_path: Path) -> None:
-    h = Harness.create(tmp_path)  # default jitter: up to 90 minutes after the point
-    await new_operation(h, when="2026-03-12 10:00")
-    planned = START + timedelta(days=10)
+async def test_alerts_come_at_the_bucket_time_never_before_their_point(tmp_path: Path) -> None:
+    h = Harness.create(tmp_path, overrides={"operations": {"alert_jitter_minutes": 90}})
+    await new_operation(h, when="2026-03-12 00:30")  # just after local midnight: the latest case
+    planned = datetime(2026, 3, 12, 5, 30, tzinfo=UTC)
+    bucket_end = datetime(2026, 3, 12, 17, 0, tzinfo=UTC)  # noon CDT
     for hours in (168, 72, 24):
         before = len(reminders(h))
         h.clock.set(planned - timedelta(hours=hours, minutes=1))
         await h.tick()
-        assert len(reminders(h)) == before
-        h.clock.set(planned - timedelta(hours=hours) + timedelta(minutes=91))
+        h.clock.set(bucket_end - timedelta(hours=hours, minutes=1))
         await h.tick()
-        assert len(reminders(h)) == before + 1
+        assert len(reminders(h)) == before  # not before the bucket time
+        h.clock.set(bucket_end - timedelta(hours=hours) + timedelta(minutes=91))
+        await h.tick()
+        assert len(reminders(h)) == before + 1  # at most the bucket plus the configured delay late
+        # still ahead of the operation by at least half the lead time
+        assert planned - h.clock.now() >= timedelta(hours=hours) - timedelta(hours=12, minutes=90)
     await h.tick(days=3)
     assert len(reminders(h)) == 3
     await h.close()
@@ -448,7 +459,7 @@ async def test_jittered_alerts_still_come_once_and_never_before_their_point(tmp_
 async def test_postponement_replans_the_alerts_for_the_new_date(tmp_path: Path) -> None:
     h = Harness.create(tmp_path, overrides=NO_JITTER)
     await new_operation(h, when="2026-03-12 10:00")  # START + 10 days
-    await h.tick(days=7, hours=1)  # the 168 h and 72 h alerts have gone out
+    await h.tick(days=7, hours=2)  # the 168 h and 72 h alerts have gone out (at their bucket time)
     assert len(reminders(h)) == 2
     await h.command("alice", "/operation postpone OP-1 2026-03-19 10:00", channel="dm")  # START + 17 days
     postponed = h.platform.dms("nina")[-1]
@@ -871,7 +882,7 @@ async def test_core_scenario_and_encryption_at_rest(tmp_path: Path, database_url
     h = Harness.create(tmp_path, database_url=database_url, overrides=NO_JITTER)
     await new_operation(h, when="2026-03-12 10:00", location="Canary Motel 1234", notes="Canary target Smith")
     await h.press("nina", "Acknowledge")
-    await h.tick(days=3, minutes=1)
+    await h.tick(days=3, hours=2)  # the 168 h alert, at its bucket time (noon local)
     assert len(reminders(h)) == 1
     await h.command("alice", "/operation postpone OP-1 2026-03-19 10:00", channel="dm")
     await h.tick(days=7)
