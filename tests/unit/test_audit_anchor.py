@@ -320,3 +320,21 @@ async def test_an_unwritable_checkpoint_file_loses_the_line_not_the_checkpoint(
     assert not any(cp.code in m for m in messages)
     assert _verify(h, [_log(h).parse_code(cp.code)]).ok
     await h.close()
+
+
+async def test_the_scheduler_takes_the_periodic_checkpoint(tmp_path: Path) -> None:
+    import asyncio
+
+    h = Harness.create(tmp_path, overrides={"audit": {"checkpoint_interval_hours": 0.001}})  # checks every 0.9 s
+    h.app.start_scheduler()
+    try:
+        for _ in range(50):
+            await asyncio.sleep(0.2)
+            if any(r.action == "audit.checkpoint" for r in h.audit_rows()):
+                break
+        assert [r.action for r in h.audit_rows()].count("audit.checkpoint") == 1  # the fake clock stands still
+    finally:
+        await h.close()
+    off = Harness.create(tmp_path / "off", overrides={"audit": {"checkpoint_interval_hours": 0}})
+    assert off.app.checkpoint_if_due() is None  # 0: only `needtoknow audit checkpoint`
+    await off.close()
