@@ -65,7 +65,12 @@ def oauth_stores(settings: SlackSettings, database_url: str) -> tuple[Any, Any]:
     except ImportError:  # pragma: no cover - storage is part of the same distribution
         pass
     engine = sqlalchemy.create_engine(database_url, hide_parameters=True)
-    installations = SQLAlchemyInstallationStore(client_id=settings.client_id or "", engine=engine)
+    from bot.slack.installations import EncryptedInstallationStore
+
+    # Tokens encrypted at rest (bot/slack/installations.py); the rest is slack-sdk's store as is.
+    installations: SQLAlchemyInstallationStore = EncryptedInstallationStore(
+        client_id=settings.client_id or "", engine=engine
+    )
     states = SQLAlchemyOAuthStateStore(expiration_seconds=600, engine=engine)
     installations.create_tables()  # type: ignore[no-untyped-call]
     states.metadata.create_all(engine)

@@ -15,6 +15,9 @@ Knobs:
 * ``channel_members[channel] = [...]`` — for ``conversations.members`` (paginated by 2 here);
 * ``not_in_channels`` — channels where ``chat.postEphemeral`` answers ``channel_not_found``;
 * ``push(envelope)`` — send a Socket Mode envelope to the connected client; ``acks`` records replies.
+* ``grant_code(team_id)`` — what Slack's authorize page hands the browser after an admin of that workspace
+  approves the install: a one-time code that ``oauth.v2.access`` (client id and secret as HTTP Basic,
+  ``CLIENT_ID`` / ``CLIENT_SECRET``) exchanges for that workspace's bot token (``installed_token(team)``).
 """
 
 from __future__ import annotations
@@ -33,6 +36,13 @@ from aiohttp import WSMsgType, web
 BOT_TOKEN = "xoxb-test-bot-token"
 ADMIN_TOKEN = "xoxp-test-admin-token"
 APP_TOKEN = "xapp-test-app-token"
+CLIENT_ID = "1234.5678"
+CLIENT_SECRET = "test-client-secret-0123456789"
+
+
+def installed_token(team_id: str) -> str:
+    """The bot token ``oauth.v2.access`` hands out for a workspace."""
+    return f"xoxb-installed-{team_id.lower()}"
 
 
 @dataclass
@@ -59,6 +69,7 @@ class SlackStandIn:
         self.teams: dict[str, str] = {}
         self.team_id = "T0TEST"
         self.enterprise_id: str | None = None
+        self.oauth_codes: dict[str, str] = {}  # one-time code -> team id
         self._lock = threading.Lock()
         self._ts = itertools.count(1)
         self._loop = asyncio.new_event_loop()
@@ -122,6 +133,30 @@ class SlackStandIn:
                 return status, retry_after, hang
         return None
 
+    def grant_code(self, team_id: str) -> str:
+        code = f"code-{team_id}-{next(self._ts)}"
+        with self._lock:
+            self.oauth_codes[code] = team_id
+        return code
+
+    def _oauth_v2_access(self, authorization: str, args: dict[str, Any]) -> dict[str, Any]:
+        import base64
+
+        try:
+            client_id, _, secret = base64.b64decode(authorization.removeprefix("Basic ")).decode().partition(":")
+        except ValueError:
+            client_id, secret = str(args.get("client_id", "")), str(args.get("client_secret", ""))
+        if (client_id, secret) != (CLIENT_ID, CLIENT_SECRET):
+            return {"ok": False, "error": "invalid_client"}
+        with self._lock:
+            team = self.oauth_codes.pop(str(args.get("code", "")), None)
+        if team is None:
+            return {"ok": False, "error": "invalid_code"}
+        return {"ok": True, "app_id": "A0TEST", "access_token": installed_token(team), "token_type": "bot",
+                "scope": "commands,chat:write,im:write", "bot_user_id": f"UBOT{team}",
+                "team": {"id": team, "name": f"Workspace {team}"}, "enterprise": None,
+                "authed_user": {"id": f"UADMIN{team}"}, "is_enterprise_install": False}
+
     def calls_to(self, method: str) -> list[Call]:
         with self._lock:
             return [c for c in self.calls if c.method == method]
@@ -179,6 +214,9 @@ class SlackStandIn:
             headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
             body = {"ok": False, "error": "ratelimited" if status == 429 else "service_unavailable"}
             return web.json_response(body, status=status, headers=headers)
+        if method == "oauth.v2.access":  # client credentials, not a token
+            call.response = self._oauth_v2_access(auth, args)
+            return web.json_response(call.response)
         if failure is not None:
             status, retry_after = failure
             headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
