@@ -143,6 +143,11 @@ class App:
         return list(self.router.commands.values())
 
     @property
+    def stopping(self) -> bool:
+        """True once ``shutdown`` began: adapters turn new platform deliveries away (``/readyz`` 503)."""
+        return self._stopping
+
+    @property
     def scheduler(self) -> Any:
         """The running APScheduler (None before ``start_scheduler``); ``/readyz`` checks it ticks."""
         return self._scheduler

@@ -5,7 +5,7 @@
   ``engine`` (PII engine loaded and run once), ``database`` (reachable, and its schema is exactly the
   code's migration heads), ``platform`` (Slack listening / Socket Mode connected, Matrix synced),
   ``scheduler`` (running, and no periodic job more than 15 s behind its next run time — a blocked
-  event loop or a dead scheduler shows here).
+  event loop or a dead scheduler shows here); after SIGTERM also ``accepting`` (false while draining).
 * ``GET /metrics`` — Prometheus text format (``prometheus-client``), see ``bot/metrics.py``.
 
 The server is aiohttp on the bot's own event loop (aiohttp is already a dependency, and a separate
@@ -135,12 +135,15 @@ class Readiness:
         return True
 
     def checks(self) -> dict[str, bool]:
-        return {
+        checks = {
             "engine": self.engine_warm,
             "database": self._db_ok,
             "platform": platform_connected(self._platform),
             "scheduler": self.scheduler_ticking(),
         }
+        if getattr(self._app, "stopping", False):
+            checks["accepting"] = False  # shutting down: a load balancer should send traffic elsewhere
+        return checks
 
     def warm_engine(self) -> None:
         """Blocking (seconds): load the PII engine with the directory's allow-list and run it once, so

@@ -511,6 +511,10 @@ class SlackPlatform:
         problem = raw_body_problem(raw, request.content_type)
         if problem is not None:
             return _refuse(400, problem)
+        if getattr(self._core, "stopping", False) and request.content_type == "application/json":
+            # Shutting down (SIGTERM): an Events API delivery acknowledged now would never be handled
+            # here; a 503 makes Slack deliver it again, to another replica or after the restart.
+            return web.Response(status=503)
         try:
             bolt_request = AsyncBoltRequest(
                 body=raw.decode("utf-8"), query=request.query_string, headers=_headers(request)
