@@ -46,7 +46,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -67,6 +67,7 @@ MIN_SECRET_LENGTH = 24
 MAX_BODY_BYTES = 256 * 1024
 POLICY_REFRESH_SECONDS = 2.0
 SCAN_THREADS = 2
+CLEARED_MEMORY = 4096
 SELFTEST_TYPE = "org.needtoknow.gate_selftest"
 PROOF_FIELD = "org.needtoknow.gate_proof"
 CALLBACK = "check_event_for_spam"
@@ -230,6 +231,11 @@ class PreStoreGate:
         self._refresher: asyncio.Task[None] | None = None
         self._expected_auth = f"Bearer {settings.secret}".encode()
         self.counts: Counter[str] = Counter()  # allowed, refused, deadline, unauthorized, bad_request
+        # Time from request to answer of recent check_event_for_spam calls, in ms (benchmarks, health).
+        self.verdict_ms: deque[float] = deque(maxlen=20_000)
+        # Event ids this gate scanned and found clean (bounded): the guard need not scan them again.
+        self._cleared: dict[str, None] = {}
+        self._cleared_lock = threading.Lock()  # written by the gate's thread, read by the bot's
 
     # -- lifecycle -------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -360,6 +366,7 @@ class PreStoreGate:
             return _json(_error(400, "M_BAD_JSON", 'needtoknow gate: expected {"event": {...}}'))
         answer = await self.verdict(event, started)
         self.counts["allowed" if answer.allowed else "refused"] += 1
+        self.verdict_ms.append((time.monotonic() - started) * 1000)
         return _json(answer)
 
     # -- the verdict -----------------------------------------------------------------------------
@@ -394,6 +401,7 @@ class PreStoreGate:
                 return ALLOW
             return _error(403, "M_FORBIDDEN", DEADLINE_REASON)
         if not counts:
+            self._remember_clean(event.get("event_id"), content)
             return ALLOW
         from handlers.pii_guard import gate_refusal_reason
 
@@ -415,6 +423,26 @@ class PreStoreGate:
             await asyncio.wait_for(asyncio.shield(record), max(0.0, deadline - time.monotonic()))
         log.info("matrix gate: refused a message (%s)", ", ".join(f"{k} {v}" for k, v in counts.items()))
         return _error(403, "M_FORBIDDEN", gate_refusal_reason(counts))
+
+    def _remember_clean(self, event_id: object, content: Mapping[str, Any]) -> None:
+        if not isinstance(event_id, str) or is_edit(content):
+            return  # an edit must still reach the guard: it may clear an earlier warning
+        with self._cleared_lock:
+            self._cleared[event_id] = None
+            while len(self._cleared) > CLEARED_MEMORY:
+                self._cleared.pop(next(iter(self._cleared)))
+
+    def already_checked(self, event_id: str) -> bool:
+        """True once for a new message this gate scanned and let through as clean, when the guard has
+        nothing else to do with it (no ``client_ref_pattern``): the adapter then skips the guard's
+        second scan of the same text, which would otherwise compete with the gate for the engine.
+        Messages that passed unscanned (encrypted, gate down or late, not a ``block`` room) are never
+        in this set, so the guard still checks them."""
+        settings = self._app.services.settings.get("pii_guard")
+        if getattr(settings, "client_ref_pattern", ""):
+            return False
+        with self._cleared_lock:
+            return self._cleared.pop(event_id, False) is None
 
     def _self_test(self, content: Mapping[str, Any]) -> Answer:
         nonce, signature = content.get("nonce"), content.get("signature")

@@ -458,6 +458,8 @@ class MatrixPlatform:
                 return
             if mtext.looks_like_command(text, prefix):
                 await self._send(room_id, f"Unknown command. Send {prefix}help for the list.")
+        if self.gate is not None and self.gate.already_checked(event_id):
+            return  # the pre-store gate scanned it clean before it was stored (bot/matrix/gate.py)
         await self._dispatch(MessagePosted(user=user, channel=channel, message=ref, text=body))
 
     async def _press(self, room_id: str, sender: str, event_id: str, button: Button) -> None:

@@ -364,3 +364,41 @@ async def test_a_failed_write_loses_the_dm_but_never_the_refusal(
     with h.app.services.db.session() as s:
         assert s.execute(select(OutboxMessage).where(OutboxMessage.purpose == "pii.gate")).first() is None
     assert "Quackenbush" not in "\n".join(r.getMessage() for r in caplog.records)
+
+
+# -- `block` after the fact (what got past the gate) ---------------------------------------------------
+async def test_what_gets_past_the_gate_in_a_block_channel_is_removed_and_reposted(
+    tmp_path: Path, engine: Redactor
+) -> None:
+    h = Harness.create(tmp_path, redactor=engine)
+    try:
+        await h.command("omar", "/admin policy #core-team block", channel="core-team")
+        with h.app.services.db.session() as s:
+            view = directory.channel_by_name(s, "core-team")
+            assert view is not None and view.pii_policy == "block"
+        await h.say("nina", CANARY, channel="core-team")
+        visible = h.platform.visible_in_channel("core-team")
+        assert "nina" not in [author for author, _ in visible]  # her message was removed
+        assert visible[-1][0] == "needtoknow" and visible[-1][1].startswith("Nina Sato wrote (PII removed by needtoknow): Tell [PERSON] to call [PHONE]")
+        assert "pii.redacted" in [r.action for r in h.audit_rows()]
+    finally:
+        await h.close()
+
+
+async def test_only_messages_the_gate_scanned_clean_skip_the_guards_second_scan(
+    gated: tuple[Harness, PreStoreGate],
+) -> None:
+    _, gate = gated
+    clean = message("Agenda for Thursday's case review is in the shared folder")
+    clean["event"]["event_id"] = "$clean"
+    assert await _in_thread(post, gate, "check_event_for_spam", clean) == (200, {})
+    assert gate.already_checked("$clean") and not gate.already_checked("$clean")  # once
+    unscanned = message(CANARY, room=OPEN_ROOM)
+    unscanned["event"]["event_id"] = "$open"
+    await _in_thread(post, gate, "check_event_for_spam", unscanned)
+    assert not gate.already_checked("$open")  # not a block room: the guard must see it
+    edit = message("fine now", **{"m.new_content": {"body": "fine now"},
+                                   "m.relates_to": {"rel_type": "m.replace", "event_id": "$x"}})
+    edit["event"]["event_id"] = "$edit"
+    await _in_thread(post, gate, "check_event_for_spam", edit)
+    assert not gate.already_checked("$edit")  # an edit may clear an earlier warning
