@@ -33,7 +33,7 @@ from tests.integration.matrix.synapse import SynapseServer, _free_port  # noqa: 
 
 
 def _api(server: SynapseServer, method: str, path: str, token: str, body: dict[str, object]) -> dict[str, object]:
-    req = urllib.request.Request(server.url + path, data=json.dumps(body).encode(), method=method)
+    req = urllib.request.Request(server.url + path, data=json.dumps(body).encode(), method=method)  # noqa: S310
     req.add_header("Authorization", f"Bearer {token}")
     req.add_header("Content-Type", "application/json")
     with urllib.request.urlopen(req, timeout=15) as resp:  # noqa: S310 - loopback
@@ -126,9 +126,9 @@ def main() -> int:
         state_file.write_text(json.dumps(state))
         cli = [sys.executable, "-m", "bot.cli", "--config", str(config)]
         if not (work / "needtoknow.keys").exists():
-            subprocess.run([*cli, "keygen", "--out", str(work / "needtoknow.keys")], check=True, cwd=ROOT, env=env)
-        subprocess.run([*cli, "db", "upgrade"], check=True, cwd=ROOT, env=env)
-        bot_proc = subprocess.Popen([*cli, "run"], cwd=ROOT, env=env)
+            subprocess.run([*cli, "keygen", "--out", str(work / "needtoknow.keys")], check=True, cwd=ROOT, env=env)  # noqa: S603
+        subprocess.run([*cli, "db", "upgrade"], check=True, cwd=ROOT, env=env)  # noqa: S603
+        bot_proc = subprocess.Popen([*cli, "run"], cwd=ROOT, env=env)  # noqa: S603 - our own CLI
         time.sleep(8)
         print(f"""
 Synapse with the gate module: {server.url}   (logs: {server.log_path})
