@@ -137,7 +137,7 @@ async def _platform_outage(ctx: ScenarioContext, mode: str) -> Row:
     _queue(h, 40)
     h.platform.mode = mode  # type: ignore[attr-defined]
     for i in range(10):  # tips typed during the outage: DM to the point person + confirmation each
-        await h.command("nina", f"/tip van number {i} at the truck stop every night", channel="dm")
+        await h.command("nina", f'/tip observed="van number {i} at the truck stop every night"', channel="dm")
     for _ in range(30):  # 15 minutes
         await h.tick(seconds=30)
     h.platform.mode = None  # type: ignore[attr-defined]
@@ -178,7 +178,7 @@ async def database_outage(ctx: ScenarioContext) -> Row:
                 user=UserRef("console", "nina"),
                 channel=ChannelRef("console", "dm:nina", True),
                 name="tip",
-                args=f"van number {i} at the truck stop every night",
+                args=f'observed="van number {i} at the truck stop every night"',
             )
         )
     for text in PII:

@@ -160,7 +160,9 @@ class App:
         return Context(self.services, user=user, member=member, event=event)
 
     def first_time(self, platform: str, event_id: str) -> bool:
-        """Record a platform event id; False if it was seen before (Slack retries deliveries)."""
+        """Record a platform event id; False if it was seen before (Slack retries deliveries).
+        During a database outage nothing can be recorded: returns True (the dispatch that follows
+        reports NOT_HANDLED, so the event comes back)."""
         try:
             with self.services.db.session() as s:
                 s.add(
@@ -168,6 +170,12 @@ class App:
                 )
         except IntegrityError:
             return False
+        except Exception as exc:
+            if not database_unavailable(exc):
+                raise
+            # Nothing is recorded; ``dispatch`` will report the event NOT_HANDLED, so the platform
+            # redelivers it and it is recorded then.
+            log.warning("could not record event id (database unavailable): %s", safe_exception_summary(exc))
         return True
 
     def warm_up(self) -> None:
@@ -352,13 +360,19 @@ class App:
         return errors
 
     async def home_summary(self, user: UserRef) -> str:
-        """Text for a member's home view: each feature's open items for them."""
-        ctx = self.context(user)
-        parts: list[str] = []
-        for fn in self.router.summaries:
-            text = await fn(ctx)
-            if text:
-                parts.append(text)
+        """Text for a member's home view: each feature's open items for them. Never raises."""
+        try:
+            ctx = self.context(user)
+            parts: list[str] = []
+            for fn in self.router.summaries:
+                text = await fn(ctx)
+                if text:
+                    parts.append(text)
+        except Exception as exc:
+            if not database_unavailable(exc):
+                raise
+            log.warning("home view: database unavailable: %s", safe_exception_summary(exc))
+            return "The bot's database is unavailable right now; please look again in a few minutes."
         return "\n\n".join(parts) or "Nothing open for you right now."
 
     # -- scheduler and outbox ----------------------------------------------------------------

@@ -176,3 +176,20 @@ async def test_one_failing_item_does_not_hold_back_the_others(tmp_path: Path, da
         bad = s.execute(select(ScheduledItem).where(ScheduledItem.ref == "R-bad")).scalar_one()
         assert bad.status == "pending" and bad.attempts == 1 and bad.due_at > h.clock.now()
     await h.close()
+
+
+async def test_transient_failures_are_retried_for_the_configured_horizon_then_reported(tmp_path: Path) -> None:
+    h = Harness.create(tmp_path, overrides={"scheduler": {"outbox_retry_hours": 2}})
+    h.queue_dm(key="m1", purpose="tips.route", recipient="console:vera", body="SECRET TIP TEXT")
+    h.platform.outage = True
+    for _ in range(11):  # 1 h 50 min of outage: still being retried
+        await h.tick(minutes=10)
+    assert [t for t in h.platform.dms("omar") if "could not be delivered" in t] == []
+    for _ in range(3):
+        await h.tick(minutes=10)
+    h.platform.outage = False
+    await h.tick(minutes=10)
+    assert h.platform.dms("vera") == []  # given up on after two hours...
+    alerts = [t for t in h.platform.dms("omar") if "could not be delivered" in t]
+    assert len(alerts) == 1 and "tips.route" in alerts[0] and "SECRET" not in alerts[0]  # ...and reported
+    await h.close()

@@ -147,3 +147,17 @@ async def test_operation_alerts_due_during_a_database_outage_go_out_late_with_a_
         and "operations.alert_late" in actions
     )
     await h.close()
+
+
+async def test_event_ids_and_home_views_do_not_fail_during_an_outage(
+    tmp_path: Path, database_url: str, redactor: Any
+) -> None:
+    h = Harness.create(tmp_path, database_url=database_url, redactor=redactor)
+    with database_refused(h.app):
+        # Not recorded (nothing can be): the event is dispatched, reported NOT_HANDLED, redelivered.
+        assert h.app.first_time("slack", "Ev1") is True
+        home = await h.app.home_summary(UserRef("console", "nina"))
+    assert "database is unavailable" in home
+    assert h.app.first_time("slack", "Ev1") is True  # recorded now, on redelivery
+    assert h.app.first_time("slack", "Ev1") is False
+    await h.close()
