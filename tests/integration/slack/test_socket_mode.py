@@ -53,7 +53,10 @@ async def test_slash_command_over_socket_mode_is_acked_then_dispatched(
     })
     started = time.monotonic()
     ack = await wait_ack(stand_in, "env-1")
-    assert time.monotonic() - started < 1.0
+    # acked within Slack's 3-second limit, and before the (3.5 s) handler finished: the ack never
+    # waits for the work (ack latency itself is measured by benchmarks/slack_ack_latency.py)
+    assert time.monotonic() - started < 3.0
+    assert core.events == []
     assert "payload" not in ack or not ack["payload"]
     [event] = await core.wait(kind=CommandInvoked, timeout=6)
     assert event.name == "help" and event.trigger == "trig-s"
