@@ -187,9 +187,21 @@ async def test_sigterm_finishes_the_send_in_progress_then_exits_with_a_log_line(
     h.queue_dm(key="m1", body="a tip for you")
     late_event: list[Dispatched] = []
 
+    tip = CommandInvoked(
+        user=UserRef("console", "nina"),
+        channel=ChannelRef("console", "dm:nina", True),
+        name="tip",
+        args='observed="a van at the truck stop every night"',
+    )
+    handled: list[Dispatched] = []
+
+    async def handle_tip(app: Any) -> None:
+        handled.append(await app.dispatch(tip))
+
     async def run_platform(app: Any) -> None:
         delivery = asyncio.create_task(app.deliver_outbox())
-        await asyncio.sleep(0.1)  # the send is in flight
+        event = asyncio.create_task(handle_tip(app))  # its confirmation is slow to send, too
+        await asyncio.sleep(0.1)  # the send and the event are in flight
         os.kill(os.getpid(), signal.SIGTERM)
         await asyncio.sleep(0.05)
         platform.real_delay = 0  # the reply below is quick
@@ -204,14 +216,22 @@ async def test_sigterm_finishes_the_send_in_progress_then_exits_with_a_log_line(
             )
         )
         await delivery
+        await event
         await asyncio.Event().wait()  # a platform runs until cancelled
 
     with caplog.at_level(logging.INFO):
         assert await serve(h.app, run_platform) == 0
-    assert platform.dms("vera") == ["a tip for you"]
+    assert platform.dms("vera")[0] == "a tip for you"
     assert late_event == [Dispatched.NOT_HANDLED]
+    assert handled == [Dispatched.HANDLED]  # the event in flight finished before the exit
+    assert any("T-0001" in t for t in platform.dms("nina"))
     assert any("needtoknow stopped on SIGTERM" in r.getMessage() for r in caplog.records)
     db = Database(h.app.services.db.url)
     with db.session() as s:
-        assert s.execute(select(OutboxMessage.status)).scalar_one() == "sent"
+        assert (
+            s.execute(select(OutboxMessage.status).where(OutboxMessage.idempotency_key == "m1")).scalar_one()
+            == "sent"
+        )
+        # Whatever the tip queued and could not send before the exit stays in the outbox, unclaimed.
+        assert set(s.execute(select(OutboxMessage.status)).scalars()) <= {"sent", "pending"}
     db.dispose()
