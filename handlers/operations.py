@@ -40,6 +40,7 @@ from bot.forms import Choice, FieldKind, Form, FormField, FormInvalid, parse_key
 from bot.platform import UserRef
 from bot.router import Router
 from handlers.access import TEAM_AGENCY_TYPES, TEAM_DISCIPLINES, Permission, PermissionDenied, check
+from handlers.free_text import refuse_pii
 from handlers.timeline import BUCKET_HOURS, alert_bucket, coarsen_timeline, lead_time_phrase
 from storage import directory, schedule
 from storage.db import next_reference
@@ -753,6 +754,8 @@ async def create_operation(ctx: Context, values: Mapping[str, Any]) -> None:
     planned = local_to_utc(values["when"], tz)
     if planned <= ctx.now():
         raise UserError("The planned date and time must be in the future.")
+    # Languages are echoed in every NGO notice: no names or identifiers.
+    await refuse_pii(ctx, "languages", "Languages", values.get("languages"))
     estimate = _estimate_from(values)
     with ctx.session() as s:
         team = check_team(s, [h for h in parse_handles(values.get("team") or "") if h != lead.handle])
@@ -1022,6 +1025,7 @@ async def update_operation(ctx: Context, ref: str, raw: Mapping[str, str]) -> No
     )
     try:
         values = partial.validate(raw)
+        await refuse_pii(ctx, "languages", "Languages", values.get("languages"))
         with ctx.session() as s:
             op = _get_operation(s, ref)
             _require_active(op)

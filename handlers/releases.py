@@ -42,6 +42,7 @@ from bot.forms import Choice, FieldKind, Form, FormField, FormInvalid, parse_key
 from bot.platform import UserRef
 from bot.router import Router
 from handlers.access import Permission
+from handlers.free_text import refuse_pii
 from storage import directory, schedule
 from storage import releases as store
 from storage.db import next_reference
@@ -438,6 +439,9 @@ async def record_release(ctx: Context, values: Mapping[str, Any]) -> None:
     if not purpose:
         raise UserError("The purpose is required (as written on the release). Nothing was stored.")
     scope = str(values.get("scope") or "").strip() or None
+    # Purpose and scope are echoed by /release check and /release list: no names or addresses.
+    await refuse_pii(ctx, "purpose", "The purpose", purpose)
+    await refuse_pii(ctx, "scope", "The scope", scope)
 
     tz = _tz(ctx)
     with ctx.session() as s:

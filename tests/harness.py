@@ -44,6 +44,20 @@ def merge(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+_SHARED: list[Any] = []
+
+
+def shared_redactor() -> Any:
+    """The real PII engine with the default settings, loaded once per test process and shared by
+    every harness that does not configure ``[redaction]`` (spaCy takes seconds to load; the engine
+    is thread-safe after loading and each app adds its own directory allow-list on top)."""
+    if not _SHARED:
+        from redaction import Redactor
+
+        _SHARED.append(Redactor())
+    return _SHARED[0]
+
+
 class Harness:
     def __init__(self, app: App, platform: ConsolePlatform, clock: FakeClock, keyring: KeyRing) -> None:
         self.app = app
@@ -72,6 +86,8 @@ class Harness:
         clock = FakeClock(start or datetime(2026, 3, 2, 15, 0, tzinfo=UTC))  # a Monday, 09:00 in Chicago
         platform = platform or ConsolePlatform(can_redact=can_redact)
         ring = keyring or KeyRing.generate()
+        if redactor is None and "redaction" not in (overrides or {}):
+            redactor = shared_redactor()
         app = build_app(config, platform, keyring=ring, clock=clock, redactor=redactor)
         handles = [m.handle for m in config.members]
         platform.everyone = handles
