@@ -277,8 +277,17 @@ async def _add_member(ctx: Context, args: str) -> None:
                 roles=existing.roles,
                 identities=list(existing.identities),
             )
-            ctx.audit(s, "directory.member_renamed", target=f"member:{handle}")
-            reply = f"Updated {handle}'s name. Discipline, agency and ids are unchanged."
+            if existing.active:
+                ctx.audit(s, "directory.member_renamed", target=f"member:{handle}")
+                reply = f"Updated {handle}'s name. Discipline, agency and ids are unchanged."
+            else:
+                # A member who left and comes back, with the same identity and no roles.
+                directory.reactivate_member(s, handle)
+                ctx.audit(s, "directory.member_reactivated", target=f"member:{handle}")
+                reply = (
+                    f"Reactivated {handle} ({existing.agency.key}, {existing.discipline}) with no roles; "
+                    "give roles with `admin grant`."
+                )
         else:
             agency_key, discipline = pairs.get("agency", "").lower(), pairs.get("discipline", "")
             if discipline not in DISCIPLINES:

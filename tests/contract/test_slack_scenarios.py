@@ -461,3 +461,32 @@ async def test_slack_encoded_text_is_scanned_and_reposted_as_typed(slack: SlackB
     assert post.args["text"].startswith("Dan Okafor wrote (checked by needtoknow): Q&amp;A &lt;3: call [PHONE]")
     assert "mailto" not in post.args["text"] and "&amp;amp;" not in post.args["text"]
     assert post.args["text"].count("[EMAIL]") == 1, post.args["text"]
+
+
+# --- 8. the insider (issue 16): identity is not editable by whoever holds admin ----------------------------
+
+
+async def test_an_admin_cannot_make_himself_law_enforcement_and_read_the_operation(slack: SlackBot) -> None:
+    await slack.command(
+        "alice", "/operation", 'new when="2026-03-12 06:00" victims=5 location="Motel LOCCANARY5" notes="x"',
+        channel="dm",
+    )
+    await slack.until(lambda: slack.dms("alice"))
+    steps = [
+        ("/ntk-admin", 'add omar name="Omar Haddad" agency=hsi discipline=law_enforcement'),
+        ("/ntk-admin", "grant omar operation_lead"),
+        ("/operation", "team OP-1 add omar"),
+        ("/operation", "show OP-1"),
+    ]
+    for slash, text in steps:
+        await slack.command("omar", slash, text, channel="dm")
+    replies = await slack.until(lambda: slack.dms("omar"), len(steps))
+    texts = [c.args["text"] for c in replies]
+    assert "does not change an existing member's discipline, agency" in texts[0]
+    assert "Nobody can grant a role to themselves" in texts[1]
+    await slack.settle()
+    for call in slack.stand_in.calls:
+        if "LOCCANARY5" in json.dumps(call.args):
+            assert call.args.get("channel") == dm("alice"), call.method
+    assert not any(r.action == "directory.member_updated" for r in slack.audit())
+    assert sum(1 for r in slack.audit() if r.action == "permission.denied" and r.actor == "member:omar") >= 3

@@ -395,3 +395,36 @@ async def test_directory_sync_changes_identity_from_the_config_and_drops_team_pl
         {"source": "config", "teams_left": ["OP-1"]}
     ]
     await h2.close()
+
+
+async def test_a_deactivated_member_comes_back_with_the_same_identity_and_no_roles(tmp_path: Path) -> None:
+    h = Harness.create(tmp_path)
+    await h.command("omar", "/admin deactivate nina", channel="dm")
+    await h.command("omar", '/admin add nina name="Nina Sato" agency=hsi discipline=law_enforcement', channel="dm")
+    assert "does not change an existing member's discipline, agency" in h.platform.dms("omar")[-1]
+    await h.command("omar", '/admin add nina name="Nina Sato"', channel="dm")
+    assert h.platform.dms("omar")[-1].startswith("Reactivated nina (haven, community_advocate) with no roles")
+    await h.command("omar", "/admin members", channel="dm")
+    assert "nina: Nina Sato — haven, community_advocate; roles: -\n" in h.platform.dms("omar")[-1] + "\n"
+    assert h.audit_rows()[-1].action == "directory.member_reactivated"
+    await h.close()
+
+
+async def test_an_ngo_caseworker_added_as_law_enforcement_never_reaches_an_operation(tmp_path: Path) -> None:
+    """The issue's second scenario: an NGO-agency member with discipline law_enforcement was
+    accepted, added herself to a team, and the lead was not told. Each step is now refused."""
+    h = Harness.create(tmp_path)
+    await new_operation(h)
+    await h.command("omar", '/admin add zoe name="Zoe Park" agency=haven discipline=law_enforcement', channel="dm")
+    assert "does not fit agency 'haven'" in h.platform.dms("omar")[-1]
+    await h.command("omar", '/admin add zoe name="Zoe Park" agency=haven discipline=community_advocate', channel="dm")
+    await h.command("omar", "/admin grant zoe operation_lead", channel="dm")
+    assert "role operation_lead needs discipline law_enforcement" in h.platform.dms("omar")[-1]
+    await h.command("zoe", "/operation team OP-1 add zoe", channel="dm")
+    await h.command("alice", "/operation team OP-1 add zoe", channel="dm")
+    assert "cannot be on an operation team" in h.platform.dms("alice")[-1]
+    await h.command("zoe", "/operation show OP-1", channel="dm")
+    await h.tick()
+    assert_location_only_reached(h, {"alice"})
+    assert not any("LOCCANARY7" in d.text for d in h.platform.received_by("zoe"))
+    await h.close()
