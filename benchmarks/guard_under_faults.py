@@ -301,6 +301,113 @@ async def late_alerts(ctx: ScenarioContext) -> Row:
     return row
 
 
+# --- the Slack adapter's own faults (signed HTTP through Bolt, the Web API stand-in, SQLite) ---------
+# The stand-in's outage windows stand for minutes-long Slack incidents scaled to seconds, with the
+# adapter's retry timings scaled alike (tests/contract/test_slack_faults.py uses the same set-up).
+
+
+async def _slack_run(ctx: ScenarioContext, label: str, body: Callable[[Any], Awaitable[Row]],
+                     **overrides: Any) -> Row:
+    from tests.contract.test_slack_faults import FAST
+    from tests.contract.test_slack_scenarios import running
+    from tests.integration.slack.mock_web_api import SlackStandIn
+
+    stand_in = SlackStandIn().start()
+    tmp = ctx.tmp / f"slack-{label}"
+    tmp.mkdir()
+    try:
+        async with running(tmp, stand_in, ctx.redactor, **(FAST | overrides)) as slack:
+            return await body(slack)
+    finally:
+        stand_in.stop()
+
+
+def _slack_posters() -> list[str]:
+    from tests.contract.test_slack_scenarios import USERS
+
+    return list(USERS)
+
+
+async def _slack_send_all(slack: Any, prefix: str, *, retry: int = 0) -> None:
+    from tests.contract.test_slack_faults import deliver, pii_message
+
+    for n, handle in enumerate(_slack_posters()):
+        event = pii_message(handle, f"1772463600.{n + 1:06d}") | {"text": PII[n % len(PII)]}
+        await deliver(slack, event, f"Ev-{prefix}-{n}", retry=retry)
+
+
+async def _slack_count(slack: Any, fault: str, *, wait: float = 90.0) -> Row:
+    from tests.contract.test_slack_faults import warnings_seen
+
+    posters = _slack_posters()
+    for _ in range(int(wait * 10)):
+        if all(warnings_seen(slack, h) for h in posters):
+            break
+        await asyncio.sleep(0.1)
+    await slack.settle(1.0)
+    counts = [len(warnings_seen(slack, h)) for h in posters]
+    warned = sum(1 for c in counts if c)
+    return Row(fault, len(posters), warned, sum(max(0, c - 1) for c in counts), pii_handled=warned,
+               pii_sent=len(posters), note="Slack adapter, SQLite; outage scaled to seconds")
+
+
+async def _slack_outage(ctx: ScenarioContext, label: str, fault: str, kind: dict[str, Any]) -> Row:
+    async def body(slack: Any) -> Row:
+        # Ephemeral warnings fail for the whole window, DMs for its first part: some warnings can be
+        # delivered neither way at first and their events are retried by the adapter.
+        slack.stand_in.outage("chat.postEphemeral", 6.0, **kind)
+        slack.stand_in.outage("chat.postMessage", 2.5, **kind)
+        await _slack_send_all(slack, label)
+        return await _slack_count(slack, fault)
+
+    return await _slack_run(ctx, label, body)
+
+
+@scenario("Slack: Web API 5xx on postEphemeral / postMessage")
+async def slack_5xx(ctx: ScenarioContext) -> Row:
+    return await _slack_outage(ctx, "5xx", "Slack: Web API 5xx on postEphemeral / postMessage", {"status": 503})
+
+
+@scenario("Slack: Web API 429 (Retry-After 30 s)")
+async def slack_429(ctx: ScenarioContext) -> Row:
+    return await _slack_outage(ctx, "429", "Slack: Web API 429 (Retry-After 30 s)",
+                               {"status": 429, "retry_after": 30})
+
+
+@scenario("Slack: Web API timeouts")
+async def slack_timeouts(ctx: ScenarioContext) -> Row:
+    return await _slack_outage(ctx, "timeouts", "Slack: Web API timeouts", {"status": None, "hang": 2.0})
+
+
+@scenario("Slack: first delivery of every event fails, Slack retries it twice")
+async def slack_retry_after_failure(ctx: ScenarioContext) -> Row:
+    fault = "Slack: first delivery of every event fails, Slack retries it twice"
+
+    async def body(slack: Any) -> Row:
+        slack.stand_in.outage("*", 6.0, status=503)
+        await _slack_send_all(slack, "fail")
+        await asyncio.sleep(7.0)
+        for retry in (1, 2):
+            await _slack_send_all(slack, "fail", retry=retry)
+        return await _slack_count(slack, fault)
+
+    return await _slack_run(ctx, "retry-after-failure", body, event_retries=0)
+
+
+@scenario("Slack: every handled event redelivered three times")
+async def slack_redelivered(ctx: ScenarioContext) -> Row:
+    fault = "Slack: every handled event redelivered three times"
+
+    async def body(slack: Any) -> Row:
+        await _slack_send_all(slack, "ok")
+        await _slack_count(slack, fault)
+        for retry in (1, 2, 3):
+            await _slack_send_all(slack, "ok", retry=retry)
+        return await _slack_count(slack, fault)
+
+    return await _slack_run(ctx, "redelivered", body)
+
+
 def _fmt(value: int | None) -> str:
     return "-" if value is None else str(value)
 

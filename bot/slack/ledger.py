@@ -29,6 +29,10 @@ DONE = "slack"
 CLAIM = "slack.claim"
 
 
+class _AlreadyDone(Exception):
+    """Rolls back a claim inserted for an event that turned out to be handled already."""
+
+
 class Claim(enum.Enum):
     MINE = "mine"  # go ahead and handle it
     DONE = "done"  # already handled (by anyone, any time)
@@ -73,8 +77,16 @@ class DatabaseLedger:
         try:
             with self._db.session() as s:
                 s.add(ProcessedEvent(platform=CLAIM, event_id=key, at=self._now()))
+                s.flush()
+                # Checked again after the insert: a holder that finished between our first look and
+                # our insert has committed its "handled" row by now (finish writes it in the same
+                # transaction that deletes its claim, and our insert waited for that transaction).
+                if s.get(ProcessedEvent, (DONE, key), populate_existing=True) is not None:
+                    raise _AlreadyDone
         except IntegrityError:
             return Claim.BUSY
+        except _AlreadyDone:
+            return Claim.DONE  # the transaction rolled back: no claim left behind
         return Claim.MINE
 
     def _renew(self, event_id: str) -> None:

@@ -953,11 +953,11 @@ class SlackPlatform:
                 break
             log.warning("slack: event not handled (attempt %s of %s)", attempt + 1, attempts)
         if handled:
-            self._events_seen.remember(event_id)
             try:
                 await self._ledger.finish(event_id)
             except Exception as exc:  # handled, but a retry on another replica may repeat it
                 log.error("slack: could not record a handled event: %s", type(exc).__name__)
+            self._events_seen.remember(event_id)  # this process skips it either way
             return True
         log.error("slack: event not handled after %s attempts; Slack's next retry will be handled", attempts)
         if mine:

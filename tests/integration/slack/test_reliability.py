@@ -9,7 +9,6 @@ import json
 import logging
 import time
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -341,10 +340,11 @@ async def test_two_deliveries_of_one_event_racing_are_handled_once(fast_bot: Run
     assert len(fast_bot.core.attempts) == 1
 
 
-async def test_replicas_sharing_a_database_handle_a_racing_event_once(tmp_path: Path, stand_in: SlackStandIn) -> None:
+async def test_replicas_sharing_a_database_handle_a_racing_event_once(database_url: str,
+                                                                       stand_in: SlackStandIn) -> None:
     from storage.db import Database
 
-    db = Database(f"sqlite:///{tmp_path}/shared.db")
+    db = Database(database_url)
     db.upgrade()
     settings = http_settings(stand_in, event_retries=1, retry_backoff_seconds=0.05, event_lease_seconds=2.0)
     replicas = [SlackPlatform(settings, database=db) for _ in range(2)]
@@ -371,11 +371,12 @@ async def test_replicas_sharing_a_database_handle_a_racing_event_once(tmp_path: 
         db.dispose()
 
 
-async def test_a_crashed_replicas_claim_is_taken_over_after_its_lease(tmp_path: Path, stand_in: SlackStandIn) -> None:
+async def test_a_crashed_replicas_claim_is_taken_over_after_its_lease(database_url: str,
+                                                                      stand_in: SlackStandIn) -> None:
     from bot.slack.ledger import Claim, DatabaseLedger
     from storage.db import Database
 
-    db = Database(f"sqlite:///{tmp_path}/lease.db")
+    db = Database(database_url)
     db.upgrade()
     dead = DatabaseLedger(db, lease=0.5)
     assert await dead.claim("Ev-orphan") is Claim.MINE  # ... and the replica is killed here
@@ -389,9 +390,28 @@ async def test_a_crashed_replicas_claim_is_taken_over_after_its_lease(tmp_path: 
             body = event_body(message(), event_id="Ev-orphan")
             await bot.post(body, retry_headers(body, 1))
             await core.wait(kind=MessagePosted, timeout=5)
+        await _until(lambda: "Ev-orphan" in platform._events_seen)  # recorded after the handler
         assert await dead.claim("Ev-orphan") is Claim.DONE
     finally:
         await platform.stop()
+        db.dispose()
+
+
+async def test_many_replicas_claiming_one_event_at_once_give_it_to_exactly_one(database_url: str) -> None:
+    from bot.slack.ledger import Claim, DatabaseLedger
+    from storage.db import Database
+
+    db = Database(database_url)
+    db.upgrade()
+    try:
+        ledgers = [DatabaseLedger(db, lease=30) for _ in range(8)]
+        for round_ in range(5):
+            results = await asyncio.gather(*(ledger.claim(f"Ev-crowd-{round_}") for ledger in ledgers))
+            assert results.count(Claim.MINE) == 1 and results.count(Claim.BUSY) == 7
+            await ledgers[0].finish(f"Ev-crowd-{round_}")
+            again = await asyncio.gather(*(ledger.claim(f"Ev-crowd-{round_}") for ledger in ledgers))
+            assert set(again) == {Claim.DONE}
+    finally:
         db.dispose()
 
 
