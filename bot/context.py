@@ -21,7 +21,7 @@ from bot.clock import Clock
 from bot.config import Config
 from bot.errors import safe_exception_summary
 from bot.events import CommandInvoked, Event, MessageEdited, MessagePosted
-from bot.platform import ChannelRef, ChatPlatform, Message, UserRef
+from bot.platform import BEST_EFFORT_DELIVERY, ChannelRef, ChatPlatform, Message, UserRef
 from handlers.access import Permission, check
 from handlers.policy import configured_roles
 from storage import directory
@@ -253,12 +253,22 @@ class Context:
             log.warning("could not remove a command from a channel: %s", safe_exception_summary(exc))
             return False
 
-    async def reply(self, message: Message | str, *, channel: ChannelRef | None = None) -> None:
-        """Answer the acting person privately: ephemeral in a channel, a DM otherwise."""
+    async def reply(
+        self, message: Message | str, *, channel: ChannelRef | None = None, best_effort: bool = False
+    ) -> None:
+        """Answer the acting person privately: ephemeral in a channel, a DM otherwise.
+
+        ``best_effort``: the answer only reports work that is done and visible anyway; an adapter
+        must not handle the event again because this answer could not be delivered."""
         if self.user is None:
             return
-        where = channel or getattr(self.event, "channel", None)
-        if isinstance(where, ChannelRef) and not where.is_direct:
-            await self.platform.ephemeral(where, self.user, message)
-        else:
-            await self.platform.send_dm(self.user, message)
+        token = BEST_EFFORT_DELIVERY.set(True) if best_effort else None
+        try:
+            where = channel or getattr(self.event, "channel", None)
+            if isinstance(where, ChannelRef) and not where.is_direct:
+                await self.platform.ephemeral(where, self.user, message)
+            else:
+                await self.platform.send_dm(self.user, message)
+        finally:
+            if token is not None:
+                BEST_EFFORT_DELIVERY.reset(token)

@@ -10,6 +10,7 @@ another's: ``slack:U024BE7LH``, ``matrix:@alice:example.org``, ``console:alice``
 
 from __future__ import annotations
 
+import contextvars
 import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -134,6 +135,12 @@ class Message:
     @classmethod
     def of(cls, value: Message | str) -> Message:
         return value if isinstance(value, Message) else cls(value)
+
+
+#: True while a handler sends a message whose loss is acceptable because what it reports is done and
+#: visible elsewhere (e.g. "I removed your message" next to the redacted repost). An adapter that
+#: retries an event whose replies could not be delivered does not count such a message.
+BEST_EFFORT_DELIVERY: contextvars.ContextVar[bool] = contextvars.ContextVar("best_effort_delivery", default=False)
 
 
 class PlatformError(Exception):

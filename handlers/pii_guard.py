@@ -27,6 +27,7 @@ Audit rows and metrics hold label counts and references, never text.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
@@ -48,6 +49,8 @@ from storage import pii_guard as store
 from storage.directory import MemberView
 from storage.models import ScheduledItem
 from storage.outbox import OutgoingButton, enqueue
+
+log = logging.getLogger(__name__)
 
 SECTION = "pii_guard"
 # Policies under which the bot removes a message it sees with PII (``block`` refuses it before it is
@@ -404,11 +407,17 @@ async def guard_message(event: MessagePosted | MessageEdited, ctx: Context) -> N
             _plan_digest(ctx, s, settings)
         ctx.kick_outbox()
         where = "in the same thread" if event.channel.thread else "under your name"
-        await ctx.reply(
-            f"I removed your {_what(event.channel)} in {pol.label}: it looked like it contained "
-            f"{describe_labels(counts)}. I reposted it with those parts masked, {where}:\n"
-            f"{preview_of(result.text, settings.preview_chars)}"
-        )
+        try:
+            # Best effort: the message is gone and the repost is queued; handling the event again
+            # because this note could not be delivered would find the message already deleted.
+            await ctx.reply(
+                f"I removed your {_what(event.channel)} in {pol.label}: it looked like it contained "
+                f"{describe_labels(counts)}. I reposted it with those parts masked, {where}:\n"
+                f"{preview_of(result.text, settings.preview_chars)}",
+                best_effort=True,
+            )
+        except PlatformError as exc:
+            log.warning("pii guard: could not tell the poster about a redaction: %s", exc)
         return
 
     removable = pol.policy not in REMOVING_POLICIES

@@ -46,7 +46,16 @@ from bot.events import (
     MessagePosted,
 )
 from bot.forms import Form, FormInvalid, RawValue
-from bot.platform import Capability, ChannelRef, CoreApp, Message, MessageRef, PlatformError, UserRef
+from bot.platform import (
+    BEST_EFFORT_DELIVERY,
+    Capability,
+    ChannelRef,
+    CoreApp,
+    Message,
+    MessageRef,
+    PlatformError,
+    UserRef,
+)
 from bot.slack import blocks
 from bot.slack.ledger import Claim, DatabaseLedger, Ledger, MemoryLedger
 from bot.slack.requests import payload_problem, raw_body_problem
@@ -85,6 +94,8 @@ _DELIVERIES: contextvars.ContextVar[_Deliveries | None] = contextvars.ContextVar
 
 
 def _note_failed_delivery() -> None:
+    if BEST_EFFORT_DELIVERY.get():
+        return
     tracked = _DELIVERIES.get()
     # Only the handler's own task: an outbox delivery it kicked off inherits the context but is the
     # outbox's business (retried durably on its own).
