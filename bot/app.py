@@ -43,6 +43,7 @@ from storage import directory, outbox, schedule
 from storage.audit import AuditLog, Checkpoint
 from storage.crypto import FieldCipher, KeyedHasher, KeyRing, install_cipher
 from storage.db import Database, database_unavailable
+from storage.directory import MemberView
 from storage.keycheck import verify_keys
 from storage.models import OutboxMessage, ProcessedEvent
 
@@ -907,6 +908,34 @@ def _identities(console: str, slack_id: str | None, matrix_id: str | None) -> li
     return [(platform, ident) for platform, ident in found if ident]
 
 
+def _tell_leads_after_sync(s: Any, config: Config, member: MemberView, ops: list[Any]) -> None:
+    """The lead of every active operation a member left is told (through the outbox, delivered by
+    the running bot), as when a second admin approves an identity change."""
+    from datetime import UTC, datetime
+
+    from storage.operations import ACTIVE
+    from storage.outbox import enqueue
+
+    now = datetime.now(UTC)
+    for op in ops:
+        lead = directory.member_by_id(s, op.lead_id)
+        ext = lead.identity(config.platform) if lead is not None and lead.active else None
+        if op.status != ACTIVE or ext is None or lead is None or lead.id == member.id:
+            continue
+        enqueue(
+            s,
+            key=f"team-left:{op.id}:{member.id}:sync:{now.isoformat()}",
+            purpose="operations.team_changed",
+            recipient_kind="user",
+            recipient=f"{config.platform}:{ext}",
+            body=(
+                f"{member.display_name} was taken off the team of {op.ref} because their discipline or "
+                "agency changed in the configuration (directory sync)."
+            ),
+            now=now,
+        )
+
+
 def seed_directory(s: Any, config: Config) -> dict[str, list[str]]:
     """Load agencies, members, roles and channels from the config into the database.
 
@@ -922,7 +951,9 @@ def seed_directory(s: Any, config: Config) -> dict[str, list[str]]:
     for m in config.members:
         before = directory.member_by_handle(s, m.handle)
         if before is not None and (before.discipline, before.agency.key) != (m.discipline, m.agency):
-            changed[m.handle] = [op.ref for op in remove_from_all_teams(s, before.id)]
+            left = remove_from_all_teams(s, before.id)
+            changed[m.handle] = [op.ref for op in left]
+            _tell_leads_after_sync(s, config, before, left)
         directory.upsert_member(
             s,
             handle=m.handle,

@@ -394,6 +394,15 @@ async def test_directory_sync_changes_identity_from_the_config_and_drops_team_pl
     assert [r.detail for r in h2.audit_rows() if r.action == "directory.identity_changed"] == [
         {"source": "config", "teams_left": ["OP-1"]}
     ]
+    from datetime import UTC, datetime, timedelta
+
+    h2.clock.set(datetime.now(UTC) + timedelta(minutes=1))  # the sync queued with the real time
+    await h2.tick()  # the running bot delivers what the sync queued: the lead is told
+    assert any(
+        "Paula Reyes was taken off the team of OP-1 because their discipline or agency changed in the configuration"
+        in t
+        for t in h2.platform.dms("alice")
+    )
     await h2.close()
 
 
