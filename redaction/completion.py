@@ -65,8 +65,16 @@ _PAREN_BEFORE = re.compile(r"([^\s()（）][^()（）\n]{0,38}?)[ \t]*[(（][^()
 
 
 def _lexicon_name(word: str) -> bool:
-    key = fold_accents(word)
-    return key not in COMMON_WORDS and (key in first_names() or key in last_names())
+    """A first name or surname of the lexicon (either half of a hyphenated one: "cruz-santos")."""
+    for part in re.split(r"[-’']", word):
+        key = fold_accents(part)
+        if key and key not in COMMON_WORDS and (key in first_names() or key in last_names()):
+            return True
+    return False
+
+
+# Abbreviated given names written with a full stop: "Ma. Luisa" (María), "Md." / "Mohd." (Muhammad), "Wm.".
+_GIVEN_ABBREVIATIONS = frozenset("ma md mohd muhd wm jos geo chas thos fco ma.".split())
 
 
 def _is_capitalised(word: str) -> bool:
@@ -129,7 +137,10 @@ def _grown(text: str, start: int, end: int, is_name_word: Callable[[str], bool])
             # an initial: only when a further name part follows ("maria j lopez", "T. H. Pham")
             following = _GAP.match(text, word_end)
             nxt = _WORD.match(text, following.end()) if following else None
-            if nxt is None or not _ok_part(nxt.group(0), lower_name or caps_name, is_name_word):
+            if nxt is None or not (
+                _ok_part(nxt.group(0), lower_name or caps_name, is_name_word)
+                or nxt.group(0).rstrip(".").casefold() in PARTICLES
+            ):
                 break
             end = word_end
             continue
@@ -168,6 +179,9 @@ def _grown(text: str, start: int, end: int, is_name_word: Callable[[str], bool])
         new_start = max(0, start - 40) + before.start(1)
         if len(bare) == 1 and bare.isupper():
             start = new_start
+            continue
+        if token.endswith(".") and bare.casefold() in _GIVEN_ABBREVIATIONS:
+            start = new_start  # "Ma. Luisa Ocampo"
             continue
         if token.endswith(".") and len(bare) > 1:
             break  # a sentence ends before the name

@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 import re
 import threading
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -574,17 +575,17 @@ def _trimmed(text: str, finding: Finding) -> Finding:
     start, end = finding.start, finding.end
     while start < end and not (text[start].isalnum() or text[start] in _KEEP_AT_START):
         start += 1
-    while end > start and not text[end - 1].isalnum():
-        end -= 1
+    while end > start and not (text[end - 1].isalnum() or unicodedata.category(text[end - 1]).startswith("M")):
+        end -= 1  # a vowel sign ends many Devanagari and Thai names ("थापा", "แก้วมณี"): it is part of the word
     if (
         finding.label == PERSON
-        and end < finding.end
+        and end < len(text)
         and text[end] == "."
         and end - start >= 3
         and text[end - 1].isupper()
-        and text[end - 2] == " "
+        and text[end - 2] in " ."
     ):
-        end += 1  # the initial of "Svetlana K." keeps its period
+        end += 1  # the initial of "Svetlana K." or "Tek B.K." keeps its period
     if (start, end) == (finding.start, finding.end):
         return finding
     return Finding(start, end, finding.label, finding.score, finding.source)

@@ -9,6 +9,7 @@ are only taken next to their cue words, which is what keeps "case C-1187" and "T
 from __future__ import annotations
 
 import ipaddress
+import functools
 import re
 from collections.abc import Callable, Iterator
 
@@ -66,12 +67,11 @@ def find_emails(text: str) -> Iterator[Finding]:
 
 # --- phone -------------------------------------------------------------------------------------------------------
 _PHONE = re.compile(
-    r"(?<![\w$./:#+-])(?:\+\s?)?(?:\(?\d{1,4}\)?(?:(?:[ .\-]{1,2}|\s?[/\-.•·‧∙‑‐–]\s?|/)\(?\d{1,8}\)?){1,6}|\d{7,15})"
+    r"(?<![\w$./:#+-])(?:\+\s?)?(?:\(?\d{1,5}\)?(?:(?:[ .\-]{1,2}|\s?[/\-.•·‧∙‑‐–]\s?|/)\(?\d{1,8}\)?){1,6}|\d{7,15})"
     r"(?![\w/]|-\d)"
 )
 _DATE_IN_PHONE = re.compile(r"\b\d{1,2}/\d{1,2}/\d{2,4}\b|\b(?:19|20)\d{2}-\d{2}-\d{2}\b")
-# Public numbers that are never a person's: the US National Human Trafficking Hotline (digits without the 1).
-# National hotlines that appear on every flyer and in every coordination message: never a person's number.
+# Public numbers that are never a person's (digits without the leading 1). National hotlines that appear on every flyer and in every coordination message: never a person's number.
 # Trafficking (Polaris), domestic violence, Childhelp, RAINN, NCMEC, FBI tips.
 PUBLIC_NUMBERS = frozenset({"8883737888", "8007997233", "8004224453", "8006564673", "8008435678", "8002255324"})
 _DIGIT_WORDS = {
@@ -118,7 +118,8 @@ def find_phones(text: str, region: str = "US") -> Iterator[Finding]:
             continue
         if raw_number.startswith("0") and not phonenumbers.is_possible_number(number):
             # "0803 441 2907": a number dialled inside its own country; valid in a region survivors come from
-            if any(_valid_in(raw_number, abroad) for abroad in _ORIGIN_REGIONS):
+            # (not after a case or form word: "case 0412 2026 118")
+            if _valid_abroad(raw_number) and not _NOT_UNIT_BEFORE.search(text, max(0, match.start() - 12), match.start()):
                 yield Finding(match.start(), match.start() + len(raw), PHONE, 0.7, "phone")
             continue
         if phonenumbers.is_valid_number(number):
@@ -130,25 +131,30 @@ def find_phones(text: str, region: str = "US") -> Iterator[Finding]:
         yield Finding(match.start(), match.start() + len(raw), PHONE, score, "phone")
 
 
-_ORIGIN_REGIONS = (
-    "MX",
-    "GT",
-    "HN",
-    "SV",
-    "NG",
-    "GH",
-    "PH",
-    "IN",
-    "NP",
-    "VN",
-    "CN",
-    "UA",
-    "RO",
-    "MD",
-    "BR",
-    "CO",
-    "VE",
+# Regions a number dialled inside its own country ("0803 441 2907", UK "07452 911 386", German "05242 931 40") is
+# tried in when it is no US number: the countries survivors, workers and families on these cases come from and
+# pass through -- Latin America and the Caribbean, West and East Africa, South and South-East Asia, the Middle
+# East, Europe (EU, UK, Ireland, the Balkans, Ukraine, Moldova). Not all 245 of phonenumbers' regions: almost
+# any ten digits with a leading 0 are valid somewhere, and a case or form number must stay readable.
+_ORIGIN_REGIONS = tuple(
+    """
+    MX GT HN SV NI CR PA CU DO HT JM CO VE EC PE BO BR AR CL PY
+    NG GH CM SN CI ET ER SO KE UG TZ CD SL LR MA DZ TN EG
+    PH IN NP VN CN TH KR JP MM KH LA ID MY BD PK LK AF
+    IR IQ SY LB JO TR
+    UA RO MD RU BY GE AL RS BA HR SI BG GR PL CZ SK HU LT LV EE
+    GB IE DE FR IT ES PT NL BE CH AT SE NO DK FI
+    """.split()
 )
+
+
+@functools.lru_cache(maxsize=2048)
+def _valid_abroad(raw: str) -> bool:
+    """Whether a number dialled with its national prefix is valid in one of ``_ORIGIN_REGIONS`` (cached: a long
+    message repeats its numbers)."""
+    return any(_valid_in(raw, abroad) for abroad in _ORIGIN_REGIONS)
+
+
 # Obfuscated numbers: digits mixed with letters O/I/l, number words, middots, spaced single digits
 # ("7O2-8I5-44O9", "773 eight four six 2210", "3 6 0 . 2 2 9 . 8 4 1 5", "312 · 804 · 7716").
 _DIGITISH = r"(?:\d{1,4}|[OoIl](?=[OoIl]{0,3}(?:\d|[ .\-·]\d))|(?<=\d)[OoIl]|\b(?i:zero|oh|o|one|two|three|four|five|six|seven|eight|nine)\b)"
@@ -606,6 +612,69 @@ def find_vehicle_plates(text: str) -> Iterator[Finding]:
             and not re.fullmatch(r"[A-Z]-?\d+", plate)
         ):
             yield Finding(match.start("id"), match.end("id"), LICENSE_PLATE, 0.7, "plate_vehicle")
+
+
+# A plate a few words after its cue, in any case: "placas ugr-81-22", "RO plates IS 07 KXR", "plates sh mfp 2281",
+# "Plate from the surveillance last night: DKR 4417", "ran mfp2281". Within the clause, the first token run of one
+# to three groups (1-4 characters each, or one of 5-8) holding two digits and two letters, whose letter-only groups
+# are short and not words ("10 last" is not a plate).
+_PLATE_CUE = re.compile(
+    r"\b(?:plates?|placas?|tags?|matr[ií]cula|kennzeichen|reg(?:istration)?|number\s+plate|(?P<ran>ran|run))\b",
+    re.IGNORECASE,
+)
+_PLATE_CANDIDATES = tuple(
+    re.compile(rf"(?:{shape})(?![\w-])")
+    for shape in (
+        r"[A-Za-z0-9]{1,4}(?:[ -][A-Za-z0-9]{1,4}){2}",
+        r"[A-Za-z0-9]{1,4}[ -][A-Za-z0-9]{1,4}",
+        r"[A-Za-z0-9]{4,8}",
+    )
+)
+_PLATE_WORD_START = re.compile(r"(?<![\w-])[A-Za-z0-9]")
+_PLATE_CLAUSE = re.compile(r"[^\n.;!?]{0,48}")
+
+
+def _plate_like(candidate: str, single_token: bool) -> bool:
+    groups = re.split(r"[ -]", candidate)
+    compact = "".join(groups)
+    if single_token and len(groups) > 1:
+        return False
+    if not (4 <= len(compact) <= 9 and sum(c.isdigit() for c in compact) >= 2 and sum(c.isalpha() for c in compact) >= 2):
+        return False
+    upper = candidate.isupper()
+    for group in groups:
+        if not group.isalpha() or upper:
+            if group.isalpha() and len(group) > 4:
+                return False
+            continue
+        words = everyday_words() if len(group) >= 3 else COMMON_WORDS
+        if len(group) > 4 or group.casefold() in words:
+            return False
+    return not _YEARISH.fullmatch(compact)
+
+
+_YEARISH = re.compile(r"(?:19|20)\d\d[A-Za-z]{2}|\d{1,2}(?:am|pm|st|nd|rd|th)\w*", re.IGNORECASE)
+
+
+def find_cued_plates(text: str) -> Iterator[Finding]:
+    lowered = text.casefold()
+    if not any(cue in lowered for cue in ("plat", "plac", "tag", "matr", "kennz", "reg", "ran", "run")):
+        return
+    for cue in _PLATE_CUE.finditer(text):
+        clause = _PLATE_CLAUSE.match(text, cue.end())
+        assert clause is not None
+        single = cue.group("ran") is not None
+        limit = clause.end() if not single else min(clause.end(), cue.end() + 12)
+        found = None
+        for start in _PLATE_WORD_START.finditer(text, cue.end(), limit):
+            for shape in _PLATE_CANDIDATES:
+                candidate = shape.match(text, start.start(), limit)
+                if candidate is not None and _plate_like(candidate.group(0), single):
+                    found = candidate
+                    break
+            if found is not None:
+                yield Finding(found.start(), found.end(), LICENSE_PLATE, 0.75, "plate_cue")
+                break
 
 
 # An identifier a few words after its cue, in the same clause: "passport for Marvin: G0918273", "DL came back AZ
@@ -1157,8 +1226,82 @@ def find_foreign_script_names(text: str) -> Iterator[Finding]:
             yield Finding(match.start("n"), match.end("n"), PERSON, 0.8, "name_cue_script")
 
 
+# --- numbers typed as digits and number words mixed ---------------------------------------------------------------
+# "8three2 five5five 01three4", "siete uno tres cinco cinco cinco cero uno tres cuatro": a phone number dictated or
+# disguised digit by digit in English or Spanish words. Hand-written (phonenumbers parses digits only): each token of
+# at most 40 letters/digits is read as a sequence of digits and digit words (a small dynamic programme over the
+# token), consecutive readable tokens form a run, and a run of 7 to 15 digits holding at least one word is a phone.
+_DIGIT_UNITS = {
+    **{str(d): str(d) for d in range(10)},
+    "zero": "0", "oh": "0", "o": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6",
+    "seven": "7", "eight": "8", "nine": "9",
+    "cero": "0", "uno": "1", "una": "1", "dos": "2", "tres": "3", "cuatro": "4", "cinco": "5", "seis": "6",
+    "siete": "7", "ocho": "8", "nueve": "9",
+}  # fmt: skip
+_LONGEST_UNIT = max(len(unit) for unit in _DIGIT_UNITS)
+_NUMBER_TOKEN = re.compile(r"[0-9A-Za-z]{1,40}(?![0-9A-Za-z])")
+_NUMBER_GAP = re.compile(r"[ \t.,/-]{0,3}")
+
+
+def _read_digits(token: str) -> tuple[str, int] | None:
+    """The digits a token spells ("8three2" -> ("832", 1 word)), or None; "o"/"oh" only beside another unit."""
+    token = token.casefold()
+    best: list[tuple[str, int] | None] = [None] * (len(token) + 1)
+    best[0] = ("", 0)
+    for i in range(len(token)):
+        if best[i] is None:
+            continue
+        digits, words = best[i]  # type: ignore[misc]
+        for j in range(i + 1, min(len(token), i + _LONGEST_UNIT) + 1):
+            unit = _DIGIT_UNITS.get(token[i:j])
+            if unit is not None and best[j] is None:
+                best[j] = (digits + unit, words + (j - i > 1 or not token[i].isdigit()))
+    return best[len(token)]
+
+
+def find_mixed_digit_phones(text: str) -> Iterator[Finding]:
+    if not any(ch.isdigit() for ch in text) and _SPELLED_HINT.search(text) is None:
+        return
+    run_start = run_end = -1
+    digits = ""
+    words = 0
+    tokens = list(_NUMBER_TOKEN.finditer(text))
+    for index, match in enumerate(tokens):
+        read = _read_digits(match.group(0))
+        if read is not None and match.group(0).casefold() in ("o", "oh"):
+            # "o" is Spanish "or", "oh" an interjection: a digit only before another digit ("oh seven four")
+            following = tokens[index + 1] if index + 1 < len(tokens) else None
+            if following is None or _read_digits(following.group(0)) is None or not _NUMBER_GAP.fullmatch(
+                text, match.end(), following.start()
+            ):
+                read = None
+        contiguous = run_end != -1 and _NUMBER_GAP.fullmatch(text, run_end, match.start()) is not None
+        if read is None or not contiguous:
+            if run_end != -1 and 7 <= len(digits) <= 15 and words >= 1:
+                yield Finding(run_start, run_end, PHONE, 0.8, "phone_words")
+            run_start = run_end = -1
+            digits, words = "", 0
+        if read is not None:
+            if run_end == -1:
+                run_start = match.start()
+            run_end = match.end()
+            digits += read[0]
+            words += read[1]
+            if len(digits) > 15:
+                run_start = run_end = -1
+                digits, words = "", 0
+    if run_end != -1 and 7 <= len(digits) <= 15 and words >= 1:
+        yield Finding(run_start, run_end, PHONE, 0.8, "phone_words")
+
+
+_SPELLED_HINT = re.compile(
+    r"(?i:zero|one|two|three|four|five|six|seven|eight|nine|cero|uno|dos|tres|cuatro|cinco|seis|siete|ocho|nueve)"
+)
+
+
 PATTERN_RECOGNIZERS: tuple[Recognizer, ...] = (
     find_emails,
+    find_mixed_digit_phones,
     find_ssns,
     find_credit_cards,
     find_ibans,
@@ -1168,6 +1311,7 @@ PATTERN_RECOGNIZERS: tuple[Recognizer, ...] = (
     find_cued_identifiers,
     find_identifiers_after_cue,
     find_vehicle_plates,
+    find_cued_plates,
     find_handles,
     find_bare_handles,
     find_addresses,

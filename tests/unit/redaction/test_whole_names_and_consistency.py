@@ -106,3 +106,50 @@ def test_hostile_input_takes_bounded_time(redactor: Redactor, text: str) -> None
     started = time.process_time()
     redactor.detect(text)
     assert time.process_time() - started < max(1.0, len(text) / 1024 * 0.1)
+
+
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        ("her number is 8three2 five5five 01three4 ok", "8three2"),
+        ("número: siete uno tres cinco cinco cinco cero uno tres cuatro", "siete uno tres"),
+        ("her number oh seven four five two, nine one one, three eight six — so", "oh seven"),
+        ("uk mobile 07452 911 386 after 6", "07452"),
+        ("Büro 05242 931 40", "05242"),
+        ("swiss 0041 79 123 45 67", "79 123"),
+        ("Mobile: +44 7700 900123", "7700"),
+    ],
+)
+def test_numbers_in_words_digits_and_foreign_formats(redactor: Redactor, text: str, secret: str) -> None:
+    assert secret not in masked(redactor, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "one of the two girls had three kids, five or six years apart",
+        "o sea, uno dos o tres chicas",
+        "case 0412 2026 118 filed",
+    ],
+)
+def test_ordinary_number_words_and_case_numbers_stay(redactor: Redactor, text: str) -> None:
+    assert masked(redactor, text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "plate"),
+    [
+        ("placas ugr-81-22 (Puebla)", "ugr-81-22"),
+        ("red altima plates sh mfp 2281 or so", "mfp 2281"),
+        ("ran mfp2281, no hit in TX", "mfp2281"),
+        ("Plate from the surveillance last night: DKR 4417, MI.", "DKR 4417"),
+        ("black Passat w/ RO plates IS 07 KXR", "07 KXR"),
+    ],
+)
+def test_plates_after_a_cue_in_any_case(redactor: Redactor, text: str, plate: str) -> None:
+    assert plate not in masked(redactor, text)
+
+
+def test_initials_abbreviations_and_vowel_signs_stay_inside_names(redactor: Redactor) -> None:
+    out = masked(redactor, "cooks: Ram Bahadur Thapa (राम बहादुर थापा); teachers: Ma. Luisa Ocampo; Tek Bahadur B.K.")
+    assert "ा" not in out and "Ma." not in out and "B.K" not in out and "." not in out.split(";")[-1]
