@@ -8,8 +8,8 @@ are only taken next to their cue words, which is what keeps "case C-1187" and "T
 
 from __future__ import annotations
 
-import ipaddress
 import functools
+import ipaddress
 import re
 from collections.abc import Callable, Iterator
 
