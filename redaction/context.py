@@ -27,9 +27,10 @@ AGE_UNITS = (
     r"(?:yo|y/o|y\.o\.?|yrs?\.?(?:\s*old)?|years?(?:\s*old)?|años|anos|ans|tuổi|세|岁|歲|лет|років|роки|рокiв|jaar|lat|"
     r"سنة|سنوات|عاما|عامًا|နှစ်|sano|jir|xyoos?)"
 )
-# What may follow an age: the end, punctuation, a unit, or a word that cannot be a counted noun.
+# What may follow an age: the end, punctuation, a unit, or a word that cannot be a counted noun (never ":40" or
+# ".5": a clock time or a decimal).
 _AFTER_AGE = (
-    rf"(?=\s*(?:$|[,.;:!?)\]\n\t/&—–-]|(?i:{AGE_UNITS})(?!\w)|(?i:and|y|or|o|not|but|now|when|too|from|de|w/|with|"
+    rf"(?![:.]\d)(?=\s*(?:$|[,.;:!?)\]\n\t/&—–-]|(?i:{AGE_UNITS})(?!\w)|(?i:and|y|or|o|not|but|now|when|too|from|de|w/|with|"
     r"months?\s+pregnant|pregnant|female|male|F|M|yoF|yoM)\b|(?-i:[A-Z])))"
 )
 # Person, then the age: "Kayla Dunnigan 19,", "Precious (17)", "(son, 24)", "(Ghana, 36)", "(22, Moldova)",

@@ -784,6 +784,10 @@ def _handle_shaped(handle: str) -> bool:
     return handle.islower() and fold_accents(handle) not in everyday_words() and len(handle) >= 5
 
 
+_CONTRACTION_AFTER = re.compile(r"['’](?:t|s|re|ve|ll|d|m)\b", re.IGNORECASE)
+_QUANTITY = re.compile(r"\d+(?:[.,]\d+)?(?:k|m|mil|kg|km|mi|lb|lbs|usd|eur|gbp|mxn)", re.IGNORECASE)
+
+
 def find_bare_handles(text: str) -> Iterator[Finding]:
     """Handles typed after the platform's name (or "username", "acct", "profile") without a colon or an @, and
     handle-shaped lines of a pasted thread."""
@@ -796,6 +800,8 @@ def find_bare_handles(text: str) -> Iterator[Finding]:
         handle = match.group("h")
         if text.startswith("SNAP", match.start()):
             continue  # SNAP in capitals is food assistance ("SNAP recert"), not Snapchat
+        if _CONTRACTION_AFTER.match(text, match.end("h")) or _QUANTITY.fullmatch(handle):
+            continue  # "line doesn't have", "fees of 300k": a contraction's first half, an amount
         if _handle_shaped(handle):
             yield Finding(match.start("h"), match.end("h"), HANDLE, 0.75, "handle")
 
