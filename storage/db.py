@@ -19,6 +19,7 @@ from alembic.config import Config as AlembicConfig
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, select, text
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.files import create_private_file, mode_warnings, sqlite_files
@@ -177,10 +178,17 @@ def _configure_sqlite(engine: Engine) -> None:
 
 def next_reference(session: Session, name: str) -> int:
     """Next number in a named sequence, inside the caller's transaction (T-0042 -> 42)."""
-    row = session.execute(select(Counter).where(Counter.name == name).with_for_update()).scalar_one_or_none()
+    query = select(Counter).where(Counter.name == name).with_for_update()
+    row = session.execute(query).scalar_one_or_none()
     if row is None:
-        row = Counter(name=name, value=0)
-        session.add(row)
+        try:
+            # The first number of a sequence: another replica may insert the row at the same moment
+            # (PostgreSQL); the loser's savepoint rolls back and it takes the winner's row, locked.
+            with session.begin_nested():
+                row = Counter(name=name, value=0)
+                session.add(row)
+        except IntegrityError:
+            row = session.execute(query).scalar_one()
     row.value += 1
     session.flush()
     return row.value

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Index, String, UniqueConstraint, delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from storage.crypto import EncryptedText
@@ -108,7 +109,7 @@ def purge_expired(session: Session, now: datetime) -> int:
 def count_findings(session: Session, channel: str, week: str, labels: dict[str, int]) -> None:
     """Add one message's label counts to the channel's week."""
     for label, n in labels.items():
-        row = session.execute(
+        query = (
             select(PiiWeeklyFindings)
             .where(
                 PiiWeeklyFindings.channel == channel[:100],
@@ -116,12 +117,20 @@ def count_findings(session: Session, channel: str, week: str, labels: dict[str, 
                 PiiWeeklyFindings.label == label[:32],
             )
             .with_for_update()
-        ).scalar_one_or_none()
+        )
+        row = session.execute(query).scalar_one_or_none()
         if row is None:
-            row = PiiWeeklyFindings(
-                channel=channel[:100], week=week, label=label[:32], messages=0, findings=0
-            )
-            session.add(row)
+            try:
+                # Two replicas can both find no row for a new week and insert it (PostgreSQL; SQLite's
+                # BEGIN IMMEDIATE serialises them): the loser's savepoint rolls back and it counts on the
+                # winner's row instead of failing the whole message.
+                with session.begin_nested():
+                    row = PiiWeeklyFindings(
+                        channel=channel[:100], week=week, label=label[:32], messages=0, findings=0
+                    )
+                    session.add(row)
+            except IntegrityError:
+                row = session.execute(query).scalar_one()
         row.messages += 1
         row.findings += n
     session.flush()
