@@ -728,7 +728,7 @@ class SlackPlatform:
         user_id, channel_id = str(body.get("user_id", "")), str(body.get("channel_id", ""))
         self._remember_team(body, user_id, channel_id)
         event = CommandInvoked(
-            user=await self._member_user(user_id, body.get("user_team_id") or body.get("user_team")),
+            user=await self._member_user(user_id, body.get("user_team_id") or body.get("user_team"), body),
             channel=_channel(channel_id, direct=body.get("channel_name") == "directmessage" or None),
             name=name,
             args=blocks.plain_text(str(body.get("text") or "")).strip(),
@@ -744,7 +744,7 @@ class SlackPlatform:
         action_id = blocks.neutral_action_id(str(action.get("action_id", "")))
         value = str(action.get("value") or (action.get("selected_option") or {}).get("value") or "")
         user_data = body.get("user") or {}
-        user = await self._member_user(str(user_data.get("id", "")), user_data.get("team_id"))
+        user = await self._member_user(str(user_data.get("id", "")), user_data.get("team_id"), body)
         channel_data = body.get("channel") or {}
         channel_id = str(channel_data.get("id") or (body.get("container") or {}).get("channel_id") or "")
         self._remember_team(body, user.id, channel_id)
@@ -776,7 +776,7 @@ class SlackPlatform:
     def _submitted(self, body: Mapping[str, Any]) -> tuple[UserRef, Form, dict[str, RawValue], str, str | None]:
         view = body.get("view") or {}
         user_data = body.get("user") or {}
-        user = _user(str(user_data.get("id", "")), self._external_team(user_data.get("team_id")))
+        user = _user(str(user_data.get("id", "")), self._external_team(user_data.get("team_id"), body))
         context, channel_id = blocks.view_metadata(view)
         form = self._core_app().build_form(str(view.get("callback_id", "")), user, context)
         return user, form, blocks.raw_answers(form, view), context, channel_id
@@ -804,7 +804,7 @@ class SlackPlatform:
             return  # already answered in the ack, next to the fields
         except Exception:
             user_data = body.get("user") or {}
-            user_ref = _user(str(user_data.get("id", "")), self._external_team(user_data.get("team_id")))
+            user_ref = _user(str(user_data.get("id", "")), self._external_team(user_data.get("team_id"), body))
             await self.send_dm(user_ref, "That form is no longer active. Please start again.")
             return
         self._remember_team(body, user.id, channel_id)
@@ -874,33 +874,34 @@ class SlackPlatform:
 
     # --- who is a member: our workspace only -------------------------------------------------------
 
-    def _external_team(self, team: object) -> str | None:
-        """``team`` when it names a workspace other than ours (a Slack Connect user), else None."""
+    def _external_team(self, team: object, body: Mapping[str, Any] | None = None) -> str | None:
+        """``team`` when it names a workspace other than ours (a Slack Connect user), else None.
+
+        Ours: the bot token's workspace, the ``team_ids`` list and, with OAuth (one installation per
+        workspace), the workspace the request itself came from."""
         if not isinstance(team, str) or not team:
             return None
-        if self.settings.oauth:
-            allowed = set(self.settings.team_ids)
-            return team if allowed and team not in allowed else None
-        if team == self._team_id or team in self.settings.team_ids:
-            return None
-        return team
+        ours = {self._team_id, *self.settings.team_ids}
+        if self.settings.oauth and body is not None:
+            ours.add(_request_workspace(body)[0])
+        return None if team in ours else team
 
     async def _member_user(self, user_id: str, team: object, body: Mapping[str, Any] | None = None) -> UserRef:
         """The neutral user for a Slack user id. Someone from another organisation (Slack Connect)
         is never one of our members, whatever their user id: their team comes from the event
         (``user_team``/``team``, ``user.team_id``), and in an externally shared channel where the
         event does not say, from ``users.info`` (remembered)."""
-        external = self._external_team(team)
+        external = self._external_team(team, body)
         if external is not None or team or not user_id:
             return _user(user_id, external)
         if body is not None and (body.get("is_ext_shared_channel") or body.get("is_stranger")):
             lookup = self._external.get(user_id)
             if lookup is None:  # one users.info per user, however many events arrive at once
-                lookup = self._external[user_id] = asyncio.ensure_future(self._team_from_users_info(user_id))
+                lookup = self._external[user_id] = asyncio.ensure_future(self._team_from_users_info(user_id, body))
             return _user(user_id, await asyncio.shield(lookup))
         return _user(user_id)
 
-    async def _team_from_users_info(self, user_id: str) -> str | None:
+    async def _team_from_users_info(self, user_id: str, body: Mapping[str, Any]) -> str | None:
         try:
             resp = await self._call("users.info", user=user_id)
         except PlatformError:
@@ -909,7 +910,7 @@ class SlackPlatform:
         data = resp.get("user") or {}
         if data.get("is_stranger"):
             return str(data.get("team_id") or "unknown")
-        return self._external_team(data.get("team_id"))
+        return self._external_team(data.get("team_id"), body)
 
     # --- Events API: handled once, recorded only after success -------------------------------------
 
