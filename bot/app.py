@@ -774,12 +774,17 @@ class App:
         except Exception as exc:  # a database outage: the next sweep picks everything up (late)
             log.warning("scheduled sweep could not run: %s", safe_exception_summary(exc))
 
+    def stop_accepting(self) -> None:
+        """From now on every event gets ``NOT_HANDLED`` (called from the signal handler itself, so no
+        event that arrives after SIGTERM slips in before the drain starts)."""
+        self._stopping = True
+
     async def shutdown(self, grace: float | None = None) -> bool:
         """Stop taking work, let in-flight events and sends finish (up to ``grace`` seconds, default
         ``[scheduler] shutdown_grace_seconds``), stop the scheduler. Returns True when everything
         finished in time. Unfinished sends stay in the outbox for the next start."""
         grace = self.services.config.shutdown_grace_seconds if grace is None else grace
-        self._stopping = True
+        self.stop_accepting()
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=False)
             self._scheduler = None

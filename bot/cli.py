@@ -213,6 +213,7 @@ async def serve(app: Any, run_platform: Any, core: Any = None) -> int:
 
     def on_signal(name: str) -> None:
         received.append(name)
+        app.stop_accepting()
         stop.set()
 
     installed = []

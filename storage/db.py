@@ -37,7 +37,8 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 
 def database_unavailable(exc: BaseException) -> bool:
     """True when ``exc`` (or what caused it) means the database cannot be reached or dropped the
-    connection: refused, terminated, timed out, locked — worth retrying later, not a bug.
+    connection: refused, terminated, timed out, locked — worth retrying later, not a bug. The chat
+    platform being unreachable is not a database outage.
 
     ``IntegrityError``/``DataError``/``ProgrammingError`` are bugs or bad data, never an outage."""
     seen: set[int] = set()
@@ -55,8 +56,11 @@ def database_unavailable(exc: BaseException) -> bool:
             | sa_exc.PendingRollbackError,
         ):
             return True
-        if isinstance(current, ConnectionError):
-            return True
+        # A bare ConnectionError is not enough: the chat platform's HTTP client fails the same way
+        # when the homeserver or Slack is down, and a handler that stored its record and then could
+        # not reply must not be reported as "nothing stored" (the event would be redelivered and the
+        # record stored twice). Database drivers' connection errors arrive wrapped in the SQLAlchemy
+        # errors above.
         current = current.__cause__ or current.__context__
     return False
 
