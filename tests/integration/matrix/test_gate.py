@@ -184,6 +184,11 @@ async def scene(gate_world: GateWorld, tmp_path: Path, engine: Any) -> AsyncIter
     config = parse_config(_config(tmp_path, {h: m.user.user_id for h, m in people.items()}),
                           source="gate tests", base_dir=str(tmp_path))
     ring = KeyRing.generate()
+    # doctor (a separate process) reads the running bot's database, so it needs the bot's own keys:
+    # the key check refuses any other key file
+    from bot.cli import write_key_file
+
+    write_key_file(tmp_path / "doctor.keys", ring)
 
     def make_bot() -> RunningBot:
         settings = MatrixSettings.from_mapping(
