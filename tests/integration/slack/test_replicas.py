@@ -170,11 +170,6 @@ def test_two_replicas_handle_everything_exactly_once(database: str, tmp_path: Pa
     _replicas(database, tmp_path, stop_one=False, retried=0)
 
 
-@pytest.mark.skipif(
-    not os.environ.get("NEEDTOKNOW_REPLICA_RETRIES"),
-    reason="known gap, run with NEEDTOKNOW_REPLICA_RETRIES=1: when Slack retries an event while the first delivery "
-    "is being handled on the other replica, about 1 in 50 retried events was handled twice (two PII warnings)",
-)
 def test_slack_retries_to_the_other_replica_are_handled_once(database: str, tmp_path: Path) -> None:
     _replicas(database, tmp_path, stop_one=False, retried=RETRIED)
 
