@@ -7,6 +7,7 @@ Adapters call ``App.dispatch`` / ``App.submit_form``; APScheduler calls ``App.ru
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import dataclasses
 import enum
 import importlib
@@ -37,6 +38,7 @@ from bot.events import (
 from bot.forms import Form, FormInvalid, RawValue
 from bot.platform import Button, ButtonStyle, ChannelRef, ChatPlatform, Message, PlatformError, UserRef
 from bot.router import CommandSpec, Router
+from bot.workers import DISPATCHING_TASK, HandlerPool, LoopBoundPlatform
 from handlers.access import PermissionDenied
 from handlers.policy import ACTIONS, authorize, command_action
 from storage import directory, outbox, schedule
@@ -126,6 +128,13 @@ class App:
         self._outbox_lock = asyncio.Lock()
         self._stopping = False
         cfg = services.config
+        #: Handlers run on these worker threads (None: on the adapter's loop, ``worker_threads = 0``).
+        self._pool = HandlerPool(cfg.worker_threads) if cfg.worker_threads > 0 else None
+        #: One lock per member with events in flight: a member's events are handled in arrival order.
+        self._member_locks: dict[tuple[str, str], tuple[asyncio.Lock, int]] = {}
+        if self._pool is not None and not isinstance(services.platform, LoopBoundPlatform):
+            pool = self._pool
+            services.platform = LoopBoundPlatform(services.platform, lambda: pool.home)  # type: ignore[assignment]
         self.outbox_lease = timedelta(seconds=cfg.outbox_lease_seconds)
         self.outbox_horizon = timedelta(hours=cfg.outbox_retry_hours)
         #: Real seconds between lease renewals while a send is in progress (a third of the lease).
@@ -214,7 +223,7 @@ class App:
             return Dispatched.NOT_HANDLED, self._form_error(event, SHUTTING_DOWN)
         self._busy += 1
         try:
-            return Dispatched.HANDLED, await self._handle(event)
+            return Dispatched.HANDLED, await self._in_member_order(event)
         except Exception as exc:
             # Only database outages get here (everything else is answered in ``_handle``).
             log.warning(
@@ -226,6 +235,33 @@ class App:
             return Dispatched.NOT_HANDLED, self._form_error(event, NOTHING_STORED)
         finally:
             self._busy -= 1
+
+    async def _in_member_order(self, event: Event) -> dict[str, str] | None:
+        """Run ``_handle`` — on a worker thread when ``[bot] worker_threads`` > 0 — after the
+        member's earlier events (one member's events never run at the same time)."""
+        key = (event.user.platform, event.user.id) if event.user is not None else None
+        if key is None:
+            return await self._run_handler(event)
+        lock, waiting = self._member_locks.get(key, (asyncio.Lock(), 0))
+        self._member_locks[key] = (lock, waiting + 1)
+        try:
+            async with lock:
+                return await self._run_handler(event)
+        finally:
+            lock, waiting = self._member_locks[key]
+            if waiting <= 1:
+                del self._member_locks[key]
+            else:
+                self._member_locks[key] = (lock, waiting - 1)
+
+    async def _run_handler(self, event: Event) -> dict[str, str] | None:
+        token = DISPATCHING_TASK.set(asyncio.current_task())
+        try:
+            if self._pool is None:
+                return await self._handle(event)
+            return await self._pool.run(lambda: self._handle(event))
+        finally:
+            DISPATCHING_TASK.reset(token)
 
     @staticmethod
     def _form_error(event: Event, text: str) -> dict[str, str] | None:
@@ -362,6 +398,11 @@ class App:
 
     async def home_summary(self, user: UserRef) -> str:
         """Text for a member's home view: each feature's open items for them. Never raises."""
+        if self._pool is not None:
+            return await self._pool.run(lambda: self._home_summary(user))
+        return await self._home_summary(user)
+
+    async def _home_summary(self, user: UserRef) -> str:
         try:
             ctx = self.context(user)
             parts: list[str] = []
@@ -719,6 +760,12 @@ class App:
             return
         if self._stopping:
             return
+        home = self._pool.home if self._pool is not None else None
+        if home is not None and loop is not home:
+            # Called by a handler on a worker thread: deliveries run on the adapter's loop, outside
+            # the handler's context (they are the outbox's business, not the handler's).
+            home.call_soon_threadsafe(self.kick_outbox, context=contextvars.Context())
+            return
         task = loop.create_task(self.deliver_outbox())
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -810,6 +857,8 @@ class App:
             self._scheduler.shutdown(wait=False)
             self._scheduler = None
         await self.drain()
+        if self._pool is not None:
+            self._pool.stop()
         self.services.db.dispose()
 
 
@@ -869,7 +918,7 @@ def build_app(
     )
     install_cipher(FieldCipher(ring))
     hasher = KeyedHasher(ring.hmac_key)
-    db = Database(_resolve_db_url(config))
+    db = Database(_resolve_db_url(config), pool_size=config.worker_threads + 5)
     if migrate:
         db.upgrade()
     else:

@@ -77,7 +77,7 @@ def normalise_url(url: str) -> str:
 class Database:
     """One per process. ``session()`` is the unit of work: commit on success, rollback on error."""
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(self, url: str, *, echo: bool = False, pool_size: int = 5) -> None:
         self.url = normalise_url(url)
         parsed = make_url(self.url)
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
@@ -91,9 +91,15 @@ class Database:
                 create_private_file(self.sqlite_path)
                 for warning in mode_warnings(sqlite_files(self.sqlite_path)):
                     log.warning("database file mode: %s", warning)
+            # Sessions are used by one thread at a time (handler threads, the scheduler's worker);
+            # a pooled connection moves between threads only between sessions.
             kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
         else:
             kwargs["pool_pre_ping"] = True
+        if not (self.is_sqlite and (not parsed.database or parsed.database == ":memory:")):
+            # One connection per handler thread plus the scheduler, outbox, event ledger and /readyz.
+            kwargs["pool_size"] = pool_size
+            kwargs["max_overflow"] = 10
         self.engine: Engine = create_engine(self.url, **kwargs)
         if self.is_sqlite:
             _configure_sqlite(self.engine)

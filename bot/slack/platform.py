@@ -61,6 +61,7 @@ from bot.slack.ledger import Claim, DatabaseLedger, Ledger, MemoryLedger
 from bot.slack.requests import payload_problem, raw_body_problem
 from bot.slack.safety import SeenKeys, sdk_logger
 from bot.slack.settings import SlackSettings
+from bot.workers import handler_task
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +100,7 @@ def _note_failed_delivery() -> None:
     tracked = _DELIVERIES.get()
     # Only the handler's own task: an outbox delivery it kicked off inherits the context but is the
     # outbox's business (retried durably on its own).
-    if tracked is not None and tracked.task is asyncio.current_task():
+    if tracked is not None and tracked.task is handler_task():
         tracked.failed += 1
 
 #: How many inbound events the core handles at once. The core's handlers do their database work
@@ -412,6 +413,11 @@ class SlackPlatform:
         engine (in a worker thread, seconds). Only then does Slack reach us, so the first request is
         acknowledged as fast as any other and never waits behind a model load on the event loop."""
         self._core = app
+        threads = getattr(getattr(getattr(app, "services", None), "config", None), "worker_threads", 0)
+        if isinstance(threads, int) and threads > 0:
+            # Handlers run on the core's worker threads, off this loop: as many events at once as
+            # there are threads (a few more wait here, already acknowledged, in arrival order).
+            self._handler_slots = asyncio.Semaphore(threads * 2)
         database = self._database or getattr(getattr(app, "services", None), "db", None)
         if database is not None:
             # The core's processed_events table: an event is recorded as handled (on every replica,
