@@ -31,9 +31,11 @@ from nio import (
     LocalProtocolError,
     LoginResponse,
     MegolmEvent,
+    MessageDirection,
     RoomCreateResponse,
     RoomGetEventResponse,
     RoomMemberEvent,
+    RoomMessagesResponse,
     RoomPreset,
     RoomRedactResponse,
     RoomSendResponse,
@@ -53,6 +55,7 @@ from bot.events import (
 )
 from bot.forms import Form, FormAnswers, parse_key_values
 from bot.matrix import text as mtext
+from bot.matrix.ledger import FAILED, HANDLED, SKIPPED, UNDECRYPTED, EventLedger
 from bot.matrix.settings import MatrixSettings
 from bot.matrix.state import MatrixState
 from bot.platform import (
@@ -67,15 +70,59 @@ from bot.platform import (
 )
 
 log = logging.getLogger(__name__)
+# matrix-nio logs the offending JSON verbatim (a malformed message's body, PII included) at WARNING
+# when an event or a response fails its schema. The adapter logs such events itself (type, room,
+# event id), so those two loggers are limited to errors.
+for _noisy in ("nio.events.misc", "nio.responses"):
+    logging.getLogger(_noisy).setLevel(logging.ERROR)
 
 MEGOLM = "m.megolm.v1.aes-sha2"
 _PRE_CREATOR_POWER_VERSIONS = {str(v) for v in range(1, 12)}
 DIALOGUE_IDLE_SECONDS = 3600.0
-_MESSAGE_TYPES_SCANNED = {"m.text", "m.emote", "m.file", "m.image", "m.video", "m.audio", "m.location"}
 
+
+BACKFILL_PAGE = 100  # events per /messages request when filling a gap
+EXTERNAL_PREFIX = "external:"  # user refs of users outside ``member_domains`` (never directory members)
 
 # The core, as the Matrix adapter sees it.
 MatrixApp = CoreApp
+
+
+class MalformedEvent(Exception):
+    """An event the adapter cannot interpret (content not an object, no id). The message names
+    the defect, never a value."""
+
+
+class _NotHandled(Exception):
+    """The app answered ``Dispatched.NOT_HANDLED``: retry the event later; do not record it."""
+
+
+class _Stopping(Exception):
+    """The bot is stopping in the middle of a batch: leave the batch (and its token) unfinished."""
+
+
+@dataclass
+class _ReplyKeys:
+    """Idempotency keys for what the bot sends while handling one inbound event.
+
+    The n-th send while handling event E gets the key ``matrix-event:E:n`` (hence a fixed Matrix
+    transaction id). Handling is at-least-once (an event is recorded only after it was handled), so
+    a crash in between re-handles E after the restart; the same sends then carry the same
+    transaction ids and the homeserver returns the first events instead of posting them again.
+    """
+
+    event_id: str
+    count: int = 0
+
+    def next_key(self) -> str | None:
+        if not self.event_id:
+            return None
+        key = f"matrix-event:{self.event_id}:{self.count}"
+        self.count += 1
+        return key
+
+
+_REPLIES: contextvars.ContextVar[_ReplyKeys | None] = contextvars.ContextVar("matrix_replies", default=None)
 
 
 @dataclass
@@ -150,10 +197,18 @@ class MatrixPlatform:
         self._stopping = asyncio.Event()
         self._dm_lock = asyncio.Lock()
         self._crypto_lock = asyncio.Lock()
+        self.ledger = EventLedger(settings.store_path)
         self.synced = asyncio.Event()  # set after each successful sync (tests and health checks)
         self.sync_count = 0
         self._last_sync: float | None = None
-        self.handled_count = 0
+        self.handled_count = 0  # sync batches finished (every event handled or recorded as failed)
+        # Counters (tests, health checks, the benchmark); what happened, never what was said.
+        self.events_handled = 0
+        self.failed_count = 0  # events recorded as failed (malformed, or their handling raised)
+        self.replayed_count = 0  # events met again (replay after a crash, backfill/sync overlap): skipped
+        self.backfilled_count = 0  # events fetched with /messages to fill a gap
+        self.horizon_hits = 0  # backfills stopped by backfill_horizon (older events not scanned)
+        self.gaps_unfilled = 0  # backfills the server refused (e.g. the bot was removed from the room)
         self._logged_in = False
         self.gate: Any = None  # the pre-store gate while ``run`` runs with [matrix.gate]
 
@@ -197,7 +252,8 @@ class MatrixPlatform:
         Syncing and handling are two tasks joined by a queue: a handler may wait for the next sync
         (a DM room it just created must appear in the client's state before it can send there
         encrypted), so handling must never block syncing. The worker persists ``next_batch`` only
-        after a batch is handled, so a crash re-delivers a batch rather than dropping it.
+        after every event of a batch was handled or recorded as failed (``EventLedger``), so a crash
+        re-delivers a batch rather than dropping it, and the ledger makes the replay a no-op.
         """
         self._app = app
         if self._is_directory_member is None:
@@ -210,14 +266,22 @@ class MatrixPlatform:
 
             self.gate = PreStoreGate(self.settings.gate, app, self.client.user_id)
             await self.gate.start()
+        pruned = self.ledger.prune(self.settings.backfill_horizon_seconds + 86_400)
+        if pruned:
+            log.info("matrix: forgot %d handled events older than the backfill horizon", pruned)
         queue: asyncio.Queue[tuple[SyncResponse, bool]] = asyncio.Queue(maxsize=64)
         worker = asyncio.create_task(self._handle_batches(queue))
+        sync = asyncio.create_task(self._sync_forever(queue))
         try:
-            await self._sync_forever(queue)
+            # Either task ending ends the run: the sync loop on bad credentials, the worker on stop.
+            done, _pending = await asyncio.wait({worker, sync}, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                task.result()
         finally:
-            worker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await worker
+            for task in (sync, worker):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             if self.gate is not None:
                 await self.gate.stop()
                 self.gate = None
@@ -260,10 +324,21 @@ class MatrixPlatform:
     async def _handle_batches(self, queue: asyncio.Queue[tuple[SyncResponse, bool]]) -> None:
         while True:
             resp, skip_timeline = await queue.get()
-            try:
-                await self._handle_sync(resp, skip_timeline=skip_timeline)
-            except Exception as exc:
-                log.error("matrix: handling a sync batch failed (%s)", type(exc).__name__)
+            backoff = Backoff()
+            while True:
+                try:
+                    await self._handle_sync(resp, skip_timeline=skip_timeline)
+                    break
+                except _Stopping:
+                    return  # the batch is unfinished: its token is not saved, the next run redoes it
+                except Exception as exc:
+                    # Events are isolated one by one (``_process``); what gets here is the adapter's
+                    # own machinery failing (e.g. the ledger file). The batch is retried, never skipped.
+                    delay = backoff.next()
+                    log.error("matrix: handling a sync batch failed (%s); retrying in %.1fs", type(exc).__name__, delay)
+                    await self._pause(delay)
+                    if self._stopping.is_set():
+                        return
             self.state.next_batch = resp.next_batch
             self.state.save()
             self.handled_count += 1
@@ -271,6 +346,7 @@ class MatrixPlatform:
     async def close(self) -> None:
         self._stopping.set()
         await self.client.close()
+        self.ledger.close()
 
     async def _pause(self, seconds: float) -> None:
         try:
@@ -304,13 +380,136 @@ class MatrixPlatform:
     # ------------------------------------------------------------------ inbound
     async def _handle_sync(self, resp: SyncResponse, *, skip_timeline: bool) -> None:
         for room_id, invite in resp.rooms.invite.items():
-            await self._on_invite(room_id, invite.invite_state)
+            try:
+                await self._on_invite(room_id, invite.invite_state)
+            except Exception as exc:  # one bad invite must not hold back the rooms' messages
+                log.warning("matrix: handling an invite to %s failed (%s)", room_id, type(exc).__name__)
         await self._retry_undecrypted()
-        if skip_timeline:
-            return
         for room_id, joined in resp.rooms.join.items():
-            for event in joined.timeline.events:
-                await self._on_timeline_event(room_id, event)
+            events = list(joined.timeline.events)
+            if skip_timeline:
+                # First start ever: history before it is not the bot's to act on. Remember where
+                # each room stood, so a later gap's backfill stops here.
+                for event in events:
+                    if (event_id := _event_id(event)) and not self.ledger.knows(event_id):
+                        self.ledger.record(event_id, room_id, SKIPPED, event_type=_event_type(event),
+                                           origin_ts=_origin_ts(event))
+                continue
+            if joined.timeline.limited and joined.timeline.prev_batch and not any(map(self._is_own_join, events)):
+                # More happened than one sync shows (downtime, a burst): fetch the rest of the gap.
+                events = await self._backfill(room_id, joined.timeline.prev_batch) + events
+            for event in events:
+                await self._process(room_id, event)
+
+    def _is_own_join(self, event: Any) -> bool:
+        return (
+            isinstance(event, RoomMemberEvent)
+            and event.state_key == self.client.user_id
+            and event.membership == "join"
+            and event.prev_membership != "join"
+        )
+
+    async def _backfill(self, room_id: str, prev_batch: str) -> list[Any]:
+        """The events of a gap, oldest first: ``/messages`` backwards from the sync's ``prev_batch``
+        until an event the bot already met (its progress in this room), the bot's own join, the
+        start of the room, or the horizon (``backfill_horizon``; hitting it is logged and counted)."""
+        cutoff_ms = (time.time() - self.settings.backfill_horizon_seconds) * 1000
+        collected: list[Any] = []
+        token: str | None = prev_batch
+        backoff = Backoff(first=0.5, cap=30.0)
+        while token:
+            try:
+                resp = await self.client.room_messages(
+                    room_id, start=token, direction=MessageDirection.back, limit=BACKFILL_PAGE
+                )
+            except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+                resp = None
+                reason = type(exc).__name__
+            else:
+                reason = str(getattr(resp, "status_code", "?"))
+            if not isinstance(resp, RoomMessagesResponse):
+                if resp is not None and not _transient_error(resp):
+                    # The bot was removed from the room, or the server refuses: nothing more to fetch.
+                    self.gaps_unfilled += 1
+                    log.warning("matrix: backfill in %s refused (%s); events in the gap were not scanned",
+                                room_id, reason)
+                    break
+                if self._stopping.is_set():
+                    raise _Stopping
+                delay = backoff.next()
+                log.warning("matrix: backfill in %s failed (%s); retrying in %.1fs", room_id, reason, delay)
+                await self._pause(delay)
+                continue
+            done = False
+            for event in resp.chunk:  # newest first
+                event_id = _event_id(event)
+                if event_id and self.ledger.knows(event_id):
+                    done = True
+                    break
+                origin = _origin_ts(event)
+                if origin and origin < cutoff_ms:
+                    self.horizon_hits += 1
+                    log.warning(
+                        "matrix: backfill in %s reached the horizon (%s): older events in the gap were not scanned",
+                        room_id,
+                        _describe_seconds(self.settings.backfill_horizon_seconds),
+                    )
+                    done = True
+                    break
+                collected.append(event)
+                if self._is_own_join(event):
+                    done = True
+                    break
+            if done or not resp.chunk or not resp.end or resp.end == token:
+                break
+            token = resp.end
+        if collected:
+            self.backfilled_count += len(collected)
+            log.info("matrix: backfilled %d events in %s after a gap", len(collected), room_id)
+        collected.reverse()
+        return collected
+
+    async def _process(self, room_id: str, event: Any) -> None:
+        """Handle one timeline event on its own and record the outcome.
+
+        Already handled or failed (a replay after a crash, an overlap of backfill and sync): nothing
+        happens again. A failure is logged with type, room and event id only — never content — and
+        recorded as failed; the rest of the batch continues. When the app could not take the event
+        (``Dispatched.NOT_HANDLED``: its database is unavailable) it is retried with backoff and the
+        batch, hence the sync token, waits for it.
+        """
+        event_id = _event_id(event)
+        if event_id and self.ledger.is_final(event_id):
+            self.replayed_count += 1
+            return
+        etype = _event_type(event)
+        backoff = Backoff(first=0.5, cap=30.0)
+        while True:
+            replies = _REPLIES.set(_ReplyKeys(event_id or ""))
+            try:
+                status = await self._on_timeline_event(room_id, event)
+            except _NotHandled:
+                if self._stopping.is_set():
+                    raise _Stopping from None
+                delay = backoff.next()
+                log.warning("matrix: event %s in %s not handled by the app (database unavailable?); retrying in %.1fs",
+                            event_id, room_id, delay)
+                await self._pause(delay)
+                continue
+            except _Stopping:
+                raise
+            except Exception as exc:
+                self.failed_count += 1
+                log.error("matrix: event %s (%s) in %s could not be handled (%s); recorded as failed",
+                          event_id, etype, room_id, type(exc).__name__)
+                status = FAILED
+            finally:
+                _REPLIES.reset(replies)
+            break
+        if event_id:
+            self.ledger.record(event_id, room_id, status, event_type=etype, origin_ts=_origin_ts(event))
+        if status == HANDLED:
+            self.events_handled += 1
 
     async def _on_invite(self, room_id: str, invite_state: Iterable[Any]) -> None:
         inviter: str | None = None
@@ -318,7 +517,8 @@ class MatrixPlatform:
         for ev in invite_state:
             if isinstance(ev, InviteMemberEvent) and ev.state_key == self.client.user_id and ev.membership == "invite":
                 inviter = ev.sender
-                is_direct = bool(ev.content.get("is_direct"))
+                content = ev.content if isinstance(ev.content, Mapping) else {}
+                is_direct = content.get("is_direct") is True
         if inviter is None:
             return
         if not self._may_join(inviter, room_id):
@@ -340,15 +540,31 @@ class MatrixPlatform:
         if "directory" not in allowed:
             return False
         try:
-            if self._is_directory_member is not None and self._is_directory_member(UserRef("matrix", inviter)):
+            if self._is_directory_member is not None and self._is_member_server(inviter) and self._is_directory_member(
+                UserRef("matrix", inviter)
+            ):
                 return True
             return self._is_directory_room is not None and self._is_directory_room(room_id)
         except Exception as exc:  # a lookup failure must not crash the sync loop
             log.warning("matrix: directory lookup failed (%s)", type(exc).__name__)
         return False
 
+    def _is_member_server(self, user_id: str) -> bool:
+        _local, _, server = user_id.partition(":")
+        return server.lower() in self.settings.member_servers
+
+    def user_ref(self, user_id: str) -> UserRef:
+        """The neutral reference for a Matrix user. Users on servers outside ``member_domains`` get
+        an id no directory entry can match (``external:@vera:elsewhere.example``), so a stranger
+        who picked a member's localpart on another server is never taken for that member; sends to
+        such a reference still reach the real user id."""
+        if self._is_member_server(user_id):
+            return UserRef("matrix", user_id)
+        return UserRef("matrix", EXTERNAL_PREFIX + user_id)
+
     async def _retry_undecrypted(self) -> None:
-        """Megolm keys can arrive a sync after the message; retry a few times, then give up."""
+        """Megolm keys can arrive a sync after the message; retry a few times, then give up (the
+        event stays recorded as ``undecrypted`` in the ledger, and its id in the log)."""
         pending, self._undecrypted = self._undecrypted, []
         for room_id, event, tries in pending:
             try:
@@ -356,47 +572,50 @@ class MatrixPlatform:
             except Exception:
                 decrypted = None
             if decrypted is not None and not isinstance(decrypted, MegolmEvent):
-                await self._on_timeline_event(room_id, decrypted)
+                await self._process(room_id, decrypted)
             elif tries < 5:
                 self._undecrypted.append((room_id, event, tries + 1))
             else:
-                log.warning("matrix: could not decrypt an event (no room key received)")
+                log.warning("matrix: could not decrypt event %s in %s (no room key received)", event.event_id, room_id)
 
     def channel(self, room_id: str) -> ChannelRef:
         return ChannelRef("matrix", room_id, is_direct=self.state.dm_user_for(room_id) is not None)
 
-    async def _on_timeline_event(self, room_id: str, event: Any) -> None:
+    async def _on_timeline_event(self, room_id: str, event: Any) -> str:
+        """Translate one event and dispatch it; returns the ledger status. Raises on a malformed event."""
         if isinstance(event, MegolmEvent):
             self._undecrypted.append((room_id, event, 0))
             if event.session_id:
-                try:
+                with contextlib.suppress(LocalProtocolError):
                     await self.client.request_room_key(event)
-                except LocalProtocolError:
-                    pass
-            return
-        sender = getattr(event, "sender", None)
-        if not sender or sender == self.client.user_id:
-            return
-        # A batch is re-delivered after a crash between handling and saving the token; the core
-        # remembers event ids (``App.first_time``) so each event is handled once.
-        first_time = getattr(self._app, "first_time", None)
-        event_id = getattr(event, "event_id", None)
-        if callable(first_time) and event_id and not first_time("matrix", event_id):
-            return
+            return UNDECRYPTED
+        source = getattr(event, "source", None)
+        if not isinstance(source, Mapping):
+            raise MalformedEvent("no event source")
+        sender = getattr(event, "sender", None) or source.get("sender")
+        if not isinstance(sender, str) or not sender or sender == self.client.user_id:
+            return HANDLED
         if isinstance(event, RoomMemberEvent):
             if event.membership == "join" and event.prev_membership != "join" and event.state_key != self.client.user_id:
-                await self._dispatch(MemberJoined(user=UserRef("matrix", event.state_key), channel=self.channel(room_id)))
-            return
-        source = getattr(event, "source", None) or {}
+                await self._dispatch(MemberJoined(user=self.user_ref(event.state_key), channel=self.channel(room_id)))
+            return HANDLED
         etype = source.get("type")
-        content = source.get("content") or {}
+        content = source.get("content")
+        if etype not in ("m.reaction", "m.room.message"):
+            return HANDLED
+        if not isinstance(content, Mapping):
+            raise MalformedEvent("content is not an object")
+        event_id = _event_id(event)
+        if not event_id:
+            raise MalformedEvent("no event id")
         if etype == "m.reaction":
-            await self._on_reaction(room_id, sender, event.event_id, content)
-        elif etype == "m.room.message":
-            await self._on_message(room_id, sender, event.event_id, content)
+            await self._on_reaction(room_id, sender, event_id, content)
+        else:
+            await self._on_message(room_id, sender, event_id, content)
+        return HANDLED
 
     async def _on_reaction(self, room_id: str, sender: str, event_id: str, content: Mapping[str, Any]) -> None:
-        relates = content.get("m.relates_to") or {}
+        relates = _mapping(content.get("m.relates_to"))
         target = relates.get("event_id")
         if not isinstance(target, str):
             return
@@ -408,21 +627,30 @@ class MatrixPlatform:
             await self._press(room_id, sender, target, button)
 
     async def _on_message(self, room_id: str, sender: str, event_id: str, content: Mapping[str, Any]) -> None:
+        # Every msgtype is scanned, m.notice and unknown or malformed ones included: clients show
+        # the body of a message type they do not know, so skipping any would be a way past the
+        # guard. (The bot's own notices never get here: its own events are skipped by sender.)
         msgtype = content.get("msgtype")
-        if msgtype not in _MESSAGE_TYPES_SCANNED:
-            return  # m.notice (other bots, including ourselves on other devices) and unknown types
-        user = UserRef("matrix", sender)
+        if not isinstance(msgtype, str):
+            msgtype = ""
+        user = self.user_ref(sender)
         channel = self.channel(room_id)
         ref = MessageRef(channel, event_id)
-        relates = content.get("m.relates_to") or {}
+        # A malformed relation (a string, a list) is ignored as clients ignore it: the message is
+        # then an ordinary message and still scanned.
+        relates = _mapping(content.get("m.relates_to"))
         if relates.get("rel_type") == "m.replace" and isinstance(relates.get("event_id"), str):
-            new = content.get("m.new_content") or {}
-            text = str(new.get("body", "")) if isinstance(new, Mapping) else ""
+            # Clients show m.new_content, older clients the fallback body: PII in either is visible,
+            # so both (and their HTML) are scanned.
+            text = mtext.edit_text(content)
             original = MessageRef(channel, relates["event_id"])
             await self._dispatch(MessageEdited(user=user, channel=channel, message=original, text=text, edit=ref))
             return
-        body = str(content.get("body", ""))
-        reply_to = (relates.get("m.in_reply_to") or {}).get("event_id")
+        scanned = mtext.message_text(content)
+        raw_body = content.get("body")
+        body = mtext.clean_text(raw_body) if isinstance(raw_body, str) else ""
+        in_reply = _mapping(relates.get("m.in_reply_to")).get("event_id")
+        reply_to = in_reply if isinstance(in_reply, str) else None
         text = mtext.strip_reply_fallback(body) if reply_to else body.strip()
         prefix = self.settings.command_prefix
 
@@ -436,7 +664,7 @@ class MatrixPlatform:
                 return
 
         if msgtype == "m.text":
-            if isinstance(reply_to, str) and (buttons := self._buttons.get(room_id, reply_to)):
+            if reply_to is not None and (buttons := self._buttons.get(room_id, reply_to)):
                 button = mtext.choice_from_reply(text, buttons)
                 if button is not None:
                     await self._press(room_id, sender, reply_to, button)
@@ -458,15 +686,17 @@ class MatrixPlatform:
                 return
             if mtext.looks_like_command(text, prefix):
                 await self._send(room_id, f"Unknown command. Send {prefix}help for the list.")
-        if self.gate is not None and self.gate.already_checked(event_id):
-            return  # the pre-store gate scanned it clean before it was stored (bot/matrix/gate.py)
-        await self._dispatch(MessagePosted(user=user, channel=channel, message=ref, text=body))
+        if self.gate is not None and scanned == body.strip() and self.gate.already_checked(event_id):
+            # The pre-store gate scanned it clean before it was stored (bot/matrix/gate.py). Only when
+            # the body is all there is to see: the gate reads the body, the guard also the HTML.
+            return
+        await self._dispatch(MessagePosted(user=user, channel=channel, message=ref, text=scanned))
 
     async def _press(self, room_id: str, sender: str, event_id: str, button: Button) -> None:
         channel = self.channel(room_id)
         await self._dispatch(
             ButtonPressed(
-                user=UserRef("matrix", sender),
+                user=self.user_ref(sender),
                 channel=channel,
                 action_id=button.action_id,
                 value=button.value,
@@ -484,14 +714,14 @@ class MatrixPlatform:
         return names
 
     async def _dispatch(self, event: Event) -> None:
+        """Hand one neutral event to the app. ``App.dispatch`` never raises by contract; anything
+        it raises anyway makes the Matrix event fail (recorded, logged without content). When it
+        answers ``Dispatched.NOT_HANDLED`` (falsy) the Matrix event is retried later."""
         if self._app is None:
             return
-        try:
-            await self._app.dispatch(event)
-        except Exception as exc:
-            # Handlers own their errors; a failure here must not stop the sync loop. Only the
-            # event and exception types are logged: the exception text may quote a message.
-            log.error("matrix: handler failed for %s (%s)", type(event).__name__, type(exc).__name__)
+        result = await self._app.dispatch(event)
+        if result is not None and not result:
+            raise _NotHandled
 
     # ------------------------------------------------------------------ forms as a dialogue
     async def open_form(
@@ -502,19 +732,19 @@ class MatrixPlatform:
         trigger: str | None = None,
         channel: ChannelRef | None = None,
     ) -> None:
-        room_id = await self._dm_room(user.id)
+        room_id = await self._dm_room(matrix_user_id(user))
         dialogue = FormDialogue(user=user, room_id=room_id, answers=FormAnswers(form), origin=channel)
         known = {f.key for f in form.fields}
         ignored: list[str] = []
         invoking = _INVOKING.get()
-        if invoking and invoking[0] == user.id:
+        if invoking and invoking[0] == matrix_user_id(user):
             pairs, _rest = parse_key_values(invoking[1])
             for key, value in pairs.items():
                 if key in known:
                     dialogue.answers.answers[key] = value
                 else:
                     ignored.append(key)
-        self._dialogues[user.id] = dialogue
+        self._dialogues[matrix_user_id(user)] = dialogue
         intro = [f"*{form.title}*"]
         if form.intro:
             intro.append(form.intro)
@@ -528,7 +758,7 @@ class MatrixPlatform:
         dialogue.touched = time.monotonic()
         word = text.strip().lower().lstrip(self.settings.command_prefix)
         if word in mtext.CANCEL_WORDS:
-            self._dialogues.pop(dialogue.user.id, None)
+            self._dialogues.pop(matrix_user_id(dialogue.user), None)
             await self._send(dialogue.room_id, "Cancelled; nothing was submitted.")
             return
         current = dialogue.answers.next_field()
@@ -571,7 +801,7 @@ class MatrixPlatform:
             dialogue.user, dialogue.form.form_id, raw, context=dialogue.form.context, channel=dialogue.origin
         )
         if not errors:
-            self._dialogues.pop(dialogue.user.id, None)
+            self._dialogues.pop(matrix_user_id(dialogue.user), None)
             return
         lines = ["Some answers need another look:"]
         for key, problem in errors.items():
@@ -579,7 +809,7 @@ class MatrixPlatform:
             lines.append(f"• {problem}")
         if dialogue.answers.next_field() is None:
             # Errors only on keys we cannot re-ask (not fields of the form): give up cleanly.
-            self._dialogues.pop(dialogue.user.id, None)
+            self._dialogues.pop(matrix_user_id(dialogue.user), None)
             lines.append("The form could not be submitted; please start again.")
             await self._send(dialogue.room_id, "\n".join(lines))
             return
@@ -596,7 +826,7 @@ class MatrixPlatform:
     async def send_dm(
         self, user: UserRef, message: Message | str, *, idempotency_key: str | None = None
     ) -> MessageRef:
-        room_id = await self._dm_room(user.id)
+        room_id = await self._dm_room(matrix_user_id(user))
         event_id = await self._send(room_id, message, idempotency_key=idempotency_key)
         return MessageRef(self.channel(room_id), event_id)
 
@@ -646,10 +876,10 @@ class MatrixPlatform:
         if not isinstance(resp, JoinedMembersResponse):
             raise PlatformError(f"matrix: listing room members failed ({getattr(resp, 'status_code', '?')})")
         # The bot itself is not an audience member.
-        return [UserRef("matrix", m.user_id) for m in resp.members if m.user_id != self.client.user_id]
+        return [self.user_ref(m.user_id) for m in resp.members if m.user_id != self.client.user_id]
 
     async def create_private_channel(self, name: str, members: Sequence[UserRef]) -> ChannelRef:
-        invite = [m.id for m in members if m.platform == "matrix" and m.id != self.client.user_id]
+        invite = [matrix_user_id(m) for m in members if m.platform == "matrix" and matrix_user_id(m) != self.client.user_id]
         resp = await self.client.room_create(
             visibility=RoomVisibility.private,
             name=name,
@@ -742,6 +972,8 @@ class MatrixPlatform:
                 break
 
     async def _send(self, room_id: str, message: Message | str, *, idempotency_key: str | None = None) -> str:
+        if idempotency_key is None and (replies := _REPLIES.get()) is not None:
+            idempotency_key = replies.next_key()
         msg = Message.of(message)
         content = mtext.render(msg)
         await self._query_keys_before_sending(room_id)
@@ -776,6 +1008,54 @@ def transaction_id(idempotency_key: str, part: int = 0) -> str:
     """
     digest = hashlib.sha256(idempotency_key.encode("utf-8")).hexdigest()[:40]
     return f"ntk.{digest}.{part}"
+
+
+def _event_id(event: Any) -> str | None:
+    value = getattr(event, "event_id", None)
+    if not value:
+        source = getattr(event, "source", None)
+        value = source.get("event_id") if isinstance(source, Mapping) else None
+    return value if isinstance(value, str) and value else None
+
+
+def _event_type(event: Any) -> str:
+    source = getattr(event, "source", None)
+    value = source.get("type") if isinstance(source, Mapping) else None
+    return value if isinstance(value, str) and value else type(event).__name__
+
+
+def _origin_ts(event: Any) -> int:
+    value = getattr(event, "server_timestamp", None)
+    if not isinstance(value, int):
+        source = getattr(event, "source", None)
+        value = source.get("origin_server_ts") if isinstance(source, Mapping) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def _mapping(value: object) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _transient_error(resp: object) -> bool:
+    """Worth retrying: rate limits, server errors, no answer. Anything else 4xx is permanent."""
+    code = getattr(resp, "status_code", None)
+    if code in ("M_LIMIT_EXCEEDED", "M_UNKNOWN") or code is None:
+        return True
+    status = getattr(getattr(resp, "transport_response", None), "status", None)
+    return isinstance(status, int) and status >= 500
+
+
+def _describe_seconds(seconds: int) -> str:
+    if seconds % 86_400 == 0:
+        return f"{seconds // 86_400} days"
+    if seconds % 3_600 == 0:
+        return f"{seconds // 3_600} hours"
+    return f"{seconds // 60} minutes"
+
+
+def matrix_user_id(ref: UserRef) -> str:
+    """The real Matrix id behind a reference (``external:`` references included)."""
+    return ref.id.removeprefix(EXTERNAL_PREFIX)
 
 
 def _keys(form: Form) -> set[str]:

@@ -16,6 +16,9 @@ from typing import Any
 from bot.matrix.gate import GateSettings
 
 _USER_ID = re.compile(r"^@[^:\s]+:[^\s]+$")
+_DOMAIN = re.compile(r"^[A-Za-z0-9.-]+(:[0-9]{1,5})?$|^\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?$")
+_DURATION = re.compile(r"^\s*([0-9]+)\s*([dhm])\s*$")
+_UNIT_SECONDS = {"d": 86_400, "h": 3_600, "m": 60}
 _KNOWN_KEYS = {
     "homeserver",
     "user_id",
@@ -27,6 +30,8 @@ _KNOWN_KEYS = {
     "auto_join_from",
     "sync_timeout_ms",
     "gate",
+    "backfill_horizon",
+    "member_domains",
 }
 _SECRET_KEYS = {"access_token", "password", "pickle_key", "token"}
 MIN_PICKLE_KEY_LENGTH = 16
@@ -51,6 +56,21 @@ class MatrixSettings:
     auto_join_from: tuple[str, ...] = ("directory",)
     sync_timeout_ms: int = 30_000
     gate: GateSettings | None = None  # [matrix.gate]: the pre-store PII gate (bot/matrix/gate.py)
+    # How far back a backfill after a gap (downtime, a burst larger than one sync) reaches; older
+    # events in the gap are reported (log + counter), not scanned.
+    backfill_horizon_seconds: int = 7 * 86_400
+    # Homeserver domains whose users may map to directory members; empty means the bot's own server.
+    member_domains: tuple[str, ...] = ()
+
+    @property
+    def server_name(self) -> str:
+        return self.user_id.split(":", 1)[1]
+
+    @property
+    def member_servers(self) -> frozenset[str]:
+        """Only users on these servers are ever looked up in the directory (issue 16: a user on another
+        server with a matching localpart — ``@vera:elsewhere.example`` — is never ``@vera:ours``)."""
+        return frozenset(d.lower() for d in (self.member_domains or (self.server_name,)))
 
     @classmethod
     def from_mapping(cls, table: Mapping[str, Any], env: Mapping[str, str]) -> MatrixSettings:
@@ -91,6 +111,13 @@ class MatrixSettings:
         if not isinstance(timeout, int) or isinstance(timeout, bool) or not 1_000 <= timeout <= 120_000:
             raise ValueError("[matrix] sync_timeout_ms: an integer between 1000 and 120000")
 
+        horizon = parse_duration(table.get("backfill_horizon", "7d"), "backfill_horizon")
+        domains = table.get("member_domains", [])
+        if isinstance(domains, str):
+            domains = [domains]
+        if not isinstance(domains, list | tuple) or not all(isinstance(d, str) and _DOMAIN.match(d) for d in domains):
+            raise ValueError("[matrix] member_domains: a list of homeserver names such as [\"example.org\"]")
+
         access_token = env.get("MATRIX_ACCESS_TOKEN") or None
         password = env.get("MATRIX_PASSWORD") or None
         if not access_token and not password:
@@ -118,6 +145,8 @@ class MatrixSettings:
             auto_join_from=auto_join_from,
             sync_timeout_ms=timeout,
             gate=GateSettings.from_mapping(table["gate"], env) if "gate" in table else None,
+            backfill_horizon_seconds=horizon,
+            member_domains=tuple(d.strip().lower() for d in domains),
         )
 
 
@@ -130,3 +159,14 @@ def _string(table: Mapping[str, Any], key: str, *, required: bool = False) -> st
     if not isinstance(value, str):
         raise ValueError(f"[matrix] {key}: must be a string")
     return value.strip()
+
+
+def parse_duration(value: Any, key: str) -> int:
+    """``"7d"``, ``"36h"``, ``"90m"`` -> seconds (at least one hour, at most a year)."""
+    match = _DURATION.match(value) if isinstance(value, str) else None
+    if match is None:
+        raise ValueError(f"[matrix] {key}: a duration such as \"7d\", \"36h\" or \"90m\"")
+    seconds = int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+    if not 3_600 <= seconds <= 366 * 86_400:
+        raise ValueError(f"[matrix] {key}: between 1 hour and 366 days")
+    return seconds

@@ -9,8 +9,10 @@ from __future__ import annotations
 import html
 import re
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from html.parser import HTMLParser
+from typing import Any
 
 from bot.forms import FieldKind, FormField
 from bot.platform import Button, Message
@@ -195,3 +197,112 @@ def interpret_answer(f: FormField, text: str) -> str:
                 values.append(part)
         return ",".join(values)
     return answer
+
+
+# -- what the PII guard scans --------------------------------------------------------------------
+
+_MAX_DEPTH = 6
+
+
+def clean_text(text: str) -> str:
+    """Text safe to scan, store and log-free to re-send: JSON allows lone surrogates (``\\ud800``),
+    which cannot be encoded as UTF-8 (they would make the handler fail and the PII slip past), and
+    PostgreSQL text refuses NUL. Both become U+FFFD; everything else is kept as sent."""
+    return text.encode("utf-8", "replace").decode("utf-8").replace("\x00", "\ufffd")
+
+
+class _TextOf(HTMLParser):
+    """The text a client renders from ``formatted_body`` (tags dropped, line breaks kept)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("br", "p", "div", "li", "tr", "blockquote", "pre", "h1", "h2", "h3", "h4", "h5", "h6"):
+            self.parts.append("\n")
+        # Link targets and image titles are shown or hovered in clients: PII there is visible too.
+        for name, value in attrs:
+            if name in ("href", "title", "alt") and value:
+                self.parts.append(f" {value} ")
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+def html_to_text(formatted: str) -> str:
+    parser = _TextOf()
+    try:
+        parser.feed(formatted)
+        parser.close()
+    except Exception:  # the parser is lenient; anything it still refuses is scanned raw
+        return formatted
+    return "".join(parser.parts)
+
+
+def _strings(value: object, depth: int = 0) -> list[str]:
+    """Every string or number inside a malformed value (a ``body`` that is a list or an object)."""
+    if depth > _MAX_DEPTH:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, bool) or value is None:
+        return []
+    if isinstance(value, int | float):
+        return [str(value)]
+    if isinstance(value, Mapping):
+        return [s for v in value.values() for s in _strings(v, depth + 1)]
+    if isinstance(value, list | tuple):
+        return [s for v in value for s in _strings(v, depth + 1)]
+    return []
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _visible_parts(content: Mapping[str, Any], *, edit_fallback: bool = False) -> list[str]:
+    parts: list[str] = []
+    body = content.get("body")
+    if isinstance(body, str):
+        parts.append(body)
+    else:
+        # Not a string (a list, an object, a number): malformed, but clients may still show some
+        # of it, so every string inside is scanned rather than nothing.
+        parts.extend(_strings(body))
+    formatted = content.get("formatted_body")
+    if isinstance(formatted, str):
+        parts.append(html_to_text(formatted))
+    elif formatted is not None:
+        parts.extend(_strings(formatted))
+    if edit_fallback:
+        # The fallback of an edit starts with "* " by convention.
+        parts = [p[2:] if p.startswith("* ") else p for p in parts]
+    return parts
+
+
+def _join_distinct(parts: Iterable[str]) -> str:
+    """The parts once each (a formatted body usually repeats the plain one)."""
+    seen: set[str] = set()
+    kept: list[str] = []
+    for part in parts:
+        key = _norm(part)
+        if key and key not in seen:
+            seen.add(key)
+            kept.append(part.strip())
+    return clean_text("\n\n".join(kept))
+
+
+def message_text(content: Mapping[str, Any]) -> str:
+    """What a member can see of a message: ``body`` plus the text of ``formatted_body`` when it says
+    something else (a client renders the HTML, so PII placed only there is visible)."""
+    return _join_distinct(_visible_parts(content))
+
+
+def edit_text(content: Mapping[str, Any]) -> str:
+    """What a member can see of an edit (``m.replace``): ``m.new_content`` (what current clients
+    show) and the fallback ``body`` (what clients without edit support show), with their HTML."""
+    new = content.get("m.new_content")
+    parts = _visible_parts(new) if isinstance(new, Mapping) else _strings(new)
+    parts += _visible_parts(content, edit_fallback=True)
+    return _join_distinct(parts)
