@@ -402,7 +402,9 @@ async def guard_message(event: MessagePosted | MessageEdited, ctx: Context) -> N
                 event.channel,
                 name,
                 result.text,
-                key=f"pii:repost:{_message_key(event.message)}:{now.timestamp()}",
+                # One repost per message (per edit): a re-handled event (an adapter replays after a
+                # crash) finds the same outbox row instead of posting the copy twice.
+                key=f"pii:repost:{_message_key(event.message)}:{edit.id if edit else ''}",
             )
             _plan_digest(ctx, s, settings)
         ctx.kick_outbox()
