@@ -942,6 +942,7 @@ def build_app(
         settings=settings,
         redactor_loader=RedactorLoader(config, db, hasher, redactor),
         kick_outbox=lambda: app_ref[0].kick_outbox(),
+        deliver_outbox=lambda: app_ref[0].deliver_outbox(),
     )
     app = App(services, router)
     app_ref.append(app)

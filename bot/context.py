@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import metrics
@@ -29,6 +30,7 @@ from storage.audit import AuditLog
 from storage.crypto import KeyedHasher
 from storage.db import Database
 from storage.directory import ChannelView, MemberView
+from storage.models import OutboxMessage
 from storage.outbox import OutgoingButton, enqueue
 
 if TYPE_CHECKING:
@@ -55,6 +57,9 @@ class Services:
     settings: dict[str, Any]
     redactor_loader: RedactorLoader
     kick_outbox: Callable[[], None]
+    #: One delivery pass now, awaited (``App.deliver_outbox``): for a handler that must tell a member
+    #: the truth about a message it queued (see ``Context.deliver_now``).
+    deliver_outbox: Callable[[], Awaitable[int]] | None = None
 
 
 @dataclass
@@ -225,7 +230,10 @@ class Context:
         key: str,
         purpose: str,
         buttons: Sequence[OutgoingButton] = (),
+        tell_on_failure: UserRef | None = None,
     ) -> None:
+        """Queue a channel message. ``tell_on_failure``: who gets a short note (no content) if it is
+        given up on (e.g. the poster whose redacted message it reposts)."""
         enqueue(
             session,
             key=key,
@@ -235,11 +243,27 @@ class Context:
             body=self._with_late_note(body, exact=False),
             buttons=list(buttons),
             now=self.now(),
+            tell_on_failure=str(tell_on_failure) if tell_on_failure is not None else None,
         )
 
     def kick_outbox(self) -> None:
         """Deliver queued messages now instead of waiting for the next sweep."""
         self.services.kick_outbox()
+
+    async def deliver_now(self, key: str) -> str:
+        """Run a delivery pass now and say what became of the message queued under ``key``:
+        ``"sent"``, ``"failed"`` (given up: the platform refused it for good) or ``"pending"``
+        (a temporary failure: it is retried with back-off). A handler that tells a member about a
+        message it queued calls this first, so it never says "posted" when it was not."""
+        if self.services.deliver_outbox is None:
+            self.kick_outbox()
+        else:
+            await self.services.deliver_outbox()
+        with self.session() as s:
+            status = s.execute(
+                select(OutboxMessage.status).where(OutboxMessage.idempotency_key == key)
+            ).scalar_one_or_none()
+        return status if status in ("sent", "failed") else "pending"
 
     async def remove_command_from_channel(self, event: CommandInvoked, reason: str) -> bool | None:
         """Remove a command typed where others can read it (a Matrix ``!release new ...`` or a console

@@ -44,7 +44,7 @@ from bot.forms import Choice, FieldKind, Form, FormField
 from bot.platform import Button, ButtonStyle, ChannelRef, Message, MessageRef, PlatformError, UserRef
 from bot.router import Router
 from handlers.access import Permission
-from storage import directory, schedule
+from storage import directory, outbox, schedule
 from storage import pii_guard as store
 from storage.directory import MemberView
 from storage.models import ScheduledItem
@@ -56,6 +56,9 @@ SECTION = "pii_guard"
 # Policies under which the bot removes a message it sees with PII (``block`` refuses it before it is
 # stored where it can; what gets past the gate is treated like ``redact``).
 REMOVING_POLICIES = ("redact", "block")
+# How long a queued repost waits for the removal it depends on; only reached when the bot dies
+# between the removal and lifting the hold (then the repost and a notice go out this much later).
+REPOST_HOLD = timedelta(minutes=2)
 REDACT_REASON = "PII removed by needtoknow"  # may be shown publicly (Matrix): never PII
 
 KEEP_REASONS = (
@@ -390,36 +393,9 @@ async def guard_message(event: MessagePosted | MessageEdited, ctx: Context) -> N
         "policy": pol.policy,
         "edit": isinstance(event, MessageEdited),
     }
-    name = _poster_name(ctx)
-
-    if pol.policy in REMOVING_POLICIES and await _remove(ctx, refs):
-        with ctx.session() as s:
-            store.count_findings(s, pol.label, store.iso_week(now), counts)
-            ctx.audit(s, "pii.redacted", target=_target(pol.label), detail=detail)
-            _enqueue_repost(
-                ctx,
-                s,
-                event.channel,
-                name,
-                result.text,
-                # One repost per message (per edit): a re-handled event (an adapter replays after a
-                # crash) finds the same outbox row instead of posting the copy twice.
-                key=f"pii:repost:{_message_key(event.message)}:{edit.id if edit else ''}",
-            )
-            _plan_digest(ctx, s, settings)
-        ctx.kick_outbox()
-        where = "in the same thread" if event.channel.thread else "under your name"
-        try:
-            # Best effort: the message is gone and the repost is queued; handling the event again
-            # because this note could not be delivered would find the message already deleted.
-            await ctx.reply(
-                f"I removed your {_what(event.channel)} in {pol.label}: it looked like it contained "
-                f"{describe_labels(counts)}. I reposted it with those parts masked, {where}:\n"
-                f"{preview_of(result.text, settings.preview_chars)}",
-                best_effort=True,
-            )
-        except PlatformError as exc:
-            log.warning("pii guard: could not tell the poster about a redaction: %s", exc)
+    if pol.policy in REMOVING_POLICIES and await _redact_and_repost(
+        ctx, event, pol, counts, result.text, refs, detail, settings
+    ):
         return
 
     removable = pol.policy not in REMOVING_POLICIES
@@ -519,7 +495,7 @@ def _warning(
 
 
 def _enqueue_repost(
-    ctx: Context, s: Session, channel: ChannelRef, name: str, redacted: str, *, key: str
+    ctx: Context, s: Session, channel: ChannelRef, name: str, redacted: str, *, key: str, poster: UserRef | None
 ) -> None:
     ctx.enqueue_channel(
         s,
@@ -527,6 +503,94 @@ def _enqueue_repost(
         f"{name} wrote (PII removed by needtoknow): {redacted}",
         key=key[:200],
         purpose="pii.repost",
+        tell_on_failure=poster,
+    )
+
+
+async def _redact_and_repost(
+    ctx: Context,
+    event: MessagePosted | MessageEdited,
+    pol: ChannelPolicy,
+    counts: dict[str, int],
+    redacted: str,
+    refs: list[MessageRef],
+    detail: dict[str, Any],
+    settings: PiiGuardSettings,
+) -> bool:
+    """Remove the original and repost it masked; False when the platform would not remove it.
+
+    Crash-safe in every step: the repost and a fallback notice to the poster are queued (held)
+    *before* the removal, because after it an adapter that replays the event sees only the removed
+    message and could not redo them. If the bot dies after the removal, both go out when the hold
+    lapses; otherwise the hold is lifted for the repost, withdrawn for the notice, and the poster is
+    told the outcome of the repost once it is known (never "reposted" when it was not)."""
+    now = ctx.now()
+    edit = event.edit if isinstance(event, MessageEdited) else None
+    # One repost per message (per edit): a re-handled event finds the same rows.
+    key = f"pii:repost:{_message_key(event.message)}:{edit.id if edit else ''}"[:200]
+    notice_key = f"pii:removed:{_message_key(event.message)}:{edit.id if edit else ''}"[:200]
+    with ctx.session() as s:
+        _enqueue_repost(ctx, s, event.channel, _poster_name(ctx), redacted, key=key, poster=event.user)
+        outbox.enqueue(
+            s,
+            key=notice_key,
+            purpose="pii.removed_notice",
+            recipient_kind="user",
+            recipient=str(event.user),
+            body=(
+                f"I removed your {_what(event.channel)} in {pol.label}: it looked like it contained "
+                f"{describe_labels(counts)}. A copy with those parts masked is reposted {_where(event.channel)}; "
+                "I will tell you if it cannot be posted."
+            ),
+            now=now,
+        )
+        outbox.hold(s, [key, notice_key], until=now + REPOST_HOLD)
+    if not await _remove(ctx, refs):
+        with ctx.session() as s:
+            outbox.withdraw(s, [key, notice_key])
+        return False
+    with ctx.session() as s:
+        store.count_findings(s, pol.label, store.iso_week(now), counts)
+        ctx.audit(s, "pii.redacted", target=_target(pol.label), detail=detail)
+        outbox.release_held(s, [key], now=ctx.now())
+        _plan_digest(ctx, s, settings)
+    outcome = await ctx.deliver_now(key)
+    try:
+        # Best effort: the message is gone and the repost is out or queued; handling the event again
+        # because this note could not be delivered would find the message already deleted.
+        await ctx.reply(
+            f"I removed your {_what(event.channel)} in {pol.label}: it looked like it contained "
+            f"{describe_labels(counts)}. {_repost_words(outcome, _where(event.channel))}\n"
+            f"{preview_of(redacted, settings.preview_chars)}",
+            best_effort=True,
+        )
+    except PlatformError as exc:
+        log.warning("pii guard: could not tell the poster about a redaction: %s", exc)
+        with ctx.session() as s:
+            outbox.release_held(s, [notice_key], now=ctx.now())  # the queued notice goes instead
+        ctx.kick_outbox()
+        return True
+    with ctx.session() as s:
+        outbox.withdraw(s, [notice_key])
+    return True
+
+
+def _where(channel: ChannelRef) -> str:
+    return "in the same thread" if channel.thread else "under your name"
+
+
+def _repost_words(outcome: str, where: str) -> str:
+    """What the poster is told about the masked copy, once the outcome of posting it is known."""
+    if outcome == "sent":
+        return f"I reposted it with those parts masked, {where}:"
+    if outcome == "failed":
+        return (
+            "I could not repost the masked copy: the platform refused it. Here is the masked text, if you "
+            "want to post it yourself:"
+        )
+    return (
+        f"Reposting the masked copy {where} has not worked yet (the platform is not answering); I keep "
+        "trying and will tell you if I have to give up. The masked text:"
     )
 
 
@@ -623,6 +687,7 @@ async def handle_button(event: ButtonPressed, ctx: Context) -> None:
     removed = await _remove(ctx, refs)
     name = _poster_name(ctx)
     detail: dict[str, Any] = {"labels": snapshot.labels, "ref": snapshot.ref, "removed": removed}
+    key = f"pii:repost:{snapshot.token}"
     with ctx.session() as s:
         if not _delete_pending(s, snapshot.id):
             raise UserError("That warning was already handled.")
@@ -634,21 +699,34 @@ async def handle_button(event: ButtonPressed, ctx: Context) -> None:
                 snapshot.channel_ref(ctx.platform.name),
                 name,
                 snapshot.redacted,
-                key=f"pii:repost:{snapshot.token}",
+                key=key,
+                poster=event.user,
             )
             ctx.audit(s, "pii.reposted", target=_target(snapshot.channel_label), detail=detail)
         else:
             ctx.audit(s, "pii.deleted", target=_target(snapshot.channel_label), detail=detail)
+    where = snapshot.channel_label
     if action == "repost":
-        ctx.kick_outbox()
+        outcome = await ctx.deliver_now(key)
+        if outcome == "sent":
+            posted = f"I reposted the redacted version in {where}"
+        elif outcome == "failed":
+            posted = f"I could not repost the redacted version in {where} (the platform refused it)"
+        else:
+            posted = f"Reposting the redacted version in {where} has not worked yet; I keep trying"
+        if removed:
+            await ctx.reply(f"Done: I removed your message. {posted}.")
+        else:
+            await ctx.reply(
+                f"{posted}, but I cannot remove your original message in {where} on this platform: "
+                "please delete it yourself now."
+            )
+        return
     if removed:
-        done = "reposted the redacted version" if action == "repost" else "removed your message"
-        await ctx.reply(f"Done: I {done} in {snapshot.channel_label}.")
+        await ctx.reply(f"Done: I removed your message in {where}.")
     else:
-        done = "I reposted the redacted version, but " if action == "repost" else ""
         await ctx.reply(
-            f"{done}I cannot remove your original message in {snapshot.channel_label} on this platform: "
-            "please delete it yourself now."
+            f"I cannot remove your original message in {where} on this platform: please delete it yourself now."
         )
 
 
@@ -812,11 +890,12 @@ async def _post_preview(ctx: Context, p: _Pending, *, as_is: bool) -> None:
         raise UserError("This text has PII in it: only the redacted version can be posted.")
     name = _poster_name(ctx)
     body = f"{name} wrote: {p.text}" if as_is else f"{name} wrote (checked by needtoknow): {p.redacted}"
+    key = f"pii:post:{p.token}"
     with ctx.session() as s:
         if not _delete_pending(s, p.id):
             raise UserError("That preview was already posted.")
         ctx.enqueue_channel(
-            s, p.channel_ref(ctx.platform.name), body, key=f"pii:post:{p.token}", purpose="pii.post"
+            s, p.channel_ref(ctx.platform.name), body, key=key, purpose="pii.post", tell_on_failure=ctx.user
         )
         ctx.audit(
             s,
@@ -824,8 +903,16 @@ async def _post_preview(ctx: Context, p: _Pending, *, as_is: bool) -> None:
             target=_target(p.channel_label),
             detail={"labels": p.labels, "ref": p.ref, "as_is": as_is},
         )
-    ctx.kick_outbox()
-    await ctx.reply(f"Posted in {p.channel_label}.")
+    outcome = await ctx.deliver_now(key)
+    if outcome == "sent":
+        await ctx.reply(f"Posted in {p.channel_label}.")
+    elif outcome == "failed":
+        await ctx.reply(f"I could not post it in {p.channel_label}: the platform refused it.")
+    else:
+        await ctx.reply(
+            f"Posting in {p.channel_label} has not worked yet (the platform is not answering); I keep trying "
+            "and will tell you if I have to give up."
+        )
 
 
 # -- the pre-store gate (Matrix ``block`` channels) -------------------------------------------------

@@ -19,7 +19,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import OutboxMessage
@@ -212,4 +212,34 @@ def pending_for(session: Session, recipients: set[str]) -> list[OutboxMessage]:
             .where(OutboxMessage.status == "pending", OutboxMessage.recipient.in_(sorted(recipients)))
             .order_by(OutboxMessage.id)
         ).scalars()
+    )
+
+
+def hold(session: Session, keys: list[str], *, until: datetime) -> None:
+    """Keep pending rows from going out before ``until``: queued ahead of an action they depend on
+    (the PII guard queues its repost before removing the original, so a crash right after the
+    removal still reposts; the hold is lifted with ``release_held`` or the row ``withdraw``-n)."""
+    session.flush()
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.idempotency_key.in_(keys), OutboxMessage.status == "pending")
+        .values(next_attempt_at=until)
+    )
+
+
+def release_held(session: Session, keys: list[str], *, now: datetime) -> None:
+    """Make held rows due now."""
+    session.flush()
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.idempotency_key.in_(keys), OutboxMessage.status == "pending", OutboxMessage.attempts == 0)
+        .values(next_attempt_at=now)
+    )
+
+
+def withdraw(session: Session, keys: list[str]) -> None:
+    """Drop rows that have not been sent or claimed (the action they depended on did not happen)."""
+    session.flush()
+    session.execute(
+        delete(OutboxMessage).where(OutboxMessage.idempotency_key.in_(keys), OutboxMessage.status == "pending")
     )

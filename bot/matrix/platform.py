@@ -972,30 +972,45 @@ class MatrixPlatform:
                 break
 
     async def _send(self, room_id: str, message: Message | str, *, idempotency_key: str | None = None) -> str:
+        """Send a message (split into numbered parts when it would exceed the server's event size
+        limit); returns the first part's event id. Each part has its own transaction id derived from
+        the key, so a re-send after a crash posts none of the parts again."""
         if idempotency_key is None and (replies := _REPLIES.get()) is not None:
             idempotency_key = replies.next_key()
         msg = Message.of(message)
-        content = mtext.render(msg)
         await self._query_keys_before_sending(room_id)
-        try:
-            # ignore_unverified_devices: the bot shares room keys with every device of the room's
-            # joined members; room membership (auto-join only from the directory) is the access
-            # control. See docs/matrix.md, "Trust in encrypted rooms".
-            resp = await self.client.room_send(
-                room_id,
-                "m.room.message",
-                content,
-                tx_id=transaction_id(idempotency_key) if idempotency_key else None,
-                ignore_unverified_devices=True,
-            )
-        except LocalProtocolError:
-            raise PlatformError("matrix: the bot is not in that room (or its state is not synced yet)") from None
-        if not isinstance(resp, RoomSendResponse):
-            code = getattr(resp, "status_code", "?")
-            raise PlatformError(f"matrix: sending failed ({code})", transient=code != "M_FORBIDDEN")
+        room = self.client.rooms.get(room_id)
+        encrypted = bool(room is not None and room.encrypted and self.client.olm is not None)
+        budget = mtext.ENCRYPTED_CONTENT_BUDGET if encrypted else mtext.CONTENT_BUDGET
+        parts = mtext.render_parts(msg, budget, ascii_json=encrypted)
+        event_ids: list[str] = []
+        for number, content in enumerate(parts):
+            try:
+                # ignore_unverified_devices: the bot shares room keys with every device of the room's
+                # joined members; room membership (auto-join only from the directory) is the access
+                # control. See docs/matrix.md, "Trust in encrypted rooms".
+                resp = await self.client.room_send(
+                    room_id,
+                    "m.room.message",
+                    content,
+                    tx_id=transaction_id(idempotency_key, number) if idempotency_key else None,
+                    ignore_unverified_devices=True,
+                )
+            except LocalProtocolError:
+                raise PlatformError("matrix: the bot is not in that room (or its state is not synced yet)") from None
+            if not isinstance(resp, RoomSendResponse):
+                code = getattr(resp, "status_code", "?")
+                # M_TOO_LARGE, M_FORBIDDEN, M_BAD_JSON ...: sending the same again cannot succeed.
+                raise PlatformError(
+                    f"matrix: sending failed ({code}" + (f", part {number + 1} of {len(parts)})" if len(parts) > 1 else ")"),
+                    transient=_transient_error(resp),
+                )
+            event_ids.append(str(resp.event_id))
+        if len(parts) > 1:
+            log.info("matrix: a message over the event size limit was sent in %d parts", len(parts))
         if msg.buttons:
-            self._buttons.add(room_id, resp.event_id, msg.buttons)
-        return str(resp.event_id)
+            self._buttons.add(room_id, event_ids[-1], msg.buttons)
+        return event_ids[0]
 
 
 def transaction_id(idempotency_key: str, part: int = 0) -> str:
@@ -1037,12 +1052,12 @@ def _mapping(value: object) -> Mapping[str, Any]:
 
 
 def _transient_error(resp: object) -> bool:
-    """Worth retrying: rate limits, server errors, no answer. Anything else 4xx is permanent."""
-    code = getattr(resp, "status_code", None)
-    if code in ("M_LIMIT_EXCEEDED", "M_UNKNOWN") or code is None:
-        return True
+    """Worth retrying: rate limits (429), server errors (5xx), no HTTP answer at all. Any other 4xx
+    (M_TOO_LARGE, M_FORBIDDEN, M_BAD_JSON ...) is permanent: the same request cannot succeed."""
     status = getattr(getattr(resp, "transport_response", None), "status", None)
-    return isinstance(status, int) and status >= 500
+    if isinstance(status, int):
+        return status == 429 or status >= 500
+    return getattr(resp, "status_code", None) in (None, "M_LIMIT_EXCEEDED", "M_UNKNOWN")
 
 
 def _describe_seconds(seconds: int) -> str:

@@ -7,6 +7,7 @@ testable without a homeserver — the sans-I/O habit matrix-nio itself follows.
 from __future__ import annotations
 
 import html
+import json
 import re
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
@@ -306,3 +307,87 @@ def edit_text(content: Mapping[str, Any]) -> str:
     parts = _visible_parts(new) if isinstance(new, Mapping) else _strings(new)
     parts += _visible_parts(content, edit_fallback=True)
     return _join_distinct(parts)
+
+
+# -- fitting the homeserver's event size limit -----------------------------------------------------
+
+# The Matrix spec caps a whole event (envelope, signatures and hashes included) at 65,536 bytes of
+# canonical JSON; Synapse answers M_TOO_LARGE above it. The envelope of a room message takes about
+# 1-2 KB, so a plain message's content gets 60,000 bytes. In an encrypted room the content travels
+# as base64 Megolm ciphertext (4/3 the plaintext, plus the room id and type), so it gets 45,000.
+# Both were checked against the test Synapse (tests/integration/matrix/test_sending.py).
+CONTENT_BUDGET = 60_000
+ENCRYPTED_CONTENT_BUDGET = 45_000
+MAX_PARTS = 20
+_PART_MARK = "({i}/{n}) "
+_SHORTENED = "\n(shortened: the rest did not fit in a chat message)"
+
+
+def content_size(content: Mapping[str, Any], *, ascii_json: bool = False) -> int:
+    """Bytes of ``content`` as the server measures it (compact JSON, UTF-8). ``ascii_json``: as
+    matrix-nio serialises it before Megolm encryption (non-ASCII as ``\\uXXXX``, up to 12 bytes
+    a character), which is what an encrypted event's size grows with."""
+    return len(json.dumps(content, ensure_ascii=ascii_json, separators=(",", ":")).encode("utf-8"))
+
+
+def _largest_prefix(text: str, fits: Any) -> int:
+    """The longest ``n`` with ``fits(text[:n])`` (binary search: rendering is monotonic in length)."""
+    lo, hi = 0, len(text)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if fits(text[:mid]):
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def render_parts(
+    message: Message | str, budget: int = CONTENT_BUDGET, *, ascii_json: bool = False
+) -> list[dict[str, str]]:
+    """``render(message)``, split into as few events as fit ``budget`` — counting ``body`` and
+    ``formatted_body`` (HTML escaping can make the latter several times longer) and the JSON
+    around them. Parts are numbered ``(1/3)``; cuts fall on a line break or space where one is
+    near; the button menu goes with the last part. Past ``MAX_PARTS`` the text is shortened and
+    says so."""
+    msg = Message.of(message)
+
+    def size(content: Mapping[str, Any]) -> int:
+        return content_size(content, ascii_json=ascii_json)
+
+    whole = render(msg)
+    if size(whole) <= budget:
+        return [whole]
+    mark_room = len(_PART_MARK.format(i=MAX_PARTS, n=MAX_PARTS))
+    chunks: list[str] = []
+    rest = msg.text
+    while rest:
+        if len(chunks) == MAX_PARTS - 1:
+
+            def fits_last(t: str) -> bool:
+                return size(render(Message(" " * mark_room + t + _SHORTENED, msg.buttons))) <= budget
+
+            if fits_last(rest):
+                chunks.append(rest)
+            else:
+                chunks.append(rest[: _largest_prefix(rest, fits_last)].rstrip() + _SHORTENED)
+            break
+        if size(render(Message(" " * mark_room + rest, msg.buttons))) <= budget:
+            chunks.append(rest)
+            break
+
+        def fits(t: str) -> bool:
+            return size(render(Message(" " * mark_room + t), include_menu=False)) <= budget
+
+        cut = max(1, _largest_prefix(rest, fits))
+        soft = max(rest.rfind("\n", 0, cut), rest.rfind(" ", 0, cut))
+        if soft > cut * 0.8:
+            cut = soft + 1
+        chunks.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    n = len(chunks)
+    parts = []
+    for i, chunk in enumerate(chunks, 1):
+        text = _PART_MARK.format(i=i, n=n) + chunk
+        parts.append(render(Message(text, msg.buttons if i == n else ()), include_menu=i == n))
+    return parts

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
+from nio import RoomSendResponse
 
-from bot.platform import ChannelRef
+from bot.platform import ChannelRef, PlatformError
 from tests.integration.matrix.helpers import Member, RunningBot, make_bot, unique, wait_until
 from tests.integration.matrix.synapse import RegisteredUser, SynapseServer
 
@@ -79,3 +82,55 @@ async def test_the_same_key_in_a_dm_is_one_message(world: World) -> None:
     marker = await world.bot.platform.send_dm(world.alice.ref, "marker")
     await world.alice.wait_for(lambda s: s.event_id == marker.id)
     assert bodies(world, first.channel.id, "Your tip T-0042 was received") == [first.id]
+
+
+@pytest.mark.parametrize("encrypted", [False, True], ids=["plain", "encrypted"])
+async def test_a_message_over_the_event_size_limit_arrives_whole_in_numbered_parts(
+    world: World, encrypted: bool
+) -> None:
+    room = await joined_room(world, encrypted=encrypted)
+    # HTML-special characters make formatted_body several times longer than body.
+    text = "\n".join(f"line {i}: \"quoted\" <tag> & more — é" for i in range(4000))
+    ref = await world.bot.platform.post(ChannelRef("matrix", room), text, idempotency_key="big:1")
+    first = await world.alice.wait_for(lambda s: s.event_id == ref.id, timeout=30)
+    n = int(first.content["body"].split(" ", 1)[0].strip("()").split("/")[1])
+    assert n > 1
+    parts: list[Any] = []
+    for _ in range(100):
+        parts = [s for s in world.alice.notices_from(world.bot_user.user_id, room)
+                 if s.content.get("body", "").startswith("(")]
+        if len(parts) == n:
+            break
+        await asyncio.sleep(0.2)
+    assert [p.content["body"].split(" ", 1)[0] for p in parts] == [f"({i}/{n})" for i in range(1, n + 1)]
+    joined = "\n".join(p.content["body"].split(" ", 1)[1] for p in parts)
+    assert joined.split() == text.split()
+    # Re-sending under the same key posts none of the parts again.
+    again = await world.bot.platform.post(ChannelRef("matrix", room), text, idempotency_key="big:1")
+    assert again.id == ref.id
+
+
+@pytest.mark.parametrize("encrypted", [False, True], ids=["plain", "encrypted"])
+async def test_the_content_budgets_fit_the_servers_limit(world: World, encrypted: bool) -> None:
+    """A message exactly at the budget is accepted by Synapse; one far over it is refused with
+    M_TOO_LARGE, which the adapter reports as permanent (retrying cannot help)."""
+    from bot.matrix import text as mtext
+
+    room = await joined_room(world, encrypted=encrypted)
+    budget = mtext.ENCRYPTED_CONTENT_BUDGET if encrypted else mtext.CONTENT_BUDGET
+    content = {"msgtype": "m.notice", "body": "", "format": "org.matrix.custom.html", "formatted_body": "x"}
+    # Non-ASCII on purpose: an encrypted event grows with matrix-nio's \\uXXXX escapes.
+    content["body"] = "é" * ((budget - mtext.content_size(content, ascii_json=encrypted)) // (6 if encrypted else 2))
+    assert budget - 6 < mtext.content_size(content, ascii_json=encrypted) <= budget
+    client = world.bot.platform.client
+    ok = await client.room_send(room, "m.room.message", content, ignore_unverified_devices=True)
+    assert isinstance(ok, RoomSendResponse), ok
+
+    old = mtext.CONTENT_BUDGET, mtext.ENCRYPTED_CONTENT_BUDGET
+    mtext.CONTENT_BUDGET = mtext.ENCRYPTED_CONTENT_BUDGET = 10**9  # no splitting: the pre-fix behaviour
+    try:
+        with pytest.raises(PlatformError) as refused:
+            await world.bot.platform.post(ChannelRef("matrix", room), "z" * 70_000)
+    finally:
+        mtext.CONTENT_BUDGET, mtext.ENCRYPTED_CONTENT_BUDGET = old
+    assert "M_TOO_LARGE" in str(refused.value) and refused.value.transient is False
