@@ -55,7 +55,7 @@ from bot.events import (
 )
 from bot.forms import Form, FormAnswers, parse_key_values
 from bot.matrix import text as mtext
-from bot.matrix.ledger import FAILED, HANDLED, SKIPPED, UNDECRYPTED, EventLedger
+from bot.matrix.ledger import FAILED, HANDLED, LEDGER_FILE, SKIPPED, UNDECRYPTED, EventLedger
 from bot.matrix.settings import MatrixSettings
 from bot.matrix.state import MatrixState
 from bot.platform import (
@@ -162,6 +162,7 @@ class MatrixPlatform:
     """``ChatPlatform`` for Matrix plus the runner (``run``/``close``)."""
 
     name = "matrix"
+    legacy_skew_seconds = 120.0  # clock skew allowed between this host and the homeserver (upgrade floor)
 
     def __init__(self, settings: MatrixSettings, *, is_directory_member: Callable[[UserRef], bool] | None = None):
         self.settings = settings
@@ -197,7 +198,16 @@ class MatrixPlatform:
         self._stopping = asyncio.Event()
         self._dm_lock = asyncio.Lock()
         self._crypto_lock = asyncio.Lock()
+        ledger_existed = (settings.store_path / LEDGER_FILE).exists()
         self.ledger = EventLedger(settings.store_path)
+        # A store from before the event ledger (an upgrade): everything up to the saved sync token
+        # was handled by the previous version, so a backfill in a room the ledger does not know yet
+        # stops at the time that token was saved (minus a margin for clock skew) instead of
+        # re-handling up to a week of history.
+        self._legacy_floor_ms = 0.0
+        if not ledger_existed and self.state.next_batch is not None:
+            with contextlib.suppress(OSError):
+                self._legacy_floor_ms = (self.state.path.stat().st_mtime - self.legacy_skew_seconds) * 1000
         self.synced = asyncio.Event()  # set after each successful sync (tests and health checks)
         self.sync_count = 0
         self._last_sync: float | None = None
@@ -414,6 +424,7 @@ class MatrixPlatform:
         until an event the bot already met (its progress in this room), the bot's own join, the
         start of the room, or the horizon (``backfill_horizon``; hitting it is logged and counted)."""
         cutoff_ms = (time.time() - self.settings.backfill_horizon_seconds) * 1000
+        floor_ms = self._legacy_floor_ms if self.ledger.progress(room_id) is None else 0.0
         collected: list[Any] = []
         token: str | None = prev_batch
         backoff = Backoff(first=0.5, cap=30.0)
@@ -447,6 +458,9 @@ class MatrixPlatform:
                     done = True
                     break
                 origin = _origin_ts(event)
+                if origin and origin < floor_ms:
+                    done = True  # handled before the upgrade to the event ledger
+                    break
                 if origin and origin < cutoff_ms:
                     self.horizon_hits += 1
                     log.warning(

@@ -288,3 +288,27 @@ async def test_only_users_on_member_domains_can_be_members(world: World, tmp_pat
     await world.alice.send(room, "hello")
     await wait_until(lambda: "hello" in world.texts(), what="the message")
     assert world.seen[-1].user == world.alice.ref
+
+
+async def test_upgrading_a_store_from_before_the_ledger_does_not_replay_history(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.matrix.ledger import LEDGER_FILE
+    from bot.matrix.platform import MatrixPlatform
+
+    monkeypatch.setattr(MatrixPlatform, "legacy_skew_seconds", 0.0)  # one host: no clock skew
+    await world.start_bot()
+    room = await room_with_bot(world)
+    old = [f"handled before the upgrade {i}" for i in range(15)]
+    for text in old:
+        await world.alice.send(room, text)
+    await wait_until(lambda: world.texts() == old, what="the old messages")
+    await world.stop_bot()
+    (world.store / LEDGER_FILE).unlink()  # the previous version had no ledger
+    await asyncio.sleep(1.1)  # origin timestamps after the state file's last save
+    new = [f"sent during the upgrade {i}" for i in range(15)]
+    for text in new:
+        await world.alice.send(room, text)
+    await world.start_bot()
+    await wait_until(lambda: all(t in world.texts() for t in new), timeout=30, what="the new messages")
+    assert world.texts() == old + new
