@@ -526,9 +526,16 @@ async def _redact_and_repost(
     told the outcome of the repost once it is known (never "reposted" when it was not)."""
     now = ctx.now()
     edit = event.edit if isinstance(event, MessageEdited) else None
-    # One repost per message (per edit): a re-handled event finds the same rows.
-    key = f"pii:repost:{_message_key(event.message)}:{edit.id if edit else ''}"[:200]
-    notice_key = f"pii:removed:{_message_key(event.message)}:{edit.id if edit else ''}"[:200]
+    # One repost per message (per edit): a re-handled event finds the same rows. An edit without an
+    # id of its own (Slack edits the message in place) is told apart by the time it was handled.
+    if edit is not None:
+        which = edit.id
+    elif isinstance(event, MessageEdited):
+        which = f"edited-{now.timestamp()}"
+    else:
+        which = ""
+    key = f"pii:repost:{_message_key(event.message)}:{which}"[:200]
+    notice_key = f"pii:removed:{_message_key(event.message)}:{which}"[:200]
     with ctx.session() as s:
         _enqueue_repost(ctx, s, event.channel, _poster_name(ctx), redacted, key=key, poster=event.user)
         outbox.enqueue(

@@ -222,7 +222,8 @@ def hold(session: Session, keys: list[str], *, until: datetime) -> None:
     session.flush()
     session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.idempotency_key.in_(keys), OutboxMessage.status == "pending")
+        # Only rows never tried: a re-handled event must not push back a repost already being retried.
+        .where(OutboxMessage.idempotency_key.in_(keys), OutboxMessage.status == "pending", OutboxMessage.attempts == 0)
         .values(next_attempt_at=until)
     )
 

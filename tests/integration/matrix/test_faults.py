@@ -188,7 +188,7 @@ async def test_fifty_messages_while_the_bot_was_stopped_are_all_handled_once(dep
     await wait_until(lambda: sum("I removed your message" in b for b in d.bot_dms("nina")) >= len(pii), timeout=60,
                      what="the poster to be told about each message")
     await wait_until(lambda: sum(bool(re.search(r"New tip T-\d+", b)) for b in d.bot_dms("vera")) >= len(tips),
-                     timeout=60, what="every tip to reach the point person")
+                     timeout=120, what="every tip to reach the point person")
     await settle(d)
 
     assert bot.platform.backfilled_count > 0  # the sync showed only the last few: the rest was fetched
