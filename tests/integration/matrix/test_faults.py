@@ -187,6 +187,14 @@ async def test_fifty_messages_while_the_bot_was_stopped_are_all_handled_once(dep
     await wait_until(lambda: len(d.reposts(room)) >= len(pii), timeout=60, what="the redacted reposts")
     await wait_until(lambda: sum("I removed your message" in b for b in d.bot_dms("nina")) >= len(pii), timeout=60,
                      what="the poster to be told about each message")
+    # A one-line tip waits for its writer's confirmation (reply 1 to the draft in her DM).
+    def drafts() -> list[Seen]:
+        return [s for s in d["alice"].notices_from(d.bot_id) if "This is what will go privately" in
+                s.content.get("body", "")]
+
+    await wait_until(lambda: len(drafts()) >= len(tips), timeout=60, what="a draft for every typed tip")
+    for draft in drafts():
+        await d["alice"].send(draft.room_id, "1", **{"m.relates_to": {"m.in_reply_to": {"event_id": draft.event_id}}})
     await wait_until(lambda: sum(bool(re.search(r"New tip T-\d+", b)) for b in d.bot_dms("vera")) >= len(tips),
                      timeout=120, what="every tip to reach the point person")
     await settle(d)
