@@ -753,6 +753,14 @@ class App:
             self.kick_outbox()
         return cp
 
+    async def deliver_outbox_now(self) -> int:
+        """One delivery pass, awaited, from any thread: a handler on a worker thread has the pass run
+        on the adapter's loop (where the outbox lock lives) and waits for it (``Context.deliver_now``)."""
+        home = self._pool.home if self._pool is not None else None
+        if home is not None and asyncio.get_running_loop() is not home:
+            return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(self.deliver_outbox(), home))
+        return await self.deliver_outbox()
+
     def kick_outbox(self) -> None:
         try:
             loop = asyncio.get_running_loop()
@@ -942,7 +950,7 @@ def build_app(
         settings=settings,
         redactor_loader=RedactorLoader(config, db, hasher, redactor),
         kick_outbox=lambda: app_ref[0].kick_outbox(),
-        deliver_outbox=lambda: app_ref[0].deliver_outbox(),
+        deliver_outbox=lambda: app_ref[0].deliver_outbox_now(),
     )
     app = App(services, router)
     app_ref.append(app)
