@@ -797,15 +797,20 @@ def _delete_pending(s: Session, row_id: int) -> bool:
     return True
 
 
-def _keep_form(ctx: Context, user: UserRef, context: str) -> Form:
+def _reason_form(form_id: str, title: str, question: str, submit: str, context: str) -> Form:
+    """A reason-code form (keep the message, post it as is): the audit log gets the code, never text."""
     return Form(
-        "pii.keep",
-        "Keep the message",
-        (FormField("reason", "Why may it stay?", FieldKind.CHOICE, choices=KEEP_REASONS),),
-        submit_label="Keep",
+        form_id,
+        title,
+        (FormField("reason", question, FieldKind.CHOICE, choices=KEEP_REASONS),),
+        submit_label=submit,
         context=context[:32],
         intro="Your reason is recorded in the audit log (as a reason code, not your message).",
     )
+
+
+def _keep_form(ctx: Context, user: UserRef, context: str) -> Form:
+    return _reason_form("pii.keep", "Keep the message", "Why may it stay?", "Keep", context)
 
 
 async def keep_message(event: FormSubmitted, ctx: Context) -> None:
@@ -1027,14 +1032,7 @@ def record_gate_deadline(ctx: Context, channel_label: str, *, refused: bool) -> 
 
 
 def _post_reason_form(ctx: Context, user: UserRef, context: str) -> Form:
-    return Form(
-        "pii.post_reason",
-        "Post as is",
-        (FormField("reason", "Why may it be posted as is?", FieldKind.CHOICE, choices=KEEP_REASONS),),
-        submit_label="Post",
-        context=context[:32],
-        intro="Your reason is recorded in the audit log (as a reason code, not your message).",
-    )
+    return _reason_form("pii.post_reason", "Post as is", "Why may it be posted as is?", "Post", context)
 
 
 async def post_as_is_with_reason(event: FormSubmitted, ctx: Context) -> None:
