@@ -60,7 +60,7 @@ AUDIT_EVENTS = Counter(
 )
 GATE_VERDICTS = Counter(
     "needtoknow_gate_verdicts",
-    "Verdicts of the Matrix pre-store PII gate (allow, block, error).",
+    "Verdicts of the Matrix pre-store PII gate: allow, block (refused for PII), timeout (answered per fail_open).",
     ["verdict"],
     registry=None,
 )
@@ -137,7 +137,7 @@ def _after_rollback(session: Session) -> None:
 
 
 def gate_verdict(verdict: str) -> None:
-    """The Matrix pre-store gate answered (``allow``, ``block``, ``error``)."""
+    """The Matrix pre-store gate answered (``allow``, ``block``, ``timeout``)."""
     GATE_VERDICTS.labels(verdict if verdict in ("allow", "block", "error", "timeout") else "other").inc()
 
 

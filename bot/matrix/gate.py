@@ -55,6 +55,7 @@ from typing import Any
 
 from aiohttp import web
 
+from bot import metrics
 from bot.matrix import text as mtext
 from bot.platform import ChannelRef, UserRef
 
@@ -197,6 +198,7 @@ def is_edit(content: Mapping[str, Any]) -> bool:
 class Answer:
     status: int
     body: dict[str, Any]
+    timed_out: bool = False  # answered per ``fail_open`` because the scan missed the deadline or failed
 
     @property
     def allowed(self) -> bool:
@@ -366,6 +368,9 @@ class PreStoreGate:
             return _json(_error(400, "M_BAD_JSON", 'needtoknow gate: expected {"event": {...}}'))
         answer = await self.verdict(event, started)
         self.counts["allowed" if answer.allowed else "refused"] += 1
+        # Counts only (never the room, sender or text): allow, block (refused for PII) or timeout (answered
+        # per fail_open because the scan missed the deadline or failed).
+        metrics.gate_verdict("timeout" if answer.timed_out else "allow" if answer.allowed else "block")
         self.verdict_ms.append((time.monotonic() - started) * 1000)
         return _json(answer)
 
@@ -398,8 +403,8 @@ class PreStoreGate:
             self.counts["deadline"] += 1
             self._in_background(self._record_deadline, label)
             if self.settings.fail_open:
-                return ALLOW
-            return _error(403, "M_FORBIDDEN", DEADLINE_REASON)
+                return Answer(200, {}, timed_out=True)
+            return Answer(403, {"errcode": "M_FORBIDDEN", "error": DEADLINE_REASON}, timed_out=True)
         if not counts:
             self._remember_clean(event.get("event_id"), content)
             return ALLOW

@@ -402,3 +402,27 @@ async def test_only_messages_the_gate_scanned_clean_skip_the_guards_second_scan(
     edit["event"]["event_id"] = "$edit"
     await _in_thread(post, gate, "check_event_for_spam", edit)
     assert not gate.already_checked("$edit")  # an edit may clear an earlier warning
+
+
+# -- metrics -------------------------------------------------------------------------------------------
+def _verdicts() -> dict[str, float]:
+    from bot import metrics
+
+    return {v: metrics.GATE_VERDICTS.labels(v)._value.get() for v in ("allow", "block", "timeout")}
+
+
+async def test_every_verdict_is_counted_for_metrics_by_kind_only(tmp_path: Path, engine: Redactor) -> None:
+    slow = SlowEngine(engine, 1.0)
+    h, gate = await _gate(tmp_path, slow, deadline_ms=200)
+    try:
+        before = _verdicts()
+        assert (await _in_thread(post, gate, "check_event_for_spam", message("Agenda is in the folder")))[0] == 200
+        assert (await _in_thread(post, gate, "check_event_for_spam", message(CANARY)))[0] == 403
+        slow.slow = True
+        status, body = await _in_thread(post, gate, "check_event_for_spam", message(CANARY))
+        assert status == 403 and "did not finish in time" in body["error"]
+        after = _verdicts()
+        assert {k: after[k] - before[k] for k in after} == {"allow": 1, "block": 1, "timeout": 1}
+    finally:
+        await gate.stop()
+        await h.close()
