@@ -89,7 +89,11 @@ async def send(member: Member, room: str, body: str) -> tuple[float, Any]:
     return (time.perf_counter() - start) * 1000, resp
 
 
-async def reconfigure(server: SynapseServer, member: Member, room: str, modules: list[dict[str, object]]) -> None:
+async def reconfigure(app: Any, platform: Any, server: SynapseServer, member: Member, room: str,
+                      modules: list[dict[str, object]]) -> None:
+    """Restart Synapse with ``modules``, after the bot has delivered what the last phase queued: a DM
+    caught by the restart would otherwise wait out the outbox's back-off, and ``settle`` with it."""
+    await settle(app, platform)
     server.modules = modules
     server.write_config()
     await asyncio.to_thread(server.restart)
@@ -218,7 +222,7 @@ async def run(workdir: Path, count: int, rate: float, seconds: float, with_basel
             base_a = await sequential(nina, room, clean_texts, accepted=True)
             print(f"A   without the module, clean:        {fmt(base_a)}")
 
-            await reconfigure(server, nina, room, [module(port, secret)])
+            await reconfigure(app, platform, server, nina, room, [module(port, secret)])
             await settle(app, platform)
             await sequential(nina, room, clean_texts[:10], accepted=True)
             gated = await sequential(nina, room, clean_texts, accepted=True)
@@ -226,7 +230,7 @@ async def run(workdir: Path, count: int, rate: float, seconds: float, with_basel
             refused = await sequential(nina, room, [pii(i) for i in range(max(20, count // 4))], accepted=False)
             print(f"B   with the gate, PII (refused):     {fmt(refused)}")
 
-            await reconfigure(server, nina, room, [])
+            await reconfigure(app, platform, server, nina, room, [])
             await settle(app, platform)
             await sequential(nina, room, clean_texts[:10], accepted=True)
             base_a2 = await sequential(nina, room, clean_texts, accepted=True)
@@ -239,7 +243,7 @@ async def run(workdir: Path, count: int, rate: float, seconds: float, with_basel
                       f"clean send latency {fmt(plain['clean_ok'])}; sends outstanding each second: max "
                       f"{max(plain['backlog'] or [0])}")
 
-            await reconfigure(server, nina, room, [module(port, secret)])
+            await reconfigure(app, platform, server, nina, room, [module(port, secret)])
             await settle(app, platform)
             before = dict(platform.gate.counts)
             platform.gate.verdict_ms.clear()
