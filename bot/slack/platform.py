@@ -138,6 +138,10 @@ def _user(user_id: str, external_team: str | None = None) -> UserRef:
     return UserRef(PLATFORM, f"{user_id}@{external_team}" if external_team else user_id)
 
 
+#: Open connections to the Web API at most (slack-sdk's calls share one pool; see ``start``).
+_WEB_API_CONNECTIONS = 32
+
+
 def _slack_id(user: UserRef | str) -> str:
     return (user.id if isinstance(user, UserRef) else user).partition("@")[0]
 
@@ -164,9 +168,13 @@ class SlackPlatform:
             logger=self._logger,
         )
         # Ephemeral warnings: no retries inside the client; ``ephemeral`` retries with its own
-        # bounds (a long Retry-After sends the warning to the DM instead of waiting for it).
+        # bounds (a long Retry-After sends the warning to the DM instead of waiting for it). Only a
+        # kept-alive connection the other end had closed is retried here, at once.
         self.urgent_client = AsyncWebClient(
-            token=settings.bot_token, base_url=settings.api_base_url, retry_handlers=[], logger=self._logger,
+            token=settings.bot_token, base_url=settings.api_base_url, logger=self._logger,
+            retry_handlers=[
+                AsyncConnectionErrorRetryHandler(max_retry_count=1, error_types=[aiohttp.ServerDisconnectedError])
+            ],
         )
         self.admin_client: AsyncWebClient | None = None
         if settings.admin_user_token:
@@ -192,6 +200,7 @@ class SlackPlatform:
         self._installation_store = installation_store
         self._database = database  # the event ledger's database; by default the core's (start)
         self._ledger: Ledger = MemoryLedger()
+        self._http: aiohttp.ClientSession | None = None  # shared by the Web API clients (start)
         self._in_flight: dict[str, asyncio.Future[None]] = {}
         self._events_seen = SeenKeys(ttl=3600)  # handled event ids (a fast path before the ledger)
         self._team_id: str | None = None  # our workspace, from auth.test at start
@@ -425,6 +434,7 @@ class SlackPlatform:
             self._ledger = DatabaseLedger(database, lease=self.settings.event_lease_seconds)
         else:
             self._ledger = MemoryLedger(lease=self.settings.event_lease_seconds)
+        self._share_http_session()
         await self._learn_workspace()
         warm_up = getattr(app, "warm_up", None)
         if callable(warm_up):
@@ -468,7 +478,27 @@ class SlackPlatform:
             self._runner = None
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
-        await self.client.session.close() if self.client.session else None
+        if self._http is not None:
+            await self._http.close()
+            self._http = None
+            for client in self._web_clients():
+                client.session = None
+
+    def _web_clients(self) -> list[AsyncWebClient]:
+        return [c for c in (self.client, self.urgent_client, self.admin_client) if c is not None]
+
+    def _share_http_session(self) -> None:
+        """One aiohttp session (connection pool) for every Web API call, created on the adapter's
+        loop. Without it slack-sdk opens a new session, so a new connection (and, to Slack, a TLS
+        handshake), for each call; with it connections are kept alive and reused."""
+        if self._http is not None:
+            return
+        self._http = aiohttp.ClientSession(
+            timeout=aiohttp.ClientTimeout(total=self.settings.timeout),  # slack-sdk passes none per call
+            connector=aiohttp.TCPConnector(limit=_WEB_API_CONNECTIONS),
+        )
+        for client in self._web_clients():
+            client.session = self._http
 
     async def run(self, app: CoreApp) -> None:
         """Serve until cancelled (``needtoknow run``)."""
