@@ -107,6 +107,9 @@ class Database:
         if self.is_sqlite:
             _configure_sqlite(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # Reads only (``reading()``): on SQLite a plain (deferred) BEGIN, which under WAL never waits
+        # for the writer; the "begin" hook below reads this option.
+        self._readers = sessionmaker(self.engine.execution_options(ntk_read_only=True), expire_on_commit=False)
         self._turns: threading.RLock | None = threading.RLock() if self.is_sqlite else None
 
     @contextmanager
@@ -128,6 +131,18 @@ class Database:
                 yield s
         finally:
             self._turns.release()
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A session for reads only (the acting member's lookup for every event). On SQLite it
+        neither queues for the writer nor takes the write lock: under WAL it reads the last committed
+        state while another session writes. Writing in it is a bug (it may fail as "locked")."""
+        if self._turns is None:
+            with self.session() as s:
+                yield s
+            return
+        with self._readers() as s, s.begin():
+            yield s
 
     def upgrade(self) -> None:
         """Apply every migration (all feature branches: ``heads``), under a database lock so
@@ -201,8 +216,12 @@ def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         # IMMEDIATE takes the write lock at BEGIN: a claim (select due rows, mark claimed) can
-        # never interleave with another process's claim. Reads are cheap under WAL anyway.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # never interleave with another process's claim. Reads are cheap under WAL anyway; a
+        # read-only session (``Database.reading``) begins deferred and never takes it.
+        if conn.get_execution_options().get("ntk_read_only"):
+            conn.exec_driver_sql("BEGIN")
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def next_reference(session: Session, name: str) -> int:
