@@ -291,6 +291,8 @@ class PreStoreGate:
             loop.call_soon_threadsafe(loop.stop)
             await asyncio.to_thread(thread.join, 5)
         self._pool.shutdown(wait=False, cancel_futures=True)
+        # A fresh pool (its threads start on first use), so a stopped gate can be started again.
+        self._pool = ThreadPoolExecutor(max_workers=SCAN_THREADS, thread_name_prefix="ntk-gate")
         self._loop = self._thread = None
 
     async def _shutdown(self) -> None:

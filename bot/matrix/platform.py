@@ -1066,12 +1066,20 @@ def _mapping(value: object) -> Mapping[str, Any]:
 
 
 def _transient_error(resp: object) -> bool:
-    """Worth retrying: rate limits (429), server errors (5xx), no HTTP answer at all. Any other 4xx
-    (M_TOO_LARGE, M_FORBIDDEN, M_BAD_JSON ...) is permanent: the same request cannot succeed."""
+    """Worth retrying: rate limits (429), server errors (5xx), no HTTP answer at all, and ``M_UNKNOWN``
+    whatever its status. Any other 4xx (M_TOO_LARGE, M_FORBIDDEN, M_BAD_JSON ...) is permanent: the
+    same request cannot succeed.
+
+    ``M_UNKNOWN`` with a 403 is what a homeserver's spam-checker module answers when it cannot reach
+    its server (``synapse-http-antispam`` failing closed while the pre-store gate is down, not yet up
+    after a restart, or restarting): the bot's own tips, notices and reposts must wait that out in the
+    outbox, not be given up on (tests/integration/matrix/test_gate.py)."""
+    if getattr(resp, "status_code", None) == "M_UNKNOWN":
+        return True
     status = getattr(getattr(resp, "transport_response", None), "status", None)
     if isinstance(status, int):
         return status == 429 or status >= 500
-    return getattr(resp, "status_code", None) in (None, "M_LIMIT_EXCEEDED", "M_UNKNOWN")
+    return getattr(resp, "status_code", None) in (None, "M_LIMIT_EXCEEDED")
 
 
 def _describe_seconds(seconds: int) -> str:

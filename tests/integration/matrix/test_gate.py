@@ -377,6 +377,39 @@ async def test_with_the_bot_stopped_fail_closed_refuses_and_fail_open_lets_the_g
         server.restart()
 
 
+async def test_the_bots_own_messages_wait_out_a_gate_outage_and_are_delivered_once(scene: Scene) -> None:
+    """With the module failing closed, a gate that is down (restarting, not up yet) makes the homeserver
+    refuse the bot's own sends too (403 M_UNKNOWN). The outbox must retry them, not give them up."""
+    from sqlalchemy import select
+
+    from storage import outbox
+    from storage.models import OutboxMessage
+
+    room = await scene.channel()
+    platform, app = scene.bot.platform, scene.app
+    gate = platform.gate
+    assert gate is not None
+    await gate.stop()  # the bot runs on; only its gate is gone
+    key = unique("gate-outage-")
+    with app.services.db.session() as s:
+        outbox.enqueue(s, key=key, purpose="ops.notice", recipient_kind="channel", recipient=f"matrix:{room}",
+                       body="Coordinator update: the MOU draft is ready for comments", now=app.services.clock.now())
+    await app.deliver_outbox()
+    with app.services.db.session() as s:
+        row = s.execute(select(OutboxMessage).where(OutboxMessage.idempotency_key == key)).scalar_one()
+        assert (row.status, row.attempts) == ("pending", 1), (row.status, row.last_error)
+        assert "M_UNKNOWN" in (row.last_error or "")
+        s.execute(OutboxMessage.__table__.update().where(OutboxMessage.idempotency_key == key)
+                  .values(next_attempt_at=app.services.clock.now()))
+    await gate.start()
+    await app.deliver_outbox()
+    seen = await scene["omar"].wait_for(
+        lambda e: e.sender == scene.bot_id and e.room_id == room and "MOU draft" in e.content.get("body", ""))
+    with app.services.db.session() as s:
+        row = s.execute(select(OutboxMessage).where(OutboxMessage.idempotency_key == key)).scalar_one()
+        assert row.status == "sent" and str(row.sent_ref).endswith(seen.event_id)
+
+
 # -- needtoknow doctor -------------------------------------------------------------------------------
 def _doctor(scene: Scene, secret: str) -> subprocess.CompletedProcess[str]:
     server, tmp = scene.world.server, scene.tmp
