@@ -193,11 +193,9 @@ class AuditLog:
     ) -> AuditEntry:
         clean = _check_detail(detail or {})
         head = self._locked_head(session, at)
-        entry = self._append(
-            session, head, at=at, actor=actor, action=action, target=target, detail=clean
-        )
-        session.flush()
-        return entry
+        # No flush here: the row and the head go to the database with the caller's next query or
+        # its commit (autoflush), in the same transaction and under the head lock taken above.
+        return self._append(session, head, at=at, actor=actor, action=action, target=target, detail=clean)
 
     # -- checkpoints -------------------------------------------------------------------------
     def _code_tag(self, rows: int, last_hash: str) -> bytes:

@@ -42,8 +42,7 @@ def schedule(
             existing.payload = payload or {}
         return existing
     item = ScheduledItem(key=key, kind=kind, ref=ref, due_at=due_at, payload=payload or {}, status="pending")
-    session.add(item)
-    session.flush()
+    session.add(item)  # written with the caller's next query or commit (autoflush)
     return item
 
 
