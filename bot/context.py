@@ -23,6 +23,7 @@ from bot.config import Config
 from bot.errors import safe_exception_summary
 from bot.events import CommandInvoked, Event, MessageEdited, MessagePosted
 from bot.platform import BEST_EFFORT_DELIVERY, ChannelRef, ChatPlatform, Message, UserRef
+from bot.workers import on_handler_thread
 from handlers.access import Permission, check
 from handlers.policy import configured_roles
 from storage import directory
@@ -108,10 +109,16 @@ class Context:
         return self.services.redactor_loader()
 
     async def redact_text(self, text: str) -> Any:
-        """Run the engine off the event loop (spaCy is CPU-bound; the engine is thread-safe)."""
+        """Run the engine off the event loop (spaCy is CPU-bound; the engine is thread-safe): in place
+        on a handler thread, else in a worker thread."""
         # ``self.redactor`` is read in the worker too: a first use (or an allow-list rebuilt after a
         # directory change) must never load or build on the event loop, where it would hold up acks.
-        result = await asyncio.to_thread(lambda: self.redactor.redact(text))
+        if on_handler_thread():
+            # Already off the adapter's loop, on a thread that handles this event alone: scanning
+            # here saves a hand-off to yet another thread and back (a wake-up and GIL switch each).
+            result = self.redactor.redact(text)
+        else:
+            result = await asyncio.to_thread(lambda: self.redactor.redact(text))
         if isinstance(self.event, MessagePosted | MessageEdited):
             metrics.record_scan(result.label_counts())  # counts per label only, never text
         return result

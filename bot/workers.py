@@ -40,6 +40,20 @@ DISPATCHING_TASK: contextvars.ContextVar[asyncio.Task[Any] | None] = contextvars
 )
 
 
+_THREAD = threading.local()
+
+
+def on_handler_thread() -> bool:
+    """True on one of the pool's worker threads (each handles one event at a time, so blocking
+    work there holds up nothing else; on the adapter's loop it would hold up every ack)."""
+    return bool(getattr(_THREAD, "handler", False))
+
+
+def _serve(loop: asyncio.AbstractEventLoop) -> None:
+    _THREAD.handler = True
+    loop.run_forever()
+
+
 def handler_task() -> asyncio.Task[Any] | None:
     """The task that stands for the current handler on the home loop: the current task, or — inside
     a platform call a worker thread marshalled home — the task that dispatched the event."""
@@ -64,7 +78,7 @@ class HandlerPool:
         self._idle = asyncio.Queue()
         for n in range(self.size):
             loop = asyncio.new_event_loop()
-            thread = threading.Thread(target=loop.run_forever, name=f"ntk-handler-{n}", daemon=True)
+            thread = threading.Thread(target=_serve, args=(loop,), name=f"ntk-handler-{n}", daemon=True)
             thread.start()
             self._loops.append(loop)
             self._threads.append(thread)

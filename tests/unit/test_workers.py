@@ -108,3 +108,20 @@ async def test_worker_threads_0_runs_handlers_on_the_loop(tmp_path: Path) -> Non
     await h.command("hana", "/help")
     assert threads == [loop_thread] and h.platform.ephemerals("hana")
     await h.close()
+
+
+async def test_only_the_pools_threads_count_as_handler_threads() -> None:
+    """``Context.redact_text`` scans in place only there; elsewhere (the adapter's loop, the
+    scheduler's threads) it must hand the scan to another thread."""
+    from bot.workers import HandlerPool, on_handler_thread
+
+    pool = HandlerPool(2)
+
+    async def where() -> tuple[bool, bool]:
+        return on_handler_thread(), await asyncio.to_thread(on_handler_thread)
+
+    try:
+        assert await pool.run(where) == (True, False)
+        assert on_handler_thread() is False
+    finally:
+        pool.stop()
