@@ -82,6 +82,9 @@ DIALOGUE_IDLE_SECONDS = 3600.0
 
 
 BACKFILL_PAGE = 100  # events per /messages request when filling a gap
+_REMEMBERED_EVENTS = 4096  # recent senders and removals kept in memory
+# Timeline event types whose content members see as text (m.reaction: its key, and button presses).
+_SCANNED_TYPES = frozenset({"m.room.message", "m.sticker", "m.reaction", *mtext.POLL_START_TYPES})
 EXTERNAL_PREFIX = "external:"  # user refs of users outside ``member_domains`` (never directory members)
 
 # The core, as the Matrix adapter sees it.
@@ -194,6 +197,9 @@ class MatrixPlatform:
         self._buttons = mtext.PendingButtons()
         self._dialogues: dict[str, FormDialogue] = {}
         self._creators: dict[str, frozenset[str]] = {}
+        # Recent message senders (an edit is checked against its original's) and events the bot removed.
+        self._senders: dict[str, str] = {}
+        self._removed: dict[str, None] = {}
         self._undecrypted: list[tuple[str, MegolmEvent, int]] = []
         self._stopping = asyncio.Event()
         self._dm_lock = asyncio.Lock()
@@ -615,30 +621,43 @@ class MatrixPlatform:
             return HANDLED
         etype = source.get("type")
         content = source.get("content")
-        if etype not in ("m.reaction", "m.room.message"):
+        if etype not in _SCANNED_TYPES:
             return HANDLED
         if not isinstance(content, Mapping):
             raise MalformedEvent("content is not an object")
         event_id = _event_id(event)
         if not event_id:
             raise MalformedEvent("no event id")
+        self._senders[event_id] = sender
+        while len(self._senders) > _REMEMBERED_EVENTS:
+            self._senders.pop(next(iter(self._senders)))
         if etype == "m.reaction":
             await self._on_reaction(room_id, sender, event_id, content)
+        elif etype in mtext.POLL_START_TYPES:
+            # Clients show a poll's question and answers in the room like a message.
+            channel = self.channel(room_id)
+            await self._dispatch(MessagePosted(user=self.user_ref(sender), channel=channel,
+                                               message=MessageRef(channel, event_id), text=mtext.poll_text(content)))
         else:
+            # m.room.message, and m.sticker (its body is shown as the sticker's caption or alt text).
             await self._on_message(room_id, sender, event_id, content)
         return HANDLED
 
     async def _on_reaction(self, room_id: str, sender: str, event_id: str, content: Mapping[str, Any]) -> None:
         relates = _mapping(content.get("m.relates_to"))
         target = relates.get("event_id")
-        if not isinstance(target, str):
-            return
-        buttons = self._buttons.get(room_id, target)
-        if not buttons:
-            return
-        button = mtext.choice_from_reaction(str(relates.get("key", "")), buttons)
-        if button is not None:
-            await self._press(room_id, sender, target, button)
+        key = relates.get("key")
+        if isinstance(target, str) and (buttons := self._buttons.get(room_id, target)):
+            button = mtext.choice_from_reaction(str(key or ""), buttons)
+            if button is not None:
+                await self._press(room_id, sender, target, button)
+                return
+        if isinstance(key, str) and any(c.isalnum() for c in key):
+            # A reaction's key is free text that clients show under the message: words or numbers
+            # in it are scanned like a message (an emoji alone is not).
+            channel = self.channel(room_id)
+            await self._dispatch(MessagePosted(user=self.user_ref(sender), channel=channel,
+                                               message=MessageRef(channel, event_id), text=mtext.clean_text(key)))
 
     async def _on_message(self, room_id: str, sender: str, event_id: str, content: Mapping[str, Any]) -> None:
         # Every msgtype is scanned, m.notice and unknown or malformed ones included: clients show
@@ -648,15 +667,25 @@ class MatrixPlatform:
         if not isinstance(msgtype, str):
             msgtype = ""
         user = self.user_ref(sender)
-        channel = self.channel(room_id)
-        ref = MessageRef(channel, event_id)
         # A malformed relation (a string, a list) is ignored as clients ignore it: the message is
         # then an ordinary message and still scanned.
         relates = _mapping(content.get("m.relates_to"))
+        channel = self.channel(room_id)
+        if relates.get("rel_type") == "m.thread" and isinstance(relates.get("event_id"), str):
+            # A thread reply: a repost of it goes back into its thread (``post`` honours ``thread``).
+            channel = ChannelRef(channel.platform, channel.id, is_direct=channel.is_direct, thread=relates["event_id"])
+        ref = MessageRef(channel, event_id)
         if relates.get("rel_type") == "m.replace" and isinstance(relates.get("event_id"), str):
             # Clients show m.new_content, older clients the fallback body: PII in either is visible,
             # so both (and their HTML) are scanned.
             text = mtext.edit_text(content)
+            if await self._sender_of(room_id, relates["event_id"]) != sender:
+                # Clients apply an edit only from the original's sender; anyone else's "edit" (or
+                # one of a message the bot cannot see) is a message of its own, shown as such by
+                # clients without edit support. Only that event is the poster's to lose, never
+                # the message it claims to replace.
+                await self._dispatch(MessagePosted(user=user, channel=channel, message=ref, text=text))
+                return
             original = MessageRef(channel, relates["event_id"])
             await self._dispatch(MessageEdited(user=user, channel=channel, message=original, text=text, edit=ref))
             return
@@ -697,8 +726,12 @@ class MatrixPlatform:
                     )
                 finally:
                     _INVOKING.reset(token)
-                return
-            if mtext.looks_like_command(text, prefix):
+                if channel.is_direct or not command.args.strip() or event_id in self._removed:
+                    return
+                # A command typed in a group room stays there for everyone to read unless its
+                # handler removed it (a tip, operation details, a preview): what it carries is
+                # scanned like any message, so "!help <PII>" is no way past the guard.
+            elif mtext.looks_like_command(text, prefix):
                 await self._send(room_id, f"Unknown command. Send {prefix}help for the list.")
         if self.gate is not None and scanned == body.strip() and self.gate.already_checked(event_id):
             # The pre-store gate scanned it clean before it was stored (bot/matrix/gate.py). Only when
@@ -834,7 +867,7 @@ class MatrixPlatform:
     async def post(
         self, channel: ChannelRef, message: Message | str, *, idempotency_key: str | None = None
     ) -> MessageRef:
-        event_id = await self._send(channel.id, message, idempotency_key=idempotency_key)
+        event_id = await self._send(channel.id, message, idempotency_key=idempotency_key, thread=channel.thread)
         return MessageRef(self.channel(channel.id), event_id)
 
     async def send_dm(
@@ -864,7 +897,22 @@ class MatrixPlatform:
         if not isinstance(resp, RoomRedactResponse):
             log.warning("matrix: redaction refused (%s)", getattr(resp, "status_code", "?"))
             return False
+        self._removed[message.id] = None
+        while len(self._removed) > _REMEMBERED_EVENTS:
+            self._removed.pop(next(iter(self._removed)))
         return True
+
+    async def _sender_of(self, room_id: str, event_id: str) -> str | None:
+        """Who sent ``event_id`` (None when the homeserver does not show it: unknown, not visible,
+        or the request failed)."""
+        if (known := self._senders.get(event_id)) is not None:
+            return known
+        try:
+            resp = await self.client.room_get_event(room_id, event_id)
+        except (aiohttp.ClientError, TimeoutError, OSError):
+            return None
+        sender = getattr(resp.event, "sender", None) if isinstance(resp, RoomGetEventResponse) else None
+        return sender if isinstance(sender, str) else None
 
     async def _may_redact_others(self, room_id: str) -> bool:
         room = self.client.rooms[room_id]
@@ -985,7 +1033,9 @@ class MatrixPlatform:
             except TimeoutError:
                 break
 
-    async def _send(self, room_id: str, message: Message | str, *, idempotency_key: str | None = None) -> str:
+    async def _send(
+        self, room_id: str, message: Message | str, *, idempotency_key: str | None = None, thread: str | None = None
+    ) -> str:
         """Send a message (split into numbered parts when it would exceed the server's event size
         limit); returns the first part's event id. Each part has its own transaction id derived from
         the key, so a re-send after a crash posts none of the parts again."""
@@ -996,7 +1046,12 @@ class MatrixPlatform:
         room = self.client.rooms.get(room_id)
         encrypted = bool(room is not None and room.encrypted and self.client.olm is not None)
         budget = mtext.ENCRYPTED_CONTENT_BUDGET if encrypted else mtext.CONTENT_BUDGET
-        parts = mtext.render_parts(msg, budget, ascii_json=encrypted)
+        parts: list[dict[str, Any]] = list(mtext.render_parts(msg, budget, ascii_json=encrypted))
+        if thread:
+            # Into the thread (with the reply fallback clients without threads understand).
+            relation: dict[str, Any] = {"rel_type": "m.thread", "event_id": thread, "is_falling_back": True,
+                                        "m.in_reply_to": {"event_id": thread}}
+            parts = [{**content, "m.relates_to": relation} for content in parts]
         event_ids: list[str] = []
         for number, content in enumerate(parts):
             try:

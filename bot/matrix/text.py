@@ -276,6 +276,9 @@ def _visible_parts(content: Mapping[str, Any], *, edit_fallback: bool = False) -
         parts.append(html_to_text(formatted))
     elif formatted is not None:
         parts.extend(_strings(formatted))
+    # A file, image or video with ``filename`` shows that name on its tile and ``body`` as the
+    # caption (Matrix 1.10): PII in the file name is visible too.
+    parts.extend(_strings(content.get("filename")))
     if edit_fallback:
         # The fallback of an edit starts with "* " by convention.
         parts = [p[2:] if p.startswith("* ") else p for p in parts]
@@ -298,6 +301,35 @@ def message_text(content: Mapping[str, Any]) -> str:
     """What a member can see of a message: ``body`` plus the text of ``formatted_body`` when it says
     something else (a client renders the HTML, so PII placed only there is visible)."""
     return _join_distinct(_visible_parts(content))
+
+
+#: Poll starts (stable and MSC3381): clients show the question and every answer.
+POLL_START_TYPES = frozenset({"m.poll.start", "org.matrix.msc3381.poll.start"})
+
+
+_POLL_TEXT_KEYS = frozenset({"body", "question", "answers", "m.text", "org.matrix.msc1767.text", "text"})
+
+
+def poll_text(content: Mapping[str, Any]) -> str:
+    """What a member can see of a poll: the question, every answer and the text fallback (the
+    strings under text keys at any depth; answer ids and the poll's kind are not shown)."""
+
+    def texts(value: object, depth: int) -> list[str]:
+        if depth > _MAX_DEPTH:
+            return []
+        if isinstance(value, Mapping):
+            found: list[str] = []
+            for key, inner in value.items():
+                if key in _POLL_TEXT_KEYS and isinstance(inner, str):
+                    found.append(inner)
+                else:
+                    found += texts(inner, depth + 1)
+            return found
+        if isinstance(value, list | tuple):
+            return [s for v in value for s in texts(v, depth + 1)]
+        return []
+
+    return _join_distinct(texts(content, 0))
 
 
 def edit_text(content: Mapping[str, Any]) -> str:
