@@ -32,6 +32,7 @@ from redaction.patterns import (
     date_span,
     find_phones,
 )
+from redaction.precision import false_alarm
 from redaction.settings import RedactionSettings
 from redaction.tagger import (
     OPENER_BEFORE,
@@ -308,7 +309,11 @@ class Redactor:
             for into, extra in zip(raw, found, strict=True):
                 into.extend(extra)
         for index, norm in enumerate(normalised):
-            raw[index] = [f for f in raw[index] if not (f.label == PERSON and _not_a_person(norm.text, f))]
+            raw[index] = [
+                f
+                for f in raw[index]
+                if not (f.label == PERSON and _not_a_person(norm.text, f)) and not false_alarm(norm.text, f)
+            ]
             if PERSON not in settings.disabled_labels:
                 raw[index].extend(
                     people_beside_people(
@@ -446,7 +451,10 @@ class Redactor:
         kept.extend(
             f
             for f in repeated(norm.text, kept)
-            if not (f.label == PERSON and (is_place(norm.text, f.start, f.end) or _not_a_person(norm.text, f)))
+            if not (
+                f.label == PERSON and (is_place(norm.text, f.start, f.end) or _not_a_person(norm.text, f))
+            )
+            and not false_alarm(norm.text, f)
         )
         trimmed = [_trimmed(norm.text, f) for f in kept]  # a finding of punctuation only trims to nothing
         kept = self._allow.keep(norm.text, [f for f in trimmed if f.end > f.start])
@@ -486,7 +494,9 @@ _CODE_PREFIXES = frozenset(
     "op ops operation team unit case phase wave sweep zone sector batch step rev form item kill alpha bravo "
     "charlie delta echo lane route shift squad task".split()
 )
-_HEADING_AFTER = re.compile(r"[ \t]*(?:\([ \t]*[1a][ \t]*\)(?![ \t]*:)|(?:\(\d{1,2}\)[ \t]*)?(?::|[-–—][ \t])|\n)")
+_HEADING_AFTER = re.compile(
+    r"[ \t]*(?:\([ \t]*[1a][ \t]*\)(?![ \t]*:)|(?:\(\d{1,2}\)[ \t]*)?(?::|[-–—][ \t])|\n)"
+)
 _CUED_SOURCES = frozenset({"name_cue", "deny_list", "name_script"})
 
 
@@ -575,7 +585,9 @@ def _trimmed(text: str, finding: Finding) -> Finding:
     start, end = finding.start, finding.end
     while start < end and not (text[start].isalnum() or text[start] in _KEEP_AT_START):
         start += 1
-    while end > start and not (text[end - 1].isalnum() or unicodedata.category(text[end - 1]).startswith("M")):
+    while end > start and not (
+        text[end - 1].isalnum() or unicodedata.category(text[end - 1]).startswith("M")
+    ):
         end -= 1  # a vowel sign ends many Devanagari and Thai names ("थापा", "แก้วมณี"): it is part of the word
     if (
         finding.label == PERSON

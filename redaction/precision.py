@@ -1,0 +1,302 @@
+"""False-alarm classes: findings that have the shape of PII but are ordinary task-force talk.
+
+Each rule here is a *class* of false alarm measured on the clean-message corpus and the tuning halves of the blind
+sets (docs/redaction-evaluation.md), not a single string: places and organisations named like people ("St. Jude's",
+"Mary's House", "Austin RAC", "Chandler, Gilbert and Mesa PDs"), weekday abbreviations, contractions after a cue
+word ("client doesn't"), ordinary words in ALL CAPS notices, place lists read as cross streets, case and statute
+numbers and 24-hour time ranges read as phones, toll-free numbers, everyday words read as handles. A rule never
+applies to a name given after a strong cue ("named X", "aka X") or matched by the deny-list.
+
+``false_alarm(text, finding)`` is called on every finding before the context passes (so an "age" is not attached
+to a place) and again on the findings of the every-occurrence pass.
+"""
+
+from __future__ import annotations
+
+import re
+
+from redaction.findings import ADDRESS, HANDLE, PERSON, PHONE, Finding
+from redaction.normalise import fold_accents
+from redaction.vocabulary import (
+    AMBIGUOUS_FIRST_NAMES,
+    COMMON_SUFFIXES,
+    US_STATE_CODES,
+    everyday_words,
+    first_names,
+    last_names,
+    places,
+)
+
+_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
+# A name never contains a contraction: "doesn't", "I've", "won't", "let's" (a possessive "'s" is cut off before).
+_CONTRACTION = re.compile(r"(?i:[^\W\d_]+n['’]t|[^\W\d_]+['’](?:ve|ll|re|m|d)|i['’][a-z]+|let['’]s)")
+# Weekday abbreviations that are nobody's name ("Thu", "Sun", "Mon" are: they keep the schedule rule in engine.py).
+_WEEKDAY_WORDS = frozenset("tue tues weds wed thur thurs fri sat".split())
+# A word before a name-like word that makes it a place or an organisation: "St. Jude's", "Saint Vincent", "Casa
+# Esperanza", "Casa de Luz", "Fort Lee", "Mount Hermon".
+_PLACE_BEFORE = re.compile(
+    r"(?:\b(?:St|Ste|Saint|Sainte|Fort|Ft|Mount|Mt|Lake|Port|Camp|Casa|Hogar|Centro|Iglesia|Colegio|Escuela|"
+    r"Hospital|Hotel|Villa|Rancho|Club)\.?(?:[ \t]+(?:de|del|de[ \t]+la|de[ \t]+los|do|da|dos|das))?[ \t]+)$"
+)
+# A capitalised word after a name-like word (after an optional "'s") that makes the whole an organisation or a
+# place: "Mary's House", "Covenant House", "Trevor Project", "Hays Medical", "Tamiami Trail", "Salinas Valley".
+# Words that are common surnames ("Hall", "Park", "Hill", "Rock") are not in the list.
+_ORG_HEADS = frozenset(
+    """
+    house haven place center centre charities ministries ministry mission project foundation shelter church parish
+    cathedral chapel temple mosque synagogue hospital clinic health medical memorial general stadium arena tower
+    bldg building terminal elementary academy university college institute coalition alliance services
+    network society trail valley roads rodeo channel square cafe café diner restaurant spa salon market mall plaza
+    bridge island bay beach river creek canyon heights springs falls harbor harbour gardens station depot airport
+    county parkway pkwy expressway freeway turnpike corridor district township borough village campus courthouse
+    program programme initiative fund dept department agency high
+    """.split()
+)
+# Agency and office acronyms written after a place ("Austin RAC", "Kalamazoo DPS", "Chester ED", "King County
+# PAO") or before one ("FCI Butner", "CT DCF"); with the US state codes.
+_ORG_ACRONYMS = frozenset(
+    """
+    rac dps dcfs dcf dcs dss dhs dhr dfps cps aps cac ed er mci fci pd pds so sos da das pao sao usao isd cisd
+    hs ms es ice hsi fbi atf dea dol whd cbp uscis ero osp hpd sheriff ncmec icac jjc cjc fd ems cdle dot ag oag
+    vs vw sane ovc oig irs dmv hq
+    """.split()
+)
+_STATE_CODE = re.compile(rf"(?:{US_STATE_CODES})")
+# Words after a run of places that say the run is a list of places or offices: "Chandler, Gilbert and Mesa PDs",
+# "Warren and Marion counties", "Everett and Kent both".
+_PLACE_LIST_AFTER = re.compile(
+    r"[ \t]+(?:PDs|SOs|DAs|counties|Counties|cities|towns|parishes|sheriffs|shelters|offices|hotlines)\b"
+)
+# Joins inside a list: "A, B", "A and B", "A + B", "A / B", "A–B" (a spaced dash introduces a name: "Waianae — Tavita").
+_LIST_JOIN = r"(?P<j>[ \t]*(?:,|/|\+|&)[ \t]*|[–—]|[ \t]+(?:and|y|&)[ \t]+|[ \t]*,[ \t]*and[ \t]+)"
+_NEIGHBOUR_BEFORE = re.compile(rf"(?P<w>(?:[A-Z][\w.'’-]*[ \t]+){{0,2}}[A-Z][\w.'’-]*){_LIST_JOIN}$")
+_NEIGHBOUR_AFTER = re.compile(rf"{_LIST_JOIN}(?P<w>[A-Z][\w.'’-]*(?:[ \t]+[A-Z][\w.'’-]*){{0,2}})")
+# Speaking a language: "Karen-speaking", "Sgaw Karen", "(Karen) interpreter".
+_LANGUAGE_AFTER = re.compile(
+    r"(?i:-speaking|[ \t]+(?:speaking|speakers?|interpreters?|interp|dialect|language))\b"
+)
+_LANGUAGE_BEFORE = re.compile(r"(?i:\b(?:sgaw|s'gaw|pwo|western|eastern|levantine|gulf|egyptian)[ \t]+)$")
+
+_CASE_CUE = re.compile(
+    r"(?i:\b(?:case|cases|ref|reference|report|docket|file|ticket|complaint|incident|claim|receipt|invoice|order|"
+    r"confirmation|tracking|mtcn|dot|usdot|naptip|ncmec|budget\s+line|line\s+item|item|exhibit|"
+    r"aktenzeichen|inmate|booking|statute|code|form|section|sec\.|reg|registration)\b\.?|§{1,2}"
+    r"|\b(?-i:ORS|ORC|RCW|HRS|C\.R\.S\.|PC|OCGA|MCL|ILCS|AS|RSA|AZ)\b)[ \t]*(?:(?i:no\.?|number|num\.?|#)[ \t]*)?[:#]?[ \t]*$"
+)
+_TIME_RANGE = re.compile(r"(?:[01]\d|2[0-3])[0-5]\d[ \t]*[-–—][ \t]*(?:[01]\d|2[0-4])[0-5]\d")
+_TOLL_FREE = re.compile(r"(?:\+?1[ \t.-]*)?\(?8(?:00|33|44|55|66|77|88)\)?[ \t.-]*\d{3}[ \t.-]*\d{4}")
+_TIME_WORD = re.compile(
+    r"(?i:\d{1,2}(?::\d\d)?[ \t]*(?:am|pm|a\.m\.|p\.m\.)|\d{1,4}[-–]?day|[A-Z]-\d{1,5}|[A-Z]{1,3}-\d{1,4})"
+)
+
+
+def _everyday(word: str, suffixes: tuple[str, ...] = COMMON_SUFFIXES) -> bool:
+    """An everyday word, an inflection of one or a word with an everyday suffix ("relocated", "subpoenas",
+    "sextortion")."""
+    everyday = everyday_words()
+    if word in everyday or word.endswith(suffixes):
+        return True
+    return any(
+        word.removesuffix(end) in everyday for end in ("s", "es", "ed", "d", "ing") if word.endswith(end)
+    )
+
+
+def _caps_context(text: str, start: int, end: int) -> bool:
+    """Whether the line around the span is written in capitals (a notice: "ALL UNITS: OP STARTS 1900 ...")."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line = text[line_start : line_end if line_end >= 0 else len(text)]
+    letters = [ch for ch in line if ch.isalpha()]
+    if len(letters) < 12:
+        return False
+    return sum(ch.isupper() for ch in letters) >= 0.8 * len(letters)
+
+
+# State codes that are also name particles or surnames ("Maria DE LEON", "Wei MA", "AL Hassan") do not count.
+_PARTICLE_CODES = frozenset("DE LA AL IN OR ME HI OK ID MA PA MO".split())
+
+
+def _is_org_acronym(word: str) -> bool:
+    if not (word.isupper() and 2 <= len(word) <= 5):
+        return False
+    return word.casefold() in _ORG_ACRONYMS or (
+        _STATE_CODE.fullmatch(word) is not None and word not in _PARTICLE_CODES
+    )
+
+
+def _neighbour_is_place(word: str) -> bool:
+    words = word.split()
+    folded = " ".join(fold_accents(w.strip(".")) for w in words)
+    if folded in places() and folded not in AMBIGUOUS_FIRST_NAMES:
+        return True
+    return len(words) >= 2 and (words[-1].casefold() in _ORG_HEADS or _is_org_acronym(words[-1]))
+
+
+_STRONG_CUE_END = re.compile(
+    r"(?i:\b(?:aka|a\.k\.a\.?|a/k/a|goes\s+by|go\s+by|went\s+by|known\s+as|named|alias|nicknamed|"
+    r"name\s+is|call\s+(?:him|her|them)|calls?\s+(?:him|her|them)self)\s*[:\-]?\s*[\"'“‘]?)$"
+)
+
+
+def _cued(text: str, start: int) -> bool:
+    """A strong name cue or an opening quote right before the span: "AKA SMOKE", "goes by SLIM", '"AUNTIE BEE"'."""
+    before = text[max(0, start - 30) : start]
+    return before.rstrip()[-1:] in ('"', "“", "'", "‘") or _STRONG_CUE_END.search(before) is not None
+
+
+def _person_false(text: str, start: int, end: int, source: str) -> bool:
+    span = text[start:end]
+    words = _WORD.findall(span)
+    if not words:
+        return False
+    if any(_CONTRACTION.fullmatch(w) for w in words):
+        return True  # "client doesn't", "Sat, I've"
+    cued = source in ("name_cue", "deny_list", "name_script", "name_quoted")
+    if source == "deny_list" or _cued(text, start):
+        return False
+    folded = [fold_accents(w) for w in words]
+    if _caps_context(text, start, end):
+        names = first_names() | last_names()
+        if all(_everyday(w) for w in folded) and any(w not in names for w in folded):
+            return True  # "AMBER ALERT CANCELLED", "VICTIM DATA ANYMORE", "FEMALE ONLY"
+        if len(words) == 1 and words[0].isupper() and folded[0] not in names and len(words[0]) <= 5:
+            return True  # "SIENA request", "LARA (state licensing)": an acronym, not a name
+    if cued:
+        return False
+    if all(w in _WEEKDAY_WORDS for w in folded) or (len(words) > 1 and folded[-1] in _WEEKDAY_WORDS):
+        return True  # "Tues", "Weds", "Riverside Tues"
+    if words[0] in ("St", "Saint", "Ste", "Fort", "Ft", "Mount", "Mt", "Casa", "Camp", "Lake"):
+        return True  # the span itself: "St. Joseph CAC", "Casa Marianella"
+    if _PLACE_BEFORE.search(text, max(0, start - 24), start):
+        return True  # "St. Jude's", "Casa de Esperanza"
+    if len(words) == 2 and _is_org_acronym(words[1]) and not words[0].isupper():
+        return True  # "Austin RAC", "Athens TX", "Chester ED"
+    if len(words) > 1 and _is_org_acronym(words[0]) and not words[-1].isupper():
+        return True  # "FCI Butner", "CT DCF"
+    if any(w.casefold() in _ORG_HEADS and w[:1].isupper() for w in words[1:]):
+        return True  # "Trevor Project", "Salinas Valley", "Hays Medical"
+    after = re.match(r"(?:['’]s)?[ \t]+(?P<w>[^\W\d_]+)(?![\w-])", text[end : end + 30])
+    if after is not None:
+        head = after.group("w")
+        if head[:1].isupper() and head.casefold() in _ORG_HEADS:
+            return True  # "Mary's House", "Covenant House", "Rebecca's House"
+        if head.isupper() and head.casefold() in _ORG_ACRONYMS and not span.isupper():
+            return True  # "Kalamazoo DPS", "Unalaska DPS"
+    if _LANGUAGE_AFTER.match(text, end) or _LANGUAGE_BEFORE.search(text, max(0, start - 12), start):
+        return True  # "Karen-speaking minor", "Sgaw Karen"
+    return len(words) == 1 and _in_place_list(text, start, end)
+
+
+def _in_place_list(text: str, start: int, end: int) -> bool:
+    """A one-word name in a list of places: "Chandler, Gilbert and Mesa PDs", "Lowell and Lawrence", "Sioux
+    Falls–Mitchell–Chamberlain". A comma list needs members on both sides ("in Asmara, Senait, got a call" and
+    "Kalena Makoa, Waianae" are a person and where they are)."""
+    if text[end : end + 2] in ("'s", "’s"):
+        return False
+    before = _NEIGHBOUR_BEFORE.search(text, max(0, start - 40), start)
+    after = _NEIGHBOUR_AFTER.match(text, end)
+    if before is None and after is None:
+        return False
+    tail = after.end() if after is not None else end
+    if _PLACE_LIST_AFTER.match(text, tail):
+        return True
+    for match, other in ((before, after), (after, before)):
+        if match is None or not _neighbour_is_place(match.group("w")):
+            continue
+        if match.group("j").strip() == "," and other is None:
+            continue
+        return True
+    return False
+
+
+def _cross_street_false(text: str, start: int, end: int) -> bool:
+    """A "cross street" that is two places or two offices: "Decatur and Marietta PDs", "Seoul/LA pipeline",
+    "Brownsville & Harlingen both", "Tues/Thurs"."""
+    span = text[start:end]
+    sides = re.split(r"[ \t]*(?:&|/|@|\band\b|\by\b|\bn\b|\bx\b)[ \t]*", span)
+    if len(sides) < 2:
+        return False
+    strong = re.compile(
+        r"\d|(?i:\b(?:st|ave|rd|blvd|dr|ln|hwy|pkwy|street|avenue|road|boulevard|drive|lane|highway)\b\.?)"
+    )
+    if any(strong.search(side) for side in sides):
+        return False
+    if _PLACE_LIST_AFTER.match(text, end) or re.match(r"[ \t]+(?:both|folks|people|pipeline)\b", text[end:]):
+        return True
+    amp = (
+        re.search(r"&|@", span) is not None
+    )  # "Pecos & Charleston", "GESSNER & CLAY": how intersections are typed
+    for side in sides:
+        words = side.split()
+        folded = " ".join(fold_accents(w.strip(".")) for w in words)
+        if all(fold_accents(w) in _WEEKDAY_WORDS | {"mon", "thu", "sun"} for w in words):
+            return True
+        if amp:
+            continue
+        if folded in places() or (
+            words
+            and (
+                words[-1].casefold() in _ORG_HEADS
+                or _is_org_acronym(words[-1])
+                or words[-1] in ("Heights", "City")
+            )
+        ):
+            return True
+        if words and all(w.isupper() for w in words) and not _caps_context(text, start, end):
+            return True  # "CLEAR / TLO", "Clark County / LVMPD"
+    return "/" in span and not re.search(
+        r"(?i:\b(?:at|on|near|corner|of)[ \t]+$)", text[max(0, start - 12) : start]
+    )
+
+
+def _phone_false(text: str, start: int, end: int) -> bool:
+    span = text[start:end]
+    if _TIME_RANGE.fullmatch(span.strip()):
+        return True  # "0900-1200": a shift, not a number
+    return _CASE_CUE.search(text, max(0, start - 30), start) is not None
+
+
+_NOUN_SUFFIXES = ("tion", "sion", "ment", "ness", "ing", "ed")
+
+
+def _handle_false(text: str, start: int, end: int) -> bool:
+    span = text[start:end].strip("@$ ")
+    if _TIME_WORD.fullmatch(span):
+        return True  # "3pm", "30-day", "T-0412", "I-70"
+    if not span or any(ch.isdigit() or ch in "_." for ch in span):
+        return False
+    key = span.casefold()
+    if not re.fullmatch(r"[a-z]+(?:-[a-z]+)*", key):
+        return False
+    if all(_everyday(part, _NOUN_SUFFIXES) for part in key.split("-")):
+        return True  # "subpoenas", "storefronts", "booked", "short-stay": a word after a platform name
+    return False
+
+
+# What introduces an organisation's line: "tip line 1-866-...", "EOIR hotline", "NY SCR is 1-800-...".
+_LINE_BEFORE = re.compile(r"(?i:\b(?:line|hotline|helpline|number\s+for|call\s+center)\b)|\b[A-Z]{2,6}\b")
+
+
+def _toll_free(text: str, start: int, end: int) -> bool:
+    """A toll-free number given as an organisation's line (also when only its last seven digits were found,
+    "1-866-" typed before them). A toll-free number with nothing naming a line stays masked."""
+    for match in _TOLL_FREE.finditer(text, max(0, start - 10), end):
+        if match.end() == end and match.start() <= start:
+            return _LINE_BEFORE.search(text, max(0, match.start() - 40), match.start()) is not None
+    return False
+
+
+def false_alarm(text: str, finding: Finding) -> bool:
+    """Whether ``finding`` belongs to one of the false-alarm classes above."""
+    label, source = finding.label, finding.source
+    if label in (PHONE, HANDLE) and _toll_free(text, finding.start, finding.end):
+        return True  # an organisation's toll-free line
+    if label == PERSON:
+        return _person_false(text, finding.start, finding.end, source)
+    if label == ADDRESS and source == "cross_street":
+        return _cross_street_false(text, finding.start, finding.end)
+    if label == PHONE and source in ("phone", "tagger"):
+        return _phone_false(text, finding.start, finding.end)
+    if label == HANDLE and source in ("handle", "handle_cue", "tagger"):
+        return _handle_false(text, finding.start, finding.end)
+    return False

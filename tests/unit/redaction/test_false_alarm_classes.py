@@ -1,0 +1,67 @@
+"""Issue 17, precision: each false-alarm class (redaction/precision.py) is left alone, and a real name, number or
+address beside it is still masked. Invented examples, not corpus lines."""
+
+from __future__ import annotations
+
+import pytest
+
+from redaction import Redactor
+
+
+def masked(redactor: Redactor, text: str) -> str:
+    return redactor.redact(text).text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # places and organisations named like people
+        "St. Bernadette's clinic can see walk-ins after 3pm",
+        "Rebecca's House has two beds open, Covenant House is full",
+        "the Harmon Project grant report is due Friday",
+        "Florence RAC wants deconfliction before Monday",
+        "Athens TX sent two referrals this week",
+        "Warren and Marion counties both said no beds",
+        "Lowell, Lawrence and Methuen PDs joined the sweep",
+        "need a Karen-speaking interpreter for the Thursday interview",
+        # weekday abbreviations and contractions after a cue word
+        "walk-in clinic is open Tues and Weds mornings",
+        "the client doesn't need to appear at the hearing",
+        # ALL CAPS notices
+        "URGENT: CLIENT RELOCATED OVERNIGHT. DO NOT USE THE OLD NUMBER",
+        # place lists read as cross streets
+        "Decatur and Marietta PDs are sharing the phone pool",
+        "Stowe / Killington ski season outreach starts in December",
+        # case numbers, statutes, shift times and toll-free lines read as phones
+        "the labor case 1987320 is open on the same grower",
+        "outreach shift 0900-1200 at the port, 40 seats",
+        "the benefits line is 1-866-555-0147 if anyone needs it",
+        # everyday words and times read as handles
+        "lots of sextortion via Instagram lately",
+    ],
+)
+def test_a_clean_line_is_not_flagged(redactor: Redactor, text: str) -> None:
+    assert redactor.detect(text) == [], masked(redactor, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        ("St. Bernadette's clinic saw Marisol Quintero this morning", "Quintero"),
+        ("Rebecca's House took in Dayanara Ruiz-Penha last night", "Dayanara"),
+        ("Florence RAC interviewed Tevita Fifita on Monday", "Fifita"),
+        ("Warren and Marion counties: Jolene Haskett, 15, still missing", "Haskett"),
+        ("Karen-speaking minor, Naw Htoo Paw, placed at the shelter", "Htoo"),
+        ("walk-in Tues; client Yesenia Caballero doesn't want a male advocate", "Caballero"),
+        ('BOLO: ROBERTO MENDIVIL AKA "SLIM" LAST SEEN ON 5TH', "SLIM"),
+        ("she is staying at Pecos & Charleston behind the taqueria", "Charleston"),
+        ("case 1987320: victim's cell is 713-555-0182", "0182"),
+        ("his number she has as 6125550151, no dashes", "0151"),
+        ("Western Union paid out to Abena Osei-Mensah, Kumasi", "Osei"),
+        ("V2's mother is in Chernivtsi, Halyna Bondarenko, call her", "Bondarenko"),
+        ("Lidia Moraru's MI license C 412 339 870 125", "Moraru"),
+        ("Li Mei and Zhang Wei both worked there, Li is the one who talks", "Zhang"),
+    ],
+)
+def test_a_name_beside_it_is_still_masked(redactor: Redactor, text: str, secret: str) -> None:
+    assert secret not in masked(redactor, text)
