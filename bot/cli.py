@@ -14,6 +14,8 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from bot.config import Config, ConfigError, find_config_path, load_config, parse_config
 from storage.crypto import ENV_KEY_FILE, FieldCipher, KeyMissing, KeyRing, install_cipher
 from storage.db import SchemaTooNew
@@ -125,6 +127,12 @@ def _existing_database(config: Config) -> Any:
         db.dispose()
         raise CliError(f"the database {parsed.render_as_string(hide_password=True)} is not set up: {hint}")
     db.check_schema()
+    if db.missing_revisions():
+        db.dispose()
+        raise CliError(
+            f"the database {parsed.render_as_string(hide_password=True)} has an older schema than this version of "
+            f"needtoknow: {hint}"
+        )
     return db
 
 
@@ -690,6 +698,23 @@ def _configure_logging(config: Config | None, *, console: bool = False) -> None:
     )
 
 
+def _database_failure(config: Config | None, exc: BaseException) -> str:
+    where = "the database"
+    doctor = "needtoknow doctor"
+    if config is not None:
+        from sqlalchemy.engine import make_url
+
+        from bot.app import _resolve_db_url
+        from storage.db import normalise_url
+
+        where += " " + make_url(normalise_url(_resolve_db_url(config))).render_as_string(hide_password=True)
+        doctor = f"needtoknow --config {config.source} doctor"
+    return (
+        f"{where} failed ({type(exc).__name__}): check [database] url and that the database server is running "
+        f"and holds needtoknow's tables; `{doctor}` checks each"
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     _configure_logging(None)
@@ -704,6 +729,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(exc, file=sys.stderr)
             return 2
     args = parser.parse_args(argv)
+    config: Config | None = None
     try:
         if args.command == "keygen":
             return _keygen(args)
@@ -737,6 +763,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (WrongKey, SchemaTooNew) as exc:
         print(f"needtoknow: refusing to start: {exc}", file=sys.stderr)
         return 3
+    except SQLAlchemyError as exc:
+        # Unreachable, refused, not a database file, a missing table: one line, never the driver's
+        # message or a traceback (they can quote SQL parameters, hosts or user names).
+        print(f"needtoknow: {_database_failure(config, exc)}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
     parser.error(f"unknown command {args.command}")

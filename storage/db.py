@@ -182,6 +182,18 @@ class Database:
                 "run the newer version (or restore a backup made with this one) — nothing was changed"
             )
 
+    def missing_revisions(self) -> list[str]:
+        """The code's migration heads this database has not reached yet (empty when it is up to date,
+        or newer: see ``check_schema``)."""
+        from alembic.script import ScriptDirectory
+
+        heads = set(ScriptDirectory.from_config(alembic_config(self.url)).get_heads())
+        with self.engine.connect() as conn:
+            if not inspect(conn).has_table("alembic_version"):
+                return sorted(heads)
+            stored = {row[0] for row in conn.execute(text("SELECT version_num FROM alembic_version"))}
+        return sorted(heads - stored)
+
     def dispose(self) -> None:
         self.engine.dispose()
 

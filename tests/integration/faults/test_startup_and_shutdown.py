@@ -119,6 +119,59 @@ def test_a_newer_schema_is_one_line_and_a_non_zero_exit(
     db.dispose()
 
 
+def test_an_older_schema_is_one_line_naming_db_upgrade(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A database one migration behind (a new version installed, `db upgrade` not run yet): the
+    verbs that read it and `doctor` say so in one line, where doctor used to print ok."""
+    from alembic import command
+
+    from storage.db import alembic_config
+
+    monkeypatch.delenv("NEEDTOKNOW_KEY_FILE", raising=False)
+    cfg = _cli_config(tmp_path)
+    assert cli_main(["--config", str(cfg), "db", "upgrade"]) == 0
+    url = f"sqlite:///{tmp_path}/ntk.db"
+    db = Database(url)
+    with db.engine.connect() as conn:
+        head = sorted(conn.execute(text("SELECT version_num FROM alembic_version")).scalars())
+    db.dispose()
+    command.downgrade(alembic_config(url), f"{head[0]}@-1")
+    assert Database(url).missing_revisions() == [head[0]]
+    capsys.readouterr()
+    for verb in (["audit", "verify"], ["keys", "rotate"]):
+        assert cli_main(["--config", str(cfg), *verb]) == 2, verb
+        line = _one_line(capsys.readouterr().err)
+        assert "older schema" in line and "db upgrade" in line, line
+    assert cli_main(["--config", str(cfg), "doctor"]) == 1
+    assert "older schema" in capsys.readouterr().out
+    assert cli_main(["--config", str(cfg), "db", "upgrade"]) == 0
+    assert Database(url).missing_revisions() == []
+    assert cli_main(["--config", str(cfg), "audit", "verify"]) == 0
+
+
+@pytest.mark.parametrize("broken", ["not_a_database", "unreachable"])
+def test_a_database_that_cannot_be_used_is_one_line_for_every_verb(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, broken: str
+) -> None:
+    """A file that is not SQLite, or a PostgreSQL server that refuses connections: every verb that
+    opens the database says so in one line (the address and the error's type, not the driver's
+    message), never a traceback."""
+    monkeypatch.delenv("NEEDTOKNOW_KEY_FILE", raising=False)
+    if broken == "not_a_database":
+        (tmp_path / "ntk.db").write_text("these are notes, not a database\n")
+        cfg = _cli_config(tmp_path)
+    else:
+        cfg = _cli_config(tmp_path, "postgresql://ntk@127.0.0.1:1/ntk")
+    capsys.readouterr()
+    for verb in (["db", "upgrade"], ["run"], ["console"], ["directory", "sync"], ["audit", "verify"]):
+        assert cli_main(["--config", str(cfg), *verb]) == 2, verb
+        line = _one_line(capsys.readouterr().err)
+        assert "database" in line and "refused" not in line.lower() and "file is not" not in line, line
+    assert cli_main(["--config", str(cfg), "doctor"]) == 1
+    assert "Traceback" not in capsys.readouterr().out
+
+
 def _starter(
     config: Any, ring: KeyRing, barrier: threading.Barrier, apps: list[Any], errors: list[BaseException]
 ) -> Any:
