@@ -444,6 +444,7 @@ class Redactor:
             for f in kept
             if not (f.label == PERSON and f.source in _PLACE_CHECKED and is_place(norm.text, f.start, f.end))
             and not (f.label == PHONE and _public_number(norm.text[max(0, f.start - 8) : f.end]))
+            and not (f.source in _CONTEXT_SOURCES and false_alarm(norm.text, f))
         ]
         kept = [_completed(norm.text, f) for f in kept]
         if PERSON not in settings.disabled_labels:
@@ -497,6 +498,8 @@ _CODE_PREFIXES = frozenset(
 _HEADING_AFTER = re.compile(
     r"[ \t]*(?:\([ \t]*[1a][ \t]*\)(?![ \t]*:)|(?:\(\d{1,2}\)[ \t]*)?(?::|[-–—][ \t])|\n)"
 )
+# Findings of the context passes (names beside names, ages beside people), checked again once they exist.
+_CONTEXT_SOURCES = frozenset({"name_joined", "name_given_before", "age_context"})
 _CUED_SOURCES = frozenset({"name_cue", "deny_list", "name_script"})
 
 

@@ -61,6 +61,31 @@ _ORG_ACRONYMS = frozenset(
     vs vw sane ovc oig irs dmv hq
     """.split()
 )
+# Words of forms, procedure and roles that the model and the cue rules take for names: "I-914 Supp B", "victim
+# comp", "client ID", "bona fide", "Victim-witness needs ...", "city atty says".
+_NEVER_NAMES = frozenset(
+    """
+    supp appendix vacatur bona fide fides prima facie comp interp interps atty counsellor counselor specialist landlord
+    id ids t-visa t-visas u-visa u-visas victim-witness mou mous addendum exhibit attachment
+    """.split()
+)
+# Function words and kinship terms of other languages that the name lexicon holds as names: written in lower case
+# inside a sentence they are words ("anh gọi về", "tenho uma cliente", "yung passport nya").
+_FOREIGN_FUNCTION_WORDS = frozenset(
+    """
+    trinh trình noi nói thu thử uma um espanol español sean
+    kang kung yung ang mga nya presa prima valle
+    """.split()
+)
+# Lower-case words after a place used as an attribute: "the Lawrence hotline", "the Mueller office".
+_LOWER_PLACE_HEADS = frozenset(
+    """
+    hotline office offices rec court courthouse jail salon salons spa spas farm farms plant plants ranch ranches airport
+    area corridor region district campus schools shelters clinics pd sheriff police
+    """.split()
+)
+_LANGUAGE_PREFIXES = frozenset("sgaw pwo".split())
+_LANGUAGES = frozenset("rakhine pwo sgaw bangladeshi lankan levantine".split())
 _STATE_CODE = re.compile(rf"(?:{US_STATE_CODES})")
 # Words after a run of places that say the run is a list of places or offices: "Chandler, Gilbert and Mesa PDs",
 # "Warren and Marion counties", "Everett and Kent both".
@@ -155,6 +180,10 @@ def _person_false(text: str, start: int, end: int, source: str) -> bool:
     if source == "deny_list" or _cued(text, start):
         return False
     folded = [fold_accents(w) for w in words]
+    if any(w in _NEVER_NAMES for w in folded) or (
+        span.islower() and any(w in _FOREIGN_FUNCTION_WORDS for w in folded)
+    ):
+        return True  # "Supp B", "victim comp", "client ID", "bona fide"; "anh", "uma" in a Vietnamese or Portuguese line
     if _caps_context(text, start, end):
         names = first_names() | last_names()
         if all(_everyday(w) for w in folded) and any(w not in names for w in folded):
@@ -182,6 +211,15 @@ def _person_false(text: str, start: int, end: int, source: str) -> bool:
             return True  # "Mary's House", "Covenant House", "Rebecca's House"
         if head.isupper() and head.casefold() in _ORG_ACRONYMS and not span.isupper():
             return True  # "Kalamazoo DPS", "Unalaska DPS"
+    if (
+        after is not None
+        and not span.isupper()
+        and after.group("w") in _LOWER_PLACE_HEADS
+        and text[end] == " "
+    ):
+        return True  # "the Lawrence hotline", "the Kona coffee farm", "the Mueller office"
+    if folded[0] in _LANGUAGE_PREFIXES or any(w in _LANGUAGES for w in folded):
+        return True  # "Sgaw Karen", "Rakhine", "Sri Lankan"
     if _LANGUAGE_AFTER.match(text, end) or _LANGUAGE_BEFORE.search(text, max(0, start - 12), start):
         return True  # "Karen-speaking minor", "Sgaw Karen"
     return len(words) == 1 and _in_place_list(text, start, end)
