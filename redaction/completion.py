@@ -46,11 +46,26 @@ _NOT_A_PART = frozenset(
     """.split()
 )
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*\.?")
+# A name word for the every-occurrence search, with the combining vowel signs of Indic, Thai and Myanmar words and
+# the marks of Hebrew and Arabic (not word characters to ``re``), so that "मालचन्द" is one word, not three pieces.
+_MARKS = "\u0300-\u036f\u0483-\u0489\u0591-\u05c7\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0900-\u0dff\u0e31-\u0e4e\u1000-\u109f"
+_PART_WORD = re.compile(rf"[^\W\d_](?:[^\W\d_]|[{_MARKS}])*(?:['’-][^\W\d_]+)*\.?")
+_MARK = re.compile(rf"[{_MARKS}]")
 _INITIAL = re.compile(r"[^\W\d_]\.?")
 _GAP = re.compile(r"[ \t]{1,2}")
 _NON_LATIN = re.compile(r"[\u0370-\u03ff\u0400-\u04ff\u0530-\u058f\u0590-\u06ff\u0700-\u08ff\u0900-\u0dff"
-                        r"\u0e00-\u0eff\u1000-\u109f\u1100-\u11ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff"
-                        r"\uac00-\ud7af\uf900-\ufaff]")  # fmt: skip
+                        r"\u0e00-\u0fff\u1000-\u109f\u10a0-\u10ff\u1100-\u11ff\u1200-\u137f\u1780-\u17ff"
+                        r"\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")  # fmt: skip
+# Scripts written with spaces between words (a name's parts are separate words), by block: Greek, Cyrillic, Armenian,
+# Hebrew, Arabic (and Syriac/Thaana), Devanagari to Sinhala, Georgian, Ethiopic, Hangul syllables.
+_SPACED_SCRIPTS = (
+    (0x0370, 0x03FF), (0x0400, 0x052F), (0x0530, 0x058F), (0x0590, 0x05FF), (0x0600, 0x08FF), (0x0900, 0x0DFF),
+    (0x10A0, 0x10FF), (0x1200, 0x137F), (0xAC00, 0xD7AF),
+)  # fmt: skip
+# A word of one script, its combining vowel signs included ("मालचन्द": the signs are not \w to ``re``).
+_SCRIPT_WORD = re.compile(r"[^\W\d_][^\s\d_.,;:!?()\[\]{}<>\"“”«»/|]*")
+# A capitalised particle just before a found name is part of it: "Le Ngoc Hoa", "Van Nguyen", "De Jesus", "Bin Salem".
+_CAPITAL_PARTICLES = frozenset("le van de da do dos das del della di du bin ibn abu al ben ter".split())
 _ARABIC_WORD = re.compile(r"[\u0600-\u06ff]+")
 # Arabic function words and words about a person that are not part of her name ("محمد يعمل في": works in).
 _ARABIC_STOP = frozenset(
@@ -117,7 +132,10 @@ def _ok_part(word: str, lower_name: bool, is_name_word: Callable[[str], bool]) -
 def _grown(text: str, start: int, end: int, is_name_word: Callable[[str], bool]) -> tuple[int, int]:
     span = text[start:end]
     if _ARABIC_WORD.search(span) and not re.search(r"[A-Za-z]", span):
-        return _grown_arabic(text, start, end)
+        start, end = _grown_arabic(text, start, end)
+        return _grown_script(text, start, end)
+    if _script_of(span) is not None:
+        return _grown_script(text, start, end)
     lower_name = span.islower()
     caps_name = span.isupper() and len(span) > 4
     # right
@@ -171,7 +189,10 @@ def _grown(text: str, start: int, end: int, is_name_word: Callable[[str], bool])
         end = word_end
     # left: initials ("T. H. Pham"), particles before a found surname are not taken alone, lexicon given names
     for _ in range(_MAX_EXTRA):
-        before = re.search(r"(?:^|(?<=[\s(\"“']))([^\W\d_]+(?:['’-][^\W\d_]+)*\.?)[ \t]{1,2}$", text[max(0, start - 40) : start])
+        before = re.search(
+            r"(?:^|(?<=[\s(\"“'\u3000-\u303f\u4e00-\u9fff\uff01-\uff1f]))([^\W\d_]+(?:['’-][^\W\d_]+)*\.?)[ \t]{1,2}$",
+            text[max(0, start - 40) : start],
+        )
         if before is None:
             break
         token = before.group(1)
@@ -188,6 +209,12 @@ def _grown(text: str, start: int, end: int, is_name_word: Callable[[str], bool])
         if bare.casefold() in PARTICLES and bare.islower():
             start = new_start  # "da Silva" found as "Silva"
             continue
+        if (
+            bare.casefold() in _CAPITAL_PARTICLES
+            and (bare.istitle() or (bare.isupper() and caps_name))
+        ):
+            start = new_start  # "to Le Ngoc Hoa", "LE MINH HOA"
+            continue
         if _is_capitalised(bare) and bare.casefold() not in COMMON_WORDS and is_name_word(bare) and not _sentence_start(text, new_start):
             start = new_start
             continue
@@ -195,6 +222,75 @@ def _grown(text: str, start: int, end: int, is_name_word: Callable[[str], bool])
             start = new_start
             continue
         break
+    return start, end
+
+
+def _script_of(span: str) -> tuple[int, int] | None:
+    """The spaced non-Latin script block all the letters of ``span`` belong to, or None (Latin, mixed, unspaced)."""
+    block: tuple[int, int] | None = None
+    for ch in span:
+        if not ch.isalpha():
+            continue
+        point = ord(ch)
+        found = next((b for b in _SPACED_SCRIPTS if b[0] <= point <= b[1]), None)
+        if found is None or (block is not None and found != block):
+            return None
+        block = found
+    return block
+
+
+def _in_script(word: str, block: tuple[int, int]) -> bool:
+    letters = [ch for ch in word if ch.isalpha()]
+    return bool(letters) and all(block[0] <= ord(ch) <= block[1] for ch in letters)
+
+
+def _grown_script(text: str, start: int, end: int) -> tuple[int, int]:
+    """A name found in a spaced non-Latin script takes its neighbours in the same script: all of them when the run
+    of that script's words is a short island in other text (at most ``_MAX_EXTRA`` words: a name written beside
+    Latin or Chinese text, "моя донька Ганна Колесниченко" aside), else the capitalised ones in a cased script
+    (Cyrillic, Greek, Armenian). Arabic function words and words about a person stop it."""
+    block = _script_of(text[start:end])
+    if block is None:
+        return start, end
+    cased = block[0] < 0x0590  # Greek, Cyrillic, Armenian have capitals
+    left: list[tuple[int, int]] = []
+    position = start
+    while len(left) <= _MAX_EXTRA:
+        before = re.search(r"(\S+)[ \t]{1,2}$", text[max(0, position - 40) : position])
+        if before is None:
+            break
+        word_start = max(0, position - 40) + before.start(1)
+        word = before.group(1)
+        if not _in_script(word, block) or _SCRIPT_WORD.fullmatch(word) is None or word in _ARABIC_STOP:
+            break
+        left.append((word_start, word_start + len(word)))
+        position = word_start
+    right: list[tuple[int, int]] = []
+    position = end
+    while len(right) <= _MAX_EXTRA:
+        gap = _GAP.match(text, position)
+        word_match = _SCRIPT_WORD.match(text, gap.end()) if gap else None
+        if word_match is None or not _in_script(word_match.group(0), block) or word_match.group(0) in _ARABIC_STOP:
+            break
+        right.append((word_match.start(), word_match.end()))
+        position = word_match.end()
+    span_words = len(text[start:end].split())
+    if span_words + len(left) + len(right) <= _MAX_EXTRA:
+        if left:
+            start = left[-1][0]
+        if right:
+            end = right[-1][1]
+        return start, end
+    if not cased:
+        return start, end
+    for word_start, _word_end in left:
+        if not text[word_start].isupper():
+            break
+        start = word_start
+    for _word_start, word_end in right:
+        if not text[_word_start].isupper():
+            break
+        end = word_end
     return start, end
 
 
@@ -278,12 +374,12 @@ def repeated(text: str, findings: list[Finding]) -> list[Finding]:
             continue
         value = text[finding.start : finding.end].strip()
         if finding.label == PERSON:
-            for word in _WORD.finditer(value):
+            for word in _PART_WORD.finditer(value):
                 part = word.group(0).rstrip(".")
                 key = part.casefold()
                 if (
                     len(part) >= 3
-                    and part[:1].isupper() | value.islower()
+                    and (not part[:1].islower() or value.islower())  # caseless scripts count as capitalised
                     and not ((value.isupper() or finding.source == "tagger") and key in everyday)
                     and key not in COMMON_WORDS
                     and key not in PARTICLES
@@ -324,5 +420,7 @@ def _bounded(text: str, start: int, end: int, word: bool) -> bool:
     before = text[start - 1] if start > 0 else " "
     after = text[end] if end < len(text) else " "
     if word:
-        return not (before.isalnum() or before == "_") and not (after.isalnum() or after == "_")
+        return not (before.isalnum() or before == "_" or _MARK.match(before)) and not (
+            after.isalnum() or after == "_" or _MARK.match(after)
+        )
     return True

@@ -19,7 +19,7 @@ from redaction.completion import complete_names, repeated
 from redaction.context import PERSONISH, ages_beside_people, people_beside_people
 from redaction.findings import ADDRESS, AGE, DOB, PERSON, PHONE, Finding, Redacted
 from redaction.masking import mask
-from redaction.names import NameRules, find_denied_aliases, is_place, person_span
+from redaction.names import NameRules, find_denied_aliases, is_place, person_span, person_verb_after
 from redaction.normalise import Normalised, fold_accents, normalise, normalise_alias
 from redaction.patterns import (
     PATTERN_RECOGNIZERS,
@@ -45,7 +45,7 @@ from redaction.tagger import (
     trusted_labels,
     worth_tagging,
 )
-from redaction.vocabulary import COMMON_WORDS, first_names, last_names
+from redaction.vocabulary import COMMON_WORDS, first_names, last_names, listed_places
 
 KeyedHash = Callable[[str], str]
 
@@ -442,21 +442,38 @@ class Redactor:
         kept = [
             f
             for f in kept
-            if not (f.label == PERSON and f.source in _PLACE_CHECKED and is_place(norm.text, f.start, f.end))
+            if not (f.label == PERSON and f.source in _PLACE_CHECKED and _place_not_person(norm.text, f))
             and not (f.label == PHONE and _public_number(norm.text[max(0, f.start - 8) : f.end]))
             and not (f.source in _CONTEXT_SOURCES and false_alarm(norm.text, f))
         ]
         kept = [_completed(norm.text, f) for f in kept]
         if PERSON not in settings.disabled_labels:
             kept.extend(complete_names(norm.text, kept, self._names.is_name_word))
-        kept.extend(
+        repeats = [
             f
             for f in repeated(norm.text, kept)
             if not (
                 f.label == PERSON and (is_place(norm.text, f.start, f.end) or _not_a_person(norm.text, f))
             )
             and not false_alarm(norm.text, f)
-        )
+        ]
+        kept.extend(repeats)
+        if PERSON not in settings.disabled_labels:
+            # a name part found again elsewhere takes that occurrence's adjacent parts too ("Dex" said, then
+            # "save it as 'Dex Huel'"), and what that adds is masked at its other occurrences
+            grown = [
+                f for f in complete_names(norm.text, repeats, self._names.is_name_word) if not false_alarm(norm.text, f)
+            ]
+            kept.extend(grown)
+            if grown:
+                kept.extend(
+                    f
+                    for f in repeated(norm.text, grown)
+                    if not (
+                        f.label == PERSON and (is_place(norm.text, f.start, f.end) or _not_a_person(norm.text, f))
+                    )
+                    and not false_alarm(norm.text, f)
+                )
         trimmed = [_trimmed(norm.text, f) for f in kept]  # a finding of punctuation only trims to nothing
         kept = self._allow.keep(norm.text, [f for f in trimmed if f.end > f.start])
         result = []
@@ -501,6 +518,16 @@ _HEADING_AFTER = re.compile(
 # Findings of the context passes (names beside names, ages beside people), checked again once they exist.
 _CONTEXT_SOURCES = frozenset({"name_joined", "name_given_before", "age_context"})
 _CUED_SOURCES = frozenset({"name_cue", "deny_list", "name_script"})
+
+
+def _place_not_person(text: str, finding: Finding) -> bool:
+    """A PERSON finding that is a place (``is_place``), unless NER called it a person, a person's verb follows and
+    it is no hand-listed place: "Whitfield got popped", "Mali says" (GeoNames places) -- not "Pasadena says"."""
+    if not is_place(text, finding.start, finding.end):
+        return False
+    if finding.source != "ner" or not person_verb_after(text, finding.end):
+        return True
+    return " ".join(fold_accents(w) for w in text[finding.start : finding.end].split()) in listed_places()
 
 
 def _not_a_person(text: str, finding: Finding) -> bool:
@@ -606,20 +633,27 @@ def _trimmed(text: str, finding: Finding) -> Finding:
     return Finding(start, end, finding.label, finding.score, finding.source)
 
 
-_CAPITALISED = re.compile(r"(?<!\w)[A-ZÀ-ÖØ-ÞĀ-ſА-ЯЁΑ-Ω][^\W\d_]*")
+# A capitalised word, or a lower-case word of three letters or more (checked against the name lists).
+_NAME_CANDIDATE = re.compile(r"(?<!\w)(?:[A-ZÀ-ÖØ-ÞĀ-ſА-ЯЁΑ-Ω][^\W\d_]*|[a-zß-öø-ÿ][^\W\d_]{2,})")
 
 
 def has_name_candidate(text: str, offset: int = 0, covered: Sequence[tuple[int, int]] = ()) -> bool:
     """Whether NER could add a PERSON span the rules do not already give.
 
-    Kept NER spans always contain a word starting with a capital that is not an everyday word (see
-    ``names.person_span``: all-lower-case spans are kept only with lexicon support, and the lexicon rule catches
-    those on its own). Text without such a word -- "thanks all, see you at 3" -- skips the model entirely, and so
-    does a word inside one of the ``covered`` spans (offsets in the whole text; ``text`` starts at ``offset``).
-    """
-    for match in _CAPITALISED.finditer(text):
-        if match.group(0).casefold() in COMMON_WORDS:
+    Kept NER spans always contain a capitalised word that is not a common word, or (all-lower-case spans, see
+    ``names.person_span``) a word of the name lists, so text with neither -- "thanks all, see you at 3" -- skips
+    the model entirely without losing a PERSON span it would keep; so does a word inside one of the ``covered``
+    spans (offsets in the whole text; ``text`` starts at ``offset``)."""
+    for match in _NAME_CANDIDATE.finditer(text):
+        word = match.group(0)
+        if word.casefold() in COMMON_WORDS:
             continue
+        if word[0].islower():
+            # a lower-case word NER could call a person and ``person_span`` would keep: one of the name lists'
+            # ("nguyen thi lan", "daniel ray hutchins")
+            key = fold_accents(word)
+            if key not in first_names() and key not in last_names():
+                continue
         start, end = match.start() + offset, match.end() + offset
         index = bisect.bisect_right(covered, (start, 1 << 62)) - 1
         if index >= 0 and covered[index][0] <= start and end <= covered[index][1]:

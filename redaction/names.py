@@ -487,6 +487,38 @@ _STATE_CODES = re.compile(rf",?[ \t]+(?:{US_STATE_CODES})\b")
 _IN_PLACE = re.compile(r"\b(?:in|near|outside|around|across|throughout)[ \t]+$", re.IGNORECASE)
 
 
+# Evidence that a word which is also a place names a person here: a title or role just before it, a person's verb,
+# a kinship noun after its possessive, an age, a verb that takes a person before it, "(the boyfriend ...)" after it.
+_TITLE_BEFORE = re.compile(
+    r"(?i:\b(?:mr|mrs|ms|miss|mx|dr|det|detective|officer|ofc|agent|sgt|sergeant|deputy|trooper|sra|srta|sr|don|"
+    r"dona|doña|uncle|aunt|auntie|tía|tio|tío|tia|inmate|client|victim|defendant|suspect|pimp|trafficker|"
+    r"noticed|picked\s+up|call|called|told|tell|text|texted|ask|asked|met\s+with|spoke\s+(?:to|with)))\.?[ \t]+$"
+)
+_PERSON_AFTER = re.compile(
+    r"(?:['’]s[ \t]+(?i:sister|brother|mom|mother|dad|father|boyfriend|girlfriend|bf|gf|husband|wife|kids?|son|"
+    r"daughter|cousin|aunt|uncle|phone|number|cell|dl|passport|cert|case|lawyer|attorney|advocate|pimp|car)\b"
+    r"|[ \t]*\([ \t]*(?:\d{1,2}[ \t]*\)|(?i:the|her|his)[ \t]+(?i:kid|boy|girl|boyfriend|girlfriend|victim|client|"
+    r"minor|son|daughter|brother|sister|mom|dad|guy|man|woman|person|cousin|uncle|aunt|driver|manager|owner)\b))"
+)
+_PERSON_VERBS_AFTER = _VERBS_AFTER_NAME - frozenset(
+    "will would should could cannot can might may never finally already just still also dob mrn ssn cell ph tel "
+    "phone email passport dl age aged named".split()
+)
+
+
+def person_evidence(text: str, start: int, end: int) -> bool:
+    """Whether the words around ``text[start:end]`` show it names a person: a title or role before it, a kinship
+    noun after its possessive, "(the boyfriend ..." or an age in parentheses after it (see ``_TITLE_BEFORE``)."""
+    return bool(_TITLE_BEFORE.search(text, max(0, start - 24), start) or _PERSON_AFTER.match(text, end))
+
+
+def person_verb_after(text: str, end: int) -> bool:
+    """A person's verb right after ``end`` ("Whitfield got popped", "Mali says"): weaker evidence than
+    ``person_evidence`` -- agencies and cities say things too ("Pasadena says") -- so the engine asks for more."""
+    after = re.match(r"[ \t]+([^\W\d_]+)", text[end : end + 30])
+    return after is not None and after.group(1).casefold() in _PERSON_VERBS_AFTER
+
+
 def is_place(text: str, start: int, end: int) -> bool:
     """Whether ``text[start:end]`` is (inside) a place name: "Austin", "San Antonio", "Marion County", "the
     Westchase complex". Only the words around the span are looked at, so this is cheap per finding (and cached by
@@ -518,6 +550,8 @@ def _is_place_in(text: str, start: int, end: int) -> bool:
         and text[end : end + 2] not in ("'s", "’s")
     ):
         return True  # "placed in Joliet", "outside Ehrenberg": one word after "in" is a place, not a person
+    if person_evidence(text, start, end):
+        return False  # "Mr. Park", "Austin (the boyfriend)", "Whitfield got popped": a person with a place's name
     known = places()
     for i in range(max(0, first - 3), first + 1):
         for j in range(last, min(len(words), i + 4)):

@@ -166,6 +166,13 @@ def places() -> frozenset[str]:
     return _load("places.txt") | _load("places_geonames.txt")
 
 
+@lru_cache(maxsize=1)
+def listed_places() -> frozenset[str]:
+    """The hand-listed places of ``places.txt`` (cities and agencies' towns task forces name as actors: "Pasadena
+    says ..."), without the long GeoNames list."""
+    return _load("places.txt")
+
+
 def _load(name: str) -> frozenset[str]:
     text = resources.files("redaction").joinpath("data", name).read_text(encoding="utf-8")
     return frozenset(
