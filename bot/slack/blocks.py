@@ -68,6 +68,42 @@ def plain_text(slack_text: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
+#: Attachment fields a client shows for a shared message or a message link's preview.
+_SHARED_TEXT_FIELDS = ("pretext", "title", "text", "footer")
+
+
+def visible_text(message: Mapping[str, Any]) -> str:
+    """What members see of a member's message, as typed: its ``text``, the names and titles of the
+    files it shares (a ``file_share`` shows them on the file's tile, the text being the caption),
+    and the text Slack copies into it from another message (a shared message, or the preview of a
+    pasted message link): those can carry PII from a DM or a private channel into this one.
+
+    Previews of outside web pages (``from_url`` without ``is_msg_unfurl``) are not the member's
+    words and are left out.
+    """
+    parts = [plain_text(str(message.get("text") or ""))]
+    files = message.get("files")
+    for file in files if isinstance(files, list) else ():
+        if isinstance(file, Mapping):
+            parts += [str(file[k]) for k in ("title", "name") if isinstance(file.get(k), str) and file[k]]
+    attachments = message.get("attachments")
+    for item in attachments if isinstance(attachments, list) else ():
+        if not isinstance(item, Mapping) or not (item.get("is_share") or item.get("is_msg_unfurl")):
+            continue
+        parts += [plain_text(item[k]) for k in _SHARED_TEXT_FIELDS if isinstance(item.get(k), str) and item[k]]
+        fields = item.get("fields")
+        for field in fields if isinstance(fields, list) else ():
+            if isinstance(field, Mapping):
+                parts += [plain_text(str(field[k])) for k in ("title", "value") if isinstance(field.get(k), str)]
+    seen: set[str] = set()
+    kept = []
+    for part in parts:
+        if part.strip() and part.strip() not in seen:
+            seen.add(part.strip())
+            kept.append(part)
+    return "\n\n".join(kept)
+
+
 def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 

@@ -869,21 +869,22 @@ class SlackPlatform:
                 user=await self._member_user(str(event["user"]), _user_team(event), body),
                 channel=channel,
                 message=MessageRef(channel, str(event.get("ts", ""))),
-                text=blocks.plain_text(str(event.get("text") or "")),
+                text=blocks.visible_text(event),
             )
         elif subtype == "message_changed":
             new = event.get("message") or {}
             old = event.get("previous_message") or {}
             if new.get("bot_id") or not new.get("user"):
                 return
-            if new.get("text") == old.get("text") and "previous_message" in event:
-                return  # an unfurl or reaction update, not an edit of the words
+            if "previous_message" in event and blocks.visible_text(new) == blocks.visible_text(old):
+                return  # a reaction or an outside link's preview, nothing new to read
+            # (A pasted message link's preview arrives this way too: the text it shows is scanned.)
             channel = _in_thread(_channel(channel_id, direct=direct), new)
             neutral = MessageEdited(
                 user=await self._member_user(str(new["user"]), _user_team(new), body),
                 channel=channel,
                 message=MessageRef(channel, str(new.get("ts", ""))),
-                text=blocks.plain_text(str(new.get("text") or "")),
+                text=blocks.visible_text(new),
             )
         else:
             return

@@ -14,7 +14,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.events import ButtonPressed, CommandInvoked, MessagePosted
+from bot.events import ButtonPressed, CommandInvoked, MessageEdited, MessagePosted
 from bot.platform import ChannelRef, UserRef
 from bot.slack.platform import REFUSAL, SlackPlatform
 from tests.integration.slack.conftest import (
@@ -288,6 +288,42 @@ async def test_a_button_under_a_thread_message_carries_the_thread(bot: RunningBo
     await bot.post(body, signed(body))
     [event] = await bot.core.wait(kind=ButtonPressed)
     assert event.channel.thread == "1700000000.000100"
+
+
+async def test_file_names_and_shared_messages_are_scanned_as_what_members_see(bot: RunningBot) -> None:
+    """Found by probing: only ``text`` was scanned, so PII in a shared file's name or title, or in a
+    message shared (or a message link previewed) from a DM or private channel, stayed visible."""
+    shared_file = message("see attached", ts="1700000000.000301", subtype="file_share",
+                          files=[{"id": "F1", "name": "zq_312-555-0199.pdf", "title": "Zebediah Quackenbush"}])
+    shared_message = message("fyi", ts="1700000000.000302", attachments=[
+        {"is_share": True, "text": "call her at 312-555-0198", "fallback": "[Jan 1] nina: call her"}])
+    outside_link = message("read this <https://news.example/a>", ts="1700000000.000303", attachments=[
+        {"from_url": "https://news.example/a", "title": "Local council meets", "text": "Mayor Ann Smith spoke"}])
+    bodies = [event_body(m, event_id=f"Ev-vis{i}") for i, m in enumerate((shared_file, shared_message, outside_link))]
+    # A pasted message link: Slack edits the message to add the linked message's preview.
+    plain = message("see <https://t.slack.com/archives/D1/p1>", ts="1700000000.000304")
+    unfurled = {**plain, "attachments": [{"is_msg_unfurl": True, "text": "client cell 312-555-0197"}]}
+    bodies.append(event_body({"type": "message", "subtype": "message_changed", "channel": "C1",
+                              "channel_type": "channel", "ts": "1700000000.000399", "message": unfurled,
+                              "previous_message": plain}, event_id="Ev-vis-unfurl"))
+    # A reaction changes nothing anyone reads: no edit.
+    reacted = {**plain, "reactions": [{"name": "eyes", "count": 1}]}
+    bodies.append(event_body({"type": "message", "subtype": "message_changed", "channel": "C1",
+                              "channel_type": "channel", "ts": "1700000000.000398", "message": reacted,
+                              "previous_message": plain}, event_id="Ev-vis-reaction"))
+    for body in bodies:
+        status, _, _ = await bot.post(body, signed(body, content_type=JSON))
+        assert status == 200
+    posted = {e.message.id: e.text for e in await bot.core.wait(3, kind=MessagePosted)}
+    assert "zq_312-555-0199.pdf" in posted["1700000000.000301"]
+    assert "Zebediah Quackenbush" in posted["1700000000.000301"]
+    assert "see attached" in posted["1700000000.000301"]
+    assert "call her at 312-555-0198" in posted["1700000000.000302"]
+    assert "Ann Smith" not in posted["1700000000.000303"]  # an outside page's words are not the member's
+    [edit] = await bot.core.wait(kind=MessageEdited)
+    assert edit.message.id == "1700000000.000304" and "312-555-0197" in edit.text
+    await asyncio.sleep(0.3)
+    assert len([e for e in bot.core.events if isinstance(e, MessageEdited)]) == 1
 
 
 # --- 1 and 7. an event counts as handled only when its handler finished -------------------------------
