@@ -207,6 +207,24 @@ class App:
                 actor=f"unknown:{platform}",
             )
 
+    def report_inbox_failure(self, platform: str, kind: str, row_id: int) -> None:
+        """An inbound request (acknowledged, stored in the inbox) kept failing and was given up on:
+        audit it and tell the coordinators — the kind and row number only, never its content."""
+        with self.services.db.session() as s:
+            ctx = Context(self.services)
+            ctx.audit(s, "inbox.failed", target=f"inbox:{row_id}", detail={"platform": platform[:16], "kind": kind[:16]})
+            for person in ctx.coordinators(s):
+                ctx.enqueue_dm(
+                    s,
+                    person,
+                    f"A {platform} {kind} the bot received (inbox #{row_id}) could not be handled after "
+                    "retrying and was given up on. Please check the bot's logs and database; the member "
+                    "who sent it may need to send it again.",
+                    key=f"inbox-failed:{row_id}:{person.handle}",
+                    purpose="inbox.alert",
+                )
+        self.kick_outbox()
+
     async def dispatch(self, event: Event) -> Dispatched:
         """Route one neutral event to its handler. Never raises: failures become a private message.
 

@@ -258,6 +258,37 @@ class ProcessedEvent(Base):
     at: Mapped[datetime]
 
 
+class InboxEntry(Base):
+    """An inbound platform request (Slack event, slash command, interaction) stored before it is
+    acknowledged, so a request the platform will not deliver again is never lost (storage/inbox.py).
+
+    ``key`` makes a redelivery of the same request a no-op (Slack's event id; a digest for commands
+    and interactions). ``payload`` is the request as the adapter needs it to run the handler later,
+    encrypted (it holds message text); it is cleared once the row is done."""
+
+    __tablename__ = "inbox"
+    __table_args__ = (
+        UniqueConstraint("platform", "key", name="uq_inbox_platform_key"),
+        Index("ix_inbox_due", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    key: Mapped[str] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(16))  # event, command, action, view
+    payload: Mapped[str | None] = mapped_column(EncryptedText("inbox.payload"), default=None)
+    status: Mapped[str] = mapped_column(String(16), default="running")  # pending, running, done, failed
+    attempts: Mapped[int] = mapped_column(default=0)
+    received_at: Mapped[datetime]
+    next_attempt_at: Mapped[datetime]
+    claimed_until: Mapped[datetime | None] = mapped_column(default=None)
+    # Fences a claim: only the holder of this token may renew it, finish the row or record a failure.
+    claim_token: Mapped[str | None] = mapped_column(String(32), default=None)
+    first_failed_at: Mapped[datetime | None] = mapped_column(default=None)
+    last_error: Mapped[str | None] = mapped_column(String(200), default=None)  # a reason, never content
+    done_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
 class Counter(Base):
     """Sequences for human references (T-0042, R-12, C-3, OP-7)."""
 

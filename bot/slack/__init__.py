@@ -35,9 +35,9 @@ def create_slack_platform(
     database_url: str | None = None,
     database: Any = None,
 ) -> SlackPlatform:
-    """Build the adapter. Both keyword arguments are optional: by default the event ledger
-    (``bot/slack/ledger.py``, the ``processed_events`` table) and the OAuth installation store use
-    the core's database, found when ``run(app)`` starts."""
+    """Build the adapter. Both keyword arguments are optional: by default the inbox
+    (``bot/slack/inbox.py``, the ``inbox`` table) and the OAuth installation store use the core's
+    database, found when ``run(app)`` starts."""
     settings.check()
     installation_store = state_store = None
     url = database_url or getattr(database, "url", None)

@@ -1,9 +1,12 @@
 """``SlackPlatform``: the neutral ``ChatPlatform`` on Slack's Web API, and the Bolt app that turns
 Slack payloads into neutral events.
 
-Every inbound request is acknowledged first (Slack allows 3 seconds) and the core is called from a
-Bolt lazy listener afterwards; modals are opened with the trigger id as soon as the core asks. No
-task-force logic lives here: which command does what, who may see what, is the handlers' business.
+Every inbound request that needs handling is written to the inbox (``bot/slack/inbox.py``, the
+database's ``inbox`` table, encrypted) and only then acknowledged (Slack allows 3 seconds); its
+handler runs from the inbox row afterwards, under a claim renewed while it runs, so a request
+acknowledged by a replica that is killed or stopped is taken over by another one. Modals are opened
+with the trigger id as soon as the core asks (a request run late gets a button in its DM instead).
+No task-force logic lives here: which command does what, who may see what, is the handlers' business.
 """
 
 from __future__ import annotations
@@ -13,11 +16,13 @@ import contextvars
 import hashlib
 import hmac
 import inspect
+import json
 import logging
 import re
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
@@ -57,7 +62,7 @@ from bot.platform import (
     UserRef,
 )
 from bot.slack import blocks
-from bot.slack.ledger import Claim, DatabaseLedger, Ledger, MemoryLedger
+from bot.slack.inbox import BUSY, DONE, Claimed, ClaimLost, DatabaseInbox, Inbox, MemoryInbox
 from bot.slack.requests import payload_problem, raw_body_problem
 from bot.slack.safety import SeenKeys, sdk_logger
 from bot.slack.settings import SlackSettings
@@ -77,6 +82,14 @@ _CANNOT_DELETE = {"cant_delete_message", "message_not_found", "not_authed", "inv
 _EPHEMERAL_FALLBACK = {"user_not_in_channel", "channel_not_found", "not_in_channel", "is_archived"}
 #: The longest ``Retry-After`` an ephemeral warning waits for before it goes to the member's DM.
 _EPHEMERAL_MAX_WAIT = 5.0
+#: A trigger id is good for 3 seconds: a request run from the inbox later than this (taken over
+#: after a crash, retried) opens no modal with it; ``open_form`` sends the member a button instead.
+_TRIGGER_SECONDS = 2.5
+#: At most this many inbox rows held (being handled or waiting for a handler slot) per process;
+#: the sweep claims no more beyond it.
+_MAX_HELD = 200
+#: After SIGTERM's drain: how long ``stop`` waits for handlers that finished to record it.
+_STOP_WAIT = 5.0
 #: What a request from another workspace is told (a slash command shows it to the invoker only).
 REFUSAL = "needtoknow serves only its own workspace. This request was refused and nothing was stored."
 
@@ -88,6 +101,9 @@ class _Deliveries:
     task: asyncio.Task[Any] | None
     failed: int = 0
 
+
+#: The inbox row whose handler runs in this task (see ``_run_row``).
+_ROW: contextvars.ContextVar[int | None] = contextvars.ContextVar("slack_inbox_row", default=None)
 
 #: Set while the core handles one Events API event, so a reply that could not be delivered (after
 #: retries and the DM fallback) marks the event as not handled, and it is tried again.
@@ -158,6 +174,7 @@ class SlackPlatform:
         installation_store: Any = None,
         oauth_state_store: Any = None,
         database: Any = None,
+        inbox: Inbox | None = None,
     ) -> None:
         self.settings = settings
         self._logger = sdk_logger()
@@ -198,11 +215,16 @@ class SlackPlatform:
         if self.admin_client is not None:
             self.capabilities |= Capability.REDACT_OTHERS
         self._installation_store = installation_store
-        self._database = database  # the event ledger's database; by default the core's (start)
-        self._ledger: Ledger = MemoryLedger()
+        self._database = database  # the inbox's database; by default the core's (start)
+        self._inbox_given = inbox
+        self._inbox: Inbox = inbox or MemoryInbox(lease=settings.event_lease_seconds)
+        self._held: dict[int, Claimed] = {}  # inbox rows this process claimed and has not finished
+        self._started: set[int] = set()  # ... of which the core has started handling these
+        self._row_tasks: set[asyncio.Task[Any]] = set()
+        self._loops: list[asyncio.Task[Any]] = []  # the inbox sweep and lease renewal
+        self._closing = False
+        self._events_seen = SeenKeys(ttl=3600)  # handled event ids (a fast path before the inbox)
         self._http: aiohttp.ClientSession | None = None  # shared by the Web API clients (start)
-        self._in_flight: dict[str, asyncio.Future[None]] = {}
-        self._events_seen = SeenKeys(ttl=3600)  # handled event ids (a fast path before the ledger)
         self._team_id: str | None = None  # our workspace, from auth.test at start
         self._enterprise_id: str | None = None
         self._bot_id: str | None = None
@@ -428,12 +450,20 @@ class SlackPlatform:
             # there are threads (a few more wait here, already acknowledged, in arrival order).
             self._handler_slots = asyncio.Semaphore(threads * 2)
         database = self._database or getattr(getattr(app, "services", None), "db", None)
-        if database is not None:
-            # The core's processed_events table: an event is recorded as handled (on every replica,
-            # across restarts) only once its handler finished; see bot/slack/ledger.py.
-            self._ledger = DatabaseLedger(database, lease=self.settings.event_lease_seconds)
+        if self._inbox_given is not None:
+            self._inbox = self._inbox_given
+        elif database is not None:
+            # The core's inbox table: every request is stored there before it is acknowledged and
+            # handled from the row (on any replica, across restarts); see bot/slack/inbox.py.
+            self._inbox = DatabaseInbox(
+                database, lease=self.settings.event_lease_seconds, horizon_hours=self.settings.inbox_retry_hours,
+                retention_hours=self.settings.inbox_retention_hours,
+                first_retry_seconds=self._first_retry_seconds(),
+            )
         else:
-            self._ledger = MemoryLedger(lease=self.settings.event_lease_seconds)
+            self._inbox = MemoryInbox(lease=self.settings.event_lease_seconds,
+                                      first_retry_seconds=self._first_retry_seconds())
+        self._closing = False
         self._share_http_session()
         await self._learn_workspace()
         warm_up = getattr(app, "warm_up", None)
@@ -468,8 +498,17 @@ class SlackPlatform:
             )
             await self._socket.connect_async()
             log.info("slack: Socket Mode connected")
+        # Every replica sweeps the inbox: rows left by a replica that died or stopped (and, at once,
+        # rows this one left at its last stop) are taken over; failed rows are retried.
+        self._loops = [asyncio.ensure_future(self._sweep_loop()), asyncio.ensure_future(self._renew_loop())]
 
     async def stop(self) -> None:
+        self._closing = True  # no inbox row starts from now on
+        for loop_task in self._loops:
+            loop_task.cancel()
+        await asyncio.gather(*self._loops, return_exceptions=True)
+        self._loops = []
+        await self._settle_rows()
         if self._socket is not None:
             await self._socket.close_async()
             self._socket = None
@@ -558,9 +597,10 @@ class SlackPlatform:
         problem = raw_body_problem(raw, request.content_type)
         if problem is not None:
             return _refuse(400, problem)
-        if getattr(self._core, "stopping", False) and request.content_type == "application/json":
-            # Shutting down (SIGTERM): an Events API delivery acknowledged now would never be handled
-            # here; a 503 makes Slack deliver it again, to another replica or after the restart.
+        if not self._inbox.durable and self._stopping() and request.content_type == "application/json":
+            # Shutting down (SIGTERM) without a durable inbox: an Events API delivery acknowledged now
+            # would never be handled here; a 503 makes Slack deliver it again, to another replica or
+            # after the restart. (With the database inbox it is stored and left to another replica.)
             return web.Response(status=503)
         try:
             bolt_request = AsyncBoltRequest(
@@ -641,13 +681,15 @@ class SlackPlatform:
         bolt = AsyncApp(**kwargs)
         bolt.middleware(self._once_only)
 
-        bolt.command(re.compile(r"^/"))(ack=self._ack_command, lazy=[self._on_command])
-        bolt.action(re.compile(r".*"))(ack=_ack, lazy=[self._on_action])
-        bolt.view_submission(re.compile(r".*"))(ack=self._ack_view, lazy=[self._on_view])
+        # Listeners only acknowledge: the request was stored in the inbox (``_once_only``) and its
+        # handler runs from the row (``_run_row``), so an acknowledged request survives a crash.
+        bolt.command(re.compile(r"^/"))(self._ack_command)
+        bolt.action(re.compile(r".*"))(_ack)
+        bolt.view_submission(re.compile(r".*"))(self._ack_view)
         bolt.view_closed(re.compile(r".*"))(_ack)
-        bolt.event("message")(ack=_ack, lazy=[self._on_message])
-        bolt.event("member_joined_channel")(ack=_ack, lazy=[self._on_member_joined])
-        bolt.event("app_home_opened")(ack=_ack, lazy=[self._on_home_opened])
+        bolt.event("message")(_ack)
+        bolt.event("member_joined_channel")(_ack)
+        bolt.event("app_home_opened")(_ack)
         return bolt
 
     def _authorize(self) -> AuthorizeResult:
@@ -716,18 +758,257 @@ class SlackPlatform:
     async def _once_only(
         self, req: AsyncBoltRequest, resp: BoltResponse, next: Callable[[], Awaitable[None]]
     ) -> BoltResponse | None:
-        """Drop exact replays of a signed request (HTTP mode), and events this process already
-        handled (a fast path; the shared ledger decides for the others, after the ack)."""
+        """Drop exact replays of a signed request (HTTP mode); then store the request in the inbox
+        *before* it is acknowledged, so an acknowledged request is never lost.
+
+        A redelivery of a stored request (Slack's retry of an event, on any replica) finds its row
+        and is acknowledged without running anything twice. When the inbox cannot be written (the
+        database is down) the answer is a 503 (Socket Mode: no acknowledgement), so Slack delivers
+        the request again; nothing was acknowledged that could be lost."""
         signature = req.headers.get("x-slack-signature", [""])[0]
         if signature and not self._signatures_seen.first_time(signature):
             log.warning("slack: rejected a replayed request")
             return BoltResponse(status=401, body={"error": "invalid request"})
-        event_id = req.body.get("event_id") if isinstance(req.body, dict) else None
+        body = req.body if isinstance(req.body, dict) else {}
+        event_id = body.get("event_id")
         if isinstance(event_id, str) and event_id and event_id in self._events_seen:
             log.info("slack: skipped a repeated delivery of an event already handled")
             return BoltResponse(status=200, body="")
-        await next()
+        kind = self._inbox_kind(body)
+        if kind is None:  # nothing to handle later (url_verification, a bot's own message, ...)
+            await next()
+            return None
+        try:
+            state, row = await self._inbox.receive(
+                _inbox_key(kind, body), kind, json.dumps(body, separators=(",", ":")), claim=not self._hand_back()
+            )
+        except Exception as exc:  # the type only: a database error may quote the payload
+            log.error("slack: could not store a %s before acknowledging it (%s); answered 503 so Slack "
+                      "delivers it again", kind, type(exc).__name__)
+            return BoltResponse(status=503, body={"error": "temporarily unavailable"})
+        if state in (DONE, BUSY):
+            if state == DONE and isinstance(event_id, str) and event_id:
+                self._events_seen.remember(event_id)
+            log.info("slack: a repeated delivery of a stored %s was acknowledged (%s)", kind, state)
+            return BoltResponse(status=200, body="")
+        await next()  # the listener acknowledges
+        if row is not None:  # None while stopping: stored for another replica or the next start
+            self._start_row(row)
         return None
+
+    def _inbox_kind(self, body: Mapping[str, Any]) -> str | None:
+        """What kind of inbox row a request becomes; None for requests with nothing to handle later."""
+        kind = _request_kind(body)
+        if kind == "command":
+            return "command" if self._neutral_command(str(body.get("command", ""))) is not None else None
+        if kind == "interaction":
+            return "action"
+        if kind == "view":
+            return "view" if body.get("type") == "view_submission" else None
+        if kind != "event":
+            return None
+        event = body.get("event")
+        if not isinstance(event, Mapping):
+            return None
+        etype = event.get("type")
+        if etype in ("member_joined_channel", "app_home_opened"):
+            return "event"
+        if etype != "message":
+            return None
+        subtype = event.get("subtype")
+        if subtype in (None, "thread_broadcast", "file_share", "me_message"):
+            return "event" if not event.get("bot_id") and event.get("user") else None
+        if subtype == "message_changed":
+            new = event.get("message")
+            return "event" if isinstance(new, Mapping) and not new.get("bot_id") and new.get("user") else None
+        return None
+
+    # --- running requests from the inbox -----------------------------------------------------------
+
+    def _first_retry_seconds(self) -> float:
+        """The sweep's first retry continues the in-process back-off (1x, 2x, 4x ... the
+        ``retry_backoff_seconds``): 64 s with the defaults, at most 10 minutes."""
+        settings = self.settings
+        return min(600.0, settings.retry_backoff_seconds * float(2 ** max(0, settings.event_retries)))
+
+    def _stopping(self) -> bool:
+        return self._closing or bool(getattr(self._core, "stopping", False))
+
+    def _hand_back(self) -> bool:
+        """Stopping with a durable inbox: requests are left (or handed back) to another replica or
+        the next start instead of being started here. Without one (no database) they run as before
+        (the core tells a member who asked that the bot is restarting)."""
+        return self._inbox.durable and self._stopping()
+
+    def _start_row(self, row: Claimed) -> None:
+        self._held[row.id] = row
+        task = asyncio.ensure_future(self._run_row(row))
+        self._row_tasks.add(task)
+        task.add_done_callback(self._row_tasks.discard)
+
+    async def _run_row(self, row: Claimed) -> None:
+        """Run one claimed inbox row's handler and record the outcome, fenced by the claim token:
+        done; handed back unstarted (shutting down); or failed, to be retried with back-off."""
+        _ROW.set(row.id)
+        event_id: str | None = None
+        try:
+            try:
+                body = json.loads(row.payload)
+                if not isinstance(body, dict):
+                    raise ValueError("not an object")
+            except ValueError:
+                outcome, reason = "retry", "unreadable payload"
+            else:
+                event_id = body.get("event_id") if isinstance(body.get("event_id"), str) else None
+                age = (datetime.now(UTC) - row.received_at).total_seconds()
+                if "trigger_id" in body and (age > _TRIGGER_SECONDS or row.attempts > 1):
+                    body = {k: v for k, v in body.items() if k != "trigger_id"}  # expired: no modal
+                try:
+                    outcome, reason = await self._handle_row(row.kind, body)
+                except Exception as exc:  # never the message: the type names the failure
+                    outcome, reason = "retry", type(exc).__name__
+                    log.error("slack: handling a %s from the inbox raised %s", row.kind, reason)
+            if outcome == "done":
+                await self._finish_row(row)
+                if event_id:
+                    self._events_seen.remember(event_id)
+            elif outcome == "release":
+                await self._inbox.release([row])
+            else:
+                await self._fail_row(row, reason)
+        except ClaimLost:
+            log.warning("slack: inbox row %s was taken over by another replica before its outcome was recorded; "
+                        "it may be handled twice", row.id)
+        except Exception as exc:  # the claim lapses and the row is taken over after its lease
+            log.error("slack: could not record the outcome of inbox row %s: %s", row.id, type(exc).__name__)
+        finally:
+            self._held.pop(row.id, None)
+            self._started.discard(row.id)
+
+    async def _finish_row(self, row: Claimed) -> None:
+        delay = 0.2
+        for attempt in range(5):
+            try:
+                await self._inbox.finish(row)
+                return
+            except ClaimLost:
+                raise
+            except Exception:
+                if attempt == 4:
+                    raise
+                await asyncio.sleep(delay)
+                delay *= 2
+
+    async def _fail_row(self, row: Claimed, reason: str) -> None:
+        gave_up = await self._inbox.fail(row, reason)
+        if not gave_up:
+            log.warning("slack: a %s from the inbox (row %s) failed (%s); it is retried later", row.kind, row.id, reason)
+            return
+        log.error("slack: a %s from the inbox (row %s) kept failing and was given up on (%s)", row.kind, row.id, reason)
+        report = getattr(self._core, "report_inbox_failure", None)
+        if callable(report):
+            try:
+                await asyncio.to_thread(report, PLATFORM, row.kind, row.id)
+            except Exception as exc:
+                log.error("slack: could not report a failed inbox row: %s", type(exc).__name__)
+
+    async def _handle_row(self, kind: str, body: dict[str, Any]) -> tuple[str, str]:
+        """("done" | "release" | "retry", reason) for one request."""
+        if kind == "event":
+            return await self._run_event(body)
+        if kind == "command":
+            handled = await self._on_command(body)
+        elif kind == "action":
+            handled = await self._on_action(body)
+        elif kind == "view":
+            handled = await self._on_view(body)
+        else:
+            return "retry", "unknown kind"
+        return ("release", "") if handled is None else ("done", "")
+
+    async def _run_event(self, body: Mapping[str, Any]) -> tuple[str, str]:
+        """An Events API event counts as handled only when its handler finished. A failed attempt
+        (the core did not handle it — e.g. the database was down —, raised, or a reply could not be
+        delivered even by DM) is tried again here a few times with back-off, then the row waits for
+        the sweep's retry (longer back-off, for ``inbox_retry_hours``)."""
+        event = body.get("event") or {}
+        etype = event.get("type")
+        settings = self.settings
+        attempts = 1 + max(0, settings.event_retries)
+        for attempt in range(attempts):
+            if attempt:
+                await asyncio.sleep(settings.retry_backoff_seconds * 2 ** (attempt - 1))
+            if self._hand_back():
+                return "release", ""
+            if etype == "message":
+                handled = await self._on_message(body, event)
+            elif etype == "member_joined_channel":
+                handled = await self._on_member_joined(body, event)
+            elif etype == "app_home_opened":
+                handled = await self._on_home_opened(body, event)
+            else:
+                return "done", ""
+            if handled is None:
+                return "release", ""
+            if handled:
+                return "done", ""
+            log.warning("slack: event not handled (attempt %s of %s)", attempt + 1, attempts)
+        return "retry", "not handled"
+
+    async def _sweep_loop(self) -> None:
+        """Claim inbox rows whose lease expired (a replica that died) or whose retry is due, and run
+        them; now and then purge finished rows older than the retention window."""
+        last_purge = 0.0
+        while True:
+            try:
+                if not self._stopping():
+                    room = _MAX_HELD - len(self._held)
+                    if room > 0:
+                        rows = await self._inbox.claim_due(min(50, room))
+                        if rows:
+                            log.info("slack: took %s requests from the inbox (retries, or a stopped replica's)",
+                                     len(rows))
+                        for row in rows:
+                            self._start_row(row)
+                    if time.monotonic() - last_purge > 600:
+                        last_purge = time.monotonic()
+                        purged = await self._inbox.purge()
+                        if purged:
+                            log.info("slack: purged %s finished inbox rows", purged)
+            except Exception as exc:  # a database outage: the next sweep tries again
+                log.warning("slack: inbox sweep failed: %s", type(exc).__name__)
+            await asyncio.sleep(self.settings.inbox_sweep_seconds)
+
+    async def _renew_loop(self) -> None:
+        """Renew the leases of every row this process holds, in one statement, a third of a lease apart."""
+        interval = max(0.05, self.settings.event_lease_seconds / 3)
+        while True:
+            await asyncio.sleep(interval)
+            rows = list(self._held.values())
+            if not rows:
+                continue
+            try:
+                await self._inbox.renew(rows)
+            except Exception as exc:
+                log.warning("slack: could not renew inbox leases: %s", type(exc).__name__)
+
+    async def _settle_rows(self) -> None:
+        """Stopping: rows not started are handed back for another replica (or the next start) at
+        once; handlers still running get a moment to record their outcome. A row whose handler has
+        not finished by then stays claimed and is taken over when its lease expires."""
+        if self._row_tasks:
+            await asyncio.wait(list(self._row_tasks), timeout=_STOP_WAIT)
+        waiting = [row for row_id, row in self._held.items() if row_id not in self._started]
+        if waiting:
+            try:
+                released = await self._inbox.release(waiting)
+                log.info("slack: handed %s requests not yet started back to the inbox", released)
+            except Exception as exc:
+                log.warning("slack: could not hand requests back to the inbox: %s (taken over after the lease)",
+                            type(exc).__name__)
+        for task in list(self._row_tasks):
+            task.cancel()
+        await asyncio.gather(*self._row_tasks, return_exceptions=True)
 
     # --- listeners: ack first (fast, no I/O besides the response), then the lazy part -------------
 
@@ -757,10 +1038,11 @@ class SlackPlatform:
             return
         await ack()
 
-    async def _on_command(self, body: Mapping[str, Any]) -> None:
+    async def _on_command(self, body: Mapping[str, Any]) -> bool | None:
+        """Handle a slash command; None when it was not started (shutting down)."""
         name = self._neutral_command(str(body.get("command", "")))
         if name is None:
-            return
+            return True
         user_id, channel_id = str(body.get("user_id", "")), str(body.get("channel_id", ""))
         self._remember_team(body, user_id, channel_id)
         event = CommandInvoked(
@@ -770,12 +1052,12 @@ class SlackPlatform:
             args=blocks.plain_text(str(body.get("text") or "")).strip(),
             trigger=body.get("trigger_id") or None,
         )
-        await self._dispatch(event)
+        return await self._dispatch(event)
 
-    async def _on_action(self, body: Mapping[str, Any]) -> None:
+    async def _on_action(self, body: Mapping[str, Any]) -> bool | None:
         actions = body.get("actions") or []
         if not actions:
-            return
+            return True
         action = actions[0]
         action_id = blocks.neutral_action_id(str(action.get("action_id", "")))
         value = str(action.get("value") or (action.get("selected_option") or {}).get("value") or "")
@@ -790,15 +1072,15 @@ class SlackPlatform:
             if parsed is not None:
                 form = self._core_app().build_form(parsed[0], user, parsed[1])
                 await self.open_form(user, form, trigger=trigger)
-            return
+            return True
         if not channel_id:
-            return  # a press inside a modal: our modals have no buttons
+            return True  # a press inside a modal: our modals have no buttons
         container = body.get("container") or {}
         thread = (body.get("message") or {}).get("thread_ts") or container.get("thread_ts")
         direct = True if channel_data.get("name") == "directmessage" else channel_id.startswith("D")
         channel = ChannelRef(PLATFORM, channel_id, is_direct=direct, thread=str(thread) if thread else None)
         ts = (body.get("message") or {}).get("ts") or container.get("message_ts")
-        await self._dispatch(
+        return await self._dispatch(
             ButtonPressed(
                 user=user,
                 channel=channel,
@@ -832,20 +1114,23 @@ class SlackPlatform:
             return
         await ack()
 
-    async def _on_view(self, body: Mapping[str, Any]) -> None:
+    async def _on_view(self, body: Mapping[str, Any]) -> bool | None:
         try:
             user, form, raw, context, channel_id = self._submitted(body)
             form.validate(raw)
         except FormInvalid:
-            return  # already answered in the ack, next to the fields
+            return True  # already answered in the ack, next to the fields
         except Exception:
             user_data = body.get("user") or {}
             user_ref = _user(str(user_data.get("id", "")), self._external_team(user_data.get("team_id"), body))
             await self.send_dm(user_ref, "That form is no longer active. Please start again.")
-            return
+            return True
         self._remember_team(body, user.id, channel_id)
         channel = _channel(channel_id) if channel_id else None
         async with self._handler_slots:
+            if self._hand_back():
+                return None
+            self._mark_started()
             errors = await self._core_app().submit_form(user, form.form_id, raw, context=context,
                                                         channel=channel)
         if errors:
@@ -853,16 +1138,20 @@ class SlackPlatform:
             # repeat the submitted values).
             lines = "\n".join(f"• {form.field(k).label if k in {f.key for f in form.fields} else k}: {m}"
                               for k, m in errors.items())
-            await self.send_dm(user, f"Your {form.title} form was not saved:\n{lines}")
+            try:
+                await self.send_dm(user, f"Your {form.title} form was not saved:\n{lines}")
+            except PlatformError as exc:  # the submission itself is finished: not run again for this
+                log.error("slack: could not tell a member their form was not saved: %s", exc)
+        return True
 
-    async def _on_message(self, body: Mapping[str, Any], event: Mapping[str, Any]) -> None:
+    async def _on_message(self, body: Mapping[str, Any], event: Mapping[str, Any]) -> bool | None:
         subtype = event.get("subtype")
         channel_id = str(event.get("channel", ""))
         direct = event.get("channel_type") == "im"
         neutral: Event
         if subtype in (None, "thread_broadcast", "file_share", "me_message"):
             if event.get("bot_id") or not event.get("user"):
-                return
+                return True
             channel = _in_thread(_channel(channel_id, direct=direct), event)
             self._remember_team(body, str(event["user"]), channel_id)
             neutral = MessagePosted(
@@ -875,9 +1164,9 @@ class SlackPlatform:
             new = event.get("message") or {}
             old = event.get("previous_message") or {}
             if new.get("bot_id") or not new.get("user"):
-                return
+                return True
             if "previous_message" in event and blocks.visible_text(new) == blocks.visible_text(old):
-                return  # a reaction or an outside link's preview, nothing new to read
+                return True  # a reaction or an outside link's preview, nothing new to read
             # (A pasted message link's preview arrives this way too: the text it shows is scanned.)
             channel = _in_thread(_channel(channel_id, direct=direct), new)
             neutral = MessageEdited(
@@ -887,20 +1176,21 @@ class SlackPlatform:
                 text=blocks.visible_text(new),
             )
         else:
-            return
-        await self._handle_event(body, neutral)
+            return True
+        return await self._dispatch_tracked(neutral)
 
-    async def _on_member_joined(self, body: Mapping[str, Any], event: Mapping[str, Any]) -> None:
+    async def _on_member_joined(self, body: Mapping[str, Any], event: Mapping[str, Any]) -> bool | None:
         user = await self._member_user(str(event.get("user", "")), _user_team(event), body)
-        await self._handle_event(body, MemberJoined(user=user, channel=_channel(str(event.get("channel", "")))))
+        return await self._dispatch_tracked(MemberJoined(user=user, channel=_channel(str(event.get("channel", "")))))
 
-    async def _on_home_opened(self, body: Mapping[str, Any], event: Mapping[str, Any]) -> None:
+    async def _on_home_opened(self, body: Mapping[str, Any], event: Mapping[str, Any]) -> bool | None:
         if event.get("tab", "home") != "home":
-            return
+            return True
         user = await self._member_user(str(event.get("user", "")), _user_team(event), body)
         self._remember_team(body, user.id)
-        if not await self._handle_event(body, HomeOpened(user=user)):
-            return
+        handled = await self._dispatch_tracked(HomeOpened(user=user))
+        if not handled:
+            return handled
         summarise = getattr(self._core_app(), "home_summary", None)
         if summarise is not None:
             async with self._handler_slots:
@@ -908,6 +1198,7 @@ class SlackPlatform:
                 if inspect.isawaitable(summary):
                     summary = await summary
             await self.publish_home(user, str(summary))
+        return True
 
     # --- who is a member: our workspace only -------------------------------------------------------
 
@@ -949,103 +1240,25 @@ class SlackPlatform:
             return str(data.get("team_id") or "unknown")
         return self._external_team(data.get("team_id"), body)
 
-    # --- Events API: handled once, recorded only after success -------------------------------------
+    # --- handing events to the core -----------------------------------------------------------------
 
-    async def _handle_event(self, body: Mapping[str, Any], event: Event) -> bool:
-        """Handle one Events API event; True when it was handled (now or before).
+    def _mark_started(self) -> None:
+        row = _ROW.get()
+        if row is not None:
+            self._started.add(row)
 
-        Slack delivers an event at least once (retries when our ack was late; another replica may get
-        the retry). The shared ledger lets one delivery at a time work on an event id; the event is
-        recorded as handled only after the core finished it. A failed attempt (the core said it did
-        not handle it — e.g. the database was down —, raised, or a reply could not be delivered even
-        by DM) is retried here with back-off; after the last attempt the claim is released, so a later
-        delivery of the same event (Slack's retry) is handled rather than skipped."""
-        event_id = body.get("event_id")
-        if not isinstance(event_id, str) or not event_id:
-            return await self._dispatch_tracked(event)
-        if event_id in self._events_seen:
-            return True
-        running = self._in_flight.get(event_id)
-        if running is not None:  # the same event twice in this process: wait for the first one
-            await asyncio.shield(running)
-            return event_id in self._events_seen
-        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._in_flight[event_id] = done
-        try:
-            return await self._handle_claimed(event_id, event)
-        finally:
-            self._in_flight.pop(event_id, None)
-            done.set_result(None)
-
-    async def _handle_claimed(self, event_id: str, event: Event) -> bool:
-        settings = self.settings
-        attempts = 1 + max(0, settings.event_retries)
-        mine = False
-        handled = False
-        for attempt in range(attempts):
-            if attempt:
-                await asyncio.sleep(settings.retry_backoff_seconds * 2 ** (attempt - 1))
-            if not mine:
-                state = await self._acquire(event_id)
-                if state is Claim.DONE:
-                    self._events_seen.remember(event_id)
-                    return True
-                if state is None:
-                    continue  # the ledger is unreachable (database down): try again later
-                mine = True
-            heartbeat = asyncio.ensure_future(self._keep_claim(event_id))
-            try:
-                handled = await self._dispatch_tracked(event)
-            finally:
-                heartbeat.cancel()
-            if handled:
-                break
-            log.warning("slack: event not handled (attempt %s of %s)", attempt + 1, attempts)
-        if handled:
-            try:
-                await self._ledger.finish(event_id)
-            except Exception as exc:  # handled, but a retry on another replica may repeat it
-                log.error("slack: could not record a handled event: %s", type(exc).__name__)
-            self._events_seen.remember(event_id)  # this process skips it either way
-            return True
-        log.error("slack: event not handled after %s attempts; Slack's next retry will be handled", attempts)
-        if mine:
-            try:
-                await self._ledger.release(event_id)
-            except Exception as exc:  # the claim then expires after its lease
-                log.error("slack: could not release an event claim: %s", type(exc).__name__)
-        return False
-
-    async def _acquire(self, event_id: str) -> Claim | None:
-        """Claim ``event_id``; while another delivery holds it, wait (up to the lease) for its outcome."""
-        deadline = time.monotonic() + self.settings.event_lease_seconds + 1
-        while True:
-            try:
-                state = await self._ledger.claim(event_id)
-            except Exception as exc:
-                log.warning("slack: event ledger unavailable: %s", type(exc).__name__)
-                return None
-            if state is not Claim.BUSY:
-                return state
-            if time.monotonic() > deadline:
-                return None
-            await asyncio.sleep(min(0.5, self.settings.event_lease_seconds / 4))
-
-    async def _keep_claim(self, event_id: str) -> None:
-        interval = max(0.05, self.settings.event_lease_seconds / 3)
-        while True:
-            await asyncio.sleep(interval)
-            try:
-                await self._ledger.renew(event_id)
-            except Exception as exc:
-                log.warning("slack: could not renew an event claim: %s", type(exc).__name__)
-
-    async def _dispatch_tracked(self, event: Event) -> bool:
-        """Dispatch and report whether the core handled the event (see ``_handle_event``)."""
+    async def _dispatch_tracked(self, event: Event) -> bool | None:
+        """Dispatch and report whether the core handled the event (see ``_run_event``); None when
+        it was not started because the adapter is stopping (the row is handed back)."""
         tracked = _Deliveries(asyncio.current_task())
         token = _DELIVERIES.set(tracked)
         try:
             async with self._handler_slots:
+                # Checked with no await before the core's own check: a request the core would turn
+                # away as "restarting" is handed back to the inbox instead (another replica runs it).
+                if self._hand_back():
+                    return None
+                self._mark_started()
                 result = await self._core_app().dispatch(event)
         except Exception as exc:  # never let handler text reach Bolt's logger
             log.error("slack: handler for %s raised %s", type(event).__name__, type(exc).__name__)
@@ -1060,14 +1273,20 @@ class SlackPlatform:
             return False
         return True
 
-    async def _dispatch(self, event: Event) -> None:
+    async def _dispatch(self, event: Event) -> bool | None:
+        """A command or a button: run once (a member who asked was answered, even when the core
+        could not store anything). None when not started because the adapter is stopping."""
         try:
             async with self._handler_slots:
+                if self._hand_back():
+                    return None
+                self._mark_started()
                 await self._core_app().dispatch(event)
         except PlatformError as exc:
             log.error("slack: %s failed: %s", type(event).__name__, exc)
         except Exception as exc:  # never let handler text reach Bolt's logger
             log.error("slack: handler for %s raised %s", type(event).__name__, type(exc).__name__)
+        return True
 
 
 def _not_handled(result: object) -> bool:
@@ -1091,6 +1310,19 @@ def _in_thread(channel: ChannelRef, message: Mapping[str, Any]) -> ChannelRef:
     if isinstance(thread, str) and thread and thread != ts:
         return ChannelRef(channel.platform, channel.id, is_direct=channel.is_direct, thread=thread)
     return channel
+
+
+def _inbox_key(kind: str, body: Mapping[str, Any]) -> str:
+    """The inbox key of a request: a redelivery gets the same one. Events: Slack's event id. Commands
+    and interactions have no id (Slack does not retry them; a replayed signature is refused before
+    this): a digest of the whole payload, whose trigger id (random, per invocation), user, channel
+    and timestamps make it unique per invocation — never a guessable digest of text alone."""
+    if kind == "event":
+        event_id = body.get("event_id")
+        if isinstance(event_id, str) and event_id:
+            return f"event:{event_id}"
+    digest = hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
+    return f"{kind}:sha256:{digest}"
 
 
 def _request_kind(body: Mapping[str, Any]) -> str:

@@ -55,8 +55,15 @@ class SlackSettings:
     event_retries: int = 5
     #: ...after 1x, 2x, 4x ... this many seconds.
     retry_backoff_seconds: float = 2.0
-    #: A replica handling an event renews its claim; one silent this long is taken over.
+    #: A replica handling a request renews its claim on the inbox row; one silent this long is
+    #: taken over by another replica's sweep (a replica killed mid-handler).
     event_lease_seconds: float = 120.0
+    #: How often each replica sweeps the inbox for rows to take over or retry.
+    inbox_sweep_seconds: float = 5.0
+    #: A request that keeps failing is retried (with back-off) this long, then reported.
+    inbox_retry_hours: float = 24.0
+    #: Finished inbox rows (their key only: the payload is cleared when done) are deleted after this.
+    inbox_retention_hours: float = 24.0
     #: Attempts at an ephemeral message (a PII warning) before it goes to the member's DM instead.
     warning_attempts: int = 3
     #: Workspaces served besides the bot token's own (``auth.test``); with OAuth, if set, only these.
@@ -68,7 +75,8 @@ class SlackSettings:
         first bad key or missing variable (never its value)."""
         known = {"mode", "host", "port", "path", "api_base_url", "command_names", "oauth", "max_retries",
                  "timeout", "max_body_bytes", "event_retries", "retry_backoff_seconds", "event_lease_seconds",
-                 "warning_attempts", "team_ids"}
+                 "warning_attempts", "team_ids", "inbox_sweep_seconds", "inbox_retry_hours",
+                 "inbox_retention_hours"}
         for key in table:
             if key not in known:
                 raise ValueError(f"slack.{key}: unknown setting; expected one of: {', '.join(sorted(known))}")
@@ -101,6 +109,9 @@ class SlackSettings:
         backoff = _number(table, "retry_backoff_seconds", 2.0, 0.01, 600)
         lease = _number(table, "event_lease_seconds", 120.0, 1, 3600)
         warning_attempts = int(_number(table, "warning_attempts", 3, 1, 10, whole=True))
+        sweep = _number(table, "inbox_sweep_seconds", 5.0, 0.1, 600)
+        inbox_retry = _number(table, "inbox_retry_hours", 24.0, 0.001, 24 * 30)
+        retention = _number(table, "inbox_retention_hours", 24.0, 0.001, 24 * 90)
         team_ids = table.get("team_ids", [])
         if not isinstance(team_ids, list) or not all(
             isinstance(t, str) and t[:1] in ("T", "E") and t.isalnum() for t in team_ids
@@ -145,6 +156,9 @@ class SlackSettings:
             retry_backoff_seconds=backoff,
             event_lease_seconds=lease,
             warning_attempts=warning_attempts,
+            inbox_sweep_seconds=sweep,
+            inbox_retry_hours=inbox_retry,
+            inbox_retention_hours=retention,
             team_ids=tuple(team_ids),
         )
         settings.check()

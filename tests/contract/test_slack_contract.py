@@ -133,7 +133,13 @@ async def test_a_retried_event_is_recorded_once_in_the_database(slack_bot: Bot) 
     assert await slack_bot.event(ev, "Ev-contract", retry=1) == 200
     await asyncio.sleep(0.2)
     assert len(seen) == 1
-    assert slack_bot.app.first_time("slack", "Ev-contract") is False
+    from sqlalchemy import select
+
+    from storage.models import InboxEntry
+
+    with slack_bot.app.services.db.session() as s:
+        rows = s.execute(select(InboxEntry.status, InboxEntry.payload).where(InboxEntry.key == "event:Ev-contract")).all()
+    assert rows == [("done", None)]  # one row for both deliveries; nothing of the message kept
 
 
 async def test_home_tab_shows_the_core_summary(slack_bot: Bot) -> None:

@@ -59,6 +59,9 @@ class SlackStandIn:
     def __init__(self) -> None:
         self.calls: list[Call] = []
         self.errors: dict[str, str] = {}
+        #: Seconds a successful call to a method takes (a slow Web API: handlers still running when a
+        #: replica is stopped or killed).
+        self.delays: dict[str, float] = {}
         self.admin_tokens: set[str] = {ADMIN_TOKEN}
         self.channel_members: dict[str, list[str]] = {}
         self.not_in_channels: set[str] = set()
@@ -226,6 +229,9 @@ class SlackStandIn:
             return web.json_response({"ok": False, "error": "not_authed"})
         if method in self.errors:
             return web.json_response({"ok": False, "error": self.errors[method]})
+        delay = self.delays.get(method, 0.0)
+        if delay:
+            await asyncio.sleep(delay)
         call.response = self._answer(method, args, token)
         return web.json_response(call.response)
 

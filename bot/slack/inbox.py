@@ -1,0 +1,257 @@
+"""Where the Slack adapter keeps a request between its acknowledgement and the end of its handler.
+
+``DatabaseInbox`` (production) is the core database's ``inbox`` table (``storage/inbox.py``), shared
+by every replica: a request is written there, encrypted, before Slack gets its 200, so a replica that
+is killed or stopped mid-handler loses nothing — another replica (or the next start) takes the row
+over once its lease has expired. ``MemoryInbox`` keeps rows in this process only, for an adapter run
+without the core's database (adapter tests; the ack-latency benchmark's baseline): not durable.
+
+All database work runs in a worker thread, never on the event loop that answers Slack.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import threading
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+from sqlalchemy.exc import IntegrityError
+
+from storage import inbox as store
+from storage.inbox import BUSY, DONE, MINE, NEW, Claimed, ClaimLost
+
+__all__ = ["BUSY", "DONE", "MINE", "NEW", "ClaimLost", "Claimed", "DatabaseInbox", "Inbox", "MemoryInbox"]
+
+
+class Inbox(Protocol):
+    lease: timedelta
+    #: Survives the process (another replica or the next start takes rows over).
+    durable: bool
+
+    async def receive(
+        self, key: str, kind: str, payload: str, *, claim: bool
+    ) -> tuple[str, Claimed | None]: ...
+
+    async def claim_due(self, limit: int) -> list[Claimed]: ...
+
+    async def renew(self, rows: list[Claimed]) -> int: ...
+
+    async def finish(self, row: Claimed) -> None: ...
+
+    async def fail(self, row: Claimed, reason: str) -> bool: ...
+
+    async def release(self, rows: list[Claimed]) -> int: ...
+
+    async def purge(self) -> int: ...
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class DatabaseInbox:
+    durable = True
+
+    def __init__(
+        self,
+        database: Any,
+        *,
+        platform: str = "slack",
+        lease: float = 120.0,
+        horizon_hours: float = 24.0,
+        retention_hours: float = 24.0,
+        first_retry_seconds: float = 5.0,
+    ) -> None:
+        self._db = database
+        self.platform = platform
+        self.lease = timedelta(seconds=lease)
+        self.horizon = timedelta(hours=horizon_hours)
+        self.retention = timedelta(hours=retention_hours)
+        self.first_retry = timedelta(seconds=first_retry_seconds)
+
+    def _receive(self, key: str, kind: str, payload: str, claim: bool) -> tuple[str, Claimed | None]:
+        try:
+            with self._db.session() as s:
+                row = store.store(
+                    s,
+                    platform=self.platform,
+                    key=key,
+                    kind=kind,
+                    payload=payload,
+                    now=_now(),
+                    lease=self.lease,
+                    claim=claim,
+                )
+            return NEW, row
+        except IntegrityError:  # stored before: a redelivery
+            pass
+        with self._db.session() as s:
+            return store.take(s, platform=self.platform, key=key, now=_now(), lease=self.lease, claim=claim)
+
+    def _claim_due(self, limit: int) -> list[Claimed]:
+        with self._db.session() as s:
+            return store.claim_due(s, platform=self.platform, now=_now(), limit=limit, lease=self.lease)
+
+    def _renew(self, rows: list[Claimed]) -> int:
+        with self._db.session() as s:
+            return store.renew(s, [(r.id, r.token) for r in rows], now=_now(), lease=self.lease)
+
+    def _finish(self, row: Claimed) -> None:
+        with self._db.session() as s:
+            store.finish(s, row.id, row.token, now=_now())
+
+    def _fail(self, row: Claimed, reason: str) -> bool:
+        with self._db.session() as s:
+            return store.fail(
+                s,
+                row.id,
+                row.token,
+                now=_now(),
+                reason=reason,
+                horizon=self.horizon,
+                first_delay=self.first_retry,
+            )
+
+    def _release(self, rows: list[Claimed]) -> int:
+        with self._db.session() as s:
+            return store.release(s, [(r.id, r.token) for r in rows], now=_now())
+
+    def _purge(self) -> int:
+        with self._db.session() as s:
+            return store.purge(s, platform=self.platform, before=_now() - self.retention)
+
+    async def receive(self, key: str, kind: str, payload: str, *, claim: bool) -> tuple[str, Claimed | None]:
+        """Store a request before it is acknowledged (``NEW``, claimed by the caller when ``claim``), or
+        find it stored already (a redelivery): ``DONE``, ``BUSY`` or ``MINE`` (claimed now). Raises when
+        the database cannot be reached: the request must then not be acknowledged."""
+        return await asyncio.to_thread(self._receive, key, kind, payload, claim)
+
+    async def claim_due(self, limit: int) -> list[Claimed]:
+        return await asyncio.to_thread(self._claim_due, limit)
+
+    async def renew(self, rows: list[Claimed]) -> int:
+        return await asyncio.to_thread(self._renew, rows)
+
+    async def finish(self, row: Claimed) -> None:
+        await asyncio.to_thread(self._finish, row)
+
+    async def fail(self, row: Claimed, reason: str) -> bool:
+        return await asyncio.to_thread(self._fail, row, reason)
+
+    async def release(self, rows: list[Claimed]) -> int:
+        return await asyncio.to_thread(self._release, rows) if rows else 0
+
+    async def purge(self) -> int:
+        return await asyncio.to_thread(self._purge)
+
+
+@dataclass
+class _Row:
+    claimed: Claimed
+    status: str
+    until: float = 0.0
+    due: float = 0.0
+
+
+class MemoryInbox:
+    """One process only, nothing survives it (see the module docstring)."""
+
+    durable = False
+
+    def __init__(self, *, lease: float = 120.0, first_retry_seconds: float = 5.0) -> None:
+        self.lease = timedelta(seconds=lease)
+        self.first_retry = first_retry_seconds
+        self._rows: dict[str, _Row] = {}
+        self._by_id: dict[int, str] = {}
+        self._lock = threading.Lock()
+        self._next_id = 1
+
+    @staticmethod
+    def _clock() -> float:
+        import time
+
+        return time.monotonic()
+
+    def _claim(self, row: _Row) -> Claimed:
+        row.status = "running"
+        row.until = self._clock() + self.lease.total_seconds()
+        row.claimed = replace(row.claimed, token=secrets.token_hex(16), attempts=row.claimed.attempts + 1)
+        return row.claimed
+
+    async def receive(self, key: str, kind: str, payload: str, *, claim: bool) -> tuple[str, Claimed | None]:
+        with self._lock:
+            row = self._rows.get(key)
+            if row is None:
+                claimed = Claimed(self._next_id, "", kind, payload, 0, _now())
+                self._next_id += 1
+                row = self._rows[key] = _Row(claimed, "pending")
+                self._by_id[claimed.id] = key
+                return NEW, self._claim(row) if claim else None
+            if row.status in ("done", "failed"):
+                return DONE, None
+            if not claim or (row.status == "running" and row.until >= self._clock()):
+                return BUSY, None
+            return MINE, self._claim(row)
+
+    async def claim_due(self, limit: int) -> list[Claimed]:
+        now = self._clock()
+        out: list[Claimed] = []
+        with self._lock:
+            for row in self._rows.values():
+                if len(out) >= limit:
+                    break
+                if (row.status == "pending" and row.due <= now) or (
+                    row.status == "running" and row.until < now
+                ):
+                    out.append(self._claim(row))
+        return out
+
+    def _held(self, claimed: Claimed) -> _Row | None:
+        key = self._by_id.get(claimed.id)
+        row = self._rows.get(key) if key is not None else None
+        if row is None or row.status != "running" or row.claimed.token != claimed.token:
+            return None
+        return row
+
+    async def renew(self, rows: list[Claimed]) -> int:
+        held = 0
+        with self._lock:
+            for claimed in rows:
+                row = self._held(claimed)
+                if row is not None:
+                    row.until = self._clock() + self.lease.total_seconds()
+                    held += 1
+        return held
+
+    async def finish(self, claimed: Claimed) -> None:
+        with self._lock:
+            row = self._held(claimed)
+            if row is None:
+                raise ClaimLost(claimed.id)
+            row.status = "done"
+            row.claimed = replace(row.claimed, payload="")
+
+    async def fail(self, claimed: Claimed, reason: str) -> bool:
+        with self._lock:
+            row = self._held(claimed)
+            if row is None:
+                raise ClaimLost(claimed.id)
+            row.status = "pending"
+            row.due = self._clock() + self.first_retry * 2 ** max(0, row.claimed.attempts - 1)
+            return False
+
+    async def release(self, rows: list[Claimed]) -> int:
+        released = 0
+        with self._lock:
+            for claimed in rows:
+                row = self._held(claimed)
+                if row is not None:
+                    row.status, row.due = "pending", 0.0
+                    released += 1
+        return released
+
+    async def purge(self) -> int:
+        return 0

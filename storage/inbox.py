@@ -1,0 +1,256 @@
+"""The inbox: inbound platform requests stored before they are acknowledged.
+
+Slack does not deliver a request again once it got its HTTP 200. So the adapter writes the request
+(an Events API event, a slash command, an interaction) to this table *before* it acknowledges it, and
+runs the handler from the row afterwards. The row is claimed the moment it is written (``receive``),
+by the replica that acknowledged it: a random ``claim_token`` and a lease (``claimed_until``) that the
+holder renews while the handler runs. ``finish`` and ``fail`` only act while the caller still holds
+the token, so a replica whose lease lapsed cannot overwrite the outcome of the one that took over.
+
+Every replica sweeps (``claim_due``): rows whose lease expired (a replica killed mid-handler, or one
+that stopped before it got to them) and rows waiting for a retry are claimed afresh. A failing row
+is retried with back-off until ``horizon`` after its first failure, then marked ``failed`` (the
+caller tells the coordinators). ``done`` rows keep only their key (the payload is cleared) so a
+redelivery of the same request is recognised; ``purge`` deletes them after the retention window.
+
+``key`` is unique per platform: a redelivery of a stored request (Slack's retry of an event) finds
+the row instead of creating a second one.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from storage.models import InboxEntry
+
+LEASE = timedelta(seconds=120)
+RETRY_HORIZON = timedelta(hours=24)
+
+NEW = "new"  # stored now, claimed by the caller
+MINE = "mine"  # stored before and not finished: claimed now by the caller (a retry is due or a lease lapsed)
+BUSY = "busy"  # stored before; another worker holds a live claim on it
+DONE = "done"  # stored before and finished (or given up on)
+
+
+class ClaimLost(Exception):
+    """The caller's claim on an inbox row lapsed and another worker took it over (or finished it)."""
+
+    def __init__(self, row_id: int) -> None:
+        super().__init__(f"inbox {row_id}: claim taken over by another worker")
+        self.row_id = row_id
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A claimed row as plain values (no ORM object outlives its session)."""
+
+    id: int
+    token: str
+    kind: str
+    payload: str
+    attempts: int
+    received_at: datetime
+
+
+def _claimed(row: InboxEntry) -> Claimed:
+    return Claimed(row.id, row.claim_token or "", row.kind, row.payload or "", row.attempts, row.received_at)
+
+
+def store(
+    session: Session,
+    *,
+    platform: str,
+    key: str,
+    kind: str,
+    payload: str,
+    now: datetime,
+    lease: timedelta = LEASE,
+    claim: bool = True,
+) -> Claimed:
+    """Insert a new row, claimed by the caller (``claim``) or waiting for any worker's sweep.
+    Raises ``IntegrityError`` (at commit) when ``key`` is stored already: see ``take``."""
+    row = InboxEntry(
+        platform=platform,
+        key=key[:255],
+        kind=kind[:16],
+        payload=payload,
+        status="running" if claim else "pending",
+        attempts=1 if claim else 0,
+        received_at=now,
+        next_attempt_at=now,
+        claimed_until=now + lease if claim else None,
+        claim_token=secrets.token_hex(16) if claim else None,
+    )
+    session.add(row)
+    session.flush()
+    return _claimed(row)
+
+
+def take(
+    session: Session, *, platform: str, key: str, now: datetime, lease: timedelta = LEASE, claim: bool = True
+) -> tuple[str, Claimed | None]:
+    """A redelivery of a stored request: ``(DONE, None)`` when it was finished, ``(BUSY, None)`` while
+    another worker holds a live claim (or ``claim`` is false), else the row claimed for the caller
+    ``(MINE, row)``."""
+    row = session.execute(
+        select(InboxEntry)
+        .where(InboxEntry.platform == platform, InboxEntry.key == key[:255])
+        .with_for_update()
+    ).scalar_one_or_none()
+    if row is None or row.status in ("done", "failed"):
+        return DONE, None
+    if not claim or (row.status == "running" and row.claimed_until is not None and row.claimed_until >= now):
+        return BUSY, None
+    _claim(row, now, lease)
+    session.flush()
+    return MINE, _claimed(row)
+
+
+def _claim(row: InboxEntry, now: datetime, lease: timedelta) -> None:
+    row.status = "running"
+    row.claimed_until = now + lease
+    row.claim_token = secrets.token_hex(16)
+    row.attempts += 1
+
+
+def claim_due(
+    session: Session, *, platform: str, now: datetime, limit: int = 50, lease: timedelta = LEASE
+) -> list[Claimed]:
+    """Claim rows waiting for a (re)try and rows whose claim expired, oldest first."""
+    stmt = (
+        select(InboxEntry)
+        .where(
+            InboxEntry.platform == platform,
+            or_(
+                (InboxEntry.status == "pending") & (InboxEntry.next_attempt_at <= now),
+                (InboxEntry.status == "running") & (InboxEntry.claimed_until < now),
+            ),
+        )
+        .order_by(InboxEntry.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    rows = list(session.execute(stmt).scalars())
+    for row in rows:
+        _claim(row, now, lease)
+    session.flush()
+    return [_claimed(r) for r in rows]
+
+
+def _held(row_id: int, token: str) -> object:
+    return (InboxEntry.id == row_id) & (InboxEntry.claim_token == token) & (InboxEntry.status == "running")
+
+
+def renew(
+    session: Session, claims: Iterable[tuple[int, str]], *, now: datetime, lease: timedelta = LEASE
+) -> int:
+    """Extend the leases of rows being handled (one statement). Returns how many are still held."""
+    pairs = list(claims)
+    if not pairs:
+        return 0
+    result = session.execute(
+        update(InboxEntry)
+        .where(
+            InboxEntry.id.in_([i for i, _ in pairs]),
+            InboxEntry.claim_token.in_([t for _, t in pairs]),
+            InboxEntry.status == "running",
+        )
+        .values(claimed_until=now + lease)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def finish(session: Session, row_id: int, token: str, *, now: datetime) -> None:
+    """The handler finished: done, payload cleared. Raises ``ClaimLost`` when the claim was taken over."""
+    result = session.execute(
+        update(InboxEntry)
+        .where(_held(row_id, token))  # type: ignore[arg-type]
+        .values(
+            status="done", done_at=now, payload=None, claimed_until=None, claim_token=None, last_error=None
+        )
+    )
+    if int(getattr(result, "rowcount", 0) or 0) != 1:
+        raise ClaimLost(row_id)
+
+
+def fail(
+    session: Session,
+    row_id: int,
+    token: str,
+    *,
+    now: datetime,
+    reason: str,
+    horizon: timedelta = RETRY_HORIZON,
+    first_delay: timedelta = timedelta(seconds=5),
+) -> bool:
+    """Record a failed attempt: retried after a back-off (``first_delay``, doubling with each attempt,
+    at most 10 minutes) until ``horizon`` after the first failure; then the row is ``failed``
+    (returns True: tell someone). Raises ``ClaimLost`` when the claim was taken over."""
+    row = session.execute(
+        select(InboxEntry).where(_held(row_id, token)).with_for_update()  # type: ignore[arg-type]
+    ).scalar_one_or_none()
+    if row is None:
+        raise ClaimLost(row_id)
+    row.last_error = reason[:200]
+    row.claimed_until = None
+    row.claim_token = None
+    if row.first_failed_at is None:
+        row.first_failed_at = now
+    if now - row.first_failed_at < horizon:
+        row.status = "pending"
+        delay = first_delay.total_seconds() * 2 ** min(16, max(0, row.attempts - 1))
+        row.next_attempt_at = now + timedelta(seconds=min(600.0, delay))
+        return False
+    row.status = "failed"
+    row.done_at = now
+    return True
+
+
+def release(session: Session, claims: Iterable[tuple[int, str]], *, now: datetime) -> int:
+    """Give claimed rows back unhandled (shutting down): due again at once, for any worker."""
+    released = 0
+    for row_id, token in claims:
+        result = session.execute(
+            update(InboxEntry)
+            .where(_held(row_id, token))  # type: ignore[arg-type]
+            .values(
+                status="pending",
+                claimed_until=None,
+                claim_token=None,
+                next_attempt_at=now,
+                attempts=InboxEntry.attempts - 1,
+            )
+        )
+        released += int(getattr(result, "rowcount", 0) or 0)
+    return released
+
+
+def purge(session: Session, *, platform: str, before: datetime) -> int:
+    """Delete rows finished (or given up on) before ``before``."""
+    result = session.execute(
+        delete(InboxEntry).where(
+            InboxEntry.platform == platform,
+            InboxEntry.status.in_(("done", "failed")),
+            InboxEntry.done_at < before,
+        )
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def backlog(session: Session) -> tuple[int, datetime | None, int]:
+    """(rows not finished, the oldest one's arrival, rows given up on) over every platform."""
+    count, oldest = session.execute(
+        select(func.count(InboxEntry.id), func.min(InboxEntry.received_at)).where(
+            InboxEntry.status.in_(("pending", "running"))
+        )
+    ).one()
+    failed = session.execute(
+        select(func.count(InboxEntry.id)).where(InboxEntry.status == "failed")
+    ).scalar_one()
+    return int(count), oldest, int(failed)

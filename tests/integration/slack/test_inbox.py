@@ -1,0 +1,228 @@
+"""The Slack inbox over real HTTP (signed requests through Bolt, the Web API stand-in) on a real
+SQLite file and PostgreSQL: a request is stored (encrypted) before it is acknowledged; no 200 when it
+cannot be stored; a request a stopping replica acknowledged is handled by another one; a command
+recovered after its trigger expired offers its form as a button; a request that keeps failing is
+given up on and reported, never dropped silently."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
+
+import aiohttp
+import pytest
+from sqlalchemy import select, text
+
+from bot.events import CommandInvoked, MessagePosted
+from bot.slack.platform import SlackPlatform
+from storage.crypto import FieldCipher, KeyRing, install_cipher
+from storage.db import Database
+from storage.models import InboxEntry
+from tests.integration.slack.conftest import (
+    RecordingCore,
+    RunningBot,
+    command_body,
+    event_body,
+    http_settings,
+    signed,
+)
+from tests.integration.slack.mock_web_api import SlackStandIn
+
+CANARY = "Zebediah Quackenbush 312-555-0199"
+JSON = "application/json"
+
+
+def message(text: str = "hello", *, ts: str = "1700000000.000100") -> dict[str, Any]:
+    return {
+        "type": "message",
+        "channel": "C1",
+        "channel_type": "channel",
+        "user": "U1",
+        "text": text,
+        "ts": ts,
+    }
+
+
+async def _until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        await asyncio.sleep(0.02)
+
+
+@pytest.fixture
+def db(database_url: str) -> Iterator[Database]:
+    install_cipher(FieldCipher(KeyRing.generate()))
+    database = Database(database_url)
+    database.upgrade()
+    try:
+        yield database
+    finally:
+        database.dispose()
+        install_cipher(None)
+
+
+async def _bot(
+    stand_in: SlackStandIn, db: Database, session: aiohttp.ClientSession, **settings: Any
+) -> RunningBot:
+    values: dict[str, Any] = {
+        "event_lease_seconds": 1.0,
+        "retry_backoff_seconds": 0.05,
+        "event_retries": 1,
+        "inbox_sweep_seconds": 0.1,
+    }
+    values.update(settings)
+    platform = SlackPlatform(http_settings(stand_in, **values), database=db)
+    core = RecordingCore(platform=platform)
+    await platform.start(core)
+    return RunningBot(platform, core, stand_in, session)
+
+
+@pytest.fixture
+async def session() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession() as s:
+        yield s
+
+
+def _rows(db: Database) -> list[InboxEntry]:
+    with db.session() as s:
+        return list(s.execute(select(InboxEntry).order_by(InboxEntry.id)).scalars())
+
+
+async def test_a_request_is_stored_encrypted_before_the_ack_and_cleared_once_handled(
+    stand_in: SlackStandIn, db: Database, session: aiohttp.ClientSession
+) -> None:
+    bot = await _bot(stand_in, db, session)
+    try:
+        bot.core.dispatch_delay = 0.5  # the handler is still running when we look
+        body = event_body(message(CANARY), event_id="Ev-stored")
+        status, _, _ = await bot.post(body, signed(body, content_type=JSON))
+        assert status == 200
+        with db.session() as s:  # stored before the ack: the row exists as soon as the 200 arrived
+            key, payload, status_ = s.execute(text("SELECT key, payload, status FROM inbox")).one()
+        assert (key, status_) == ("event:Ev-stored", "running")
+        assert payload.startswith("v1:") and "Quackenbush" not in payload and "555-0199" not in payload
+        await bot.core.wait(kind=MessagePosted)
+        await _until(lambda: _rows(db)[0].status == "done")
+        [row] = _rows(db)
+        assert row.payload is None and row.attempts == 1
+    finally:
+        await bot.platform.stop()
+
+
+async def test_no_200_when_the_request_cannot_be_stored(
+    stand_in: SlackStandIn, session: aiohttp.ClientSession, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The database is down (its server refuses connections): Slack gets a 503 and delivers the
+    event again later, instead of an ack for something that would be lost."""
+    install_cipher(FieldCipher(KeyRing.generate()))
+    down = Database("postgresql://127.0.0.1:1/needtoknow")  # nothing listens there
+    try:
+        bot = await _bot(stand_in, down, session)
+        try:
+            event = event_body(message(CANARY), event_id="Ev-outage")
+            command = command_body("/preview", CANARY)
+            assert (await bot.post(event, signed(event, content_type=JSON)))[0] == 503
+            assert (await bot.post(command, signed(command)))[0] == 503
+            await asyncio.sleep(0.3)
+            assert bot.core.attempts == []
+            assert "Quackenbush" not in caplog.text and "555-0199" not in caplog.text
+            assert "answered 503" in caplog.text
+        finally:
+            await bot.platform.stop()
+    finally:
+        down.dispose()
+        install_cipher(None)
+
+
+async def test_a_stopping_replica_leaves_what_it_acknowledged_to_another(
+    stand_in: SlackStandIn, db: Database, session: aiohttp.ClientSession
+) -> None:
+    first = await _bot(stand_in, db, session)
+    second = await _bot(stand_in, db, session)
+    try:
+        first.core.stopping = True  # type: ignore[attr-defined]  # SIGTERM arrived
+        body = event_body(message(), event_id="Ev-stopping")
+        command = command_body("/preview", "x")
+        assert (await first.post(body, signed(body, content_type=JSON)))[0] == 200
+        assert (await first.post(command, signed(command)))[0] == 200
+        await second.core.wait(2)
+        assert first.core.attempts == []  # the stopping replica started neither (nor said "restarting")
+        await _until(lambda: all(r.status == "done" for r in _rows(db)))
+        assert len(second.core.attempts) == 2
+    finally:
+        await first.platform.stop()
+        await second.platform.stop()
+
+
+async def test_requests_waiting_at_stop_are_handed_back_and_finished_by_the_next_start(
+    stand_in: SlackStandIn, db: Database, session: aiohttp.ClientSession
+) -> None:
+    first = await _bot(stand_in, db, session, event_lease_seconds=30.0)
+    first.core.dispatch_delay = 1.0
+    bodies = [event_body(message(ts=f"17000000{i:02d}.000100"), event_id=f"Ev-wait-{i}") for i in range(12)]
+    statuses = await asyncio.gather(*(first.post(b, signed(b, content_type=JSON)) for b in bodies))
+    assert {s for s, _, _ in statuses} == {200}
+    await asyncio.sleep(0.2)
+    await first.platform.stop()  # a few handlers ran; the rest were waiting for a handler slot
+    handled_first = len(first.core.events)
+    assert handled_first < 12
+    waiting = [r for r in _rows(db) if r.status == "pending"]
+    assert waiting and all(
+        r.claim_token is None for r in waiting
+    )  # handed back at once, no lease to wait out
+    again = await _bot(stand_in, db, session, event_lease_seconds=30.0)
+    try:
+        await again.core.wait(12 - handled_first, timeout=10)
+        await _until(lambda: all(r.status == "done" for r in _rows(db)))
+        assert handled_first + len(again.core.events) == 12  # each exactly once
+    finally:
+        await again.platform.stop()
+
+
+async def test_a_command_recovered_after_its_trigger_expired_offers_the_form_in_a_dm(
+    stand_in: SlackStandIn, db: Database, session: aiohttp.ClientSession
+) -> None:
+    """``/tip`` without text opens a modal with the trigger id (valid 3 s). Taken over from a dead
+    replica later, it cannot: the member gets a button in their DM that opens the same form."""
+    from urllib.parse import parse_qsl
+
+    from bot.slack.inbox import DatabaseInbox
+
+    body = dict(parse_qsl(command_body("/tip", ""), keep_blank_values=True))
+    dead = DatabaseInbox(db, lease=0.3)
+    await dead.receive("command:dead", "command", json.dumps(body), claim=True)  # ... killed here
+    await asyncio.sleep(0.4)
+    bot = await _bot(stand_in, db, session)
+    try:
+        [event] = await bot.core.wait(kind=CommandInvoked)
+        assert isinstance(event, CommandInvoked) and event.trigger is None
+        [dm] = await stand_in.wait_for("chat.postMessage")
+        assert "New tip" in json.dumps(dm.args) and "button" in json.dumps(dm.args)
+        assert stand_in.calls_to("views.open") == []
+    finally:
+        await bot.platform.stop()
+
+
+async def test_a_request_that_keeps_failing_is_given_up_on_and_reported(
+    stand_in: SlackStandIn, db: Database, session: aiohttp.ClientSession
+) -> None:
+    bot = await _bot(stand_in, db, session, event_retries=0, inbox_retry_hours=0.0005)  # 1.8 s
+    reports: list[tuple[str, str, int]] = []
+    bot.core.report_inbox_failure = lambda *args: reports.append(args)  # type: ignore[attr-defined]
+    bot.core.not_handled = 10_000  # the core never manages it (e.g. a bug)
+    try:
+        body = event_body(message(), event_id="Ev-hopeless")
+        assert (await bot.post(body, signed(body, content_type=JSON)))[0] == 200
+        await _until(lambda: bool(reports), timeout=15)
+        [row] = _rows(db)
+        assert reports == [("slack", "event", row.id)]
+        assert row.status == "failed" and row.attempts > 2 and row.last_error == "not handled"
+        attempts = len(bot.core.attempts)
+        await asyncio.sleep(0.5)
+        assert len(bot.core.attempts) == attempts  # no longer retried
+    finally:
+        await bot.platform.stop()
