@@ -186,6 +186,7 @@ class DatabaseGauges(Collector):
             self._at = time.monotonic()
 
     def _query(self, now: datetime) -> dict[str, float]:
+        from storage.inbox import backlog as inbox_backlog
         from storage.models import OutboxMessage, ScheduledItem
 
         with self._db.session() as s:
@@ -208,6 +209,10 @@ class DatabaseGauges(Collector):
                     ScheduledItem.due_at < now - self._overdue_after,
                 )
             ).scalar_one()
+            inbox_count, inbox_oldest, inbox_failed = inbox_backlog(s)
+        inbox_age = 0.0
+        if inbox_oldest is not None:
+            inbox_age = max(0.0, (_naive(now) - _naive(inbox_oldest)).total_seconds())
         oldest_age = 0.0
         if oldest is not None:
             oldest_age = max(0.0, (_naive(now) - _naive(oldest)).total_seconds())
@@ -217,6 +222,9 @@ class DatabaseGauges(Collector):
             "retrying": float(retrying),
             "failed": float(failed),
             "overdue": float(overdue),
+            "inbox_backlog": float(inbox_count),
+            "inbox_oldest": inbox_age,
+            "inbox_failed": float(inbox_failed),
         }
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
@@ -239,6 +247,15 @@ class DatabaseGauges(Collector):
         yield _gauge("needtoknow_scheduled_overdue",
                      "Reminders, alerts and escalations due more than 5 minutes ago and not yet run.",
                      values["overdue"])
+        yield _gauge("needtoknow_inbox_backlog",
+                     "Acknowledged inbound requests (Slack events, commands, interactions) not yet handled.",
+                     values["inbox_backlog"])
+        yield _gauge("needtoknow_inbox_oldest_age_seconds",
+                     "Age of the oldest acknowledged request not yet handled (0 when none).",
+                     values["inbox_oldest"])
+        yield _gauge("needtoknow_inbox_failed",
+                     "Inbound requests given up on after retrying (coordinators were told), kept until purged.",
+                     values["inbox_failed"])
 
 
 class StateGauges(Collector):

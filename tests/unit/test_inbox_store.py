@@ -168,3 +168,19 @@ def test_one_claim_per_row_when_two_sweeps_race(db: Database) -> None:
                 second = inbox.claim_due(s2, platform="slack", now=T0, limit=10)
             assert {r.id for r in first}.isdisjoint({r.id for r in second}) and len(second) == 4
     assert len(first) == 6
+
+
+def test_the_backlog_gauges_show_unhandled_rows_and_their_age(db: Database) -> None:
+    from bot.metrics import DatabaseGauges
+
+    _store(db, "event:a")
+    _store(db, "event:b", now=T0 + timedelta(minutes=1), claim=False)
+    done = _store(db, "event:c")
+    with db.session() as s:
+        inbox.finish(s, done.id, done.token, now=T0)
+    gauges = DatabaseGauges(db, lambda: T0 + timedelta(minutes=10))
+    gauges.refresh()
+    values = {fam.name: fam.samples[0].value for fam in gauges.collect()}
+    assert values["needtoknow_inbox_backlog"] == 2
+    assert values["needtoknow_inbox_oldest_age_seconds"] == 600
+    assert values["needtoknow_inbox_failed"] == 0

@@ -178,7 +178,8 @@ def test_metrics_count_what_the_bot_did(ops_bot: OpsBot) -> None:
     assert m[("needtoknow_handler_seconds_count", (("command", "preview"), ("event", "CommandInvoked")))] >= 1
     assert m[("needtoknow_handler_seconds_count", (("command", ""), ("event", "MessagePosted")))] >= 1
     for gauge in ("needtoknow_outbox_backlog", "needtoknow_outbox_oldest_pending_age_seconds",
-                  "needtoknow_deliveries_failed", "needtoknow_scheduled_overdue"):
+                  "needtoknow_deliveries_failed", "needtoknow_scheduled_overdue", "needtoknow_inbox_backlog",
+                  "needtoknow_inbox_oldest_age_seconds", "needtoknow_inbox_failed"):
         assert m[(gauge, ())] >= 0
     assert m[("needtoknow_database_up", ())] == 1
     assert m[("needtoknow_ready", ())] == 1
