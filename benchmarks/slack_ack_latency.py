@@ -36,6 +36,14 @@ warm, idle baseline measured in the same run:
     /work/main/.venv/bin/python benchmarks/slack_ack_latency.py --readiness
 
 Targets: first ack after start < 1 s; p99 ack while scanning < 300 ms.
+
+``--inbox`` measures what storing each request in the database inbox before its ack costs (the
+durable inbox, docs/architecture.md "Delivery guarantees: Slack"): the same bursts, ``--repeat`` times
+alternating, each on a fresh bot with ``--worker-threads``, once with the inbox kept in memory
+(``MemoryInbox``: no database write before the ack, as before the inbox; the baseline) and once with
+the database inbox (production), and prints the medians and their ratios.
+
+    .venv/bin/python benchmarks/slack_ack_latency.py --inbox --concurrency 50 --rounds 5 --repeat 3
 """
 
 from __future__ import annotations
@@ -62,6 +70,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.app import build_app
 from bot.config import parse_config
+from bot.slack.inbox import MemoryInbox
 from bot.slack.platform import SlackPlatform
 from storage.crypto import KeyRing
 from tests.contract.test_slack_contract import CONFIG
@@ -172,7 +181,7 @@ class LoadGenerator:
 
 
 async def burst_run(redactor: Any, client: LoadGenerator, worker_threads: int, concurrency: int, rounds: int,
-                    command: str, text: str, database_url: str | None) -> dict[str, Any]:
+                    command: str, text: str, database_url: str | None, *, durable: bool = True) -> dict[str, Any]:
     """One bot (``[bot] worker_threads``) answering ``rounds`` bursts of ``concurrency`` commands.
 
     Ack latency: request sent -> HTTP 200 (measured in the load generator). Drain rate: a burst's
@@ -187,7 +196,8 @@ async def burst_run(redactor: Any, client: LoadGenerator, worker_threads: int, c
     with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
         url_db = stack.enter_context(postgres_schema(database_url)) if database_url else None
         config = bench_config(tmp, worker_threads, concurrency, url_db)
-        platform = SlackPlatform(http_settings(stand_in))
+        # durable=False: the inbox in memory (no database write before the ack), the --inbox baseline.
+        platform = SlackPlatform(http_settings(stand_in), inbox=None if durable else MemoryInbox())
         app = build_app(config, platform, keyring=KeyRing.generate(), redactor=redactor)
         app.services.redactor_loader()  # the app's engine (directory names allowed) is ready too
         await platform.start(app)
@@ -263,6 +273,45 @@ async def main(concurrency: int, rounds: int, command: str, text: str, worker_th
     print(f"ack p50 {med(0, 'p50'):.1f} -> {med(worker_threads, 'p50'):.1f} ms, p95 {med(0, 'p95'):.1f} -> "
           f"{med(worker_threads, 'p95'):.1f} ms, p99 {base_p99:.1f} -> {new_p99:.1f} ms = "
           f"{new_p99 / base_p99:.2f}x; target p99 < 100 ms: {'met' if new_p99 < 100 else 'NOT met'}")
+    print(f"machine load after: {os.getloadavg()[0]:.1f}")
+
+
+async def inbox_main(concurrency: int, rounds: int, command: str, text: str, worker_threads: int, repeat: int,
+                     database_url: str | None) -> None:
+    """Ack latency and drain rate with the inbox in memory (baseline) and in the database (see doc)."""
+    redactor, redactor_note = load_redactor()
+    print(f"redaction engine: {redactor_note}", flush=True)
+    print(f"machine load (uptime): {os.getloadavg()[0]:.1f} {os.getloadavg()[1]:.1f} {os.getloadavg()[2]:.1f} "
+          f"on {os.cpu_count()} CPUs", flush=True)
+    where = "PostgreSQL" if database_url else "SQLite file"
+    print(f"{command} on {where}, worker_threads = {worker_threads}: {concurrency} concurrent x {rounds} rounds, "
+          f"inbox in memory vs in the database, each on a fresh bot, {repeat} time(s) alternating", flush=True)
+    client = LoadGenerator(concurrency)
+    results: dict[bool, list[dict[str, Any]]] = {False: [], True: []}
+    try:
+        for _ in range(repeat):
+            for durable in (False, True):
+                r = await burst_run(redactor, client, worker_threads, concurrency, rounds, command, text,
+                                    database_url, durable=durable)
+                results[durable].append(r)
+                label = "database inbox (stored before the ack)" if durable else "memory inbox (baseline)"
+                print(f"  {label}: ack p50 {r['p50']:.1f} ms, p95 {r['p95']:.1f} ms, p99 {r['p99']:.1f} ms, "
+                      f"max {r['max']:.1f} ms; private replies drained at {r['rate']:.0f}/s "
+                      f"({r['replies']} replies; statuses {r['statuses']}; bot process CPU "
+                      f"{r['cpu_ms']:.1f} ms per command)", flush=True)
+    finally:
+        client.close()
+
+    def med(durable: bool, key: str) -> float:
+        return statistics.median(r[key] for r in results[durable])
+
+    print(f"medians over {repeat} run(s): ack p50 {med(False, 'p50'):.1f} -> {med(True, 'p50'):.1f} ms, "
+          f"p95 {med(False, 'p95'):.1f} -> {med(True, 'p95'):.1f} ms, p99 {med(False, 'p99'):.1f} -> "
+          f"{med(True, 'p99'):.1f} ms = {med(True, 'p99') / med(False, 'p99'):.2f}x; target p99 < 100 ms: "
+          f"{'met' if med(True, 'p99') < 100 else 'NOT met'}")
+    print(f"drain rate {med(False, 'rate'):.0f}/s -> {med(True, 'rate'):.0f}/s = "
+          f"{med(True, 'rate') / med(False, 'rate'):.2f}x; CPU per command {med(False, 'cpu_ms'):.1f} -> "
+          f"{med(True, 'cpu_ms'):.1f} ms")
     print(f"machine load after: {os.getloadavg()[0]:.1f}")
 
 
@@ -368,9 +417,14 @@ if __name__ == "__main__":
     parser.add_argument("--repeat", type=int, default=1, help="run both settings this many times (medians)")
     parser.add_argument("--database-url", default=None,
                         help="PostgreSQL URL (a throwaway schema is created and dropped); default: a SQLite file")
+    parser.add_argument("--inbox", action="store_true",
+                        help="compare the inbox in memory (baseline) with the database inbox, at --worker-threads")
     args = parser.parse_args()
     if args.readiness:
         asyncio.run(readiness(args.acks, args.load_messages, args.message_kb))
+    elif args.inbox:
+        asyncio.run(inbox_main(args.concurrency, args.rounds, args.command, args.text, args.worker_threads,
+                               args.repeat, args.database_url))
     else:
         asyncio.run(main(args.concurrency, args.rounds, args.command, args.text, args.worker_threads, args.repeat,
                          args.database_url))
