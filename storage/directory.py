@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, delete, func, literal_column, select
+from sqlalchemy import Table, delete, func, select
 from sqlalchemy.orm import Session
 
 from storage.models import (
@@ -212,31 +212,35 @@ def upsert_channel(
 def member_by_identity(session: Session, platform: str, external_id: str) -> MemberView | None:
     """The active member with this platform identity, else None.
 
-    Looked up for every event, so it reads plain rows (two statements, no ORM objects): loading the
-    ``Member`` entity with its eager relationships cost about three times as much CPU."""
-    m, a, i = _MEMBERS, _AGENCIES, _MEMBER_IDS
-    row = session.execute(
-        select(m.c.id, m.c.handle, m.c.display_name, m.c.discipline, m.c.active, a.c.id, a.c.key, a.c.name, a.c.kind)
-        .select_from(i.join(m, m.c.id == i.c.member_id).join(a, a.c.id == m.c.agency_id))
+    Looked up for every event, so it is one plain-row statement (no ORM objects): the member and
+    agency joined with every identity and role of the member (a handful of rows). Loading the
+    ``Member`` entity with its eager relationships took three statements and about three times the
+    CPU."""
+    m, a, i, every, r = _MEMBERS, _AGENCIES, _MEMBER_IDS, _MEMBER_IDS.alias("every_identity"), _ROLES
+    rows = session.execute(
+        select(
+            m.c.id, m.c.handle, m.c.display_name, m.c.discipline, m.c.active,
+            a.c.id, a.c.key, a.c.name, a.c.kind, every.c.platform, every.c.external_id, r.c.role,
+        )
+        .select_from(
+            i.join(m, m.c.id == i.c.member_id)
+            .join(a, a.c.id == m.c.agency_id)
+            .join(every, every.c.member_id == m.c.id)
+            .outerjoin(r, r.c.member_id == m.c.id)
+        )
         .where(i.c.platform == platform, i.c.external_id == external_id)
-    ).one_or_none()
-    if row is None or not row[4]:
-        return None
-    member_id = row[0]
-    r = _ROLES
-    rest = session.execute(
-        select(literal_column("'i'"), i.c.platform, i.c.external_id)
-        .where(i.c.member_id == member_id)
-        .union_all(select(literal_column("'r'"), r.c.role, literal_column("''")).where(r.c.member_id == member_id))
     ).all()
+    if not rows or not rows[0][4]:
+        return None
+    row = rows[0]
     return MemberView(
-        id=member_id,
+        id=row[0],
         handle=row[1],
         display_name=row[2],
         discipline=row[3],
         agency=AgencyView(row[5], row[6], row[7], agency_type_name(row[8])),
-        roles=frozenset(value for kind, value, _ in rest if kind == "r"),
-        identities=tuple(sorted((value, ext) for kind, value, ext in rest if kind == "i")),
+        roles=frozenset(x[11] for x in rows if x[11] is not None),
+        identities=tuple(sorted({(x[9], x[10]) for x in rows})),
         active=bool(row[4]),
     )
 
@@ -290,18 +294,18 @@ def all_agencies(session: Session) -> list[AgencyView]:
 
 
 def channel_by_identity(session: Session, platform: str, external_id: str) -> ChannelView | None:
-    """The directory channel with this platform identity (plain rows, no ORM objects: looked up for
-    every message the PII guard scans)."""
-    c, i = _CHANNELS, _CHANNEL_IDS
-    row = session.execute(
-        select(c.c.id, c.c.name, c.c.pii_policy, c.c.agreement)
-        .select_from(i.join(c, c.c.id == i.c.channel_id))
+    """The directory channel with this platform identity: one plain-row statement (no ORM objects;
+    looked up for every message the PII guard scans)."""
+    c, i, every = _CHANNELS, _CHANNEL_IDS, _CHANNEL_IDS.alias("every_identity")
+    rows = session.execute(
+        select(c.c.id, c.c.name, c.c.pii_policy, c.c.agreement, every.c.platform, every.c.external_id)
+        .select_from(i.join(c, c.c.id == i.c.channel_id).join(every, every.c.channel_id == c.c.id))
         .where(i.c.platform == platform, i.c.external_id == external_id)
-    ).one_or_none()
-    if row is None:
+    ).all()
+    if not rows:
         return None
-    ids = session.execute(select(i.c.platform, i.c.external_id).where(i.c.channel_id == row[0])).all()
-    return ChannelView(row[0], row[1], row[2], row[3], tuple(sorted((p, e) for p, e in ids)))
+    first = rows[0]
+    return ChannelView(first[0], first[1], first[2], first[3], tuple(sorted({(x[4], x[5]) for x in rows})))
 
 
 def channel_by_name(session: Session, name: str) -> ChannelView | None:

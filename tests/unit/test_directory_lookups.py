@@ -8,7 +8,7 @@ from bot.app import seed_directory
 from bot.config import parse_config
 from storage import directory
 from storage.db import Database
-from storage.models import Channel, ChannelIdentity, Member, MemberIdentity
+from storage.models import Channel, ChannelIdentity, Member, MemberIdentity, RoleAssignment
 from tests.harness import demo_data
 
 
@@ -22,6 +22,9 @@ def test_lookups_by_identity_match_the_entities(database_url: str) -> None:
         # channel with a second identity, so every part of the views is compared.
         members = list(s.execute(select(Member).order_by(Member.id)).scalars())
         members[0].identities.append(MemberIdentity(platform="matrix", external_id="@first:example.org"))
+        # ... and two roles more than it had (identities x roles rows are folded back correctly).
+        extra = [role for role in ("admin", "auditor", "coordinator_delegate") if role not in {r.role for r in members[0].roles}]
+        members[0].roles.extend(RoleAssignment(role=role) for role in extra[:2])
         leaver = [m for m in members[1:] if m.roles][-1]
         directory.deactivate_member(s, leaver.handle)
         channel = s.execute(select(Channel).order_by(Channel.id)).scalars().first()
@@ -29,6 +32,8 @@ def test_lookups_by_identity_match_the_entities(database_url: str) -> None:
         channel.identities.append(ChannelIdentity(platform="matrix", external_id="!room:example.org"))
     compared = 0
     with db.session() as s:
+        first = s.execute(select(Member).order_by(Member.id)).scalars().first()
+        assert first is not None and len(first.identities) >= 2 and len(first.roles) >= 2
         for member in s.execute(select(Member)).scalars():
             for identity in member.identities:
                 view = directory.member_by_identity(s, identity.platform, identity.external_id)
