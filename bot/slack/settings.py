@@ -111,7 +111,9 @@ class SlackSettings:
         warning_attempts = int(_number(table, "warning_attempts", 3, 1, 10, whole=True))
         sweep = _number(table, "inbox_sweep_seconds", 5.0, 0.1, 600)
         inbox_retry = _number(table, "inbox_retry_hours", 24.0, 0.001, 24 * 30)
-        retention = _number(table, "inbox_retention_hours", 24.0, 0.001, 24 * 90)
+        # Slack retries an event for about an hour: a shorter retention would forget a stored event
+        # before its last retry arrives (and handle it twice).
+        retention = _number(table, "inbox_retention_hours", 24.0, 1, 24 * 90)
         team_ids = table.get("team_ids", [])
         if not isinstance(team_ids, list) or not all(
             isinstance(t, str) and t[:1] in ("T", "E") and t.isalnum() for t in team_ids

@@ -43,12 +43,23 @@ def test_command_names_are_configurable() -> None:
         ({"command_names": {"tip": "/ntk"}}, ENV, "same slash command"),
         ({"oauth": True, "mode": "http"}, ENV, "SLACK_CLIENT_ID is not set"),
         ({}, {**ENV, "SLACK_ADMIN_USER_TOKEN": "xoxb-2"}, "SLACK_ADMIN_USER_TOKEN"),
+        ({"inbox_retention_hours": 0.5}, ENV, "slack.inbox_retention_hours: must be a number from 1"),
+        ({"inbox_sweep_seconds": 0}, ENV, "slack.inbox_sweep_seconds"),
+        ({"inbox_retry_hours": "1d"}, ENV, "slack.inbox_retry_hours"),
     ],
 )
 def test_bad_settings_name_the_key(table: dict[str, object], env: dict[str, str], message: str) -> None:
     with pytest.raises(ValueError, match=message.replace("(", r"\(")) as info:
         SlackSettings.from_mapping(table, env)
     assert "xoxb-1" not in str(info.value)
+
+
+def test_inbox_settings_have_defaults_and_can_be_set() -> None:
+    default = SlackSettings.from_mapping({}, ENV)
+    assert (default.inbox_sweep_seconds, default.inbox_retry_hours, default.inbox_retention_hours) == (5.0, 24.0, 24.0)
+    s = SlackSettings.from_mapping({"inbox_sweep_seconds": 1, "inbox_retry_hours": 72, "inbox_retention_hours": 48},
+                                   ENV)
+    assert (s.inbox_sweep_seconds, s.inbox_retry_hours, s.inbox_retention_hours) == (1.0, 72.0, 48.0)
 
 
 def test_modal_round_trip_gives_form_validate_its_raw_answers() -> None:
