@@ -226,3 +226,50 @@ async def test_a_request_that_keeps_failing_is_given_up_on_and_reported(
         assert len(bot.core.attempts) == attempts  # no longer retried
     finally:
         await bot.platform.stop()
+
+
+async def test_socket_mode_does_not_acknowledge_what_it_cannot_store(
+    stand_in: SlackStandIn, tmp_path: Any
+) -> None:
+    """Socket Mode: an envelope is acknowledged only once its request is stored, so Slack re-sends
+    the envelopes the bot could not store (database down) instead of dropping them."""
+    from tests.integration.slack.conftest import socket_settings
+
+    install_cipher(FieldCipher(KeyRing.generate()))
+    down = Database("postgresql://127.0.0.1:1/needtoknow")  # nothing listens there
+    platform = SlackPlatform(socket_settings(stand_in), database=down)
+    core = RecordingCore(platform=platform)
+    await platform.start(core)
+    try:
+        assert await asyncio.to_thread(stand_in.socket_connected.wait, 5)
+        payload = {
+            "type": "event_callback",
+            "team_id": "T0TEST",
+            "event_id": "Ev-sock-down",
+            "event": message(),
+        }
+        stand_in.push(
+            {"envelope_id": "env-down", "type": "events_api", "payload": payload, "retry_attempt": 0}
+        )
+        await asyncio.sleep(1.0)
+        assert not [a for a in stand_in.acks if a.get("envelope_id") == "env-down"]
+        assert core.attempts == []
+    finally:
+        await platform.stop()
+        down.dispose()
+    # The same envelope with a database that works is acknowledged (and handled).
+    up = Database(f"sqlite:///{tmp_path}/up.db")
+    up.upgrade()
+    stand_in.socket_connected.clear()
+    platform = SlackPlatform(socket_settings(stand_in), database=up)
+    core = RecordingCore(platform=platform)
+    await platform.start(core)
+    try:
+        assert await asyncio.to_thread(stand_in.socket_connected.wait, 5)
+        stand_in.push({"envelope_id": "env-up", "type": "events_api", "payload": payload, "retry_attempt": 1})
+        await core.wait(kind=MessagePosted)
+        await _until(lambda: any(a.get("envelope_id") == "env-up" for a in stand_in.acks))
+    finally:
+        await platform.stop()
+        up.dispose()
+        install_cipher(None)
