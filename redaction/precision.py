@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from redaction.findings import ADDRESS, HANDLE, PERSON, PHONE, Finding
+from redaction.findings import ADDRESS, AGE, HANDLE, PERSON, PHONE, Finding
 from redaction.normalise import fold_accents
 from redaction.vocabulary import (
     AMBIGUOUS_FIRST_NAMES,
@@ -58,7 +58,7 @@ _ORG_ACRONYMS = frozenset(
     """
     rac dps dcfs dcf dcs dss dhs dhr dfps cps aps cac ed er mci fci pd pds so sos da das pao sao usao isd cisd
     hs ms es ice hsi fbi atf dea dol whd cbp uscis ero osp hpd sheriff ncmec icac jjc cjc fd ems cdle dot ag oag
-    vs vw sane ovc oig irs dmv hq
+    vs vw sane ovc oig irs dmv hq uk usa fo isp bci htpu
     """.split()
 )
 # Words of forms, procedure and roles that the model and the cue rules take for names: "I-914 Supp B", "victim
@@ -66,7 +66,8 @@ _ORG_ACRONYMS = frozenset(
 _NEVER_NAMES = frozenset(
     """
     supp appendix vacatur bona fide fides prima facie comp interp interps atty counsellor counselor specialist landlord
-    id ids t-visa t-visas u-visa u-visas victim-witness mou mous addendum exhibit attachment
+    id ids t-visa t-visas u-visa u-visas victim-witness mou mous addendum exhibit attachment clerk landlord paralegal
+    dispatcher bailiff interpreter translator supervisor yikes oops welp whoa ugh yay
     """.split()
 )
 # Function words and kinship terms of other languages that the name lexicon holds as names: written in lower case
@@ -84,6 +85,50 @@ _LOWER_PLACE_HEADS = frozenset(
     area corridor region district campus schools shelters clinics pd sheriff police
     """.split()
 )
+# A first name and the word after it that make an everyday phrase, not a person.
+_FIXED_PHRASES = frozenset(
+    tuple(pair.split("+"))
+    for pair in """
+    amber+alert amber+alerts frank+discussion frank+conversation frank+talk will+do will+call will+send will+check
+    will+update will+follow chase+bank chase+account chase+card grace+period bill+the bill+it bill+to mark+as
+    mark+it sue+for pat+down sally+port rose+garden faith+based
+    """.split()
+)
+
+
+def _opener_word(text: str, start: int, word: str, key: str) -> bool:
+    """An inflected everyday word or a compound of everyday words opening a message or sentence, that no lexicon
+    knows as a name ("Dispatched, 2 units", "Schools", "Trauma-informed pls"). Plain words are left to the other
+    rules: the lexicon leaves out names that are words ("Precious", "Sunny"), so they cannot be told apart here."""
+    if not _SENTENCE_OPENER.search(text, max(0, start - 4), start):
+        return False
+    if key in _LEXICON_NAMES() or key in last_names() or text.startswith(("'s", "’s"), start + len(word)):
+        return False
+    parts = key.split("-")
+    if len(parts) > 1:
+        return all(part in everyday_words() for part in parts)  # "Pat-down", "Trauma-informed"
+    everyday = everyday_words()
+    return (key.endswith(_NOUN_SUFFIXES) and key not in everyday and _everyday(key, ())) or (
+        key.endswith("s") and key[:-1] in everyday
+    )  # "Dispatched", "Schools": an inflected everyday word
+
+
+_SENTENCE_OPENER = re.compile(r"(?:^|[.!?\n]|^>)[ \t]*$")
+
+
+def _LEXICON_NAMES() -> frozenset[str]:
+    return first_names() | AMBIGUOUS_FIRST_NAMES
+
+
+_MODEL_SOURCES = frozenset({"ner", "tagger", "name_lexicon", "name_context", "repeat"})
+# Lower-case words inside a name: "Maria de la Cruz", "Ludwig van der Berg", "nguyen v. hieu", "Abdullah bin Omar".
+_NAME_PARTICLES = frozenset(
+    "de del della der den di da das do dos du la las le les los van von y e al el bin binti ibn bint ter ten zu st si ni sa kay v. v et".split()
+)
+_PLACE_PREFIXES = frozenset(
+    "Upper Lower Northern Southern Eastern Western Greater North South East West".split()
+)
+_PLACE_PREFIX_BEFORE = re.compile(r"\b(?:Upper|Lower|Northern|Southern|Eastern|Western|Greater)[ \t]+$")
 _LANGUAGE_PREFIXES = frozenset("sgaw pwo".split())
 _LANGUAGES = frozenset("rakhine pwo sgaw bangladeshi lankan levantine".split())
 _STATE_CODE = re.compile(rf"(?:{US_STATE_CODES})")
@@ -194,6 +239,20 @@ def _person_false(text: str, start: int, end: int, source: str) -> bool:
         return False
     if all(w in _WEEKDAY_WORDS for w in folded) or (len(words) > 1 and folded[-1] in _WEEKDAY_WORDS):
         return True  # "Tues", "Weds", "Riverside Tues"
+    following = re.match(r"[ \t]+([^\W\d_]+)", text[end : end + 24])
+    if (
+        len(words) == 1
+        and following is not None
+        and (folded[0], following.group(1).casefold()) in _FIXED_PHRASES
+    ):
+        return True  # "Amber alert", "Frank discussion", "Will do", "Chase bank"
+    if len(words) == 1 and _opener_word(text, start, words[0], folded[0]):
+        return True  # "Clerk confirmed", "Yikes.", "Pat-down policy ...", "Dispatched, 2 units"
+    if source in _MODEL_SOURCES and len(words) > 1 and span[:1].isupper():
+        if any(w.islower() and w not in _NAME_PARTICLES for w in span.split()):
+            return True  # "Buenas tardes", "La muchacha", "Tengo la versión", "Zürich postcodes"
+    if words[0] in _PLACE_PREFIXES or _PLACE_PREFIX_BEFORE.search(text, max(0, start - 12), start):
+        return True  # "Upper Darby", "Northern Cheyenne", "North Platte"
     if words[0] in ("St", "Saint", "Ste", "Fort", "Ft", "Mount", "Mt", "Casa", "Camp", "Lake"):
         return True  # the span itself: "St. Joseph CAC", "Casa Marianella"
     if _PLACE_BEFORE.search(text, max(0, start - 24), start):
@@ -337,4 +396,44 @@ def false_alarm(text: str, finding: Finding) -> bool:
         return _phone_false(text, finding.start, finding.end)
     if label == HANDLE and source in ("handle", "handle_cue", "tagger"):
         return _handle_false(text, finding.start, finding.end)
+    if label == AGE:
+        return (
+            _AGE_NOT.match(text, finding.end) is not None
+            or re.fullmatch(r"\d+-\d+-\d+", text[finding.start : finding.end]) is not None
+        )
+    if label == ADDRESS:
+        return _address_false(text, finding.start, finding.end, source)
+    return False
+
+
+# A number that goes on as a bigger number, "5,000 printed", "3.5 hrs": not an age.
+_AGE_NOT = re.compile(r"[,.]\d")
+_MEETING_ROOM = re.compile(r"(?i:(?:conf(?:erence)?\.?\s+)?(?:room|rm|suite|ste)\.?\s*#?\s*\d{1,4}[A-Za-z]?)")
+_OFFICE_BEFORE = re.compile(
+    r"(?i:\b(?:bldg|building|floor|fl|center|centre|courthouse|office|offices|conf|conference|training|meeting|"
+    r"interview|forensic|debrief|admin|hq|station|seats|projector)\b)"
+)
+_LODGING_WORDS = re.compile(
+    r"(?i:\b(?:motel|hotel|inn|suites|lodge|apartments?|apts?|complex|lives?|living|staying|stays|stayed|airbnb|"
+    r"trailer|victim|girls?|client|kept|held)\b)"
+)
+
+
+_COUNT = re.compile(
+    r"\d{1,3}[ \t]+(?:units?|cars?|officers?|deputies|agents?|advocates?|minors?|adults?|kids?|girls?|boys?|men|"
+    r"women|people|victims?|beds?|rooms?)\b"
+)
+
+
+def _address_false(text: str, start: int, end: int, source: str) -> bool:
+    span = text[start:end]
+    if source in ("unit", "named_unit", "tagger") and _MEETING_ROOM.fullmatch(span.strip()):
+        before = text[max(0, start - 60) : start]
+        return _OFFICE_BEFORE.search(before + span) is not None and _LODGING_WORDS.search(text) is None
+    if source == "complex" and not any(ch.isdigit() for ch in span) and re.search(r"['’]s\s+Place\b", span):
+        return True  # "Ruth's Place", "Mary's Place": a shelter's name
+    if source == "street_address" and _COUNT.match(span):
+        return True  # "2 units en route", "4 officers"
+    if source == "street_address" and re.match(r"\d+[ \t]*\n", span):
+        return True  # "1\nHope Harbor": a count ending one line and a name opening the next
     return False
