@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -77,6 +78,58 @@ def normalise_url(url: str) -> str:
     return url
 
 
+class Turns:
+    """SQLite's single writer, handed over in order within this process (re-entrant per thread).
+
+    A waiting ``urgent`` session (storing a request that Slack is waiting to see acknowledged) gets
+    the next turn; the others get theirs in arrival order. The releasing thread hands the turn to the
+    next waiter directly, so a thread that keeps opening sessions (a busy handler) cannot take it
+    again ahead of one that has been waiting (a plain lock lets it: with 8 handler threads an ack's
+    write waited behind many handler transactions)."""
+
+    def __init__(self) -> None:
+        self._mutex = threading.Lock()
+        self._owner: int | None = None
+        self._depth = 0
+        self._urgent: deque[tuple[int, threading.Event]] = deque()
+        self._normal: deque[tuple[int, threading.Event]] = deque()
+
+    def acquire(self, timeout: float, *, urgent: bool = False) -> bool:
+        me = threading.get_ident()
+        with self._mutex:
+            if self._owner == me:
+                self._depth += 1
+                return True
+            if self._owner is None and not self._urgent and not self._normal:
+                self._owner, self._depth = me, 1
+                return True
+            entry = (me, threading.Event())
+            queue = self._urgent if urgent else self._normal
+            queue.append(entry)
+        if entry[1].wait(timeout):
+            return True  # handed over: ``release`` made us the owner
+        with self._mutex:
+            if entry[1].is_set():
+                return True  # handed over just as the wait timed out
+            queue.remove(entry)
+            return False
+
+    def release(self) -> None:
+        with self._mutex:
+            if self._owner != threading.get_ident():
+                raise RuntimeError("Turns.release by a thread that does not hold the turn")
+            self._depth -= 1
+            if self._depth:
+                return
+            queue = self._urgent or self._normal
+            if queue:
+                owner, event = queue.popleft()
+                self._owner, self._depth = owner, 1
+                event.set()
+            else:
+                self._owner = None
+
+
 class Database:
     """One per process. ``session()`` is the unit of work: commit on success, rollback on error."""
 
@@ -110,10 +163,12 @@ class Database:
         # Reads only (``reading()``): on SQLite a plain (deferred) BEGIN, which under WAL never waits
         # for the writer; the "begin" hook below reads this option.
         self._readers = sessionmaker(self.engine.execution_options(ntk_read_only=True), expire_on_commit=False)
-        self._turns: threading.RLock | None = threading.RLock() if self.is_sqlite else None
+        self._turns: Turns | None = Turns() if self.is_sqlite else None
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
+    def session(self, *, urgent: bool = False) -> Iterator[Session]:
+        """The unit of work. ``urgent``: on SQLite this session gets the writer before the sessions
+        already waiting (for a write that an acknowledgement waits for; see ``Turns``)."""
         if self._turns is None:
             with self._sessions() as s, s.begin():
                 yield s
@@ -124,7 +179,7 @@ class Database:
         # tries: with 8 handler threads that sleeping halved throughput). Other processes still wait
         # on SQLite's own lock (busy timeout 30 s). No session is held across an ``await``.
         # Waits as long as SQLite's busy timeout would, then fails like it (an outage: retried later).
-        if not self._turns.acquire(timeout=SQLITE_BUSY_SECONDS):
+        if not self._turns.acquire(SQLITE_BUSY_SECONDS, urgent=urgent):
             raise sa_exc.TimeoutError("waited too long for the SQLite database (another session holds it)")
         try:
             with self._sessions() as s, s.begin():

@@ -73,8 +73,10 @@ class DatabaseInbox:
         self.first_retry = timedelta(seconds=first_retry_seconds)
 
     def _receive(self, key: str, kind: str, payload: str, claim: bool) -> tuple[str, Claimed | None]:
+        # ``urgent``: Slack is waiting for the acknowledgement that follows this write, so on SQLite
+        # it takes the writer before the handlers' transactions already queued (storage/db.py, Turns).
         try:
-            with self._db.session() as s:
+            with self._db.session(urgent=True) as s:
                 row = store.store(
                     s,
                     platform=self.platform,
@@ -88,7 +90,7 @@ class DatabaseInbox:
             return NEW, row
         except IntegrityError:  # stored before: a redelivery
             pass
-        with self._db.session() as s:
+        with self._db.session(urgent=True) as s:
             return store.take(s, platform=self.platform, key=key, now=_now(), lease=self.lease, claim=claim)
 
     def _claim_due(self, limit: int) -> list[Claimed]:
