@@ -101,11 +101,20 @@ def complete_names(
 ) -> list[Finding]:
     """New PERSON findings: each PERSON finding grown to its adjacent name parts (see the module docstring)."""
     out: list[Finding] = []
+    done: set[tuple[int, int, float, str]] = set()  # the same span from several recognizers is grown once
+    grown: dict[tuple[int, int], tuple[int, int]] = {}
     for finding in findings:
         if finding.label != PERSON:
             continue
-        start, end = _grown(text, finding.start, finding.end, is_name_word)
-        if (start, end) != (finding.start, finding.end):
+        once = (finding.start, finding.end, finding.score, finding.source)
+        if once in done:
+            continue
+        done.add(once)
+        span = (finding.start, finding.end)
+        if span not in grown:
+            grown[span] = _grown(text, finding.start, finding.end, is_name_word)
+        start, end = grown[span]
+        if (start, end) != span:
             out.append(Finding(start, end, PERSON, finding.score, finding.source))
         out.extend(_other_script(text, start, end, finding.score))
         quoted = _quoted(text, start, end)
@@ -127,6 +136,12 @@ def _ok_part(word: str, lower_name: bool, is_name_word: Callable[[str], bool]) -
         return False
     # a lower-case part only from the name lists: "unknown" words would take a whole clause in Vietnamese or Tagalog
     return lower_name and _lexicon_name(bare)
+
+
+# The word just before a name, one or two spaces before it (searched in the 40 characters before the name).
+_WORD_BEFORE = re.compile(
+    r"(?:^|(?<=[\s(\"“'\u3000-\u303f\u4e00-\u9fff\uff01-\uff1f]))([^\W\d_]+(?:['’-][^\W\d_]+)*\.?)[ \t]{1,2}$"
+)
 
 
 def _grown(text: str, start: int, end: int, is_name_word: Callable[[str], bool]) -> tuple[int, int]:
@@ -189,15 +204,18 @@ def _grown(text: str, start: int, end: int, is_name_word: Callable[[str], bool])
         end = word_end
     # left: initials ("T. H. Pham"), particles before a found surname are not taken alone, lexicon given names
     for _ in range(_MAX_EXTRA):
-        before = re.search(
-            r"(?:^|(?<=[\s(\"“'\u3000-\u303f\u4e00-\u9fff\uff01-\uff1f]))([^\W\d_]+(?:['’-][^\W\d_]+)*\.?)[ \t]{1,2}$",
-            text[max(0, start - 40) : start],
-        )
+        if start == 0 or text[start - 1] not in " \t":
+            break
+        # The word cannot hold a space: search only after the last space before it (same result, far fewer tries).
+        word_end = start - 2 if start >= 2 and text[start - 2] in " \t" else start - 1
+        space = text.rfind(" ", max(0, start - 40), word_end)
+        base = space + 1 if space != -1 else max(0, start - 40)
+        before = _WORD_BEFORE.search(text[base:start])
         if before is None:
             break
         token = before.group(1)
         bare = token.rstrip(".")
-        new_start = max(0, start - 40) + before.start(1)
+        new_start = base + before.start(1)
         if len(bare) == 1 and bare.isupper():
             start = new_start
             continue
@@ -369,10 +387,15 @@ def repeated(text: str, findings: list[Finding]) -> list[Finding]:
     """Findings for every other occurrence of a found string and of a found name's distinctive words."""
     wanted: dict[str, Finding] = {}  # search key -> the finding it came from
     everyday = everyday_words()
+    seen: set[tuple[str, str, bool]] = set()  # a value found 10,000 times is looked at once
     for finding in findings:
         if finding.label in _NOT_REPEATED:
             continue
         value = text[finding.start : finding.end].strip()
+        once = (value, finding.label, finding.source == "tagger")
+        if once in seen:
+            continue
+        seen.add(once)
         if finding.label == PERSON:
             for word in _PART_WORD.finditer(value):
                 part = word.group(0).rstrip(".")

@@ -690,14 +690,23 @@ def _piped(
     pads a batch to its longest document and a batch of 2,000-character chunks costs hundreds of MB.
     """
     out: list[list[tuple[int, int, str]]] = [[] for _ in texts]
+    first: dict[str, int] = {}  # each distinct text goes to the model once (a pasted block repeated 50 times)
+    repeats: list[tuple[int, int]] = []
+    for i, text in enumerate(texts):
+        if text in first:
+            repeats.append((i, first[text]))
+        else:
+            first[text] = i
     for long, size in ((False, batch_size), (True, _LONG_BATCH)):
-        indices = [i for i, text in enumerate(texts) if (len(text) > _SHORT_SEGMENT) == long]
+        indices = [i for i in first.values() if (len(texts[i]) > _SHORT_SEGMENT) == long]
         if not indices:
             continue
         with lock:
             pieces = [_defused(texts[i]) for i in indices]
             for i, doc in zip(indices, nlp.pipe(pieces, batch_size=size), strict=True):
                 out[i] = extract(doc)
+    for i, source in repeats:
+        out[i] = list(out[source])
     return out
 
 
@@ -775,8 +784,12 @@ def line_segments(
             pack_end = end
         elif len(line) <= max_chars:
             segments.append((start, line))
-        else:
-            segments.extend((start + o, part) for o, part in split_for_ner(line, max_chars, overlap))
+        else:  # each piece of a long line is kept on its own: one name at its end must not send all of it
+            segments.extend(
+                (start + o, part)
+                for o, part in split_for_ner(line, max_chars, overlap)
+                if keep(part, start + o)
+            )
     if pack_start != -1:
         segments.append((pack_start, text[pack_start:pack_end]))
     return segments

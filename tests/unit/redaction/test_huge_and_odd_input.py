@@ -88,3 +88,50 @@ def test_ner_skips_a_line_whose_candidates_a_rule_already_covers() -> None:
     assert not has_name_candidate(text, 0, [(9, 20)])
     assert has_name_candidate(text, 0, [(9, 14)])  # "Plonk" is still open
     assert ner_segments(text, 2000, 200, [(9, 20)]) == []
+
+
+def test_a_long_line_sends_only_its_pieces_with_a_candidate_to_ner() -> None:
+    # One 40 KB line whose every capitalised word a rule covers, but for one name at its very end: only the piece
+    # holding that name goes to NER, not all twenty (issue 17: 100 KB of repeated addresses cost 34 ms/KB in NER).
+    text = "123 main st apt 4 " * 2200 + "Zyxwa"
+    segments = ner_segments(text, 2000, 200)
+    assert len(segments) == 1
+    offset, segment = segments[0]
+    assert segment.endswith("Zyxwa") and offset + len(segment) == len(text)
+
+
+def test_a_repeated_block_gets_the_same_findings_in_every_repetition(redactor: Redactor) -> None:
+    # Whole-message consistency across chunks: each repetition of a pasted block (in its own chunk) is masked alike.
+    block = (
+        "Spoke to Xiomara Quintanilla today, card 4111 1111 1111 1111, cell 713-555-0142, DOB 3/4/2001. "
+        "Her cousin Mai Linh Tran (19) stays at 4410 Bissonnet St Apt 12.\n"
+        + "Routine notes about scheduling and nothing else here at all.\n"
+        * 30
+    )
+    text = block * 12
+    assert len(text) > 10 * 2000
+    findings = redactor.detect(text)
+    per_block = [
+        [
+            (f.start - k * len(block), f.end - k * len(block), f.label)
+            for f in findings
+            if f.start // len(block) == k
+        ]
+        for k in range(12)
+    ]
+    assert per_block[0] and all(spans == per_block[0] for spans in per_block)
+    masked_text = redactor.redact(text).text
+    for secret in ("Xiomara", "Quintanilla", "4111", "555-0142", "Tran", "Bissonnet"):
+        assert secret not in masked_text
+
+
+def test_a_string_found_once_is_masked_at_every_occurrence_in_a_long_noisy_message(
+    redactor: Redactor,
+) -> None:
+    noise = "(( $$ 555 ]] @ # + -- 7 ... ) Routine update on the grant. \u200b 阮 " * 40
+    text = (
+        f"her name is Yesenia Okafor, card 5555 5555 5555 4444\n{noise}\n"
+        f"Okafor again\n{noise}\nref 5555 5555 5555 4444 and Yesenia Okafor\n{noise}\n(Okafor)"
+    )
+    result = redactor.redact(text)
+    assert "Okafor" not in result.text and "Yesenia" not in result.text and "4444" not in result.text
