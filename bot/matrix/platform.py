@@ -59,6 +59,7 @@ from bot.matrix.ledger import FAILED, HANDLED, LEDGER_FILE, SKIPPED, UNDECRYPTED
 from bot.matrix.settings import MatrixSettings
 from bot.matrix.state import MatrixState
 from bot.platform import (
+    BEST_EFFORT_DELIVERY,
     Button,
     Capability,
     ChannelRef,
@@ -82,6 +83,7 @@ DIALOGUE_IDLE_SECONDS = 3600.0
 
 
 BACKFILL_PAGE = 100  # events per /messages request when filling a gap
+UNDELIVERED_ATTEMPTS = 10  # handlings of one event whose reply could not be delivered (about 2.5 minutes)
 _REMEMBERED_EVENTS = 4096  # recent senders and removals kept in memory
 # Timeline event types whose content members see as text (m.reaction: its key, and button presses).
 _SCANNED_TYPES = frozenset({"m.room.message", "m.sticker", "m.reaction", *mtext.POLL_START_TYPES})
@@ -100,6 +102,12 @@ class _NotHandled(Exception):
     """The app answered ``Dispatched.NOT_HANDLED``: retry the event later; do not record it."""
 
 
+class _Undelivered(_NotHandled):
+    """A message or edit was handled but a reply to its poster (a PII warning) could not be
+    delivered for a reason that may pass: handle it again later (same transaction ids, so a reply
+    that did reach the server is not posted twice)."""
+
+
 class _Stopping(Exception):
     """The bot is stopping in the middle of a batch: leave the batch (and its token) unfinished."""
 
@@ -116,6 +124,10 @@ class _ReplyKeys:
 
     event_id: str
     count: int = 0
+    #: Replies to the member that failed for a reason that may pass (network, 5xx, rate limit).
+    undelivered: int = 0
+    #: A command was dispatched for this event (handling it again could repeat what it stored).
+    command: bool = False
 
     def next_key(self) -> str | None:
         if not self.event_id:
@@ -504,16 +516,27 @@ class MatrixPlatform:
             return
         etype = _event_type(event)
         backoff = Backoff(first=0.5, cap=30.0)
+        undelivered = 0
         while True:
             replies = _REPLIES.set(_ReplyKeys(event_id or ""))
             try:
                 status = await self._on_timeline_event(room_id, event)
-            except _NotHandled:
+            except _NotHandled as not_handled:
                 if self._stopping.is_set():
                     raise _Stopping from None
+                if isinstance(not_handled, _Undelivered):
+                    undelivered += 1
+                    if undelivered >= UNDELIVERED_ATTEMPTS:
+                        self.failed_count += 1
+                        log.error("matrix: event %s in %s: a reply could not be delivered after %d attempts; "
+                                  "recorded as failed", event_id, room_id, undelivered)
+                        status = FAILED
+                        break
                 delay = backoff.next()
-                log.warning("matrix: event %s in %s not handled by the app (database unavailable?); retrying in %.1fs",
-                            event_id, room_id, delay)
+                why = "a reply could not be delivered" if isinstance(not_handled, _Undelivered) else (
+                    "database unavailable?")
+                log.warning("matrix: event %s in %s not handled by the app (%s); retrying in %.1fs",
+                            event_id, room_id, why, delay)
                 await self._pause(delay)
                 continue
             except _Stopping:
@@ -766,9 +789,18 @@ class MatrixPlatform:
         answers ``Dispatched.NOT_HANDLED`` (falsy) the Matrix event is retried later."""
         if self._app is None:
             return
+        replies = _REPLIES.get()
+        if replies is not None:
+            replies.undelivered = 0
+            replies.command = replies.command or isinstance(event, CommandInvoked)
         result = await self._app.dispatch(event)
         if result is not None and not result:
             raise _NotHandled
+        if (replies is not None and replies.undelivered and not replies.command
+                and isinstance(event, MessagePosted | MessageEdited)):
+            # Passive events only: handling a message again is safe (the guard's rows and sends are
+            # keyed), while a command (a tip) handled again could be stored twice.
+            raise _Undelivered
 
     # ------------------------------------------------------------------ forms as a dialogue
     async def open_form(
@@ -867,14 +899,20 @@ class MatrixPlatform:
     async def post(
         self, channel: ChannelRef, message: Message | str, *, idempotency_key: str | None = None
     ) -> MessageRef:
-        event_id = await self._send(channel.id, message, idempotency_key=idempotency_key, thread=channel.thread)
+        try:
+            event_id = await self._send(channel.id, message, idempotency_key=idempotency_key, thread=channel.thread)
+        except Exception as exc:
+            raise _send_failed(exc, idempotency_key) from None
         return MessageRef(self.channel(channel.id), event_id)
 
     async def send_dm(
         self, user: UserRef, message: Message | str, *, idempotency_key: str | None = None
     ) -> MessageRef:
-        room_id = await self._dm_room(matrix_user_id(user))
-        event_id = await self._send(room_id, message, idempotency_key=idempotency_key)
+        try:
+            room_id = await self._dm_room(matrix_user_id(user))
+            event_id = await self._send(room_id, message, idempotency_key=idempotency_key)
+        except Exception as exc:
+            raise _send_failed(exc, idempotency_key) from None
         return MessageRef(self.channel(room_id), event_id)
 
     async def ephemeral(self, channel: ChannelRef, user: UserRef, message: Message | str) -> None:
@@ -983,7 +1021,10 @@ class MatrixPlatform:
                 initial_state=self._encryption_state(),
             )
             if not isinstance(resp, RoomCreateResponse):
-                raise PlatformError(f"matrix: opening a direct room failed ({getattr(resp, 'status_code', '?')})")
+                raise PlatformError(
+                    f"matrix: opening a direct room failed ({getattr(resp, 'status_code', '?')})",
+                    transient=_transient_error(resp),
+                )
             self.state.dm_rooms[user_id] = resp.room_id
             self.state.save()
         room_id = str(resp.room_id)
@@ -1080,6 +1121,22 @@ class MatrixPlatform:
         if msg.buttons:
             self._buttons.add(room_id, event_ids[-1], msg.buttons)
         return event_ids[0]
+
+
+def _send_failed(exc: Exception, idempotency_key: str | None) -> Exception:
+    """A failed send as the core expects it (``PlatformError``; a dropped connection or a timeout is
+    transient). A handler's own reply (no idempotency key: not an outbox delivery, which is retried
+    durably) that failed transiently is noted, so the event is handled again (``_Undelivered``)."""
+    if isinstance(exc, PlatformError):
+        error = exc
+    elif isinstance(exc, aiohttp.ClientError | TimeoutError | OSError):
+        error = PlatformError(f"matrix: sending failed ({type(exc).__name__})", transient=True)
+    else:
+        return exc
+    replies = _REPLIES.get()
+    if error.transient and idempotency_key is None and replies is not None and not BEST_EFFORT_DELIVERY.get():
+        replies.undelivered += 1
+    return error
 
 
 def transaction_id(idempotency_key: str, part: int = 0) -> str:
