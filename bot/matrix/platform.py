@@ -920,6 +920,14 @@ class MatrixPlatform:
         await self.send_dm(user, message)
 
     async def redact(self, message: MessageRef, reason: str) -> bool:
+        try:
+            return await self._redact(message, reason)
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            # The core treats a PlatformError as "not removed" (the poster is warned, the
+            # coordinators told); a raw network error would end the handler with an apology only.
+            raise PlatformError(f"matrix: redaction failed ({type(exc).__name__})", transient=True) from None
+
+    async def _redact(self, message: MessageRef, reason: str) -> bool:
         room_id = message.channel.id
         room = self.client.rooms.get(room_id)
         if room is None:

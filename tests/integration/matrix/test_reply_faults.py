@@ -58,3 +58,26 @@ async def test_a_warning_that_could_not_be_sent_is_sent_when_the_homeserver_answ
     assert "312-555-0177" not in warnings[0] and "Maria" not in warnings[0]
     assert bot.platform.failed_count == 0
     assert bot.platform.ledger.status(pii) == bot.platform.ledger.status(clean) == HANDLED
+
+
+@pytest.mark.slow
+async def test_a_removal_that_fails_on_the_network_still_warns_the_poster(deployment: Deployment) -> None:
+    """The redaction request itself dropped: the poster is told to repost it masked (and the
+    coordinators alerted), instead of a generic apology with the PII left standing unreported."""
+    d = deployment
+    bot = await d.start()
+    room = await d.room()
+    client = bot.platform.client
+
+    async def dropped(*_args: Any, **_kwargs: Any) -> Any:
+        raise aiohttp.ClientConnectionError("connection reset by peer")
+
+    client.room_redact = dropped  # type: ignore[method-assign]
+    await d["nina"].send(room, "Update: the client can be reached at 312-555-0178, Maria Lopez")
+    await wait_until(lambda: any("cannot remove your message" in b for b in d.bot_dms("nina")), timeout=60,
+                     what="the poster to be asked to repost it masked")
+    await settle(d)
+    told = [b for b in d.bot_dms("nina") if "cannot remove your message" in b]
+    assert len(told) == 1 and "312-555-0178" not in told[0]
+    assert not any("went wrong" in b.lower() or "sorry" in b.lower() for b in d.bot_dms("nina"))
+    assert d.reposts(room) == []
