@@ -149,7 +149,7 @@ def _grown(text: str, start: int, end: int, is_name_word: Callable[[str], bool])
     if _ARABIC_WORD.search(span) and not re.search(r"[A-Za-z]", span):
         start, end = _grown_arabic(text, start, end)
         return _grown_script(text, start, end)
-    if _script_of(span) is not None:
+    if script_of(span) is not None:
         return _grown_script(text, start, end)
     lower_name = span.islower()
     caps_name = span.isupper() and len(span) > 4
@@ -243,7 +243,7 @@ def _grown(text: str, start: int, end: int, is_name_word: Callable[[str], bool])
     return start, end
 
 
-def _script_of(span: str) -> tuple[int, int] | None:
+def script_of(span: str) -> tuple[int, int] | None:
     """The spaced non-Latin script block all the letters of ``span`` belong to, or None (Latin, mixed, unspaced)."""
     block: tuple[int, int] | None = None
     for ch in span:
@@ -267,7 +267,7 @@ def _grown_script(text: str, start: int, end: int) -> tuple[int, int]:
     of that script's words is a short island in other text (at most ``_MAX_EXTRA`` words: a name written beside
     Latin or Chinese text, "моя донька Ганна Колесниченко" aside), else the capitalised ones in a cased script
     (Cyrillic, Greek, Armenian). Arabic function words and words about a person stop it."""
-    block = _script_of(text[start:end])
+    block = script_of(text[start:end])
     if block is None:
         return start, end
     cased = block[0] < 0x0590  # Greek, Cyrillic, Armenian have capitals

@@ -16,7 +16,7 @@ Within a message a name word is replaced the same way at every occurrence ("Mari
 Only rows of the requested (set, split) pairs are used as templates (``--template SET:SPLIT``, or ``SET`` for a
 set without splits); nothing else is read. Deterministic for a given seed, templates and Faker version::
 
-    python redaction/data/generate_pii_messages.py --out build/generated.jsonl --copies 3 \\
+    python redaction/data/generate_pii_messages.py --out build/generated.jsonl --copies 2 --negative-copies 1 \\
         --template corpus --template heldout:dev --template blind2:dev ... [--seed 20261207]
 """
 
@@ -232,7 +232,7 @@ class Generator:
 
     def age(self, like: str) -> str:
         rng = self.rng
-        value = rng.randint(9, 67)
+        value = rng.randint(12, 45) if rng.random() < 0.85 else rng.randint(6, 70)
 
         def digits(match: re.Match[str]) -> str:
             return str(value) if len(match.group()) <= 2 else match.group()
@@ -372,11 +372,19 @@ def main() -> int:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--template", action="append", required=True, metavar="SET[:SPLIT]",
                         help="labelled rows to use as patterns (corpus, heldout:dev, blind2:dev, ...)")  # fmt: skip
-    parser.add_argument("--copies", type=int, default=3, help="new messages per template with PII")
+    parser.add_argument("--copies", type=int, default=2, help="new messages per template with PII")
+    parser.add_argument(
+        "--negative-copies",
+        type=int,
+        default=1,
+        help="copies of each template without PII (keeps the share of clean text the corpora have)",
+    )
     parser.add_argument("--seed", type=int, default=20261207)
     args = parser.parse_args()
     generator = Generator(args.seed)
-    templates = [row for row in load_templates(args.template) if row["spans"]]
+    rows = load_templates(args.template)
+    templates = [row for row in rows if row["spans"]]
+    negatives = [row for row in rows if not row["spans"]]
     written = 0
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with args.out.open("w", encoding="utf-8") as out:
@@ -388,7 +396,14 @@ def main() -> int:
                           "split": "train", "source": f"{row.get('set', 'corpus')}:{row['id']}"}  # fmt: skip
                 out.write(json.dumps(record, ensure_ascii=False) + "\n")
                 written += 1
-    print(f"{written} messages from {len(templates)} templates -> {args.out}", file=sys.stderr)
+        for copy in range(args.negative_copies):
+            for row in negatives:
+                record = {"id": f"n{copy}-{row.get('set')}-{row['id']}", "text": row["text"], "spans": [],
+                          "set": "synthetic", "split": "train", "source": f"{row.get('set', 'corpus')}:{row['id']}"}  # fmt: skip
+                out.write(json.dumps(record, ensure_ascii=False) + "\n")
+                written += 1
+    print(f"{written} messages from {len(templates)} templates with PII and {len(negatives)} without -> {args.out}",
+          file=sys.stderr)  # fmt: skip
     return 0
 
 

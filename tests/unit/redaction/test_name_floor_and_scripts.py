@@ -14,6 +14,7 @@ from redaction.data.generate_pii_messages import Generator, load_templates
 from redaction.engine import has_name_candidate
 from redaction.findings import PERSON, Finding
 from redaction.names import is_place
+from redaction.tagger import tagger_person
 
 
 def masked(redactor: Redactor, text: str) -> str:
@@ -141,3 +142,34 @@ def test_generator_replaces_a_name_word_the_same_way_at_every_occurrence() -> No
     full, later, lower = (new_text[int(s) : int(e)] for s, e, _label in new_spans)  # type: ignore[call-overload]
     assert later == full.split()[-1]
     assert lower.casefold() == full.split()[0].casefold()
+
+
+@pytest.mark.parametrize(
+    ("text", "span"),
+    [
+        ("the (0) in there is a UK habit, Nigerians just drop it", "Nigerians"),
+        ("Traffic Jam license renewed through next December", "Traffic Jam"),
+        ("Sonoma Blvd is in Vallejo, not Sonoma County", "Sonoma Blvd"),
+        ("OBN = Oklahoma Bureau of Narcotics", "Oklahoma Bureau"),
+        ("이수진 학생 (17살)이 노래방에서", "살)이"),
+        ("Հեռախոս՝ զանգահարեք առավոտյան ժամը ինը", "Հեռախոս"),
+        ("Խմբային տան աշխատակիցը ասում է", "Խմբային տան"),
+    ],
+)
+def test_tagger_shapes_that_are_not_people_are_dropped(text: str, span: str) -> None:
+    start = text.index(span)
+    assert tagger_person(text, start, start + len(span)) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "span"),
+    [
+        ("CI says they call her Auntie Fang, maybe", "Auntie Fang"),
+        ("մայրը զանգեց, Անի Հովհաննիսյան անունով աղջիկը", "Անի Հովհաննիսյան"),
+        ("Precious was there with her cousin", "Precious"),
+        ("the younger one Han So-ra (한소라)", "Han So-ra"),
+    ],
+)
+def test_tagger_names_that_look_like_those_shapes_stay(text: str, span: str) -> None:
+    start = text.index(span)
+    assert tagger_person(text, start, start + len(span)) is not None
