@@ -392,7 +392,7 @@ def main() -> int:
             for row in templates:
                 spans = [(int(s), int(e), str(label)) for s, e, label in row["spans"]]  # type: ignore[attr-defined]
                 text, new_spans = generator.fill(str(row["text"]), spans)
-                record = {"id": f"s{copy}-{row.get('set')}-{row['id']}", "text": text, "spans": new_spans, "set": "synthetic",
+                record: dict[str, object] = {"id": f"s{copy}-{row.get('set')}-{row['id']}", "text": text, "spans": new_spans, "set": "synthetic",
                           "split": "train", "source": f"{row.get('set', 'corpus')}:{row['id']}"}  # fmt: skip
                 out.write(json.dumps(record, ensure_ascii=False) + "\n")
                 written += 1
