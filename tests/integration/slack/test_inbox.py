@@ -273,3 +273,24 @@ async def test_socket_mode_does_not_acknowledge_what_it_cannot_store(
         await platform.stop()
         up.dispose()
         install_cipher(None)
+
+
+async def test_storing_a_request_before_its_ack_does_not_wait_for_the_default_thread_pool(db: Database) -> None:
+    """``receive`` (the write an ack waits for) has threads of its own: with every thread of asyncio's
+    default executor busy (``finish`` calls queued for SQLite's writer, a slow scan) it still stores
+    the request at once."""
+    import threading
+
+    from bot.slack.inbox import NEW, DatabaseInbox
+
+    inbox = DatabaseInbox(db)
+    loop = asyncio.get_running_loop()
+    release = threading.Event()
+    busy = [loop.run_in_executor(None, release.wait, 30) for _ in range(64)]  # more than the pool has
+    try:
+        await asyncio.sleep(0.1)
+        status, row = await asyncio.wait_for(inbox.receive("command:busy", "command", "{}", claim=True), 10)
+        assert status == NEW and row is not None
+    finally:
+        release.set()
+        await asyncio.gather(*busy)
