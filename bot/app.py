@@ -13,7 +13,7 @@ import enum
 import importlib
 import logging
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -232,6 +232,30 @@ class App:
         bot is shutting down): the adapter must let the platform deliver the event again."""
         result, _errors = await self._dispatch(event)
         return result
+
+    async def remove_pii_first(self, events: Sequence[Event], *, concurrency: int | None = None) -> int:
+        """The PII guard's removal on arrival (``handlers.pii_guard.remove_first``): an adapter that
+        received messages — a catch-up's backlog, or live ones while the backlog is being handled —
+        has those with PII in removing channels taken down at once, before each is dispatched in
+        order. Never raises (the ordered dispatch does whatever this could not); returns how many
+        messages were removed."""
+        if self._stopping:
+            return 0
+        from handlers.pii_guard import remove_first
+
+        messages = [e for e in events if isinstance(e, MessagePosted | MessageEdited)]
+        if not messages:
+            return 0
+        self._busy += 1
+        try:
+            return await remove_first(self.services, messages, concurrency=concurrency)
+        except Exception as exc:
+            log.warning(
+                "pii guard: removal on arrival failed: %s (left to the ordered handling)", safe_exception_summary(exc)
+            )
+            return 0
+        finally:
+            self._busy -= 1
 
     async def _dispatch(self, event: Event) -> tuple[Dispatched, dict[str, str] | None]:
         """Like ``dispatch``; for a ``FormSubmitted`` a handler's ``FieldError`` is returned (not

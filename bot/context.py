@@ -61,6 +61,11 @@ class Services:
     #: One delivery pass now, awaited (``App.deliver_outbox``): for a handler that must tell a member
     #: the truth about a message it queued (see ``Context.deliver_now``).
     deliver_outbox: Callable[[], Awaitable[int]] | None = None
+    #: The PII guard's removal on arrival (``handlers.pii_guard.remove_first``), ahead of the ordered
+    #: handling of the same events: scan results by message (text included, so a changed text is
+    #: rescanned) and the messages already removed. Consumed by ``guard_message``; bounded.
+    prescanned: dict[str, tuple[str, Any]] = field(default_factory=dict)
+    removed_first: set[str] = field(default_factory=set)
 
 
 @dataclass

@@ -27,17 +27,23 @@ Audit rows and metrics hold label counts and references, never text.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import functools
 import logging
 import re
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot import metrics
 from bot.config import DISCIPLINES, PII_POLICIES
-from bot.context import Context
+from bot.context import Context, Services
 from bot.errors import UserError
 from bot.events import ButtonPressed, CommandInvoked, FormSubmitted, MessageEdited, MessagePosted
 from bot.forms import Choice, FieldKind, Form, FormField
@@ -47,7 +53,7 @@ from handlers.access import Permission
 from storage import directory, outbox, schedule
 from storage import pii_guard as store
 from storage.directory import MemberView
-from storage.models import ScheduledItem
+from storage.models import OutboxMessage, ScheduledItem
 from storage.outbox import OutgoingButton, enqueue
 
 log = logging.getLogger(__name__)
@@ -373,7 +379,11 @@ async def guard_message(event: MessagePosted | MessageEdited, ctx: Context) -> N
             resolved = _resolve_message(s, _message_key(event.message))
     if pol.policy == "off":
         return
-    result = await ctx.redact_text(event.text or "")
+    result = _take_prescan(ctx, event)
+    if result is None:
+        result = await ctx.redact_text(event.text or "")
+    else:
+        metrics.record_scan(result.label_counts())  # counts per label only, never text
     counts: dict[str, int] = result.label_counts()
     release_refs = await _release_check(ctx, event, settings)
     if not counts:
@@ -525,43 +535,31 @@ async def _redact_and_repost(
     lapses; otherwise the hold is lifted for the repost, withdrawn for the notice, and the poster is
     told the outcome of the repost once it is known (never "reposted" when it was not)."""
     now = ctx.now()
-    edit = event.edit if isinstance(event, MessageEdited) else None
-    # One repost per message (per edit): a re-handled event finds the same rows. An edit without an
-    # id of its own (Slack edits the message in place) is told apart by the time it was handled.
-    if edit is not None:
-        which = edit.id
-    elif isinstance(event, MessageEdited):
-        which = f"edited-{now.timestamp()}"
+    key, notice_key = _repost_keys(event, now)
+    if key in ctx.services.removed_first:
+        # Removed on arrival (``remove_first``): the repost and the notice are queued and held.
+        ctx.services.removed_first.discard(key)
     else:
-        which = ""
-    key = f"pii:repost:{_message_key(event.message)}:{which}"[:200]
-    notice_key = f"pii:removed:{_message_key(event.message)}:{which}"[:200]
-    with ctx.session() as s:
-        _enqueue_repost(ctx, s, event.channel, _poster_name(ctx), redacted, key=key, poster=event.user)
-        outbox.enqueue(
-            s,
-            key=notice_key,
-            purpose="pii.removed_notice",
-            recipient_kind="user",
-            recipient=str(event.user),
-            body=(
-                f"I removed your {_what(event.channel)} in {pol.label}: it looked like it contained "
-                f"{describe_labels(counts)}. A copy with those parts masked is reposted {_where(event.channel)}; "
-                "I will tell you if it cannot be posted."
-            ),
-            now=now,
-        )
-        outbox.hold(s, [key, notice_key], until=now + REPOST_HOLD)
-    if not await _remove(ctx, refs):
         with ctx.session() as s:
-            outbox.withdraw(s, [key, notice_key])
-        return False
+            _queue_held(ctx, s, event, pol, counts, redacted, key=key, notice_key=notice_key)
+        if not await _remove(ctx, refs):
+            with ctx.session() as s:
+                outbox.withdraw(s, [key, notice_key])
+            return False
     with ctx.session() as s:
         store.count_findings(s, pol.label, store.iso_week(now), counts)
         ctx.audit(s, "pii.redacted", target=_target(pol.label), detail=detail)
         outbox.release_held(s, [key], now=ctx.now())
         _plan_digest(ctx, s, settings)
     outcome = await ctx.deliver_now(key)
+    with ctx.session() as s:
+        notice = s.execute(
+            select(OutboxMessage.status, OutboxMessage.attempts).where(OutboxMessage.idempotency_key == notice_key)
+        ).one_or_none()
+    if notice is None or notice.status != "pending" or notice.attempts:
+        # The queued notice is out (or going out) already: its hold lapsed before this event's turn
+        # came (a long catch-up). The poster is told once, by that notice.
+        return True
     try:
         # Best effort: the message is gone and the repost is out or queued; handling the event again
         # because this note could not be delivered would find the message already deleted.
@@ -580,6 +578,190 @@ async def _redact_and_repost(
     with ctx.session() as s:
         outbox.withdraw(s, [notice_key])
     return True
+
+
+def _repost_keys(event: MessagePosted | MessageEdited, now: datetime) -> tuple[str, str]:
+    """The outbox keys of a removed message's repost and of the notice to its poster.
+
+    One repost per message (per edit): a re-handled event finds the same rows. An edit without an
+    id of its own (Slack edits the message in place) is told apart by the time it was handled."""
+    edit = event.edit if isinstance(event, MessageEdited) else None
+    if edit is not None:
+        which = edit.id
+    elif isinstance(event, MessageEdited):
+        which = f"edited-{now.timestamp()}"
+    else:
+        which = ""
+    return (
+        f"pii:repost:{_message_key(event.message)}:{which}"[:200],
+        f"pii:removed:{_message_key(event.message)}:{which}"[:200],
+    )
+
+
+def _queue_held(
+    ctx: Context,
+    s: Session,
+    event: MessagePosted | MessageEdited,
+    pol: ChannelPolicy,
+    counts: dict[str, int],
+    redacted: str,
+    *,
+    key: str,
+    notice_key: str,
+) -> None:
+    """Queue the repost and the fallback notice to the poster, held for ``REPOST_HOLD``: done before
+    the removal, so a crash right after it still reposts and tells the poster."""
+    now = ctx.now()
+    _enqueue_repost(ctx, s, event.channel, _poster_name(ctx), redacted, key=key, poster=event.user)
+    outbox.enqueue(
+        s,
+        key=notice_key,
+        purpose="pii.removed_notice",
+        recipient_kind="user",
+        recipient=str(event.user),
+        body=(
+            f"I removed your {_what(event.channel)} in {pol.label}: it looked like it contained "
+            f"{describe_labels(counts)}. A copy with those parts masked is reposted {_where(event.channel)}; "
+            "I will tell you if it cannot be posted."
+        ),
+        now=now,
+    )
+    outbox.hold(s, [key, notice_key], until=now + REPOST_HOLD)
+
+
+# -- removal on arrival ---------------------------------------------------------------------------
+#: Messages scanned per engine call on arrival: small, so a live message's scan waits for at most
+#: one such slice of a catch-up's backlog (the engine serialises calls).
+ARRIVAL_SCAN_SLICE = 8
+#: Bound of the remembered scan results and removals (entries are consumed by the ordered handling).
+_PRESCAN_LIMIT = 5000
+
+
+def _scan_key(event: MessagePosted | MessageEdited) -> str | None:
+    if isinstance(event, MessageEdited):
+        return None if event.edit is None else f"{_message_key(event.message)}:{event.edit.id}"
+    return f"{_message_key(event.message)}:"
+
+
+def _take_prescan(ctx: Context, event: MessagePosted | MessageEdited) -> Any:
+    key = _scan_key(event)
+    found = ctx.services.prescanned.pop(key, None) if key is not None else None
+    if found is None or found[0] != event.text:
+        return None
+    return found[1]
+
+
+async def remove_first(
+    services: Services, events: Sequence[MessagePosted | MessageEdited], *, concurrency: int | None = None
+) -> int:
+    """Removal on arrival: remove the messages with PII in ``redact``/``block`` channels as soon as
+    an adapter receives them, ahead of their ordered handling. Returns how many were removed.
+
+    Catching up after downtime, a member's events are handled one at a time in order (the form
+    dialogue, the edits of a message, commands need that), each with its repost, notice and audit
+    row, so a live message would wait behind the whole backlog. The removal is what takes the PII
+    out of sight and needs no order, so it runs here for every message at once: one engine call per
+    slice of ``ARRIVAL_SCAN_SLICE`` messages, the repost and the notice queued and held
+    (``_queue_held``, the same rows and keys the ordered handling uses, so nothing is sent twice),
+    then the removals concurrently. The ordered handling later finds the scan (``prescanned``) and
+    the removal (``removed_first``) done and does the rest (findings count, audit row, lifting the
+    hold, telling the poster). A crash in between leaves the held rows, which go out when the hold
+    lapses (as after a crash right after a removal in order). Failures here are logged and ignored:
+    the ordered handling does everything it finds undone. ``concurrency`` bounds the removals in
+    flight (a backlog's), so a live message's removal does not queue behind a hundred of them at the
+    homeserver, which persists a room's events one at a time.
+    """
+    todo = [e for e in events if not e.channel.is_direct and e.text and _scan_key(e) is not None]
+    if not todo or SECTION not in services.settings:
+        return 0
+
+    def look_up() -> list[tuple[MessagePosted | MessageEdited, ChannelPolicy, MemberView | None]]:
+        found = []
+        with services.db.session() as s:
+            policies: dict[str, ChannelPolicy] = {}
+            members: dict[UserRef, MemberView | None] = {}
+            for e in todo:
+                if e.channel.id not in policies:
+                    policies[e.channel.id] = channel_policy(Context(services), s, e.channel)
+                if e.user is not None and e.user not in members:
+                    members[e.user] = directory.member_by_identity(s, e.user.platform, e.user.id)
+                if policies[e.channel.id].policy in REMOVING_POLICIES:
+                    found.append((e, policies[e.channel.id], members.get(e.user) if e.user else None))
+        return found
+
+    started = time.monotonic()
+    limit = asyncio.Semaphore(concurrency) if concurrency else None
+    candidates = await asyncio.to_thread(look_up)
+    removals: list[asyncio.Task[bool]] = []
+    for start in range(0, len(candidates), ARRIVAL_SCAN_SLICE):
+        part = candidates[start : start + ARRIVAL_SCAN_SLICE]
+        texts = [e.text for e, _pol, _member in part]
+        results = await asyncio.to_thread(functools.partial(_scan_many, services, texts))
+        found: list[tuple[Context, MessagePosted | MessageEdited, ChannelPolicy, Any]] = []
+        for (e, pol, member), result in zip(part, results, strict=True):
+            key = _scan_key(e)
+            assert key is not None
+            while len(services.prescanned) >= _PRESCAN_LIMIT:
+                services.prescanned.pop(next(iter(services.prescanned)))
+            services.prescanned[key] = (e.text, result)
+            if result.label_counts():
+                found.append((Context(services, user=e.user, member=member, event=e), e, pol, result))
+        if found:
+            # The reposts and notices of the whole slice in one transaction, then the removals at once.
+            await asyncio.to_thread(functools.partial(_queue_all_held, services, found))
+            removals += [asyncio.create_task(_remove_on_arrival(ctx, e, limit)) for ctx, e, _pol, _result in found]
+    done = await asyncio.gather(*removals, return_exceptions=True)
+    for outcome in done:
+        if isinstance(outcome, BaseException):
+            log.warning(
+                "pii guard: a removal on arrival failed (%s); left to the ordered handling",
+                type(outcome).__name__,
+            )
+    removed = sum(1 for outcome in done if outcome is True)
+    log.info(
+        "pii guard: %d of %d messages removed on arrival (%d scanned) in %.0f ms",
+        removed,
+        len(removals),
+        len(candidates),
+        (time.monotonic() - started) * 1000,
+    )
+    return removed
+
+
+def _scan_many(services: Services, texts: list[str]) -> list[Any]:
+    return list(services.redactor_loader().redact_many(texts))
+
+
+def _queue_all_held(
+    services: Services, found: list[tuple[Context, MessagePosted | MessageEdited, ChannelPolicy, Any]]
+) -> None:
+    with services.db.session() as s:
+        for ctx, event, pol, result in found:
+            key, notice_key = _repost_keys(event, ctx.now())
+            _queue_held(ctx, s, event, pol, result.label_counts(), result.text, key=key, notice_key=notice_key)
+
+
+async def _remove_on_arrival(
+    ctx: Context, event: MessagePosted | MessageEdited, limit: asyncio.Semaphore | None
+) -> bool:
+    key, notice_key = _repost_keys(event, ctx.now())
+    refs = [event.message]
+    if isinstance(event, MessageEdited) and event.edit is not None:
+        refs.append(event.edit)
+    async with limit or contextlib.nullcontext():
+        removed = await _remove(ctx, refs)
+    if removed:
+        if len(ctx.services.removed_first) >= _PRESCAN_LIMIT:
+            ctx.services.removed_first.clear()  # never reached in practice: each entry is consumed
+        ctx.services.removed_first.add(key)
+        return True
+
+    def withdraw() -> None:
+        with ctx.session() as s:
+            outbox.withdraw(s, [key, notice_key])
+
+    await asyncio.to_thread(withdraw)  # not removable here: the ordered handling warns instead
+    return False
 
 
 def _where(channel: ChannelRef) -> str:

@@ -663,10 +663,18 @@ async def _remove_command_from_channel(event: CommandInvoked, ctx: Context) -> N
 
 
 async def submit_tip(
-    ctx: Context, submitter: MemberView, values: Mapping[str, Any], *, already_warned: bool = False
+    ctx: Context,
+    submitter: MemberView,
+    values: Mapping[str, Any],
+    *,
+    already_warned: bool = False,
+    draft_token: str | None = None,
 ) -> str:
     """Store the tip encrypted, route it to the point person through the outbox (same transaction),
-    plan the reminder and escalation, and confirm privately. Returns the reference."""
+    plan the reminder and escalation, and confirm privately. Returns the reference.
+
+    ``draft_token``: the one-line draft this tip comes from, deleted in the same transaction (none
+    left, e.g. already sent: nothing is stored and the member is told)."""
     settings = _settings(ctx)
     danger = bool(values.get("danger"))
     guidance_shown = already_warned
@@ -677,6 +685,11 @@ async def submit_tip(
     digests = {(kind, ctx.hasher(value)) for kind, value in found}
     names = {value for kind, value in found if kind == "name"}
     with ctx.session() as s:
+        if draft_token is not None:
+            draft = draft_by_token(s, draft_token)
+            if draft is None or draft.submitter_id != submitter.id:
+                raise UserError(_DRAFT_GONE)
+            _consume_draft(s, draft)
         number = next_reference(s, "tip")
         tip = Tip(
             number=number,
@@ -1493,6 +1506,12 @@ async def draft_tip(ctx: Context, submitter: MemberView, values: Mapping[str, An
         ctx.kick_outbox()
 
 
+_DRAFT_GONE = (
+    "That tip draft has expired or was already sent or discarded; nothing more was sent. "
+    "Send the tip again if you still need to."
+)
+
+
 async def decide_draft(ctx: Context, token: str, *, send: bool) -> None:
     submitter = _require_submitter(ctx)
     with ctx.session() as s:
@@ -1500,23 +1519,26 @@ async def decide_draft(ctx: Context, token: str, *, send: bool) -> None:
         if draft is None or draft.expires_at <= ctx.now():
             if draft is not None:
                 s.delete(draft)
-            raise UserError(
-                "That tip draft has expired or was already sent or discarded; nothing more was sent. "
-                "Send the tip again if you still need to."
-            )
+            raise UserError(_DRAFT_GONE)
         if draft.submitter_id != submitter.id:
             raise UserError("That tip draft is not yours; nothing was sent.")
         values = json.loads(draft.answers)
         warned = draft.warned
-        draft_id = draft.id
-        s.delete(draft)
-        schedule.cancel(s, ref=f"draft:{draft_id}", kinds=["tips.draft_expire"])
         if not send:
-            ctx.audit(s, "tip.draft_discarded", target=f"draft:{draft_id}")
+            _consume_draft(s, draft)
+            ctx.audit(s, "tip.draft_discarded", target=f"draft:{draft.id}")
     if not send:
         await ctx.reply(f"Discarded. {_NOTHING}")
         return
-    await submit_tip(ctx, submitter, values, already_warned=warned)
+    # The draft is deleted in the transaction that stores the tip: a database failure in between
+    # leaves both as they were, so the platform's redelivery of the press (or a second press) sends
+    # the tip exactly once; after the tip is stored, any further press finds no draft.
+    await submit_tip(ctx, submitter, values, already_warned=warned, draft_token=token)
+
+
+def _consume_draft(s: Session, draft: TipDraft) -> None:
+    s.delete(draft)
+    schedule.cancel(s, ref=f"draft:{draft.id}", kinds=["tips.draft_expire"])
 
 
 def draft_expire_job(item: ScheduledItem, s: Session, ctx: Context) -> None:

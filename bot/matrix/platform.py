@@ -87,6 +87,9 @@ UNDELIVERED_ATTEMPTS = 10  # handlings of one event whose reply could not be del
 _REMEMBERED_EVENTS = 4096  # recent senders and removals kept in memory
 # Timeline event types whose content members see as text (m.reaction: its key, and button presses).
 _SCANNED_TYPES = frozenset({"m.room.message", "m.sticker", "m.reaction", *mtext.POLL_START_TYPES})
+BACKLOG_REMOVALS = 4  # a gap's removals in flight at once (live ones do not queue behind a backlog's)
+ARRIVAL_PRIORITY_SECONDS = 2.0  # how long an ordered event waits for removals on arrival in progress
+LIVE_SYNC_FILTER = {"room": {"timeline": {"limit": 100}}}  # syncs after a run's first
 EXTERNAL_PREFIX = "external:"  # user refs of users outside ``member_domains`` (never directory members)
 
 # The core, as the Matrix adapter sees it.
@@ -237,6 +240,8 @@ class MatrixPlatform:
         self.backfilled_count = 0  # events fetched with /messages to fill a gap
         self.horizon_hits = 0  # backfills stopped by backfill_horizon (older events not scanned)
         self.gaps_unfilled = 0  # backfills the server refused (e.g. the bot was removed from the room)
+        self.removed_on_arrival = 0  # messages with PII taken down before their ordered handling
+        self._arrivals: set[asyncio.Task[None]] = set()
         self._logged_in = False
         self.gate: Any = None  # the pre-store gate while ``run`` runs with [matrix.gate]
 
@@ -297,7 +302,7 @@ class MatrixPlatform:
         pruned = self.ledger.prune(self.settings.backfill_horizon_seconds + 86_400)
         if pruned:
             log.info("matrix: forgot %d handled events older than the backfill horizon", pruned)
-        queue: asyncio.Queue[tuple[SyncResponse, bool]] = asyncio.Queue(maxsize=64)
+        queue: asyncio.Queue[tuple[SyncResponse, bool, asyncio.Task[None] | None]] = asyncio.Queue(maxsize=64)
         worker = asyncio.create_task(self._handle_batches(queue))
         sync = asyncio.create_task(self._sync_forever(queue))
         try:
@@ -306,7 +311,7 @@ class MatrixPlatform:
             for task in done:
                 task.result()
         finally:
-            for task in (sync, worker):
+            for task in (sync, worker, *self._arrivals):
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
@@ -314,7 +319,7 @@ class MatrixPlatform:
                 await self.gate.stop()
                 self.gate = None
 
-    async def _sync_forever(self, queue: asyncio.Queue[tuple[SyncResponse, bool]]) -> None:
+    async def _sync_forever(self, queue: asyncio.Queue[tuple[SyncResponse, bool, asyncio.Task[None] | None]]) -> None:
         backoff = Backoff()
         since = self.state.next_batch
         had_token = since is not None
@@ -323,7 +328,13 @@ class MatrixPlatform:
         while not self._stopping.is_set():
             try:
                 resp = await self.client.sync(
-                    timeout=self.settings.sync_timeout_ms, since=since, full_state=first or None
+                    timeout=self.settings.sync_timeout_ms,
+                    since=since,
+                    full_state=first or None,
+                    # After the first sync of a run, room for a busy minute (the server's default is
+                    # 10 events): a live event in a "limited" timeline would be fetched by backfill in
+                    # the handling queue, behind a catch-up, instead of being removed on arrival.
+                    sync_filter=None if first else LIVE_SYNC_FILTER,
                 )
                 if isinstance(resp, SyncResponse):
                     await self._crypto_housekeeping()
@@ -341,7 +352,11 @@ class MatrixPlatform:
                 await self._pause(delay)
                 continue
             backoff.reset()
-            await queue.put((resp, first and not had_token))
+            skip_timeline = first and not had_token
+            # PII is taken down on arrival, while earlier batches may still be in the handling queue
+            # (catching up): the removal does not wait for their turn (``_remove_on_arrival``).
+            arrival = None if skip_timeline else self._start_arrival(resp)
+            await queue.put((resp, skip_timeline, arrival))
             since = resp.next_batch
             first = False
             self.sync_count += 1
@@ -349,13 +364,13 @@ class MatrixPlatform:
             metrics.matrix_synced(self._last_sync)  # needtoknow_matrix_sync_lag_seconds
             self.synced.set()
 
-    async def _handle_batches(self, queue: asyncio.Queue[tuple[SyncResponse, bool]]) -> None:
+    async def _handle_batches(self, queue: asyncio.Queue[tuple[SyncResponse, bool, asyncio.Task[None] | None]]) -> None:
         while True:
-            resp, skip_timeline = await queue.get()
+            resp, skip_timeline, arrival = await queue.get()
             backoff = Backoff()
             while True:
                 try:
-                    await self._handle_sync(resp, skip_timeline=skip_timeline)
+                    await self._handle_sync(resp, skip_timeline=skip_timeline, arrival=arrival)
                     break
                 except _Stopping:
                     return  # the batch is unfinished: its token is not saved, the next run redoes it
@@ -406,7 +421,9 @@ class MatrixPlatform:
                 await self.client.keys_query()
 
     # ------------------------------------------------------------------ inbound
-    async def _handle_sync(self, resp: SyncResponse, *, skip_timeline: bool) -> None:
+    async def _handle_sync(
+        self, resp: SyncResponse, *, skip_timeline: bool, arrival: asyncio.Task[None] | None = None
+    ) -> None:
         for room_id, invite in resp.rooms.invite.items():
             try:
                 await self._on_invite(room_id, invite.invite_state)
@@ -424,10 +441,108 @@ class MatrixPlatform:
                                            origin_ts=_origin_ts(event))
                 continue
             if joined.timeline.limited and joined.timeline.prev_batch and not any(map(self._is_own_join, events)):
-                # More happened than one sync shows (downtime, a burst): fetch the rest of the gap.
-                events = await self._backfill(room_id, joined.timeline.prev_batch) + events
+                # More happened than one sync shows (downtime, a burst): fetch the rest of the gap,
+                # take its PII down at once, then handle it in order.
+                gap = await self._backfill(room_id, joined.timeline.prev_batch)
+                await self._remove_on_arrival([(room_id, event) for event in gap], concurrency=BACKLOG_REMOVALS)
+                events = gap + events
+            if arrival is not None:
+                # The batch's removals on arrival first, so the ordered handling finds them done.
+                await asyncio.wait({arrival})
             for event in events:
                 await self._process(room_id, event)
+
+    # ------------------------------------------------------------------ removal on arrival
+    def _start_arrival(self, resp: SyncResponse) -> asyncio.Task[None] | None:
+        events = [
+            (room_id, event)
+            for room_id, joined in resp.rooms.join.items()
+            for event in joined.timeline.events
+        ]
+        if not events:
+            return None
+        task = asyncio.create_task(self._remove_on_arrival(events))
+        self._arrivals.add(task)
+        task.add_done_callback(self._arrivals.discard)
+        return task
+
+    async def _remove_on_arrival(self, events: Sequence[tuple[str, Any]], *, concurrency: int | None = None) -> None:
+        """Have the app take down PII in group-room messages right away (``App.remove_pii_first``),
+        ahead of handling them one by one in order: catching up after downtime, a live message would
+        otherwise wait for the whole backlog. Everything else about an event — its repost, notice,
+        audit row, commands, dialogues — stays with the ordered handling (``_process``), which also
+        does the removal itself for any message this did not remove. Never raises."""
+        remove_first = getattr(self._app, "remove_pii_first", None)
+        if remove_first is None:
+            return
+        messages = []
+        # Senders in this batch (the server vouches for them): an edit is only an edit when its
+        # original has the same sender.
+        senders = {
+            event_id: sender
+            for _room, event in events
+            if (event_id := _event_id(event)) and isinstance(sender := getattr(event, "sender", None), str)
+        }
+        for room_id, event in events:
+            try:
+                message = self._arrival_message(room_id, event, senders)
+            except Exception:  # malformed: the ordered handling records it as failed
+                message = None
+            if message is not None:
+                messages.append(message)
+        if not messages:
+            return
+        try:
+            removed = int(await remove_first(messages, concurrency=concurrency))
+            self.removed_on_arrival += removed
+        except Exception as exc:
+            log.warning(
+                "matrix: removal on arrival failed (%s); left to the ordered handling", type(exc).__name__
+            )
+
+    def _arrival_message(
+        self, room_id: str, event: Any, senders: Mapping[str, str]
+    ) -> MessagePosted | MessageEdited | None:
+        """The neutral event for a group-room message the guard may remove on arrival, built as
+        ``_on_message`` builds it (same channel and thread, same text, so the scan and the repost's
+        row are reused); None for events handled only in order: the bot's own, direct rooms
+        (dialogues, private commands), commands, replies to the bot's buttons, reactions and polls,
+        an edit whose original's sender is not known to be the editor, events already handled."""
+        source = getattr(event, "source", None)
+        if not isinstance(source, Mapping) or source.get("type") not in ("m.room.message", "m.sticker"):
+            return None
+        sender = getattr(event, "sender", None) or source.get("sender")
+        content = source.get("content")
+        event_id = _event_id(event)
+        if not isinstance(sender, str) or not sender or sender == self.client.user_id:
+            return None
+        if not isinstance(content, Mapping) or not event_id or self.ledger.is_final(event_id):
+            return None
+        channel = self.channel(room_id)
+        if channel.is_direct:
+            return None
+        user = self.user_ref(sender)
+        relates = _mapping(content.get("m.relates_to"))
+        if relates.get("rel_type") == "m.thread" and isinstance(relates.get("event_id"), str):
+            channel = ChannelRef(channel.platform, channel.id, is_direct=channel.is_direct, thread=relates["event_id"])
+        ref = MessageRef(channel, event_id)
+        if relates.get("rel_type") == "m.replace" and isinstance(relates.get("event_id"), str):
+            if (senders.get(relates["event_id"]) or self._senders.get(relates["event_id"])) != sender:
+                return None  # maybe someone else's message: the ordered handling finds out
+            original = MessageRef(channel, relates["event_id"])
+            return MessageEdited(
+                user=user, channel=channel, message=original, text=mtext.edit_text(content), edit=ref
+            )
+        raw_body = content.get("body")
+        body = mtext.clean_text(raw_body) if isinstance(raw_body, str) else ""
+        in_reply = _mapping(relates.get("m.in_reply_to")).get("event_id")
+        reply_to = in_reply if isinstance(in_reply, str) else None
+        text = mtext.strip_reply_fallback(body) if reply_to else body.strip()
+        if mtext.looks_like_command(text, self.settings.command_prefix):
+            return None
+        if reply_to is not None and self._buttons.get(room_id, reply_to):
+            return None
+        return MessagePosted(user=user, channel=channel, message=ref, text=mtext.message_text(content))
 
     def _is_own_join(self, event: Any) -> bool:
         return (
@@ -514,17 +629,29 @@ class MatrixPlatform:
         if event_id and self.ledger.is_final(event_id):
             self.replayed_count += 1
             return
+        if self._arrivals:
+            # Removals on arrival (live PII) go first: the ordered handling of a backlog competes
+            # with them for the engine, the database and the homeserver. Bounded, so a steady
+            # stream of arrivals cannot stall the ordered handling (and the sync token).
+            await asyncio.wait(set(self._arrivals), timeout=ARRIVAL_PRIORITY_SECONDS)
         etype = _event_type(event)
         backoff = Backoff(first=0.5, cap=30.0)
         undelivered = 0
+        # One key sequence across retries after the app could not store the event (NOT_HANDLED): the
+        # failed attempt may have told the member so, and the retry's answers must not reuse that
+        # send's transaction id, or the homeserver would return the earlier notice instead of posting
+        # them. A retry after an undelivered reply starts the sequence again, so the reply that may
+        # have reached the server after all is not posted twice.
+        keys = _ReplyKeys(event_id or "")
         while True:
-            replies = _REPLIES.set(_ReplyKeys(event_id or ""))
+            replies = _REPLIES.set(keys)
             try:
                 status = await self._on_timeline_event(room_id, event)
             except _NotHandled as not_handled:
                 if self._stopping.is_set():
                     raise _Stopping from None
                 if isinstance(not_handled, _Undelivered):
+                    keys = _ReplyKeys(event_id or "")
                     undelivered += 1
                     if undelivered >= UNDELIVERED_ATTEMPTS:
                         self.failed_count += 1

@@ -500,3 +500,73 @@ def test_unknown_discipline_in_reminders_is_a_config_error() -> None:
 
     with pytest.raises(ValueError, match="unknown discipline"):
         PiiGuardSettings.from_mapping({"discipline_reminders": {"police": "x"}})
+
+
+# -- removal on arrival (catching up) ---------------------------------------------------------------
+def _posted(h: Harness, handle: str, text: str, channel: str) -> MessagePosted:
+    ref = ChannelRef("console", channel)
+    message = h.platform.record_member_message(ref, handle, text)
+    return MessagePosted(user=UserRef("console", handle), channel=ref, message=message, text=text)
+
+
+def _told_removed(h: Harness, handle: str) -> list[str]:
+    return [t for t in h.platform.private_texts(handle) if "I removed your message" in t]
+
+
+async def test_removal_on_arrival_then_ordered_handling_removes_reposts_and_tells_once(h: Harness) -> None:
+    events = [
+        _posted(h, "nina", CANARY, "core-team"),
+        _posted(h, "nina", "The quarterly review moves to the large room", "core-team"),
+        _posted(h, "dan", CANARY, "general"),  # a warn channel: nothing is removed on arrival
+    ]
+    assert await h.app.remove_pii_first(events) == 1
+    assert [d.ref for d in h.platform.deliveries if d.kind == "redact"] == [events[0].message]
+    assert h.platform.visible_in_channel("core-team") == [("nina", events[1].text)]  # the repost is held
+    for event in events:  # the ordered handling of the same events
+        await h.app.dispatch(event)
+    await h.app.drain()
+    await h.tick(minutes=5)  # past the hold: nothing queued on arrival is left to go out again
+    assert [d.ref for d in h.platform.deliveries if d.kind == "redact"] == [events[0].message]
+    reposts = [b for a, b in h.platform.visible_in_channel("core-team") if a == "needtoknow"]
+    assert len(reposts) == 1 and reposts[0].startswith("Nina Sato wrote (PII removed by needtoknow)")
+    assert len(_told_removed(h, "nina")) == 1
+    assert _actions(h) == ["pii.redacted", "pii.warned"]
+    assert len(_warnings(h, "dan")) == 1
+
+
+async def test_a_crash_after_removal_on_arrival_still_reposts_and_tells_the_poster(h: Harness) -> None:
+    event = _posted(h, "nina", CANARY, "core-team")
+    assert await h.app.remove_pii_first([event]) == 1
+    # The process dies before the ordered handling; after a restart the event's text is gone (the
+    # platform serves it redacted), so only the queued rows can repost: they go out when the hold lapses.
+    await h.tick(minutes=1)
+    assert [a for a, _b in h.platform.visible_in_channel("core-team")] == []
+    await h.tick(minutes=2)
+    reposts = [b for a, b in h.platform.visible_in_channel("core-team") if a == "needtoknow"]
+    assert len(reposts) == 1 and CANARY_PHONE not in reposts[0]
+    assert len(_told_removed(h, "nina")) == 1
+
+
+async def test_an_ordered_turn_after_the_hold_lapsed_does_not_tell_the_poster_twice(h: Harness) -> None:
+    event = _posted(h, "nina", CANARY, "core-team")
+    assert await h.app.remove_pii_first([event]) == 1
+    await h.tick(minutes=3)  # a long catch-up: the held repost and notice went out meanwhile
+    await h.app.dispatch(event)
+    await h.app.drain()
+    await h.tick(minutes=3)
+    assert len([a for a, _b in h.platform.visible_in_channel("core-team") if a == "needtoknow"]) == 1
+    assert len(_told_removed(h, "nina")) == 1
+
+
+async def test_where_removal_is_not_allowed_nothing_is_queued_on_arrival_and_the_poster_is_warned(
+    make: Any,
+) -> None:
+    h = make(can_redact=False)
+    event = _posted(h, "nina", CANARY, "core-team")
+    assert await h.app.remove_pii_first([event]) == 0
+    with h.app.services.db.session() as s:
+        assert s.execute(select(OutboxMessage)).scalars().all() == []
+    await h.app.dispatch(event)
+    await h.app.drain()
+    assert "cannot remove your message" in _warnings(h, "nina")[0]
+    await h.close()

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from bot.app import Dispatched
-from bot.events import CommandInvoked, MessagePosted
+from bot.events import ButtonPressed, CommandInvoked, MessagePosted
 from bot.platform import MessageRef, UserRef
 from storage.models import AuditEntry, OutboxMessage, ScheduledItem
 from storage.tips import Tip
@@ -82,6 +82,34 @@ async def test_a_connection_terminated_while_storing_a_tip_leaves_nothing_half_w
     assert await h.app.dispatch(_tip_command(h)) is Dispatched.HANDLED
     await h.tick()
     assert _counts(h)[0] == 1 and any("New tip T-0001" in t for t in h.platform.dms("vera"))
+    await h.close()
+
+
+async def test_a_confirmed_draft_whose_tip_could_not_be_stored_is_sent_exactly_once_on_redelivery(
+    tmp_path: Path, database_url: str, redactor: Any
+) -> None:
+    """The one-line flow (Matrix: ``!tip ...``, then reply 1 to the draft). The database drops while the
+    confirmed tip is being stored: the press is not acknowledged, and the platform's redelivery (the
+    Matrix adapter retries it) stores and routes the tip; later presses send nothing more. Before the
+    draft was deleted in the tip's own transaction, the redelivery found no draft and the tip was lost."""
+    h = Harness.create(tmp_path, database_url=database_url, redactor=redactor)
+    await h.command("nina", "/tip saw a van at the truck stop every night", channel="dm")
+    ref, draft = h.platform.last_buttons("nina")
+    assert draft is not None and "This is what will go privately" in draft.text
+    send = next(b for b in draft.buttons if b.action_id == "tips.confirm")
+    press = ButtonPressed(user=UserRef("console", "nina"), channel=h.session("nina", "dm").channel,
+                          action_id=send.action_id, value=send.value, message=ref)
+    with connection_terminated_on(h.app, "tips") as fired:
+        assert await h.app.dispatch(press) is Dispatched.NOT_HANDLED
+    assert fired == [1]
+    assert _counts(h)[0] == 0
+    assert await h.app.dispatch(press) is Dispatched.HANDLED  # the redelivery
+    assert await h.app.dispatch(press) is Dispatched.HANDLED  # and one more press for good measure
+    await h.tick()
+    assert _counts(h)[0] == 1
+    assert sum("New tip T-0001" in t for t in h.platform.dms("vera")) == 1
+    assert not any("New tip T-0002" in t for t in h.platform.dms("vera"))
+    assert "already sent" in h.platform.private_texts("nina")[-1]
     await h.close()
 
 

@@ -90,7 +90,11 @@ class Member:
                 await asyncio.sleep(0.2)
 
     async def _sync_once(self, first: bool = False) -> None:
-        resp = await self.client.sync(timeout=0 if first else 1000, full_state=first)
+        # A large timeline limit: the default (10) makes a busy room's sync "limited", and a member
+        # recording what it sees would miss events (the bot's redactions during a catch-up).
+        resp = await self.client.sync(
+            timeout=0 if first else 1000, full_state=first, sync_filter={"room": {"timeline": {"limit": 1000}}}
+        )
         if not isinstance(resp, SyncResponse):
             await asyncio.sleep(0.2)
             return

@@ -53,8 +53,12 @@ class SynapseServer:
     """Owns the config directory and the homeserver subprocess."""
 
     def __init__(self, workdir: Path, *, python: str = sys.executable,
-                 modules: list[dict[str, object]] | None = None) -> None:
+                 modules: list[dict[str, object]] | None = None, message_rate_limit: bool = False) -> None:
         self.workdir = workdir
+        # True: Synapse's default ``rc_message`` (0.2 events a second, bursts of 10, redactions of
+        # others' events included), as a homeserver has unless its operator changed it; False:
+        # relaxed like every other limit here.
+        self.message_rate_limit = message_rate_limit
         # Synapse modules (``homeserver.yaml`` ``modules:``), e.g. the pre-store gate's
         # synapse_http_antispam; change and call ``write_config()`` + ``restart()`` to reconfigure.
         self.modules = list(modules or [])
@@ -122,7 +126,7 @@ class SynapseServer:
             "enable_registration": False,
             "presence": {"enabled": False},
             "redaction_retention_period": "1m",
-            "rc_message": _RELAXED,
+            "rc_message": {"per_second": 0.2, "burst_count": 10} if self.message_rate_limit else _RELAXED,
             "rc_registration": _RELAXED,
             "rc_login": {"address": _RELAXED, "account": _RELAXED, "failed_attempts": _RELAXED},
             "rc_joins": {"local": _RELAXED, "remote": _RELAXED},
@@ -133,6 +137,10 @@ class SynapseServer:
             "rc_room_creation": _RELAXED,
             "rc_3pid_validation": _RELAXED,
         }
+        if self.message_rate_limit:
+            # Synapse's default: no separate limiter for redacting others' events (a moderator's
+            # redactions count against rc_message like the bot's messages).
+            del config["rc_admin_redaction"]
         if self.modules:
             config["modules"] = self.modules
         # JSON is valid YAML, and keeps this free of a yaml dependency.
@@ -215,3 +223,11 @@ class SynapseServer:
             access_token=str(result["access_token"]),
             device_id=str(result["device_id"]),
         )
+
+    def exempt_from_rate_limits(self, user_id: str) -> None:
+        """What docs/matrix.md tells operators to do for the bot account: the admin API's
+        ``override_ratelimit`` with 0/0 (no limit), called with a server admin's token."""
+        admin = self.register(f"ratelimitadmin{secrets.token_hex(4)}", admin=True)
+        quoted = urllib.request.quote(user_id, safe="")
+        self._request("POST", f"/_synapse/admin/v1/users/{quoted}/override_ratelimit",
+                      {"messages_per_second": 0, "burst_count": 0}, token=admin.access_token)

@@ -12,14 +12,17 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from nio import RoomSendResponse
+from sqlalchemy import select
 
 from tests.harness import demo_data
 from tests.integration.matrix.helpers import Member, RunningBot, Seen, bot_settings, unique, wait_until
@@ -246,6 +249,9 @@ async def test_malformed_events_interleaved_with_pii_leave_no_pii_standing(
         pii.append(await d["nina"].send(room, pii_text(200 + i)))
     await d.start(encryption=encrypted)
     await wait_until(lambda: set(pii) <= d.redacted(room), timeout=120, what="every PII message to be removed")
+    # Removed on arrival, all at once; the notices follow in order.
+    await wait_until(lambda: sum("I removed your message" in b for b in d.bot_dms("nina")) >= len(pii),
+                     timeout=120, what="the poster to be told about each message")
     await settle(d)
     warnings = [b for b in d.bot_dms("nina") if "I removed your message" in b]
     assert len(warnings) == len(pii)
@@ -293,3 +299,64 @@ async def test_a_repost_the_server_refuses_is_reported_truthfully(deployment: De
     assert "I reposted it with those parts masked" in told.content["body"]
     parts = d.reposts(room)
     assert len(parts) == 1 and parts[0].content["body"].startswith("(1/")
+
+
+class _Crash(BaseException):
+    """The process dies right after the homeserver accepted the send: nothing after it runs (a
+    ``BaseException``, so not even the outbox's ``except Exception`` records the attempt)."""
+
+
+@pytest.mark.parametrize("txn_id", ["outbox key", "random (control)"])
+async def test_a_crash_between_send_and_mark_posts_the_message_once(
+    deployment: Deployment, txn_id: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The outbox's row is sent, the process dies before marking it sent, a new process (same
+    database, same bot device) sends the row again once its lease lapsed. With the outbox key as the
+    Matrix transaction id the server returns the first event: members see the message once. The
+    control run gives each send a fresh transaction id (what nio does without one, i.e. the code
+    before the outbox key was used) and proves this test sees the duplicate when there is one."""
+    from sqlalchemy import update
+
+    import bot.matrix.platform as matrix_platform
+    from bot.context import Context
+    from bot.platform import ChannelRef
+    from storage.models import OutboxMessage
+
+    if txn_id != "outbox key":
+        monkeypatch.setattr(matrix_platform, "transaction_id", lambda key, part=0: f"ntk.{uuid.uuid4().hex}.{part}")
+    d = deployment
+    bot = await d.start()
+    room = await d.room()
+    body = f"Operation notice {unique('op')}: briefing moved to 0600"
+    with bot.app.services.db.session() as s:
+        Context(bot.app.services).enqueue_channel(s, ChannelRef("matrix", room), body, key="ops:notice:1",
+                                                  purpose="operations.notice")
+    client = bot.platform.client
+    real_send = client.room_send
+
+    async def send_then_die(*args: Any, **kwargs: Any) -> Any:
+        resp = await real_send(*args, **kwargs)
+        assert isinstance(resp, RoomSendResponse)  # the homeserver stored it
+        raise _Crash
+
+    client.room_send = send_then_die  # type: ignore[method-assign]
+    with pytest.raises(_Crash):
+        await bot.app.deliver_outbox()
+    await d["omar"].wait_for(lambda s: s.room_id == room and s.content.get("body") == body)
+    await d.stop()
+
+    bot = await d.start()  # a new process: same database, same store (device), new connection
+    with bot.app.services.db.session() as s:  # the dead process's lease lapses
+        s.execute(update(OutboxMessage).values(claimed_until=bot.app.services.clock.now() - timedelta(seconds=1)))
+    await wait_until(lambda: room in bot.platform.client.rooms, what="the restarted bot to know the room")
+    await bot.app.deliver_outbox()
+    with bot.app.services.db.session() as s:
+        row = s.execute(select(OutboxMessage).where(OutboxMessage.idempotency_key == "ops:notice:1")).scalar_one()
+        assert (row.status, row.attempts) == ("sent", 2)  # it really was sent a second time
+    marker = await bot.platform.post(ChannelRef("matrix", room), f"marker {unique('m')}")
+    await d["omar"].wait_for(lambda s: s.event_id == marker.id)
+    copies = [s.event_id for s in d["omar"].notices_from(d.bot_id, room) if s.content.get("body") == body]
+    if txn_id == "outbox key":
+        assert len(copies) == 1 and copies[0] in str(row.sent_ref)
+    else:
+        assert len(copies) == 2  # the detector works: without the key the re-send is a second message
