@@ -718,7 +718,8 @@ async def remove_first(
                 type(outcome).__name__,
             )
     removed = sum(1 for outcome in done if outcome is True)
-    log.info(
+    log.log(
+        logging.INFO if len(candidates) > ARRIVAL_SCAN_SLICE else logging.DEBUG,  # a backlog: worth a line
         "pii guard: %d of %d messages removed on arrival (%d scanned) in %.0f ms",
         removed,
         len(removals),
