@@ -15,7 +15,17 @@ from __future__ import annotations
 
 import re
 
-from redaction.findings import ADDRESS, AGE, HANDLE, PERSON, PHONE, Finding
+from redaction.findings import (
+    ADDRESS,
+    AGE,
+    DRIVER_LICENSE,
+    HANDLE,
+    LICENSE_PLATE,
+    PASSPORT,
+    PERSON,
+    PHONE,
+    Finding,
+)
 from redaction.normalise import fold_accents
 from redaction.vocabulary import (
     AMBIGUOUS_FIRST_NAMES,
@@ -60,6 +70,24 @@ _ORG_ACRONYMS = frozenset(
     hs ms es ice hsi fbi atf dea dol whd cbp uscis ero osp hpd sheriff ncmec icac jjc cjc fd ems cdle dot ag oag
     vs vw sane ovc oig irs dmv hq uk usa fo isp bci htpu
     """.split()
+)
+# Companies, payment apps, platforms and investigative tools named in case talk ("asked Meta for the port", "Axon
+# footage", "FinCEN turnaround"); names that are also people's names ("Ria", "Wise") are left out.
+_PRODUCTS = frozenset(
+    """
+    gmail outlook hotmail yahoo verizon comcast xfinity sprint t-mobile tmobile meta facebook instagram google apple
+    microsoft axon cellebrite graykey relativity fincen netspend chime wawa walgreens cvs grindr tinder bumble
+    backpage craigslist megapersonals skipthegames tryst doublelist moneygram remitly payoneer coinbase lexisnexis
+    accurint penlink leadsonline stripe kakaotalk kakao line viber snapchat tiktok whatsapp telegram
+    """.split()
+) | frozenset({"green dot", "western union", "language line", "cash app", "legal aid", "mardi gras"})
+# A word talked about as a word or a place: "X is the county", "X is a town, not a person", '"X" in that msg'.
+_SAID_OF_A_WORD = re.compile(
+    r"(?:['’]s)?[\"”]?[ \t]+(?:is|was)[ \t]+(?:also[ \t]+|just[ \t]+)?(?:the|a|an)[ \t]+(?:county|city|town|village|"
+    r"state|street|road|avenue|country|province|district|neighbou?rhood|place|area|ethnic|tribe|language|dialect|"
+    r"honorific|prefix|title|word)\b"
+    r"|[\"”][ \t]+in[ \t]+(?:the|that|this)[ \t]+(?:ad|msg|message|narrative|report|text|post)\b[^.\n]{0,12}"
+    r"(?:=|is)[ \t]+(?:the|a|an)[ \t]+(?:city|town|county|street|place)\b"
 )
 # Words of forms, procedure and roles that the model and the cue rules take for names: "I-914 Supp B", "victim
 # comp", "client ID", "bona fide", "Victim-witness needs ...", "city atty says".
@@ -281,6 +309,10 @@ def _person_false(text: str, start: int, end: int, source: str) -> bool:
         return True  # "Sgaw Karen", "Rakhine", "Sri Lankan"
     if _LANGUAGE_AFTER.match(text, end) or _LANGUAGE_BEFORE.search(text, max(0, start - 12), start):
         return True  # "Karen-speaking minor", "Sgaw Karen"
+    if " ".join(folded) in _PRODUCTS:
+        return True  # "Gmail recovery only", "Verizon says", "Green Dot or Netspend?"
+    if _SAID_OF_A_WORD.match(text, end):
+        return True  # "Monaghan is the county not a person", '"Elizabeth" in that msg = the city'
     return len(words) == 1 and _in_place_list(text, start, end)
 
 
@@ -403,7 +435,24 @@ def false_alarm(text: str, finding: Finding) -> bool:
         )
     if label == ADDRESS:
         return _address_false(text, finding.start, finding.end, source)
+    if label in (LICENSE_PLATE, PASSPORT, DRIVER_LICENSE) and source != "tagger":
+        return _identifier_false(text, finding.start, finding.end)
     return False
+
+
+def _identifier_false(text: str, start: int, end: int) -> bool:
+    """A plate or ID cut out of a longer token ("Region 7" -> "ion 7", "1400-2200" -> "1400-22"), money ("$125
+    govt") or a time range ("6AM-2PM")."""
+    if start > 0 and text[start - 1].isalpha() and text[start].isalpha():
+        return True
+    if end < len(text) and text[end].isdigit() and text[end - 1].isdigit():
+        return True
+    if text[max(0, start - 1) : start] == "$":
+        return True
+    return (
+        re.fullmatch(r"(?i:\d{1,2}(?::\d\d)?[ap]m[ \t]*[-–][ \t]*\d{1,2}(?::\d\d)?[ap]m)", text[start:end])
+        is not None
+    )
 
 
 # A number that goes on as a bigger number, "5,000 printed", "3.5 hrs": not an age.

@@ -39,6 +39,11 @@ def masked(redactor: Redactor, text: str) -> str:
         "training is at the Justice Center, 3rd floor, rm 301",
         "Ruth's Place has 3 beds open as of 0800",
         "5,000 outreach cards printed for the weekend",
+        # products and tools, words talked about as places, plates cut out of a longer token
+        "asked Meta for the source port, Gmail recovery only",
+        "Monaghan is the county not a person btw",
+        "assigned to the Region 7 after-hours worker",
+        "TRUCK STOP OUTREACH THIS SAT 6AM-2PM, WEAR YOUR VEST",
         # weekday abbreviations and contractions after a cue word
         "walk-in clinic is open Tues and Weds mornings",
         "the client doesn't need to appear at the hearing",
@@ -83,6 +88,8 @@ def test_a_clean_line_is_not_flagged(redactor: Redactor, text: str) -> None:
         ("owner is Park Jung-ho, he lives upstairs", "Jung"),
         ("the motel manager put the girls in room 112", "112"),
         ("the 16-year-old is refusing placement", "16"),
+        ("Verizon says the subscriber is Darnell Okafor-Hughes", "Okafor"),
+        ("plate on the Charger is RJK 4471", "4471"),
     ],
 )
 def test_a_name_beside_it_is_still_masked(redactor: Redactor, text: str, secret: str) -> None:
