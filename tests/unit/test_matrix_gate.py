@@ -246,7 +246,9 @@ async def test_past_the_deadline_the_configured_answer_is_given_in_time(
         started = time.monotonic()
         status, body = await _in_thread(post, gate, "check_event_for_spam", message(CANARY))
         took = time.monotonic() - started
-        assert took < 0.45, took
+        # The scan takes 1.5 s: an answer well before that came from the deadline, not the scan (the margin
+        # over the 200 ms deadline absorbs a loaded CI machine).
+        assert took < 1.2, took
         if fail_open:
             assert (status, body) == (200, {})
         else:
@@ -273,7 +275,9 @@ async def test_a_verdict_does_not_wait_behind_a_busy_bot_event_loop(gated: tuple
     time.sleep(1.5)  # the bot's event loop is blocked (a slow handler) the whole time
     asker.join()
     assert result["answer"][0] == 403
-    assert result["took"] < gate.settings.deadline_ms / 1000, result["took"]
+    # The loop is blocked for 1.5 s: an answer well before that did not wait for it (the margin over the
+    # 500 ms deadline absorbs a loaded CI machine).
+    assert result["took"] < 1.2, result["took"]
 
 
 # -- settings --------------------------------------------------------------------------------------
