@@ -749,7 +749,18 @@ class MatrixPlatform:
                 log.warning("matrix: could not decrypt event %s in %s (no room key received)", event.event_id, room_id)
 
     def channel(self, room_id: str) -> ChannelRef:
-        return ChannelRef("matrix", room_id, is_direct=self.state.dm_user_for(room_id) is not None)
+        user_id = self.state.dm_user_for(room_id)
+        return ChannelRef("matrix", room_id, is_direct=user_id is not None and self._only_us(room_id, user_id))
+
+    def _only_us(self, room_id: str, user_id: str) -> bool:
+        """Nobody but the bot and ``user_id`` is in the room (joined or invited). A room a member
+        invited the bot to as "direct" can hold others (a group DM, or people invited later): it is
+        then a group room, never the member's private channel with the bot. Before the first sync
+        shows the room, the remembered map is trusted."""
+        room = self.client.rooms.get(room_id)
+        if room is None:
+            return True
+        return set(room.users) | set(room.invited_users) <= {self.client.user_id, user_id}
 
     async def _on_timeline_event(self, room_id: str, event: Any) -> str:
         """Translate one event and dispatch it; returns the ledger status. Raises on a malformed event."""
@@ -1144,7 +1155,9 @@ class MatrixPlatform:
             room_id = self.state.dm_rooms.get(user_id)
             if room_id is not None:
                 room = self.client.rooms.get(room_id)
-                if room is not None and (user_id in room.users or user_id in room.invited_users):
+                if room is not None and (user_id in room.users or user_id in room.invited_users) and self._only_us(
+                    room_id, user_id
+                ):
                     return room_id
                 if room is None and not self.synced.is_set():
                     return room_id  # before the first sync room state is unknown; trust the map
