@@ -23,8 +23,9 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import InboxEntry
@@ -74,22 +75,78 @@ def store(
     claim: bool = True,
 ) -> Claimed:
     """Insert a new row, claimed by the caller (``claim``) or waiting for any worker's sweep.
-    Raises ``IntegrityError`` (at commit) when ``key`` is stored already: see ``take``."""
-    row = InboxEntry(
-        platform=platform,
-        key=key[:255],
-        kind=kind[:16],
-        payload=payload,
-        status="running" if claim else "pending",
-        attempts=1 if claim else 0,
-        received_at=now,
-        next_attempt_at=now,
-        claimed_until=now + lease if claim else None,
-        claim_token=secrets.token_hex(16) if claim else None,
-    )
-    session.add(row)
-    session.flush()
-    return _claimed(row)
+    Raises ``IntegrityError`` when ``key`` is stored already: see ``take``."""
+    token = secrets.token_hex(16) if claim else None
+    # A Core INSERT ... RETURNING (no ORM unit of work): this runs before every acknowledgement.
+    row_id = session.execute(
+        insert(InboxEntry)
+        .values(
+            platform=platform,
+            key=key[:255],
+            kind=kind[:16],
+            payload=payload,
+            status="running" if claim else "pending",
+            attempts=1 if claim else 0,
+            received_at=now,
+            next_attempt_at=now,
+            claimed_until=now + lease if claim else None,
+            claim_token=token,
+        )
+        .returning(InboxEntry.id)
+    ).scalar_one()
+    return Claimed(int(row_id), token or "", kind[:16], payload, 1 if claim else 0, now)
+
+
+def receive(
+    session: Session,
+    *,
+    platform: str,
+    key: str,
+    kind: str,
+    payload: str,
+    now: datetime,
+    lease: timedelta = LEASE,
+    claim: bool = True,
+) -> tuple[str, Claimed | None]:
+    """``store`` the request, or — when ``key`` is stored already (a redelivery) — ``take`` it, in the
+    caller's transaction and without an error (``INSERT ... ON CONFLICT DO NOTHING``), so several
+    requests can share one transaction. Returns ``(NEW, row)`` or what ``take`` returns."""
+    token = secrets.token_hex(16) if claim else None
+    values = {
+        "platform": platform,
+        "key": key[:255],
+        "kind": kind[:16],
+        "payload": payload,
+        "status": "running" if claim else "pending",
+        "attempts": 1 if claim else 0,
+        "received_at": now,
+        "next_attempt_at": now,
+        "claimed_until": now + lease if claim else None,
+        "claim_token": token,
+    }
+    dialect = session.get_bind().dialect.name
+    stmt: Any
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        stmt = (
+            pg_insert(InboxEntry).values(**values).on_conflict_do_nothing(index_elements=["platform", "key"])
+        )
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        stmt = (
+            sqlite_insert(InboxEntry)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=["platform", "key"])
+        )
+    else:  # pragma: no cover - the project supports these two
+        raise RuntimeError(f"inbox: unsupported database {dialect}")
+    stmt = stmt.returning(InboxEntry.id)
+    row_id = session.execute(stmt).scalar_one_or_none()
+    if row_id is not None:
+        return NEW, Claimed(int(row_id), token or "", kind[:16], payload, 1 if claim else 0, now)
+    return take(session, platform=platform, key=key, now=now, lease=lease, claim=claim)
 
 
 def take(

@@ -6,9 +6,7 @@ is killed or stopped mid-handler loses nothing — another replica (or the next 
 over once its lease has expired. ``MemoryInbox`` keeps rows in this process only, for an adapter run
 without the core's database (adapter tests; the ack-latency benchmark's baseline): not durable.
 
-All database work runs in a worker thread, never on the event loop that answers Slack. The write
-before an acknowledgement (``receive``) has threads of its own: in the default executor (six threads on
-two cores) it queued behind ``finish`` calls waiting for SQLite's writer, and acks stalled for a second.
+All database work runs in a worker thread, never on the event loop that answers Slack.
 """
 
 from __future__ import annotations
@@ -16,18 +14,12 @@ from __future__ import annotations
 import asyncio
 import secrets
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy.exc import IntegrityError
-
 from storage import inbox as store
 from storage.inbox import BUSY, DONE, MINE, NEW, Claimed, ClaimLost
-
-#: Threads storing requests before their ack, at once (PostgreSQL runs them in parallel).
-_ACK_THREADS = 4
 
 __all__ = ["BUSY", "DONE", "MINE", "NEW", "ClaimLost", "Claimed", "DatabaseInbox", "Inbox", "MemoryInbox"]
 
@@ -77,29 +69,30 @@ class DatabaseInbox:
         self.horizon = timedelta(hours=horizon_hours)
         self.retention = timedelta(hours=retention_hours)
         self.first_retry = timedelta(seconds=first_retry_seconds)
-        # Threads for ``receive`` only (started when first needed, idle ones cost nothing).
-        self._ack_threads = ThreadPoolExecutor(max_workers=_ACK_THREADS, thread_name_prefix="ntk-inbox-ack")
+        self.batch_limit = 100
+        self._waiting: list[
+            tuple[tuple[str, str, str, bool], asyncio.Future[tuple[str, Claimed | None]]]
+        ] = []
+        self._writing = False
+        self._writer: asyncio.Future[None] | None = None
 
-    def _receive(self, key: str, kind: str, payload: str, claim: bool) -> tuple[str, Claimed | None]:
-        # ``urgent``: Slack is waiting for the acknowledgement that follows this write, so on SQLite
-        # it takes the writer before the handlers' transactions already queued (storage/db.py, Turns).
-        try:
-            with self._db.session(urgent=True) as s:
-                row = store.store(
+    def _receive_many(self, items: list[tuple[str, str, str, bool]]) -> list[tuple[str, Claimed | None]]:
+        """Several requests in one transaction (one writer turn, one commit; see ``receive``)."""
+        with self._db.session() as s:
+            now = _now()
+            return [
+                store.receive(
                     s,
                     platform=self.platform,
                     key=key,
                     kind=kind,
                     payload=payload,
-                    now=_now(),
+                    now=now,
                     lease=self.lease,
                     claim=claim,
                 )
-            return NEW, row
-        except IntegrityError:  # stored before: a redelivery
-            pass
-        with self._db.session(urgent=True) as s:
-            return store.take(s, platform=self.platform, key=key, now=_now(), lease=self.lease, claim=claim)
+                for key, kind, payload, claim in items
+            ]
 
     def _claim_due(self, limit: int) -> list[Claimed]:
         with self._db.session() as s:
@@ -136,9 +129,34 @@ class DatabaseInbox:
     async def receive(self, key: str, kind: str, payload: str, *, claim: bool) -> tuple[str, Claimed | None]:
         """Store a request before it is acknowledged (``NEW``, claimed by the caller when ``claim``), or
         find it stored already (a redelivery): ``DONE``, ``BUSY`` or ``MINE`` (claimed now). Raises when
-        the database cannot be reached: the request must then not be acknowledged."""
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._ack_threads, self._receive, key, kind, payload, claim)
+        the database cannot be reached: the request must then not be acknowledged.
+
+        Group commit: requests arriving while a write is in progress are written together in the
+        next transaction (one wait for SQLite's single writer and one commit for a burst, instead of
+        one each); a request arriving alone is written at once."""
+        future: asyncio.Future[tuple[str, Claimed | None]] = asyncio.get_running_loop().create_future()
+        self._waiting.append(((key, kind, payload, claim), future))
+        if not self._writing:
+            self._writing = True
+            self._writer = asyncio.ensure_future(self._write_waiting())
+        return await future
+
+    async def _write_waiting(self) -> None:
+        try:
+            while self._waiting:
+                batch, self._waiting = self._waiting[: self.batch_limit], self._waiting[self.batch_limit :]
+                try:
+                    results = await asyncio.to_thread(self._receive_many, [item for item, _ in batch])
+                except Exception as exc:  # every request of the batch is answered 503 (not acknowledged)
+                    for _, future in batch:
+                        if not future.done():
+                            future.set_exception(exc)
+                    continue
+                for (_, future), result in zip(batch, results, strict=True):
+                    if not future.done():
+                        future.set_result(result)
+        finally:
+            self._writing = False
 
     async def claim_due(self, limit: int) -> list[Claimed]:
         return await asyncio.to_thread(self._claim_due, limit)

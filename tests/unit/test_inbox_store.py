@@ -184,3 +184,21 @@ def test_the_backlog_gauges_show_unhandled_rows_and_their_age(db: Database) -> N
     assert values["needtoknow_inbox_backlog"] == 2
     assert values["needtoknow_inbox_oldest_age_seconds"] == 600
     assert values["needtoknow_inbox_failed"] == 0
+
+
+def test_receive_stores_or_finds_without_an_error_so_a_burst_shares_one_transaction(db: Database) -> None:
+    with db.session() as s:  # one transaction: two new requests and a redelivery of the first
+        first = inbox.receive(s, platform="slack", key="event:x", kind="event", payload=SECRET, now=T0)
+        second = inbox.receive(s, platform="slack", key="event:y", kind="event", payload=SECRET, now=T0)
+        again = inbox.receive(s, platform="slack", key="event:x", kind="event", payload=SECRET, now=T0)
+    assert first[0] == second[0] == inbox.NEW and again == (inbox.BUSY, None)
+    row = first[1]
+    assert row is not None and row.token and row.attempts == 1
+    with db.session() as s:
+        inbox.finish(s, row.id, row.token, now=T0)
+        assert inbox.receive(s, platform="slack", key="event:x", kind="event", payload=SECRET, now=T0) == (
+            inbox.DONE,
+            None,
+        )
+        raw = s.execute(text("SELECT payload FROM inbox WHERE key = 'event:y'")).scalar_one()
+    assert raw.startswith("v1:") and "Maria" not in raw
