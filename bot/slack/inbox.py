@@ -14,12 +14,16 @@ from __future__ import annotations
 import asyncio
 import secrets
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 
 from storage import inbox as store
 from storage.inbox import BUSY, DONE, MINE, NEW, Claimed, ClaimLost
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 __all__ = ["BUSY", "DONE", "MINE", "NEW", "ClaimLost", "Claimed", "DatabaseInbox", "Inbox", "MemoryInbox"]
 
@@ -50,6 +54,46 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+class _GroupCommit(Generic[T, R]):
+    """Calls arriving while a write is in progress are written together in the next transaction: one
+    wait for SQLite's single writer and one commit per burst instead of one each; a call arriving
+    alone is written at once. ``write_many`` runs in a worker thread and returns, per item, a result
+    or the exception for that item; an exception it raises fails the whole batch."""
+
+    def __init__(self, write_many: Callable[[list[T]], list[R | Exception]], limit: int = 100) -> None:
+        self._write_many = write_many
+        self._limit = limit
+        self._waiting: list[tuple[T, asyncio.Future[R]]] = []
+        self._writer: asyncio.Future[None] | None = None
+
+    async def submit(self, item: T) -> R:
+        future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
+        self._waiting.append((item, future))
+        if self._writer is None:
+            self._writer = asyncio.ensure_future(self._write())
+        return await future
+
+    async def _write(self) -> None:
+        try:
+            while self._waiting:
+                batch, self._waiting = self._waiting[: self._limit], self._waiting[self._limit :]
+                try:
+                    results: list[R | Exception] = await asyncio.to_thread(
+                        self._write_many, [item for item, _ in batch]
+                    )
+                except Exception as exc:  # e.g. the database is down: every call of the batch fails
+                    results = [exc] * len(batch)
+                for (_, future), result in zip(batch, results, strict=True):
+                    if future.done():
+                        continue
+                    if isinstance(result, Exception):
+                        future.set_exception(result)
+                    else:
+                        future.set_result(result)
+        finally:
+            self._writer = None
+
+
 class DatabaseInbox:
     durable = True
 
@@ -69,14 +113,14 @@ class DatabaseInbox:
         self.horizon = timedelta(hours=horizon_hours)
         self.retention = timedelta(hours=retention_hours)
         self.first_retry = timedelta(seconds=first_retry_seconds)
-        self.batch_limit = 100
-        self._waiting: list[
-            tuple[tuple[str, str, str, bool], asyncio.Future[tuple[str, Claimed | None]]]
-        ] = []
-        self._writing = False
-        self._writer: asyncio.Future[None] | None = None
+        self._receives: _GroupCommit[tuple[str, str, str, bool], tuple[str, Claimed | None]] = _GroupCommit(
+            self._receive_many
+        )
+        self._finishes: _GroupCommit[Claimed, None] = _GroupCommit(self._finish_many)
 
-    def _receive_many(self, items: list[tuple[str, str, str, bool]]) -> list[tuple[str, Claimed | None]]:
+    def _receive_many(
+        self, items: list[tuple[str, str, str, bool]]
+    ) -> list[tuple[str, Claimed | None] | Exception]:
         """Several requests in one transaction (one writer turn, one commit; see ``receive``)."""
         with self._db.session() as s:
             now = _now()
@@ -102,9 +146,18 @@ class DatabaseInbox:
         with self._db.session() as s:
             return store.renew(s, [(r.id, r.token) for r in rows], now=_now(), lease=self.lease)
 
-    def _finish(self, row: Claimed) -> None:
+    def _finish_many(self, rows: list[Claimed]) -> list[Exception | None]:
+        """Several rows marked done in one transaction; a row whose claim was lost gets ``ClaimLost``."""
+        results: list[Exception | None] = []
         with self._db.session() as s:
-            store.finish(s, row.id, row.token, now=_now())
+            now = _now()
+            for row in rows:
+                try:
+                    store.finish(s, row.id, row.token, now=now)
+                    results.append(None)
+                except ClaimLost as lost:
+                    results.append(lost)
+        return results
 
     def _fail(self, row: Claimed, reason: str) -> bool:
         with self._db.session() as s:
@@ -131,32 +184,8 @@ class DatabaseInbox:
         find it stored already (a redelivery): ``DONE``, ``BUSY`` or ``MINE`` (claimed now). Raises when
         the database cannot be reached: the request must then not be acknowledged.
 
-        Group commit: requests arriving while a write is in progress are written together in the
-        next transaction (one wait for SQLite's single writer and one commit for a burst, instead of
-        one each); a request arriving alone is written at once."""
-        future: asyncio.Future[tuple[str, Claimed | None]] = asyncio.get_running_loop().create_future()
-        self._waiting.append(((key, kind, payload, claim), future))
-        if not self._writing:
-            self._writing = True
-            self._writer = asyncio.ensure_future(self._write_waiting())
-        return await future
-
-    async def _write_waiting(self) -> None:
-        try:
-            while self._waiting:
-                batch, self._waiting = self._waiting[: self.batch_limit], self._waiting[self.batch_limit :]
-                try:
-                    results = await asyncio.to_thread(self._receive_many, [item for item, _ in batch])
-                except Exception as exc:  # every request of the batch is answered 503 (not acknowledged)
-                    for _, future in batch:
-                        if not future.done():
-                            future.set_exception(exc)
-                    continue
-                for (_, future), result in zip(batch, results, strict=True):
-                    if not future.done():
-                        future.set_result(result)
-        finally:
-            self._writing = False
+        Requests of a burst share a transaction (``_GroupCommit``)."""
+        return await self._receives.submit((key, kind, payload, claim))
 
     async def claim_due(self, limit: int) -> list[Claimed]:
         return await asyncio.to_thread(self._claim_due, limit)
@@ -165,7 +194,9 @@ class DatabaseInbox:
         return await asyncio.to_thread(self._renew, rows)
 
     async def finish(self, row: Claimed) -> None:
-        await asyncio.to_thread(self._finish, row)
+        """Mark a row done (fenced by its token: ``ClaimLost`` when taken over); rows finishing
+        together share a transaction."""
+        await self._finishes.submit(row)
 
     async def fail(self, row: Claimed, reason: str) -> bool:
         return await asyncio.to_thread(self._fail, row, reason)
