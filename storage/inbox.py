@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import delete, func, insert, or_, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from storage.models import InboxEntry
@@ -97,22 +97,17 @@ def store(
     return Claimed(int(row_id), token or "", kind[:16], payload, 1 if claim else 0, now)
 
 
-def receive(
-    session: Session,
-    *,
+def _values(
     platform: str,
     key: str,
     kind: str,
     payload: str,
     now: datetime,
-    lease: timedelta = LEASE,
-    claim: bool = True,
-) -> tuple[str, Claimed | None]:
-    """``store`` the request, or — when ``key`` is stored already (a redelivery) — ``take`` it, in the
-    caller's transaction and without an error (``INSERT ... ON CONFLICT DO NOTHING``), so several
-    requests can share one transaction. Returns ``(NEW, row)`` or what ``take`` returns."""
-    token = secrets.token_hex(16) if claim else None
-    values = {
+    lease: timedelta,
+    claim: bool,
+    token: str | None,
+) -> dict[str, Any]:
+    return {
         "platform": platform,
         "key": key[:255],
         "kind": kind[:16],
@@ -124,29 +119,76 @@ def receive(
         "claimed_until": now + lease if claim else None,
         "claim_token": token,
     }
+
+
+def _insert_new(session: Session, rows: list[dict[str, Any]]) -> dict[str, int]:
+    """One ``INSERT ... VALUES (...), (...) ON CONFLICT DO NOTHING RETURNING id, key``: the keys that
+    were new, with their ids (a key stored already is left alone)."""
     dialect = session.get_bind().dialect.name
     stmt: Any
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-        stmt = (
-            pg_insert(InboxEntry).values(**values).on_conflict_do_nothing(index_elements=["platform", "key"])
-        )
+        stmt = pg_insert(InboxEntry).values(rows).on_conflict_do_nothing(index_elements=["platform", "key"])
     elif dialect == "sqlite":
         from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
         stmt = (
-            sqlite_insert(InboxEntry)
-            .values(**values)
-            .on_conflict_do_nothing(index_elements=["platform", "key"])
+            sqlite_insert(InboxEntry).values(rows).on_conflict_do_nothing(index_elements=["platform", "key"])
         )
     else:  # pragma: no cover - the project supports these two
         raise RuntimeError(f"inbox: unsupported database {dialect}")
-    stmt = stmt.returning(InboxEntry.id)
-    row_id = session.execute(stmt).scalar_one_or_none()
-    if row_id is not None:
-        return NEW, Claimed(int(row_id), token or "", kind[:16], payload, 1 if claim else 0, now)
-    return take(session, platform=platform, key=key, now=now, lease=lease, claim=claim)
+    return {
+        str(key): int(row_id)
+        for row_id, key in session.execute(stmt.returning(InboxEntry.id, InboxEntry.key))
+    }
+
+
+def receive_many(
+    session: Session,
+    items: list[tuple[str, str, str, bool]],
+    *,
+    platform: str,
+    now: datetime,
+    lease: timedelta = LEASE,
+) -> list[tuple[str, Claimed | None]]:
+    """``store`` each request ``(key, kind, payload, claim)``, or — when its key is stored already (a
+    redelivery) — ``take`` it, in the caller's transaction and without an error, with one INSERT for
+    all the new ones (a burst of requests costs one statement and one commit). Returns, per item,
+    ``(NEW, row)`` or what ``take`` returns."""
+    tokens = [secrets.token_hex(16) if claim else None for _, _, _, claim in items]
+    first: dict[str, int] = {}  # key -> index of its first occurrence in this batch
+    for n, (key, _, _, _) in enumerate(items):
+        first.setdefault(key[:255], n)
+    rows = [
+        _values(platform, key, kind, payload, now, lease, claim, tokens[n])
+        for n, (key, kind, payload, claim) in enumerate(items)
+        if first[key[:255]] == n
+    ]
+    inserted = _insert_new(session, rows)
+    out: list[tuple[str, Claimed | None]] = []
+    for n, (key, kind, payload, claim) in enumerate(items):
+        row_id = inserted.get(key[:255])
+        if row_id is not None and first[key[:255]] == n:
+            out.append((NEW, Claimed(row_id, tokens[n] or "", kind[:16], payload, 1 if claim else 0, now)))
+        else:
+            out.append(take(session, platform=platform, key=key, now=now, lease=lease, claim=claim))
+    return out
+
+
+def receive(
+    session: Session,
+    *,
+    platform: str,
+    key: str,
+    kind: str,
+    payload: str,
+    now: datetime,
+    lease: timedelta = LEASE,
+    claim: bool = True,
+) -> tuple[str, Claimed | None]:
+    """One request: see ``receive_many``."""
+    return receive_many(session, [(key, kind, payload, claim)], platform=platform, now=now, lease=lease)[0]
 
 
 def take(
@@ -234,6 +276,22 @@ def finish(session: Session, row_id: int, token: str, *, now: datetime) -> None:
     )
     if int(getattr(result, "rowcount", 0) or 0) != 1:
         raise ClaimLost(row_id)
+
+
+def finish_many(session: Session, claims: list[tuple[int, str]], *, now: datetime) -> set[int]:
+    """``finish`` several rows with one statement; returns the ids finished (a row missing from it
+    was taken over: its caller lost the claim)."""
+    if not claims:
+        return set()
+    result = session.execute(
+        update(InboxEntry)
+        .where(tuple_(InboxEntry.id, InboxEntry.claim_token).in_(claims), InboxEntry.status == "running")
+        .values(
+            status="done", done_at=now, payload=None, claimed_until=None, claim_token=None, last_error=None
+        )
+        .returning(InboxEntry.id)
+    )
+    return {int(row_id) for row_id in result.scalars()}
 
 
 def fail(

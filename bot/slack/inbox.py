@@ -121,22 +121,10 @@ class DatabaseInbox:
     def _receive_many(
         self, items: list[tuple[str, str, str, bool]]
     ) -> list[tuple[str, Claimed | None] | Exception]:
-        """Several requests in one transaction (one writer turn, one commit; see ``receive``)."""
+        """Several requests in one transaction and one INSERT (see ``receive``)."""
         with self._db.session() as s:
-            now = _now()
-            return [
-                store.receive(
-                    s,
-                    platform=self.platform,
-                    key=key,
-                    kind=kind,
-                    payload=payload,
-                    now=now,
-                    lease=self.lease,
-                    claim=claim,
-                )
-                for key, kind, payload, claim in items
-            ]
+            results = store.receive_many(s, items, platform=self.platform, now=_now(), lease=self.lease)
+        return list(results)
 
     def _claim_due(self, limit: int) -> list[Claimed]:
         with self._db.session() as s:
@@ -147,17 +135,10 @@ class DatabaseInbox:
             return store.renew(s, [(r.id, r.token) for r in rows], now=_now(), lease=self.lease)
 
     def _finish_many(self, rows: list[Claimed]) -> list[Exception | None]:
-        """Several rows marked done in one transaction; a row whose claim was lost gets ``ClaimLost``."""
-        results: list[Exception | None] = []
+        """Several rows marked done with one statement; a row whose claim was lost gets ``ClaimLost``."""
         with self._db.session() as s:
-            now = _now()
-            for row in rows:
-                try:
-                    store.finish(s, row.id, row.token, now=now)
-                    results.append(None)
-                except ClaimLost as lost:
-                    results.append(lost)
-        return results
+            done = store.finish_many(s, [(r.id, r.token) for r in rows], now=_now())
+        return [None if r.id in done else ClaimLost(r.id) for r in rows]
 
     def _fail(self, row: Claimed, reason: str) -> bool:
         with self._db.session() as s:

@@ -202,3 +202,32 @@ def test_receive_stores_or_finds_without_an_error_so_a_burst_shares_one_transact
         )
         raw = s.execute(text("SELECT payload FROM inbox WHERE key = 'event:y'")).scalar_one()
     assert raw.startswith("v1:") and "Maria" not in raw
+
+
+def test_a_burst_is_one_insert_and_a_key_twice_in_it_is_stored_once(db: Database) -> None:
+    _store(db, "event:old")
+    items = [
+        ("event:a", "event", SECRET, True),
+        ("event:old", "event", SECRET, True),
+        ("event:a", "event", SECRET, True),
+        ("command:b", "command", SECRET, False),
+    ]
+    with db.session() as s:
+        results = inbox.receive_many(s, items, platform="slack", now=T0 + timedelta(seconds=1), lease=LEASE)
+    assert [state for state, _ in results] == [inbox.NEW, inbox.BUSY, inbox.BUSY, inbox.NEW]
+    with db.session() as s:
+        keys = sorted(s.execute(select(InboxEntry.key)).scalars())
+    assert keys == ["command:b", "event:a", "event:old"]
+
+
+def test_finishing_several_rows_at_once_is_fenced_per_row(db: Database) -> None:
+    kept, lost = _store(db, "event:kept"), _store(db, "event:lost")
+    with db.session() as s:  # the holder renews "kept"; "lost" lapses and another replica takes it over
+        inbox.renew(s, [(kept.id, kept.token)], now=T0 + LEASE - timedelta(seconds=1), lease=LEASE)
+        [other] = inbox.claim_due(s, platform="slack", now=T0 + LEASE + timedelta(seconds=1), lease=LEASE)
+    assert other.id == lost.id
+    with db.session() as s:
+        done = inbox.finish_many(s, [(kept.id, kept.token), (lost.id, lost.token)], now=T0)
+    assert done == {kept.id}
+    with db.session() as s:
+        assert inbox.finish_many(s, [(other.id, other.token)], now=T0) == {lost.id}
