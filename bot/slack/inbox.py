@@ -6,7 +6,11 @@ is killed or stopped mid-handler loses nothing — another replica (or the next 
 over once its lease has expired. ``MemoryInbox`` keeps rows in this process only, for an adapter run
 without the core's database (adapter tests; the ack-latency benchmark's baseline): not durable.
 
-All database work runs in a worker thread, never on the event loop that answers Slack.
+All database work runs in a worker thread, never on the event loop that answers Slack. The write
+before an acknowledgement (``receive``) has threads of its own: in the default executor (six threads on
+two cores) it queued behind ``finish`` calls waiting for SQLite's writer, and acks stalled for a second.
+It runs in an ``urgent`` session (on SQLite it gets the writer before the handlers' transactions
+already queued, storage/db.py ``Turns``), and the requests of a burst share it (``_GroupCommit``).
 """
 
 from __future__ import annotations
@@ -15,12 +19,16 @@ import asyncio
 import secrets
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Generic, Protocol, TypeVar
 
 from storage import inbox as store
 from storage.inbox import BUSY, DONE, MINE, NEW, Claimed, ClaimLost
+
+#: Threads storing requests before their ack (one batch at a time per inbox; see ``_GroupCommit``).
+_ACK_THREADS = 4
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -60,9 +68,15 @@ class _GroupCommit(Generic[T, R]):
     alone is written at once. ``write_many`` runs in a worker thread and returns, per item, a result
     or the exception for that item; an exception it raises fails the whole batch."""
 
-    def __init__(self, write_many: Callable[[list[T]], list[R | Exception]], limit: int = 100) -> None:
+    def __init__(
+        self,
+        write_many: Callable[[list[T]], list[R | Exception]],
+        limit: int = 100,
+        executor: ThreadPoolExecutor | None = None,
+    ) -> None:
         self._write_many = write_many
         self._limit = limit
+        self._executor = executor  # None: asyncio's default executor
         self._waiting: list[tuple[T, asyncio.Future[R]]] = []
         self._writer: asyncio.Future[None] | None = None
 
@@ -78,8 +92,8 @@ class _GroupCommit(Generic[T, R]):
             while self._waiting:
                 batch, self._waiting = self._waiting[: self._limit], self._waiting[self._limit :]
                 try:
-                    results: list[R | Exception] = await asyncio.to_thread(
-                        self._write_many, [item for item, _ in batch]
+                    results: list[R | Exception] = await asyncio.get_running_loop().run_in_executor(
+                        self._executor, self._write_many, [item for item, _ in batch]
                     )
                 except Exception as exc:  # e.g. the database is down: every call of the batch fails
                     results = [exc] * len(batch)
@@ -113,16 +127,20 @@ class DatabaseInbox:
         self.horizon = timedelta(hours=horizon_hours)
         self.retention = timedelta(hours=retention_hours)
         self.first_retry = timedelta(seconds=first_retry_seconds)
+        # Threads for ``receive`` only (started when first needed, idle ones cost nothing).
+        self._ack_threads = ThreadPoolExecutor(max_workers=_ACK_THREADS, thread_name_prefix="ntk-inbox-ack")
         self._receives: _GroupCommit[tuple[str, str, str, bool], tuple[str, Claimed | None]] = _GroupCommit(
-            self._receive_many
+            self._receive_many, executor=self._ack_threads
         )
         self._finishes: _GroupCommit[Claimed, None] = _GroupCommit(self._finish_many)
 
     def _receive_many(
         self, items: list[tuple[str, str, str, bool]]
     ) -> list[tuple[str, Claimed | None] | Exception]:
-        """Several requests in one transaction and one INSERT (see ``receive``)."""
-        with self._db.session() as s:
+        """Several requests in one transaction and one INSERT (see ``receive``). ``urgent``: Slack is
+        waiting for the acknowledgements that follow this write, so on SQLite it takes the writer
+        before the handlers' transactions already queued (storage/db.py, Turns)."""
+        with self._db.session(urgent=True) as s:
             results = store.receive_many(s, items, platform=self.platform, now=_now(), lease=self.lease)
         return list(results)
 
