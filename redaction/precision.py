@@ -46,7 +46,8 @@ _WEEKDAY_WORDS = frozenset("tue tues weds wed thur thurs fri sat".split())
 # Esperanza", "Casa de Luz", "Fort Lee", "Mount Hermon".
 _PLACE_BEFORE = re.compile(
     r"(?:\b(?:St|Ste|Saint|Sainte|Fort|Ft|Mount|Mt|Lake|Port|Camp|Casa|Hogar|Centro|Iglesia|Colegio|Escuela|"
-    r"Hospital|Hotel|Villa|Rancho|Club)\.?(?:[ \t]+(?:de|del|de[ \t]+la|de[ \t]+los|do|da|dos|das))?[ \t]+)$"
+    r"Hospital|Hotel|Villa|Rancho|Club|Op|OP|Operation|OPERATION|thứ|Thứ)\.?(?:[ \t]+(?:de|del|de[ \t]+la|de[ \t]+los|do|da|dos|das))?"
+    r"[ \t]+)$"
 )
 # A capitalised word after a name-like word (after an optional "'s") that makes the whole an organisation or a
 # place: "Mary's House", "Covenant House", "Trevor Project", "Hays Medical", "Tamiami Trail", "Salinas Valley".
@@ -86,6 +87,7 @@ _SAID_OF_A_WORD = re.compile(
     r"(?:['’]s)?[\"”]?[ \t]+(?:is|was)[ \t]+(?:also[ \t]+|just[ \t]+)?(?:the|a|an)[ \t]+(?:county|city|town|village|"
     r"state|street|road|avenue|country|province|district|neighbou?rhood|place|area|ethnic|tribe|language|dialect|"
     r"honorific|prefix|title|word)\b"
+    r"|[ \t]+=[ \t]+the[ \t]+(?:airport|city|town|county|street|hospital|shelter|place|station)\b"
     r"|[\"”][ \t]+in[ \t]+(?:the|that|this)[ \t]+(?:ad|msg|message|narrative|report|text|post)\b[^.\n]{0,12}"
     r"(?:=|is)[ \t]+(?:the|a|an)[ \t]+(?:city|town|county|street|place)\b"
 )
@@ -157,6 +159,7 @@ _PLACE_PREFIXES = frozenset(
     "Upper Lower Northern Southern Eastern Western Greater North South East West".split()
 )
 _PLACE_PREFIX_BEFORE = re.compile(r"\b(?:Upper|Lower|Northern|Southern|Eastern|Western|Greater)[ \t]+$")
+_KINSHIP = frozenset("chi anh em chu co bac ong ba".split())
 _LANGUAGE_PREFIXES = frozenset("sgaw pwo".split())
 _LANGUAGES = frozenset("rakhine pwo sgaw bangladeshi lankan levantine".split())
 _STATE_CODE = re.compile(rf"(?:{US_STATE_CODES})")
@@ -289,6 +292,23 @@ def _person_false(text: str, start: int, end: int, source: str) -> bool:
         return True  # "Austin RAC", "Athens TX", "Chester ED"
     if len(words) > 1 and _is_org_acronym(words[0]) and not words[-1].isupper():
         return True  # "FCI Butner", "CT DCF"
+    if len(words) > 2 and not span.isupper() and any(_is_org_acronym(w) for w in words[1:-1]):
+        return True  # "Aurora PD + CDLE"
+    agency = re.search(r"\b([A-Z]{2,5})[ \t]+$", text[max(0, start - 8) : start])
+    if (
+        agency is not None
+        and len(words) == 1
+        and agency.group(1).casefold() in _ORG_ACRONYMS
+        and not span.isupper()
+    ):
+        return True  # "HSI Honolulu says", "NCMEC Kent"
+    if (
+        len(words) == 1
+        and folded[0] in _KINSHIP
+        and re.match(r"[ \t]+[^\W\d_]", text[end:])
+        and text[end:].lstrip()[:1].islower()
+    ):
+        return True  # "Chị ơi", "Chị ấy": a Vietnamese kinship word used as a pronoun
     if any(w.casefold() in _ORG_HEADS and w[:1].isupper() for w in words[1:]):
         return True  # "Trevor Project", "Salinas Valley", "Hays Medical"
     after = re.match(r"(?:['’]s)?[ \t]+(?P<w>[^\W\d_]+)(?![\w-])", text[end : end + 30])

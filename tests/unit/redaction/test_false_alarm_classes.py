@@ -44,6 +44,8 @@ def masked(redactor: Redactor, text: str) -> str:
         "Monaghan is the county not a person btw",
         "assigned to the Region 7 after-hours worker",
         "TRUCK STOP OUTREACH THIS SAT 6AM-2PM, WEAR YOUR VEST",
+        "HSI Honolulu says the coffee farm case is back",
+        "Email thread re: Op Lantern staffing",
         # weekday abbreviations and contractions after a cue word
         "walk-in clinic is open Tues and Weds mornings",
         "the client doesn't need to appear at the hearing",
@@ -90,6 +92,7 @@ def test_a_clean_line_is_not_flagged(redactor: Redactor, text: str) -> None:
         ("the 16-year-old is refusing placement", "16"),
         ("Verizon says the subscriber is Darnell Okafor-Hughes", "Okafor"),
         ("plate on the Charger is RJK 4471", "4471"),
+        ("real name per DMV Dequan Lattimore-Shaw", "Lattimore"),
     ],
 )
 def test_a_name_beside_it_is_still_masked(redactor: Redactor, text: str, secret: str) -> None:
