@@ -657,9 +657,28 @@ def has_name_candidate(text: str, offset: int = 0, covered: Sequence[tuple[int, 
         start, end = match.start() + offset, match.end() + offset
         index = bisect.bisect_right(covered, (start, 1 << 62)) - 1
         if index >= 0 and covered[index][0] <= start and end <= covered[index][1]:
-            continue
+            # covered, unless NER could grow the covered name over an uncovered word beside it ("nguyen" found,
+            # "nguyen thi lan" NER's): a word that is not a common word right after or before the covered span
+            cover_start, cover_end = covered[index]
+            after = _WORD_AFTER.match(text, cover_end - offset) if cover_end - offset <= len(text) else None
+            before = _WORD_BEFORE.search(text, 0, max(0, cover_start - offset))
+            if not any(
+                m is not None and m.group(1).casefold() not in COMMON_WORDS and not _in_covered(m, offset, covered)
+                for m in (after, before)
+            ):
+                continue
         return True
     return False
+
+
+_WORD_AFTER = re.compile(r"[ \t]{1,2}([^\W\d_]{2,})")
+_WORD_BEFORE = re.compile(r"(?<![\w])([^\W\d_]{2,})[ \t]{1,2}$")
+
+
+def _in_covered(match: re.Match[str], offset: int, covered: Sequence[tuple[int, int]]) -> bool:
+    start, end = match.start(1) + offset, match.end(1) + offset
+    index = bisect.bisect_right(covered, (start, 1 << 62)) - 1
+    return index >= 0 and covered[index][0] <= start and end <= covered[index][1]
 
 
 def _covered(findings: list[Finding], settings: RedactionSettings) -> list[tuple[int, int]]:

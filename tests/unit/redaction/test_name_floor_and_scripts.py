@@ -173,3 +173,16 @@ def test_tagger_shapes_that_are_not_people_are_dropped(text: str, span: str) -> 
 def test_tagger_names_that_look_like_those_shapes_stay(text: str, span: str) -> None:
     start = text.index(span)
     assert tagger_person(text, start, start + len(span)) is not None
+
+
+def test_ner_still_runs_when_it_could_grow_a_covered_name() -> None:
+    # the lexicon rule covers "nguyen"; NER's PERSON span "nguyen thi lan" is longer, so the line must reach NER
+    text = "nguyen thi lan was at the massage place"
+    assert has_name_candidate(text, 0, [(0, 6)])
+    # a name the rules cover whole, with only common words beside it, does not
+    assert not has_name_candidate("Maria Lopez was at the shelter", 0, [(0, 11)])
+
+
+def test_a_name_longer_than_the_rule_finding_is_masked_whole(redactor: Redactor) -> None:
+    out = masked(redactor, "nguyen thi lan was at the massage place")
+    assert "thi" not in out and "lan" not in out
