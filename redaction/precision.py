@@ -14,6 +14,7 @@ to a place) and again on the findings of the every-occurrence pass.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from redaction.findings import (
     ADDRESS,
@@ -146,8 +147,14 @@ def _opener_word(text: str, start: int, word: str, key: str) -> bool:
 _SENTENCE_OPENER = re.compile(r"(?:^|[.!?\n]|^>)[ \t]*$")
 
 
+@lru_cache(maxsize=1)
 def _LEXICON_NAMES() -> frozenset[str]:
     return first_names() | AMBIGUOUS_FIRST_NAMES
+
+
+@lru_cache(maxsize=1)
+def _all_names() -> frozenset[str]:
+    return first_names() | last_names()
 
 
 _MODEL_SOURCES = frozenset({"ner", "tagger", "name_lexicon", "name_context", "repeat"})
@@ -202,11 +209,18 @@ def _everyday(word: str, suffixes: tuple[str, ...] = COMMON_SUFFIXES) -> bool:
     )
 
 
+_CAPS_REACH = 160  # within _REACH
+
+
 def _caps_context(text: str, start: int, end: int) -> bool:
-    """Whether the line around the span is written in capitals (a notice: "ALL UNITS: OP STARTS 1900 ...")."""
-    line_start = text.rfind("\n", 0, start) + 1
-    line_end = text.find("\n", end)
-    line = text[line_start : line_end if line_end >= 0 else len(text)]
+    """Whether the line around the span is written in capitals (a notice: "ALL UNITS: OP STARTS 1900 ..."); only
+    up to 160 characters either side are looked at, so the cost per finding is bounded on a huge one-line message."""
+    if any(ch.islower() for ch in text[start:end]):
+        return False  # a span with a lower-case letter is not in a line of capitals
+    window_start = max(0, start - _CAPS_REACH)
+    line_start = text.rfind("\n", window_start, start) + 1 or window_start
+    line_end = text.find("\n", end, end + _CAPS_REACH)
+    line = text[line_start : line_end if line_end >= 0 else min(len(text), end + _CAPS_REACH)]
     letters = [ch for ch in line if ch.isalpha()]
     if len(letters) < 12:
         return False
@@ -261,7 +275,7 @@ def _person_false(text: str, start: int, end: int, source: str) -> bool:
     ):
         return True  # "Supp B", "victim comp", "client ID", "bona fide"; "anh", "uma" in a Vietnamese or Portuguese line
     if _caps_context(text, start, end):
-        names = first_names() | last_names()
+        names = _all_names()
         if all(_everyday(w) for w in folded) and any(w not in names for w in folded):
             return True  # "AMBER ALERT CANCELLED", "VICTIM DATA ANYMORE", "FEMALE ONLY"
         if len(words) == 1 and words[0].isupper() and folded[0] not in names and len(words[0]) <= 5:
@@ -435,28 +449,40 @@ def _toll_free(text: str, start: int, end: int) -> bool:
     return False
 
 
+# Every rule looks at most this far either side of a finding, so a finding is judged on that window alone (and
+# the judgement is cached by window: a string repeated a thousand times in a long message is judged once).
+_REACH = 200
+
+
 def false_alarm(text: str, finding: Finding) -> bool:
     """Whether ``finding`` belongs to one of the false-alarm classes above."""
-    label, source = finding.label, finding.source
-    if label in (PHONE, HANDLE) and _toll_free(text, finding.start, finding.end):
+    window_start = max(0, finding.start - _REACH)
+    window = text[window_start : finding.end + _REACH]
+    return _false_alarm_in(
+        window, finding.start - window_start, finding.end - window_start, finding.label, finding.source
+    )
+
+
+@lru_cache(maxsize=4096)
+def _false_alarm_in(text: str, start: int, end: int, label: str, source: str) -> bool:
+    if label in (PHONE, HANDLE) and _toll_free(text, start, end):
         return True  # an organisation's toll-free line
     if label == PERSON:
-        return _person_false(text, finding.start, finding.end, source)
+        return _person_false(text, start, end, source)
     if label == ADDRESS and source == "cross_street":
-        return _cross_street_false(text, finding.start, finding.end)
+        return _cross_street_false(text, start, end)
     if label == PHONE and source in ("phone", "tagger"):
-        return _phone_false(text, finding.start, finding.end)
+        return _phone_false(text, start, end)
     if label == HANDLE and source in ("handle", "handle_cue", "tagger"):
-        return _handle_false(text, finding.start, finding.end)
+        return _handle_false(text, start, end)
     if label == AGE:
         return (
-            _AGE_NOT.match(text, finding.end) is not None
-            or re.fullmatch(r"\d+-\d+-\d+", text[finding.start : finding.end]) is not None
+            _AGE_NOT.match(text, end) is not None or re.fullmatch(r"\d+-\d+-\d+", text[start:end]) is not None
         )
     if label == ADDRESS:
-        return _address_false(text, finding.start, finding.end, source)
+        return _address_false(text, start, end, source)
     if label in (LICENSE_PLATE, PASSPORT, DRIVER_LICENSE) and source != "tagger":
-        return _identifier_false(text, finding.start, finding.end)
+        return _identifier_false(text, start, end)
     return False
 
 
@@ -498,7 +524,10 @@ def _address_false(text: str, start: int, end: int, source: str) -> bool:
     span = text[start:end]
     if source in ("unit", "named_unit", "tagger") and _MEETING_ROOM.fullmatch(span.strip()):
         before = text[max(0, start - 60) : start]
-        return _OFFICE_BEFORE.search(before + span) is not None and _LODGING_WORDS.search(text) is None
+        return (
+            _OFFICE_BEFORE.search(before + span) is not None
+            and _LODGING_WORDS.search(text, max(0, start - 150), end + 150) is None
+        )
     if source == "complex" and not any(ch.isdigit() for ch in span) and re.search(r"['’]s\s+Place\b", span):
         return True  # "Ruth's Place", "Mary's Place": a shelter's name
     if source == "street_address" and _COUNT.match(span):
