@@ -148,11 +148,9 @@ def test_generator_replaces_a_name_word_the_same_way_at_every_occurrence() -> No
     ("text", "span"),
     [
         ("the (0) in there is a UK habit, Nigerians just drop it", "Nigerians"),
-        ("Traffic Jam license renewed through next December", "Traffic Jam"),
         ("Sonoma Blvd is in Vallejo, not Sonoma County", "Sonoma Blvd"),
         ("OBN = Oklahoma Bureau of Narcotics", "Oklahoma Bureau"),
         ("이수진 학생 (17살)이 노래방에서", "살)이"),
-        ("Հեռախոս՝ զանգահարեք առավոտյան ժամը ինը", "Հեռախոս"),
         ("Խմբային տան աշխատակիցը ասում է", "Խմբային տան"),
     ],
 )
@@ -165,6 +163,8 @@ def test_tagger_shapes_that_are_not_people_are_dropped(text: str, span: str) -> 
     ("text", "span"),
     [
         ("CI says they call her Auntie Fang, maybe", "Auntie Fang"),
+        ('"tell Ree Ree she better not talk to nobody"', "Ree Ree"),
+        ("Тетяна, дружина Романа, каже що документи вже відправили поштою", "Тетяна"),
         ("մայրը զանգեց, Անի Հովհաննիսյան անունով աղջիկը", "Անի Հովհաննիսյան"),
         ("Precious was there with her cousin", "Precious"),
         ("the younger one Han So-ra (한소라)", "Han So-ra"),
