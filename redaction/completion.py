@@ -10,8 +10,9 @@ before the name ("Nguyen Thi Lan (阮氏蘭)", "阮氏蘭 (Nguyen Thi Lan)").
 *Every occurrence.* Any string found as PII (ages and short strings aside) is masked wherever else it occurs in
 the message, and so is every distinctive word of a found name: "Lopez" once found in "Maria Lopez" is masked in
 "Lopez's car" three paragraphs on, and a card number found in one chunk of a long message is masked in every
-chunk. Searching is ``str.find`` per distinct string (C speed, linear in the message per string) and the number of
-distinct strings searched is capped, so a 100 KB message costs milliseconds here.
+chunk. Searching is ``str.find`` per distinct string (C speed, linear in the message per string); the number of
+distinct strings searched is capped so that all the searches together read about ``_REPEAT_BUDGET`` characters at
+most (400 strings in a 100 KB message, thousands in a chat-sized one), so this step costs milliseconds at any size.
 
 Hand-written rather than a library: no library completes names across scripts with offsets kept; the rules are
 small and bounded (at most ``_MAX_EXTRA`` words each side).
@@ -27,7 +28,8 @@ from redaction.normalise import fold_accents
 from redaction.vocabulary import COMMON_WORDS, NOT_A_PERSON, everyday_words, first_names, last_names
 
 _MAX_EXTRA = 4
-_MAX_REPEAT_STRINGS = 400
+_REPEAT_BUDGET = 40_000_000  # characters read by all searches of one message together
+_MIN_REPEAT_STRINGS = 400
 # Particles inside names: "de la Cruz", "van der Berg", "bin Salem", "dela Cruz", "delos Santos", "al Rashid".
 PARTICLES = frozenset(
     """
@@ -388,6 +390,7 @@ def repeated(text: str, findings: list[Finding]) -> list[Finding]:
     wanted: dict[str, Finding] = {}  # search key -> the finding it came from
     everyday = everyday_words()
     seen: set[tuple[str, str, bool]] = set()  # a value found 10,000 times is looked at once
+    limit = max(_MIN_REPEAT_STRINGS, _REPEAT_BUDGET // max(len(text), 1))
     for finding in findings:
         if finding.label in _NOT_REPEATED:
             continue
@@ -414,7 +417,7 @@ def repeated(text: str, findings: list[Finding]) -> list[Finding]:
                 wanted.setdefault(value, finding)
         elif len(value) >= 6 or (len(value) >= 4 and any(ch.isdigit() for ch in value)):
             wanted.setdefault(value, finding)
-        if len(wanted) >= _MAX_REPEAT_STRINGS:
+        if len(wanted) >= limit:
             break
     if not wanted:
         return []

@@ -7,6 +7,8 @@ import time
 import pytest
 
 from redaction import Redactor
+from redaction.completion import repeated
+from redaction.findings import HANDLE, Finding
 
 
 def masked(redactor: Redactor, text: str) -> str:
@@ -153,3 +155,14 @@ def test_plates_after_a_cue_in_any_case(redactor: Redactor, text: str, plate: st
 def test_initials_abbreviations_and_vowel_signs_stay_inside_names(redactor: Redactor) -> None:
     out = masked(redactor, "cooks: Ram Bahadur Thapa (राम बहादुर थापा); teachers: Ma. Luisa Ocampo; Tek Bahadur B.K.")
     assert "ा" not in out and "Ma." not in out and "B.K" not in out and "." not in out.split(";")[-1]
+
+
+def test_every_occurrence_of_hundreds_of_found_strings_is_masked() -> None:
+    # 600 distinct found strings, each written again later: all are searched (the old fixed cap stopped at 400).
+    handles = [f"@zq{index:04d}x" for index in range(600)]
+    first = " ".join(handles)
+    text = f"{first}\n{first}"
+    findings = [Finding(i * 9, i * 9 + 8, HANDLE, 0.9, "handle") for i in range(600)]
+    assert all(text[f.start : f.end] == handles[i] for i, f in enumerate(findings))
+    again = {(f.start, f.end) for f in repeated(text, findings)}
+    assert again == {(len(first) + 1 + i * 9, len(first) + 1 + i * 9 + 8) for i in range(600)}
