@@ -177,6 +177,7 @@ _PLACE_LIST_AFTER = re.compile(
 )
 # Joins inside a list: "A, B", "A and B", "A + B", "A / B", "A–B" (a spaced dash introduces a name: "Waianae — Tavita").
 _LIST_JOIN = r"(?P<j>[ \t]*(?:,|/|\+|&)[ \t]*|[–—]|[ \t]+(?:and|y|&)[ \t]+|[ \t]*,[ \t]*and[ \t]+)"
+_LIST_ENDINGS = (",", "/", "+", "&", "–", "—", "and", "y")
 _NEIGHBOUR_BEFORE = re.compile(rf"(?P<w>(?:[A-Z][\w.'’-]*[ \t]+){{0,2}}[A-Z][\w.'’-]*){_LIST_JOIN}$")
 _NEIGHBOUR_AFTER = re.compile(rf"{_LIST_JOIN}(?P<w>[A-Z][\w.'’-]*(?:[ \t]+[A-Z][\w.'’-]*){{0,2}})")
 # Speaking a language: "Karen-speaking", "Sgaw Karen", "(Karen) interpreter".
@@ -356,7 +357,12 @@ def _in_place_list(text: str, start: int, end: int) -> bool:
     "Kalena Makoa, Waianae" are a person and where they are)."""
     if text[end : end + 2] in ("'s", "’s"):
         return False
-    before = _NEIGHBOUR_BEFORE.search(text, max(0, start - 40), start)
+    floor = max(0, start - 40)
+    stop = start
+    while stop > floor and text[stop - 1] in " \t":
+        stop -= 1
+    listed = text.endswith(_LIST_ENDINGS, floor, stop)  # what _LIST_JOIN ends with: most spans skip the search
+    before = _NEIGHBOUR_BEFORE.search(text, floor, start) if listed else None
     after = _NEIGHBOUR_AFTER.match(text, end)
     if before is None and after is None:
         return False
