@@ -661,7 +661,10 @@ def has_name_candidate(text: str, offset: int = 0, covered: Sequence[tuple[int, 
             # "nguyen thi lan" NER's): a word that is not a common word right after or before the covered span
             cover_start, cover_end = covered[index]
             after = _WORD_AFTER.match(text, cover_end - offset) if cover_end - offset <= len(text) else None
-            before = _WORD_BEFORE.search(text, 0, max(0, cover_start - offset))
+            # Only the 100 characters before the span: searching from the start of the text made this quadratic
+            # (a 100 KB message of repeated names took a minute).
+            stop = max(0, cover_start - offset)
+            before = _WORD_BEFORE.search(text, max(0, stop - 100), stop)
             if not any(
                 m is not None and m.group(1).casefold() not in COMMON_WORDS and not _in_covered(m, offset, covered)
                 for m in (after, before)
