@@ -395,6 +395,8 @@ def repeated(text: str, findings: list[Finding]) -> list[Finding]:
         if finding.label in _NOT_REPEATED:
             continue
         value = text[finding.start : finding.end].strip()
+        if finding.label != PERSON:
+            value = value.lstrip("([{").rstrip(")]}")  # "(713-555-0078)" is written bare elsewhere
         once = (value, finding.label, finding.source == "tagger")
         if once in seen:
             continue

@@ -166,3 +166,8 @@ def test_every_occurrence_of_hundreds_of_found_strings_is_masked() -> None:
     assert all(text[f.start : f.end] == handles[i] for i, f in enumerate(findings))
     again = {(f.start, f.end) for f in repeated(text, findings)}
     assert again == {(len(first) + 1 + i * 9, len(first) + 1 + i * 9 + 8) for i in range(600)}
+
+
+def test_a_number_found_in_brackets_is_masked_where_it_is_written_bare(redactor: Redactor) -> None:
+    out = masked(redactor, "ref 713-555-0078 again\nthanks all\n(713-555-0078)\nref 713-555-0078 again")
+    assert "0078" not in out
