@@ -238,24 +238,25 @@ async def burst_run(redactor: Any, client: LoadGenerator, worker_threads: int, c
             "cpu_ms": cpu_seconds * 1000 / drained}
 
 
-async def main(concurrency: int, rounds: int, command: str, text: str, worker_threads: int, repeat: int,
-               database_url: str | None) -> None:
+async def compare(concurrency: int, rounds: int, command: str, text: str, repeat: int, database_url: str | None,
+                  headline: str, baseline: tuple[str, dict[str, Any]], candidate: tuple[str, dict[str, Any]]) -> None:
+    """Run ``baseline`` and ``candidate`` (labels and ``burst_run`` settings) ``repeat`` times, alternating, each on
+    a fresh bot, and print every run and the medians with the candidate's ratio to the baseline."""
     redactor, redactor_note = load_redactor()
     print(f"redaction engine: {redactor_note}", flush=True)
     print(f"machine load (uptime): {os.getloadavg()[0]:.1f} {os.getloadavg()[1]:.1f} {os.getloadavg()[2]:.1f} "
           f"on {os.cpu_count()} CPUs", flush=True)
     where = "PostgreSQL" if database_url else "SQLite file"
-    print(f"{command} on {where}: {concurrency} concurrent (one per member) x {rounds} rounds, each setting on "
+    print(f"{command} on {where}: {concurrency} concurrent (one per member) x {rounds} rounds, {headline}, each on "
           f"a fresh bot, {repeat} time(s) alternating; requests from a separate process", flush=True)
     client = LoadGenerator(concurrency)
-    results: dict[int, list[dict[str, Any]]] = {0: [], worker_threads: []}
+    results: list[list[dict[str, Any]]] = [[], []]
     try:
         for _ in range(repeat):
-            for threads in (0, worker_threads):
-                r = await burst_run(redactor, client, threads, concurrency, rounds, command, text, database_url)
-                results[threads].append(r)
-                label = "worker_threads = 0 (handlers on the event loop: baseline)" if threads == 0 else \
-                    f"worker_threads = {threads}"
+            for side, (label, settings) in enumerate((baseline, candidate)):
+                r = await burst_run(redactor, client, settings.get("worker_threads", 8), concurrency, rounds,
+                                    command, text, database_url, durable=settings.get("durable", True))
+                results[side].append(r)
                 print(f"  {label}: ack p50 {r['p50']:.1f} ms, p95 {r['p95']:.1f} ms, p99 {r['p99']:.1f} ms, "
                       f"max {r['max']:.1f} ms; private replies drained at {r['rate']:.0f}/s "
                       f"({r['replies']} replies; statuses {r['statuses']}; bot process CPU "
@@ -263,55 +264,15 @@ async def main(concurrency: int, rounds: int, command: str, text: str, worker_th
     finally:
         client.close()
 
-    def med(threads: int, key: str) -> float:
-        return statistics.median(r[key] for r in results[threads])
+    def med(side: int, key: str) -> float:
+        return statistics.median(r[key] for r in results[side])
 
-    base_rate, new_rate = med(0, "rate"), med(worker_threads, "rate")
-    base_p99, new_p99 = med(0, "p99"), med(worker_threads, "p99")
-    print(f"medians over {repeat} run(s): drain rate {base_rate:.0f}/s (baseline) -> {new_rate:.0f}/s = "
-          f"{new_rate / base_rate:.2f}x; target >= 200/s: {'met' if new_rate >= 200 else 'NOT met'}")
-    print(f"ack p50 {med(0, 'p50'):.1f} -> {med(worker_threads, 'p50'):.1f} ms, p95 {med(0, 'p95'):.1f} -> "
-          f"{med(worker_threads, 'p95'):.1f} ms, p99 {base_p99:.1f} -> {new_p99:.1f} ms = "
-          f"{new_p99 / base_p99:.2f}x; target p99 < 100 ms: {'met' if new_p99 < 100 else 'NOT met'}")
-    print(f"machine load after: {os.getloadavg()[0]:.1f}")
-
-
-async def inbox_main(concurrency: int, rounds: int, command: str, text: str, worker_threads: int, repeat: int,
-                     database_url: str | None) -> None:
-    """Ack latency and drain rate with the inbox in memory (baseline) and in the database (see doc)."""
-    redactor, redactor_note = load_redactor()
-    print(f"redaction engine: {redactor_note}", flush=True)
-    print(f"machine load (uptime): {os.getloadavg()[0]:.1f} {os.getloadavg()[1]:.1f} {os.getloadavg()[2]:.1f} "
-          f"on {os.cpu_count()} CPUs", flush=True)
-    where = "PostgreSQL" if database_url else "SQLite file"
-    print(f"{command} on {where}, worker_threads = {worker_threads}: {concurrency} concurrent x {rounds} rounds, "
-          f"inbox in memory vs in the database, each on a fresh bot, {repeat} time(s) alternating", flush=True)
-    client = LoadGenerator(concurrency)
-    results: dict[bool, list[dict[str, Any]]] = {False: [], True: []}
-    try:
-        for _ in range(repeat):
-            for durable in (False, True):
-                r = await burst_run(redactor, client, worker_threads, concurrency, rounds, command, text,
-                                    database_url, durable=durable)
-                results[durable].append(r)
-                label = "database inbox (stored before the ack)" if durable else "memory inbox (baseline)"
-                print(f"  {label}: ack p50 {r['p50']:.1f} ms, p95 {r['p95']:.1f} ms, p99 {r['p99']:.1f} ms, "
-                      f"max {r['max']:.1f} ms; private replies drained at {r['rate']:.0f}/s "
-                      f"({r['replies']} replies; statuses {r['statuses']}; bot process CPU "
-                      f"{r['cpu_ms']:.1f} ms per command)", flush=True)
-    finally:
-        client.close()
-
-    def med(durable: bool, key: str) -> float:
-        return statistics.median(r[key] for r in results[durable])
-
-    print(f"medians over {repeat} run(s): ack p50 {med(False, 'p50'):.1f} -> {med(True, 'p50'):.1f} ms, "
-          f"p95 {med(False, 'p95'):.1f} -> {med(True, 'p95'):.1f} ms, p99 {med(False, 'p99'):.1f} -> "
-          f"{med(True, 'p99'):.1f} ms = {med(True, 'p99') / med(False, 'p99'):.2f}x; target p99 < 100 ms: "
-          f"{'met' if med(True, 'p99') < 100 else 'NOT met'}")
-    print(f"drain rate {med(False, 'rate'):.0f}/s -> {med(True, 'rate'):.0f}/s = "
-          f"{med(True, 'rate') / med(False, 'rate'):.2f}x; CPU per command {med(False, 'cpu_ms'):.1f} -> "
-          f"{med(True, 'cpu_ms'):.1f} ms")
+    print(f"medians over {repeat} run(s): drain rate {med(0, 'rate'):.0f}/s (baseline) -> {med(1, 'rate'):.0f}/s = "
+          f"{med(1, 'rate') / med(0, 'rate'):.2f}x; target >= 200/s: {'met' if med(1, 'rate') >= 200 else 'NOT met'}")
+    print(f"ack p50 {med(0, 'p50'):.1f} -> {med(1, 'p50'):.1f} ms, p95 {med(0, 'p95'):.1f} -> "
+          f"{med(1, 'p95'):.1f} ms, p99 {med(0, 'p99'):.1f} -> {med(1, 'p99'):.1f} ms = "
+          f"{med(1, 'p99') / med(0, 'p99'):.2f}x; target p99 < 100 ms: {'met' if med(1, 'p99') < 100 else 'NOT met'}")
+    print(f"CPU per command {med(0, 'cpu_ms'):.1f} -> {med(1, 'cpu_ms'):.1f} ms")
     print(f"machine load after: {os.getloadavg()[0]:.1f}")
 
 
@@ -423,8 +384,13 @@ if __name__ == "__main__":
     if args.readiness:
         asyncio.run(readiness(args.acks, args.load_messages, args.message_kb))
     elif args.inbox:
-        asyncio.run(inbox_main(args.concurrency, args.rounds, args.command, args.text, args.worker_threads,
-                               args.repeat, args.database_url))
+        asyncio.run(compare(args.concurrency, args.rounds, args.command, args.text, args.repeat, args.database_url,
+                            f"worker_threads = {args.worker_threads}, inbox in memory vs in the database",
+                            ("memory inbox (baseline)", {"worker_threads": args.worker_threads, "durable": False}),
+                            ("database inbox (stored before the ack)",
+                             {"worker_threads": args.worker_threads, "durable": True})))
     else:
-        asyncio.run(main(args.concurrency, args.rounds, args.command, args.text, args.worker_threads, args.repeat,
-                         args.database_url))
+        asyncio.run(compare(args.concurrency, args.rounds, args.command, args.text, args.repeat, args.database_url,
+                            f"handlers on the event loop vs on {args.worker_threads} worker threads",
+                            ("worker_threads = 0 (handlers on the event loop: baseline)", {"worker_threads": 0}),
+                            (f"worker_threads = {args.worker_threads}", {"worker_threads": args.worker_threads})))
