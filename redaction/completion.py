@@ -78,6 +78,10 @@ _ARABIC_STOP = frozenset(
 )
 _QUOTES = {'"': '"', "“": "”", "'": "'", "‘": "’", "«": "»"}
 _PAREN = re.compile(r"[ \t]*[(（]([^()（）\n]{1,40})[)）]")
+# The same person written again in the other script after a slash, an equals sign or a dash: "Yonas Gebremedhin /
+# ዮናስ ገብረመድህን", "ሰላም ኃይሌ = Selam Haile", "Serhiy Bondarenko / Сергій Бондаренко".
+_PAIR_AFTER = re.compile(r"[ \t]*(?:/|=|\||—|–)[ \t]*([^\s\d()（）,;:=/|][^\d()（）\n,;:=/|]{0,40})")
+_PAIR_BEFORE = re.compile(r"([^\s\d()（）,;:=/|][^\d()（）\n,;:=/|]{0,40}?)[ \t]*(?:/|=|\||—|–)[ \t]*$")
 _PAREN_BEFORE = re.compile(r"([^\s()（）][^()（）\n]{0,38}?)[ \t]*[(（][^()（）\n]*$")
 
 
@@ -330,6 +334,13 @@ def _grown_arabic(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+def _paired_word(word: str, span_latin: bool) -> bool:
+    """A word of the other script than the found name's; in Latin letters only a capitalised one ("Selam")."""
+    if _NON_LATIN.search(word) is not None:
+        return span_latin
+    return not span_latin and word[:1].isupper() and word.replace("-", "").replace("'", "").isalpha()
+
+
 def _other_script(text: str, start: int, end: int, score: float) -> list[Finding]:
     """The same person in another script in parentheses just after ("Nguyen Thi Lan (阮氏蘭)") or a name in another
     script just before a parenthesised found name ("阮氏蘭 (Nguyen Thi Lan)")."""
@@ -342,6 +353,30 @@ def _other_script(text: str, start: int, end: int, score: float) -> list[Finding
             if not any(ch.isdigit() for ch in inner):
                 offset = after.start(1) + (len(after.group(1)) - len(after.group(1).lstrip()))
                 out.append(Finding(offset, offset + len(inner), PERSON, score, "name_script"))
+    paired = _PAIR_AFTER.match(text, end)
+    if paired is not None:
+        words = list(re.finditer(r"\S+", paired.group(1)))
+        kept = []
+        for word in words[:4]:
+            if _paired_word(word.group(0), span_latin):
+                kept.append(word)
+            else:
+                break
+        if kept:
+            base = paired.start(1)
+            out.append(Finding(base + kept[0].start(), base + kept[-1].end(), PERSON, score, "name_script"))
+    paired = _PAIR_BEFORE.search(text, max(0, start - 44), start)
+    if paired is not None:
+        words = list(re.finditer(r"\S+", paired.group(1)))
+        kept = []
+        for word in reversed(words[-4:]):
+            if _paired_word(word.group(0), span_latin):
+                kept.insert(0, word)
+            else:
+                break
+        if kept:
+            base = paired.start(1)
+            out.append(Finding(base + kept[0].start(), base + kept[-1].end(), PERSON, score, "name_script"))
     if start > 0 and text[start - 1] in "(（":
         before = re.search(r"([^\s\d()（）,;:][^\d()（）\n,;:]{0,30}?)[ \t]*$", text[max(0, start - 40) : start - 1])
         if before is not None:

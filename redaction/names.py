@@ -50,6 +50,25 @@ _WEAK_CUE = re.compile(
     re.IGNORECASE,
 )
 
+# Record and form labels at the start of a line or cell ("Guest: Rhiannon McAllister", "Nom: ...", "pax: ..."),
+# and victim or subject codes set equal to a name ("V1 = Grâce Mbuyi Kalala", "T2 Prasert Wongsa 37").
+_LABEL_CUE = re.compile(
+    r"(?:^|(?<=[\n|•;\t]))[ \t]*(?:guest|pax|passenger|youth|nom|nombre|nome|pr[ée]nom|full[ \t]+name|"
+    r"legal[ \t]+name|(?:alleged[ \t]+)?exploiter|employer|tenant|occupant|caller|applicant|student|guardian|"
+    r"parent|child|worker|employee|resident|subject|target|contact|emergency[ \t]+contact|father|mother|wife|"
+    r"husband|spouse|partner|pt|patient|madam|recruiter|agent|sponsor|owner)[ \t]*(?:name)?[ \t]*[:=][ \t]*"
+    r"|(?<![\w/#-])(?:[VTSWJ]|CW|CI)\d{1,2}[ \t]*[=:–—][ \t]*|(?:^|(?<=\n))[ \t]*[VTS]\d{1,2}[ \t]+",
+    re.IGNORECASE,
+)
+# Honorifics written after a given name ("Nasrin apa", "Ram dai", "Harjinder ji", "Dilnoza opa"): the word before is
+# the name (lower-case honorifics only: "San Antonio" is a place).
+_HONORIFIC_AFTER = re.compile(
+    r"(?<![\w'’-])(?P<n>[A-ZÀ-Þ][^\W\d_]{1,20})[ \t]+(?:apa|opa|dai|didi|bhai|bhaiya|ji|jee|sahab|sahib|saheb|baji|"
+    r"bibi|begum|khanum|hanim|hanım|bey|ssi|nim|ustaz|ate|kuya|akka|anna|amma)(?![\w-])"
+    # Devanagari and Cyrillic: "रमेश भाई", "सुनिता दिदीले", "Дильноза опа"
+    r"|(?P<d>[\u0900-\u0963\u0966-\u097f]{2,20})[ \t]+(?:भाई|भाइ|दिदी|दिदीले|दीदी|दाइ|दाइले|दाई|जी|बहिनी|साहब|साहेब)"
+    r"(?![\u0900-\u097f])|(?P<c>[А-ЯЁІЇЄҐ][а-яёіїєґʼ'-]{1,20})[ \t]+(?:опа|апа|ака|ханум|бей)(?![\w-])"
+)
 
 # Words before a name that are not names themselves but could precede a place or an agency: the name after them must
 # be a lexicon name or an unknown word, and is dropped when it is a place ("w/ Ruslana", "husband Yonas", not
@@ -169,6 +188,13 @@ class NameRules:
         yield from self._in_context(text, tokens)
         yield from self._cued(text, tokens, starts, _STRONG_CUE, strong=True)
         yield from self._cued(text, tokens, starts, _WEAK_CUE, strong=False)
+        yield from self._cued(text, tokens, starts, _LABEL_CUE, strong=False)
+        for match in _HONORIFIC_AFTER.finditer(text):
+            group = match.lastgroup or "n"
+            word = match.group(group)
+            if group == "n" and (_is_common(word) or fold_accents(word) in self._places):
+                continue
+            yield Finding(match.start(group), match.end(group), PERSON, 0.7, "name_honorific")
         yield from self._soft_cued(text, tokens, starts)
         for match in _NICK_PREFIX.finditer(text):
             if not _is_common(match.group("w")):

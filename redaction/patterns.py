@@ -67,7 +67,7 @@ def find_emails(text: str) -> Iterator[Finding]:
 
 # --- phone -------------------------------------------------------------------------------------------------------
 _PHONE = re.compile(
-    r"(?<![\w$./:#+-])(?:\+\s?)?(?:\(?\d{1,5}\)?(?:(?:[ .\-]{1,2}|\s?[/\-.•·‧∙‑‐–]\s?|/)\(?\d{1,8}\)?){1,6}|\d{7,15})"
+    r"(?<![\w$./:#+-])(?:\+\s?)?(?:\(?\d{1,6}\)?(?:(?:[ .\-]{1,2}|\s?[/\-.•·‧∙‑‐–]\s?|/|(?<=\)))\(?\d{1,8}\)?){1,6}|\d{7,15})"
     r"(?![\w/]|-\d)"
 )
 _DATE_IN_PHONE = re.compile(r"\b\d{1,2}/\d{1,2}/\d{2,4}\b|\b(?:19|20)\d{2}-\d{2}-\d{2}\b")
@@ -98,6 +98,9 @@ def find_phones(text: str, region: str = "US") -> Iterator[Finding]:
         digits = "".join(groups).lstrip("+")
         if not 7 <= len(digits) <= 15:
             continue
+        if "(0)" in raw and raw.startswith("+"):
+            # "+243 (0)97 551 2204": the trunk 0 in brackets is not dialled from abroad
+            groups = [g for g in _SEPARATORS.split(raw.replace("(0)", "")) if g]
         inner = groups[1:] if raw.startswith("+") or groups[0] in ("1", "+1") else groups
         if any(len(g) == 1 for g in inner) and not all(len(g) == 1 for g in inner):
             # "+52 1 669 447 2031", "+977-1-4470231": a one-digit group is fine in a valid international number
@@ -113,14 +116,31 @@ def find_phones(text: str, region: str = "US") -> Iterator[Finding]:
             raw_number = "+" + raw[2:]  # "00 40 721 555 012": the international prefix dialled from abroad
         else:
             raw_number = raw
+        if "(0)" in raw_number and raw_number.startswith("+"):
+            raw_number = raw_number.replace("(0)", "")
         number = _parse_or_none(raw_number, region)
-        if number is None:
+        cued = None
+        if number is None or not phonenumbers.is_valid_number(number):
+            cued = PHONE_CUE_BEFORE.search(text, max(0, match.start() - 40), match.start()) and not (
+                _CASE_NUMBER_BEFORE.search(text, max(0, match.start() - 30), match.start())
+            )
+        if cued and not raw_number.startswith(("+", "0")) and 10 <= len(digits) <= 15:
+            # "WhatsApp 221774410932", "whatsapp: 243 81 554 7720": an international number written without its "+"
+            abroad = _parse_or_none("+" + digits, region)
+            if abroad is not None and phonenumbers.is_valid_number(abroad):
+                yield Finding(match.start(), match.start() + len(raw), PHONE, 0.75, "phone")
+                continue
+        if number is None and not raw_number.startswith("0"):
             continue
-        if raw_number.startswith("0") and not phonenumbers.is_possible_number(number):
+        if raw_number.startswith("0") and (number is None or not phonenumbers.is_possible_number(number)):
             # "0803 441 2907": a number dialled inside its own country; valid in a region survivors come from
             # (not after a case or form word: "case 0412 2026 118")
-            if _valid_abroad(raw_number) and not _NOT_UNIT_BEFORE.search(text, max(0, match.start() - 12), match.start()):
+            if _valid_abroad(raw_number) and (
+                cued or not _NOT_UNIT_BEFORE.search(text, max(0, match.start() - 12), match.start())
+            ):
                 yield Finding(match.start(), match.start() + len(raw), PHONE, 0.7, "phone")
+            continue
+        if number is None:
             continue
         if phonenumbers.is_valid_number(number):
             score = 0.9
@@ -943,8 +963,20 @@ _LODGING = re.compile(
     re.IGNORECASE,
 )
 _NOT_UNIT_BEFORE = re.compile(
-    r"(?i:ad|case|tip|form|line|item|no|number|op|ticket|ref|page|voucher|receipt|invoice|check|order|confirmation|"
-    r"claim|file|docket|exhibit|account|acct|bill|id|badge|policy)\s*$"
+    r"(?<![^\W_])(?i:ad|case|tip|form|line|item|no|number|op|ticket|ref|page|voucher|receipt|invoice|check|order|"
+    r"confirmation|claim|file|docket|exhibit|account|acct|bill|id|badge|policy)\s*$"
+)
+_CASE_NUMBER_BEFORE = re.compile(
+    r"(?<![^\W_])(?i:case|tip|form|item|ticket|ref|reference|page|voucher|receipt|invoice|check|order|confirmation|"
+    r"claim|file|docket|exhibit|account|acct|bill|id|badge|policy|booking|tracking|routing|serial|report|incident)"
+    r"\s*(?:number|num|no\.?|#)?\s*[:.#]?\s*$"
+)
+# A phone word shortly before a number ("landline", "WhatsApp", "mother's number", "tel", "Portable :"): a number
+# dialled nationally or without its "+" is taken there even when a case or form word could precede it.
+PHONE_CUE_BEFORE = re.compile(
+    r"(?<![^\W_])(?i:phone|ph|tel|t[ée]l[ée]fono|telefone|t[ée]l[ée]phone|cell|cel|celular|mobile|mob|mobil|"
+    r"landline|land\s+line|whats\s?app|wa|viber|telegram|signal|imo|line\s+app|number|num[ée]ro|n[úu]mero|contact|"
+    r"portable|fixe|call|text|txt|saved\s+(?:it\s+)?as|fax|desk|office|home|work|direct)\b[^\n\d+]{0,25}$"
 )
 _UNIT_BEFORE_STREET = re.compile(
     r"(?i:(?:lot|apt|apartment|unit|suite|ste|spc|space|trlr|trailer|bldg|building|pmb)\.?\s*#?\s*[A-Za-z0-9-]{1,6}"

@@ -1,0 +1,86 @@
+"""Issue 17, session 7 (recall): names after record labels, victim codes and honorifics, the same name in another
+script after a slash or an equals sign, and phone numbers after a phone word in national or "+"-less international
+form. Every example is invented; each class has a clean line beside it that must stay readable."""
+
+from __future__ import annotations
+
+import pytest
+
+from redaction import Redactor
+
+from .conftest import masked
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("motel folio:\nGuest: Odalys Vantongeren\nRoom 2, 1 night", "Odalys Vantongeren"),
+        ("fiche clinique\nNom: Wideline Pierre-Jacques\nÂge: 16", "Wideline Pierre-Jacques"),
+        ("flight LOS-DOH-IAD\npax: Efosa Ighodaro\nseat 32B", "Efosa Ighodaro"),
+        ("V3 = Bijou Kanyinda Ilunga, says she is 20", "Bijou Kanyinda Ilunga"),
+        ("T4 Chaiwat Boonmee 41", "Chaiwat Boonmee"),
+    ],
+)
+def test_a_name_after_a_record_label_or_a_victim_code_is_masked(redactor: Redactor, text: str, name: str) -> None:
+    assert name not in masked(redactor, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Shabnam apa says the passports are in the office", "Shabnam"),
+        ("Gopal dai says all the men are paid in cash", "Gopal"),
+        ("दीपक भाई ने कहा कि पैसे नहीं मिले", "दीपक"),
+        ("Гулнора опа говорит, что ей не платили", "Гулнора"),
+    ],
+)
+def test_a_name_before_an_honorific_is_masked(redactor: Redactor, text: str, name: str) -> None:
+    assert name not in masked(redactor, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "other"),
+    [
+        ("her uncle Tesfaye Woldemariam / ተስፋዬ ወልደማርያም is in Adama", "ተስፋዬ"),
+        ("spelling for the file: ብርሃን ካሳ = Birhan Kassa, intake today", "ብርሃን"),
+        ("foreman Mykola Hnatiuk / Микола Гнатюк, site phone only", "Гнатюк"),
+    ],
+)
+def test_the_same_name_in_another_script_after_a_slash_or_equals_is_masked(
+    redactor: Redactor, text: str, other: str
+) -> None:
+    assert other not in masked(redactor, text)
+
+
+def test_a_slash_between_ordinary_words_is_not_a_name(redactor: Redactor) -> None:
+    assert masked(redactor, "agenda / повестка дня for Tuesday") == "agenda / повестка дня for Tuesday"
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        ("family landline in Multan 0092 61 4457 310", "4457"),
+        ("mother's number 00237 655 21 40 87", "655"),
+        ("Kathmandu office, landline 01-4471 962, on the flyer", "4471"),
+        ("they kept it saved as 098765 43120", "43120"),
+        ("his WhatsApp 221765503321, no plus, no spaces", "221765503321"),
+        ("whatsapp for the driver: 243 89 412 6603, saved", "412"),
+        ("aunt's mobile: +243 (0)89 412 6603", "412"),
+    ],
+)
+def test_a_number_after_a_phone_word_is_masked_in_national_or_plusless_form(
+    redactor: Redactor, text: str, number: str
+) -> None:
+    assert number not in masked(redactor, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "case number 0412 2026 118 is closed",
+        "order 221765503321 shipped to the office",
+        "see ticket # 221765503321 for the phone outage",
+    ],
+)
+def test_case_and_order_numbers_stay_readable(redactor: Redactor, text: str) -> None:
+    assert masked(redactor, text) == text
