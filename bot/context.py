@@ -22,7 +22,7 @@ from bot.clock import Clock
 from bot.config import Config
 from bot.errors import safe_exception_summary
 from bot.events import CommandInvoked, Event, MessageEdited, MessagePosted
-from bot.platform import BEST_EFFORT_DELIVERY, ChannelRef, ChatPlatform, Message, UserRef
+from bot.platform import BEST_EFFORT_DELIVERY, DELIVERY, ChannelRef, ChatPlatform, Message, UserRef
 from bot.workers import on_handler_thread
 from handlers.access import Permission, check
 from handlers.policy import configured_roles
@@ -103,6 +103,12 @@ class Context:
 
     def now(self) -> datetime:
         return self.services.clock.now()
+
+    def once_stamp(self) -> str:
+        """What keys the messages a handler queues apart from the same handler's another time: the
+        delivery being handled when the adapter may run it again (``bot.platform.DELIVERY``: then a
+        re-run queues nothing twice), else the time."""
+        return DELIVERY.get() or self.now().isoformat()
 
     def settings(self, section: str) -> Any:
         """The parsed settings a feature registered with ``Router.settings``."""

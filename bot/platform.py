@@ -142,6 +142,12 @@ class Message:
 #: retries an event whose replies could not be delivered does not count such a message.
 BEST_EFFORT_DELIVERY: contextvars.ContextVar[bool] = contextvars.ContextVar("best_effort_delivery", default=False)
 
+#: The durable identity of the inbound delivery being handled, set by an adapter that may run the same
+#: delivery's handler again (Slack: ``slack:<inbox key>``, the event id or the request's digest). The
+#: core keys what a handler creates by it (a tip's ``submission_key``, outbox keys that would otherwise
+#: carry the time), so a re-run finds what the first run made instead of making it twice.
+DELIVERY: contextvars.ContextVar[str | None] = contextvars.ContextVar("ntk_delivery", default=None)
+
 
 class PlatformError(Exception):
     """A platform call failed. ``transient`` errors are worth retrying (timeouts, 5xx, rate limits).

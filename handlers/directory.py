@@ -171,7 +171,7 @@ def _tell_handover(
     """A handover of the single point person (or backup) is never silent: the old and the new
     holder and the coordinators are told."""
     label = role.replace("_", " ")
-    stamp = ctx.now().isoformat()
+    stamp = ctx.once_stamp()
     old_names = []
     for handle in previous:
         old = directory.member_by_handle(s, handle)
@@ -225,7 +225,7 @@ async def _revoke(ctx: Context, rest: list[str]) -> None:
                     s,
                     who,
                     f"{member.display_name} is no longer the {role.replace('_', ' ')}.",
-                    key=f"revoke:{role}:{ctx.now().isoformat()}:{who.handle}",
+                    key=f"revoke:{role}:{ctx.once_stamp()}:{who.handle}",
                     purpose="directory.handover",
                 )
     ctx.directory_changed()
@@ -547,7 +547,7 @@ def _tell_team_leads(ctx: Context, s: Session, member: MemberView, ops: list[Ope
                 s,
                 who,
                 text + ("" if who is lead else f" They were its lead: {op.ref} needs a new lead."),
-                key=f"team-left:{op.id}:{member.id}:{ctx.now().isoformat()}:{who.handle}",
+                key=f"team-left:{op.id}:{member.id}:{ctx.once_stamp()}:{who.handle}",
                 purpose="operations.team_changed",
             )
 
@@ -582,7 +582,7 @@ async def _deactivate(ctx: Context, actor: MemberView, handle: str) -> None:
                     f"{member.display_name} was deactivated by {actor.display_name} and no longer holds "
                     f"{', '.join(r.replace('_', ' ') for r in roles)}. Tips queued for them went to "
                     "the point person (or backup).",
-                    key=f"deactivated:{member.id}:{ctx.now().isoformat()}:{who.handle}",
+                    key=f"deactivated:{member.id}:{ctx.once_stamp()}:{who.handle}",
                     purpose="directory.handover",
                 )
     ctx.directory_changed()

@@ -1011,7 +1011,7 @@ def _tell_lead_of_team_change(
 
 
 def now_key(ctx: Context) -> str:
-    return ctx.now().isoformat()
+    return ctx.once_stamp()
 
 
 async def update_operation(ctx: Context, ref: str, raw: Mapping[str, str]) -> None:

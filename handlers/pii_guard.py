@@ -47,7 +47,16 @@ from bot.context import Context, Services
 from bot.errors import UserError
 from bot.events import ButtonPressed, CommandInvoked, FormSubmitted, MessageEdited, MessagePosted
 from bot.forms import Choice, FieldKind, Form, FormField
-from bot.platform import Button, ButtonStyle, ChannelRef, Message, MessageRef, PlatformError, UserRef
+from bot.platform import (
+    DELIVERY,
+    Button,
+    ButtonStyle,
+    ChannelRef,
+    Message,
+    MessageRef,
+    PlatformError,
+    UserRef,
+)
 from bot.router import Router
 from handlers.access import Permission
 from storage import directory, outbox, schedule
@@ -589,7 +598,7 @@ def _repost_keys(event: MessagePosted | MessageEdited, now: datetime) -> tuple[s
     if edit is not None:
         which = edit.id
     elif isinstance(event, MessageEdited):
-        which = f"edited-{now.timestamp()}"
+        which = f"edited-{DELIVERY.get() or now.timestamp()}"
     else:
         which = ""
     return (

@@ -43,7 +43,7 @@ from bot.context import Context
 from bot.errors import UserError, safe_exception_summary
 from bot.events import ButtonPressed, CommandInvoked, FormSubmitted
 from bot.forms import Choice, FieldKind, Form, FormField, FormInvalid, parse_key_values
-from bot.platform import Button, ButtonStyle, ChannelRef, Message, PlatformError, UserRef
+from bot.platform import DELIVERY, Button, ButtonStyle, ChannelRef, Message, PlatformError, UserRef
 from bot.router import Router
 from handlers.access import NotInDirectory, Permission
 from storage import directory, schedule
@@ -684,6 +684,23 @@ async def submit_tip(
     found = identifiers_of(values, settings.phone_region)
     digests = {(kind, ctx.hasher(value)) for kind, value in found}
     names = {value for kind, value in found if kind == "name"}
+    submission = DELIVERY.get()
+    with ctx.session() as s:
+        earlier = (
+            s.execute(
+                select(Tip.number, Tip.routed_to).where(Tip.submission_key == submission[:255])
+            ).one_or_none()
+            if submission
+            else None
+        )
+        point_person = _point_person(s) if earlier is not None else None
+    if earlier is not None:
+        # This very delivery was handled before (the adapter ran it again after a takeover): its tip
+        # is stored and routed; the submitter gets the same answer (which the adapter does not send
+        # twice), nothing is stored twice.
+        ref = tip_reference(earlier.number)
+        log.info("tip submission handled again: %s was stored by the first run", ref)
+        return await _confirm(ctx, submitter, ref, earlier.number, earlier.routed_to, point_person, settings)
     with ctx.session() as s:
         if draft_token is not None:
             draft = draft_by_token(s, draft_token)
@@ -706,6 +723,7 @@ async def submit_tip(
             location=values.get("location") or None,
             observed=values["observed"],
             created_at=ctx.now(),
+            submission_key=submission[:255] if submission else None,
         )
         s.add(tip)
         s.flush()
@@ -732,6 +750,19 @@ async def submit_tip(
             )
         point_person = _point_person(s)
     ctx.kick_outbox()
+    return await _confirm(ctx, submitter, ref, number, routed, point_person, settings)
+
+
+async def _confirm(
+    ctx: Context,
+    submitter: MemberView,
+    ref: str,
+    number: int,
+    routed: str,
+    point_person: MemberView | None,
+    settings: TipSettings,
+) -> str:
+    """Tell the submitter where their tip went (queued when the direct answer fails)."""
     if routed == "nobody":
         text = (
             f"Your tip is stored as *{ref}*; no point person is configured, the coordinator has been "
@@ -980,7 +1011,7 @@ async def record_answer(ctx: Context, ref_text: str, has_info: bool) -> None:
                 s,
                 handler,
                 "\n".join(lines),
-                key=f"tip:{tip.number}:answer:{member.id}:{row.response}:{ctx.now().isoformat()}",
+                key=f"tip:{tip.number}:answer:{member.id}:{row.response}:{ctx.once_stamp()}",
                 purpose="tips.answer",
                 buttons=buttons,
             )

@@ -57,10 +57,17 @@ class Claimed:
     payload: str
     attempts: int
     received_at: datetime
+    #: The row's key (the platform's id of the request): what the handler's records are keyed by.
+    key: str = ""
+    #: The side effects earlier runs of the handler made (see ``record_effects``).
+    effects: str = ""
 
 
 def _claimed(row: InboxEntry) -> Claimed:
-    return Claimed(row.id, row.claim_token or "", row.kind, row.payload or "", row.attempts, row.received_at)
+    return Claimed(
+        row.id, row.claim_token or "", row.kind, row.payload or "", row.attempts, row.received_at,
+        row.key, row.effects or "",
+    )
 
 
 def store(
@@ -94,7 +101,7 @@ def store(
         )
         .returning(InboxEntry.id)
     ).scalar_one()
-    return Claimed(int(row_id), token or "", kind[:16], payload, 1 if claim else 0, now)
+    return Claimed(int(row_id), token or "", kind[:16], payload, 1 if claim else 0, now, key[:255])
 
 
 def _values(
@@ -170,7 +177,9 @@ def receive_many(
     for n, (key, kind, payload, claim) in enumerate(items):
         row_id = inserted.get(key[:255])
         if row_id is not None and first[key[:255]] == n:
-            out.append((NEW, Claimed(row_id, tokens[n] or "", kind[:16], payload, 1 if claim else 0, now)))
+            out.append(
+                (NEW, Claimed(row_id, tokens[n] or "", kind[:16], payload, 1 if claim else 0, now, key[:255]))
+            )
         else:
             out.append(take(session, platform=platform, key=key, now=now, lease=lease, claim=claim))
     return out
@@ -325,6 +334,18 @@ def fail(
     row.status = "failed"
     row.done_at = now
     return True
+
+
+def record_effects(session: Session, row_id: int, effects: str) -> None:
+    """Remember the side effects a row's handler made so far (one character each, never content).
+    Not fenced by the claim: an effect that happened is a fact whoever holds the row now; the string
+    never shrinks (a stale writer's shorter one is ignored; a failed effect retried may turn into a
+    done one at the same length)."""
+    session.execute(
+        update(InboxEntry)
+        .where(InboxEntry.id == row_id, func.length(InboxEntry.effects) <= len(effects))
+        .values(effects=effects[:2000])
+    )
 
 
 def release(session: Session, claims: Iterable[tuple[int, str]], *, now: datetime) -> int:

@@ -287,6 +287,9 @@ class InboxEntry(Base):
     first_failed_at: Mapped[datetime | None] = mapped_column(default=None)
     last_error: Mapped[str | None] = mapped_column(String(200), default=None)  # a reason, never content
     done_at: Mapped[datetime | None] = mapped_column(default=None)
+    #: The platform side effects the handler already made, one character each in the order it made
+    #: them ("1" done, "0" done and refused, "x" failed): a re-run skips those done (never content).
+    effects: Mapped[str] = mapped_column(String(2000), default="", server_default="")
 
 
 class Counter(Base):

@@ -62,6 +62,7 @@ class CaseMember(Base):
 
 class Tip(Base):
     __tablename__ = "tips"
+    __table_args__ = (Index("ix_tips_submission_key", "submission_key", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[int] = mapped_column(unique=True)
@@ -89,6 +90,9 @@ class Tip(Base):
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), default=None)
     closed_at: Mapped[datetime | None] = mapped_column(default=None)
     close_reason: Mapped[str | None] = mapped_column(String(32), default=None)
+    #: The delivery that submitted it (``bot.platform.DELIVERY``: a Slack inbox row's key), unique: a
+    #: submission handled again after a takeover finds this tip instead of storing a second one.
+    submission_key: Mapped[str | None] = mapped_column(String(255), default=None)
 
     @property
     def reference(self) -> str:

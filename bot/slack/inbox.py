@@ -55,6 +55,8 @@ class Inbox(Protocol):
 
     async def release(self, rows: list[Claimed]) -> int: ...
 
+    async def record_effects(self, row: Claimed, effects: str) -> None: ...
+
     async def purge(self) -> int: ...
 
 
@@ -174,6 +176,10 @@ class DatabaseInbox:
         with self._db.session() as s:
             return store.release(s, [(r.id, r.token) for r in rows], now=_now())
 
+    def _record_effects(self, row: Claimed, effects: str) -> None:
+        with self._db.session() as s:
+            store.record_effects(s, row.id, effects)
+
     def _purge(self) -> int:
         with self._db.session() as s:
             return store.purge(s, platform=self.platform, before=_now() - self.retention)
@@ -202,6 +208,10 @@ class DatabaseInbox:
 
     async def release(self, rows: list[Claimed]) -> int:
         return await asyncio.to_thread(self._release, rows) if rows else 0
+
+    async def record_effects(self, row: Claimed, effects: str) -> None:
+        """Remember what the row's handler has done so far (see ``storage.inbox.record_effects``)."""
+        await asyncio.to_thread(self._record_effects, row, effects)
 
     async def purge(self) -> int:
         return await asyncio.to_thread(self._purge)
@@ -244,7 +254,7 @@ class MemoryInbox:
         with self._lock:
             row = self._rows.get(key)
             if row is None:
-                claimed = Claimed(self._next_id, "", kind, payload, 0, _now())
+                claimed = Claimed(self._next_id, "", kind, payload, 0, _now(), key)
                 self._next_id += 1
                 row = self._rows[key] = _Row(claimed, "pending")
                 self._by_id[claimed.id] = key
@@ -311,6 +321,13 @@ class MemoryInbox:
                     row.status, row.due = "pending", 0.0
                     released += 1
         return released
+
+    async def record_effects(self, claimed: Claimed, effects: str) -> None:
+        with self._lock:
+            key = self._by_id.get(claimed.id)
+            row = self._rows.get(key) if key is not None else None
+            if row is not None and len(row.claimed.effects) <= len(effects):
+                row.claimed = replace(row.claimed, effects=effects)
 
     async def purge(self) -> int:
         return 0

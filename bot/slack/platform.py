@@ -23,7 +23,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import aiohttp
 from aiohttp import web
@@ -53,6 +53,7 @@ from bot.events import (
 from bot.forms import Form, FormInvalid, RawValue
 from bot.platform import (
     BEST_EFFORT_DELIVERY,
+    DELIVERY,
     Capability,
     ChannelRef,
     CoreApp,
@@ -69,6 +70,8 @@ from bot.slack.settings import SlackSettings
 from bot.workers import handler_task
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 PLATFORM = "slack"
 
@@ -104,6 +107,29 @@ class _Deliveries:
 
 #: The inbox row whose handler runs in this task (see ``_run_row``).
 _ROW: contextvars.ContextVar[int | None] = contextvars.ContextVar("slack_inbox_row", default=None)
+
+
+@dataclass
+class _Effects:
+    """The Web API side effects (posts, ephemerals, DMs, deletions, form buttons) one inbox row's
+    handler makes, numbered in the order it makes them and recorded in the row (``inbox.effects``)
+    as each completes. Slack's Web API has no idempotency key, so when the row is run again (another
+    replica took it over after this one died mid-handler, or an attempt is retried) the n-th effect
+    of the re-run is skipped when the n-th of an earlier run was done: the poster is not warned twice,
+    a command is not answered twice. Records the handler creates are keyed by the row too
+    (``bot.platform.DELIVERY``), so the re-run takes the same path and only does what is missing.
+
+    Hand-written: this is the adapter's own bookkeeping of its own calls; no library keeps it."""
+
+    row: Claimed
+    task: asyncio.Task[Any] | None
+    done: list[str]
+    next: int = 0
+
+
+_EFFECTS: contextvars.ContextVar[_Effects | None] = contextvars.ContextVar("slack_effects", default=None)
+#: Inside one numbered effect: the calls it makes (``ephemeral`` falling back to ``send_dm``) are part of it.
+_IN_EFFECT: contextvars.ContextVar[bool] = contextvars.ContextVar("slack_in_effect", default=False)
 
 #: Set while the core handles one Events API event, so a reply that could not be delivered (after
 #: retries and the DM fallback) marks the event as not handled, and it is tried again.
@@ -260,10 +286,51 @@ class SlackPlatform:
     # ------------------------------------------------------------------------------------------------
     # Outbound: ChatPlatform
 
+    async def _effect(self, call: Callable[[], Awaitable[T]], replay: Callable[[str], T],
+                      outcome: Callable[[T], str] = lambda _: "1") -> T:
+        """Make one side effect of the handler of the inbox row being run, or skip it when an earlier
+        run of the row made it already (``_Effects``); ``replay`` builds the result of a skipped one
+        from its recorded outcome. Outside a row's handler (outbox sends, which carry their own
+        idempotency key; start-up) the call is simply made."""
+        state = _EFFECTS.get()
+        if state is None or _IN_EFFECT.get() or state.task is not handler_task():
+            return await call()
+        index = state.next
+        state.next += 1
+        if index < len(state.done) and state.done[index] in "01":
+            log.info("slack: skipped side effect %s of inbox row %s: an earlier run made it", index + 1, state.row.id)
+            return replay(state.done[index])
+        token = _IN_EFFECT.set(True)
+        try:
+            result = await call()
+            mark = outcome(result)
+        except BaseException:
+            mark = "x"
+            raise
+        finally:
+            _IN_EFFECT.reset(token)
+            if index < len(state.done):
+                state.done[index] = mark
+            else:
+                state.done.extend(["x"] * (index - len(state.done)) + [mark])
+            try:
+                await self._inbox.record_effects(state.row, "".join(state.done))
+            except Exception as exc:  # the effect happened; only a re-run could repeat it
+                log.warning("slack: could not record a side effect of inbox row %s: %s", state.row.id,
+                            type(exc).__name__)
+        return result
+
     async def post(self, channel: ChannelRef, message: Message | str, *,
                    idempotency_key: str | None = None) -> MessageRef:
         """Post in a channel (into ``channel.thread`` when set). ``idempotency_key`` is accepted for
-        the ``ChatPlatform`` protocol: Slack's Web API has no idempotent send, so it is not used."""
+        the ``ChatPlatform`` protocol: Slack's Web API has no idempotent send, so it is not used (an
+        outbox row, which carries one, is marked sent by the outbox; a handler's own post is
+        recorded in its inbox row instead, ``_effect``)."""
+        if idempotency_key is not None:
+            return await self._post(channel, message)
+        return await self._effect(lambda: self._post(channel, message), lambda _: MessageRef(channel, ""))
+
+    async def _post(self, channel: ChannelRef, message: Message | str) -> MessageRef:
         thread: dict[str, Any] = {"thread_ts": channel.thread} if channel.thread else {}
         try:
             resp = await self._call(
@@ -277,17 +344,27 @@ class SlackPlatform:
 
     async def send_dm(self, user: UserRef, message: Message | str, *,
                       idempotency_key: str | None = None) -> MessageRef:
+        if idempotency_key is not None:
+            return await self._send_dm(user, message)
+        return await self._effect(lambda: self._send_dm(user, message),
+                                  lambda _: MessageRef(_channel(self._dm_channels.get(_slack_id(user), ""),
+                                                                direct=True), ""))
+
+    async def _send_dm(self, user: UserRef, message: Message | str) -> MessageRef:
         try:
             channel = await self._dm_channel(user)
         except PlatformError:
             _note_failed_delivery()
             raise
-        return await self.post(channel, message)
+        return await self._post(channel, message)
 
     async def ephemeral(self, channel: ChannelRef, user: UserRef, message: Message | str) -> None:
         """Show ``message`` to ``user`` only. A failing ``chat.postEphemeral`` (5xx, 429, timeout) is
         retried a few times with back-off (honouring a short ``Retry-After``); then, or at once when
         the bot cannot post there, the message goes to the member's DM: a PII warning must arrive."""
+        await self._effect(lambda: self._ephemeral(channel, user, message), lambda _: None)
+
+    async def _ephemeral(self, channel: ChannelRef, user: UserRef, message: Message | str) -> None:
         if channel.is_direct:
             # Possibly a DM between two other people (a slash command typed there): answer in ours.
             await self.send_dm(user, message)
@@ -314,7 +391,13 @@ class SlackPlatform:
         await self.send_dm(user, message)
 
     async def redact(self, message: MessageRef, reason: str) -> bool:
-        """Delete with the admin user token; without one, report that we cannot (never raise)."""
+        """Delete with the admin user token; without one, report that we cannot (never raise). A
+        re-run of the handler that deleted it already gets the first run's answer (``_effect``),
+        not ``message_not_found``."""
+        return await self._effect(lambda: self._redact(message), lambda mark: mark == "1",
+                                  lambda removed: "1" if removed else "0")
+
+    async def _redact(self, message: MessageRef) -> bool:
         if self.admin_client is None:
             return False
         try:
@@ -333,6 +416,11 @@ class SlackPlatform:
         *,
         trigger: str | None = None,
         channel: ChannelRef | None = None,
+    ) -> None:
+        await self._effect(lambda: self._open_form(user, form, trigger=trigger, channel=channel), lambda _: None)
+
+    async def _open_form(
+        self, user: UserRef, form: Form, *, trigger: str | None, channel: ChannelRef | None
     ) -> None:
         view = blocks.modal_view(form, channel_id=channel.id if channel else None)
         if trigger:
@@ -850,6 +938,10 @@ class SlackPlatform:
         """Run one claimed inbox row's handler and record the outcome, fenced by the claim token:
         done; handed back unstarted (shutting down); or failed, to be retried with back-off."""
         _ROW.set(row.id)
+        # What this row's handler creates is keyed by the row, and its Web API calls are numbered and
+        # recorded in it: a re-run (a takeover, a retry) repeats neither (``_Effects``).
+        DELIVERY.set(f"{PLATFORM}:{row.key}" if row.key else None)
+        _EFFECTS.set(_Effects(row, asyncio.current_task(), list(row.effects)))
         event_id: str | None = None
         try:
             try:
@@ -940,6 +1032,9 @@ class SlackPlatform:
                 await asyncio.sleep(settings.retry_backoff_seconds * 2 ** (attempt - 1))
             if self._hand_back():
                 return "release", ""
+            effects = _EFFECTS.get()
+            if effects is not None:
+                effects.next = 0  # a retry runs the handler again: its effects are numbered afresh
             if etype == "message":
                 handled = await self._on_message(body, event)
             elif etype == "member_joined_channel":

@@ -1,0 +1,165 @@
+"""A Slack request whose handler ran (wholly or partly) on a replica that then died before its inbox
+row was marked done is run again from the row (another replica, or this one's sweep, takes it over when
+the lease lapses). The real core (build_app, the demo directory, the real PII engine, a SQLite file)
+over signed HTTP and the Web API stand-in.
+
+What a member sees must not double: the poster of a PII message is warned once, a command is answered
+once, a submitted tip form stores one tip (one DM to the point person, one confirmation). The crash is
+the moment after the handler and before the row's outcome is recorded: the row's ``finish`` raises the
+way a killed process would never write it (the row stays claimed until its lease lapses).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from storage.models import InboxEntry
+from storage.tips import Tip
+from tests.contract.test_slack_faults import WARNED, pii_message, wait_for, warnings_seen
+from tests.contract.test_slack_scenarios import (
+    CANARY,
+    USERS,
+    SlackBot,
+    dm,
+    redactor,  # noqa: F401  (the session fixture)
+    running,
+)
+from tests.integration.slack.conftest import interactive_body, signed
+from tests.integration.slack.conftest import stand_in as stand_in  # the fixture
+from tests.integration.slack.mock_web_api import SlackStandIn
+
+#: A short lease and a quick sweep: the takeover happens a second after the "crash".
+FAST = {"event_lease_seconds": 1.0, "inbox_sweep_seconds": 0.1, "retry_backoff_seconds": 0.1, "event_retries": 1}
+
+
+class Died(Exception):
+    """The replica died right after the handler: its row's outcome is never written."""
+
+
+def die_before_marking_done(slack: SlackBot, times: int = 1) -> list[int]:
+    """The next ``times`` rows whose handler finishes are left claimed, as by a process killed at that
+    moment; returns (as it fills) the ids of those rows."""
+    inbox = slack.platform._inbox
+    real_finish = inbox.finish
+    died: list[int] = []
+
+    async def finish(row: Any) -> None:
+        if row.attempts == 1 and (row.id in died or len(died) < times):
+            if row.id not in died:
+                died.append(row.id)
+            raise Died()  # on every try of that first run: the outcome is never written
+        await real_finish(row)
+
+    inbox.finish = finish  # type: ignore[method-assign]
+    return died
+
+
+def rows(slack: SlackBot) -> list[InboxEntry]:
+    with slack.app.services.db.session() as s:
+        return list(s.execute(select(InboxEntry).order_by(InboxEntry.id)).scalars())
+
+
+async def taken_over(slack: SlackBot, died: list[int]) -> None:
+    """Wait until every row the "dead" replica left was run again and finished."""
+    await wait_for(lambda: bool(died) and all(r.status == "done" and r.attempts >= 2
+                                              for r in rows(slack) if r.id in died), timeout=30)
+    await slack.settle(0.5)
+
+
+@pytest.fixture
+async def slack(tmp_path: Path, stand_in: SlackStandIn, redactor: Any) -> AsyncIterator[SlackBot]:  # noqa: F811
+    async with running(tmp_path, stand_in, redactor, **FAST) as bot:
+        yield bot
+
+
+@pytest.fixture
+async def slack_admin(tmp_path: Path, stand_in: SlackStandIn, redactor: Any) -> AsyncIterator[SlackBot]:  # noqa: F811
+    async with running(tmp_path, stand_in, redactor, admin_token=True, **FAST) as bot:
+        yield bot
+
+
+async def test_a_pii_message_run_again_after_a_takeover_warns_its_poster_once(slack: SlackBot) -> None:
+    died = die_before_marking_done(slack)
+    await slack.event(pii_message("dan", slack.new_ts()))
+    await taken_over(slack, died)
+    assert len(warnings_seen(slack, "dan")) == 1
+    assert not any(WARNED in str(c.args.get("text")) for c in slack.stand_in.calls_to("chat.postMessage"))
+
+
+async def test_a_removed_message_run_again_after_a_takeover_is_reposted_once_and_not_reported(
+    slack_admin: SlackBot,
+) -> None:
+    """A ``redact`` channel: the first run deleted the message and reposted it masked. The re-run must
+    not take the deleted message for one it cannot remove (no warning, no alert to the coordinator)."""
+    slack = slack_admin
+    died = die_before_marking_done(slack)
+    await slack.event(pii_message("dan", slack.new_ts(), channel="core-team"))
+    await taken_over(slack, died)
+    assert len(slack.stand_in.calls_to("chat.delete")) == 1
+    reposts = [c for c in slack.stand_in.calls_to("chat.postMessage") if "PII removed" in str(c.args.get("text"))]
+    assert len(reposts) == 1
+    told = slack.ephemerals("dan") + slack.dms("dan")
+    assert len(told) == 1 and "removed your message" in str(told[0].args.get("text")), [c.args for c in told]
+    assert not [c for c in slack.dms("vera") + slack.dms("alice") if "cannot remove" in str(c.args.get("text"))]
+
+
+async def test_a_command_run_again_after_a_takeover_is_answered_once(slack: SlackBot) -> None:
+    died = die_before_marking_done(slack)
+    await slack.command("dan", "/preview", CANARY)
+    await taken_over(slack, died)
+    answers = slack.ephemerals("dan") + slack.dms("dan")
+    assert len(answers) == 1, [c.method for c in answers]
+
+
+def _answers(view: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """A filled-in tip form: the observation typed, the first choice of every other required field."""
+    values: dict[str, dict[str, Any]] = {}
+    for block in view["blocks"]:
+        if block.get("type") != "input":
+            continue
+        element = block["element"]
+        kind = element["type"]
+        if kind == "plain_text_input" and element.get("multiline"):
+            values[block["block_id"]] = {"type": kind, "value": "ZEBRA-CANARY-7741 two girls at the motel"}
+        elif block.get("optional"):
+            continue
+        elif kind == "plain_text_input":
+            values[block["block_id"]] = {"type": kind, "value": "x"}
+        elif kind in ("static_select", "radio_buttons"):
+            values[block["block_id"]] = {"type": kind, "selected_option": element["options"][0]}
+        elif kind == "checkboxes":
+            values[block["block_id"]] = {"type": kind, "selected_options": []}
+    return values
+
+
+async def test_a_tip_form_run_again_after_a_takeover_stores_one_tip(slack: SlackBot) -> None:
+    await slack.command("nina", "/tip", "", channel="dm")
+    [opened] = await slack.stand_in.wait_for("views.open")
+    view = opened.args["view"]
+    payload = {
+        "type": "view_submission", "team": {"id": "T0TEST"},
+        "user": {"id": USERS["nina"], "team_id": "T0TEST"}, "trigger_id": "trig-submit",
+        "view": {"id": "V1", "type": "modal", "callback_id": view["callback_id"],
+                 "private_metadata": view["private_metadata"],
+                 "state": {"values": {k: {"value": v} for k, v in _answers(view).items()}}},
+    }
+    died = die_before_marking_done(slack)
+    body = interactive_body(payload)
+    async with slack.session.post(slack.url, data=body.encode(), headers=signed(body)) as resp:
+        assert resp.status == 200
+        assert await resp.text() == ""  # the form was valid: the modal closes
+    await taken_over(slack, died)
+    with slack.app.services.db.session() as s:
+        assert s.execute(select(func.count(Tip.id))).scalar_one() == 1
+    tip_dms = [c for c in slack.dms("vera") if "New tip" in str(c.args.get("text"))]
+    assert len(tip_dms) == 1
+    confirmations = [c for c in slack.stand_in.calls_to("chat.postMessage") + slack.ephemerals("nina")
+                     if c.args.get("channel") in (dm("nina"),) or c.method == "chat.postEphemeral"]
+    confirmations = [c for c in confirmations if "T-0001" in json.dumps(c.args)]
+    assert len(confirmations) == 1, [c.args.get("text") for c in confirmations]
