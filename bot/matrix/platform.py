@@ -214,6 +214,8 @@ class MatrixPlatform:
         self._creators: dict[str, frozenset[str]] = {}
         # Recent message senders (an edit is checked against its original's) and events the bot removed.
         self._senders: dict[str, str] = {}
+        # Recent thread replies -> their thread's root: an edit of one is reposted into the thread.
+        self._threads: dict[str, str] = {}
         self._removed: dict[str, None] = {}
         self._undecrypted: list[tuple[str, MegolmEvent, int]] = []
         self._stopping = asyncio.Event()
@@ -483,9 +485,16 @@ class MatrixPlatform:
             for _room, event in events
             if (event_id := _event_id(event)) and isinstance(sender := getattr(event, "sender", None), str)
         }
+        threads = {
+            event_id: root
+            for _room, event in events
+            if (event_id := _event_id(event))
+            and isinstance(source := getattr(event, "source", None), Mapping)
+            and (root := _thread_root(_mapping(source.get("content")))) is not None
+        }
         for room_id, event in events:
             try:
-                message = self._arrival_message(room_id, event, senders)
+                message = self._arrival_message(room_id, event, senders, threads)
             except Exception:  # malformed: the ordered handling records it as failed
                 message = None
             if message is not None:
@@ -501,7 +510,7 @@ class MatrixPlatform:
             )
 
     def _arrival_message(
-        self, room_id: str, event: Any, senders: Mapping[str, str]
+        self, room_id: str, event: Any, senders: Mapping[str, str], threads: Mapping[str, str] | None = None
     ) -> MessagePosted | MessageEdited | None:
         """The neutral event for a group-room message the guard may remove on arrival, built as
         ``_on_message`` builds it (same channel and thread, same text, so the scan and the repost's
@@ -529,6 +538,11 @@ class MatrixPlatform:
         if relates.get("rel_type") == "m.replace" and isinstance(relates.get("event_id"), str):
             if (senders.get(relates["event_id"]) or self._senders.get(relates["event_id"])) != sender:
                 return None  # maybe someone else's message: the ordered handling finds out
+            thread = (threads or {}).get(relates["event_id"]) or self._threads.get(relates["event_id"])
+            if thread is not None and channel.thread is None:
+                # As ``_on_message``: the edit of a thread reply is reposted into the thread.
+                channel = ChannelRef(channel.platform, channel.id, is_direct=channel.is_direct, thread=thread)
+                ref = MessageRef(channel, event_id)
             original = MessageRef(channel, relates["event_id"])
             return MessageEdited(
                 user=user, channel=channel, message=original, text=mtext.edit_text(content), edit=ref
@@ -792,6 +806,10 @@ class MatrixPlatform:
         self._senders[event_id] = sender
         while len(self._senders) > _REMEMBERED_EVENTS:
             self._senders.pop(next(iter(self._senders)))
+        if (root := _thread_root(content)) is not None:
+            self._threads[event_id] = root
+            while len(self._threads) > _REMEMBERED_EVENTS:
+                self._threads.pop(next(iter(self._threads)))
         if etype == "m.reaction":
             await self._on_reaction(room_id, sender, event_id, content)
         elif etype in mtext.POLL_START_TYPES:
@@ -840,7 +858,13 @@ class MatrixPlatform:
             # Clients show m.new_content, older clients the fallback body: PII in either is visible,
             # so both (and their HTML) are scanned.
             text = mtext.edit_text(content)
-            if await self._sender_of(room_id, relates["event_id"]) != sender:
+            original_sender, thread = await self._original_of(room_id, relates["event_id"])
+            if thread is not None and channel.thread is None:
+                # An edit of a thread reply relates to the reply only (m.replace); the reply carries
+                # the thread: a repost of the edit goes back into that thread, as the reply's would.
+                channel = ChannelRef(channel.platform, channel.id, is_direct=channel.is_direct, thread=thread)
+                ref = MessageRef(channel, event_id)
+            if original_sender != sender:
                 # Clients apply an edit only from the original's sender; anyone else's "edit" (or
                 # one of a message the bot cannot see) is a message of its own, shown as such by
                 # clients without edit support. Only that event is the poster's to lose, never
@@ -1086,17 +1110,22 @@ class MatrixPlatform:
             self._removed.pop(next(iter(self._removed)))
         return True
 
-    async def _sender_of(self, room_id: str, event_id: str) -> str | None:
-        """Who sent ``event_id`` (None when the homeserver does not show it: unknown, not visible,
-        or the request failed)."""
+    async def _original_of(self, room_id: str, event_id: str) -> tuple[str | None, str | None]:
+        """Who sent ``event_id`` and the thread it is a reply in (None when the homeserver does not
+        show it: unknown, not visible, or the request failed; no thread when it is none's reply)."""
         if (known := self._senders.get(event_id)) is not None:
-            return known
+            return known, self._threads.get(event_id)
         try:
             resp = await self.client.room_get_event(room_id, event_id)
         except (aiohttp.ClientError, TimeoutError, OSError):
-            return None
-        sender = getattr(resp.event, "sender", None) if isinstance(resp, RoomGetEventResponse) else None
-        return sender if isinstance(sender, str) else None
+            return None, None
+        if not isinstance(resp, RoomGetEventResponse):
+            return None, None
+        sender = getattr(resp.event, "sender", None)
+        source = getattr(resp.event, "source", None)
+        content = source.get("content") if isinstance(source, Mapping) else None
+        thread = _thread_root(content) if isinstance(content, Mapping) else None
+        return (sender if isinstance(sender, str) else None), thread
 
     async def _may_redact_others(self, room_id: str) -> bool:
         room = self.client.rooms[room_id]
@@ -1319,6 +1348,13 @@ def _origin_ts(event: Any) -> int:
         source = getattr(event, "source", None)
         value = source.get("origin_server_ts") if isinstance(source, Mapping) else None
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def _thread_root(content: Mapping[str, Any]) -> str | None:
+    """The root of the thread a message is a reply in (``m.relates_to`` with ``rel_type`` m.thread)."""
+    relates = _mapping(content.get("m.relates_to"))
+    root = relates.get("event_id")
+    return root if relates.get("rel_type") == "m.thread" and isinstance(root, str) and root else None
 
 
 def _mapping(value: object) -> Mapping[str, Any]:

@@ -1,0 +1,48 @@
+"""The PII guard's deliveries on a real Synapse with the real app: what other members see.
+
+Found by trying the guard the way members and a flaky homeserver would: an edit of a thread reply was
+reposted in the main timeline; a removal that failed for a moment (5xx, timeout, rate limit, a
+homeserver restart) was never tried again, so the PII stayed up; a room's topic or name with PII was
+not looked at; a warning to a member on a server that does not answer held the whole sync batch, so
+other members' PII waited minutes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.integration.matrix import test_faults
+from tests.integration.matrix.helpers import wait_until
+from tests.integration.matrix.test_faults import Deployment, settle
+
+# The fault suite's task force (app database, bot store and members), shared rather than copied.
+deployment = test_faults.deployment
+redactor = test_faults.redactor
+
+PHONE = "312-555-01"
+
+
+@pytest.mark.slow
+async def test_an_edited_thread_reply_is_reposted_into_its_thread(deployment: Deployment) -> None:
+    d = deployment
+    await d.start()
+    room = await d.room()
+    nina, omar = d["nina"], d["omar"]
+    root = await nina.send(room, "Thread for the review schedule")
+    thread = {"rel_type": "m.thread", "event_id": root, "is_falling_back": True, "m.in_reply_to": {"event_id": root}}
+    reply = await omar.send(room, "I will call her tomorrow", **{"m.relates_to": thread})
+    await wait_until(lambda: d.bot is not None and d.bot.platform.ledger.knows(reply), what="the clean reply handled")
+    edit = await omar.send(room, f"* I will call Maria Lopez at {PHONE}44 tomorrow", **{
+        "m.new_content": {"msgtype": "m.text", "body": f"I will call Maria Lopez at {PHONE}44 tomorrow"},
+        "m.relates_to": {"rel_type": "m.replace", "event_id": reply}})
+    await wait_until(lambda: {reply, edit} <= d.redacted(room), timeout=60, what="the reply and its edit removed")
+    await wait_until(lambda: len(d.reposts(room)) >= 1, timeout=60, what="the redacted repost")
+    await settle(d)
+    [repost] = d.reposts(room)
+    relation: dict[str, Any] = repost.content.get("m.relates_to") or {}
+    assert (relation.get("rel_type"), relation.get("event_id")) == ("m.thread", root), repost.content
+    assert relation.get("m.in_reply_to") == {"event_id": root}  # the fallback for clients without threads
+    assert "Maria" not in repost.content["body"] and PHONE not in repost.content["body"]
+    assert any("reply in a thread" in b for b in d.bot_dms("omar"))
