@@ -27,12 +27,14 @@ from redaction.findings import (
     PHONE,
     Finding,
 )
+from redaction.names import person_evidence
 from redaction.normalise import fold_accents
 from redaction.vocabulary import (
     AMBIGUOUS_FIRST_NAMES,
     COMMON_SUFFIXES,
     US_STATE_CODES,
     everyday_words,
+    first_name_places,
     first_names,
     last_names,
     places,
@@ -267,6 +269,8 @@ def _person_false(text: str, start: int, end: int, source: str) -> bool:
         return False
     if any(_CONTRACTION.fullmatch(w) for w in words):
         return True  # "client doesn't", "Sat, I've"
+    if re.search(r"(?i:-speaking)$", span):
+        return True  # "Karen-speaking minor": a language
     cued = source in ("name_cue", "deny_list", "name_script", "name_quoted")
     if source == "deny_list" or _cued(text, start):
         return False
@@ -283,6 +287,8 @@ def _person_false(text: str, start: int, end: int, source: str) -> bool:
             return True  # "SIENA request", "LARA (state licensing)": an acronym, not a name
     if cued:
         return False
+    if len(words) == 1 and words[0].isupper() and folded[0] in _ORG_ACRONYMS:
+        return True  # "King County PAO", "AMBER": an office, not "Pao"
     if all(w in _WEEKDAY_WORDS for w in folded) or (len(words) > 1 and folded[-1] in _WEEKDAY_WORDS):
         return True  # "Tues", "Weds", "Riverside Tues"
     following = re.match(r"[ \t]+([^\W\d_]+)", text[end : end + 24])
@@ -348,7 +354,56 @@ def _person_false(text: str, start: int, end: int, source: str) -> bool:
         return True  # "Gmail recovery only", "Verizon says", "Green Dot or Netspend?"
     if _SAID_OF_A_WORD.match(text, end):
         return True  # "Monaghan is the county not a person", '"Elizabeth" in that msg = the city'
+    if source != "repeat" and _town_not_person(text, start, end, words, folded):
+        return True  # "Travis has the one on Thursdays", "the Edison warrant"
     return len(words) == 1 and _in_place_list(text, start, end)
+
+
+# Words in the same clause that show a one-word name that is also a town or county is a person: pronouns, kin and
+# roles, an identifier, being missing ("Cody texted her", "Grandma Sharon", "DOB for Cheyenne", "Selma is V5's wife",
+# "DAVIS is the buyer", "SOFIA IS MISSING").
+_PERSON_CLAUSE = re.compile(
+    r"(?i:\b(?:she|her|hers|herself|he|him|his|himself|they/them|she/her|he/him|wife|husband|mom|mum|mother|dad|"
+    r"father|sister|brother|cousin|uncle|aunt|auntie|tia|tita|tito|kuya|ate|grandma|grandmother|grandpa|grandfather|"
+    r"abuela|abuelo|son|daughter|kid|baby|boyfriend|girlfriend|bf|gf|fianc[eé]e?|buyer|clerk|victim|client|pt|"
+    r"patient|minor|girl|boy|woman|man|guy|twins?|juvenile|defendant|suspect|trafficker|pimp|witness|dob|passport|"
+    r"phone|cell|snap|snapchat|fb|ig|insta|ssn|dl|missing|runaway|first\s+name|named|v\d{1,2}|\d{1,2}\s*(?:yo|y/o|"
+    r"yrs?|years?)|\d{1,2}-years?-old|years?\s+old)\b|\(\s*(?:[^()\n]{0,20},\s*)?\d{1,2}\s*\)|,\s*\d{1,2}\s*,)"
+)
+# A verb after the name that only a person does ("Candelaria said", "Tracy got moved", "Cody texted").
+_PERSON_VERB = re.compile(
+    r"[ \t]+(?i:said|says|told|tells|texted|texts|called|calls|speaks|spoke|lives|lived|works|worked|stays|stayed|"
+    r"left|came|went|ran|moved|got|disclosed|admitted|knows|knew|answered|showed|arrived|escaped|asked|asks|agreed|"
+    r"refused|declined|cried|thinks|thought|claims|claimed|denied|remembers|remembered|mentioned|explained|met|saw|"
+    r"sent|brought|drove|owes|paid|hits|hit|is\s+(?:back|safe|missing|scared|afraid|pregnant|\d{1,2}\b(?![ \t]*"
+    r"(?:hrs?|hours?|mins?|minutes|mi|miles|km|am|pm|%|:|[.,]\d|th|st|nd|rd)\b)))\b"
+)
+# Before the name: Tagalog person markers ("sabi ni Jerome"), "interview of", "calling".
+_PERSON_BEFORE = re.compile(r"(?i:\b(?:ni|si|kay|sina|kina|interview\s+(?:of|with)|calling)[ \t]+)$")
+_CLAUSE_END = re.compile(r"[.!?;:\n|—]|\s[-–]\s")
+
+
+def _town_not_person(text: str, start: int, end: int, words: list[str], folded: list[str]) -> bool:
+    """A one-word name that is also a town or county (``first_name_places``: "Travis", "Edison", "Cheyenne") with
+    nothing around it that shows a person: "Travis has the one on Thursdays", "the Edison warrant", "Cheyenne is 3
+    hrs for me" -- but not "Cody texted her", "Grandma Sharon", "DOB for Cheyenne", "Jordan (they/them, 17)"."""
+    names = [f for w, f in zip(words, folded, strict=True) if w[:1].isupper() or f not in _NAME_PARTICLES]
+    if len(names) != 1 or names[0] not in first_name_places():
+        return False
+    if re.match(rf"[ \t]*\((?:{US_STATE_CODES})\)", text[end : end + 6]):
+        return True  # "Kent (WA) warehouse tip"
+    if text.startswith(("'s", "’s"), end) or person_evidence(text, start, end) or _PERSON_VERB.match(text, end):
+        return False
+    if re.search(r"(?i:\bthe[ \t]+)$", text[max(0, start - 5) : start]) and re.match(r"[ \t]+[a-z]", text[end:]):
+        return True  # "the Edison warrant", "the Lawrence one", "the Modesto guys": the town as an attribute
+    if _PERSON_BEFORE.search(text, max(0, start - 16), start):
+        return False
+    clause_start = max(0, start - 120)
+    for match in _CLAUSE_END.finditer(text, clause_start, start):
+        clause_start = match.end()
+    clause_end = _CLAUSE_END.search(text, end, end + 120)
+    clause = text[clause_start : clause_end.start() if clause_end else end + 120]
+    return _PERSON_CLAUSE.search(clause) is None
 
 
 def _in_place_list(text: str, start: int, end: int) -> bool:

@@ -167,6 +167,13 @@ def places() -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
+def first_name_places() -> frozenset[str]:
+    """Places that are also first names of the lexicon ("Travis", "Edison", "Cheyenne", "Warren"): left out of
+    ``places()`` (missing a name leaks), so a one-word PERSON finding that is one needs evidence of a person."""
+    return _load("places_first_names.txt")
+
+
+@lru_cache(maxsize=1)
 def listed_places() -> frozenset[str]:
     """The hand-listed places of ``places.txt`` (cities and agencies' towns task forces name as actors: "Pasadena
     says ..."), without the long GeoNames list."""

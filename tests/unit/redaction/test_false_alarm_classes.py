@@ -60,6 +60,13 @@ def masked(redactor: Redactor, text: str) -> str:
         "the benefits line is 1-866-555-0147 if anyone needs it",
         # everyday words and times read as handles
         "lots of sextortion via Instagram lately",
+        # towns and counties that are also first names, with nothing that shows a person
+        "Does anyone know if Hidalgo has a drug court? Travis has the one on Mondays",
+        "the Edison search warrant needs one more signature",
+        "Helena has two beds, Bozeman none",
+        "i can't make the Tuesday call, Cheyenne is 4 hrs for me",
+        "Kent (WA) packing plant tip went to the regional team",
+        "Lake County PAO wants the memo by noon",
     ],
 )
 def test_a_clean_line_is_not_flagged(redactor: Redactor, text: str) -> None:
@@ -93,6 +100,11 @@ def test_a_clean_line_is_not_flagged(redactor: Redactor, text: str) -> None:
         ("Verizon says the subscriber is Darnell Okafor-Hughes", "Okafor"),
         ("plate on the Charger is RJK 4471", "4471"),
         ("real name per DMV Dequan Lattimore-Shaw", "Lattimore"),
+        ("Travis texted her again from a new number last night", "Travis"),
+        ("Grandma Helena has custody of both kids now", "Helena"),
+        ("Cheyenne is 15, her aunt brought her in", "Cheyenne"),
+        ("Edison (they/them, 16) was approached outside the shelter", "Edison"),
+        ("DOB for Warren per the school record: 3/4/2009", "Warren"),
     ],
 )
 def test_a_name_beside_it_is_still_masked(redactor: Redactor, text: str, secret: str) -> None:
