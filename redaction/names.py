@@ -21,6 +21,7 @@ from redaction.vocabulary import (
     NOT_A_PERSON,
     US_STATE_CODES,
     everyday_words,
+    extra_first_names,
     first_names,
     last_names,
     places,
@@ -132,6 +133,8 @@ _AGE_NEXT = re.compile(rf"\s*(?:is\s+|was\s+|[,(]\s*)(?:\d{{1,2}}(?!\d)|(?i:{NUM
 _STRONG_VERBS_AFTER = frozenset({"said", "says", "told", "texted", "called", "just", "finally", "disclosed"})
 
 
+# Articles and determiners: the word after one is a thing ("at the Gaylord", "la nena"), not a person's given name.
+_ARTICLES = frozenset("the a an this that these those la el le les los las un una une des del o os as der die das".split())
 # A quoted one- or two-word capitalised name ("Candy", "Lady T") in a message about names, ads or nicknames.
 _QUOTED = re.compile(r"[\"“]([A-Z][^\W\d_]{0,20}(?: [A-Z][^\W\d_]{0,20})?)[\"”]")
 _NICKNAME_CONTEXT = re.compile(
@@ -173,6 +176,7 @@ class NameRules:
 
     def __init__(self) -> None:
         self._first = first_names()
+        self._extra = extra_first_names()
         self._last = last_names()
         self._solo = solo_last_names()
         self._everyday = everyday_words()
@@ -247,6 +251,12 @@ class NameRules:
                 yield Finding(start, _name_end(text, tokens, last), PERSON, score, "name_lexicon")
                 index = last + 1
                 continue
+            if key in self._extra and self._extra_evidence(text, tokens, index, style):
+                last = self._extend(text, tokens, index, style)
+                score = 0.7 if style == "title" else 0.6
+                yield Finding(start, _name_end(text, tokens, last), PERSON, score, "name_lexicon")
+                index = last + 1
+                continue
             if key in self._solo and style != "mixed" and not (style == "upper" and len(word) <= 3):
                 # A distinctive surname alone ("nguyen from the salon", "Okafor said").
                 last = self._extend(text, tokens, index, style)
@@ -260,6 +270,29 @@ class NameRules:
                 index = last + 1
                 continue
             index += 1
+
+    def _extra_evidence(self, text: str, tokens: list[tuple[int, int, str]], index: int, style: str) -> bool:
+        """Whether a given name of the wider lexicon (``extra_first_names``) is used as a name here: never in capitals
+        ("VERSA LOCATED") or after an article ("at the Gaylord", "la nena"); in lower case only before a possessive,
+        a verb or "or"/"and" ("sammie's number", "rhiannon is like 19", "ashlynn deactivated")."""
+        if style not in ("title", "lower"):
+            return False
+        if index > 0 and tokens[index - 1][2].casefold() in _ARTICLES:
+            return False
+        if style == "title":
+            return True
+        end = tokens[index][1]
+        if text[end : end + 2] in ("'s", "’s"):
+            return True
+        if index + 1 >= len(tokens) or not _GAP.fullmatch(text[end : tokens[index + 1][0]]):
+            return False
+        following = tokens[index + 1][2].casefold()
+        return (
+            following in _VERBS_AFTER_NAME
+            or following in _LINK_VERBS
+            or following in ("or", "and")
+            or (following.endswith("ed") and len(following) > 4)
+        )
 
     def _soft_cued(
         self, text: str, tokens: list[tuple[int, int, str]], starts: dict[int, int]

@@ -129,6 +129,13 @@ def first_names() -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
+def extra_first_names() -> frozenset[str]:
+    """Given names of more locales (``data/first_names_extra.txt``: English beyond the US, South and Central Asian,
+    African, French, Italian, Turkish...), taken only with evidence: they are rarer and more often words elsewhere."""
+    return _load("first_names_extra.txt") - first_names() - AMBIGUOUS_FIRST_NAMES - COMMON_WORDS
+
+
+@lru_cache(maxsize=1)
 def last_names() -> frozenset[str]:
     """Accent- and case-folded surnames, used only to extend a name already found ("maria lopez")."""
     return _load("last_names.txt") - COMMON_WORDS - _COMMON_SURNAME_WORDS

@@ -11,7 +11,10 @@ out -- in chat it would mask ordinary words. ``SUPPLEMENT_*`` holds common given
 Note: the corpus generator (``tests/corpus/build_corpus.py``) draws names from es_CO, en_IN, fr_FR and ro_RO; es_CO and
 ro_RO are now in the lexicon, so the own corpus's generated half partly measures a lookup for those locales.
 
-Run (needs Faker and ``pip install english-words``; neither is needed at run time)::
+``first_names_extra.txt`` holds the given names of ``FIRST_ONLY_LOCALES`` not in ``first_names.txt``: the engine
+takes them only with evidence (see ``redaction.names``).
+
+Run (needs Faker, ``pip install english-words wordfreq``; none is needed at run time)::
 
     python redaction/data/build_name_lexicon.py
 """
@@ -19,6 +22,7 @@ Run (needs Faker and ``pip install english-words``; neither is needed at run tim
 from __future__ import annotations
 
 import importlib
+import sys
 import unicodedata
 from pathlib import Path
 
@@ -26,6 +30,14 @@ CORE_LOCALES = ("en_US", "es_MX", "es_ES", "pt_BR")
 WIDE_LOCALES = (
     "es_CO", "es_AR", "es_CL", "pt_PT", "ro_RO", "pl_PL", "ru_RU", "uk_UA", "bg_BG", "cs_CZ", "sk_SK", "hr_HR",
     "vi_VN", "en_TH", "zh_CN", "zh_TW", "yo_NG", "ig_NG", "ha_NG", "en_NG", "tw_GH", "en_KE", "fr_DZ", "en_PK",
+)  # fmt: skip
+# Given names only (their surnames are place, hotel and company names: "Hilton", "Fulton", "Webb"), of four letters
+# or more and no everyday word in any list the engine knows ("doc", "vic", "eta", "una", "elle" are names there too):
+# English names beyond en_US (Faker's "en" holds "Ashlynn", "Rhiannon", "Sammie"), South and Central Asian, East and
+# Southern African, Indonesian, French, Italian, Turkish and romanized Japanese names.
+FIRST_ONLY_LOCALES = (
+    "en", "en_GB", "en_IE", "en_NZ", "en_IN", "uz_UZ", "az_AZ", "sw", "zu_ZA", "id_ID", "fr_FR", "fr_CA", "it_IT",
+    "tr_TR", "ja_JP",
 )  # fmt: skip
 FIRST_ATTRIBUTES = ("first_names", "first_names_female", "first_names_male", "first_romanized_names")
 LAST_ATTRIBUTES = (
@@ -36,6 +48,7 @@ LAST_ATTRIBUTES = (
     "last_romanized_names",
 )
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent.parent))
 
 SUPPLEMENT_FIRST = """
     anh bao binh chau cuong dung duc duong giang hanh hien hieu hoa hoang huong huy huyen khanh khoa lien linh loan
@@ -112,12 +125,41 @@ def _names(attributes: tuple[str, ...], supplement: str, english: frozenset[str]
     return sorted(found)
 
 
+def _first_only(english: frozenset[str]) -> set[str]:
+    from wordfreq import zipf_frequency  # build-time only
+
+    from redaction.vocabulary import AMBIGUOUS_FIRST_NAMES, everyday_words, places  # the engine's own lists
+
+    everyday = everyday_words() | AMBIGUOUS_FIRST_NAMES
+    known_places = places()
+    found: set[str] = set()
+    for locale in FIRST_ONLY_LOCALES:
+        provider = importlib.import_module(f"faker.providers.person.{locale}").Provider
+        for attribute in FIRST_ATTRIBUTES:
+            values = getattr(provider, attribute, ())
+            if not isinstance(values, (list, tuple, dict, set, frozenset)):
+                continue
+            for name in values:
+                for part in str(name).replace("-", " ").split():
+                    folded = _fold(part)
+                    if len(folded) < 4 or not folded.isalpha() or not folded.isascii():
+                        continue
+                    if folded in english or folded in everyday or folded in known_places:
+                        continue
+                    if max(zipf_frequency(folded, language) for language in ("es", "fr", "pt", "it")) >= 3.5:
+                        continue  # a word in a language of the chats ("isla", "nena")
+                    found.add(folded)
+    return found
+
+
 def main() -> None:
     english = _english_words()
     first = _names(FIRST_ATTRIBUTES, SUPPLEMENT_FIRST, english)
     last = _names(LAST_ATTRIBUTES, SUPPLEMENT_LAST, english)
     (HERE / "first_names.txt").write_text("\n".join(first) + "\n", encoding="utf-8")
     (HERE / "last_names.txt").write_text("\n".join(last) + "\n", encoding="utf-8")
+    extra = sorted(_first_only(english) - set(first))
+    (HERE / "first_names_extra.txt").write_text("\n".join(extra) + "\n", encoding="utf-8")
     # Surnames that are no English word: these alone ("nguyen from the salon") are taken as a name.
     solo = [name for name in last if len(name) >= 4 and name not in english]
     (HERE / "solo_last_names.txt").write_text("\n".join(solo) + "\n", encoding="utf-8")

@@ -84,3 +84,28 @@ def test_a_number_after_a_phone_word_is_masked_in_national_or_plusless_form(
 )
 def test_case_and_order_numbers_stay_readable(redactor: Redactor, text: str) -> None:
     assert masked(redactor, text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("bronwyn is like 17 but the ad says 19", "bronwyn"),
+        ("any new posts for siobhan's number?", "siobhan"),
+        ("Thandeka will be at the clinic on Tuesday", "Thandeka"),
+        ("anjali or the cousin? the cousin drove", "anjali"),
+    ],
+)
+def test_given_names_of_the_wider_lexicon_are_masked_with_evidence(redactor: Redactor, text: str, name: str) -> None:
+    assert name not in masked(redactor, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "VERSA LOCATED, UNOCCUPIED, AT THE QT. SURVEILLANCE ONLY",
+        "la nena dice que el tipo la llevaba al hotel",
+        "book now or you're stuck at the Gaylord for $300+",
+    ],
+)
+def test_words_that_are_names_elsewhere_stay_readable_without_evidence(redactor: Redactor, text: str) -> None:
+    assert masked(redactor, text) == text
