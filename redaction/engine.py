@@ -20,6 +20,7 @@ from redaction.context import PERSONISH, ages_beside_people, people_beside_peopl
 from redaction.findings import ADDRESS, AGE, DOB, PERSON, PHONE, Finding, Redacted
 from redaction.masking import mask
 from redaction.names import NameRules, find_denied_aliases, is_place, person_span, person_verb_after
+from redaction.ner_decode import FastNer
 from redaction.normalise import Normalised, fold_accents, normalise, normalise_alias
 from redaction.patterns import (
     PATTERN_RECOGNIZERS,
@@ -73,6 +74,7 @@ class _Model:
     tagger: Language | None = None
     tagger_labels: frozenset[str] = frozenset()
     tagger_lock: threading.Lock | None = None
+    fast_ner: FastNer | None = None  # spaCy's NER decoded without its per-token GIL round trips (ner_decode.py)
 
 
 def _model_dir(name: str) -> Path:
@@ -234,7 +236,13 @@ class Redactor:
         tagger = load_pii_model(settings.pii_model)
         trusted = trusted_labels(tagger) if tagger is not None else frozenset()
         model = _Model(
-            nlp, name, threading.Lock(), tagger, trusted, threading.Lock() if tagger is not None else None
+            nlp,
+            name,
+            threading.Lock(),
+            tagger,
+            trusted,
+            threading.Lock() if tagger is not None else None,
+            FastNer(nlp) if FastNer.supports(nlp) else None,
         )
         self._setup(settings, keyed_hash, model)
 
@@ -355,12 +363,16 @@ class Redactor:
                 _covered(rules[index], settings),
             )
         ]
+        fast = self._model.fast_ner
         spans = _piped(
             self._model.nlp,
             self._model.lock,
             [segment for _i, _o, segment in segments],
             settings.batch_size,
             lambda doc: [(e.start_char, e.end_char, PERSON) for e in doc.ents if e.label_ == PERSON],
+            None
+            if fast is None
+            else lambda batch: [[e for e in found if e[2] == PERSON] for found in fast.entities(batch)],
         )
         for (index, offset, segment), people in zip(segments, spans, strict=True):
             for start, end, _label in people:
@@ -705,8 +717,10 @@ def _piped(
     texts: list[str],
     batch_size: int,
     extract: Callable[[Doc], list[tuple[int, int, str]]],
+    spans_of: Callable[[list[str]], list[list[tuple[int, int, str]]]] | None = None,
 ) -> list[list[tuple[int, int, str]]]:
-    """``extract(doc)`` for each text, in order, holding ``lock`` (spaCy does not promise thread safety).
+    """``extract(doc)`` for each text, in order, holding ``lock`` (spaCy does not promise thread safety); or, when
+    given, ``spans_of(batch)`` for each batch of texts instead of ``nlp.pipe`` and ``extract`` (``FastNer``).
 
     Chat-sized texts go through ``nlp.pipe`` in ``batch_size`` batches; long ones in small batches, because spaCy
     pads a batch to its longest document and a batch of 2,000-character chunks costs hundreds of MB.
@@ -725,6 +739,12 @@ def _piped(
             continue
         with lock:
             pieces = [_defused(texts[i]) for i in indices]
+            if spans_of is not None:
+                for begin in range(0, len(indices), size):
+                    batch = indices[begin : begin + size]
+                    for i, found in zip(batch, spans_of(pieces[begin : begin + size]), strict=True):
+                        out[i] = found
+                continue
             for i, doc in zip(indices, nlp.pipe(pieces, batch_size=size), strict=True):
                 out[i] = extract(doc)
     for i, source in repeats:
