@@ -121,7 +121,7 @@ def find_phones(text: str, region: str = "US") -> Iterator[Finding]:
         number = _parse_or_none(raw_number, region)
         cued = None
         if number is None or not phonenumbers.is_valid_number(number):
-            cued = PHONE_CUE_BEFORE.search(text, max(0, match.start() - 40), match.start()) and not (
+            cued = PHONE_CUE_BEFORE.search(text, max(0, match.start() - 60), match.start()) and not (
                 _CASE_NUMBER_BEFORE.search(text, max(0, match.start() - 30), match.start())
             )
         if cued and not raw_number.startswith(("+", "0")) and 10 <= len(digits) <= 15:
@@ -701,17 +701,20 @@ def find_cued_plates(text: str) -> Iterator[Finding]:
 # D04419827", "chart # KP-7731094", "KY OL for Napier N04481923", "passports found in the wheelhouse: N04481273
 # (Efraín Lugo), G28750116". The cue decides the label; the token must hold four digits or more.
 _ID_CUES = (
-    (re.compile(r"\b(?:pass(?:port)?s?|pasaportes?|passaportes?|paspò|pasaporte|hộ\s+chiếu|여권(?:번호)?|护照|паспорт\w*)", re.I),
-     PASSPORT),
+    (re.compile(r"\b(?:pass(?:port)?s?|pasaportes?|passaportes?|paspò|pasaporte|passeport|hộ\s+chiếu|여권(?:번호)?|"
+                r"护照|護照|паспорт\w*|pp\b)|พาสปอร์ต|หนังสือเดินทาง|पासपोर्ट", re.I), PASSPORT),
     (re.compile(r"\b(?:(?:driver'?s?\s+)?licen[cs]es?|dl|d/l|dln|ol|oln|lic|licencia|state\s+id|texas\s+id|id\s+card|"
                 r"(?-i:[A-Z]{2})\s+id)\b", re.I), DRIVER_LICENSE),
     (re.compile(r"\b(?:mrn|mr\s*#|mr\b|chart|medical\s+record|record\s*#|patient\s+(?:id|#|number)|"
                 r"expediente|historia\s+cl[ií]nica)", re.I), MEDICAL_RECORD),
 )  # fmt: skip
+# (a letter after a leading digit too: Cameroon's "0B114732"; CJK or Thai text may touch it: "护照号码EB4417823")
 _ID_TOKEN = re.compile(
-    r"(?<![\w/$.:-])(?:(?-i:[A-Z]{1,3})[ -]?|[A-Za-z]{1,3}(?=\d))?\d(?:[\d -]{2,16}\d)?[A-Za-z]?(?![\w/:%$]|\.\d|[ -]\d)"
+    r"(?<![A-Za-z0-9_/$.:-])(?:(?-i:[A-Z]{1,3})[ -]?|[A-Za-z]{1,3}(?=\d)|\d(?-i:[A-Z])(?=\d{4}))?\d(?:[\d -]{2,16}\d)?"
+    r"[A-Za-z]?(?![\w/:%$]|\.\d|[ -]\d)"
 )
-_ID_REACH = re.compile(r"[^\n.;!?]{0,60}")
+# the clause after a cue; "no."/"nr."/"núm." do not end it ("pasaporte hondureño no. F871204")
+_ID_REACH = re.compile(r"(?:[^\n.;!?]|(?<=\b[Nn]o)\.|(?<=\b[Nn]r)\.|(?<=\b[Nn]um)\.|(?<=\b[Nn]úm)\.){0,60}")
 _NOT_AN_ID_AFTER = re.compile(r"\s*(?:am|pm|hrs?|hours|min|mins|minutes|days|weeks|months|years|yrs|lbs|%)\b", re.I)
 
 
@@ -730,6 +733,21 @@ def find_identifiers_after_cue(text: str) -> Iterator[Finding]:
                     continue
                 start = token.start() + (len(token.group(0)) - len(token.group(0).lstrip()))
                 yield Finding(start, start + len(value), label, 0.7, "id_after_cue")
+
+
+# The second line of a passport's machine-readable zone (ICAO 9303, TD3): document number (padded with "<") and its
+# check digit, nationality, date of birth and its check digit, sex, expiry. Pasted from a photo of the data page.
+_MRZ_LINE = re.compile(
+    r"(?m)^[ \t]*(?P<number>[A-Z0-9]{5,9})(?<=[A-Z0-9])<{0,4}\d[A-Z<]{3}(?P<dob>\d{6})\d[MFX<]\d{6}\d"
+)
+
+
+def find_passport_mrz(text: str) -> Iterator[Finding]:
+    if "<" not in text:
+        return
+    for match in _MRZ_LINE.finditer(text):
+        yield Finding(match.start("number"), match.end("number"), PASSPORT, 0.8, "passport_mrz")
+        yield Finding(match.start("dob"), match.end("dob"), DOB, 0.8, "passport_mrz")
 
 
 def find_cued_identifiers(text: str) -> Iterator[Finding]:
@@ -976,7 +994,7 @@ _CASE_NUMBER_BEFORE = re.compile(
 PHONE_CUE_BEFORE = re.compile(
     r"(?<![^\W_])(?i:phone|ph|tel|t[ée]l[ée]fono|telefone|t[ée]l[ée]phone|cell|cel|celular|mobile|mob|mobil|"
     r"landline|land\s+line|whats\s?app|wa|viber|telegram|signal|imo|line\s+app|number|num[ée]ro|n[úu]mero|contact|"
-    r"portable|fixe|call|text|txt|saved\s+(?:it\s+)?as|fax|desk|office|home|work|direct)\b[^\n\d+]{0,25}$"
+    r"portable|fixe|call|text|txt|saved\s+(?:it\s+)?as|fax|desk|office|home|work|direct)\b[^\n\d+]{0,40}$"
 )
 _UNIT_BEFORE_STREET = re.compile(
     r"(?i:(?:lot|apt|apartment|unit|suite|ste|spc|space|trlr|trailer|bldg|building|pmb)\.?\s*#?\s*[A-Za-z0-9-]{1,6}"
@@ -1348,6 +1366,7 @@ PATTERN_RECOGNIZERS: tuple[Recognizer, ...] = (
     find_ages,
     find_cued_identifiers,
     find_identifiers_after_cue,
+    find_passport_mrz,
     find_vehicle_plates,
     find_cued_plates,
     find_handles,

@@ -550,8 +550,8 @@ def _false_alarm_in(text: str, start: int, end: int, label: str, source: str) ->
 def _identifier_false(text: str, start: int, end: int) -> bool:
     """A plate or ID cut out of a longer token ("Region 7" -> "ion 7", "1400-2200" -> "1400-22"), money ("$125
     govt") or a time range ("6AM-2PM")."""
-    if start > 0 and text[start - 1].isalpha() and text[start].isalpha():
-        return True
+    if start > 0 and text[start - 1].isalpha() and text[start].isalpha() and ord(text[start - 1]) < 0x0250:
+        return True  # (a Latin letter: Chinese or Thai text runs into an ID with no space, "护照号码EB4417823")
     if end < len(text) and text[end].isdigit() and text[end - 1].isdigit():
         return True
     if text[max(0, start - 1) : start] == "$":

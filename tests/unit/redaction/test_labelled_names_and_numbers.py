@@ -109,3 +109,27 @@ def test_given_names_of_the_wider_lexicon_are_masked_with_evidence(redactor: Red
 )
 def test_words_that_are_names_elsewhere_stay_readable_without_evidence(redactor: Redactor, text: str) -> None:
     assert masked(redactor, text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        ("pasaporte salvadoreño no. B704412, vence en 2028", "B704412"),
+        ("one of the crew: Ion Ceban, 31, Moldovan pp AB1172084", "AB1172084"),
+        ("护照被老板拿走了，护照号码EG7730415", "EG7730415"),
+        ("เลขพาสปอร์ต AC5521907", "AC5521907"),
+        ("the Cameroon passport # was wrong, it's 0C227145 not the other one", "0C227145"),
+    ],
+)
+def test_a_passport_number_after_its_cue_in_any_form_is_masked(redactor: Redactor, text: str, number: str) -> None:
+    assert number not in masked(redactor, text)
+
+
+def test_a_passport_mrz_line_masks_the_number_and_the_birth_date(redactor: Redactor) -> None:
+    text = "MRZ from the photo:\nP<HNDMEJIA<<ROSA<ELENA<<<<<<<<<<<<<<<<<<<<<<<<<\nF309172462HND0604115F3011287<<<<<<<<<<<<<<02"
+    out = masked(redactor, text)
+    assert "F30917246" not in out and "060411" not in out
+
+
+def test_page_ranges_stay_readable(redactor: Redactor) -> None:
+    assert masked(redactor, "see pp. 1234-1240 of the report") == "see pp. 1234-1240 of the report"
