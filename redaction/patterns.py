@@ -603,8 +603,25 @@ def _digit_count(value: str) -> int:
 _STATE_AFTER_PLATE = re.compile(rf"[ \t]*\(?(?:{US_STATE_CODES})\)?(?![\w-])")
 
 
+# A plate in capitals right after a state code, as BOLOs and LPR hits write it: "GA RFX-8042", "TX RSB 5530".
+_STATE_THEN_PLATE = re.compile(
+    # (not the codes that are also words or document abbreviations in capitals: "ID", "IN", "OR", "OH", "ME"...)
+    rf"(?<![\w-])(?!(?:ID|IN|OR|OH|ME|OK|HI|DE|CO|AL|PA|MA)\b)(?:{US_STATE_CODES})[ \t]+"
+    r"(?!(?:DL|ID|OL|PP|DOB|SSN|MRN)\b)"
+    r"(?P<id>(?=[A-Z0-9 -]*[A-Z][A-Z0-9 -]*[A-Z])[A-Z0-9]{2,4}[ -]?[A-Z0-9]{2,5})"
+    r"(?![\w-])"
+)
+
+
 def find_vehicle_plates(text: str) -> Iterator[Finding]:
-    """Plate-shaped tokens (letters and digits) after a vehicle word, or before a state code ("CFJ8821 WA")."""
+    """Plate-shaped tokens (letters and digits) after a vehicle word, or before a state code ("CFJ8821 WA"), or in
+    capitals right after one ("GA RFX-8042")."""
+    for match in _STATE_THEN_PLATE.finditer(text):
+        plate = match.group("id")
+        compact = plate.replace(" ", "").replace("-", "")
+        if 5 <= len(compact) <= 8 and 2 <= sum(ch.isdigit() for ch in compact) and not compact.isdigit():
+            if not re.fullmatch(r"[A-Z]-?\d+|I-?\d+|[A-Z]{2,5}[ -]?(?:19|20)\d\d", plate):
+                yield Finding(match.start("id"), match.end("id"), LICENSE_PLATE, 0.7, "plate_state")
     for match in _PLATE_SHAPE.finditer(text):
         plate = match.group("id")
         if not any(ch.isdigit() for ch in plate):
@@ -639,7 +656,7 @@ def find_vehicle_plates(text: str) -> Iterator[Finding]:
 # to three groups (1-4 characters each, or one of 5-8) holding two digits and two letters, whose letter-only groups
 # are short and not words ("10 last" is not a plate).
 _PLATE_CUE = re.compile(
-    r"\b(?:plates?|placas?|tags?|matr[ií]cula|kennzeichen|reg(?:istration)?|number\s+plate|(?P<ran>ran|run))\b",
+    r"\b(?:plates?|plts?|placas?|tags?|matr[ií]cula|kennzeichen|reg(?:istration)?|number\s+plate|(?P<ran>ran|run))\b",
     re.IGNORECASE,
 )
 _PLATE_CANDIDATES = tuple(
@@ -647,6 +664,7 @@ _PLATE_CANDIDATES = tuple(
     for shape in (
         r"[A-Za-z0-9]{1,4}(?:[ -][A-Za-z0-9]{1,4}){2}",
         r"[A-Za-z0-9]{1,4}[ -][A-Za-z0-9]{1,4}",
+        r"[A-Za-z]{1,3}[ -]\d{5,6}",  # "DV 48215", "P 884213": a letter prefix and a long number
         r"[A-Za-z0-9]{4,8}",
     )
 )
@@ -676,20 +694,40 @@ def _plate_like(candidate: str, single_token: bool) -> bool:
 _YEARISH = re.compile(r"(?:19|20)\d\d[A-Za-z]{2}|\d{1,2}(?:am|pm|st|nd|rd|th)\w*", re.IGNORECASE)
 
 
+# A plate read out in the police phonetic alphabet and number words ("mike hotel delta four four one seven").
+_SPOKEN_PLATE_WORD = (
+    r"(?:alpha|alfa|bravo|charlie|delta|echo|foxtrot|golf|hotel|india|juliett?|kilo|lima|mike|november|oscar|papa|"
+    r"quebec|romeo|sierra|tango|uniform|victor|whiskey|x-?ray|yankee|zulu|zero|oh|one|two|three|four|five|six|seven|"
+    r"eight|nine|niner)"
+)
+_SPOKEN_PLATE = re.compile(rf"(?i:\b{_SPOKEN_PLATE_WORD}(?:[ \t,-]+{_SPOKEN_PLATE_WORD}){{3,8}}\b)")
+_SPOKEN_DIGIT = re.compile(r"(?i:\b(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|niner)\b)")
+
+
 def find_cued_plates(text: str) -> Iterator[Finding]:
     lowered = text.casefold()
-    if not any(cue in lowered for cue in ("plat", "plac", "tag", "matr", "kennz", "reg", "ran", "run")):
+    if not any(cue in lowered for cue in ("plat", "plt", "plac", "tag", "matr", "kennz", "reg", "ran", "run")):
         return
     for cue in _PLATE_CUE.finditer(text):
         clause = _PLATE_CLAUSE.match(text, cue.end())
         assert clause is not None
+        spoken = _SPOKEN_PLATE.search(text, cue.end(), clause.end())
+        if spoken is not None and spoken.start() - cue.end() <= 24:
+            digits = len(_SPOKEN_DIGIT.findall(spoken.group(0)))
+            words = len(re.findall(r"[A-Za-z]+", spoken.group(0)))
+            if 1 <= digits < words:  # letters and digits both: not "two four hour" nor a spoken phone number
+                yield Finding(spoken.start(), spoken.end(), LICENSE_PLATE, 0.75, "plate_cue")
+                continue
         single = cue.group("ran") is not None
         limit = clause.end() if not single else min(clause.end(), cue.end() + 12)
         found = None
         for start in _PLATE_WORD_START.finditer(text, cue.end(), limit):
             for shape in _PLATE_CANDIDATES:
                 candidate = shape.match(text, start.start(), limit)
-                if candidate is not None and _plate_like(candidate.group(0), single):
+                if candidate is not None and (
+                    _plate_like(candidate.group(0), single)
+                    or (shape is _PLATE_CANDIDATES[2] and candidate.group(0).split()[0].isupper() and not single)
+                ):
                     found = candidate
                     break
             if found is not None:

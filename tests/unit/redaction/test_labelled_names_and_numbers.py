@@ -133,3 +133,24 @@ def test_a_passport_mrz_line_masks_the_number_and_the_birth_date(redactor: Redac
 
 def test_page_ranges_stay_readable(redactor: Redactor) -> None:
     assert masked(redactor, "see pp. 1234-1240 of the report") == "see pp. 1234-1240 of the report"
+
+
+@pytest.mark.parametrize(
+    ("text", "plate"),
+    [
+        ("tx plt KWD 7731 registered to the boyfriend", "KWD 7731"),
+        ("BOLO update GA RMT-5519 per LPR hit in Cobb", "RMT-5519"),
+        ("his truck, IL plate DW 58214", "58214"),
+        ("trailer IL apportioned plate P 772410, company owns it", "772410"),
+        ("texas plate lima kilo echo four one one nine occupied by two", "lima kilo echo four one one nine"),
+    ],
+)
+def test_plates_after_a_state_code_or_cue_and_spoken_plates_are_masked(
+    redactor: Redactor, text: str, plate: str
+) -> None:
+    assert plate not in masked(redactor, text)
+
+
+@pytest.mark.parametrize("text", ["TX DPS 2024 annual report is out", "NJ ID S4127 is the form number"])
+def test_agency_years_and_id_words_after_a_state_code_are_no_plates(redactor: Redactor, text: str) -> None:
+    assert not any(f.label == "LICENSE_PLATE" for f in redactor.detect(text))
