@@ -63,8 +63,30 @@ _ORG_HEADS = frozenset(
     network society trail valley roads rodeo channel square cafe café diner restaurant spa salon market mall plaza
     bridge island bay beach river creek canyon heights springs falls harbor harbour gardens station depot airport
     county parkway pkwy expressway freeway turnpike corridor district township borough village campus courthouse
-    program programme initiative fund dept department agency high
+    program programme initiative fund dept department agency high brothers bros
     """.split()
+)
+# Organisation words that open an organisation's name: "Memorial Hermann", "Parish Hall", "University Medical".
+_ORG_OPENERS = frozenset(
+    """
+    memorial parish county hospital clinic medical health university college church cathedral chapel academy
+    institute ministries ministry foundation center centre general united
+    """.split()
+)
+# Street types after a name: "Dr. Martin Luther King Jr. Blvd", "Harry Hines Blvd" (not "St" or "Dr": "Maria St.
+# Clair", "Lopez Dr." are people).
+_STREET_HEADS = frozenset("blvd boulevard ave avenue rd road hwy highway street pkwy parkway fwy freeway expy".split())
+# The name, up to two more capitalised words and an organisation or street word: "Ronald [McDonald] House".
+_ORG_AHEAD = re.compile(
+    r"(?:['’]s)?(?:[ \t]+[A-Z][a-z][\w'’-]*){0,2}\.?[ \t]+(?=[A-Z][a-z])(?i:"
+    + "|".join(sorted(_ORG_HEADS | _STREET_HEADS, key=len, reverse=True))
+    + r")\b(?![\w-])"
+)
+# Lower-case words after "the X" that make X a building or a program: "the Frederick Douglass building", "the
+# Jesse Tree food pantry".
+_FACILITY_AFTER = re.compile(
+    r"(?:[ \t]+[a-z]+)?[ \t]+(?:building|bldg|campus|hospital|clinic|library|pantry|shelter|hall|gym|auditorium|"
+    r"courthouse|plant|factory|warehouse|store|dropoff|strip|program|grant|fund|foundation)\b"
 )
 # Agency and office acronyms written after a place ("Austin RAC", "Kalamazoo DPS", "Chester ED", "King County
 # PAO") or before one ("FCI Butner", "CT DCF"); with the US state codes.
@@ -72,7 +94,7 @@ _ORG_ACRONYMS = frozenset(
     """
     rac dps dcfs dcf dcs dss dhs dhr dfps cps aps cac ed er mci fci pd pds so sos da das pao sao usao isd cisd
     hs ms es ice hsi fbi atf dea dol whd cbp uscis ero osp hpd sheriff ncmec icac jjc cjc fd ems cdle dot ag oag
-    vs vw sane ovc oig irs dmv hq uk usa fo isp bci htpu
+    vs vw sane ovc oig irs dmv hq uk usa fo isp bci htpu icu nicu picu
     """.split()
 )
 # Companies, payment apps, platforms and investigative tools named in case talk ("asked Meta for the port", "Axon
@@ -101,6 +123,7 @@ _NEVER_NAMES = frozenset(
     supp appendix vacatur bona fide fides prima facie comp interp interps atty counsellor counselor specialist landlord
     id ids t-visa t-visas u-visa u-visas victim-witness mou mous addendum exhibit attachment clerk landlord paralegal
     dispatcher bailiff interpreter translator supervisor yikes oops welp whoa ugh yay
+    rd hwy blvd ave pkwy dept ministries
     """.split()
 )
 # Function words and kinship terms of other languages that the name lexicon holds as names: written in lower case
@@ -332,6 +355,14 @@ def _person_false(text: str, start: int, end: int, source: str) -> bool:
         return True  # "Chị ơi", "Chị ấy": a Vietnamese kinship word used as a pronoun
     if any(w.casefold() in _ORG_HEADS and w[:1].isupper() for w in words[1:]):
         return True  # "Trevor Project", "Salinas Valley", "Hays Medical"
+    if len(words) > 1 and folded[0] in _ORG_OPENERS and words[0][:1].isupper():
+        return True  # "Memorial Hermann", "Parish Hall"
+    if len(words) > 1 and words[-1].isupper() and folded[-1] in _ORG_ACRONYMS and not span.isupper():
+        return True  # "Ben Taub ER", "Dell Seton ED": a hospital's department
+    if re.search(r"\b[Tt]he[ \t]+$", text[max(0, start - 5) : start]) and _FACILITY_AFTER.match(text, end):
+        return True  # "the Frederick Douglass building", "the Jesse Tree food pantry"
+    if _ORG_AHEAD.match(text, end):
+        return True  # "Ronald McDonald House", "Martin Luther King Jr. Blvd", "Harry Hines Blvd"
     after = re.match(r"(?:['’]s)?[ \t]+(?P<w>[^\W\d_]+)(?![\w-])", text[end : end + 30])
     if after is not None:
         head = after.group("w")

@@ -67,6 +67,15 @@ def masked(redactor: Redactor, text: str) -> str:
         "i can't make the Tuesday call, Cheyenne is 4 hrs for me",
         "Kent (WA) packing plant tip went to the regional team",
         "Lake County PAO wants the memo by noon",
+        # organisations and streets named after people
+        "Memorial Hermann forensic nurses can see walk-ins tonight",
+        "Ben Taub ER social work has the after-hours number",
+        "Ronald McDonald House can take the mom while the baby is in the NICU",
+        "Dr. Martin Luther King Jr. Blvd is closed for the parade",
+        "the shop on Oak Tree Rd closes at 9",
+        "The Frederick Douglass building is where the unit moved to",
+        "Patel Brothers on the corner noticed the cooks never had money",
+        "County Health Dept will co-host next quarter",
     ],
 )
 def test_a_clean_line_is_not_flagged(redactor: Redactor, text: str) -> None:
@@ -105,6 +114,9 @@ def test_a_clean_line_is_not_flagged(redactor: Redactor, text: str) -> None:
         ("Cheyenne is 15, her aunt brought her in", "Cheyenne"),
         ("Edison (they/them, 16) was approached outside the shelter", "Edison"),
         ("DOB for Warren per the school record: 3/4/2009", "Warren"),
+        ("WHO GAVE MIKAYLA THE SHELTER ADDRESS?? HE IS OUTSIDE", "MIKAYLA"),
+        ("Ronald Pruitt house on Elm is where she stays", "Pruitt"),
+        ("pt Marisol Quintero at Ben Taub ER, MRN 00452211", "Quintero"),
     ],
 )
 def test_a_name_beside_it_is_still_masked(redactor: Redactor, text: str, secret: str) -> None:
