@@ -357,6 +357,9 @@ def _person_false(text: str, start: int, end: int, source: str) -> bool:
         return True  # "Trevor Project", "Salinas Valley", "Hays Medical"
     if len(words) > 1 and folded[0] in _ORG_OPENERS and words[0][:1].isupper():
         return True  # "Memorial Hermann", "Parish Hall"
+    opener = re.search(r"\b([A-Z][a-z]+)[ \t]+$", text[max(0, start - 14) : start])
+    if opener is not None and opener.group(1).casefold() in _ORG_OPENERS - {"general", "united", "county"}:
+        return True  # "Memorial [Hermann]", "University [Hospital]"
     if len(words) > 1 and words[-1].isupper() and folded[-1] in _ORG_ACRONYMS and not span.isupper():
         return True  # "Ben Taub ER", "Dell Seton ED": a hospital's department
     if re.search(r"\b[Tt]he[ \t]+$", text[max(0, start - 5) : start]) and _FACILITY_AFTER.match(text, end):
