@@ -117,6 +117,42 @@ _JOINED_BEFORE = re.compile(
 
 
 _JOINED_ENDINGS = ("=", "→", ">", "is", "and", "&", "y")  # what _JOINED_BEFORE's joiner ends with
+# A nickname or alias set equal to a found name, in any case and even when it is an everyday word: "Daddy = Khalil
+# Jenkins", "Star = Estrella Pacheco", "lil mama aka Destinee", "\"peaches\" is Makayla Strickland", "Coco's real
+# name is Li Fang Zhou", "Mercedes is actually ...". One or two words (an initial with its period counts).
+_NICK_WORD = r"[^\W\d_][^\W\d_'’.-]{0,20}\.?"
+_NICK_BEFORE = re.compile(
+    rf"(?:^|(?<=[\s,;:(\[—–-]))(?P<q>[\"“'])?(?P<name>{_NICK_WORD}(?:[ \t]{_NICK_WORD})?)[\"”']?[ \t]*"
+    r"(?:=|\baka\b|\ba\.k\.a\.?|\ba/k/a\b|['’]s[ \t]+real[ \t]+name[ \t]+is\b|"
+    r"(?<=[\"”'])[ \t]*is(?:[ \t]+(?:actually|really))?\b)[ \t]*$",
+    re.IGNORECASE,
+)
+# "keke is Keyonna's nickname": the word before "is" when the found name is followed by its possessive nickname.
+_NICKNAME_OF = re.compile(r"['’]s[ \t]+(?:nick[ \t]?name|street[ \t]+name|alias)\b", re.IGNORECASE)
+_NICK_IS_BEFORE = re.compile(rf"(?:^|(?<=[\s,;:(]))(?P<name>{_NICK_WORD})[ \t]+is[ \t]+(?:also[ \t]+)?$")
+# Two-word nicknames start with a nickname word ("lil mama", "Big Vic", "La Güera") or an initial ("j. whitfield").
+_NICK_PREFIXES = frozenset("lil little big la el baby mama papa young yung lady don doña miss mr".split())
+# Kin, roles and pronouns set equal to a name are descriptions, not nicknames ("uncle = Rafael", "V1 = ...").
+_NOT_A_NICKNAME = frozenset(
+    """
+    she he it this that who what which there here her his they them we you i me my our their its the a an and or but
+    so then also real name number phone one new old other older younger first second third last girl guy boy man
+    woman kid victim client driver owner boss mom mother mum dad father daddy mama papa sister brother sis bro cousin
+    aunt auntie uncle son daughter niece nephew husband wife bf gf boyfriend girlfriend grandma grandpa grandmother
+    grandfather abuela abuelo tia tio tía tío primo prima hermano hermana novio novia esposo esposa jefe jefa
+    encargado encargada patron patrón employer employee worker sponsor suspect defendant witness manager recruiter
+    buyer john pimp madam landlord roommate friend neighbor neighbour coworker ele ela él ella il elle lui lei
+    track ticket tip labor labour forced ingeniero licenciado licenciada doctor doctora señor señora mama-san
+    """.split()
+)
+
+
+def _nickname(text: str, start: int, end: int, quoted: bool) -> bool:
+    words = text[start:end].split()
+    if any(word.casefold().strip(".'’") in _NOT_A_NICKNAME for word in words):
+        return False
+    first = words[0].casefold()
+    return quoted or len(words) == 1 or first in _NICK_PREFIXES or (len(first) == 2 and first.endswith("."))
 _GIVEN_BEFORE = re.compile(rf"(?<![\w-])(?P<name>{_CAP})[ \t]$")
 
 
@@ -154,6 +190,14 @@ def people_beside_people(
             words = before.group("name").split()
             if not (before.group("eq") == "is" and len(words) > 1) and is_name_word(words[-1]):
                 spans.add((before.start("name"), before.end("name")))
+        if "=" in text[floor:stop] or stop - floor > 3:
+            nick = _NICK_BEFORE.search(text, max(0, finding.start - 60), finding.start)
+            if nick is not None and _nickname(text, nick.start("name"), nick.end("name"), bool(nick.group("q"))):
+                spans.add((nick.start("name"), nick.end("name")))
+        if _NICKNAME_OF.match(text, finding.end):
+            nick = _NICK_IS_BEFORE.search(text, max(0, finding.start - 40), finding.start)
+            if nick is not None and _nickname(text, nick.start("name"), nick.end("name"), False):
+                spans.add((nick.start("name"), nick.end("name")))
     spans -= {(f.start, f.end) for f in people}
     for start, end in sorted(spans):
         yield Finding(start, end, PERSON, 0.65, "name_joined")

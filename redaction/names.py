@@ -11,6 +11,8 @@ import functools
 import re
 from collections.abc import Callable, Iterable, Iterator
 
+from spacy.lang.en.stop_words import STOP_WORDS
+
 from redaction.context import NUMBER_WORDS
 from redaction.findings import PERSON, Finding
 from redaction.normalise import fold_accents, normalise_alias
@@ -47,7 +49,9 @@ _WEAK_CUE = re.compile(
     r"sender|receiver|recipient|beneficiary|payee|remitter|cardholder|card\s*holder|account\s+holder|holder|"
     r"subscriber|registrant|registered\s+(?:owner|to)|returns\s+to|comes?\s+back\s+to|came\s+back\s+to|"
     r"rented\s+by|leased\s+(?:to|by)|sent\s+to|paid\s+to|name\s+on\s+(?:the\s+)?(?:card|account|lease|id)|"
-    r"inmate|defendant|passenger|missing|runaway|titular|beneficiario|remitente|destinatario)\s*[:\-]?\s+",
+    r"inmate|defendant|passenger|missing|runaway|titular|beneficiario|remitente|destinatario|"
+    # "the girls call her Ehis", "everybody calls him Shawny"
+    r"call(?:s|ed)?\s+(?:her|him)|le\s+dicen|la\s+llaman|lo\s+llaman)\s*[:\-]?\s+",
     re.IGNORECASE,
 )
 
@@ -133,6 +137,13 @@ _AGE_NEXT = re.compile(rf"\s*(?:is\s+|was\s+|[,(]\s*)(?:\d{{1,2}}(?!\d)|(?i:{NUM
 _STRONG_VERBS_AFTER = frozenset({"said", "says", "told", "texted", "called", "just", "finally", "disclosed"})
 
 
+# Words that stay readable even right after "goes by"/"aka": function words, calendar words, titles.
+_NEVER_A_NICKNAME = frozenset(STOP_WORDS) | frozenset(
+    """
+    monday tuesday wednesday thursday friday saturday sunday today tomorrow tonight yesterday january february march
+    april may june july august september october november december mr mrs ms miss dr the her his
+    """.split()
+)
 # Articles and determiners: the word after one is a thing ("at the Gaylord", "la nena"), not a person's given name.
 _ARTICLES = frozenset("the a an this that these those la el le les los las un una une des del o os as der die das".split())
 # A quoted one- or two-word capitalised name ("Candy", "Lady T") in a message about names, ads or nicknames.
@@ -449,7 +460,11 @@ class NameRules:
                 continue
             word = tokens[index][2]
             style = _style(word)
-            if _is_common(word) or len(word) < 2:
+            if len(word) < 2 or (
+                _is_common(word)
+                # after "street name is", "goes by", "aka": a nickname may be an everyday word in title case ("Ice")
+                and not (strong and style == "title" and word.casefold() not in _NEVER_A_NICKNAME)
+            ):
                 continue
             if style == "upper" and len(word) <= 4 and word.casefold() in NOT_A_PERSON:
                 continue

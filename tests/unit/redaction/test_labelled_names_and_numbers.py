@@ -154,3 +154,37 @@ def test_plates_after_a_state_code_or_cue_and_spoken_plates_are_masked(
 @pytest.mark.parametrize("text", ["TX DPS 2024 annual report is out", "NJ ID S4127 is the form number"])
 def test_agency_years_and_id_words_after_a_state_code_are_no_plates(redactor: Redactor, text: str) -> None:
     assert not any(f.label == "LICENSE_PLATE" for f in redactor.detect(text))
+
+
+@pytest.mark.parametrize(
+    ("text", "nickname"),
+    [
+        ("Tank = Terrence Whitlow, 31, Newark", "Tank"),
+        ('"biscuit" is Jalisa Worthy', "biscuit"),
+        ("dede is Dedrianna's nickname fyi", "dede"),
+        ("Sugar's real name is Ana Lucia Ferro", "Sugar"),
+        ("lil bit aka Tamika Rowe, same girl", "lil bit"),
+        ("Rowe street name is Frost per CI", "Frost"),
+        ("the girls at the house call her Osaro", "Osaro"),
+    ],
+)
+def test_a_nickname_set_equal_to_a_name_or_after_a_cue_is_masked(
+    redactor: Redactor, text: str, nickname: str
+) -> None:
+    assert nickname not in masked(redactor, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "uncle = Rafael Ortiz, the one in Fresno",
+        "V1 = Rafael Ortiz",
+        "pls call her back tomorrow",
+        "call him Monday about the hearing",
+    ],
+)
+def test_roles_codes_and_calendar_words_are_not_nicknames(redactor: Redactor, text: str) -> None:
+    out = masked(redactor, text)
+    for word in ("uncle", "V1", "back", "Monday"):
+        if word in text:
+            assert word in out
