@@ -686,7 +686,8 @@ async def remove_first(
 
     def look_up() -> list[tuple[MessagePosted | MessageEdited, ChannelPolicy, MemberView | None]]:
         found = []
-        with services.db.session() as s:
+        # Reads only: on SQLite this never queues for the writer behind the ordered handling.
+        with services.db.reading() as s:
             policies: dict[str, ChannelPolicy] = {}
             members: dict[UserRef, MemberView | None] = {}
             for e in todo:
@@ -717,7 +718,8 @@ async def remove_first(
                 found.append((Context(services, user=e.user, member=member, event=e), e, pol, result))
         if found:
             # The reposts and notices of the whole slice in one transaction, then the removals at once.
-            await asyncio.to_thread(functools.partial(_queue_all_held, services, found))
+            # Live messages (no ``concurrency``) take the database writer's next turn.
+            await asyncio.to_thread(functools.partial(_queue_all_held, services, found, urgent=concurrency is None))
             removals += [asyncio.create_task(_remove_on_arrival(ctx, e, limit)) for ctx, e, _pol, _result in found]
     done = await asyncio.gather(*removals, return_exceptions=True)
     for outcome in done:
@@ -743,9 +745,12 @@ def _scan_many(services: Services, texts: list[str]) -> list[Any]:
 
 
 def _queue_all_held(
-    services: Services, found: list[tuple[Context, MessagePosted | MessageEdited, ChannelPolicy, Any]]
+    services: Services,
+    found: list[tuple[Context, MessagePosted | MessageEdited, ChannelPolicy, Any]],
+    *,
+    urgent: bool = False,
 ) -> None:
-    with services.db.session() as s:
+    with services.db.session(urgent=urgent) as s:
         for ctx, event, pol, result in found:
             key, notice_key = _repost_keys(event, ctx.now())
             _queue_held(ctx, s, event, pol, result.label_counts(), result.text, key=key, notice_key=notice_key)

@@ -11,10 +11,13 @@ carry event types, status codes and counts only.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import contextvars
 import hashlib
+import heapq
 import importlib
+import itertools
 import logging
 import random
 import time
@@ -89,7 +92,13 @@ _REMEMBERED_EVENTS = 4096  # recent senders and removals kept in memory
 _SCANNED_TYPES = frozenset({"m.room.message", "m.sticker", "m.reaction", *mtext.POLL_START_TYPES})
 BACKLOG_REMOVALS = 4  # a gap's removals in flight at once (live ones do not queue behind a backlog's)
 ARRIVAL_PRIORITY_SECONDS = 2.0  # how long an ordered event waits for removals on arrival in progress
+OTHER_WRITES_IN_FLIGHT = 2  # the bot's writes to the homeserver in flight at once besides live removals
 LIVE_SYNC_FILTER = {"room": {"timeline": {"limit": 100}}}  # syncs after a run's first
+#: Timeline events synced but not yet handled in order before the sync loop pauses (memory bound).
+#: Counted in events, not batches: catching up, the bot's own reposts and notices come back as a
+#: stream of one-event batches, and a bound of 64 batches stopped syncing (hence removal on
+#: arrival of live PII) for ten seconds behind a 200-message backlog.
+PENDING_EVENTS_LIMIT = 5000
 EXTERNAL_PREFIX = "external:"  # user refs of users outside ``member_domains`` (never directory members)
 
 # The core, as the Matrix adapter sees it.
@@ -160,6 +169,138 @@ class FormDialogue:
 
 # The command being dispatched (user id, args), so ``open_form`` can prefill ``key=value`` answers.
 _INVOKING: contextvars.ContextVar[tuple[str, str] | None] = contextvars.ContextVar("matrix_invoking", default=None)
+
+
+@dataclass
+class _Batch:
+    """One sync response waiting for its ordered handling (and its removal on arrival, started)."""
+
+    resp: SyncResponse
+    skip_timeline: bool
+    arrival: asyncio.Task[None] | None
+
+    @property
+    def size(self) -> int:
+        return max(1, sum(len(joined.timeline.events) for joined in self.resp.rooms.join.values()))
+
+
+class _BatchQueue:
+    """The sync loop's hand-over to the ordered handling, bounded by the timeline events waiting
+    (``limit``) rather than by batches. ``put`` waits only while that many events are pending (and
+    never when the queue is empty, so one batch larger than the limit still goes through); a batch
+    counts as pending until the worker calls ``done`` after its sync token is saved.
+
+    Hand-written: ``asyncio.Queue`` bounds the number of items, and a catch-up's stream of one-event
+    batches (the bot's own reposts and notices echoed back) would fill any item bound that also
+    keeps memory bounded for real batches of up to 100 events per room."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.pending = 0  # events of batches put and not yet done
+        self._batches: collections.deque[_Batch] = collections.deque()
+        self._changed = asyncio.Condition()
+
+    async def put(self, batch: _Batch) -> None:
+        async with self._changed:
+            if self.pending >= self.limit:
+                log.warning("matrix: %d synced events wait for handling; syncing pauses until fewer do",
+                            self.pending)
+            await self._changed.wait_for(lambda: self.pending < self.limit or not self.pending)
+            self.pending += batch.size
+            self._batches.append(batch)
+            self._changed.notify_all()
+
+    async def get(self) -> _Batch:
+        async with self._changed:
+            await self._changed.wait_for(lambda: bool(self._batches))
+            return self._batches.popleft()
+
+    async def done(self, batch: _Batch) -> None:
+        async with self._changed:
+            self.pending -= batch.size
+            self._changed.notify_all()
+
+    def __len__(self) -> int:
+        return len(self._batches)
+
+
+# Who a write to the homeserver is for (``HomeserverLane``): live PII first, then a backlog's PII,
+# then everything else (the ordered handling's reposts and notices, outbox deliveries).
+LIVE, BACKLOG, ORDERED = 0, 1, 2
+_LANE: contextvars.ContextVar[int] = contextvars.ContextVar("matrix_lane", default=ORDERED)
+
+
+class HomeserverLane:
+    """The order in which the bot's writes (sends, redactions) reach the homeserver.
+
+    Synapse persists a room's events one at a time, so a request queues behind every write the bot
+    already has in flight there. Catching up, the backlog's redactions and the ordered handling's
+    reposts and notices would keep that queue full, and a live message's redaction would wait
+    behind all of them. So: while a live message is being removed (``live``: from its scan to its
+    redaction's answer) no other write starts; other writes are limited to ``limit`` in flight and
+    start in priority order (a backlog's removals before reposts and notices, then first come,
+    first served). Another write waits for live removals at most ``live_wait`` seconds, so a stream
+    of live messages cannot stall the ordered handling.
+
+    Hand-written: asyncio has no priority semaphore, and the rule "nothing while a live removal is
+    in progress" is this adapter's own."""
+
+    def __init__(self, limit: int = OTHER_WRITES_IN_FLIGHT, live_wait: float = ARRIVAL_PRIORITY_SECONDS) -> None:
+        self.limit = limit
+        self.live_wait = live_wait
+        self.live = 0  # live removals in progress
+        self.in_flight = 0  # other writes in flight
+        self._waiting: list[tuple[int, int]] = []  # (priority, arrival number), a heap
+        self._numbers = itertools.count()
+        self._changed = asyncio.Condition()
+
+    @contextlib.asynccontextmanager
+    async def live_removal(self) -> Any:
+        """A live message is being scanned and removed: other writes wait (bounded)."""
+        self.live += 1
+        try:
+            yield
+        finally:
+            self.live -= 1
+            async with self._changed:
+                self._changed.notify_all()
+
+    @contextlib.asynccontextmanager
+    async def write(self) -> Any:
+        """One request to the homeserver, in its turn (the caller's ``_LANE``)."""
+        priority = _LANE.get()
+        if priority == LIVE:
+            yield  # counted by ``live_removal``
+            return
+        loop = asyncio.get_running_loop()
+        give_up_on_live = loop.time() + self.live_wait
+        ticket = (priority, next(self._numbers))
+        async with self._changed:
+            heapq.heappush(self._waiting, ticket)
+            try:
+                while not (
+                    self._waiting[0] == ticket
+                    and self.in_flight < self.limit
+                    and (self.live == 0 or loop.time() >= give_up_on_live)
+                ):
+                    timeout = give_up_on_live - loop.time() if self.live else None
+                    with contextlib.suppress(TimeoutError):
+                        async with asyncio.timeout(timeout if timeout is None else max(0.0, timeout)):
+                            await self._changed.wait()
+            except BaseException:
+                self._waiting.remove(ticket)
+                heapq.heapify(self._waiting)
+                self._changed.notify_all()
+                raise
+            heapq.heappop(self._waiting)
+            self.in_flight += 1
+            self._changed.notify_all()
+        try:
+            yield
+        finally:
+            async with self._changed:
+                self.in_flight -= 1
+                self._changed.notify_all()
 
 
 class Backoff:
@@ -244,6 +385,7 @@ class MatrixPlatform:
         self.gaps_unfilled = 0  # backfills the server refused (e.g. the bot was removed from the room)
         self.removed_on_arrival = 0  # messages with PII taken down before their ordered handling
         self._arrivals: set[asyncio.Task[None]] = set()
+        self.lane = HomeserverLane()
         self._logged_in = False
         self.gate: Any = None  # the pre-store gate while ``run`` runs with [matrix.gate]
 
@@ -304,7 +446,7 @@ class MatrixPlatform:
         pruned = self.ledger.prune(self.settings.backfill_horizon_seconds + 86_400)
         if pruned:
             log.info("matrix: forgot %d handled events older than the backfill horizon", pruned)
-        queue: asyncio.Queue[tuple[SyncResponse, bool, asyncio.Task[None] | None]] = asyncio.Queue(maxsize=64)
+        queue = _BatchQueue(PENDING_EVENTS_LIMIT)
         worker = asyncio.create_task(self._handle_batches(queue))
         sync = asyncio.create_task(self._sync_forever(queue))
         try:
@@ -321,7 +463,7 @@ class MatrixPlatform:
                 await self.gate.stop()
                 self.gate = None
 
-    async def _sync_forever(self, queue: asyncio.Queue[tuple[SyncResponse, bool, asyncio.Task[None] | None]]) -> None:
+    async def _sync_forever(self, queue: _BatchQueue) -> None:
         backoff = Backoff()
         since = self.state.next_batch
         had_token = since is not None
@@ -358,7 +500,7 @@ class MatrixPlatform:
             # PII is taken down on arrival, while earlier batches may still be in the handling queue
             # (catching up): the removal does not wait for their turn (``_remove_on_arrival``).
             arrival = None if skip_timeline else self._start_arrival(resp)
-            await queue.put((resp, skip_timeline, arrival))
+            await queue.put(_Batch(resp, skip_timeline, arrival))
             since = resp.next_batch
             first = False
             self.sync_count += 1
@@ -366,9 +508,10 @@ class MatrixPlatform:
             metrics.matrix_synced(self._last_sync)  # needtoknow_matrix_sync_lag_seconds
             self.synced.set()
 
-    async def _handle_batches(self, queue: asyncio.Queue[tuple[SyncResponse, bool, asyncio.Task[None] | None]]) -> None:
+    async def _handle_batches(self, queue: _BatchQueue) -> None:
         while True:
-            resp, skip_timeline, arrival = await queue.get()
+            batch = await queue.get()
+            resp, skip_timeline, arrival = batch.resp, batch.skip_timeline, batch.arrival
             backoff = Backoff()
             while True:
                 try:
@@ -386,6 +529,7 @@ class MatrixPlatform:
                         return
             self.state.next_batch = resp.next_batch
             self.state.save()
+            await queue.done(batch)
             self.handled_count += 1
 
     async def close(self) -> None:
@@ -446,7 +590,7 @@ class MatrixPlatform:
                 # More happened than one sync shows (downtime, a burst): fetch the rest of the gap,
                 # take its PII down at once, then handle it in order.
                 gap = await self._backfill(room_id, joined.timeline.prev_batch)
-                await self._remove_on_arrival([(room_id, event) for event in gap], concurrency=BACKLOG_REMOVALS)
+                await self._remove_on_arrival([(room_id, event) for event in gap], backlog=True)
                 events = gap + events
             if arrival is not None:
                 # The batch's removals on arrival first, so the ordered handling finds them done.
@@ -468,12 +612,16 @@ class MatrixPlatform:
         task.add_done_callback(self._arrivals.discard)
         return task
 
-    async def _remove_on_arrival(self, events: Sequence[tuple[str, Any]], *, concurrency: int | None = None) -> None:
+    async def _remove_on_arrival(self, events: Sequence[tuple[str, Any]], *, backlog: bool = False) -> None:
         """Have the app take down PII in group-room messages right away (``App.remove_pii_first``),
         ahead of handling them one by one in order: catching up after downtime, a live message would
         otherwise wait for the whole backlog. Everything else about an event — its repost, notice,
         audit row, commands, dialogues — stays with the ordered handling (``_process``), which also
-        does the removal itself for any message this did not remove. Never raises."""
+        does the removal itself for any message this did not remove. Never raises.
+
+        ``backlog``: a gap's events (fetched by backfill): removed ``BACKLOG_REMOVALS`` at a time,
+        after live messages (``HomeserverLane``). Otherwise the messages of a sync, which hold
+        every other write to the homeserver back until they are removed."""
         remove_first = getattr(self._app, "remove_pii_first", None)
         if remove_first is None:
             return
@@ -501,13 +649,17 @@ class MatrixPlatform:
                 messages.append(message)
         if not messages:
             return
+        lane = _LANE.set(BACKLOG if backlog else LIVE)  # the removals' tasks inherit it
         try:
-            removed = int(await remove_first(messages, concurrency=concurrency))
+            async with contextlib.nullcontext() if backlog else self.lane.live_removal():
+                removed = int(await remove_first(messages, concurrency=BACKLOG_REMOVALS if backlog else None))
             self.removed_on_arrival += removed
         except Exception as exc:
             log.warning(
                 "matrix: removal on arrival failed (%s); left to the ordered handling", type(exc).__name__
             )
+        finally:
+            _LANE.reset(lane)
 
     def _arrival_message(
         self, room_id: str, event: Any, senders: Mapping[str, str], threads: Mapping[str, str] | None = None
@@ -663,6 +815,14 @@ class MatrixPlatform:
                 status = await self._on_timeline_event(room_id, event)
             except _NotHandled as not_handled:
                 if self._stopping.is_set():
+                    raise _Stopping from None
+                if getattr(self._app, "stopping", False) is True:
+                    # The app is shutting down (SIGTERM): it takes no more events, and retrying
+                    # would only fill the log with "database unavailable?". The batch stays
+                    # unfinished (its token unsaved) until ``close``; the next start redoes it.
+                    log.info("matrix: the app is shutting down; event %s in %s is left for the next start",
+                             event_id, room_id)
+                    await self._stopping.wait()
                     raise _Stopping from None
                 if isinstance(not_handled, _Undelivered):
                     keys = _ReplyKeys(event_id or "")
@@ -1101,7 +1261,8 @@ class MatrixPlatform:
             if not (isinstance(event, RoomGetEventResponse) and event.event.sender == self.client.user_id):
                 log.info("matrix: redaction not allowed: the bot's power level is below the room's redact level")
                 return False
-        resp = await self.client.room_redact(room_id, message.id, reason=mtext.safe_reason(reason))
+        async with self.lane.write():
+            resp = await self.client.room_redact(room_id, message.id, reason=mtext.safe_reason(reason))
         if not isinstance(resp, RoomRedactResponse):
             log.warning("matrix: redaction refused (%s)", getattr(resp, "status_code", "?"))
             return False
@@ -1276,13 +1437,14 @@ class MatrixPlatform:
                 # ignore_unverified_devices: the bot shares room keys with every device of the room's
                 # joined members; room membership (auto-join only from the directory) is the access
                 # control. See docs/matrix.md, "Trust in encrypted rooms".
-                resp = await self.client.room_send(
-                    room_id,
-                    "m.room.message",
-                    content,
-                    tx_id=transaction_id(idempotency_key, number) if idempotency_key else None,
-                    ignore_unverified_devices=True,
-                )
+                async with self.lane.write():
+                    resp = await self.client.room_send(
+                        room_id,
+                        "m.room.message",
+                        content,
+                        tx_id=transaction_id(idempotency_key, number) if idempotency_key else None,
+                        ignore_unverified_devices=True,
+                    )
             except LocalProtocolError:
                 raise PlatformError("matrix: the bot is not in that room (or its state is not synced yet)") from None
             if not isinstance(resp, RoomSendResponse):
