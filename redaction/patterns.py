@@ -1331,15 +1331,43 @@ _DIGIT_UNITS = {
     "seven": "7", "eight": "8", "nine": "9",
     "cero": "0", "uno": "1", "una": "1", "dos": "2", "tres": "3", "cuatro": "4", "cinco": "5", "seis": "6",
     "siete": "7", "ocho": "8", "nueve": "9",
+    # French and Portuguese digits ("meia" is six in Brazilian dictation)
+    "zéro": "0", "deux": "2", "trois": "3", "quatre": "4", "cinq": "5", "sept": "7", "huit": "8", "neuf": "9",
+    "um": "1", "dois": "2", "três": "3", "sete": "7", "oito": "8", "nove": "9", "meia": "6",
 }  # fmt: skip
+# Numbers of two digits said as one word: teens and tens in English, Spanish, French and Portuguese ("once",
+# "cuarenta", "forty", "quarante"); a tens word followed by a digit word, with or without "y"/"e"/"et"/"and" between,
+# is one number ("cuarenta y cinco" -> 45, "forty five" -> 45).
+_TWO_DIGIT_WORDS = {
+    **dict.fromkeys(("ten", "diez", "dix", "dez"), "10"),
+    **dict.fromkeys(("eleven", "once", "onze"), "11"), **dict.fromkeys(("twelve", "doce", "douze", "doze"), "12"),
+    **dict.fromkeys(("thirteen", "trece", "treize", "treze"), "13"),
+    **dict.fromkeys(("fourteen", "catorce", "quatorze", "catorze"), "14"),
+    **dict.fromkeys(("fifteen", "quince", "quinze"), "15"),
+    **dict.fromkeys(("sixteen", "dieciseis", "dieciséis", "seize", "dezesseis"), "16"),
+    **dict.fromkeys(("seventeen", "diecisiete", "dezessete"), "17"),
+    **dict.fromkeys(("eighteen", "dieciocho", "dezoito"), "18"),
+    **dict.fromkeys(("nineteen", "diecinueve", "dezenove"), "19"),
+    **dict.fromkeys(("twenty", "veinte", "vingt", "vinte"), "20"),
+    **dict.fromkeys(("thirty", "treinta", "trente", "trinta"), "30"),
+    **dict.fromkeys(("forty", "cuarenta", "quarante", "quarenta"), "40"),
+    **dict.fromkeys(("fifty", "cincuenta", "cinquante", "cinquenta"), "50"),
+    **dict.fromkeys(("sixty", "sesenta", "soixante", "sessenta"), "60"),
+    **dict.fromkeys(("seventy", "setenta"), "70"), **dict.fromkeys(("eighty", "ochenta", "oitenta"), "80"),
+    **dict.fromkeys(("ninety", "noventa"), "90"),
+}  # fmt: skip
+_NUMBER_CONNECTORS = frozenset({"y", "e", "et", "and"})
+_TENS_ALONE = frozenset({"ten", "diez", "dix", "dez"})  # take no unit ("dix-huit" reads 1 0 8: masked all the same)
 _LONGEST_UNIT = max(len(unit) for unit in _DIGIT_UNITS)
-_NUMBER_TOKEN = re.compile(r"[0-9A-Za-z]{1,40}(?![0-9A-Za-z])")
+_NUMBER_TOKEN = re.compile(r"[0-9A-Za-zÀ-ÿ]{1,40}(?![0-9A-Za-zÀ-ÿ])")
 _NUMBER_GAP = re.compile(r"[ \t.,/-]{0,3}")
 
 
 def _read_digits(token: str) -> tuple[str, int] | None:
     """The digits a token spells ("8three2" -> ("832", 1 word)), or None; "o"/"oh" only beside another unit."""
     token = token.casefold()
+    if token in _TWO_DIGIT_WORDS:
+        return _TWO_DIGIT_WORDS[token], 1
     best: list[tuple[str, int] | None] = [None] * (len(token) + 1)
     best[0] = ("", 0)
     for i in range(len(token)):
@@ -1360,8 +1388,31 @@ def find_mixed_digit_phones(text: str) -> Iterator[Finding]:
     digits = ""
     words = 0
     tokens = list(_NUMBER_TOKEN.finditer(text))
+    tens = False  # the last token read was a tens word ("cuarenta"): a digit word after it is its unit
     for index, match in enumerate(tokens):
+        word = match.group(0).casefold()
         read = _read_digits(match.group(0))
+        if word in _TWO_DIGIT_WORDS and re.search(r"\d-$", text[max(0, match.start() - 2) : match.start()]):
+            read = None  # "7-Eleven": a shop, not digits
+        if tens and read is not None and len(read[0]) == 1 and read[0] != "0" and not word.isdigit():
+            # "cuarenta y cinco", "forty five": the unit replaces the tens word's zero
+            if _NUMBER_GAP.fullmatch(text, run_end, match.start()) is not None:
+                digits = digits[:-1] + read[0]
+                run_end = match.end()
+                tens = False
+                continue
+        if (
+            read is None
+            and tens
+            and word in _NUMBER_CONNECTORS
+            and index + 1 < len(tokens)
+            and _NUMBER_GAP.fullmatch(text, run_end, match.start()) is not None
+        ):
+            unit = _read_digits(tokens[index + 1].group(0))
+            if unit is not None and len(unit[0]) == 1 and unit[0] != "0":
+                run_end = match.end()  # the "y" of "cuarenta y cinco" stays inside the run
+                continue
+        tens = read is not None and _TWO_DIGIT_WORDS.get(word, "1")[-1] == "0" and word not in _TENS_ALONE
         if read is not None and match.group(0).casefold() in ("o", "oh"):
             # "o" is Spanish "or", "oh" an interjection: a digit only before another digit ("oh seven four")
             following = tokens[index + 1] if index + 1 < len(tokens) else None
@@ -1389,7 +1440,8 @@ def find_mixed_digit_phones(text: str) -> Iterator[Finding]:
 
 
 _SPELLED_HINT = re.compile(
-    r"(?i:zero|one|two|three|four|five|six|seven|eight|nine|cero|uno|dos|tres|cuatro|cinco|seis|siete|ocho|nueve)"
+    r"(?i:zero|one|two|three|four|five|six|seven|eight|nine|cero|uno|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|"
+    r"deux|trois|quatre|cinq|sept|huit|neuf|dois|três|sete|oito|nove)"
 )
 
 

@@ -188,3 +188,24 @@ def test_roles_codes_and_calendar_words_are_not_nicknames(redactor: Redactor, te
     for word in ("uncle", "V1", "back", "Monday"):
         if word in text:
             assert word in out
+
+
+@pytest.mark.parametrize(
+    ("text", "part"),
+    [
+        ("el número de la casa es 832 tres uno cuatro doce sesenta y siete", "sesenta y siete"),
+        ("his number is seven one three, four four one, twenty two ninety", "twenty two ninety"),
+        ("meu número é nove nove oito sete meia, quarenta e dois, treze", "quarenta e dois"),
+        ("mon numéro: zéro six, douze, trente-quatre, cinquante-six, dix-huit", "cinquante-six"),
+    ],
+)
+def test_numbers_dictated_in_words_with_teens_and_tens_are_masked(redactor: Redactor, text: str, part: str) -> None:
+    assert part not in masked(redactor, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["she was fifteen and the other one twenty one", "02/07  7-ELEVEN 33104 $4.19", "cuarenta y cinco minutos"],
+)
+def test_counts_in_words_and_shop_names_are_no_phone(redactor: Redactor, text: str) -> None:
+    assert not any(f.label == "PHONE" for f in redactor.detect(text))
