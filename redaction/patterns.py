@@ -276,6 +276,7 @@ def _luhn_ok(digits: str) -> bool:
     return total % 10 == 0
 
 
+_CARD_LAYOUT = re.compile(r"[3-6]\d{3}( |-)\d{4}\1\d{4}\1\d{4}")
 _CARD_CUE = re.compile(r"\b(?:card|visa|mastercard|mc|amex|discover|debit|credit|cc|prepaid|green\s+dot)\b", re.I)
 _IBAN_CUE = re.compile(r"\b(?:iban|wire|wired|account|acct|bank|transfer|cuenta|conta|konto|escrow|swift)\b", re.I)
 
@@ -293,6 +294,12 @@ def find_credit_cards(text: str) -> Iterator[Finding]:
             yield Finding(match.start(), match.end(), CREDIT_CARD, 0.95, "credit_card")
         elif 15 <= len(digits) <= 16 and _cue_before(_CARD_CUE, text, match.start(), 40):
             yield Finding(match.start(), match.end(), CREDIT_CARD, 0.7, "credit_card_cue")
+        elif _CARD_LAYOUT.fullmatch(match.group(0)) and not _CASE_NUMBER_BEFORE.search(
+            text, max(0, match.start() - 30), match.start()
+        ):
+            # four groups of four with one separator, as printed on a card and typed from one: a card even when a
+            # digit is mistyped, unless a reference or case word names it ("ref 4111 1111 1111 1112")
+            yield Finding(match.start(), match.end(), CREDIT_CARD, 0.7, "credit_card_layout")
 
 
 _IBAN = re.compile(r"(?<![\w])[A-Za-z]{2}\d{2}(?: ?[A-Za-z0-9]{4}){2,7}(?: ?[A-Za-z0-9]{1,3})?(?![\w])")
@@ -378,7 +385,9 @@ _DATE = (
     rf"|\d{{1,2}}\s?[/.-]\s?\d{{1,2}}(?:\s?[/.-]\s?(?:\d{{4}}|\d{{2}}))?|\d{{4}}[/.-]\d{{1,2}}[/.-]\d{{1,2}}"
     rf"|\d{{4}}년\s*\d{{1,2}}월\s*\d{{1,2}}일|\d{{1,2}}\s*(?-i:[A-Z]{{3}})\s*\d{{2,4}}"
     rf"|{_MONTH}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}}|\s+'?\d{{2}})?"
-    rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}\.?(?:,?\s+\d{{4}})?|(?:19|20)\d{{2}})"
+    rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}\.?(?:,?\s+\d{{4}})?|(?:19|20)\d{{2}}"
+    # passport and form style with dashes: "15-Aug-1986", "03-OCT-1982", "Aug-19-2006"
+    rf"|\d{{1,2}}-{_MONTH}-(?:\d{{4}}|\d{{2}})|{_MONTH}-\d{{1,2}}-\d{{4}})"
 )
 _DOB = re.compile(
     r"\b(?:dob|d\.o\.b\.?|date\s+of\s+birth|birth\s*date|birthday|bday|b-day|born(?:\s+on|\s+in)?"
@@ -398,7 +407,8 @@ _FULL_DATE = re.compile(
     r"(?<![\w/.:-])(?:(?P<a>\d{1,2})[/.-](?P<b>\d{1,2})[/.-](?P<y>\d{4}|\d{2})"
     r"|(?P<y2>(?:19|20)\d{2})[/.-]\d{1,2}[/.-]\d{1,2}"
     rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}\.?,?\s+(?P<y3>(?:19|20)\d{{2}})"
-    rf"|{_MONTH}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+(?P<y4>(?:19|20)\d{{2}}))(?![\w/])",
+    rf"|{_MONTH}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+(?P<y4>(?:19|20)\d{{2}})"
+    rf"|\d{{1,2}}-{_MONTH}-(?P<y5>(?:19|20)\d{{2}})|{_MONTH}-\d{{1,2}}-(?P<y6>(?:19|20)\d{{2}}))(?![\w/])",
     re.IGNORECASE,
 )
 _NOT_BIRTH = re.compile(
@@ -409,7 +419,8 @@ _NOT_BIRTH = re.compile(
 _DOB_NEAR = re.compile(
     r"\b(?:dob|d\.o\.b\.?|date\s+of\s+birth|birth\s*date|birthday|bday|b-day|born)\b[^\n.;]{0,40}?"
     rf"(?P<date>\d{{1,2}}[/.-]\d{{1,2}}[/.-](?:\d{{4}}|\d{{2}})|(?:19|20)\d{{6}}|{_MONTH}\.?\s+\d{{1,2}},?\s+\d{{4}}"
-    rf"|\d{{1,2}}\s+{_MONTH}\.?\s+\d{{4}}|{_MONTH}\.?\s+\d{{1,2}},?\s+'\d{{2}})(?![\w/])",
+    rf"|\d{{1,2}}\s+{_MONTH}\.?\s+\d{{4}}|{_MONTH}\.?\s+\d{{1,2}},?\s+'\d{{2}}"
+    rf"|\d{{1,2}}-{_MONTH}-\d{{4}}|{_MONTH}-\d{{1,2}}-\d{{4}})(?![\w/])",
     re.IGNORECASE,
 )
 
@@ -427,7 +438,7 @@ def find_dates_of_birth(text: str) -> Iterator[Finding]:
     for match in _DOB_NEAR.finditer(text):
         yield Finding(match.start("date"), match.end("date"), DOB, 0.8, "dob")
     for match in _FULL_DATE.finditer(text):
-        year_text = match.group("y") or match.group("y2") or match.group("y3") or match.group("y4")
+        year_text = match.group("y") or match.group("y2") or match.group("y3") or match.group("y4") or match.group("y5") or match.group("y6")
         year = int(year_text)
         if len(year_text) == 2:
             year += 2000 if year < 30 else 1900
@@ -741,7 +752,7 @@ def find_cued_plates(text: str) -> Iterator[Finding]:
 _ID_CUES = (
     (re.compile(r"\b(?:pass(?:port)?s?|pasaportes?|passaportes?|paspò|pasaporte|passeport|hộ\s+chiếu|여권(?:번호)?|"
                 r"护照|護照|паспорт\w*|pp\b)|พาสปอร์ต|หนังสือเดินทาง|पासपोर्ट", re.I), PASSPORT),
-    (re.compile(r"\b(?:(?:driver'?s?\s+)?licen[cs]es?|dl|d/l|dln|ol|oln|lic|licencia|state\s+id|texas\s+id|id\s+card|"
+    (re.compile(r"\b(?:(?:driver'?s?\s+)?licen[cs]es?|dl|cdl|d/l|dln|ol|oln|lic|licencia|state\s+id|texas\s+id|id\s+card|"
                 r"(?-i:[A-Z]{2})\s+id)\b", re.I), DRIVER_LICENSE),
     (re.compile(r"\b(?:mrn|mr\s*#|mr\b|chart|medical\s+record|record\s*#|patient\s+(?:id|#|number)|"
                 r"expediente|historia\s+cl[ií]nica)", re.I), MEDICAL_RECORD),

@@ -209,3 +209,18 @@ def test_numbers_dictated_in_words_with_teens_and_tens_are_masked(redactor: Reda
 )
 def test_counts_in_words_and_shop_names_are_no_phone(redactor: Redactor, text: str) -> None:
     assert not any(f.label == "PHONE" for f in redactor.detect(text))
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("Nepali passport, DOB 07-Mar-1991, agent kept it", "07-Mar-1991"),
+        ("dob on her passport 11-NOV-1985", "11-NOV-1985"),
+        ("DOB Yamileth Sep-03-2007", "Sep-03-2007"),
+        ("his IL CDL K418-5520-7713, copies at the carrier", "K418-5520-7713"),
+        ("the motel was paid with 4119 7720 3381 0046, card in her name", "4119 7720 3381 0046"),
+    ],
+)
+def test_passport_style_dates_cdls_and_card_layouts_are_masked(redactor: Redactor, text: str, value: str) -> None:
+    assert value not in masked(redactor, text)
+
