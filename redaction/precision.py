@@ -13,8 +13,11 @@ to a place) and again on the findings of the every-occurrence pass.
 
 from __future__ import annotations
 
+import importlib
 import re
 from functools import lru_cache
+
+from spacy.lang.en.stop_words import STOP_WORDS as ENGLISH_STOP_WORDS
 
 from redaction.findings import (
     ADDRESS,
@@ -323,6 +326,25 @@ def _person_false(text: str, start: int, end: int, source: str) -> bool:
         return True  # "Amber alert", "Frank discussion", "Will do", "Chase bank"
     if len(words) == 1 and _opener_word(text, start, words[0], folded[0]):
         return True  # "Clerk confirmed", "Yikes.", "Pat-down policy ...", "Dispatched, 2 units"
+    if source in _MODEL_SOURCES and not span.isupper():
+        stop = _line_language(text, start, end)
+        if stop is not None and any(w in stop for w in folded):
+            return True  # "Mwen", "pè pou", "Merci", "Buenas", "Ja", "Заседание в": a foreign sentence's words
+    if (
+        source in _MODEL_SOURCES
+        and len(words) == 2
+        and span.split()[0] in ("de", "du", "des", "da", "do", "di")
+        and folded[1] not in _all_names()
+        and re.search(r"\b[a-zà-ÿ]+[ \t]+$", text[max(0, start - 20) : start])
+    ):
+        return True  # "l'équipe de Montréal", "el consulado de México", "la pulga de Alvin": a preposition
+    if (
+        source in _MODEL_SOURCES
+        and len(words) > 2
+        and folded[0] in ("la", "le", "el", "les", "los", "las", "il", "der", "die", "das")
+        and any(w.islower() and w not in _NAME_PARTICLES and fold_accents(w) not in _all_names() for w in words[1:])
+    ):
+        return True  # "la oficina de DCFS": an article and a noun
     if source in _MODEL_SOURCES and len(words) > 1 and span[:1].isupper():
         if any(w.islower() and w not in _NAME_PARTICLES for w in span.split()):
             return True  # "Buenas tardes", "La muchacha", "Tengo la versión", "Zürich postcodes"
@@ -438,6 +460,48 @@ def _town_not_person(text: str, start: int, end: int, words: list[str], folded: 
     clause_end = _CLAUSE_END.search(text, end, end + 120)
     clause = text[clause_start : clause_end.start() if clause_end else end + 120]
     return _PERSON_CLAUSE.search(clause) is None
+
+
+# Languages whose function words the model takes for names in a line of that language ("Mwen pa vle", "Merci
+# beaucoup", "Buenas tardes", "Ja, Vorgang in", "Заседание в"): spaCy's own stop-word lists.
+_LINE_LANGUAGES = ("es", "fr", "pt", "de", "it", "tl", "ht", "ru", "uk")
+
+
+@lru_cache(maxsize=1)
+def _foreign_stop_words() -> dict[str, tuple[frozenset[str], frozenset[str]]]:
+    """Per language: its stop words that are no English stop word (to tell the language of a line), and those of
+    them that are also no everyday English word, name particle or name (the words a span may not hold)."""
+    english = everyday_words()
+    names = _all_names() | AMBIGUOUS_FIRST_NAMES
+    out = {}
+    for code in _LINE_LANGUAGES:
+        words = importlib.import_module(f"spacy.lang.{code}.stop_words").STOP_WORDS
+        folded = frozenset(fold_accents(w) for w in words if " " not in w) - ENGLISH_STOP_WORDS
+        out[code] = (
+            folded,
+            frozenset(
+                w for w in folded if len(w) > 1 and w not in english and w not in names and w not in _NAME_PARTICLES
+            ),
+        )
+    return out
+
+
+def _line_language(text: str, start: int, end: int) -> frozenset[str] | None:
+    """The stop words a name may not hold in the language the line around the span is written in, when it is one
+    of ``_LINE_LANGUAGES``: three or more of its stop words that are no English stop word, and a fifth of the line."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line = text[line_start : line_end if line_end >= 0 else len(text)]
+    if re.search(r"[\u1ea0-\u1ef9đơưĐƠƯ]", line):
+        return None  # Vietnamese: its syllables ("gia", "em") are other languages' stop words
+    tokens = [fold_accents(w) for w in _WORD.findall(line)]
+    best: frozenset[str] | None = None
+    best_count = max(2, (len(tokens) - 1) // 5)  # three or more, and a fifth of the line
+    for stop, not_names in _foreign_stop_words().values():
+        count = sum(token in stop for token in tokens)
+        if count > best_count:
+            best, best_count = not_names, count
+    return best
 
 
 def _in_place_list(text: str, start: int, end: int) -> bool:
@@ -572,7 +636,9 @@ def _false_alarm_in(text: str, start: int, end: int, label: str, source: str) ->
         return _handle_false(text, start, end)
     if label == AGE:
         return (
-            _AGE_NOT.match(text, end) is not None or re.fullmatch(r"\d+-\d+-\d+", text[start:end]) is not None
+            _AGE_NOT.match(text, end) is not None
+            or re.fullmatch(r"\d+-\d+-\d+", text[start:end]) is not None
+            or (source != "age_cue" and _age_not_an_age(text, start, end))
         )
     if label == ADDRESS:
         return _address_false(text, start, end, source)
@@ -598,6 +664,29 @@ def _identifier_false(text: str, start: int, end: int) -> bool:
 
 # A number that goes on as a bigger number, "5,000 printed", "3.5 hrs": not an age.
 _AGE_NOT = re.compile(r"[,.]\d")
+# A time, a duration or a code: "1–4pm", "2-3 wks", "until about 10", "Jul 24", "Dept 12, not 9", "24-0117-T".
+_AGE_UNIT_AFTER = re.compile(
+    r"-\d{3}|[ \t]*(?i:am|pm|a\.m|p\.m|hrs?|hours?|wks?|weeks?|mins?|minutes?|days?|months?|mos)\b"
+)
+_AGE_CODE_BEFORE = re.compile(
+    r"(?:\d-|(?i:\b(?:case|dept|department|rows?|room|rm|unit|sala|exit|hwy|highway|route|jan|feb|mar|apr|jun|jul|"
+    r"aug|sep|sept|oct|nov|dec|january|february|march|april|june|july|august|september|october|november|december|"
+    r"until|till|til)\.?[ \t]+(?:about[ \t]+|around[ \t]+|\d{1,4}[ \t]*,[ \t]*not[ \t]+)?))$"
+)
+# A tally's heading before the numbers: "Case count by county: Harris 14, ...", "interpreter hours: VN 22, ...".
+_TALLY_HEADING = re.compile(
+    r"(?i:\b(?:count|counts|hours|beds|totals?|tally|headcount|stats|numbers)\b[^:\n.]{0,30}:)"
+)
+
+
+def _age_not_an_age(text: str, start: int, end: int) -> bool:
+    """An age found beside a person or another age that is a time, a duration, a code or a tally's count."""
+    span = text[start:end]
+    if re.search(r"(?i:[ap]\.?m\.?)$", span) or _AGE_UNIT_AFTER.match(text, end):
+        return True  # "1–4pm", "2-3 wks", "24-0117-T"
+    if _AGE_CODE_BEFORE.search(text, max(0, start - 24), start):
+        return True  # "Jul 24", "Dept 12, not 9", "until about 10"
+    return _TALLY_HEADING.search(text, max(0, start - 120), start) is not None
 _MEETING_ROOM = re.compile(r"(?i:(?:conf(?:erence)?\.?\s+)?(?:room|rm|suite|ste)\.?\s*#?\s*\d{1,4}[A-Za-z]?)")
 _OFFICE_BEFORE = re.compile(
     r"(?i:\b(?:bldg|building|floor|fl|center|centre|courthouse|office|offices|conf|conference|training|meeting|"
