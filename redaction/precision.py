@@ -538,6 +538,8 @@ def _cross_street_false(text: str, start: int, end: int) -> bool:
     sides = re.split(r"[ \t]*(?:&|/|@|\band\b|\by\b|\bn\b|\bx\b)[ \t]*", span)
     if len(sides) < 2:
         return False
+    if re.match(r"-\d", text[end : end + 2]) or re.match(r"(?i:op|ops|operation)-", span):
+        return True  # "Op-Sunrise and Kill-2 sweeps": two operation codes
     strong = re.compile(
         r"\d|(?i:\b(?:st|ave|rd|blvd|dr|ln|hwy|pkwy|street|avenue|road|boulevard|drive|lane|highway)\b\.?)"
     )
@@ -692,6 +694,11 @@ _OFFICE_BEFORE = re.compile(
     r"(?i:\b(?:bldg|building|floor|fl|center|centre|courthouse|office|offices|conf|conference|training|meeting|"
     r"interview|forensic|debrief|admin|hq|station|seats|projector)\b)"
 )
+# After a meeting room: "Room 112 is the new interview room", "Room 210 County Admin Bldg", "Suite 300 at the DA's".
+_OFFICE_AFTER = re.compile(
+    r"(?i:[^.\n]{0,30}\b(?:interview|waiting|conference|training|meeting)\s+room\b|[ \t,]+(?:at[ \t]+the[ \t]+)?"
+    r"(?:[\w'’.]+[ \t]+){0,3}(?:bldg|building|center|centre|courthouse|hq)\b)"
+)
 _LODGING_WORDS = re.compile(
     r"(?i:\b(?:motel|hotel|inn|suites|lodge|apartments?|apts?|complex|lives?|living|staying|stays|stayed|airbnb|"
     r"trailer|victim|girls?|client|kept|held)\b)"
@@ -708,8 +715,9 @@ def _address_false(text: str, start: int, end: int, source: str) -> bool:
     span = text[start:end]
     if source in ("unit", "named_unit", "tagger") and _MEETING_ROOM.fullmatch(span.strip()):
         before = text[max(0, start - 60) : start]
+        after = text[end : end + 40]
         return (
-            _OFFICE_BEFORE.search(before + span) is not None
+            (_OFFICE_BEFORE.search(before + span) is not None or _OFFICE_AFTER.match(after) is not None)
             and _LODGING_WORDS.search(text, max(0, start - 150), end + 150) is None
         )
     if source == "complex" and not any(ch.isdigit() for ch in span) and re.search(r"['’]s\s+Place\b", span):

@@ -83,6 +83,9 @@ def masked(redactor: Redactor, text: str) -> str:
         "Legal clinic for survivors every other Weds, 1–4pm",
         "Sentencing for the girls' case moved to Dept 12, not 9",
         "Bed count tonight: Covenant House 2, Safe Harbor 0, St. Anne's 1",
+        # meeting rooms named before the building, operation codes read as cross streets
+        "Room 118 is the new interview room; the old one is storage now",
+        "Op-Lantern and Team-4 sweeps are on hold until Monday",
     ],
 )
 def test_a_clean_line_is_not_flagged(redactor: Redactor, text: str) -> None:
@@ -126,6 +129,7 @@ def test_a_clean_line_is_not_flagged(redactor: Redactor, text: str) -> None:
         ("pt Marisol Quintero at Ben Taub ER, MRN 00452211", "Quintero"),
         ("la mamá de Yesenia Caballero llamó otra vez", "Yesenia"),
         ("cook 2 won't give his name, he's the youngest, maybe 15-16", "15"),
+        ("room 212 and room 214 are the workers, the boss is in rm 103 next to the office", "103"),
     ],
 )
 def test_a_name_beside_it_is_still_masked(redactor: Redactor, text: str, secret: str) -> None:
