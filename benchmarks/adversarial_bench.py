@@ -135,8 +135,12 @@ def main() -> int:
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
     parser.add_argument("--no-baseline", action="store_true", help="skip plain spaCy NER (slow on these inputs)")
+    parser.add_argument(
+        "--ab-decoder", action="store_true", help="also time the engine with spaCy's NER decoder on each input"
+    )
     args = parser.parse_args()
     redactor = Redactor(RedactionSettings())
+    spacy_decoder = redactor.with_spacy_decoder()
     nlp = redactor.nlp
     redactor.detect("warm up Maria 713-555-0134")
     cases = {**adversarial(args.size), **fuzzed(args.fuzz)}
@@ -147,6 +151,8 @@ def main() -> int:
         kb = max(len(text) / 1024, 1.0)
         engine = timed(redactor.detect, text)
         row = {"case": name, "chars": len(text), "ms": engine * 1000, "ms_per_kb": engine * 1000 / kb}
+        if args.ab_decoder:
+            row["spacy_decoder_ms_per_kb"] = timed(spacy_decoder.detect, text) * 1000 / kb
         if not args.no_baseline:
             # Plain NER on the same input, cut into 2,000-character pieces (the engine's chunk size).
             pieces = [text[i : i + 2000] for i in range(0, len(text), 2000)] or [""]
@@ -176,6 +182,18 @@ def main() -> int:
         "peak_rss_mb": round(peak, 1),
         "targets": {"ms_per_kb": TARGET_MS_PER_KB, "peak_rss_mb": TARGET_RSS_MB},
     }
+    if args.ab_decoder:
+        slow = [r["spacy_decoder_ms_per_kb"] for r in rows]
+        slow_worst = max(rows, key=lambda r: r["spacy_decoder_ms_per_kb"])
+        report["spacy_decoder"] = {
+            "worst_case": slow_worst["case"],
+            "worst_ms_per_kb": round(max(slow), 2),
+            "fuzz_max_ms_per_kb": round(max(r["spacy_decoder_ms_per_kb"] for r in fuzz_rows), 2) if fuzz_rows else None,
+            "cases_over_target": sum(v > TARGET_MS_PER_KB for v in slow),
+            "total_ratio_engine_vs_spacy_decoder": round(
+                sum(r["ms_per_kb"] for r in rows) / sum(slow), 3
+            ),  # mean over inputs of ms per KB
+        }
     if args.json:
         print(json.dumps({**report, "rows": rows}, indent=2))
     else:

@@ -273,6 +273,13 @@ class Redactor:
 
     allow = with_allow_terms
 
+    def with_spacy_decoder(self) -> Redactor:
+        """The same redactor decoding NER with spaCy's own ``nlp.pipe`` instead of ``FastNer`` (same findings,
+        slower): the baseline the benchmarks time beside it (``--ab-decoder``)."""
+        clone = object.__new__(Redactor)
+        clone._setup(self.settings, self._keyed_hash, replace(self._model, fast_ner=None))
+        return clone
+
     def detect(self, text: str) -> list[Finding]:
         """Findings in ``text``, offsets in the original text, sorted and non-overlapping."""
         return self._detect_batch([text])[0]
