@@ -58,6 +58,9 @@ def main() -> int:
     parser.add_argument(
         "--pii-model", default="builtin", help="the engine's statistical tagger: builtin (default), off, or a path"
     )
+    parser.add_argument(
+        "--ab-decoder", action="store_true", help="also time the engine with spaCy's NER decoder, interleaved"
+    )
     args = parser.parse_args()
 
     base = [
@@ -87,6 +90,15 @@ def main() -> int:
         for text in single:
             redactor.redact(text)
 
+    spacy_decoder = redactor.with_spacy_decoder()
+
+    def spacy_decoder_batch() -> None:
+        spacy_decoder.redact_many(messages)
+
+    def spacy_decoder_single() -> None:
+        for text in single:
+            spacy_decoder.redact(text)
+
     for warm in (plain_batch, engine_batch):
         warm()
     results: dict[str, float] = {}
@@ -95,6 +107,9 @@ def main() -> int:
         results["engine_batch"] = min(results.get("engine_batch", 1e9), best_of(1, engine_batch))
         results["plain_single"] = min(results.get("plain_single", 1e9), best_of(1, plain_single))
         results["engine_single"] = min(results.get("engine_single", 1e9), best_of(1, engine_single))
+        if args.ab_decoder:
+            results["slow_batch"] = min(results.get("slow_batch", 1e9), best_of(1, spacy_decoder_batch))
+            results["slow_single"] = min(results.get("slow_single", 1e9), best_of(1, spacy_decoder_single))
 
     big = ""
     index = 0
@@ -132,6 +147,13 @@ def main() -> int:
         },
         "rss_mb": {"current": round(current, 1), "peak": round(peak, 1)},
     }
+    if args.ab_decoder:
+        report["engine_with_spacy_decoder"] = {
+            "batch_ms_per_msg": round(results["slow_batch"] / len(messages) * 1000, 4),
+            "batch_ratio_to_plain_ner": round(results["slow_batch"] / results["plain_batch"], 3),
+            "single_call_ms_per_msg": round(results["slow_single"] / len(single) * 1000, 4),
+            "single_call_ratio_to_plain_ner": round(results["slow_single"] / results["plain_single"], 3),
+        }
     if args.json:
         print(json.dumps(report, indent=2))
     else:
@@ -150,6 +172,8 @@ def main() -> int:
         assert isinstance(big_report, dict)
         print(f"100 KB message: {big_report['seconds']:.3f} s ({big_report['findings']} findings)")
         print(f"RSS: current {current:.0f} MB, peak {peak:.0f} MB")
+        if args.ab_decoder:
+            print(f"engine with spaCy's NER decoder: {json.dumps(report['engine_with_spacy_decoder'])}")
     return 0
 
 
