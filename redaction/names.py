@@ -394,6 +394,8 @@ class NameRules:
             return bool(following in _STRONG_VERBS_AFTER and _GAP.fullmatch(gap))
         if after[:2] in ("'s", "’s") and not after[2:].isalpha():
             return True
+        if _KIN_PREDICATE.match(text, tokens[last][1]):
+            return True  # "Emberly is the kid's older cousin"
         if _GAP.fullmatch(gap or "x"):
             if following in _VERBS_AFTER_NAME:
                 return True
@@ -568,6 +570,16 @@ _TITLE_BEFORE = re.compile(
     r"dona|doña|uncle|aunt|auntie|tía|tio|tío|tia|inmate|client|victim|defendant|suspect|pimp|trafficker|"
     r"noticed|picked\s+up|call|called|told|tell|text|texted|ask|asked|met\s+with|spoke\s+(?:to|with)))\.?[ \t]+$"
 )
+# "X is the kid's older cousin", "X is the victim's sister", "X was her boyfriend": a kin or role noun said of X.
+_KIN_NOUNS = (
+    r"sister|brother|mom|mother|dad|father|boyfriend|girlfriend|bf|gf|husband|wife|cousin|aunt|auntie|uncle|"
+    r"daughter|son|niece|nephew|grandma|grandmother|grandpa|grandfather|stepdad|stepmom|stepmother|stepfather|"
+    r"friend|roommate|neighbou?r|coworker|pimp|trafficker|recruiter|victim|survivor|client|one|girl|guy|kid|woman|man"
+)
+_KIN_PREDICATE = re.compile(
+    r"[ \t]+(?:is|was|'s|’s)[ \t]+(?:also[ \t]+|actually[ \t]+|just[ \t]+)?(?:the|her|his|my|our|their|a|an)[ \t]+"
+    rf"(?:[^\W\d_]+['’]s[ \t]+)?(?:[^\W\d_]+[ \t]+)?(?i:{_KIN_NOUNS})\b(?![ \t]+(?:of|in|at|on|from)\b)"
+)
 _PERSON_AFTER = re.compile(
     r"(?:['’]s[ \t]+(?i:sister|brother|mom|mother|dad|father|boyfriend|girlfriend|bf|gf|husband|wife|kids?|son|"
     r"daughter|cousin|aunt|uncle|phone|number|cell|dl|passport|cert|case|lawyer|attorney|advocate|pimp|car)\b"
@@ -583,7 +595,11 @@ _PERSON_VERBS_AFTER = _VERBS_AFTER_NAME - frozenset(
 def person_evidence(text: str, start: int, end: int) -> bool:
     """Whether the words around ``text[start:end]`` show it names a person: a title or role before it, a kinship
     noun after its possessive, "(the boyfriend ..." or an age in parentheses after it (see ``_TITLE_BEFORE``)."""
-    return bool(_TITLE_BEFORE.search(text, max(0, start - 24), start) or _PERSON_AFTER.match(text, end))
+    return bool(
+        _TITLE_BEFORE.search(text, max(0, start - 24), start)
+        or _PERSON_AFTER.match(text, end)
+        or _KIN_PREDICATE.match(text, end)
+    )
 
 
 def person_verb_after(text: str, end: int) -> bool:

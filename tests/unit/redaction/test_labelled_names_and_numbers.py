@@ -224,3 +224,20 @@ def test_counts_in_words_and_shop_names_are_no_phone(redactor: Redactor, text: s
 def test_passport_style_dates_cdls_and_card_layouts_are_masked(redactor: Redactor, text: str, value: str) -> None:
     assert value not in masked(redactor, text)
 
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Brynlee is the kid's older cousin", "Brynlee"),
+        ("Oluchi is the victim's sister btw", "Oluchi"),
+        ("Ramesh is the one w/ the sick kid", "Ramesh"),
+    ],
+)
+def test_a_name_said_to_be_a_relative_or_the_one_is_masked(redactor: Redactor, text: str, name: str) -> None:
+    assert name not in masked(redactor, text)
+
+
+@pytest.mark.parametrize("text", ["Houston is the one of the hubs we use", "Harris County is the biggest one"])
+def test_places_said_to_be_the_one_stay_readable(redactor: Redactor, text: str) -> None:
+    assert masked(redactor, text) == text
