@@ -92,7 +92,7 @@ _REMEMBERED_EVENTS = 4096  # recent senders and removals kept in memory
 _SCANNED_TYPES = frozenset({"m.room.message", "m.sticker", "m.reaction", *mtext.POLL_START_TYPES})
 BACKLOG_REMOVALS = 4  # a gap's removals in flight at once (live ones do not queue behind a backlog's)
 ARRIVAL_PRIORITY_SECONDS = 2.0  # how long an ordered event waits for removals on arrival in progress
-OTHER_WRITES_IN_FLIGHT = 2  # the bot's writes to the homeserver in flight at once besides live removals
+OTHER_WRITES_IN_FLIGHT = 4  # the bot's writes to the homeserver in flight at once besides live removals
 LIVE_SYNC_FILTER = {"room": {"timeline": {"limit": 100}}}  # syncs after a run's first
 #: Timeline events synced but not yet handled in order before the sync loop pauses (memory bound).
 #: Counted in events, not batches: catching up, the bot's own reposts and notices come back as a
@@ -233,44 +233,41 @@ _LANE: contextvars.ContextVar[int] = contextvars.ContextVar("matrix_lane", defau
 class HomeserverLane:
     """The order in which the bot's writes (sends, redactions) reach the homeserver.
 
-    Synapse persists a room's events one at a time, so a request queues behind every write the bot
-    already has in flight there. Catching up, the backlog's redactions and the ordered handling's
-    reposts and notices would keep that queue full, and a live message's redaction would wait
-    behind all of them. So: while a live message is being removed (``live``: from its scan to its
-    redaction's answer) no other write starts; other writes are limited to ``limit`` in flight and
-    start in priority order (a backlog's removals before reposts and notices, then first come,
-    first served). Another write waits for live removals at most ``live_wait`` seconds, so a stream
-    of live messages cannot stall the ordered handling.
+    Catching up, the backlog's redactions and the ordered handling's reposts and notices keep the
+    homeserver busy, and a live message's redaction queues behind whatever the bot has in flight
+    there. So: while a live message's redaction is in flight (``_LANE`` is ``LIVE``) no other write
+    starts; the others are limited to ``limit`` in flight and start in priority order (a backlog's
+    removals before reposts, notices and outbox deliveries, then first come, first served). Another
+    write waits for live redactions at most ``live_wait`` seconds, so a stream of live messages
+    cannot stall the ordered handling. Not stricter: Synapse persists a room's queued events in
+    batches, and a first version (2 writes in flight, all paused from a live message's scan to its
+    redaction) left a 200-message backlog's PII visible about twice as long
+    (benchmarks/matrix_redaction_latency.py, same machine and load).
 
-    Hand-written: asyncio has no priority semaphore, and the rule "nothing while a live removal is
-    in progress" is this adapter's own."""
+    Hand-written: asyncio has no priority semaphore, and the rule "nothing new while a live removal
+    is in flight" is this adapter's own."""
 
     def __init__(self, limit: int = OTHER_WRITES_IN_FLIGHT, live_wait: float = ARRIVAL_PRIORITY_SECONDS) -> None:
         self.limit = limit
         self.live_wait = live_wait
-        self.live = 0  # live removals in progress
+        self.live = 0  # live redactions in flight
         self.in_flight = 0  # other writes in flight
         self._waiting: list[tuple[int, int]] = []  # (priority, arrival number), a heap
         self._numbers = itertools.count()
         self._changed = asyncio.Condition()
 
     @contextlib.asynccontextmanager
-    async def live_removal(self) -> Any:
-        """A live message is being scanned and removed: other writes wait (bounded)."""
-        self.live += 1
-        try:
-            yield
-        finally:
-            self.live -= 1
-            async with self._changed:
-                self._changed.notify_all()
-
-    @contextlib.asynccontextmanager
     async def write(self) -> Any:
         """One request to the homeserver, in its turn (the caller's ``_LANE``)."""
         priority = _LANE.get()
         if priority == LIVE:
-            yield  # counted by ``live_removal``
+            self.live += 1
+            try:
+                yield
+            finally:
+                self.live -= 1
+                async with self._changed:
+                    self._changed.notify_all()
             return
         loop = asyncio.get_running_loop()
         give_up_on_live = loop.time() + self.live_wait
@@ -620,8 +617,8 @@ class MatrixPlatform:
         does the removal itself for any message this did not remove. Never raises.
 
         ``backlog``: a gap's events (fetched by backfill): removed ``BACKLOG_REMOVALS`` at a time,
-        after live messages (``HomeserverLane``). Otherwise the messages of a sync, which hold
-        every other write to the homeserver back until they are removed."""
+        after live messages (``HomeserverLane``). Otherwise the messages of a sync: while their
+        redactions are in flight no other write to the homeserver starts."""
         remove_first = getattr(self._app, "remove_pii_first", None)
         if remove_first is None:
             return
@@ -651,8 +648,7 @@ class MatrixPlatform:
             return
         lane = _LANE.set(BACKLOG if backlog else LIVE)  # the removals' tasks inherit it
         try:
-            async with contextlib.nullcontext() if backlog else self.lane.live_removal():
-                removed = int(await remove_first(messages, concurrency=BACKLOG_REMOVALS if backlog else None))
+            removed = int(await remove_first(messages, concurrency=BACKLOG_REMOVALS if backlog else None))
             self.removed_on_arrival += removed
         except Exception as exc:
             log.warning(

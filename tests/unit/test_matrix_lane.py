@@ -23,22 +23,40 @@ async def _settle() -> None:
         await asyncio.sleep(0)
 
 
-async def test_nothing_else_starts_while_a_live_message_is_being_removed() -> None:
+async def test_nothing_else_starts_while_a_live_message_is_being_redacted() -> None:
     lane = HomeserverLane(limit=2, live_wait=60)
     started: list[str] = []
+    live_done = asyncio.Event()
     done = asyncio.Event()
     done.set()
-    async with lane.live_removal():
-        tasks = [asyncio.create_task(_write(lane, p, n, started, done))
-                 for p, n in ((ORDERED, "repost"), (BACKLOG, "backlog redaction"))]
-        await _settle()
-        assert started == []  # both wait for the live removal
-        _LANE.set(LIVE)
-        async with lane.write():  # the live message's own redaction goes straight through
-            started.append("live redaction")
-    await asyncio.gather(*tasks)
+    busy = [asyncio.create_task(_write(lane, ORDERED, f"notice {i}", started, done)) for i in range(2)]
+    await asyncio.gather(*busy)
+    live = asyncio.create_task(_write(lane, LIVE, "live redaction", started, live_done))
+    await _settle()
+    tasks = [asyncio.create_task(_write(lane, p, n, started, done))
+             for p, n in ((ORDERED, "repost"), (BACKLOG, "backlog redaction"))]
+    await _settle()
+    assert started == ["notice 0", "notice 1", "live redaction"]  # both wait for the live one
+    live_done.set()
+    await asyncio.gather(live, *tasks)
     # Then the backlog's removal before the repost, although the repost asked first.
-    assert started == ["live redaction", "backlog redaction", "repost"]
+    assert started == ["notice 0", "notice 1", "live redaction", "backlog redaction", "repost"]
+
+
+async def test_a_live_redaction_never_waits_for_the_lane() -> None:
+    lane = HomeserverLane(limit=1, live_wait=60)
+    started: list[str] = []
+    hold = asyncio.Event()
+    busy = asyncio.create_task(_write(lane, ORDERED, "repost", started, hold))
+    queued = asyncio.create_task(_write(lane, BACKLOG, "backlog redaction", started, hold))
+    await _settle()
+    live = asyncio.create_task(_write(lane, LIVE, "live redaction", started, asyncio.Event()))
+    await _settle()
+    assert started == ["repost", "live redaction"]  # past the queued backlog and the limit
+    live.cancel()
+    hold.set()
+    await asyncio.gather(busy, queued)
+    assert started == ["repost", "live redaction", "backlog redaction"]
 
 
 async def test_other_writes_are_limited_and_start_by_priority_then_arrival() -> None:
@@ -58,17 +76,19 @@ async def test_other_writes_are_limited_and_start_by_priority_then_arrival() -> 
     assert lane.in_flight == 0
 
 
-async def test_a_stream_of_live_removals_holds_other_writes_back_only_for_a_while() -> None:
+async def test_a_long_live_redaction_holds_other_writes_back_only_for_a_while() -> None:
     lane = HomeserverLane(limit=2, live_wait=0.2)
     started: list[str] = []
     go = asyncio.Event()
     go.set()
-    async with lane.live_removal():
-        task = asyncio.create_task(_write(lane, ORDERED, "repost", started, go))
-        await asyncio.sleep(0.05)
-        assert started == []
-        await asyncio.wait_for(task, timeout=5)  # goes ahead after live_wait, live removal or not
-    assert started == ["repost"]
+    hung = asyncio.create_task(_write(lane, LIVE, "live redaction", started, asyncio.Event()))
+    await _settle()
+    task = asyncio.create_task(_write(lane, ORDERED, "repost", started, go))
+    await asyncio.sleep(0.05)
+    assert started == ["live redaction"]
+    await asyncio.wait_for(task, timeout=5)  # goes ahead after live_wait, live redaction or not
+    assert started == ["live redaction", "repost"]
+    hung.cancel()
 
 
 async def test_a_cancelled_waiter_does_not_block_the_writes_behind_it() -> None:
