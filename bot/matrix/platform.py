@@ -15,9 +15,7 @@ import collections
 import contextlib
 import contextvars
 import hashlib
-import heapq
 import importlib
-import itertools
 import logging
 import random
 import time
@@ -92,7 +90,6 @@ _REMEMBERED_EVENTS = 4096  # recent senders and removals kept in memory
 _SCANNED_TYPES = frozenset({"m.room.message", "m.sticker", "m.reaction", *mtext.POLL_START_TYPES})
 BACKLOG_REMOVALS = 4  # a gap's removals in flight at once (live ones do not queue behind a backlog's)
 ARRIVAL_PRIORITY_SECONDS = 2.0  # how long an ordered event waits for removals on arrival in progress
-OTHER_WRITES_IN_FLIGHT = 4  # the bot's writes to the homeserver in flight at once besides live removals
 LIVE_SYNC_FILTER = {"room": {"timeline": {"limit": 100}}}  # syncs after a run's first
 #: Timeline events synced but not yet handled in order before the sync loop pauses (memory bound).
 #: Counted in events, not batches: catching up, the bot's own reposts and notices come back as a
@@ -224,82 +221,6 @@ class _BatchQueue:
         return len(self._batches)
 
 
-# Who a write to the homeserver is for (``HomeserverLane``): live PII first, then a backlog's PII,
-# then everything else (the ordered handling's reposts and notices, outbox deliveries).
-LIVE, BACKLOG, ORDERED = 0, 1, 2
-_LANE: contextvars.ContextVar[int] = contextvars.ContextVar("matrix_lane", default=ORDERED)
-
-
-class HomeserverLane:
-    """The order in which the bot's writes (sends, redactions) reach the homeserver.
-
-    Catching up, the backlog's redactions and the ordered handling's reposts and notices keep the
-    homeserver busy, and a live message's redaction queues behind whatever the bot has in flight
-    there. So: while a live message's redaction is in flight (``_LANE`` is ``LIVE``) no other write
-    starts; the others are limited to ``limit`` in flight and start in priority order (a backlog's
-    removals before reposts, notices and outbox deliveries, then first come, first served). Another
-    write waits for live redactions at most ``live_wait`` seconds, so a stream of live messages
-    cannot stall the ordered handling. Not stricter: Synapse persists a room's queued events in
-    batches, and a first version (2 writes in flight, all paused from a live message's scan to its
-    redaction) left a 200-message backlog's PII visible about twice as long
-    (benchmarks/matrix_redaction_latency.py, same machine and load).
-
-    Hand-written: asyncio has no priority semaphore, and the rule "nothing new while a live removal
-    is in flight" is this adapter's own."""
-
-    def __init__(self, limit: int = OTHER_WRITES_IN_FLIGHT, live_wait: float = ARRIVAL_PRIORITY_SECONDS) -> None:
-        self.limit = limit
-        self.live_wait = live_wait
-        self.live = 0  # live redactions in flight
-        self.in_flight = 0  # other writes in flight
-        self._waiting: list[tuple[int, int]] = []  # (priority, arrival number), a heap
-        self._numbers = itertools.count()
-        self._changed = asyncio.Condition()
-
-    @contextlib.asynccontextmanager
-    async def write(self) -> Any:
-        """One request to the homeserver, in its turn (the caller's ``_LANE``)."""
-        priority = _LANE.get()
-        if priority == LIVE:
-            self.live += 1
-            try:
-                yield
-            finally:
-                self.live -= 1
-                async with self._changed:
-                    self._changed.notify_all()
-            return
-        loop = asyncio.get_running_loop()
-        give_up_on_live = loop.time() + self.live_wait
-        ticket = (priority, next(self._numbers))
-        async with self._changed:
-            heapq.heappush(self._waiting, ticket)
-            try:
-                while not (
-                    self._waiting[0] == ticket
-                    and self.in_flight < self.limit
-                    and (self.live == 0 or loop.time() >= give_up_on_live)
-                ):
-                    timeout = give_up_on_live - loop.time() if self.live else None
-                    with contextlib.suppress(TimeoutError):
-                        async with asyncio.timeout(timeout if timeout is None else max(0.0, timeout)):
-                            await self._changed.wait()
-            except BaseException:
-                self._waiting.remove(ticket)
-                heapq.heapify(self._waiting)
-                self._changed.notify_all()
-                raise
-            heapq.heappop(self._waiting)
-            self.in_flight += 1
-            self._changed.notify_all()
-        try:
-            yield
-        finally:
-            async with self._changed:
-                self.in_flight -= 1
-                self._changed.notify_all()
-
-
 class Backoff:
     """Exponential backoff with full jitter, reset after a successful sync."""
 
@@ -382,7 +303,6 @@ class MatrixPlatform:
         self.gaps_unfilled = 0  # backfills the server refused (e.g. the bot was removed from the room)
         self.removed_on_arrival = 0  # messages with PII taken down before their ordered handling
         self._arrivals: set[asyncio.Task[None]] = set()
-        self.lane = HomeserverLane()
         self._logged_in = False
         self.gate: Any = None  # the pre-store gate while ``run`` runs with [matrix.gate]
 
@@ -616,9 +536,8 @@ class MatrixPlatform:
         audit row, commands, dialogues — stays with the ordered handling (``_process``), which also
         does the removal itself for any message this did not remove. Never raises.
 
-        ``backlog``: a gap's events (fetched by backfill): removed ``BACKLOG_REMOVALS`` at a time,
-        after live messages (``HomeserverLane``). Otherwise the messages of a sync: while their
-        redactions are in flight no other write to the homeserver starts."""
+        ``backlog``: a gap's events (fetched by backfill), removed ``BACKLOG_REMOVALS`` at a time so
+        a live message's redaction does not queue behind a hundred of them at the homeserver."""
         remove_first = getattr(self._app, "remove_pii_first", None)
         if remove_first is None:
             return
@@ -646,7 +565,6 @@ class MatrixPlatform:
                 messages.append(message)
         if not messages:
             return
-        lane = _LANE.set(BACKLOG if backlog else LIVE)  # the removals' tasks inherit it
         try:
             removed = int(await remove_first(messages, concurrency=BACKLOG_REMOVALS if backlog else None))
             self.removed_on_arrival += removed
@@ -654,8 +572,6 @@ class MatrixPlatform:
             log.warning(
                 "matrix: removal on arrival failed (%s); left to the ordered handling", type(exc).__name__
             )
-        finally:
-            _LANE.reset(lane)
 
     def _arrival_message(
         self, room_id: str, event: Any, senders: Mapping[str, str], threads: Mapping[str, str] | None = None
@@ -1257,8 +1173,7 @@ class MatrixPlatform:
             if not (isinstance(event, RoomGetEventResponse) and event.event.sender == self.client.user_id):
                 log.info("matrix: redaction not allowed: the bot's power level is below the room's redact level")
                 return False
-        async with self.lane.write():
-            resp = await self.client.room_redact(room_id, message.id, reason=mtext.safe_reason(reason))
+        resp = await self.client.room_redact(room_id, message.id, reason=mtext.safe_reason(reason))
         if not isinstance(resp, RoomRedactResponse):
             log.warning("matrix: redaction refused (%s)", getattr(resp, "status_code", "?"))
             return False
@@ -1433,14 +1348,13 @@ class MatrixPlatform:
                 # ignore_unverified_devices: the bot shares room keys with every device of the room's
                 # joined members; room membership (auto-join only from the directory) is the access
                 # control. See docs/matrix.md, "Trust in encrypted rooms".
-                async with self.lane.write():
-                    resp = await self.client.room_send(
-                        room_id,
-                        "m.room.message",
-                        content,
-                        tx_id=transaction_id(idempotency_key, number) if idempotency_key else None,
-                        ignore_unverified_devices=True,
-                    )
+                resp = await self.client.room_send(
+                    room_id,
+                    "m.room.message",
+                    content,
+                    tx_id=transaction_id(idempotency_key, number) if idempotency_key else None,
+                    ignore_unverified_devices=True,
+                )
             except LocalProtocolError:
                 raise PlatformError("matrix: the bot is not in that room (or its state is not synced yet)") from None
             if not isinstance(resp, RoomSendResponse):
