@@ -35,6 +35,7 @@ from redaction.normalise import fold_accents
 from redaction.vocabulary import (
     AMBIGUOUS_FIRST_NAMES,
     COMMON_SUFFIXES,
+    NATIONALITIES,
     US_STATE_CODES,
     everyday_words,
     first_name_places,
@@ -66,7 +67,7 @@ _ORG_HEADS = frozenset(
     network society trail valley roads rodeo channel square cafe café diner restaurant spa salon market mall plaza
     bridge island bay beach river creek canyon heights springs falls harbor harbour gardens station depot airport
     county parkway pkwy expressway freeway turnpike corridor district township borough village campus courthouse
-    program programme initiative fund dept department agency high brothers bros
+    program programme initiative fund dept department agency high brothers bros state
     """.split()
 )
 # Organisation words that open an organisation's name: "Memorial Hermann", "Parish Hall", "University Medical".
@@ -126,7 +127,7 @@ _NEVER_NAMES = frozenset(
     supp appendix vacatur bona fide fides prima facie comp interp interps atty counsellor counselor specialist landlord
     id ids t-visa t-visas u-visa u-visas victim-witness mou mous addendum exhibit attachment clerk landlord paralegal
     dispatcher bailiff interpreter translator supervisor yikes oops welp whoa ugh yay
-    rd hwy blvd ave pkwy dept ministries
+    rd hwy blvd ave pkwy dept ministries garda gardai gendarmerie carabinieri policia polizei interpol europol
     """.split()
 )
 # Function words and kinship terms of other languages that the name lexicon holds as names: written in lower case
@@ -301,6 +302,8 @@ def _person_false(text: str, start: int, end: int, source: str) -> bool:
     if source == "deny_list" or _cued(text, start):
         return False
     folded = [fold_accents(w) for w in words]
+    if any(fold_accents(t.strip(".,;:!?")) in _NEVER_NAMES for t in span.split()):
+        return True  # "T-visa", "U-visas": a form, not a name
     if any(w in _NEVER_NAMES for w in folded) or (
         span.islower() and any(w in _FOREIGN_FUNCTION_WORDS for w in folded)
     ):
@@ -315,6 +318,18 @@ def _person_false(text: str, start: int, end: int, source: str) -> bool:
         return False
     if len(words) == 1 and words[0].isupper() and folded[0] in _ORG_ACRONYMS:
         return True  # "King County PAO", "AMBER": an office, not "Pao"
+    if (
+        len(words) == 1
+        and span.isupper()
+        and len(words[0]) >= 4
+        and folded[0] not in _all_names()
+        and folded[0] not in AMBIGUOUS_FIRST_NAMES
+        and not _caps_context(text, start, end)
+        and re.match(r"[ \t]+[a-z]", text[end : end + 3])
+        and not re.search(r"[:=][ \t]*$", text[max(0, start - 3) : start])
+        and words[0].capitalize() not in text  # "Mohd Imran ... spelled M O H D": a name spelled out
+    ):
+        return True  # "RENAP docs", "LGBTQ youth", "NAPTIP zonal office": an acronym before lower-case words
     if all(w in _WEEKDAY_WORDS for w in folded) or (len(words) > 1 and folded[-1] in _WEEKDAY_WORDS):
         return True  # "Tues", "Weds", "Riverside Tues"
     following = re.match(r"[ \t]+([^\W\d_]+)", text[end : end + 24])
@@ -408,6 +423,20 @@ def _person_false(text: str, start: int, end: int, source: str) -> bool:
         return True  # "Karen-speaking minor", "Sgaw Karen"
     if " ".join(folded) in _PRODUCTS:
         return True  # "Gmail recovery only", "Verizon says", "Green Dot or Netspend?"
+    if source == "name_nick" and len(words) > 1 and " ".join(folded[1:]) in places():
+        return True  # "Little Saigon", "Little Haiti": a neighbourhood, not a nickname
+    if (
+        len(words) == 1
+        and re.search(r"\b\d{1,3}[ \t]+$", text[max(0, start - 5) : start])
+        and re.search(
+            r"(?:^|[,;(][ \t]*)\d{1,3}[ \t]+([^\W\d_]+)", text[max(0, start - 40) : end + 40]
+        )
+        and any(
+            fold_accents(m.group(1)) in NATIONALITIES
+            for m in re.finditer(r"\b\d{1,3}[ \t]+([^\W\d_]+)", text[max(0, start - 40) : end + 40])
+        )
+    ):
+        return True  # "2 Somali, 1 Karen, 1 Guatemalan": a count of a people or a language
     if _SAID_OF_A_WORD.match(text, end):
         return True  # "Monaghan is the county not a person", '"Elizabeth" in that msg = the city'
     if source != "repeat" and _town_not_person(text, start, end, words, folded):
