@@ -12,6 +12,7 @@ No task-force logic lives here: which command does what, who may see what, is th
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import hashlib
 import hmac
@@ -20,7 +21,7 @@ import json
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -150,6 +151,51 @@ def _note_failed_delivery() -> None:
 #: busy and acks waited behind them (p99 > 500 ms). A few at a time (in arrival order) leaves the loop
 #: free between their steps to answer Slack inside its 3 seconds.
 HANDLER_CONCURRENCY = 2
+#: How long a handler about to start waits for the acknowledgements being worked on (see ``_HandlerSlots``).
+_ACKS_FIRST_WAIT = 0.25
+
+
+class _HandlerSlots:
+    """At most ``size`` handlers at once (in arrival order), and acknowledgements first.
+
+    A handler is started only when no HTTP request is being acknowledged (``acking``), or after
+    ``_ACKS_FIRST_WAIT`` at the latest so a steady stream of requests cannot starve handlers. The
+    request was stored and acknowledged already; only its handler waits. Why: the handlers' CPU work
+    (PII scan, SQLAlchemy) runs on worker threads under the same GIL as the event loop that answers
+    Slack; started while a burst of 50 requests was still being acknowledged, they took turns with it
+    (the interpreter switches threads every 5 ms) and the last acks of the burst waited 100+ ms."""
+
+    def __init__(self, size: int) -> None:
+        self._slots = asyncio.Semaphore(size)
+        self._acking = 0
+        self._acks_done = asyncio.Event()
+        self._acks_done.set()
+
+    def resize(self, size: int) -> None:
+        """Before any handler runs (``start``)."""
+        self._slots = asyncio.Semaphore(size)
+
+    @contextlib.contextmanager
+    def acking(self) -> Iterator[None]:
+        """Around the acknowledgement of one HTTP request (on the event loop)."""
+        self._acking += 1
+        self._acks_done.clear()
+        try:
+            yield
+        finally:
+            self._acking -= 1
+            if not self._acking:
+                self._acks_done.set()
+
+    async def __aenter__(self) -> None:
+        if not self._acks_done.is_set():
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(_ACKS_FIRST_WAIT):
+                    await self._acks_done.wait()
+        await self._slots.acquire()
+
+    async def __aexit__(self, *_: object) -> None:
+        self._slots.release()
 
 
 def retry_handlers(max_retries: int) -> list[AsyncRetryHandler]:
@@ -262,7 +308,7 @@ class SlackPlatform:
         self._team_of: dict[str, str] = {}  # user/channel id -> team id (multi-workspace token lookup)
         self._core: CoreApp | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
-        self._handler_slots = asyncio.Semaphore(HANDLER_CONCURRENCY)
+        self._handler_slots = _HandlerSlots(HANDLER_CONCURRENCY)
         self._runner: web.AppRunner | None = None
         self._socket: Any = None
         self.port: int | None = None
@@ -536,7 +582,7 @@ class SlackPlatform:
         if isinstance(threads, int) and threads > 0:
             # Handlers run on the core's worker threads, off this loop: as many events at once as
             # there are threads (a few more wait here, already acknowledged, in arrival order).
-            self._handler_slots = asyncio.Semaphore(threads * 2)
+            self._handler_slots.resize(threads * 2)
         database = self._database or getattr(getattr(app, "services", None), "db", None)
         if self._inbox_given is not None:
             self._inbox = self._inbox_given
@@ -668,7 +714,12 @@ class SlackPlatform:
     async def _handle_http(self, request: web.Request) -> web.Response:
         """Slack's request URL. In this order: size, signature (on the raw bytes, before anything is
         parsed), encoding and shape; only a signed, well-formed request reaches Bolt. Refusals are a
-        short 4xx and one log line naming the reason — never the body, never a traceback."""
+        short 4xx and one log line naming the reason — never the body, never a traceback. Handlers
+        wait to start while requests are being acknowledged (``_HandlerSlots``)."""
+        with self._handler_slots.acking():
+            return await self._acknowledge(request)
+
+    async def _acknowledge(self, request: web.Request) -> web.Response:
         limit = self.settings.max_body_bytes
         if request.content_length is not None and request.content_length > limit:
             return _refuse(413, "body over the size limit")
@@ -729,7 +780,9 @@ class SlackPlatform:
             "name": "needtoknow",
             "logger": self._logger,
             "signing_secret": settings.signing_secret or "",
-            "request_verification_enabled": http,
+            # HTTP mode: ``_handle_http`` checked the signature on the raw bytes before Bolt sees the
+            # request (nothing else reaches ``async_dispatch``); Bolt checking it again doubled that work.
+            "request_verification_enabled": False,
             "url_verification_enabled": http,
             "ssl_check_enabled": http,
         }
