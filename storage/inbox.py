@@ -25,10 +25,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, insert, or_, select, tuple_, update
+from sqlalchemy import Table, delete, func, insert, or_, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from storage.models import InboxEntry
+
+_INBOX: Table = InboxEntry.__table__  # type: ignore[assignment]
 
 LEASE = timedelta(seconds=120)
 RETRY_HORIZON = timedelta(hours=24)
@@ -129,26 +131,27 @@ def _values(
 
 
 def _insert_new(session: Session, rows: list[dict[str, Any]]) -> dict[str, int]:
-    """One ``INSERT ... VALUES (...), (...) ON CONFLICT DO NOTHING RETURNING id, key``: the keys that
-    were new, with their ids (a key stored already is left alone)."""
+    """``INSERT ... ON CONFLICT DO NOTHING RETURNING id, key`` for every row: the keys that were new,
+    with their ids (a key stored already is left alone).
+
+    One statement on the table (Core), run for all rows at once: SQLAlchemy's "insertmanyvalues"
+    sends them as multi-row VALUES batches from one compiled statement. A single ``.values(rows)``
+    statement was compiled afresh for every burst size (a burst of 50 requests cost about six times
+    the CPU per row)."""
     dialect = session.get_bind().dialect.name
     stmt: Any
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-        stmt = pg_insert(InboxEntry).values(rows).on_conflict_do_nothing(index_elements=["platform", "key"])
+        stmt = pg_insert(_INBOX).on_conflict_do_nothing(index_elements=["platform", "key"])
     elif dialect == "sqlite":
         from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-        stmt = (
-            sqlite_insert(InboxEntry).values(rows).on_conflict_do_nothing(index_elements=["platform", "key"])
-        )
+        stmt = sqlite_insert(_INBOX).on_conflict_do_nothing(index_elements=["platform", "key"])
     else:  # pragma: no cover - the project supports these two
         raise RuntimeError(f"inbox: unsupported database {dialect}")
-    return {
-        str(key): int(row_id)
-        for row_id, key in session.execute(stmt.returning(InboxEntry.id, InboxEntry.key))
-    }
+    result = session.connection().execute(stmt.returning(_INBOX.c.id, _INBOX.c.key), rows)
+    return {str(key): int(row_id) for row_id, key in result}
 
 
 def receive_many(
