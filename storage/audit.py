@@ -43,6 +43,10 @@ from sqlalchemy.orm import Session
 from storage.crypto import KeyedHasher
 from storage.models import AuditEntry, AuditHead, Counter
 
+#: Built once: building a statement and its cache key costs more CPU than running it, and the head
+#: is locked for every audit row.
+_HEAD_FOR_UPDATE = select(AuditHead).where(AuditHead.id == 1).with_for_update()
+
 GENESIS = "0" * 64
 
 # Audit details must stay free of text. Values are limited to these types and short strings.
@@ -153,9 +157,7 @@ class AuditLog:
         A head that is missing, unsigned or wrongly signed is repaired so the chain can go on, and
         the repair is itself the next row: whoever emptied or rewrote the head cannot have the next
         append hide it."""
-        head = session.execute(
-            select(AuditHead).where(AuditHead.id == 1).with_for_update()
-        ).scalar_one_or_none()
+        head = session.execute(_HEAD_FOR_UPDATE).scalar_one_or_none()
         problem = self._head_problem(head)
         if head is None:
             # Continue after the newest row that is there (ids stay unique), from its hash.
