@@ -25,12 +25,24 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, delete, func, insert, or_, select, tuple_, update
+from sqlalchemy import Table, bindparam, delete, func, insert, or_, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from storage.models import InboxEntry
 
 _INBOX: Table = InboxEntry.__table__  # type: ignore[assignment]
+_FINISH = (
+    update(_INBOX)
+    .where(
+        tuple_(_INBOX.c.id, _INBOX.c.claim_token).in_(bindparam("claims", expanding=True)),
+        _INBOX.c.status == "running",
+    )
+    .values(
+        status="done", done_at=bindparam("now"), payload=None, claimed_until=None, claim_token=None,
+        last_error=None,
+    )
+    .returning(_INBOX.c.id)
+)
 
 LEASE = timedelta(seconds=120)
 RETRY_HORIZON = timedelta(hours=24)
@@ -295,14 +307,9 @@ def finish_many(session: Session, claims: list[tuple[int, str]], *, now: datetim
     was taken over: its caller lost the claim)."""
     if not claims:
         return set()
-    result = session.execute(
-        update(InboxEntry)
-        .where(tuple_(InboxEntry.id, InboxEntry.claim_token).in_(claims), InboxEntry.status == "running")
-        .values(
-            status="done", done_at=now, payload=None, claimed_until=None, claim_token=None, last_error=None
-        )
-        .returning(InboxEntry.id)
-    )
+    # On the table (Core), built once: an ORM-enabled UPDATE would also look for the rows among the
+    # session's objects (there are none) and the statement would be rebuilt for every batch.
+    result = session.connection().execute(_FINISH, {"claims": claims, "now": now})
     return {int(row_id) for row_id in result.scalars()}
 
 
