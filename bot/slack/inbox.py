@@ -135,6 +135,7 @@ class DatabaseInbox:
             self._receive_many, executor=self._ack_threads
         )
         self._finishes: _GroupCommit[Claimed, None] = _GroupCommit(self._finish_many)
+        self._effects: _GroupCommit[tuple[int, str], None] = _GroupCommit(self._record_effects_many)
 
     def _receive_many(
         self, items: list[tuple[str, str, str, bool]]
@@ -176,9 +177,11 @@ class DatabaseInbox:
         with self._db.session() as s:
             return store.release(s, [(r.id, r.token) for r in rows], now=_now())
 
-    def _record_effects(self, row: Claimed, effects: str) -> None:
+    def _record_effects_many(self, records: list[tuple[int, str]]) -> list[Exception | None]:
+        """Several rows' effects in one transaction (a burst's handlers reply at about the same time)."""
         with self._db.session() as s:
-            store.record_effects(s, row.id, effects)
+            store.record_effects_many(s, records)
+        return [None] * len(records)
 
     def _purge(self) -> int:
         with self._db.session() as s:
@@ -211,7 +214,7 @@ class DatabaseInbox:
 
     async def record_effects(self, row: Claimed, effects: str) -> None:
         """Remember what the row's handler has done so far (see ``storage.inbox.record_effects``)."""
-        await asyncio.to_thread(self._record_effects, row, effects)
+        await self._effects.submit((row.id, effects))
 
     async def purge(self) -> int:
         return await asyncio.to_thread(self._purge)

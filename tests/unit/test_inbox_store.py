@@ -231,3 +231,17 @@ def test_finishing_several_rows_at_once_is_fenced_per_row(db: Database) -> None:
     assert done == {kept.id}
     with db.session() as s:
         assert inbox.finish_many(s, [(other.id, other.token)], now=T0) == {lost.id}
+
+
+def test_effects_of_several_rows_are_recorded_together_and_never_shrink(db: Database) -> None:
+    a, b = _store(db, "command:a"), _store(db, "command:b")
+    with db.session() as s:
+        inbox.record_effects_many(s, [(a.id, "1"), (b.id, "10")])
+    with db.session() as s:  # a stale writer's shorter string for b is ignored; a grows
+        inbox.record_effects_many(s, [(a.id, "11"), (b.id, "1")])
+    with db.session() as s:
+        [(a_effects,)] = s.execute(select(InboxEntry.effects).where(InboxEntry.id == a.id)).all()
+        [(b_effects,)] = s.execute(select(InboxEntry.effects).where(InboxEntry.id == b.id)).all()
+        [taken] = [inbox.take(s, platform="slack", key="command:a", now=T0 + LEASE + timedelta(seconds=1))[1]]
+    assert (a_effects, b_effects) == ("11", "10")
+    assert taken is not None and taken.effects == "11"  # a re-run after a takeover knows what was done
