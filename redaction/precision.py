@@ -479,8 +479,15 @@ def _town_not_person(text: str, start: int, end: int, words: list[str], folded: 
         return True  # "Kent (WA) warehouse tip"
     if text.startswith(("'s", "’s"), end) or person_evidence(text, start, end) or _PERSON_VERB.match(text, end):
         return False
-    if re.search(r"(?i:\bthe[ \t]+)$", text[max(0, start - 5) : start]) and re.match(r"[ \t]+[a-z]", text[end:]):
-        return True  # "the Edison warrant", "the Lawrence one", "the Modesto guys": the town as an attribute
+    if (
+        re.search(r"(?i:\bthe[ \t]+)$", text[max(0, start - 5) : start])
+        and re.match(r"[ \t]+[a-z]", text[end:])
+        and not re.match(
+            r"[ \t]+(?:family|families|kids|children|household|brothers|sisters|boys|girls|parents|siblings|twins)\b",
+            text[end:],
+        )
+    ):
+        return True  # "the Edison warrant", "the Lawrence one", "the Modesto guys" (not "the Wilson kids")
     if _PERSON_BEFORE.search(text, max(0, start - 16), start):
         return False
     clause_start = max(0, start - 120)

@@ -138,6 +138,7 @@ def test_a_clean_line_is_not_flagged(redactor: Redactor, text: str) -> None:
         ("cook 2 won't give his name, he's the youngest, maybe 15-16", "15"),
         ("room 212 and room 214 are the workers, the boss is in rm 103 next to the office", "103"),
         ("her cousin Mohd Faizal, spelled M O H D on the form, works there", "Faizal"),
+        ("pls update contact for the Edison family, mom changed her number", "Edison"),
         ("FL DL OCR: GUERRIER, WIDELINE 4 Main St", "GUERRIER"),
     ],
 )
