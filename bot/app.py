@@ -11,6 +11,7 @@ import contextvars
 import dataclasses
 import enum
 import importlib
+import json
 import logging
 import threading
 from collections.abc import Mapping, Sequence
@@ -36,7 +37,16 @@ from bot.events import (
     MessagePosted,
 )
 from bot.forms import Form, FormInvalid, RawValue
-from bot.platform import Button, ButtonStyle, ChannelRef, ChatPlatform, Message, PlatformError, UserRef
+from bot.platform import (
+    Button,
+    ButtonStyle,
+    ChannelRef,
+    ChatPlatform,
+    Message,
+    MessageRef,
+    PlatformError,
+    UserRef,
+)
 from bot.router import CommandSpec, Router
 from bot.workers import DISPATCHING_TASK, HandlerPool, LoopBoundPlatform
 from handlers.access import PermissionDenied
@@ -648,6 +658,8 @@ class App:
             self._busy -= 1
 
     async def _send(self, row: _Claimed) -> Any:
+        if row.kind == "removal":
+            return await self._remove(row)
         message = Message(
             row.body,
             tuple(
@@ -661,6 +673,23 @@ class App:
             return await self.platform.send_dm(UserRef.parse(row.recipient), message, idempotency_key=row.key)
         # ``ChannelRef.parse`` keeps a thread (a repost of a thread reply goes back into it).
         return await self.platform.post(ChannelRef.parse(row.recipient), message, idempotency_key=row.key)
+
+    async def _remove(self, row: _Claimed) -> str:
+        """An outbox row of kind "removal": remove messages whose removal failed for a reason that
+        may pass (handlers/pii_guard.py ``_queue_removal``), then let the rows held for it (the
+        redacted repost, the poster's notice) go out. Raises like a send: a transient failure is
+        retried with back-off, a refusal is permanent (``_alert_delivery_failure`` then)."""
+        spec = _removal_spec(row.body)
+        channel = ChannelRef.parse(row.recipient)
+        for message_id in spec["ids"]:
+            # Removing an already removed message again is harmless (a re-send after a crash).
+            if not await self.platform.redact(MessageRef(channel, message_id), REMOVAL_REASON):
+                raise PlatformError("removal refused by the platform", transient=False)
+        if spec["then"]:
+            with self.services.db.session() as s:
+                outbox.release_held(s, spec["then"], now=self.services.clock.now())
+            self.kick_outbox()
+        return "removed"
 
     async def _keep_lease(self, row: _Claimed) -> None:
         """Renew the claim while the send runs (rate-limit waits can outlast the lease)."""
@@ -765,6 +794,25 @@ class App:
                 purpose="outbox.alert",
             )
         waiting = s.get(OutboxMessage, row.id).tell_on_failure
+        if row.kind == "removal":
+            # The masked repost and the notice waited for this removal: they must not go out next to
+            # the message still standing. The poster is asked to delete it.
+            spec = _removal_spec(row.body)
+            outbox.withdraw(s, spec["then"])
+            if waiting:
+                outbox.enqueue(
+                    s,
+                    key=f"outbox-failed:{row.id}:waiting",
+                    purpose="outbox.failed_notice",
+                    recipient_kind="user",
+                    recipient=waiting,
+                    body=(
+                        f"I could not remove your message with PII in {spec['where']}: the platform kept "
+                        "failing or refused. Please delete it yourself now; the coordinator has been told."
+                    ),
+                    now=self.services.clock.now(),
+                )
+            return
         if waiting:
             outbox.enqueue(
                 s,
@@ -910,6 +958,24 @@ class App:
         if self._pool is not None:
             self._pool.stop()
         self.services.db.dispose()
+
+
+#: The reason shown in the room for a removal retried from the outbox (public: never PII).
+REMOVAL_REASON = "PII removed by needtoknow"  # as handlers/pii_guard.py REDACT_REASON
+
+
+def _removal_spec(body: str) -> dict[str, Any]:
+    """The body of a "removal" outbox row: message ids, the held rows to release, the channel's label."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        data = {}
+    data = data if isinstance(data, dict) else {}
+    return {
+        "ids": [str(i) for i in data.get("ids") or []],
+        "then": [str(k) for k in data.get("then") or []],
+        "where": str(data.get("where") or "a channel"),
+    }
 
 
 _PURPOSE_WORDS = {

@@ -30,6 +30,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import json
 import logging
 import re
 import time
@@ -289,17 +290,66 @@ def _message_key(ref: MessageRef) -> str:
     return f"{ref.channel.id}/{ref.id}"[:255]
 
 
-async def _remove(ctx: Context, refs: Sequence[MessageRef]) -> bool:
-    """Remove messages; False when the platform does not allow it or is unreachable."""
+#: What became of a removal: done; refused for good (no power, not found); or failed for a reason
+#: that may pass (5xx, timeout, rate limit, a homeserver restart), to be retried durably.
+REMOVED, REFUSED, LATER = "removed", "refused", "later"
+
+
+async def _removal(ctx: Context, refs: Sequence[MessageRef]) -> str:
+    """Remove messages: ``REMOVED``, ``REFUSED`` when the platform does not allow it, ``LATER`` when
+    it failed for a reason that may pass (every ref is still tried)."""
     if not refs:
-        return False
-    ok = True
+        return REFUSED
+    outcome = REMOVED
     for ref in refs:
         try:
-            ok = await ctx.platform.redact(ref, REDACT_REASON) and ok
-        except PlatformError:
-            ok = False
-    return ok
+            if not await ctx.platform.redact(ref, REDACT_REASON):
+                return REFUSED
+        except PlatformError as exc:
+            if not exc.transient:
+                return REFUSED
+            outcome = LATER
+    return outcome
+
+
+async def _remove(ctx: Context, refs: Sequence[MessageRef]) -> bool:
+    """Remove messages; False when the platform does not allow it or is unreachable."""
+    return await _removal(ctx, refs) == REMOVED
+
+
+def removal_key(repost_key: str) -> str:
+    """The outbox key of the durable retry of a removal that failed for a reason that may pass."""
+    return f"pii:remove:{repost_key.removeprefix('pii:repost:')}"[:200]
+
+
+def _queue_removal(
+    ctx: Context,
+    s: Session,
+    event: MessagePosted | MessageEdited,
+    pol: ChannelPolicy,
+    refs: Sequence[MessageRef],
+    *,
+    key: str,
+    notice_key: str,
+) -> None:
+    """A removal that failed for a reason that may pass goes to the outbox (``recipient_kind``
+    "removal"): retried with back-off for ``[scheduler] outbox_retry_hours`` like any delivery. The
+    repost and the notice stay held until it succeeds (``App`` releases them then); if it is given
+    up on, they are withdrawn and the poster and the coordinators are told."""
+    horizon = timedelta(hours=ctx.config.outbox_retry_hours)
+    outbox.enqueue(
+        s,
+        key=removal_key(key),
+        purpose="pii.remove",
+        recipient_kind="removal",
+        recipient=event.channel.address,
+        body=json.dumps({"ids": [r.id for r in refs], "then": [key, notice_key], "where": pol.label}),
+        now=ctx.now(),
+        tell_on_failure=str(event.user) if event.user is not None else None,
+    )
+    # Held until the removal is done; a day past the removal's horizon at most (it is withdrawn
+    # when the removal is given up on, so this bound is never what releases it).
+    outbox.hold(s, [key, notice_key], until=ctx.now() + horizon + timedelta(days=1))
 
 
 # -- registration ---------------------------------------------------------------------------------
@@ -551,7 +601,25 @@ async def _redact_and_repost(
     else:
         with ctx.session() as s:
             _queue_held(ctx, s, event, pol, counts, redacted, key=key, notice_key=notice_key)
-        if not await _remove(ctx, refs):
+        removal = await _removal(ctx, refs)
+        if removal == LATER:
+            # The platform did not answer (5xx, timeout, rate limit, restarting): the removal is
+            # retried durably and the poster is told it is coming (never "removed" before it is).
+            with ctx.session() as s:
+                _queue_removal(ctx, s, event, pol, refs, key=key, notice_key=notice_key)
+                store.count_findings(s, pol.label, store.iso_week(now), counts)
+                ctx.audit(s, "pii.removal_pending", target=_target(pol.label), detail=detail)
+                _plan_digest(ctx, s, settings)
+            ctx.kick_outbox()
+            await ctx.reply(
+                f"Your {_what(event.channel)} in {pol.label} looks like it contains {describe_labels(counts)}. "
+                "This channel removes PII, but the platform did not answer when I tried to remove it; I keep "
+                f"trying. Once it is gone, a copy with those parts masked is reposted {_where(event.channel)}. "
+                "If you can, delete it yourself now.\n"
+                f"{preview_of(redacted, settings.preview_chars)}"
+            )
+            return True
+        if removal != REMOVED:
             with ctx.session() as s:
                 outbox.withdraw(s, [key, notice_key])
             return False

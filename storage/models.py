@@ -192,7 +192,9 @@ class OutboxMessage(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
     purpose: Mapped[str] = mapped_column(String(64))  # "tip.route", "release.expired", ...
-    recipient_kind: Mapped[str] = mapped_column(String(8))  # "user" or "channel"
+    # "user", "channel", or "removal" (the durable retry of a message removal: ``recipient`` is the
+    # channel, ``body`` the message ids and the held rows to release once removed; handlers/pii_guard.py)
+    recipient_kind: Mapped[str] = mapped_column(String(8))
     recipient: Mapped[str] = mapped_column(String(255))  # "console:alice", "slack:C123"
     body: Mapped[str] = mapped_column(EncryptedText("outbox.body"))
     buttons: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)

@@ -66,8 +66,8 @@ def enqueue(
 
     ``tell_on_failure`` is the platform reference of a member waiting for this message (e.g. the
     recipient of a confirmation): if delivery is given up on, they get a short note (no content)."""
-    if recipient_kind not in ("user", "channel"):
-        raise ValueError("recipient_kind must be 'user' or 'channel'")
+    if recipient_kind not in ("user", "channel", "removal"):
+        raise ValueError("recipient_kind must be 'user', 'channel' or 'removal'")
     # Rows queued earlier in this transaction are not flushed yet: no flush per message, so a sweep
     # that queues a thousand reminders writes them in a few batched INSERTs, not a thousand.
     queued: dict[str, OutboxMessage] = session.info.setdefault("outbox_queued", {})

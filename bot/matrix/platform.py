@@ -1175,7 +1175,12 @@ class MatrixPlatform:
                 return False
         resp = await self.client.room_redact(room_id, message.id, reason=mtext.safe_reason(reason))
         if not isinstance(resp, RoomRedactResponse):
-            log.warning("matrix: redaction refused (%s)", getattr(resp, "status_code", "?"))
+            code = getattr(resp, "status_code", "?")
+            if _transient_error(resp):
+                # 5xx, 429, no answer, a homeserver restarting: the core retries it durably.
+                log.warning("matrix: redaction failed (%s); it is tried again later", code)
+                raise PlatformError(f"matrix: redaction failed ({code})", transient=True)
+            log.warning("matrix: redaction refused (%s)", code)
             return False
         self._removed[message.id] = None
         while len(self._removed) > _REMEMBERED_EVENTS:

@@ -9,6 +9,7 @@ other members' PII waited minutes.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -46,3 +47,43 @@ async def test_an_edited_thread_reply_is_reposted_into_its_thread(deployment: De
     assert relation.get("m.in_reply_to") == {"event_id": root}  # the fallback for clients without threads
     assert "Maria" not in repost.content["body"] and PHONE not in repost.content["body"]
     assert any("reply in a thread" in b for b in d.bot_dms("omar"))
+
+
+@pytest.mark.slow
+async def test_a_removal_cut_off_by_a_homeserver_restart_is_done_when_it_is_back(deployment: Deployment) -> None:
+    """The homeserver goes down just as the bot removes a PII message (a restart). The removal is
+    retried with back-off from the outbox; once the homeserver is back the message is removed and
+    its masked copy reposted once. Another member's PII sent after the restart is removed as usual."""
+    d = deployment
+    bot = await d.start()
+    room = await d.room()
+    bot.app.start_scheduler()  # as ``needtoknow run``: the outbox is swept every few seconds
+    client = bot.platform.client
+    real_redact = client.room_redact
+    restarts: list[asyncio.Task[None]] = []
+
+    async def cut_off(*args: Any, **kwargs: Any) -> Any:
+        if not restarts:
+            await asyncio.to_thread(d.server.stop)  # the homeserver goes down under the request
+
+            async def back_later() -> None:
+                await asyncio.sleep(3)
+                await asyncio.to_thread(d.server.start)
+
+            restarts.append(asyncio.create_task(back_later()))
+        return await real_redact(*args, **kwargs)
+
+    client.room_redact = cut_off  # type: ignore[method-assign]
+    pii = await d["nina"].send(room, f"Maria Lopez can be reached at {PHONE}61 tonight")
+    await wait_until(lambda: bool(restarts), timeout=60, what="the removal to start")
+    await restarts[0]
+    await wait_until(lambda: pii in d.redacted(room), timeout=120, what="the message removed once the server is back")
+    later = await d["omar"].send(room, f"and her sister Ana Lopez at {PHONE}62")
+    await wait_until(lambda: later in d.redacted(room), timeout=60, what="a later PII message removed")
+    await wait_until(lambda: len(d.reposts(room)) >= 2, timeout=60, what="both masked reposts")
+    await settle(d, 4.0)
+    reposts = d.reposts(room)
+    assert len(reposts) == 2, [r.content["body"] for r in reposts]
+    assert not any("Maria" in r.content["body"] or PHONE in r.content["body"] for r in reposts)
+    assert not any("cannot remove your message" in b for b in d.bot_dms("nina"))
+    assert sum("I removed your message" in b for b in d.bot_dms("nina")) == 1
