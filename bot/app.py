@@ -58,6 +58,7 @@ from storage.db import Database, database_unavailable
 from storage.directory import MemberView
 from storage.keycheck import verify_keys
 from storage.models import OutboxMessage, ProcessedEvent
+from storage.outbox import OutgoingButton
 
 if TYPE_CHECKING:
     from redaction import Redactor
@@ -215,6 +216,27 @@ class App:
                 target=f"platform:{platform}",
                 detail={"reason": reason[:40], "kind": kind[:20]},
                 actor=f"unknown:{platform}",
+            )
+
+    def queue_reply(self, recipient: UserRef | ChannelRef, message: Message | str, key: str) -> None:
+        """A handler's direct reply (a PII warning, a command's answer) that the adapter could not
+        deliver now for a reason that may pass: queued in the outbox under ``key`` (the key the
+        failed attempt was sent with, so a platform that dedupes by it — Matrix transaction ids —
+        does not post it twice if the attempt got through after all), retried with back-off like any
+        delivery. The adapter goes on with its other events instead of waiting for this member.
+        Raises when the database is unavailable (the adapter then keeps the event to retry)."""
+        msg = Message.of(message)
+        buttons = [OutgoingButton(b.action_id, b.label, b.value, b.style.value) for b in msg.buttons]
+        with self.services.db.session() as s:
+            outbox.enqueue(
+                s,
+                key=key[:200],
+                purpose="reply.queued",
+                recipient_kind="user" if isinstance(recipient, UserRef) else "channel",
+                recipient=str(recipient) if isinstance(recipient, UserRef) else recipient.address,
+                body=msg.text,
+                buttons=buttons,
+                now=self.services.clock.now(),
             )
 
     def report_inbox_failure(self, platform: str, kind: str, row_id: int) -> None:

@@ -1133,21 +1133,53 @@ class MatrixPlatform:
     async def post(
         self, channel: ChannelRef, message: Message | str, *, idempotency_key: str | None = None
     ) -> MessageRef:
+        key, reply = _reply_key(idempotency_key)
         try:
-            event_id = await self._send(channel.id, message, idempotency_key=idempotency_key, thread=channel.thread)
+            event_id = await self._send(channel.id, message, idempotency_key=key, thread=channel.thread)
         except Exception as exc:
+            error = _send_failed(exc, idempotency_key, count=False)
+            if reply and await self._queue_reply(channel, message, key, error):
+                return MessageRef(channel, "")
             raise _send_failed(exc, idempotency_key) from None
         return MessageRef(self.channel(channel.id), event_id)
 
     async def send_dm(
         self, user: UserRef, message: Message | str, *, idempotency_key: str | None = None
     ) -> MessageRef:
+        key, reply = _reply_key(idempotency_key)
         try:
             room_id = await self._dm_room(matrix_user_id(user))
-            event_id = await self._send(room_id, message, idempotency_key=idempotency_key)
+            event_id = await self._send(room_id, message, idempotency_key=key)
         except Exception as exc:
+            error = _send_failed(exc, idempotency_key, count=False)
+            if reply and await self._queue_reply(user, message, key, error):
+                return MessageRef(ChannelRef("matrix", "", is_direct=True), "")
             raise _send_failed(exc, idempotency_key) from None
         return MessageRef(self.channel(room_id), event_id)
+
+    async def _queue_reply(
+        self, recipient: UserRef | ChannelRef, message: Message | str, key: str | None, error: Exception
+    ) -> bool:
+        """A handler's own reply (a warning, a command's answer) that failed for a reason that may
+        pass — the homeserver restarting, a member on a server that does not answer — goes to the
+        app's outbox under the key it was sent with (same transaction id: if the attempt got through
+        after all, the re-send is a no-op) and is retried there with back-off. The event counts as
+        handled and the batch goes on: other members' events never wait for this one's reply.
+        False (the caller raises as before, the event is handled again) when it cannot be queued."""
+        queue = getattr(self._app, "queue_reply", None)
+        if (key is None or not callable(queue) or not isinstance(error, PlatformError) or not error.transient
+                or BEST_EFFORT_DELIVERY.get()):
+            return False
+        try:
+            await asyncio.to_thread(queue, recipient, message, key)
+        except Exception as exc:  # the database too: the event is handled again later
+            log.warning("matrix: a reply could not be queued either (%s)", type(exc).__name__)
+            return False
+        log.info("matrix: a reply could not be delivered now (%s); queued in the outbox", error)
+        kick = getattr(self._app, "kick_outbox", None)
+        if callable(kick):
+            kick()
+        return True
 
     async def ephemeral(self, channel: ChannelRef, user: UserRef, message: Message | str) -> None:
         # Matrix has no ephemeral messages: the only private place is the member's DM.
@@ -1377,10 +1409,22 @@ class MatrixPlatform:
         return event_ids[0]
 
 
-def _send_failed(exc: Exception, idempotency_key: str | None) -> Exception:
+def _reply_key(idempotency_key: str | None) -> tuple[str | None, bool]:
+    """The key a send goes out with, and whether it is a handler's own reply (no key of its own:
+    not an outbox delivery) — then the next of the event's reply keys (``_ReplyKeys``)."""
+    if idempotency_key is not None:
+        return idempotency_key, False
+    replies = _REPLIES.get()
+    if replies is None:
+        return None, False
+    return replies.next_key(), True
+
+
+def _send_failed(exc: Exception, idempotency_key: str | None, *, count: bool = True) -> Exception:
     """A failed send as the core expects it (``PlatformError``; a dropped connection or a timeout is
     transient). A handler's own reply (no idempotency key: not an outbox delivery, which is retried
-    durably) that failed transiently is noted, so the event is handled again (``_Undelivered``)."""
+    durably) that failed transiently and could not be queued is noted (``count``), so the event is
+    handled again (``_Undelivered``)."""
     if isinstance(exc, PlatformError):
         error = exc
     elif isinstance(exc, aiohttp.ClientError | TimeoutError | OSError):
@@ -1388,7 +1432,8 @@ def _send_failed(exc: Exception, idempotency_key: str | None) -> Exception:
     else:
         return exc
     replies = _REPLIES.get()
-    if error.transient and idempotency_key is None and replies is not None and not BEST_EFFORT_DELIVERY.get():
+    if (count and error.transient and idempotency_key is None and replies is not None
+            and not BEST_EFFORT_DELIVERY.get()):
         replies.undelivered += 1
     return error
 

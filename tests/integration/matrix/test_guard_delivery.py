@@ -10,8 +10,10 @@ other members' PII waited minutes.
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
+import aiohttp
 import pytest
 
 from tests.integration.matrix import test_faults
@@ -23,6 +25,7 @@ deployment = test_faults.deployment
 redactor = test_faults.redactor
 
 PHONE = "312-555-01"
+WARNED = "looks like it contains"
 
 
 @pytest.mark.slow
@@ -87,3 +90,46 @@ async def test_a_removal_cut_off_by_a_homeserver_restart_is_done_when_it_is_back
     assert not any("Maria" in r.content["body"] or PHONE in r.content["body"] for r in reposts)
     assert not any("cannot remove your message" in b for b in d.bot_dms("nina"))
     assert sum("I removed your message" in b for b in d.bot_dms("nina")) == 1
+
+
+@pytest.mark.slow
+async def test_a_warning_that_cannot_reach_its_poster_does_not_hold_up_other_members(deployment: Deployment) -> None:
+    """Nina's warning cannot be delivered (her DM does not answer: as for a member on a server that
+    is down). Omar's PII right after hers must still be warned at once — not after Nina's event was
+    retried for minutes with the batch waiting — and Nina gets her warning, once, when her DM answers."""
+    from storage import directory
+
+    d = deployment
+    bot = await d.start()
+    room = await d.room()
+    with bot.app.services.db.session() as s:
+        directory.upsert_channel(s, name="core-team", pii_policy="warn", agreement=None,
+                                 identities=[("matrix", room)])
+    bot.app.start_scheduler()  # as ``needtoknow run``: the outbox is swept every few seconds
+    client = bot.platform.client
+    real_send = client.room_send
+    nina_id = d["nina"].user.user_id
+    broken = True
+    refused: list[str] = []
+
+    async def nina_unreachable(room_id: str, *args: Any, **kwargs: Any) -> Any:
+        if broken and room_id == bot.platform.state.dm_rooms.get(nina_id):
+            refused.append(room_id)
+            raise aiohttp.ClientConnectionError("connection refused")
+        return await real_send(room_id, *args, **kwargs)
+
+    client.room_send = nina_unreachable  # type: ignore[method-assign]
+    await d["nina"].send(room, f"Maria Lopez can be reached at {PHONE}71 tonight")
+    await d["omar"].send(room, f"her sister Ana Lopez is at {PHONE}72")
+    started = time.monotonic()
+    await wait_until(lambda: any(WARNED in b for b in d.bot_dms("omar")), timeout=20,
+                     what="omar's warning while nina's cannot be delivered")
+    assert time.monotonic() - started < 15
+    assert refused and not any(WARNED in b for b in d.bot_dms("nina"))
+    broken = False
+    await wait_until(lambda: any(WARNED in b for b in d.bot_dms("nina")), timeout=60,
+                     what="nina's warning once her DM answers")
+    await settle(d, 3.0)
+    assert sum(WARNED in b for b in d.bot_dms("nina")) == 1
+    assert sum(WARNED in b for b in d.bot_dms("omar")) == 1
+    assert bot.platform.failed_count == 0

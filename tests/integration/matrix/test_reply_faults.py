@@ -36,6 +36,7 @@ async def test_a_warning_that_could_not_be_sent_is_sent_when_the_homeserver_answ
     with bot.app.services.db.session() as s:
         directory.upsert_channel(s, name="core-team", pii_policy="warn", agreement=None,
                                  identities=[("matrix", room)])
+    bot.app.start_scheduler()  # as ``needtoknow run``: the outbox is swept every few seconds
     client = bot.platform.client
     real_send = client.room_send
     dropped: list[str] = []
