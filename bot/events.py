@@ -18,11 +18,16 @@ class Event:
 
 @dataclass(frozen=True)
 class MessagePosted(Event):
-    """A member posted a message in a channel or DM."""
+    """A member posted a message in a channel or DM.
+
+    ``part``: what of the channel the text is, when it is not a message but something members set
+    and everyone sees (``"topic"``, ``"name"``: Matrix ``m.room.topic`` / ``m.room.name``, whose
+    ``message`` is the state event that set it)."""
 
     channel: ChannelRef
     message: MessageRef
     text: str
+    part: str = "message"
 
 
 @dataclass(frozen=True)

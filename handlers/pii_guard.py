@@ -360,6 +360,9 @@ def register(router: Router) -> None:
     async def scan_message(event: MessagePosted | MessageEdited, ctx: Context) -> None:
         if event.channel.is_direct:
             return  # a DM with the bot is never a group message
+        if isinstance(event, MessagePosted) and event.part != "message":
+            await guard_channel_detail(event, ctx)
+            return
         await guard_message(event, ctx)
 
     @router.command("preview", summary="check a message for PII before posting it", usage="preview <text>")
@@ -429,6 +432,67 @@ def _require_reviewer(ctx: Context) -> MemberView:
 
 
 # -- scanning -------------------------------------------------------------------------------------
+async def guard_channel_detail(event: MessagePosted, ctx: Context) -> None:
+    """A channel's topic or name a member set (``event.part``), which everyone in it sees: the same
+    guard as a message. ``warn`` (and ``meeting``): the member who set it is warned. ``redact`` /
+    ``block``: the bot clears it (removing the event that set it: the topic or name is then empty)
+    and tells them; a removal that fails for a reason that passes is retried durably (the outbox);
+    where the bot may not clear it, the member is warned and the coordinators alerted. Nothing is
+    reposted (a topic is not a message), and no buttons are offered."""
+    settings: PiiGuardSettings = ctx.settings(SECTION)
+    with ctx.session() as s:
+        pol = channel_policy(ctx, s, event.channel)
+    if pol.policy == "off":
+        return
+    result = await ctx.redact_text(event.text or "")
+    counts: dict[str, int] = result.label_counts()
+    if not counts:
+        return
+    what = f"the {event.part} of {pol.label}"
+    masked = preview_of(result.text, settings.preview_chars)
+    detail: dict[str, Any] = {"labels": counts, "policy": pol.policy, "part": event.part}
+    lead = (f"The {event.part} you set for {pol.label} looks like it contains {describe_labels(counts)}. "
+            + settings.reminder_for(ctx.member.discipline if ctx.member is not None else None))
+    if pol.policy not in REMOVING_POLICIES:
+        with ctx.session() as s:
+            store.count_findings(s, pol.label, store.iso_week(ctx.now()), counts)
+            ctx.audit(s, "pii.warned", target=_target(pol.label), detail=detail)
+        await ctx.reply(f"{lead}\nPlease change it. Masked:\n{masked}")
+        return
+    removal = await _removal(ctx, [event.message])
+    with ctx.session() as s:
+        store.count_findings(s, pol.label, store.iso_week(ctx.now()), counts)
+        if removal == REMOVED:
+            ctx.audit(s, "pii.redacted", target=_target(pol.label), detail=detail)
+        elif removal == LATER:
+            key = f"pii:repost:{_message_key(event.message)}:{event.part}"
+            _queue_removal(ctx, s, event, pol, [event.message], key=key, notice_key=f"{key}:notice")
+            ctx.audit(s, "pii.removal_pending", target=_target(pol.label), detail=detail)
+        else:
+            ctx.audit(s, "pii.warned", target=_target(pol.label), detail={**detail, "removed": False})
+            who = ctx.member.display_name if ctx.member else "someone outside the directory"
+            for person in ctx.coordinators(s):
+                ctx.enqueue_dm(
+                    s,
+                    person,
+                    f"PII alert: {what}, set by {who}, looks like it contains {describe_labels(counts)} and "
+                    "I may not clear it here. Please have it changed. (The text is not repeated here.)",
+                    key=f"pii:detail:{_message_key(event.message)}:{person.handle}"[:200],
+                    purpose="pii.alert",
+                )
+    if removal == REMOVED:
+        await ctx.reply(f"I cleared {what}: it looked like it contained {describe_labels(counts)}. "
+                        f"Please set it again without them. Masked:\n{masked}")
+    elif removal == LATER:
+        ctx.kick_outbox()
+        await ctx.reply(f"{lead}\nThis channel removes PII; the platform did not answer when I tried to clear "
+                        f"it, and I keep trying. Please change it yourself if you can. Masked:\n{masked}")
+    else:
+        ctx.kick_outbox()
+        await ctx.reply(f"{lead}\nThis channel removes PII, but I may not change its {event.part}: please change "
+                        f"it now. The coordinator has been told (channel and kinds of PII only). Masked:\n{masked}")
+
+
 async def guard_message(event: MessagePosted | MessageEdited, ctx: Context) -> None:
     settings: PiiGuardSettings = ctx.settings(SECTION)
     with ctx.session() as s:

@@ -88,6 +88,10 @@ UNDELIVERED_ATTEMPTS = 10  # handlings of one event whose reply could not be del
 _REMEMBERED_EVENTS = 4096  # recent senders and removals kept in memory
 # Timeline event types whose content members see as text (m.reaction: its key, and button presses).
 _SCANNED_TYPES = frozenset({"m.room.message", "m.sticker", "m.reaction", *mtext.POLL_START_TYPES})
+# State events with free text members can set and everyone in the room sees (the guard's ``part``).
+# Others carry no free text (m.room.avatar, m.room.pinned_events: ids; power levels, join rules ...);
+# display names (m.room.member) are names, and aliases a restricted charset: not scanned.
+_ROOM_DETAILS = {"m.room.topic": "topic", "m.room.name": "name"}
 BACKLOG_REMOVALS = 4  # a gap's removals in flight at once (live ones do not queue behind a backlog's)
 ARRIVAL_PRIORITY_SECONDS = 2.0  # how long an ordered event waits for removals on arrival in progress
 LIVE_SYNC_FILTER = {"room": {"timeline": {"limit": 100}}}  # syncs after a run's first
@@ -868,6 +872,9 @@ class MatrixPlatform:
             return HANDLED
         etype = source.get("type")
         content = source.get("content")
+        if etype in _ROOM_DETAILS and source.get("state_key") == "" and isinstance(content, Mapping):
+            await self._on_room_detail(room_id, sender, event, _ROOM_DETAILS[etype], content)
+            return HANDLED
         if etype not in _SCANNED_TYPES:
             return HANDLED
         if not isinstance(content, Mapping):
@@ -893,6 +900,21 @@ class MatrixPlatform:
             # m.room.message, and m.sticker (its body is shown as the sticker's caption or alt text).
             await self._on_message(room_id, sender, event_id, content)
         return HANDLED
+
+    async def _on_room_detail(
+        self, room_id: str, sender: str, event: Any, part: str, content: Mapping[str, Any]
+    ) -> None:
+        """A room's topic or name, set by a member: everyone in the room sees it, so it is guarded like
+        a message (``MessagePosted`` with ``part``; its ``message`` is the state event, whose removal
+        clears it). Direct rooms are the member's own business with the bot."""
+        event_id = _event_id(event)
+        channel = self.channel(room_id)
+        if not event_id or channel.is_direct:
+            return
+        text = _room_detail_text(content, part)
+        if text:
+            await self._dispatch(MessagePosted(user=self.user_ref(sender), channel=channel,
+                                               message=MessageRef(channel, event_id), text=text, part=part))
 
     async def _on_reaction(self, room_id: str, sender: str, event_id: str, content: Mapping[str, Any]) -> None:
         relates = _mapping(content.get("m.relates_to"))
@@ -1470,6 +1492,26 @@ def _origin_ts(event: Any) -> int:
         source = getattr(event, "source", None)
         value = source.get("origin_server_ts") if isinstance(source, Mapping) else None
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def _room_detail_text(content: Mapping[str, Any], part: str) -> str:
+    """The text of a topic or name as clients show it: ``topic`` / ``name``, plus the topic's rich
+    representations (``m.topic`` ``m.text`` bodies, the plain and the HTML one) when present."""
+    texts: list[str] = []
+    plain = content.get(part)
+    if isinstance(plain, str):
+        texts.append(plain)
+    if part == "topic":
+        rich = _mapping(content.get("m.topic")).get("m.text")
+        for item in rich if isinstance(rich, list) else []:
+            body = _mapping(item).get("body")
+            if not isinstance(body, str):
+                continue
+            if _mapping(item).get("mimetype") == "text/html":
+                body = mtext.html_to_text(body)
+            if body.strip() and body.strip() not in (t.strip() for t in texts):
+                texts.append(body)
+    return mtext.clean_text("\n".join(t.strip() for t in texts if t.strip()))
 
 
 def _thread_root(content: Mapping[str, Any]) -> str | None:

@@ -10,6 +10,7 @@ other members' PII waited minutes.
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from typing import Any
 
@@ -132,4 +133,49 @@ async def test_a_warning_that_cannot_reach_its_poster_does_not_hold_up_other_mem
     await settle(d, 3.0)
     assert sum(WARNED in b for b in d.bot_dms("nina")) == 1
     assert sum(WARNED in b for b in d.bot_dms("omar")) == 1
+    assert bot.platform.failed_count == 0
+
+
+async def _state(member: Any, room: str, etype: str) -> dict[str, Any]:
+    resp = await member.client.room_get_state_event(room, etype)
+    content = getattr(resp, "content", None)
+    return dict(content) if isinstance(content, dict) else {}
+
+
+@pytest.mark.slow
+async def test_a_room_topic_or_name_with_pii_is_cleared_or_warned_like_a_message(deployment: Deployment) -> None:
+    """Everyone in a room sees its topic and name. In a ``redact`` room a topic with PII is cleared
+    (the event that set it is removed) and the member who set it told; in a ``warn`` room a name with
+    PII gets its setter a warning and stays. A clean topic is left alone."""
+    from storage import directory
+
+    d = deployment
+    bot = await d.start()
+    room = await d.room()
+    nina = d["nina"]
+    clean = await nina.client.room_put_state(room, "m.room.topic", {"topic": "Weekly case review, Thursdays"})
+    topic = await nina.client.room_put_state(room, "m.room.topic", {
+        "topic": f"Call Maria Lopez at {PHONE}81 before the review",
+        "m.topic": {"m.text": [{"mimetype": "text/html",
+                                "body": f"Call <b>Maria Lopez</b> at {PHONE}81 before the review"}]},
+    })
+    await wait_until(lambda: topic.event_id in d.redacted(room), timeout=60, what="the topic with PII cleared")
+    await wait_until(lambda: any("I cleared the topic" in b for b in d.bot_dms("nina")), timeout=30,
+                     what="nina told")
+    assert clean.event_id not in d.redacted(room)
+    assert "Maria" not in json.dumps(await _state(nina, room, "m.room.topic"))
+
+    with bot.app.services.db.session() as s:
+        directory.upsert_channel(s, name="core-team", pii_policy="warn", agreement=None,
+                                 identities=[("matrix", room)])
+    name = await nina.client.room_put_state(room, "m.room.name", {"name": f"Maria Lopez {PHONE}82"})
+    await wait_until(lambda: any("The name you set" in b for b in d.bot_dms("nina")), timeout=60,
+                     what="nina warned about the name")
+    await settle(d)
+    assert name.event_id not in d.redacted(room)
+    told = d.bot_dms("nina")
+    assert sum("I cleared the topic" in b for b in told) == 1
+    assert sum("The name you set" in b for b in told) == 1
+    assert not any("Maria" in b or PHONE in b for b in told)
+    assert d.reposts(room) == []
     assert bot.platform.failed_count == 0
