@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from bot.audit_checkpoint import take_checkpoint
@@ -865,13 +866,51 @@ class App:
             self.kick_outbox()
         return cp
 
-    async def deliver_outbox_now(self) -> int:
-        """One delivery pass, awaited, from any thread: a handler on a worker thread has the pass run
-        on the adapter's loop (where the outbox lock lives) and waits for it (``Context.deliver_now``)."""
+    async def deliver_outbox_now(self, key: str | None = None) -> int:
+        """Deliver now, awaited, from any thread (a handler on a worker thread has it run on the
+        adapter's loop): the message queued under ``key`` (``Context.deliver_now``), or, without a
+        key, one whole pass."""
         home = self._pool.home if self._pool is not None else None
+        work = self.deliver_keys([key]) if key is not None else self.deliver_outbox()
         if home is not None and asyncio.get_running_loop() is not home:
-            return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(self.deliver_outbox(), home))
-        return await self.deliver_outbox()
+            return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(work, home))
+        return await work
+
+    async def deliver_keys(self, keys: list[str], *, wait_seconds: float = 5.0) -> int:
+        """Send the due outbox rows with these keys now, without waiting for a pass in progress: a
+        handler that reports a message it queued (a redacted repost) must not wait behind other
+        members' deliveries (a DM to a member on a server that does not answer takes seconds each).
+        Claims are fenced, so this and a pass never send one row twice. A row a pass has claimed
+        already is waited for up to ``wait_seconds``. Never raises; returns how many were sent."""
+        sent = 0
+        try:
+            with self.services.db.session() as s:
+                batch = [
+                    _Claimed(m.id, m.claim_token or "", m.recipient_kind, m.recipient, m.body, list(m.buttons),
+                             m.purpose, m.idempotency_key)
+                    for m in outbox.claim_due(s, self.services.clock.now(), lease=self.outbox_lease, keys=keys)
+                ]
+        except Exception as exc:
+            log.warning("outbox: could not claim messages: %s", safe_exception_summary(exc))
+            return 0
+        for row in batch:
+            sent += await self._deliver_one(row)
+        waited = 0.0
+        while waited < wait_seconds and not self._stopping:
+            try:
+                with self.services.db.session() as s:
+                    sending = s.execute(
+                        select(func.count(OutboxMessage.id)).where(
+                            OutboxMessage.idempotency_key.in_(keys), OutboxMessage.status == "sending"
+                        )
+                    ).scalar_one()
+            except Exception:
+                return sent
+            if not sending:
+                break
+            await asyncio.sleep(0.1)
+            waited += 0.1
+        return sent
 
     def kick_outbox(self) -> None:
         try:
@@ -1080,7 +1119,7 @@ def build_app(
         settings=settings,
         redactor_loader=RedactorLoader(config, db, hasher, redactor),
         kick_outbox=lambda: app_ref[0].kick_outbox(),
-        deliver_outbox=lambda: app_ref[0].deliver_outbox_now(),
+        deliver_outbox=lambda key=None: app_ref[0].deliver_outbox_now(key),
     )
     app = App(services, router)
     app_ref.append(app)

@@ -58,9 +58,9 @@ class Services:
     settings: dict[str, Any]
     redactor_loader: RedactorLoader
     kick_outbox: Callable[[], None]
-    #: One delivery pass now, awaited (``App.deliver_outbox``): for a handler that must tell a member
+    #: Deliver now, awaited (``App.deliver_outbox_now``; with a key: that message only): for a handler that must tell a member
     #: the truth about a message it queued (see ``Context.deliver_now``).
-    deliver_outbox: Callable[[], Awaitable[int]] | None = None
+    deliver_outbox: Callable[..., Awaitable[int]] | None = None
     #: The PII guard's removal on arrival (``handlers.pii_guard.remove_first``), ahead of the ordered
     #: handling of the same events: scan results by message (text included, so a changed text is
     #: rescanned) and the messages already removed. Consumed by ``guard_message``; bounded.
@@ -276,7 +276,7 @@ class Context:
         if self.services.deliver_outbox is None:
             self.kick_outbox()
         else:
-            await self.services.deliver_outbox()
+            await self.services.deliver_outbox(key)  # this message only: never behind other deliveries
         with self.session() as s:
             status = s.execute(
                 select(OutboxMessage.status).where(OutboxMessage.idempotency_key == key)

@@ -19,7 +19,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, func, or_, select, true, update
 from sqlalchemy.orm import Session
 
 from storage.models import OutboxMessage
@@ -99,17 +99,19 @@ def enqueue(
 
 
 def claim_due(
-    session: Session, now: datetime, *, limit: int = 50, lease: timedelta = LEASE
+    session: Session, now: datetime, *, limit: int = 50, lease: timedelta = LEASE, keys: list[str] | None = None
 ) -> list[OutboxMessage]:
     """Claim pending rows whose time has come, and rows whose previous claim expired (a crash, or
-    a worker that could not renew). Each claimed row gets a fresh ``claim_token``."""
+    a worker that could not renew); only those with one of ``keys`` when given. Each claimed row
+    gets a fresh ``claim_token``."""
     stmt = (
         select(OutboxMessage)
         .where(
             or_(
                 (OutboxMessage.status == "pending") & (OutboxMessage.next_attempt_at <= now),
                 (OutboxMessage.status == "sending") & (OutboxMessage.claimed_until < now),
-            )
+            ),
+            OutboxMessage.idempotency_key.in_(keys) if keys is not None else true(),
         )
         .order_by(OutboxMessage.id)
         .limit(limit)

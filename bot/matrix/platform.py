@@ -282,7 +282,9 @@ class MatrixPlatform:
         self._removed: dict[str, None] = {}
         self._undecrypted: list[tuple[str, MegolmEvent, int]] = []
         self._stopping = asyncio.Event()
-        self._dm_lock = asyncio.Lock()
+        # One lock per member: two sends to one member never open two direct rooms, while a member
+        # whose server does not answer (creating the room takes seconds, then fails) holds up no one else.
+        self._dm_locks: dict[str, asyncio.Lock] = {}
         self._crypto_lock = asyncio.Lock()
         ledger_existed = (settings.store_path / LEDGER_FILE).exists()
         self.ledger = EventLedger(settings.store_path)
@@ -1311,7 +1313,7 @@ class MatrixPlatform:
         return [{"type": "m.room.encryption", "state_key": "", "content": {"algorithm": MEGOLM}}]
 
     async def _dm_room(self, user_id: str) -> str:
-        async with self._dm_lock:
+        async with self._dm_locks.setdefault(user_id, asyncio.Lock()):
             room_id = self.state.dm_rooms.get(user_id)
             if room_id is not None:
                 room = self.client.rooms.get(room_id)

@@ -179,3 +179,45 @@ async def test_a_room_topic_or_name_with_pii_is_cleared_or_warned_like_a_message
     assert not any("Maria" in b or PHONE in b for b in told)
     assert d.reposts(room) == []
     assert bot.platform.failed_count == 0
+
+
+@pytest.mark.slow
+async def test_a_dm_to_a_member_whose_server_does_not_answer_holds_up_no_removal(deployment: Deployment) -> None:
+    """A tip goes to the point person, whose server does not answer: opening the DM takes 20 s (as
+    an invite to an unreachable server can). Meanwhile another member's PII is removed and reposted,
+    and its poster told, within seconds: the outbox delivery in progress and the DM being opened for
+    one member hold up neither the repost (delivered on its own) nor another member's DM."""
+    d = deployment
+    bot = await d.start()
+    room = await d.room()
+    bot.app.start_scheduler()
+    client = bot.platform.client
+    real_create = client.room_create
+    vera_id = d["vera"].user.user_id
+    stalled: list[float] = []
+
+    async def vera_unreachable(*args: Any, **kwargs: Any) -> Any:
+        if vera_id in (kwargs.get("invite") or []):
+            stalled.append(time.monotonic())
+            await asyncio.sleep(20)
+        return await real_create(*args, **kwargs)
+
+    client.room_create = vera_unreachable  # type: ignore[method-assign]
+    alice = d["alice"]
+    await alice.send(room, "!tip saw a white van at the motel on Route 9 late last night")
+    draft = await alice.wait_for(lambda s: s.sender == d.bot_id and "This is what will go privately"
+                                 in str(s.content.get("body", "")), timeout=60)
+    await alice.send(draft.room_id, "1", **{"m.relates_to": {"m.in_reply_to": {"event_id": draft.event_id}}})
+    await wait_until(lambda: bool(stalled), timeout=60, what="the point person's DM being opened")
+    pii = await d["nina"].send(room, f"Maria Lopez can be reached at {PHONE}91 tonight")
+    posted = time.monotonic()
+    await wait_until(lambda: pii in d.redacted(room) and len(d.reposts(room)) >= 1
+                     and any("I removed your message" in b for b in d.bot_dms("nina")), timeout=30,
+                     what="the removal, repost and notice while the point person's DM is stuck")
+    assert time.monotonic() - posted < 10, time.monotonic() - posted
+    assert time.monotonic() - stalled[0] < 20  # the point person's DM is still being opened
+    await wait_until(lambda: any("New tip T-" in b for b in d.bot_dms("vera")), timeout=90,
+                     what="the tip once the point person's server answers")
+    await settle(d)
+    assert len(d.reposts(room)) == 1
+    assert sum("New tip T-" in b for b in d.bot_dms("vera")) == 1
