@@ -408,6 +408,31 @@ async def slack_redelivered(ctx: ScenarioContext) -> Row:
     return await _slack_run(ctx, "redelivered", body)
 
 
+@scenario("Slack: every replica dies after its handler, before the row is marked done (takeover)")
+async def slack_takeover(ctx: ScenarioContext) -> Row:
+    """Each event's handler runs (the warning is sent) and its replica "dies" before the inbox row
+    is marked done; the row is run again when its lease lapses (tests/contract/test_slack_takeover.py).
+    A warning sent twice would count as a duplicate."""
+    from tests.contract.test_slack_takeover import die_before_marking_done, rows
+
+    fault = "Slack: every replica dies after its handler, before the row is marked done (takeover)"
+
+    async def body(slack: Any) -> Row:
+        died = die_before_marking_done(slack, times=len(_slack_posters()))
+        await _slack_send_all(slack, "takeover")
+        for _ in range(600):
+            if len(died) == len(_slack_posters()) and all(
+                r.status == "done" and r.attempts >= 2 for r in rows(slack) if r.id in died
+            ):
+                break
+            await asyncio.sleep(0.1)
+        row = await _slack_count(slack, fault)
+        row.note = f"Slack adapter, SQLite; {sum(r.attempts >= 2 for r in rows(slack))} rows taken over"
+        return row
+
+    return await _slack_run(ctx, "takeover", body, event_lease_seconds=1.0, inbox_sweep_seconds=0.1)
+
+
 def _fmt(value: int | None) -> str:
     return "-" if value is None else str(value)
 
