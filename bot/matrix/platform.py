@@ -61,6 +61,7 @@ from bot.matrix.settings import MatrixSettings
 from bot.matrix.state import MatrixState
 from bot.platform import (
     BEST_EFFORT_DELIVERY,
+    DELIVERY,
     Button,
     Capability,
     ChannelRef,
@@ -729,6 +730,9 @@ class MatrixPlatform:
         keys = _ReplyKeys(event_id or "")
         while True:
             replies = _REPLIES.set(keys)
+            # What the handler creates is keyed by the event (a tip's submission key): a replay after
+            # a crash finds it instead of storing it twice (its replies reuse their transaction ids).
+            delivery = DELIVERY.set(f"matrix:{event_id}" if event_id else None)
             try:
                 status = await self._on_timeline_event(room_id, event)
             except _NotHandled as not_handled:
@@ -767,6 +771,7 @@ class MatrixPlatform:
                 status = FAILED
             finally:
                 _REPLIES.reset(replies)
+                DELIVERY.reset(delivery)
             break
         if event_id:
             self.ledger.record(event_id, room_id, status, event_type=etype, origin_ts=_origin_ts(event))

@@ -511,3 +511,25 @@ def test_example_config_tips_section_parses() -> None:
     root = Path(__file__).resolve().parents[2]
     data = tomllib.loads((root / "config.example.toml").read_text(encoding="utf-8"))
     assert TipSettings.from_mapping(data["tips"]).ack_reminder_minutes == 60
+
+
+async def test_a_tip_delivery_handled_again_stores_one_tip(tmp_path: Path) -> None:
+    """An adapter that may run the same delivery again (a Slack inbox row taken over, a Matrix event
+    replayed after a crash) names it (``bot.platform.DELIVERY``): the second run finds the tip the
+    first stored, routes nothing again and answers with the same reference."""
+    from bot.platform import DELIVERY
+
+    h = Harness.create(tmp_path)
+    token = DELIVERY.set("matrix:$tip-event")
+    try:
+        await h.command("nina", TIP, channel="dm")
+        await h.command("nina", TIP, channel="dm")
+    finally:
+        DELIVERY.reset(token)
+    await h.tick(minutes=1)
+    assert _tips(h) == 1
+    assert sum("New tip T-0001" in t for t in h.platform.private_texts("vera")) == 1
+    answers = [t for t in h.platform.private_texts("nina") if "stored as" in t]
+    assert len(answers) == 2 and all("T-0001" in t for t in answers)
+    await h.command("nina", TIP, channel="dm")  # another delivery: another tip
+    assert _tips(h) == 2
