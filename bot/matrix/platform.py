@@ -280,6 +280,8 @@ class MatrixPlatform:
         self._senders: dict[str, str] = {}
         # Recent thread replies -> their thread's root: an edit of one is reposted into the thread.
         self._threads: dict[str, str] = {}
+        # Topic and name events set before the bot joined the room (``_note_details_before_join``).
+        self._details_before_join: set[str] = set()
         self._removed: dict[str, None] = {}
         self._undecrypted: list[tuple[str, MegolmEvent, int]] = []
         self._stopping = asyncio.Event()
@@ -516,11 +518,26 @@ class MatrixPlatform:
                 gap = await self._backfill(room_id, joined.timeline.prev_batch)
                 await self._remove_on_arrival([(room_id, event) for event in gap], backlog=True)
                 events = gap + events
+            self._note_details_before_join(events)
             if arrival is not None:
                 # The batch's removals on arrival first, so the ordered handling finds them done.
                 await asyncio.wait({arrival})
             for event in events:
                 await self._process(room_id, event)
+
+    def _note_details_before_join(self, events: Sequence[Any]) -> None:
+        """A room's topic and name set before the bot joined (at the room's creation, typically by
+        whoever set the room up) are part of the room the bot was invited to, not something a
+        member posted under its watch: they are not guarded (``_on_room_detail``). The timeline of
+        the sync that shows the bot's own join lists them before the join."""
+        joins = [n for n, event in enumerate(events) if self._is_own_join(event)]
+        if not joins:
+            return
+        for event in events[: joins[-1]]:
+            if _event_type(event) in _ROOM_DETAILS and (event_id := _event_id(event)):
+                self._details_before_join.add(event_id)
+        while len(self._details_before_join) > _REMEMBERED_EVENTS:
+            self._details_before_join.pop()
 
     # ------------------------------------------------------------------ removal on arrival
     def _start_arrival(self, resp: SyncResponse) -> asyncio.Task[None] | None:
@@ -916,7 +933,8 @@ class MatrixPlatform:
         clears it). Direct rooms are the member's own business with the bot."""
         event_id = _event_id(event)
         channel = self.channel(room_id)
-        if not event_id or channel.is_direct:
+        if not event_id or channel.is_direct or event_id in self._details_before_join:
+            self._details_before_join.discard(event_id or "")
             return
         text = _room_detail_text(content, part)
         if text:
