@@ -822,20 +822,15 @@ class App:
             # the message still standing. The poster is asked to delete it.
             spec = _removal_spec(row.body)
             outbox.withdraw(s, spec["then"])
-            if waiting:
-                outbox.enqueue(
-                    s,
-                    key=f"outbox-failed:{row.id}:waiting",
-                    purpose="outbox.failed_notice",
-                    recipient_kind="user",
-                    recipient=waiting,
-                    body=(
-                        f"I could not remove your message with PII in {spec['where']}: the platform kept "
-                        "failing or refused. Please delete it yourself now; the coordinator has been told."
-                    ),
-                    now=self.services.clock.now(),
-                )
-            return
+            body = (
+                f"I could not remove your message with PII in {spec['where']}: the platform kept "
+                "failing or refused. Please delete it yourself now; the coordinator has been told."
+            )
+        else:
+            body = (
+                f"A message the bot owed you ({_PURPOSE_WORDS.get(row.purpose, row.purpose)}) could not be "
+                "delivered. The coordinator has been told and will follow up; please ask them if you need it."
+            )
         if waiting:
             outbox.enqueue(
                 s,
@@ -843,10 +838,7 @@ class App:
                 purpose="outbox.failed_notice",
                 recipient_kind="user",
                 recipient=waiting,
-                body=(
-                    f"A message the bot owed you ({_PURPOSE_WORDS.get(row.purpose, row.purpose)}) could not be "
-                    "delivered. The coordinator has been told and will follow up; please ask them if you need it."
-                ),
+                body=body,
                 now=self.services.clock.now(),
             )
 

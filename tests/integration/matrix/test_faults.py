@@ -114,8 +114,8 @@ class Deployment:
         await self.bot.app.stop()
         self.bot = None
 
-    async def room(self, *, encrypted: bool = False) -> str:
-        """``core-team`` (policy redact, bot at power 50) with nina, omar and alice."""
+    async def room(self, *, encrypted: bool = False, policy: str = "redact") -> str:
+        """``core-team`` (policy ``policy``, bot at power 50) with nina, omar and alice."""
         from storage import directory
 
         assert self.bot is not None
@@ -123,7 +123,7 @@ class Deployment:
         room = await self["nina"].create_room([self.bot_id, *others], encrypted=encrypted,
                                               power_levels={self.bot_id: 50})
         with self.bot.app.services.db.session() as s:
-            directory.upsert_channel(s, name="core-team", pii_policy="redact", agreement=None,
+            directory.upsert_channel(s, name="core-team", pii_policy=policy, agreement=None,
                                      identities=[("matrix", room)])
         everyone = {self.bot_id, self["nina"].user.user_id, *others}
         clients = [self[h].client for h in ("nina", "omar", "alice")] + [self.bot.platform.client]

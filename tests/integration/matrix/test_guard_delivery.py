@@ -98,14 +98,10 @@ async def test_a_warning_that_cannot_reach_its_poster_does_not_hold_up_other_mem
     """Nina's warning cannot be delivered (her DM does not answer: as for a member on a server that
     is down). Omar's PII right after hers must still be warned at once — not after Nina's event was
     retried for minutes with the batch waiting — and Nina gets her warning, once, when her DM answers."""
-    from storage import directory
 
     d = deployment
     bot = await d.start()
-    room = await d.room()
-    with bot.app.services.db.session() as s:
-        directory.upsert_channel(s, name="core-team", pii_policy="warn", agreement=None,
-                                 identities=[("matrix", room)])
+    room = await d.room(policy="warn")
     bot.app.start_scheduler()  # as ``needtoknow run``: the outbox is swept every few seconds
     client = bot.platform.client
     real_send = client.room_send

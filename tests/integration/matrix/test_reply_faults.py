@@ -28,14 +28,9 @@ WARNING = "looks like it contains"
 async def test_a_warning_that_could_not_be_sent_is_sent_when_the_homeserver_answers_again(
     deployment: Deployment,
 ) -> None:
-    from storage import directory
-
     d = deployment
     bot = await d.start()
-    room = await d.room()
-    with bot.app.services.db.session() as s:
-        directory.upsert_channel(s, name="core-team", pii_policy="warn", agreement=None,
-                                 identities=[("matrix", room)])
+    room = await d.room(policy="warn")
     bot.app.start_scheduler()  # as ``needtoknow run``: the outbox is swept every few seconds
     client = bot.platform.client
     real_send = client.room_send
