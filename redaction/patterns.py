@@ -14,6 +14,11 @@ import re
 from collections.abc import Callable, Iterator
 
 import phonenumbers
+from stdnum.br import cpf as stdnum_cpf
+from stdnum.cn import ric as stdnum_ric
+from stdnum.kr import rrn as stdnum_rrn
+from stdnum.mx import curp as stdnum_curp
+from stdnum.ro import cnp as stdnum_cnp
 
 from redaction.context import AGE_UNITS, NUMBER_WORDS
 from redaction.findings import (
@@ -261,6 +266,125 @@ def find_ssns(text: str) -> Iterator[Finding]:
             yield Finding(match.start(), match.end(), SSN, 0.9, "ssn")
     for match in _SSN_WORDS.finditer(text):
         yield Finding(match.start("n"), match.end("n"), SSN, 0.85, "ssn_cue")
+
+
+# --- national identity numbers -----------------------------------------------------------------------------------
+# Foreign national ID numbers are labelled SSN, like the US number they stand in for. A number is taken after an ID
+# cue in the language it is written in, when its shape fits (six to eighteen digits, with the separators people
+# type; or letters and digits the way NINOs, CURPs and Albanian NIDs are written) -- corpus and real numbers alike
+# are often copied with a typo, so a cued number is not held to its checksum. Without a cue only formats whose
+# checksum python-stdnum validates and whose shape is distinctive are taken: a CURP, a dotted CPF, a CNP, a Chinese
+# resident ID, a hyphenated Korean RRN; plain 10-11 digit runs (PESEL, EGN, bare CPF) look like phone numbers and
+# are left to their cue.
+_NATID_CUE = re.compile(
+    r"(?:\b(?i:curp|dpi|cui|dni|c[ée]dulas?|cpf|cnp|pesel|egn|idnp|nino|e-?tazkira|tazkira|nid|n[°º]\s*id|"
+    r"national\s+(?:id(?:entity)?|insurance)(?:\s+(?:card|number|no\.?|#))?|ni\s+(?:numbers?|no\.?|#)|"
+    r"(?:personal|citizen(?:ship)?|resident|identity|voter)\s+(?:id|card|number)|"
+    r"id\s+(?:nacional|personal)|documento\s+(?:de\s+identidad|nacional)|registro\s+geral|carteira\s+de\s+identidade|"
+    r"c[ăa]n\s+c[ưu][ớo]c(?:\s+c[ôo]ng\s+d[âa]n)?|ch[ứu]ng\s+minh(?:\s+nh[âa]n\s+d[âa]n)?|cccd|cmnd|"
+    r"buletin(?:ul)?|ka?rta\s+pobytu|l[ií]čna\s+karta|rrn)\b"
+    r"|\b(?-i:CC|C\.C\.|RG|NIK|KTP|NI|ID)(?![\w]|['’]d)"
+    r"|\b(?:[A-Z][a-z]{1,20}(?:an|ese|ish|ian|i|ch)|Thai|Swiss|Greek)\s+(?:national\s+)?(?i:ids?|nid|id\s+cards?)\b"
+    r"|居民身份证|身份证|身分證|주민등록번호|주민번호|บัตรประชาชน|เลขประจำตัวประชาชน|удостоверени\w+|паспорт\w*\s+id)"
+)
+# the clause after a cue: up to the end of the sentence or line ("no." does not end it)
+_NATID_REACH = re.compile(r"(?:[^\n.;!?,]|(?<=\b[Nn]o)\.|(?<=\d)\.(?=\d)){0,40}")
+# another identifier's cue between the ID cue and the number: "ID: TX DL 40188273", "ID, ... report 24-11873"
+_OTHER_ID_CUE = re.compile(
+    r"\b(?:dl|cdl|d/l|dln|ol|oln|licen[cs]e|lic|pass(?:port)?|pp|a-?number|mrn|report|case|plate|tag|"
+    r"(?-i:[A-Z]{2})\s+(?:dl|id))\b|[/:]\d",
+    re.I,
+)
+# digits with the separators people type, or a few letters around digits ("J15309076N", "PJ 71 22 04 B")
+_NATID_TOKEN = re.compile(
+    r"(?<![\w/$.:+-])(?:[A-Za-z]{4}\d{6}[A-Za-z]{6}[A-Za-z0-9]\d|"
+    r"(?:[A-Z]{1,4}[ -]?|[A-Za-z]{1,4})?\d(?:[\d .-]{0,24}\d)?(?:[A-Za-z]{1,3}\d?[A-Za-z]{0,2}|[ -][A-D])?)(?![\w/:%$]|[.,/]\d)"
+)
+_NINO = re.compile(
+    r"(?<![\w-])(?i:(?!BG|GB|NK|KN|TN|NT|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z])[ -]?\d\d[ -]?\d\d[ -]?\d\d[ -]?(?i:[A-D])(?![\w-])"
+)
+_CURP = re.compile(r"(?<![\w-])[A-Z]{4}\d{6}[HMX][A-Z]{5}[A-Z0-9]\d(?![\w-])")
+_CPF_DOTTED = re.compile(r"(?<![\w.-])\d{3}\.\d{3}\.\d{3}-\d{2}(?![\w-]|\.\d)")
+_CNP = re.compile(r"(?<![\w.-])[1-8]\d{12}(?![\w-]|\.\d)")
+_CN_RIC = re.compile(r"(?<![\w.-])[1-9]\d{16}[\dXx](?![\w-]|\.\d)")
+_KR_RRN = re.compile(r"(?<![\w.-])\d{6}-[1-8]\d{6}(?![\w-]|\.\d)")
+_NATID_CHECKED: tuple[tuple[re.Pattern[str], Callable[[str], bool]], ...] = (
+    (_CURP, stdnum_curp.is_valid),
+    (_CPF_DOTTED, stdnum_cpf.is_valid),
+    (_CNP, stdnum_cnp.is_valid),
+    (_CN_RIC, stdnum_ric.is_valid),
+    (_KR_RRN, stdnum_rrn.is_valid),
+)
+
+# a NINO is often written a sentence away from its cue ("NI number got issued anyway in 2019 ...: PJ 71 22 04 B")
+_NINO_CUE = re.compile(r"(?i:ni\b|nino|national\s+insurance)")
+_WORD_BEFORE = re.compile(r"([A-Za-z]+)\W{0,2}$")
+_NOT_A_PERSON_ID = frozenset(
+    "meeting zoom webex teams slack case tip user caller employee ticket ref reference report message job order "
+    "transaction tracking account device apple session badge inmate booking student member login incident "
+    "operation op request file evidence item task app client event batch poster ad listing post photo".split()
+)
+
+def _stdnum_valid(valid: Callable[[str], bool], value: str) -> bool:
+    # is_valid is meant to return False on a bad number, but some modules raise on odd input (cn.ric 2.2 raises
+    # KeyError for a region code its table lists without a county): a recognizer must never fail a message.
+    try:
+        return valid(value)
+    except Exception:  # any failure of a third-party validator means "not valid"
+        return False
+
+def _natid_shape(value: str) -> bool:
+    digits = _digit_count(value)
+    letters = sum(ch.isalpha() for ch in value)
+    if letters:
+        return (6 <= digits <= 18 and letters <= 11) or bool(_NINO.fullmatch(value))
+    return 6 <= digits <= 18
+
+
+def find_national_ids(text: str) -> Iterator[Finding]:
+    """National identity numbers (CURP, DPI, cédula, CPF, CNP, PESEL, NINO, 身份证, 주민등록번호 ...), labelled SSN."""
+    for cue in _NATID_CUE.finditer(text):
+        before = _WORD_BEFORE.search(text, max(0, cue.start() - 30), cue.start()) if cue.group(0) == "ID" else None
+        if before and (
+            before.group(1).casefold() in _NOT_A_PERSON_ID or before.group(1).isupper()
+        ):
+            continue  # "meeting ID 883 2211 0045", "case ID 2024-0031": not a person's identity number
+        reach = _NATID_REACH.match(text, cue.end())
+        if reach is None:
+            continue
+        for token in _NATID_TOKEN.finditer(text, cue.end(), reach.end()):
+            if token.end() - token.start() < 6:
+                continue  # "ID 1", "CC 4 agents": too short to be an identity number
+            value = token.group(0).strip(" .-")
+            if not _natid_shape(value):
+                continue
+            start = token.start() + token.group(0).index(value)
+            if not _NOT_AN_ID_AFTER.match(text, start + len(value)) and not _OTHER_ID_CUE.search(
+                text, cue.end(), start + len(value)
+            ):
+                yield Finding(start, start + len(value), SSN, 0.85, "national_id")
+            break
+        if not _NINO_CUE.match(cue.group(0)):
+            continue
+        for nino in _NINO.finditer(text, cue.end(), min(len(text), cue.end() + 160)):
+            yield Finding(nino.start(), nino.end(), SSN, 0.85, "national_id")
+    for shape, valid in _NATID_CHECKED:
+        for match in shape.finditer(text):
+            if _stdnum_valid(valid, match.group(0)):
+                yield Finding(match.start(), match.end(), SSN, 0.9, "national_id_checked")
+    for match in _NINO.finditer(text):
+        if match.group(0)[:2].isupper() and match.group(0)[-1].isupper():
+            yield Finding(match.start(), match.end(), SSN, 0.8, "nino")
+    for match in _UK_DRIVING_LICENCE.finditer(text):
+        month = int(match.group("m"))
+        if 1 <= month <= 12 or 51 <= month <= 62:
+            yield Finding(match.start(), match.end(), DRIVER_LICENSE, 0.85, "uk_driving_licence")
+
+
+# A British driving licence number (DVLA): five letters of the surname padded with 9, decade digit, month of birth
+# (plus 50 for women), day, year digit, two initials padded with 9, a check digit and two letters -- sixteen
+# characters that no ordinary word or number takes, so it is taken without a cue. python-stdnum has no module for it.
+_UK_DRIVING_LICENCE = re.compile(r"(?<![\w-])[A-Z9]{5}\d(?P<m>\d\d)[0-3]\d\d[A-Z9]{2}\d[A-Z]{2}(?:[ ]?\d\d)?(?![\w-])")
 
 
 _CARD = re.compile(r"(?<![\w-])[2-6](?:[ -]?\d){12,18}(?![\w-])")
@@ -1460,6 +1584,7 @@ PATTERN_RECOGNIZERS: tuple[Recognizer, ...] = (
     find_emails,
     find_mixed_digit_phones,
     find_ssns,
+    find_national_ids,
     find_credit_cards,
     find_ibans,
     find_ip_addresses,
