@@ -279,7 +279,7 @@ def find_ssns(text: str) -> Iterator[Finding]:
 _NATID_CUE = re.compile(
     r"(?:\b(?i:curp|dpi|cui|dni|c[ée]dulas?|cpf|cnp|pesel|egn|idnp|nino|e-?tazkira|tazkira|nid|n[°º]\s*id|"
     r"national\s+(?:id(?:entity)?|insurance)(?:\s+(?:card|number|no\.?|#))?|ni\s+(?:numbers?|no\.?|#)|"
-    r"(?:personal|citizen(?:ship)?|resident|identity|voter)\s+(?:id|card|number)|"
+    r"(?:personal|citizen(?:ship)?|resident|identity|voter)\s+id|(?:citizen(?:ship)?|identity|voter)\s+(?:card|number)|"
     r"id\s+(?:nacional|personal)|documento\s+(?:de\s+identidad|nacional)|registro\s+geral|carteira\s+de\s+identidade|"
     r"c[ăa]n\s+c[ưu][ớo]c(?:\s+c[ôo]ng\s+d[âa]n)?|ch[ứu]ng\s+minh(?:\s+nh[âa]n\s+d[âa]n)?|cccd|cmnd|"
     r"buletin(?:ul)?|ka?rta\s+pobytu|l[ií]čna\s+karta|rrn)\b"
@@ -322,7 +322,12 @@ _WORD_BEFORE = re.compile(r"([A-Za-z]+)\W{0,2}$")
 _NOT_A_PERSON_ID = frozenset(
     "meeting zoom webex teams slack case tip user caller employee ticket ref reference report message job order "
     "transaction tracking account device apple session badge inmate booking student member login incident "
-    "operation op request file evidence item task app client event batch poster ad listing post photo".split()
+    "operation op request file evidence item task app client event batch poster ad listing post photo school work "
+    # a US state's ID is a driver's licence-type card (the DL recognizer's "texas id", "state id")
+    "state alabama alaska arizona arkansas california colorado connecticut delaware florida georgia hawaii idaho "
+    "illinois indiana iowa kansas kentucky louisiana maine maryland massachusetts michigan minnesota mississippi "
+    "missouri montana nebraska nevada hampshire jersey mexico york carolina dakota ohio oklahoma oregon pennsylvania "
+    "island tennessee texas utah vermont virginia washington wisconsin wyoming".split()
 )
 
 def _stdnum_valid(valid: Callable[[str], bool], value: str) -> bool:

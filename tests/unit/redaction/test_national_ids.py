@@ -68,6 +68,9 @@ def test_a_checksum_valid_id_is_masked_without_a_cue(redactor: Redactor, secret:
         "BSA ID 31000229183744 was filed",
         "the fake ID says 08/12/2001",
         "ID: TX DL 40188273",
+        "Texas ID: 41872203, DOB unknown",  # a state ID is the driver's licence recognizer's
+        "her personal number is 713-555-0199",  # a phone, not an identity number
+        "NI idea, llama al 55 1234 5678",
     ],
 )
 def test_ordinary_numbers_are_not_national_ids(text: str) -> None:
