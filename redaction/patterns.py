@@ -318,6 +318,8 @@ _NATID_CHECKED: tuple[tuple[re.Pattern[str], Callable[[str], bool]], ...] = (
 
 # a NINO is often written a sentence away from its cue ("NI number got issued anyway in 2019 ...: PJ 71 22 04 B")
 _NINO_CUE = re.compile(r"(?i:ni\b|nino|national\s+insurance)")
+# the bare capitalised cues, which are also ordinary abbreviations ("CC Lt Moreno", "RG 2024 budget")
+_SHORT_CUES = frozenset({"CC", "C.C.", "RG", "NIK", "KTP", "ID"})
 _WORD_BEFORE = re.compile(r"([A-Za-z]+)\W{0,2}$")
 _NOT_A_PERSON_ID = frozenset(
     "meeting zoom webex teams slack case tip user caller employee ticket ref reference report message job order "
@@ -357,7 +359,14 @@ def find_national_ids(text: str) -> Iterator[Finding]:
         reach = _NATID_REACH.match(text, cue.end())
         if reach is None:
             continue
-        for token in _NATID_TOKEN.finditer(text, cue.end(), reach.end()):
+        end, first_by = reach.end(), reach.end()
+        if _NINO_CUE.match(cue.group(0)):
+            end = cue.end()  # a NI number has its own shape (below): "NI 3 cases pending 20240311" is not one
+        elif cue.group(0) in _SHORT_CUES:
+            first_by = cue.end() + 12  # "CC", "RG", "ID": the number starts right after ("her ID is 1208843311")
+        for token in _NATID_TOKEN.finditer(text, cue.end(), end):
+            if token.start() > first_by:
+                break
             if token.end() - token.start() < 6:
                 continue  # "ID 1", "CC 4 agents": too short to be an identity number
             value = token.group(0).strip(" .-")

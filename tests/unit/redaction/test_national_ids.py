@@ -71,6 +71,9 @@ def test_a_checksum_valid_id_is_masked_without_a_cue(redactor: Redactor, secret:
         "Texas ID: 41872203, DOB unknown",  # a state ID is the driver's licence recognizer's
         "her personal number is 713-555-0199",  # a phone, not an identity number
         "NI idea, llama al 55 1234 5678",
+        "CC Lt Moreno on 24-118733",
+        "NI 3 cases pending 20240311",
+        "RG 2024 budget line 4410233",
     ],
 )
 def test_ordinary_numbers_are_not_national_ids(text: str) -> None:
