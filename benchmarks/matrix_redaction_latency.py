@@ -176,7 +176,7 @@ async def measure(
 def _ms(samples: list[float]) -> str:
     if len(samples) < 2:
         return f"{samples[0] * 1000:.0f} ms" if samples else "-"
-    q = statistics.quantiles(samples, n=100)
+    q = statistics.quantiles(samples, n=100, method="inclusive")
     return f"p50 {q[49] * 1000:.0f} ms, p95 {q[94] * 1000:.0f} ms, max {max(samples) * 1000:.0f} ms"
 
 
@@ -203,7 +203,7 @@ def main() -> None:
                                                  exempt_bot=args.rate_limit == "exempt", live_count=args.live))
         finally:
             server.stop()
-    q = statistics.quantiles(samples, n=100)
+    q = statistics.quantiles(samples, n=100, method="inclusive")
     room = "encrypted" if args.encrypted else "plain"
     print(f"real app (build_app, demo directory, PII guard policy redact) + real engine ({model})")
     print(f"Synapse rc_message: {args.rate_limit}")
@@ -214,7 +214,7 @@ def main() -> None:
     if args.catch_up:
         backlog, live = stats["backlog"], stats["live"]
         base = q[94]
-        live_p95 = statistics.quantiles(live, n=100)[94]
+        live_p95 = statistics.quantiles(live, n=100, method="inclusive")[94]
         print(f"catch-up after downtime: {args.backlog} messages ({len(backlog)} with PII) arrived while the bot "
               f"was stopped; {int(stats['backfilled'][0])} of them fetched by backfill; "
               f"{int(stats['on_arrival'][0])} PII messages removed on arrival")
