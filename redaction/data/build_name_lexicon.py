@@ -24,6 +24,7 @@ from __future__ import annotations
 import importlib
 import sys
 import unicodedata
+from collections.abc import Iterator
 from pathlib import Path
 
 CORE_LOCALES = ("en_US", "es_MX", "es_ES", "pt_BR")
@@ -105,22 +106,27 @@ def _english_words() -> frozenset[str]:
     return frozenset(get_english_words_set(["gcide"], lower=True, alpha=True))
 
 
+def _name_parts(locale: str, attributes: tuple[str, ...]) -> Iterator[str]:
+    """Every word of every name Faker's ``locale`` lists under ``attributes`` (hyphenated names split)."""
+    provider = importlib.import_module(f"faker.providers.person.{locale}").Provider
+    for attribute in attributes:
+        values = getattr(provider, attribute, ())
+        if not isinstance(values, (list, tuple, dict, set, frozenset)):
+            continue
+        for name in values:
+            yield from str(name).replace("-", " ").split()
+
+
 def _names(attributes: tuple[str, ...], supplement: str, english: frozenset[str]) -> list[str]:
     found: set[str] = set()
     for locale in (*CORE_LOCALES, *WIDE_LOCALES):
-        provider = importlib.import_module(f"faker.providers.person.{locale}").Provider
-        for attribute in attributes:
-            values = getattr(provider, attribute, ())
-            if not isinstance(values, (list, tuple, dict, set, frozenset)):
+        for part in _name_parts(locale, attributes):
+            folded = _fold(_latin(part, locale))
+            if len(folded) < 3 or not folded.isalpha() or not folded.isascii():
                 continue
-            for name in values:
-                for part in str(name).replace("-", " ").split():
-                    folded = _fold(_latin(part, locale))
-                    if len(folded) < 3 or not folded.isalpha() or not folded.isascii():
-                        continue
-                    if locale in WIDE_LOCALES and folded in english:
-                        continue
-                    found.add(folded)
+            if locale in WIDE_LOCALES and folded in english:
+                continue
+            found.add(folded)
     found.update(_fold(name) for name in supplement.split())
     return sorted(found)
 
@@ -134,21 +140,15 @@ def _first_only(english: frozenset[str]) -> set[str]:
     known_places = places()
     found: set[str] = set()
     for locale in FIRST_ONLY_LOCALES:
-        provider = importlib.import_module(f"faker.providers.person.{locale}").Provider
-        for attribute in FIRST_ATTRIBUTES:
-            values = getattr(provider, attribute, ())
-            if not isinstance(values, (list, tuple, dict, set, frozenset)):
+        for part in _name_parts(locale, FIRST_ATTRIBUTES):
+            folded = _fold(part)
+            if len(folded) < 4 or not folded.isalpha() or not folded.isascii():
                 continue
-            for name in values:
-                for part in str(name).replace("-", " ").split():
-                    folded = _fold(part)
-                    if len(folded) < 4 or not folded.isalpha() or not folded.isascii():
-                        continue
-                    if folded in english or folded in everyday or folded in known_places:
-                        continue
-                    if max(zipf_frequency(folded, language) for language in ("es", "fr", "pt", "it")) >= 3.5:
-                        continue  # a word in a language of the chats ("isla", "nena")
-                    found.add(folded)
+            if folded in english or folded in everyday or folded in known_places:
+                continue
+            if max(zipf_frequency(folded, language) for language in ("es", "fr", "pt", "it")) >= 3.5:
+                continue  # a word in a language of the chats ("isla", "nena")
+            found.add(folded)
     return found
 
 
