@@ -9,7 +9,9 @@ two processes never both read-then-write the same due row. PostgreSQL is selecte
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
+import time
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -274,8 +276,8 @@ def _configure_sqlite(engine: Engine) -> None:
         # Take transaction control away from the sqlite3 module so BEGIN is ours (explicit).
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA busy_timeout=30000")
+        _use_wal(cur)
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.close()
@@ -289,6 +291,30 @@ def _configure_sqlite(engine: Engine) -> None:
             conn.exec_driver_sql("BEGIN")
         else:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _use_wal(cur: Any) -> None:
+    """Switch the file to WAL (persistent: once set, every later connection finds it set).
+
+    The switch needs the file to itself, and SQLite answers "database is locked" at once, without
+    its busy handler, when another connection holds it, as happens when replicas open a new
+    database together. So: look first (reading the mode takes no lock), and retry the switch
+    while another connection is busy, for as long as the busy timeout."""
+    deadline = time.monotonic() + SQLITE_BUSY_SECONDS
+    delay = 0.005
+    while True:
+        if str(cur.execute("PRAGMA journal_mode").fetchone()[0]).lower() == "wal":
+            return
+        try:
+            cur.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.2)
 
 
 def next_reference(session: Session, name: str) -> int:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import threading
 import time
+from pathlib import Path
 
-from storage.db import Turns
+from storage.db import Database, Turns
 
 
 def _queued(turns: Turns, urgent: int, normal: int) -> None:
@@ -57,3 +58,32 @@ def test_the_turn_is_reentrant_and_a_timed_out_waiter_leaves_the_queue() -> None
     other.start()
     other.join(5)
     assert result == [False, True]
+
+
+
+def test_replicas_opening_a_new_database_together_all_open_it(tmp_path: Path) -> None:
+    """Switching a new SQLite file to WAL needs the file to itself, and SQLite answers "database is
+    locked" at once (no busy wait) when another connection is switching it at the same moment: the
+    race of replicas starting together on a new database. Every opener gets the file in WAL."""
+    failures: list[str] = []
+    for round_ in range(40):
+        url = f"sqlite:///{tmp_path}/new-{round_}.db"
+        barrier = threading.Barrier(6)
+
+        def open_it(url: str = url, barrier: threading.Barrier = barrier) -> None:
+            db = Database(url)
+            try:
+                barrier.wait()
+                with db.engine.connect() as conn:
+                    assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            except Exception as exc:  # collected and asserted below
+                failures.append(type(exc).__name__)
+            finally:
+                db.dispose()
+
+        threads = [threading.Thread(target=open_it) for _ in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert failures == []
