@@ -41,6 +41,7 @@ from redaction.vocabulary import (
     first_name_places,
     first_names,
     last_names,
+    listed_places,
     places,
 )
 
@@ -153,6 +154,24 @@ _FIXED_PHRASES = frozenset(
     will+update will+follow chase+bank chase+account chase+card grace+period bill+the bill+it bill+to mark+as
     mark+it sue+for pat+down sally+port rose+garden faith+based
     """.split()
+)
+
+
+# Endings that make a demonym of a place's name: "Syria-n", "Iraq-i", "Senegal-ese", "Cameroon-ian", "Bali-nese",
+# "Afghan-istan" (the place is looked up in the GeoNames gazetteer, so no demonym list is kept).
+_DEMONYM_ENDINGS = (("nese", ""), ("lese", ""), ("ese", ""), ("ian", ""), ("ean", ""), ("an", ""), ("n", ""),
+                    ("i", ""), ("ish", ""), ("", "istan"), ("ian", "ia"), ("ean", "ea"), ("an", "a"))  # fmt: skip
+# Labels of a contact field in the languages of the corpora, read as a name when they open a line: "Tel. (305) ...",
+# "Courriel : x@y.fr", "Mob 07451 ...".
+_CONTACT_LABELS = frozenset(
+    "tel tél telf tfno teléfono telefono telefone telephone téléphone fone celular cel cell mob mobile portable "
+    "courriel correo email e-mail fax whatsapp zap".split()
+)
+# Organisations' and services' words after a name-like word, in the sense of a business or a body ("Candy Nails",
+# "Sally Army", "Migrant Help", "Valley Interfaith", "Salvador Consulate", "Wolverhampton Magistrates"); not in
+# _ORG_HEADS because a few are surnames in their singular form.
+_SERVICE_HEADS = frozenset(
+    "nails army help interfaith consulate embassy magistrates magistrates' tribunal council".split()
 )
 
 
@@ -289,6 +308,39 @@ def _cued(text: str, start: int) -> bool:
     return before.rstrip()[-1:] in ('"', "“", "'", "‘") or _STRONG_CUE_END.search(before) is not None
 
 
+def _place_then_region(words: list[str], folded: list[str]) -> bool:
+    """A town in the gazetteer followed by a state, province or country of the hand-listed places (the long GeoNames
+    list holds towns that are surnames: "Harlan Bledsoe"), the region no name: "Mercedes Argentina", "Alvarado
+    Veracruz"."""
+    gazetteer = places()
+    regions = listed_places()
+    names = _LEXICON_NAMES() | last_names()
+    for cut in range(1, len(words)):
+        town, region = " ".join(folded[:cut]), " ".join(folded[cut:])
+        if town in gazetteer and region in regions and region not in names and not any(
+            w in names and w not in gazetteer for w in folded[:cut]
+        ):
+            return True
+    return False
+
+
+def _demonym(word: str) -> bool:
+    """A people's or a place's adjective made from a place in the gazetteer ("Syrian", "Iraqi", "Senegalese",
+    "Sudanese", "Afghan"), or one of the listed nationalities and languages; never a word the name lexicon holds."""
+    key = fold_accents(word)
+    if key in NATIONALITIES:
+        return True
+    if len(key) < 5 or not word.isascii() or key in _LEXICON_NAMES() or key in last_names():
+        return False  # (an English demonym has no accent: "Guamán" is a surname, not "Guam-an")
+    gazetteer = places()
+    for ending, restore in _DEMONYM_ENDINGS:
+        if key.endswith(ending):
+            stem = key[: len(key) - len(ending)] + restore
+            if len(stem) >= 4 and stem in gazetteer and stem not in _LEXICON_NAMES():
+                return True
+    return False
+
+
 def _person_false(text: str, start: int, end: int, source: str) -> bool:
     span = text[start:end]
     words = _WORD.findall(span)
@@ -316,6 +368,14 @@ def _person_false(text: str, start: int, end: int, source: str) -> bool:
             return True  # "SIENA request", "LARA (state licensing)": an acronym, not a name
     if cued:
         return False
+    if all(_demonym(w) for w in words) and not text.startswith(("'s", "’s"), end):
+        return True  # "Senegalese passport", "Syrian lad", "Congolese variety": a people, not a person
+    if (
+        len(words) == 1
+        and folded[0] in _CONTACT_LABELS
+        and re.match(r"[ \t]*[.:]?[ \t]*(?:[+(\d]|[\w.-]+@)", text[end : end + 40])
+    ):
+        return True  # "Tel. (305) 555-0187", "Courriel : ndeye@...": a contact field's label
     if len(words) == 1 and words[0].isupper() and folded[0] in _ORG_ACRONYMS:
         return True  # "King County PAO", "AMBER": an office, not "Pao"
     if (
@@ -369,8 +429,15 @@ def _person_false(text: str, start: int, end: int, source: str) -> bool:
         return True  # the span itself: "St. Joseph CAC", "Casa Marianella"
     if _PLACE_BEFORE.search(text, max(0, start - 24), start):
         return True  # "St. Jude's", "Casa de Esperanza"
-    if len(words) == 2 and _is_org_acronym(words[1]) and not words[0].isupper():
-        return True  # "Austin RAC", "Athens TX", "Chester ED"
+    if (
+        len(words) >= 2
+        and _is_org_acronym(words[-1])
+        and not words[0].isupper()
+        and (len(words) == 2 or len(words[-1]) == 2)
+    ):
+        return True  # "Austin RAC", "Athens TX", "Chester ED", "San Marcos TX"
+    if len(words) >= 2 and not span.isupper() and _place_then_region(words, folded):
+        return True  # "Mercedes Argentina", "Alvarado Veracruz", "San Marcos Guatemala": a town and its region
     if len(words) > 1 and _is_org_acronym(words[0]) and not words[-1].isupper():
         return True  # "FCI Butner", "CT DCF"
     if len(words) > 2 and not span.isupper() and any(_is_org_acronym(w) for w in words[1:-1]):
@@ -392,6 +459,11 @@ def _person_false(text: str, start: int, end: int, source: str) -> bool:
         return True  # "Chị ơi", "Chị ấy": a Vietnamese kinship word used as a pronoun
     if any(w.casefold() in _ORG_HEADS and w[:1].isupper() for w in words[1:]):
         return True  # "Trevor Project", "Salinas Valley", "Hays Medical"
+    service = re.match(r"[ \t]+([A-Z][a-z]+|[A-Z]+)\b", text[end : end + 24])
+    if any(w.casefold() in _SERVICE_HEADS and w[:1].isupper() for w in words[1:]) or (
+        service is not None and service.group(1).casefold() in _SERVICE_HEADS
+    ):
+        return True  # "Candy Nails", "Sally Army", "Migrant Help", "EL SALVADOR CONSULATE": a business or a body
     if len(words) > 1 and folded[0] in _ORG_OPENERS and words[0][:1].isupper():
         return True  # "Memorial Hermann", "Parish Hall"
     opener = re.search(r"\b([A-Z][a-z]+)[ \t]+$", text[max(0, start - 14) : start])

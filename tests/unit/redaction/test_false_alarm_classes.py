@@ -93,6 +93,11 @@ def masked(redactor: Redactor, text: str) -> str:
         "Ondo State has its own anti-trafficking office",
         "we have 3 potential clients: 2 Somali, 1 Karen, 1 Honduran",
         "NAPTIP zonal office can do a welfare check on the family",
+        # session 8: demonyms made from a place, businesses and bodies, a town and its state code
+        "she only has her Syrian passport, the Iraqi one expired last year",
+        "Candy Nails on Main closed last month",
+        "Sally Army has the contract for adult support",
+        "San Marcos TX has a new shelter opening",
     ],
 )
 def test_a_clean_line_is_not_flagged(redactor: Redactor, text: str) -> None:
@@ -140,7 +145,16 @@ def test_a_clean_line_is_not_flagged(redactor: Redactor, text: str) -> None:
         ("her cousin Mohd Faizal, spelled M O H D on the form, works there", "Faizal"),
         ("pls update contact for the Edison family, mom changed her number", "Edison"),
         ("FL DL OCR: GUERRIER, WIDELINE 4 Main St", "GUERRIER"),
+        ("Syrian lad Omar Haddad, 15, at the shelter", "Haddad"),
+        ("Tel. 305 555 0187, ask for Yolanda Betancourt", "Betancourt"),
+        ("Candy Nails owner Linh Tran keeps the passports", "Tran"),
     ],
 )
 def test_a_name_beside_it_is_still_masked(redactor: Redactor, text: str, secret: str) -> None:
     assert secret not in masked(redactor, text)
+
+
+def test_a_contact_field_label_is_not_a_name(redactor: Redactor) -> None:
+    """Session 8: "Tel." / "Courriel :" opening a contact field were masked as names."""
+    assert masked(redactor, "Tel. (305) 555-0187 ask for the front desk").startswith("Tel. ")
+    assert masked(redactor, "Courriel : ndeye.fall77@example.fr").startswith("Courriel ")
