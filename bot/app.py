@@ -675,7 +675,10 @@ class App:
                 log.warning("delivery of outbox %s (%s) failed: %s", row.id, row.purpose, reason)
                 await self._record(row, failed=(reason, transient))
                 return 0
-            return 1 if await self._record(row, ref=str(ref)) else 0
+            recorded = await self._record(row, ref=str(ref))
+            if recorded and row.kind == "removal":
+                self.kick_outbox()  # the repost and the notice released by it
+            return 1 if recorded else 0
         finally:
             renewer.cancel()
             self._busy -= 1
@@ -705,14 +708,25 @@ class App:
         spec = _removal_spec(row.body)
         channel = ChannelRef.parse(row.recipient)
         for message_id in spec["ids"]:
-            # Removing an already removed message again is harmless (a re-send after a crash).
+            # Removing an already removed message again is harmless (a re-send after a crash; an
+            # adapter answers True for a message that is gone, e.g. Slack's ``message_not_found``).
             if not await self.platform.redact(MessageRef(channel, message_id), REMOVAL_REASON):
                 raise PlatformError("removal refused by the platform", transient=False)
-        if spec["then"]:
-            with self.services.db.session() as s:
-                outbox.release_held(s, spec["then"], now=self.services.clock.now())
-            self.kick_outbox()
         return "removed"
+
+    def _removed(self, s: Any, row: _Claimed) -> None:
+        """A "removal" row is done (in the transaction that marks it sent, so exactly once): the
+        rows held for it (the masked repost, the poster's notice) go out, and the removal is audited
+        as the handler audits one done at once (``pii.redacted``: the poster's actor, the channel,
+        labels and policy, as queued by ``handlers.pii_guard._queue_removal``; never text)."""
+        spec = _removal_spec(row.body)
+        if spec["then"]:
+            outbox.release_held(s, spec["then"], now=self.services.clock.now())
+        audit = spec["audit"]
+        if audit is not None:
+            Context(self.services).audit(
+                s, "pii.redacted", target=audit["target"], detail=audit["detail"], actor=audit["actor"]
+            )
 
     async def _keep_lease(self, row: _Claimed) -> None:
         """Renew the claim while the send runs (rate-limit waits can outlast the lease)."""
@@ -742,6 +756,8 @@ class App:
                     now = self.services.clock.now()
                     if ref is not None:
                         outbox.mark_sent(s, row.id, row.token, now=now, ref=ref)
+                        if row.kind == "removal":
+                            self._removed(s, row)
                     elif failed is not None:
                         gave_up = outbox.mark_failed(
                             s,
@@ -1018,16 +1034,27 @@ REMOVAL_REASON = "PII removed by needtoknow"  # as handlers/pii_guard.py REDACT_
 
 
 def _removal_spec(body: str) -> dict[str, Any]:
-    """The body of a "removal" outbox row: message ids, the held rows to release, the channel's label."""
+    """The body of a "removal" outbox row: message ids, the held rows to release, the channel's label
+    and the ``pii.redacted`` audit row to write once removed (actor, target, detail)."""
     try:
         data = json.loads(body)
     except ValueError:
         data = {}
     data = data if isinstance(data, dict) else {}
+    audit = data.get("audit")
+    if isinstance(audit, dict):
+        audit = {
+            "actor": str(audit.get("actor") or "system"),
+            "target": str(audit.get("target") or ""),
+            "detail": audit.get("detail") if isinstance(audit.get("detail"), dict) else {},
+        }
+    else:
+        audit = None  # a row queued before removals carried their audit (no row then, as before)
     return {
         "ids": [str(i) for i in data.get("ids") or []],
         "then": [str(k) for k in data.get("then") or []],
         "where": str(data.get("where") or "a channel"),
+        "audit": audit,
     }
 
 

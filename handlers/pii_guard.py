@@ -331,19 +331,24 @@ def _queue_removal(
     *,
     key: str,
     notice_key: str,
+    detail: dict[str, Any],
 ) -> None:
     """A removal that failed for a reason that may pass goes to the outbox (``recipient_kind``
     "removal"): retried with back-off for ``[scheduler] outbox_retry_hours`` like any delivery. The
-    repost and the notice stay held until it succeeds (``App`` releases them then); if it is given
-    up on, they are withdrawn and the poster and the coordinators are told."""
+    repost and the notice stay held until it succeeds (``App`` releases them then, and writes the
+    ``pii.redacted`` audit row a removal done at once gets: the same actor, target and ``detail``);
+    if it is given up on, they are withdrawn and the poster and the coordinators are told."""
     horizon = timedelta(hours=ctx.config.outbox_retry_hours)
+    audit = {"actor": ctx.actor, "target": _target(pol.label), "detail": detail}
     outbox.enqueue(
         s,
         key=removal_key(key),
         purpose="pii.remove",
         recipient_kind="removal",
         recipient=event.channel.address,
-        body=json.dumps({"ids": [r.id for r in refs], "then": [key, notice_key], "where": pol.label}),
+        body=json.dumps(
+            {"ids": [r.id for r in refs], "then": [key, notice_key], "where": pol.label, "audit": audit}
+        ),
         now=ctx.now(),
         tell_on_failure=str(event.user) if event.user is not None else None,
     )
@@ -466,7 +471,9 @@ async def guard_channel_detail(event: MessagePosted, ctx: Context) -> None:
             ctx.audit(s, "pii.redacted", target=_target(pol.label), detail=detail)
         elif removal == LATER:
             key = f"pii:repost:{_message_key(event.message)}:{event.part}"
-            _queue_removal(ctx, s, event, pol, [event.message], key=key, notice_key=f"{key}:notice")
+            _queue_removal(
+                ctx, s, event, pol, [event.message], key=key, notice_key=f"{key}:notice", detail=detail
+            )
             ctx.audit(s, "pii.removal_pending", target=_target(pol.label), detail=detail)
         else:
             ctx.audit(s, "pii.warned", target=_target(pol.label), detail={**detail, "removed": False})
@@ -670,7 +677,7 @@ async def _redact_and_repost(
             # The platform did not answer (5xx, timeout, rate limit, restarting): the removal is
             # retried durably and the poster is told it is coming (never "removed" before it is).
             with ctx.session() as s:
-                _queue_removal(ctx, s, event, pol, refs, key=key, notice_key=notice_key)
+                _queue_removal(ctx, s, event, pol, refs, key=key, notice_key=notice_key, detail=detail)
                 store.count_findings(s, pol.label, store.iso_week(now), counts)
                 ctx.audit(s, "pii.removal_pending", target=_target(pol.label), detail=detail)
                 _plan_digest(ctx, s, settings)

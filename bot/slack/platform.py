@@ -79,7 +79,7 @@ PLATFORM = "slack"
 #: Error codes worth retrying later (the call itself already retried 429/5xx/connection errors).
 _TRANSIENT_CODES = {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
 #: Codes that mean "not allowed" for chat.delete: the handler's fallback runs instead.
-_CANNOT_DELETE = {"cant_delete_message", "message_not_found", "not_authed", "invalid_auth", "missing_scope",
+_CANNOT_DELETE = {"cant_delete_message", "not_authed", "invalid_auth", "missing_scope",
                   "no_permission", "restricted_action", "channel_not_found", "not_in_channel",
                   "account_inactive", "token_revoked"}
 #: Codes after which an ephemeral message goes to the member's DM instead.
@@ -449,6 +449,15 @@ class SlackPlatform:
         try:
             await self._call("chat.delete", client=self.admin_client, channel=message.channel.id, ts=message.id)
         except _ApiFailure as failure:
+            if failure.code == "message_not_found":
+                # The message is gone, which is what the deletion is for: an earlier attempt whose
+                # success answer was lost (a timeout or 5xx after Slack deleted it: the client's own
+                # retry, the outbox's, a re-run) finds it gone, and so does one made after the poster
+                # deleted it. Slack cannot tell these apart; taking it for a refusal would ask the
+                # poster to delete a message already gone and withdraw the masked repost
+                # (docs/architecture.md, "Removal of a PII message").
+                log.info("slack chat.delete: the message is already gone")
+                return True
             if failure.code in _CANNOT_DELETE or not failure.transient:
                 log.warning("slack chat.delete not possible: %s", failure.code)
                 return False
@@ -552,6 +561,8 @@ class SlackPlatform:
         except (aiohttp.ClientError, TimeoutError) as exc:
             failure = _ApiFailure(method, type(exc).__name__, True)
         level = logging.WARNING if failure.transient else logging.ERROR
+        if (method, failure.code) == ("chat.delete", "message_not_found"):
+            level = logging.INFO  # the message is gone: what a deletion is for (``_redact``)
         log.log(level, "slack %s failed: %s (transient=%s)", method, failure.code, failure.transient)
         raise failure
 

@@ -156,6 +156,76 @@ async def test_a_deletion_that_fails_during_an_outage_is_retried_and_the_repost_
     assert not [c for c in slack.dms("omar") + slack.dms("alice") if "cannot remove" in str(c.args.get("text"))]
 
 
+def _redacted_rows(slack: SlackBot) -> list[tuple[str, str, str]]:
+    return [(r.actor, r.target, json.dumps(r.detail, sort_keys=True)) for r in slack.audit()
+            if r.action == "pii.redacted"]
+
+
+def _told_to_delete(slack: SlackBot, handle: str) -> list[Call]:
+    return [c for c in slack.ephemerals(handle) + slack.dms(handle)
+            if "Please delete it yourself now;" in str(c.args.get("text"))
+            or "cannot remove" in str(c.args.get("text"))]
+
+
+async def test_a_deletion_retried_after_its_success_answer_was_lost_counts_as_done(slack_admin: SlackBot) -> None:
+    """The first ``chat.delete`` fails during an outage (the removal goes to the outbox); the outbox's
+    retry deletes the message but its answer is lost (503), so the next try finds ``message_not_found``.
+    The message is gone: the masked repost and the poster's notice go out, nobody is asked to delete
+    anything, and the removal is audited once, as a removal done at once is."""
+    slack = slack_admin
+    slack.stand_in.outage("chat.delete", 600.0, status=503)
+    await deliver(slack, pii_message("nina", "1772463600.000001", channel="core-team"), "Ev-lost-0")
+    await wait_for(lambda: any("keep trying" in str(c.args.get("text")) for c in slack.ephemerals("nina")))
+    slack.stand_in.end_outages()  # Slack deletes at the next try, and the answer is lost
+    slack.stand_in.lose_answers("chat.delete", times=2)  # the client's own quick retry is lost too
+    await slack.tick(minutes=1)  # the outbox's retry: deleted, answer lost
+    assert ("GCORETEAM", "1772463600.000001") in slack.stand_in.deleted
+    await slack.tick(minutes=2)  # the next retry: message_not_found
+    await slack.tick(seconds=1)  # the repost and the notice, released by it
+    reposts = [c for c in slack.posts("GCORETEAM") if ok(c)]
+    assert len(reposts) == 1
+    assert not any(bit in json.dumps([c.args for c in reposts]) for bit in PII_BITS)
+    assert any("removed your message" in str(c.args.get("text")) for c in slack.dms("nina")), \
+        [c.args.get("text") for c in slack.dms("nina")]
+    assert _told_to_delete(slack, "nina") == []
+    assert not [c for c in slack.dms("omar") + slack.dms("alice") if "could not be delivered" in str(c.args)]
+    assert len(_redacted_rows(slack)) == 1
+
+
+async def test_a_removal_done_from_the_outbox_is_audited_as_one_done_at_once(slack_admin: SlackBot) -> None:
+    """Two PII messages in a ``redact`` channel: one removed at once, one whose ``chat.delete`` fails
+    during an outage and is done by the outbox later. Both get the same ``pii.redacted`` row (the
+    poster, the channel, labels and policy; no text)."""
+    slack = slack_admin
+    await deliver(slack, pii_message("nina", "1772463600.000001", channel="core-team"), "Ev-aud-0")
+    await wait_for(lambda: len(_redacted_rows(slack)) == 1)
+    slack.stand_in.outage("chat.delete", 600.0, status=503)
+    await deliver(slack, pii_message("nina", "1772463600.000002", channel="core-team"), "Ev-aud-1")
+    await wait_for(lambda: any("keep trying" in str(c.args.get("text")) for c in slack.ephemerals("nina")))
+    slack.stand_in.end_outages()
+    await slack.tick(minutes=1)
+    assert ("GCORETEAM", "1772463600.000002") in slack.stand_in.deleted
+    rows = _redacted_rows(slack)
+    assert len(rows) == 2 and rows[0] == rows[1], rows
+    assert not any(bit in str(rows) for bit in PII_BITS)
+    await slack.tick(minutes=5)  # nothing more: audited exactly once per removal
+    assert len(_redacted_rows(slack)) == 2
+
+
+async def test_a_message_its_poster_deleted_before_the_bot_did_counts_as_removed(slack_admin: SlackBot) -> None:
+    """The poster deleted the message before the bot got to it (Slack answers ``message_not_found`` at
+    the first try): the PII is gone, so nobody is asked to delete it and the coordinators get no
+    alert of a message the bot "cannot remove"; the masked copy is reposted as for any removal."""
+    slack = slack_admin
+    slack.stand_in.deleted.add(("GCORETEAM", "1772463600.000001"))
+    await deliver(slack, pii_message("nina", "1772463600.000001", channel="core-team"), "Ev-gone-0")
+    await slack.until(lambda: [c for c in slack.posts("GCORETEAM") if ok(c)])
+    await slack.settle()
+    assert _told_to_delete(slack, "nina") == []
+    assert not [c for c in slack.dms("omar") + slack.dms("alice") if "cannot remove" in str(c.args.get("text"))]
+    assert [r.action for r in slack.audit() if r.action.startswith("pii.")].count("pii.redacted") == 1
+
+
 # --- Slack's retries: exactly once when the first attempt failed, never twice when it succeeded -------
 
 

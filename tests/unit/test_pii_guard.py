@@ -502,6 +502,34 @@ def test_unknown_discipline_in_reminders_is_a_config_error() -> None:
         PiiGuardSettings.from_mapping({"discipline_reminders": {"police": "x"}})
 
 
+async def test_a_removal_retried_from_the_outbox_is_audited_like_one_done_at_once(h: Harness) -> None:
+    """The outbox's "removal" rows are shared by every platform (Matrix, Slack, the console): a removal
+    that failed for a reason that passes and is done by the outbox gets the ``pii.redacted`` row a
+    removal done at once gets (same actor, channel, labels and policy; no text), exactly once."""
+    from bot.platform import PlatformError
+
+    real = h.platform.redact
+    failures = [1]
+
+    async def redact(message: Any, reason: str) -> bool:
+        if failures:
+            failures.pop()
+            raise PlatformError("console platform: the removal timed out", transient=True)
+        return await real(message, reason)
+
+    await h.say("nina", CANARY, channel="core-team")  # removed at once
+    h.platform.redact = redact  # type: ignore[method-assign]
+    await h.say("nina", CANARY.replace("tonight", "tomorrow"), channel="core-team")  # removal queued
+    await h.tick(minutes=1)
+    await h.tick(minutes=5)
+    assert _actions(h) == ["pii.redacted", "pii.removal_pending", "pii.redacted"]
+    first, _pending, later = [r for r in h.audit_rows() if r.action.startswith("pii.")]
+    assert (later.actor, later.target, later.detail) == (first.actor, first.target, first.detail)
+    assert CANARY_PHONE not in _everything_stored(h) and CANARY_NAME not in _everything_stored(h)
+    reposts = [b for a, b in h.platform.visible_in_channel("core-team") if a == "needtoknow"]
+    assert len(reposts) == 2
+
+
 # -- removal on arrival (catching up) ---------------------------------------------------------------
 def _posted(h: Harness, handle: str, text: str, channel: str) -> MessagePosted:
     ref = ChannelRef("console", channel)

@@ -11,6 +11,10 @@ Knobs:
   with ``status=None``, no answer for ``hang`` seconds (the client times out);
 * ``teams[user] = "T..."`` — ``users.info`` answers this team (Slack Connect: another organisation);
 * ``errors[method] = "code"`` — answer ``{"ok": false, "error": code}`` every time;
+* ``lose_answers(method, times=1, status=503)`` — the next ``times`` calls to ``method`` take effect (the
+  message is posted, deleted, ...) but the answer is lost: the client gets an HTTP error instead
+  (``call.response`` keeps what Slack did, with ``"lost": True``);
+* ``chat.delete`` of a message deleted before answers ``message_not_found``, as Slack does;
 * ``admin_tokens`` — tokens allowed to ``chat.delete`` other people's messages;
 * ``channel_members[channel] = [...]`` — for ``conversations.members`` (paginated by 2 here);
 * ``not_in_channels`` — channels where ``chat.postEphemeral`` answers ``channel_not_found``;
@@ -68,6 +72,9 @@ class SlackStandIn:
         self.acks: list[dict[str, Any]] = []
         self.socket_connected = threading.Event()
         self._failures: dict[str, list[tuple[int, int | None]]] = {}
+        self._lost: dict[str, list[int]] = {}
+        #: (channel, ts) of every message ``chat.delete`` removed.
+        self.deleted: set[tuple[str, str]] = set()
         self._outages: list[tuple[str, float, int | None, int | None, float]] = []
         self.teams: dict[str, str] = {}
         self.team_id = "T0TEST"
@@ -118,6 +125,11 @@ class SlackStandIn:
     def fail(self, method: str, *, status: int = 429, retry_after: int | None = 1, times: int = 1) -> None:
         with self._lock:
             self._failures.setdefault(method, []).extend([(status, retry_after)] * times)
+
+    def lose_answers(self, method: str, *, times: int = 1, status: int = 503) -> None:
+        """The next ``times`` calls to ``method`` take effect, and their answer is lost (``status``)."""
+        with self._lock:
+            self._lost.setdefault(method, []).extend([status] * times)
 
     def outage(self, method: str, seconds: float, *, status: int | None = 503, retry_after: int | None = None,
                hang: float = 30.0) -> None:
@@ -233,6 +245,12 @@ class SlackStandIn:
         if delay:
             await asyncio.sleep(delay)
         call.response = self._answer(method, args, token)
+        with self._lock:
+            lost = self._lost.get(method)
+            lost_status = lost.pop(0) if lost else None
+        if lost_status is not None:
+            call.response = {**call.response, "lost": True}
+            return web.json_response({"ok": False, "error": "service_unavailable"}, status=lost_status)
         return web.json_response(call.response)
 
     def _answer(self, method: str, args: dict[str, Any], token: str) -> dict[str, Any]:
@@ -258,6 +276,11 @@ class SlackStandIn:
         if method == "chat.delete":
             if token not in self.admin_tokens:
                 return {"ok": False, "error": "cant_delete_message"}
+            message = (str(args.get("channel")), str(args.get("ts")))
+            with self._lock:
+                if message in self.deleted:
+                    return {"ok": False, "error": "message_not_found"}
+                self.deleted.add(message)
             return {"ok": True, "channel": args.get("channel"), "ts": args.get("ts")}
         if method == "conversations.open":
             return {"ok": True, "channel": {"id": "D" + str(args.get("users", "")).lstrip("U")}}
