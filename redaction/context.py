@@ -143,6 +143,8 @@ _NOT_A_NICKNAME = frozenset(
     encargado encargada patron patrón employer employee worker sponsor suspect defendant witness manager recruiter
     buyer john pimp madam landlord roommate friend neighbor neighbour coworker ele ela él ella il elle lui lei
     track ticket tip labor labour forced ingeniero licenciado licenciada doctor doctora señor señora mama-san
+    captain skipper master bosun crewman crew cook chef foreman supervisor partner contact rep youngest oldest eldest
+    middle nanny maid helper gangmaster mother-in-law
     """.split()
 )
 

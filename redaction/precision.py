@@ -175,6 +175,18 @@ _SERVICE_HEADS = frozenset(
 )
 
 
+# A make of car, read as a name before its model or after its colour: "Ford Transit", "white Mercedes Sprinter",
+# "black Lexus" ("Mercedes" and "Ford" are also names: alone, with no colour or model, they stay names).
+_MAKES = frozenset(
+    "mercedes mercedes-benz benz lexus bmw audi toyota honda nissan ford chevy chevrolet dodge jeep kia hyundai gmc "
+    "subaru volkswagen vw chrysler buick cadillac infiniti mazda volvo peugeot renault fiat skoda opel vauxhall "
+    "citroen tesla".split()
+)
+_COLOUR_BEFORE = re.compile(
+    r"\b(?:white|black|silver|grey|gray|red|blue|green|gold|dark|tan|maroon|beige|brown|burgundy)[ \t]+$"
+)
+
+
 def _opener_word(text: str, start: int, word: str, key: str) -> bool:
     """An inflected everyday word or a compound of everyday words opening a message or sentence, that no lexicon
     knows as a name ("Dispatched, 2 units", "Schools", "Trauma-informed pls"). Plain words are left to the other
@@ -368,6 +380,11 @@ def _person_false(text: str, start: int, end: int, source: str) -> bool:
             return True  # "SIENA request", "LARA (state licensing)": an acronym, not a name
     if cued:
         return False
+    if folded[0] in _MAKES and (
+        _COLOUR_BEFORE.search(text, max(0, start - 12), start)
+        or (len(words) >= 2 and not any(w in _all_names() for w in folded[1:]))
+    ):
+        return True  # "white Mercedes Sprinter", "Ford Transit", "black Lexus": a car
     if all(_demonym(w) for w in words) and not text.startswith(("'s", "’s"), end):
         return True  # "Senegalese passport", "Syrian lad", "Congolese variety": a people, not a person
     if (
@@ -376,6 +393,15 @@ def _person_false(text: str, start: int, end: int, source: str) -> bool:
         and re.match(r"[ \t]*[.:]?[ \t]*(?:[+(\d]|[\w.-]+@)", text[end : end + 40])
     ):
         return True  # "Tel. (305) 555-0187", "Courriel : ndeye@...": a contact field's label
+    if (
+        source == "name_joined"
+        and len(words) == 1
+        and words[0].isupper()
+        and len(words[0]) <= 5
+        and folded[0] not in _all_names()
+        and not _caps_context(text, start, end)
+    ):
+        return True  # "Keyla Mejía, DNI 0801...", "Dil Kumari, CWS too": an ID or an office, not a second name
     if len(words) == 1 and words[0].isupper() and folded[0] in _ORG_ACRONYMS:
         return True  # "King County PAO", "AMBER": an office, not "Pao"
     if (
@@ -794,6 +820,17 @@ def _age_not_an_age(text: str, start: int, end: int) -> bool:
     span = text[start:end]
     if re.search(r"(?i:[ap]\.?m\.?)$", span) or _AGE_UNIT_AFTER.match(text, end):
         return True  # "1–4pm", "2-3 wks", "24-0117-T"
+    if re.fullmatch(r"\d{1,2}h(?:\d\d)?", span) or re.match(r"h\d\d\b|-(?:day|week|month|hour)s?\b", text[end : end + 6]):
+        return True  # "amanhã, 14h", "16h30", "45-day recovery period": a time or a duration
+    if re.search(r"\+\d{1,4}[ \t]+$", text[max(0, start - 8) : start]):
+        return True  # "+504 3 or +504 9": a number's country code and first digit
+    counts = [
+        m
+        for m in re.finditer(r"(?<![\w/-])\d{1,3}[ \t]+([A-Z][a-z]+)\b", text[max(0, start - 40) : end + 40])
+        if _demonym(m.group(1))
+    ]
+    if span.isdigit() and re.match(r"[ \t]+[A-Z][a-z]+", text[end : end + 3]) and len(counts) >= 2:
+        return True  # "11 Indonesian and 4 Filipino crew": counts of peoples, not ages
     if _AGE_CODE_BEFORE.search(text, max(0, start - 24), start):
         return True  # "Jul 24", "Dept 12, not 9", "until about 10"
     return _TALLY_HEADING.search(text, max(0, start - 120), start) is not None

@@ -98,6 +98,7 @@ def masked(redactor: Redactor, text: str) -> str:
         "Candy Nails on Main closed last month",
         "Sally Army has the contract for adult support",
         "San Marcos TX has a new shelter opening",
+        "the car is a black Lexus with no plates",
     ],
 )
 def test_a_clean_line_is_not_flagged(redactor: Redactor, text: str) -> None:
@@ -158,3 +159,20 @@ def test_a_contact_field_label_is_not_a_name(redactor: Redactor) -> None:
     """Session 8: "Tel." / "Courriel :" opening a contact field were masked as names."""
     assert masked(redactor, "Tel. (305) 555-0187 ask for the front desk").startswith("Tel. ")
     assert masked(redactor, "Courriel : ndeye.fall77@example.fr").startswith("Courriel ")
+
+
+@pytest.mark.parametrize(
+    ("text", "kept", "secret"),
+    [
+        # a role or an ID word set equal to or listed after a name is not a second name
+        ("crewman = Rodel Bacani, 29, ID on the boat", "crewman =", "Bacani"),
+        ("partner = Arben Hoxha, mob 07451 930 662", "partner =", "Hoxha"),
+        ("Ana Lucía Pérez, DNI 0801-1999-04412, lives in Tela", "DNI", "Pérez"),
+        # a duration beside an age
+        ("Joy is 17, her 45-day recovery period starts today", "45-day", "17"),
+    ],
+)
+def test_a_word_beside_a_finding_is_left(redactor: Redactor, text: str, kept: str, secret: str) -> None:
+    """Session 8: roles before "=", ID acronyms after a name and durations after an age were masked too."""
+    out = masked(redactor, text)
+    assert kept in out and secret not in out, out
