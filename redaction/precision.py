@@ -249,8 +249,12 @@ _LANGUAGE_BEFORE = re.compile(r"(?i:\b(?:sgaw|s'gaw|pwo|western|eastern|levantin
 _CASE_CUE = re.compile(
     r"(?i:\b(?:case|cases|ref|reference|report|docket|file|ticket|complaint|incident|claim|receipt|invoice|order|"
     r"confirmation|tracking|mtcn|dot|usdot|naptip|ncmec|budget\s+line|line\s+item|item|exhibit|"
-    r"aktenzeichen|inmate|booking|statute|code|form|section|sec\.|reg|registration)\b\.?|§{1,2}"
+    r"aktenzeichen|inmate|booking|statute|code|form|section|sec\.|reg|registration|intake|referral|log)\b\.?|§{1,2}"
     r"|\b(?-i:ORS|ORC|RCW|HRS|C\.R\.S\.|PC|OCGA|MCL|ILCS|AS|RSA|AZ)\b)[ \t]*(?:(?i:no\.?|number|num\.?|#)[ \t]*)?[:#]?[ \t]*$"
+    # "intake # for her is 2024-...", "MTCN was 88...": a record number's cue, then "is"/"was" ("the referral is
+    # 936-..." is a phone: only after "#"/"no." or a transfer's or a parcel's number)
+    r"|(?i:\b(?:(?:case|intake|referral|file|report|ticket|incident|booking|inmate)[ \t]*(?:#|no\.?)[ \t]*"
+    r"(?:for[ \t]+(?:her|him|them)[ \t]+)?|mtcn[ \t]+|confirmation[ \t]+|tracking[ \t]+)(?:is|was|=)[ \t]*:?[ \t]*$)"
 )
 _TIME_RANGE = re.compile(r"(?:[01]\d|2[0-3])[0-5]\d[ \t]*[-–—][ \t]*(?:[01]\d|2[0-4])[0-5]\d")
 _TOLL_FREE = re.compile(r"(?:\+?1[ \t.-]*)?\(?8(?:00|33|44|55|66|77|88)\)?[ \t.-]*\d{3}[ \t.-]*\d{4}")
@@ -362,6 +366,18 @@ def _person_false(text: str, start: int, end: int, source: str) -> bool:
         return True  # "client doesn't", "Sat, I've"
     if re.search(r"(?i:-speaking)$", span):
         return True  # "Karen-speaking minor": a language
+    if (
+        source == "name_cue"
+        and span[:1].islower()
+        and re.search(
+            r"(?i:\b(?:that|this|the|which|whose|display|middle|first|last)[ \t]+(?:[\w-]+[ \t]+)?(?:nick)?name[ \t]+"
+            r"(?:is|was)[ \t]+)$",
+            text[max(0, start - 40) : start],
+        )
+        and not re.search(r"(?i:\b(?:her|his|their|its|real|street)[ \t]+(?:nick)?name[ \t]+(?:is|was)[ \t]+)$",
+                          text[max(0, start - 30) : start])
+    ):
+        return True  # "that nickname is apparently super common", "display name is different": talk about a name
     cued = source in ("name_cue", "deny_list", "name_script", "name_quoted")
     if source == "deny_list" or _cued(text, start):
         return False
@@ -815,6 +831,13 @@ _TALLY_HEADING = re.compile(
 )
 
 
+# A count of people by kind in a tally ("9 minors, 14 adults", "17 female, 5 male").
+_GROUP_COUNT = re.compile(
+    r"(?<![\w/.-])\d{1,4}[ \t]+(?:female|male|females|males|minors|adults|victims|survivors|women|men|girls|boys|"
+    r"nonbinary|clients|workers|cases|referrals)\b"
+)
+
+
 def _age_not_an_age(text: str, start: int, end: int) -> bool:
     """An age found beside a person or another age that is a time, a duration, a code or a tally's count."""
     span = text[start:end]
@@ -831,6 +854,9 @@ def _age_not_an_age(text: str, start: int, end: int) -> bool:
     ]
     if span.isdigit() and re.match(r"[ \t]+[A-Z][a-z]+", text[end : end + 3]) and len(counts) >= 2:
         return True  # "11 Indonesian and 4 Filipino crew": counts of peoples, not ages
+    groups = _GROUP_COUNT.findall(text, max(0, start - 60), end + 60)
+    if span.isdigit() and _GROUP_COUNT.match(text, start) and len(groups) >= 2:
+        return True  # "9 minors, 14 adults. 17 female, 5 male": a tally of a group, not ages
     if _AGE_CODE_BEFORE.search(text, max(0, start - 24), start):
         return True  # "Jul 24", "Dept 12, not 9", "until about 10"
     return _TALLY_HEADING.search(text, max(0, start - 120), start) is not None

@@ -99,6 +99,10 @@ def masked(redactor: Redactor, text: str) -> str:
         "Sally Army has the contract for adult support",
         "San Marcos TX has a new shelter opening",
         "the car is a black Lexus with no plates",
+        # record numbers after "intake #" / a transfer's confirmation, a tally of a group by kind
+        "DFPS intake # 2023-551907 was logged at 3:10pm",
+        "the MoneyGram confirmation was 7719304482, sent Friday",
+        "Q3 report: 31 clients served, 12 minors, 19 adults, 22 female, 9 male",
     ],
 )
 def test_a_clean_line_is_not_flagged(redactor: Redactor, text: str) -> None:
@@ -170,6 +174,10 @@ def test_a_contact_field_label_is_not_a_name(redactor: Redactor) -> None:
         ("Ana Lucía Pérez, DNI 0801-1999-04412, lives in Tela", "DNI", "Pérez"),
         # a duration beside an age
         ("Joy is 17, her 45-day recovery period starts today", "45-day", "17"),
+        # talk about a name in general after "the middle name is"; a street name after "her street name is" stays
+        ("the middle name is apparently very popular, her street name is candy", "apparently", "candy"),
+        # a phone after "the referral is" stays a phone
+        ("the referral is 936-555-0128, intake # 2023-551907", "2023-551907", "0128"),
     ],
 )
 def test_a_word_beside_a_finding_is_left(redactor: Redactor, text: str, kept: str, secret: str) -> None:
