@@ -789,6 +789,15 @@ def _false_alarm_in(text: str, start: int, end: int, label: str, source: str) ->
     if label == AGE:
         return (
             _AGE_NOT.match(text, end) is not None
+            or re.match(r"-\d{1,4}-\d", text[end : end + 7]) is not None  # "45-5-702", "16-5-46": a statute
+            or (
+                _GROUP_AGES.search(text, max(0, start - 10), start) is not None
+                and re.match(r"\d{1,2}[ \t]*(?:-|–|to)[ \t]*\d", text[start : end + 6]) is not None
+            )  # "ages 14–17": a group's ages
+            or (
+                text[start:end].isdigit()
+                and re.search(r"(?i:\bon[ \t]+the[ \t]+)$", text[max(0, start - 8) : start]) is not None
+            )  # "3.5 HRS ON THE 15": a freeway
             or re.fullmatch(r"\d+-\d+-\d+", text[start:end]) is not None
             or (source != "age_cue" and _age_not_an_age(text, start, end))
         )
@@ -831,6 +840,8 @@ _TALLY_HEADING = re.compile(
 )
 
 
+# Ages of a group: "all Guatemalan, ages 14–17", "ages 16-19 on every ad" (one person's is "age 14-15").
+_GROUP_AGES = re.compile(r"(?i:\bages[ \t]*:?[ \t]*)$")
 # A count of people by kind in a tally ("9 minors, 14 adults", "17 female, 5 male").
 _GROUP_COUNT = re.compile(
     r"(?<![\w/.-])\d{1,4}[ \t]+(?:female|male|females|males|minors|adults|victims|survivors|women|men|girls|boys|"
