@@ -52,7 +52,7 @@ from bot.router import CommandSpec, Router
 from bot.workers import DISPATCHING_TASK, HandlerPool, LoopBoundPlatform
 from handlers.access import PermissionDenied
 from handlers.policy import ACTIONS, authorize, command_action
-from storage import directory, outbox, schedule
+from storage import deliveries, directory, outbox, schedule
 from storage.audit import AuditLog, Checkpoint
 from storage.crypto import FieldCipher, KeyedHasher, KeyRing, install_cipher
 from storage.db import Database, database_unavailable
@@ -138,6 +138,7 @@ class App:
         self._busy = 0  # events being handled + outbox sends in progress (shutdown waits for 0)
         self._scheduler: Any = None
         self._outbox_lock = asyncio.Lock()
+        self._steps_purged: datetime | None = None
         self._stopping = False
         cfg = services.config
         #: Handlers run on these worker threads (None: on the adapter's loop, ``worker_threads = 0``).
@@ -985,8 +986,20 @@ class App:
     async def _sweep_job(self) -> None:
         try:
             await asyncio.to_thread(self.run_due)
+            await asyncio.to_thread(self.purge_delivery_steps)
         except Exception as exc:  # a database outage: the next sweep picks everything up (late)
             log.warning("scheduled sweep could not run: %s", safe_exception_summary(exc))
+
+    def purge_delivery_steps(self, now: datetime | None = None) -> int:
+        """Delete the records of what handled deliveries did (``storage.deliveries``) once no adapter
+        can run them again (``RETENTION``); at most once an hour."""
+        now = now or self.services.clock.now()
+        if self._steps_purged is not None and now - self._steps_purged < timedelta(hours=1):
+            return 0
+        with self.services.db.session() as s:
+            purged = deliveries.purge(s, before=now - deliveries.RETENTION)
+        self._steps_purged = now
+        return purged
 
     def stop_accepting(self) -> None:
         """From now on every event gets ``NOT_HANDLED`` (called from the signal handler itself, so no

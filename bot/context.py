@@ -7,6 +7,7 @@ console platform with a fake clock and a real SQLite file.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -22,11 +23,20 @@ from bot.clock import Clock
 from bot.config import Config
 from bot.errors import safe_exception_summary
 from bot.events import CommandInvoked, Event, MessageEdited, MessagePosted
-from bot.platform import BEST_EFFORT_DELIVERY, DELIVERY, ChannelRef, ChatPlatform, Message, UserRef
+from bot.platform import (
+    BEST_EFFORT_DELIVERY,
+    DELIVERY,
+    Button,
+    ButtonStyle,
+    ChannelRef,
+    ChatPlatform,
+    Message,
+    UserRef,
+)
 from bot.workers import on_handler_thread
 from handlers.access import Permission, check
 from handlers.policy import configured_roles
-from storage import directory
+from storage import deliveries, directory
 from storage.audit import AuditLog
 from storage.crypto import KeyedHasher
 from storage.db import Database
@@ -66,6 +76,53 @@ class Services:
     #: rescanned) and the messages already removed. Consumed by ``guard_message``; bounded.
     prescanned: dict[str, tuple[str, Any]] = field(default_factory=dict)
     removed_first: set[str] = field(default_factory=set)
+
+
+class _DoneBefore(Exception):
+    """Raised by ``Once.begin`` to skip a write block an earlier run did; ``Context.once`` absorbs it."""
+
+
+@dataclass
+class Once:
+    """A write step of ``Context.once``: the transaction, and the answer given (or to give)."""
+
+    session: Session
+    #: True when an earlier run of this delivery did the step (nothing to write; answer as it did).
+    before: bool = False
+    answer: Message | str | None = None
+    #: Small values the answer needs besides its text (ids, numbers, references), kept with it.
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def begin(self) -> Session:
+        """The step's transaction; when an earlier run of this delivery did the step, the rest of
+        the ``with ctx.once(...)`` block is skipped instead (``once.answer`` / ``data`` hold its
+        answer), so a handler's write block needs no other change."""
+        if self.before:
+            raise _DoneBefore()
+        return self.session
+
+    def stored(self) -> str:
+        answer = Message.of(self.answer) if self.answer is not None else None
+        return json.dumps({
+            "text": answer.text if answer is not None else None,
+            "buttons": [[b.action_id, b.label, b.value, b.style.value] for b in answer.buttons] if answer else [],
+            "data": self.data,
+        })
+
+    @classmethod
+    def replay(cls, session: Session, stored: str | None) -> Once:
+        try:
+            raw = json.loads(stored or "{}")
+        except ValueError:
+            raw = {}
+        raw = raw if isinstance(raw, dict) else {}
+        text = raw.get("text")
+        answer = None
+        if isinstance(text, str):
+            buttons = tuple(Button(str(a), str(lb), str(v), ButtonStyle(st)) for a, lb, v, st in raw.get("buttons") or [])
+            answer = Message(text, buttons)
+        data = raw.get("data")
+        return cls(session, before=True, answer=answer, data=data if isinstance(data, dict) else {})
 
 
 @dataclass
@@ -142,6 +199,43 @@ class Context:
     def session(self) -> Iterator[Session]:
         with self.services.db.session() as s:
             yield s
+
+    def done_before(self, step: str) -> Once | None:
+        """The step as an earlier run of this delivery did it (``Context.once``), or None: for a
+        handler whose platform calls come before its write step (a meeting room is created, then
+        recorded), so a re-run does not make them again."""
+        delivery = DELIVERY.get()
+        if not delivery:
+            return None
+        with self.session() as s:
+            row = deliveries.find(s, delivery, step)
+            return Once.replay(s, row.answer) if row is not None else None
+
+    @contextmanager
+    def once(self, step: str) -> Iterator[Once]:
+        """A handler's write step, done once per delivery. The block starts with
+        ``s = once.begin()`` (its transaction), does its work and sets ``once.answer`` (what the
+        member is told; ``once.data`` for small values besides). When an earlier run of this very
+        delivery did the step — the adapter ran it again: a Slack inbox row taken over after its
+        replica died, a Matrix event re-handled after a crash — ``begin`` skips the block, and
+        ``once.answer`` / ``once.data`` are what that run stored: nothing is written twice and the
+        member gets the same answer. Without a delivery that may run again (the console, the
+        scheduler) it is a plain transaction. A block that raises keeps nothing (the step too).
+        storage/deliveries.py; docs/architecture.md, "Delivery guarantees: Slack"."""
+        delivery = DELIVERY.get()
+        with self.session() as s:
+            row = deliveries.find(s, delivery, step) if delivery else None
+            if row is not None:
+                try:
+                    yield Once.replay(s, row.answer)
+                except _DoneBefore:
+                    pass
+                return
+            claimed = deliveries.claim(s, delivery, step, self.now()) if delivery else None
+            once = Once(s)
+            yield once
+            if claimed is not None:
+                claimed.answer = once.stored()
 
     # -- permission ------------------------------------------------------------------------
     def require(self, permission: Permission, *, extra_roles: frozenset[str] = frozenset()) -> MemberView:
@@ -294,6 +388,12 @@ class Context:
         except Exception as exc:  # the platform may be down; the caller asks the member to delete it
             log.warning("could not remove a command from a channel: %s", safe_exception_summary(exc))
             return False
+
+    async def answer(self, once: Once, *, channel: ChannelRef | None = None) -> None:
+        """Tell the acting person the answer of a write step (``once``): the one this run set, or the
+        one an earlier run of the same delivery gave."""
+        if once.answer is not None:
+            await self.reply(once.answer, channel=channel)
 
     async def reply(
         self, message: Message | str, *, channel: ChannelRef | None = None, best_effort: bool = False

@@ -114,11 +114,13 @@ def register(router: Router) -> None:
             if len(rest) != 2 or rest[1].lower() not in PII_POLICIES:
                 raise UserError(f"Usage: admin policy <#channel> <{'|'.join(PII_POLICIES)}>")
             name, policy = rest[0].lstrip("#"), rest[1].lower()
-            with ctx.session() as s:
+            with ctx.once("directory.policy") as once:
+                s = once.begin()
                 if not directory.set_channel_policy(s, name, policy):
                     raise UserError("No channel with that name. `admin channels` lists them.")
                 ctx.audit(s, "channel.policy", target=f"channel:{name}", detail={"policy": policy})
-            await ctx.reply(f"PII policy for #{name} is now {policy}.")
+                once.answer = f"PII policy for #{name} is now {policy}."
+            await ctx.answer(once)
         else:
             raise UserError(f"Usage: {USAGE}")
 
@@ -143,7 +145,8 @@ async def _grant(ctx: Context, actor: MemberView, rest: list[str]) -> None:
     if role not in ROLES:
         raise UserError(f"Unknown role. Roles: {', '.join(ROLES)}")
     _refuse_self(actor, handle, "grant a role to")
-    with ctx.session() as s:
+    with ctx.once("directory.grant") as once:
+        s = once.begin()
         member = directory.member_by_handle(s, handle)
         if member is None or not member.active:
             raise UserError("No active member with that handle. `admin members` lists them.")
@@ -159,10 +162,11 @@ async def _grant(ctx: Context, actor: MemberView, rest: list[str]) -> None:
         )
         if role in ("point_person", "backup_point_person"):
             _tell_handover(ctx, s, actor, role, previous, member)
+        taken = f" (taken from {', '.join(previous)}, who has been told)" if previous else ""
+        once.answer = f"Done: grant {role} to {handle}{taken}."
     ctx.directory_changed()
     ctx.kick_outbox()
-    taken = f" (taken from {', '.join(previous)}, who has been told)" if previous else ""
-    await ctx.reply(f"Done: grant {role} to {handle}{taken}.")
+    await ctx.answer(once)
 
 
 def _tell_handover(
@@ -214,7 +218,8 @@ async def _revoke(ctx: Context, rest: list[str]) -> None:
     handle, role = rest[0].lstrip("@").lower(), rest[1].lower()
     if role not in ROLES:
         raise UserError(f"Unknown role. Roles: {', '.join(ROLES)}")
-    with ctx.session() as s:
+    with ctx.once("directory.revoke") as once:
+        s = once.begin()
         if not directory.revoke_role(s, handle, role):
             raise UserError("No member with that handle. `admin members` lists them.")
         ctx.audit(s, "directory.role_revoke", target=f"member:{handle}", detail={"role": role})
@@ -228,9 +233,10 @@ async def _revoke(ctx: Context, rest: list[str]) -> None:
                     key=f"revoke:{role}:{ctx.once_stamp()}:{who.handle}",
                     purpose="directory.handover",
                 )
+        once.answer = f"Done: revoke {role} from {handle}."
     ctx.directory_changed()
     ctx.kick_outbox()
-    await ctx.reply(f"Done: revoke {role} from {handle}.")
+    await ctx.answer(once)
 
 
 # -- members ----------------------------------------------------------------------------------------
@@ -257,7 +263,8 @@ async def _add_member(ctx: Context, args: str) -> None:
     name = pairs.get("name", "").strip()
     if not name or len(name) > 200:
         raise UserError('name="Full Name" is required (at most 200 characters).')
-    with ctx.session() as s:
+    with ctx.once("directory.add") as once:
+        s = once.begin()
         existing = directory.member_by_handle(s, handle)
         if existing is not None:
             changed = _identity_changes(existing, pairs)
@@ -321,8 +328,9 @@ async def _add_member(ctx: Context, args: str) -> None:
                 detail={"agency": agency.key, "discipline": discipline},
             )
             reply = f"Added {handle} ({agency.key}, {discipline}). Give roles with `admin grant`."
+        once.answer = reply
     ctx.directory_changed()
-    await ctx.reply(reply)
+    await ctx.answer(once)
 
 
 def _identity_changes(existing: MemberView, pairs: dict[str, str]) -> list[str]:
@@ -343,7 +351,8 @@ async def _request_identity_change(ctx: Context, actor: MemberView, args: str) -
             "Usage: admin identity <handle> [discipline=..] [agency=..] [slack_id=..] [matrix_id=..]"
         )
     handle = rest[0].lstrip("@").lower()
-    with ctx.session() as s:
+    with ctx.once("directory.identity") as once:
+        s = once.begin()
         member = directory.member_by_handle(s, handle)
         if member is None or not member.active:
             raise UserError("No active member with that handle. `admin members` lists them.")
@@ -373,17 +382,15 @@ async def _request_identity_change(ctx: Context, actor: MemberView, args: str) -
                     OutgoingButton(REJECT_ACTION, "Reject", str(req.id), "danger"),
                 ],
             )
-    ctx.kick_outbox()
-    if not approvers:
-        await ctx.reply(
-            f"Request {ref} is recorded, but there is no other admin to approve it. Change the config "
+        once.answer = (
+            f"Request {ref} is waiting for another admin's approval ({', '.join(a.handle for a in approvers)} "
+            f"asked). It lapses after {REQUEST_HOURS} hours. Nothing has changed yet."
+            if approvers
+            else f"Request {ref} is recorded, but there is no other admin to approve it. Change the config "
             "file and run `needtoknow directory sync` instead."
         )
-        return
-    await ctx.reply(
-        f"Request {ref} is waiting for another admin's approval ({', '.join(a.handle for a in approvers)} "
-        f"asked). It lapses after {REQUEST_HOURS} hours. Nothing has changed yet."
-    )
+    ctx.kick_outbox()
+    await ctx.answer(once)
 
 
 def _validated_changes(s: Session, member: MemberView, pairs: dict[str, str]) -> dict[str, str]:
@@ -438,7 +445,8 @@ async def decide_identity_change(ctx: Context, actor: MemberView, ref_text: str,
     found = _REQUEST.fullmatch(ref_text.strip())
     if found is None:
         raise UserError("Identity change requests look like IR-3. `admin requests` lists them.")
-    with ctx.session() as s:
+    with ctx.once("directory.decide") as once:
+        s = once.begin()
         req = directory.identity_request(s, int(found.group(1)))
         if req is None:
             raise UserError("There is no such identity change request. `admin requests` lists them.")
@@ -473,11 +481,14 @@ async def decide_identity_change(ctx: Context, actor: MemberView, ref_text: str,
                         key=f"identity:{req.id}:rejected",
                         purpose="directory.identity_request",
                     )
-    if expired:
+        once.data["expired"] = expired  # the lapse is recorded (audited): said again as it was
+        if not expired:
+            once.answer = summary
+    if once.data.get("expired"):
         raise UserError(f"That request lapsed ({REQUEST_HOURS} hours without approval); ask again.")
     ctx.directory_changed()
     ctx.kick_outbox()
-    await ctx.reply(summary)
+    await ctx.answer(once)
 
 
 def _apply_identity_change(ctx: Context, s: Session, actor: MemberView, req: IdentityChangeRequest) -> str:
@@ -553,7 +564,8 @@ def _tell_team_leads(ctx: Context, s: Session, member: MemberView, ops: list[Ope
 
 
 async def _deactivate(ctx: Context, actor: MemberView, handle: str) -> None:
-    with ctx.session() as s:
+    with ctx.once("directory.deactivate") as once:
+        s = once.begin()
         member = directory.member_by_handle(s, handle)
         roles = directory.deactivate_member(s, handle)
         if member is None or roles is None:
@@ -585,13 +597,15 @@ async def _deactivate(ctx: Context, actor: MemberView, handle: str) -> None:
                     key=f"deactivated:{member.id}:{ctx.once_stamp()}:{who.handle}",
                     purpose="directory.handover",
                 )
+        once.answer = (
+            f"{handle} is deactivated: the bot no longer acts for them, their roles "
+            f"({', '.join(roles) or 'none'}) and team places ({', '.join(o.ref for o in ops) or 'none'}) are "
+            f"removed; {rerouted} queued tip message(s) re-routed, {cancelled} other queued message(s) "
+            "cancelled."
+        )
     ctx.directory_changed()
     ctx.kick_outbox()
-    await ctx.reply(
-        f"{handle} is deactivated: the bot no longer acts for them, their roles "
-        f"({', '.join(roles) or 'none'}) and team places ({', '.join(o.ref for o in ops) or 'none'}) are "
-        f"removed; {rerouted} queued tip message(s) re-routed, {cancelled} other queued message(s) cancelled."
-    )
+    await ctx.answer(once)
 
 
 def _reroute_queue(ctx: Context, s: Session, member: MemberView) -> tuple[int, int]:
@@ -628,7 +642,8 @@ async def _bind_channel(ctx: Context, args: str) -> None:
     policy = pairs.get("policy", "").lower()
     if policy and policy not in PII_POLICIES:
         raise UserError(f"policy must be one of: {', '.join(PII_POLICIES)}.")
-    with ctx.session() as s:
+    with ctx.once("directory.channel") as once:
+        s = once.begin()
         current = directory.channel_by_name(s, name)
         idents = [("console", name)] + [
             (p, pairs[f"{p}_id"]) for p in ("slack", "matrix") if pairs.get(f"{p}_id")
@@ -645,9 +660,10 @@ async def _bind_channel(ctx: Context, args: str) -> None:
             identities=idents,
         )
         ctx.audit(s, "channel.bound", target=f"channel:{name}", detail={"policy": policy or "unchanged"})
-    await ctx.reply(
-        f"#{name} is known to the bot (PII policy {policy or (current.pii_policy if current else 'warn')})."
-    )
+        once.answer = (
+            f"#{name} is known to the bot (PII policy {policy or (current.pii_policy if current else 'warn')})."
+        )
+    await ctx.answer(once)
 
 
 def _members_text(ctx: Context) -> str:

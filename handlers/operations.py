@@ -757,7 +757,8 @@ async def create_operation(ctx: Context, values: Mapping[str, Any]) -> None:
     # Languages are echoed in every NGO notice: no names or identifiers.
     await refuse_pii(ctx, "languages", "Languages", values.get("languages"))
     estimate = _estimate_from(values)
-    with ctx.session() as s:
+    with ctx.once("operation.new") as once:
+        s = once.begin()
         team = check_team(s, [h for h in parse_handles(values.get("team") or "") if h != lead.handle])
         problem = team.problem()
         if problem is not None:
@@ -805,8 +806,9 @@ async def create_operation(ctx: Context, values: Mapping[str, Any]) -> None:
             + (_short_notice_text(ctx) if short else "")
             + _missing_text(s, missing)
         )
+        once.answer = reply
     ctx.kick_outbox()
-    await ctx.reply(reply)
+    await ctx.answer(once)
 
 
 async def show_operation(ctx: Context, ref: str) -> None:
@@ -923,7 +925,8 @@ async def change_team(ctx: Context, ref: str, action: str, handles: Sequence[str
         )
     refusal: str | None = None
     changed: list[MemberView] = []
-    with ctx.session() as s:
+    with ctx.once("operation.team") as once:
+        s = once.begin()
         op = _get_operation(s, ref)
         now = ctx.now()
         if action == "add":
@@ -981,10 +984,14 @@ async def change_team(ctx: Context, ref: str, action: str, handles: Sequence[str
                 ) + (f" Not on it: {', '.join(m.display_name for m in absent)}." if absent else "")
         if changed and actor.id != op.lead_id:
             _tell_lead_of_team_change(ctx, s, op, actor, action, changed)
+        if refusal is None:
+            once.answer = reply
+        once.data["refusal"] = refusal  # the refusal of an add is recorded (audited): said again as it was
+    refusal = once.data.get("refusal")
     if refusal is not None:
         raise UserError(f"{refusal} Nothing was changed.")
     ctx.kick_outbox()
-    await ctx.reply(reply)
+    await ctx.answer(once)
 
 
 def _tell_lead_of_team_change(
@@ -1026,7 +1033,8 @@ async def update_operation(ctx: Context, ref: str, raw: Mapping[str, str]) -> No
     try:
         values = partial.validate(raw)
         await refuse_pii(ctx, "languages", "Languages", values.get("languages"))
-        with ctx.session() as s:
+        with ctx.once("operation.update") as once:
+            s = once.begin()
             op = _get_operation(s, ref)
             _require_active(op)
             old = Estimate.loads(op.estimate)
@@ -1064,11 +1072,12 @@ async def update_operation(ctx: Context, ref: str, raw: Mapping[str, str]) -> No
                 else " Nothing goes to the NGO for this change."
             )
             reply += notice_text + _missing_text(s, missing)
+            once.answer = reply
     except FormInvalid as invalid:
         await ctx.reply("Please fix: " + "; ".join(f"{k}: {v}" for k, v in invalid.errors.items()))
         return
     ctx.kick_outbox()
-    await ctx.reply(reply)
+    await ctx.answer(once)
 
 
 async def postpone_operation(ctx: Context, ref: str, when_text: str) -> None:
@@ -1077,7 +1086,8 @@ async def postpone_operation(ctx: Context, ref: str, when_text: str) -> None:
     now = ctx.now()
     if new_planned <= now:
         raise UserError("The new date and time must be in the future.")
-    with ctx.session() as s:
+    with ctx.once("operation.postpone") as once:
+        s = once.begin()
         op = _get_operation(s, ref)
         _require_active(op)
         old = _planned(op)
@@ -1107,14 +1117,16 @@ async def postpone_operation(ctx: Context, ref: str, when_text: str) -> None:
             + (_short_notice_text(ctx) if short else "")
             + _missing_text(s, missing)
         )
+        once.answer = reply
     ctx.kick_outbox()
-    await ctx.reply(reply)
+    await ctx.answer(once)
 
 
 async def end_operation(ctx: Context, ref: str, outcome: str) -> None:
     """Cancel or conclude: stop every alert, tell the NGO, and (concluded) prompt the lead to debrief."""
     member = ctx.require(Permission.MANAGE_OPERATIONS)
-    with ctx.session() as s:
+    with ctx.once("operation.end") as once:
+        s = once.begin()
         op = _get_operation(s, ref)
         _require_active(op)
         op.status = CANCELLED if outcome == "cancelled" else CONCLUDED
@@ -1140,8 +1152,9 @@ async def end_operation(ctx: Context, ref: str, outcome: str) -> None:
             f"{op.ref} {outcome}. {stopped} pending alert(s) stopped; {sent} NGO contact(s) notified."
             + _missing_text(s, missing)
         )
+        once.answer = reply
     ctx.kick_outbox()
-    await ctx.reply(reply)
+    await ctx.answer(once)
 
 
 async def list_operations(ctx: Context) -> None:
@@ -1348,7 +1361,8 @@ def register(router: Router) -> None:
         member = ctx.require(Permission.RECEIVE_OPERATION_NOTICES)
         if event.action_id != ACK_ACTION or not event.value.isdigit():
             raise UserError("That button is no longer active.")
-        with ctx.session() as s:
+        with ctx.once("operation.ack") as once:
+            s = once.begin()
             notice = s.get(OperationNotice, int(event.value))
             if notice is None or (
                 notice.recipient_id != member.id and notice.agency_key != member.agency.key
@@ -1364,7 +1378,8 @@ def register(router: Router) -> None:
                 schedule.cancel(s, ref=f"notice:{notice.id}", kinds=[JOB_ACK])
                 ctx.audit(s, "operations.notice_acknowledged", target=ref, detail={"notice": notice.id})
                 reply = f"Thank you — notice {notice.id} for {ref} is acknowledged."
-        await ctx.reply(reply)
+            once.answer = reply
+        await ctx.answer(once)
 
     @router.summary
     async def summary(ctx: Context) -> str:

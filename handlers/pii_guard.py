@@ -998,6 +998,12 @@ async def handle_button(event: ButtonPressed, ctx: Context) -> None:
     action = event.action_id.removeprefix("pii.")
     if action not in ("repost", "keep", "delete", "post", "post_as_is"):
         raise UserError("That button is no longer active.")
+    earlier = ctx.done_before("pii.button")
+    if earlier is not None:
+        # This press was handled before (a takeover): its pending row is gone; tell the outcome of
+        # what that run did, as it would have.
+        await _tell_done(ctx, earlier.data)
+        return
     with ctx.session() as s:
         row = _own_pending(ctx, s, event.value)
         snapshot = _Pending.of(row)
@@ -1031,7 +1037,8 @@ async def handle_button(event: ButtonPressed, ctx: Context) -> None:
     name = _poster_name(ctx)
     detail: dict[str, Any] = {"labels": snapshot.labels, "ref": snapshot.ref, "removed": removed}
     key = f"pii:repost:{snapshot.token}"
-    with ctx.session() as s:
+    with ctx.once("pii.button") as once:
+        s = once.begin()
         if not _delete_pending(s, snapshot.id):
             raise UserError("That warning was already handled.")
         schedule.cancel(s, ref=snapshot.ref, kinds=["pii.breach_check"])
@@ -1048,7 +1055,17 @@ async def handle_button(event: ButtonPressed, ctx: Context) -> None:
             ctx.audit(s, "pii.reposted", target=_target(snapshot.channel_label), detail=detail)
         else:
             ctx.audit(s, "pii.deleted", target=_target(snapshot.channel_label), detail=detail)
-    where = snapshot.channel_label
+        once.data.update(kind=action, removed=removed, where=snapshot.channel_label, key=key)
+    await _tell_done(ctx, once.data)
+
+
+async def _tell_done(ctx: Context, done: dict[str, Any]) -> None:
+    """Tell the member what their button did (``once.data`` of ``pii.button``), once the outcome of
+    the message it queued is known (never "posted" when it was not)."""
+    if done.get("kind") == "post":
+        await _tell_posted(ctx, str(done.get("where")), str(done.get("key")))
+        return
+    action, removed, where, key = done.get("kind"), bool(done.get("removed")), str(done.get("where")), str(done.get("key"))
     if action == "repost":
         outcome = await ctx.deliver_now(key)
         if outcome == "sent":
@@ -1152,7 +1169,8 @@ def _keep_form(ctx: Context, user: UserRef, context: str) -> Form:
 async def keep_message(event: FormSubmitted, ctx: Context) -> None:
     ctx.require(Permission.USE_BOT)
     reason = str(event.values["reason"])
-    with ctx.session() as s:
+    with ctx.once("pii.keep") as once:
+        s = once.begin()
         row = _own_pending(ctx, s, event.context)
         if not row.removable or row.kind != "warning":
             raise UserError(
@@ -1164,7 +1182,8 @@ async def keep_message(event: FormSubmitted, ctx: Context) -> None:
         ctx.audit(
             s, "pii.kept", target=_target(label), detail={"labels": labels, "reason": reason, "ref": ref}
         )
-    await ctx.reply(f"Kept: your message in {label} stays. Reason recorded: {reason.replace('_', ' ')}.")
+        once.answer = f"Kept: your message in {label} stays. Reason recorded: {reason.replace('_', ' ')}."
+    await ctx.answer(once)
 
 
 # -- preview --------------------------------------------------------------------------------------
@@ -1191,7 +1210,8 @@ async def preview_message(event: CommandInvoked, ctx: Context) -> None:
     token = ""
     label = ""
     if target is not None:
-        with ctx.session() as s:
+        with ctx.once("pii.preview") as once:
+            s = once.begin()
             label = channel_policy(ctx, s, target).label
             row = store.add_pending(
                 s,
@@ -1215,6 +1235,9 @@ async def preview_message(event: CommandInvoked, ctx: Context) -> None:
                 s, "pii.previewed", target=_target(label), detail={"labels": counts, "ref": f"PII-{row.id}"}
             )
             token = row.token
+            once.data.update(token=token, label=label)
+        # The same pending preview when this delivery was handled before (its button's token).
+        token, label = str(once.data.get("token") or token), str(once.data.get("label") or label)
     found = f"I found {describe_labels(counts)}." if counts else "I found no PII."
     lines = [
         f"Preview{f' for {label}' if label else ''}: {found}",
@@ -1239,7 +1262,8 @@ async def _post_preview(ctx: Context, p: _Pending, *, as_is: bool) -> None:
     name = _poster_name(ctx)
     body = f"{name} wrote: {p.text}" if as_is else f"{name} wrote (checked by needtoknow): {p.redacted}"
     key = f"pii:post:{p.token}"
-    with ctx.session() as s:
+    with ctx.once("pii.button") as once:
+        s = once.begin()
         if not _delete_pending(s, p.id):
             raise UserError("That preview was already posted.")
         ctx.enqueue_channel(
@@ -1251,14 +1275,19 @@ async def _post_preview(ctx: Context, p: _Pending, *, as_is: bool) -> None:
             target=_target(p.channel_label),
             detail={"labels": p.labels, "ref": p.ref, "as_is": as_is},
         )
+        once.data.update(kind="post", where=p.channel_label, key=key)
+    await _tell_done(ctx, once.data)
+
+
+async def _tell_posted(ctx: Context, where: str, key: str) -> None:
     outcome = await ctx.deliver_now(key)
     if outcome == "sent":
-        await ctx.reply(f"Posted in {p.channel_label}.")
+        await ctx.reply(f"Posted in {where}.")
     elif outcome == "failed":
-        await ctx.reply(f"I could not post it in {p.channel_label}: the platform refused it.")
+        await ctx.reply(f"I could not post it in {where}: the platform refused it.")
     else:
         await ctx.reply(
-            f"Posting in {p.channel_label} has not worked yet (the platform is not answering); I keep trying "
+            f"Posting in {where} has not worked yet (the platform is not answering); I keep trying "
             "and will tell you if I have to give up."
         )
 
@@ -1377,7 +1406,8 @@ async def post_as_is_with_reason(event: FormSubmitted, ctx: Context) -> None:
     ctx.require(Permission.USE_BOT)
     reason = str(event.values["reason"])
     name = _poster_name(ctx)
-    with ctx.session() as s:
+    with ctx.once("pii.post_as_is") as once:
+        s = once.begin()
         row = _own_pending(ctx, s, event.context)
         if row.kind != GATE_KIND or not row.removable:
             raise UserError("This channel does not allow posting PII as is: please post the redacted version.")
@@ -1396,8 +1426,9 @@ async def post_as_is_with_reason(event: FormSubmitted, ctx: Context) -> None:
             target=_target(label),
             detail={"labels": labels, "reason": reason, "ref": ref},
         )
+        once.answer = f"Posted as is in {label}. Reason recorded: {reason.replace('_', ' ')}."
     ctx.kick_outbox()
-    await ctx.reply(f"Posted as is in {label}. Reason recorded: {reason.replace('_', ' ')}.")
+    await ctx.answer(once)
 
 
 # -- escalation -----------------------------------------------------------------------------------

@@ -444,7 +444,8 @@ async def record_release(ctx: Context, values: Mapping[str, Any]) -> None:
     await refuse_pii(ctx, "scope", "The scope", scope)
 
     tz = _tz(ctx)
-    with ctx.session() as s:
+    with ctx.once("release.new") as once:
+        s = once.begin()
         number = next_reference(s, "release")
         release = ReleaseOfInformation(
             number=number,
@@ -476,12 +477,13 @@ async def record_release(ctx: Context, values: Mapping[str, Any]) -> None:
                 "reminders": planned,
             },
         )
-    await ctx.reply(
-        f"Recorded release {release_ref_text(number)}: {member.agency.name} may share "
-        f"{', '.join(_label(c) for c in categories)} with {receiving.name} until {expires.isoformat()} "
-        f"(end of day). I will remind you before it expires. Check it any time with "
-        f"`/release check <client-ref> {receiving.key}`."
-    )
+        once.answer = (
+            f"Recorded release {release_ref_text(number)}: {member.agency.name} may share "
+            f"{', '.join(_label(c) for c in categories)} with {receiving.name} until {expires.isoformat()} "
+            f"(end of day). I will remind you before it expires. Check it any time with "
+            f"`/release check <client-ref> {receiving.key}`."
+        )
+    await ctx.answer(once)
 
 
 def release_ref_text(number: int) -> str:
@@ -761,7 +763,8 @@ async def _revoke(ctx: Context, rest: Sequence[str], pairs: Mapping[str, str]) -
         raise UserError("Usage: release revoke <R-n> [verbal]")
     verbal = len(rest) == 2
     tz = _tz(ctx)
-    with ctx.session() as s:
+    with ctx.once("release.revoke") as once:
+        s = once.begin()
         release = _release_for_owner_agency(s, ctx, member, rest[0])
         if release.status == store.REVOKED and release.revoked_at is not None:
             raise UserError(f"{release.ref} was already revoked on {_local_date(release.revoked_at, tz)}.")
@@ -795,14 +798,14 @@ async def _revoke(ctx: Context, rest: Sequence[str], pairs: Mapping[str, str]) -
             target=release.ref,
             detail={"verbal": verbal, "cancelled": cancelled, "notified": told},
         )
-        ref = release.ref
+        stamp = now.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+        once.answer = (
+            f"{release.ref} is revoked as of {stamp} ({tz.key}), recorded by {member.display_name}"
+            f"{' as a verbal withdrawal' if verbal else ''}. Pending reminders were cancelled and "
+            f"{receiving.name} ({told} member{'s' if told != 1 else ''}) was told to stop sharing under it."
+        )
     ctx.kick_outbox()
-    stamp = now.astimezone(tz).strftime("%Y-%m-%d %H:%M")
-    await ctx.reply(
-        f"{ref} is revoked as of {stamp} ({tz.key}), recorded by {member.display_name}"
-        f"{' as a verbal withdrawal' if verbal else ''}. Pending reminders were cancelled and "
-        f"{receiving.name} ({told} member{'s' if told != 1 else ''}) was told to stop sharing under it."
-    )
+    await ctx.answer(once)
 
 
 async def _renew(ctx: Context, rest: Sequence[str], pairs: Mapping[str, str]) -> None:
@@ -819,7 +822,8 @@ async def _renew(ctx: Context, rest: Sequence[str], pairs: Mapping[str, str]) ->
         raise UserError(f"Dates look like 2026-05-01. {usage}") from None
     check_dates(ctx, signed, expires)
     tz = _tz(ctx)
-    with ctx.session() as s:
+    with ctx.once("release.renew") as once:
+        s = once.begin()
         old = _release_for_owner_agency(s, ctx, member, rest[0])
         if old.status == store.REVOKED:
             raise UserError(
@@ -862,11 +866,11 @@ async def _renew(ctx: Context, rest: Sequence[str], pairs: Mapping[str, str]) ->
             target=old.ref,
             detail={"successor": new.ref, "cancelled": cancelled, "reminders": planned},
         )
-        old_ref, new_ref = old.ref, new.ref
-    await ctx.reply(
-        f"Renewed: {new_ref} replaces {old_ref} (same client, agency, categories and purpose), signed "
-        f"{signed.isoformat()}, valid until {expires.isoformat()}. Reminders were re-planned."
-    )
+        once.answer = (
+            f"Renewed: {new.ref} replaces {old.ref} (same client, agency, categories and purpose), signed "
+            f"{signed.isoformat()}, valid until {expires.isoformat()}. Reminders were re-planned."
+        )
+    await ctx.answer(once)
 
 
 def status_of(release: ReleaseOfInformation, now: datetime, expiring_days: int) -> str:

@@ -662,6 +662,18 @@ async def _remove_command_from_channel(event: CommandInvoked, ctx: Context) -> N
         )
 
 
+def _earlier_tip(s: Session, submission: str) -> Any:
+    """The tip this delivery stored when it was handled before (number, routed_to), or None."""
+    return s.execute(
+        select(Tip.number, Tip.routed_to).where(Tip.submission_key == submission[:255])
+    ).one_or_none()
+
+
+def _submitted(ctx: Context, submission: str) -> bool:
+    with ctx.session() as s:
+        return _earlier_tip(s, submission) is not None
+
+
 async def submit_tip(
     ctx: Context,
     submitter: MemberView,
@@ -686,13 +698,7 @@ async def submit_tip(
     names = {value for kind, value in found if kind == "name"}
     submission = DELIVERY.get()
     with ctx.session() as s:
-        earlier = (
-            s.execute(
-                select(Tip.number, Tip.routed_to).where(Tip.submission_key == submission[:255])
-            ).one_or_none()
-            if submission
-            else None
-        )
+        earlier = _earlier_tip(s, submission) if submission else None
         point_person = _point_person(s) if earlier is not None else None
     if earlier is not None:
         # This very delivery was handled before (the adapter ran it again after a takeover): its tip
@@ -846,20 +852,24 @@ def _route(ctx: Context, s: Session, tip: Tip, matches: Sequence[PossibleMatch])
 
 async def acknowledge_tip(ctx: Context, ref_text: str) -> None:
     handler = _require_handler(ctx)
-    with ctx.session() as s:
+    with ctx.once("tip.ack") as once:
+        s = once.begin()
         tip = _tip_or_error(s, ref_text)
         first = _acknowledge(ctx, s, tip, handler)
         ref = tip.reference
+        once.answer = (
+            f"{ref} acknowledged; its reminder and escalation are cancelled."
+            if first
+            else f"{ref} was already acknowledged."
+        )
     ctx.kick_outbox()
-    if first:
-        await ctx.reply(f"{ref} acknowledged; its reminder and escalation are cancelled.")
-    else:
-        await ctx.reply(f"{ref} was already acknowledged.")
+    await ctx.answer(once)
 
 
 async def mark_duplicate(ctx: Context, ref_text: str, of_text: str) -> None:
     handler = _require_handler(ctx)
-    with ctx.session() as s:
+    with ctx.once("tip.duplicate") as once:
+        s = once.begin()
         tip = _tip_or_error(s, ref_text)
         original = _tip_or_error(s, of_text)
         if tip.id == original.id:
@@ -875,8 +885,9 @@ async def mark_duplicate(ctx: Context, ref_text: str, of_text: str) -> None:
         schedule.cancel(s, ref=tip.reference)
         ctx.audit(s, "tip.duplicate", target=tip.reference, detail={"of": original.reference})
         ref, oref = tip.reference, original.reference
+        once.answer = f"{ref} is marked as a duplicate of {oref}."
     ctx.kick_outbox()
-    await ctx.reply(f"{ref} is marked as a duplicate of {oref}.")
+    await ctx.answer(once)
 
 
 async def disseminate_tip(ctx: Context, ref_text: str, fields: Sequence[str]) -> None:
@@ -888,7 +899,8 @@ async def disseminate_tip(ctx: Context, ref_text: str, fields: Sequence[str]) ->
     valid = {c.value for c in DISSEMINATE_FIELDS}
     if any(f not in valid for f in chosen):
         raise UserError(f"You can send: {', '.join(sorted(valid))}.")
-    with ctx.session() as s:
+    with ctx.once("tip.disseminate") as once:
+        s = once.begin()
         tip = _tip_or_error(s, ref_text)
         _ensure_open(tip)
         if tip.case_id is not None:
@@ -944,12 +956,13 @@ async def disseminate_tip(ctx: Context, ref_text: str, fields: Sequence[str]) ->
         ctx.audit(
             s, "tip.disseminated", target=ref, detail={"recipients": sent, "fields": [f for f, _ in parts]}
         )
+        what = ", ".join(_FIELD_LABELS[f].lower() for f, _ in parts)
+        note = f" ({len(already)} asked before were not asked again)" if already else ""
+        once.answer = (
+            f"{ref} sent to {sent} Core Team member(s) ({what} only){note}. Their answers will come to you here."
+        )
     ctx.kick_outbox()
-    what = ", ".join(_FIELD_LABELS[f].lower() for f, _ in parts)
-    note = f" ({len(already)} asked before were not asked again)" if already else ""
-    await ctx.reply(
-        f"{ref} sent to {sent} Core Team member(s) ({what} only){note}. Their answers will come to you here."
-    )
+    await ctx.answer(once)
 
 
 def _answers_summary(s: Session, tip: Tip) -> tuple[list[int], str]:
@@ -963,7 +976,8 @@ def _answers_summary(s: Session, tip: Tip) -> tuple[list[int], str]:
 async def record_answer(ctx: Context, ref_text: str, has_info: bool) -> None:
     member = ctx.require(Permission.USE_BOT)
     settings = _settings(ctx)
-    with ctx.session() as s:
+    with ctx.once("tip.answer") as once:
+        s = once.begin()
         tip = _tip_or_error(s, ref_text)
         row = s.execute(
             select(TipDissemination).where(
@@ -1015,11 +1029,13 @@ async def record_answer(ctx: Context, ref_text: str, has_info: bool) -> None:
                 purpose="tips.answer",
                 buttons=buttons,
             )
+        once.answer = (
+            f"Thank you — the tip point person will be in touch about a short meeting on {ref}."
+            if has_info
+            else f"Thank you — noted that you have no information on {ref}."
+        )
     ctx.kick_outbox()
-    if has_info:
-        await ctx.reply(f"Thank you — the tip point person will be in touch about a short meeting on {ref}.")
-    else:
-        await ctx.reply(f"Thank you — noted that you have no information on {ref}.")
+    await ctx.answer(once)
 
 
 def _plan_lead_agency_reminder(ctx: Context, s: Session, tip: Tip, count: int) -> None:
@@ -1039,6 +1055,10 @@ async def set_up_meeting(ctx: Context, ref_text: str) -> None:
     """Create a private room with the handler and only the members who have information
     (guide: ad hoc case meetings "limited to those individuals working on the case")."""
     handler = _require_handler(ctx)
+    earlier = ctx.done_before("tip.meeting")
+    if earlier is not None:  # this press was handled before (a takeover): its room exists
+        await ctx.answer(earlier)
+        return
     with ctx.session() as s:
         tip = _tip_or_error(s, ref_text)
         _ensure_open(tip)
@@ -1062,7 +1082,8 @@ async def set_up_meeting(ctx: Context, ref_text: str) -> None:
             "press the button again in a few minutes."
         ) from None
     settings = _settings(ctx)
-    with ctx.session() as s:
+    with ctx.once("tip.meeting") as once:
+        s = once.begin()
         tip = _tip_or_error(s, ref)
         tip.meeting_channel = str(room)
         if tip.meeting_due is None:
@@ -1079,8 +1100,9 @@ async def set_up_meeting(ctx: Context, ref_text: str) -> None:
             purpose="tips.meeting",
         )
         ctx.audit(s, "tip.meeting_proposed", target=ref, detail={"members": len(users)})
+        once.answer = f"Private meeting room created for {ref} with {len(users)} members."
     ctx.kick_outbox()
-    await ctx.reply(f"Private meeting room created for {ref} with {len(users)} members.")
+    await ctx.answer(once)
 
 
 async def open_case(ctx: Context, ref_text: str, target: str) -> None:
@@ -1088,7 +1110,8 @@ async def open_case(ctx: Context, ref_text: str, target: str) -> None:
     and the members who have information as participants."""
     handler = _require_handler(ctx)
     target = target.strip()
-    with ctx.session() as s:
+    with ctx.once("tip.case") as once:
+        s = once.begin()
         tip = _tip_or_error(s, ref_text)
         _ensure_open(tip)
         if tip.case_id is not None:
@@ -1152,9 +1175,10 @@ async def open_case(ctx: Context, ref_text: str, target: str) -> None:
                     purpose="tips.case_opened",
                 )
         cref, ref = case.reference, tip.reference
+        verb = "opened" if created else "linked"
+        once.answer = f"Case {cref} {verb} for {ref}; lead agency {lead}."
     ctx.kick_outbox()
-    verb = "opened" if created else "linked"
-    await ctx.reply(f"Case {cref} {verb} for {ref}; lead agency {lead}.")
+    await ctx.answer(once)
 
 
 async def close_tip(ctx: Context, ref_text: str, reason: str) -> None:
@@ -1163,7 +1187,8 @@ async def close_tip(ctx: Context, ref_text: str, reason: str) -> None:
     reason = reason.strip().lower()
     if reason not in codes:
         raise UserError(f"Close with one of these reasons: {', '.join(c.value for c in CLOSE_REASONS)}.")
-    with ctx.session() as s:
+    with ctx.once("tip.close") as once:
+        s = once.begin()
         tip = _tip_or_error(s, ref_text)
         if tip.status == "closed":
             raise UserError(f"{tip.reference} is already closed.")
@@ -1174,8 +1199,9 @@ async def close_tip(ctx: Context, ref_text: str, reason: str) -> None:
         schedule.cancel(s, ref=tip.reference)
         ctx.audit(s, "tip.closed", target=tip.reference, detail={"reason": reason})
         ref = tip.reference
+        once.answer = f"{ref} closed ({reason})."
     ctx.kick_outbox()
-    await ctx.reply(f"{ref} closed ({reason}).")
+    await ctx.answer(once)
 
 
 async def show_tip(ctx: Context, ref_text: str) -> None:
@@ -1488,7 +1514,8 @@ async def draft_tip(ctx: Context, submitter: MemberView, values: Mapping[str, An
     token = secrets.token_urlsafe(18)
     now = ctx.now()
     expires = now + timedelta(minutes=DRAFT_MINUTES)
-    with ctx.session() as s:
+    with ctx.once("tip.draft") as once:
+        s = once.begin()
         purge_expired_drafts(s, now)
         draft = TipDraft(
             token=token,
@@ -1509,6 +1536,9 @@ async def draft_tip(ctx: Context, submitter: MemberView, values: Mapping[str, An
             payload={"draft_id": draft.id},
         )
         ctx.audit(s, "tip.drafted", target=f"draft:{draft.id}")
+        once.data["token"] = token
+    # The same draft when this delivery was handled before (its buttons carry the first run's token).
+    token = str(once.data.get("token") or token)
     note = f"\n(If you meant `/tip {hint} ...`, press Discard: that is a command, not a tip.)" if hint else ""
     text = (
         "This is what will go privately to the task force's tip point person:\n"
@@ -1543,24 +1573,38 @@ _DRAFT_GONE = (
 )
 
 
+def _own_draft(ctx: Context, s: Session, token: str, submitter: MemberView) -> TipDraft:
+    draft = draft_by_token(s, token)
+    if draft is None or draft.expires_at <= ctx.now():
+        if draft is not None:
+            s.delete(draft)
+        raise UserError(_DRAFT_GONE)
+    if draft.submitter_id != submitter.id:
+        raise UserError("That tip draft is not yours; nothing was sent.")
+    return draft
+
+
 async def decide_draft(ctx: Context, token: str, *, send: bool) -> None:
     submitter = _require_submitter(ctx)
-    with ctx.session() as s:
-        draft = draft_by_token(s, token)
-        if draft is None or draft.expires_at <= ctx.now():
-            if draft is not None:
-                s.delete(draft)
-            raise UserError(_DRAFT_GONE)
-        if draft.submitter_id != submitter.id:
-            raise UserError("That tip draft is not yours; nothing was sent.")
-        values = json.loads(draft.answers)
-        warned = draft.warned
-        if not send:
+    if not send:
+        with ctx.once("tip.draft_discard") as once:
+            s = once.begin()
+            draft = _own_draft(ctx, s, token, submitter)
             _consume_draft(s, draft)
             ctx.audit(s, "tip.draft_discarded", target=f"draft:{draft.id}")
-    if not send:
-        await ctx.reply(f"Discarded. {_NOTHING}")
+            once.answer = f"Discarded. {_NOTHING}"
+        await ctx.answer(once)
         return
+    submission = DELIVERY.get()
+    if submission and _submitted(ctx, submission):
+        # This press was handled before (a takeover): its tip is stored and the draft consumed;
+        # ``submit_tip`` finds the tip by the delivery and answers as the first run did.
+        await submit_tip(ctx, submitter, {}, already_warned=True)
+        return
+    with ctx.session() as s:
+        draft = _own_draft(ctx, s, token, submitter)
+        values = json.loads(draft.answers)
+        warned = draft.warned
     # The draft is deleted in the transaction that stores the tip: a database failure in between
     # leaves both as they were, so the platform's redelivery of the press (or a second press) sends
     # the tip exactly once; after the tip is stored, any further press finds no draft.

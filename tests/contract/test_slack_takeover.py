@@ -163,3 +163,59 @@ async def test_a_tip_form_run_again_after_a_takeover_stores_one_tip(slack: Slack
                      if c.args.get("channel") in (dm("nina"),) or c.method == "chat.postEphemeral"]
     confirmations = [c for c in confirmations if "T-0001" in json.dumps(c.args)]
     assert len(confirmations) == 1, [c.args.get("text") for c in confirmations]
+
+
+# --- records a command stores: one per request, whichever run stored it ------------------------------
+
+
+def _count(slack: SlackBot, model: Any) -> int:
+    with slack.app.services.db.session() as s:
+        return int(s.execute(select(func.count()).select_from(model)).scalar_one())
+
+
+async def test_a_release_command_run_again_after_a_takeover_stores_one_release(slack: SlackBot) -> None:
+    from storage.releases import ReleaseOfInformation
+
+    died = die_before_marking_done(slack)
+    await slack.command("nina", "/release", "new client=C-1187 agency=hsi categories=case_details "
+                        'purpose="coordination of care" signed=2026-03-01 expires=2026-04-15', channel="dm")
+    await taken_over(slack, died)
+    assert _count(slack, ReleaseOfInformation) == 1
+    answers = [c for c in slack.dms("nina") if "Recorded release" in str(c.args.get("text"))]
+    assert len(answers) == 1 and "R-1" in answers[0].args["text"]
+    assert [r.action for r in slack.audit()].count("release.recorded") == 1
+
+    died = die_before_marking_done(slack)
+    await slack.command("nina", "/release", "revoke R-1", channel="dm")
+    await taken_over(slack, died)
+    told = [c for c in slack.dms("nina") if "R-1" in str(c.args.get("text")) and "revoked" in str(c.args.get("text"))]
+    assert len(told) == 1 and "already" not in told[0].args["text"], [c.args.get("text") for c in told]
+    assert [r.action for r in slack.audit()].count("release.revoked") == 1
+
+
+async def test_an_operation_command_run_again_after_a_takeover_stores_one_operation(slack: SlackBot) -> None:
+    from storage.operations import Operation, OperationNotice
+
+    died = die_before_marking_done(slack)
+    await slack.command("alice", "/operation", 'new when="2026-03-12 06:00" victims=5 genders=female '
+                        "languages=Spanish minors=yes ngos=haven", channel="dm")
+    await taken_over(slack, died)
+    assert _count(slack, Operation) == 1
+    assert _count(slack, OperationNotice) == 1
+    notices = [c for c in slack.dms("nina") if "OP-" in str(c.args.get("text"))]
+    assert len(notices) == 1 and "OP-1" in notices[0].args["text"]
+    assert len([c for c in slack.dms("alice") if "Recorded OP-1" in str(c.args.get("text"))]) == 1
+
+
+async def test_a_directory_command_run_again_after_a_takeover_changes_the_directory_once(slack: SlackBot) -> None:
+    died = die_before_marking_done(slack)
+    await slack.command("omar", "/ntk-admin", 'add zoe name="Zoe Park" agency=hsi discipline=law_enforcement',
+                        channel="dm")
+    await taken_over(slack, died)
+    died = die_before_marking_done(slack)
+    await slack.command("omar", "/ntk-admin", "grant vera admin", channel="dm")
+    await taken_over(slack, died)
+    actions = [r.action for r in slack.audit() if r.action.startswith("directory.")]
+    assert actions == ["directory.member_added", "directory.role_grant"], actions
+    answers = [c.args.get("text") for c in slack.dms("omar")]
+    assert sum("Added zoe" in str(t) for t in answers) == 1 and sum("Done: grant" in str(t) for t in answers) == 1

@@ -1,0 +1,65 @@
+"""What an inbound delivery's handler already did: one row per (delivery, step), written in the
+transaction that did it.
+
+An adapter may run the same delivery's handler again (``bot.platform.DELIVERY``: a Slack inbox row
+taken over after its replica died between the handler's commit and marking the row done; a Matrix
+event handled again after a crash before the ledger recorded it). The re-run reads what the first
+run stored, so its checks see the first run's records ("already revoked", a second release). A
+handler's write step therefore runs under ``Context.once(step)``: the first run claims the step by
+inserting its row at the start of the transaction (unique on delivery and step: a concurrent second
+run waits for it on PostgreSQL and fails; SQLite has one writer at a time), does its work and stores
+the answer it gives (encrypted: it may quote what the record says); a later run finds the row, does
+nothing and gives the same answer. So a re-run stores nothing twice and answers as the first run did.
+
+Rows are purged after ``RETENTION`` (longer than any adapter re-runs a delivery: the Slack inbox
+retries for 24 h, Matrix backfills 7 days).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import Index, String, UniqueConstraint, delete, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from storage.crypto import EncryptedText
+from storage.models import Base
+
+RETENTION = timedelta(days=8)
+
+
+class DeliveryStep(Base):
+    """A write step a delivery's handler finished (``delivery``: ``bot.platform.DELIVERY``; ``step``:
+    a name in code, e.g. ``release.new``) and the answer it gave (JSON, encrypted)."""
+
+    __tablename__ = "delivery_steps"
+    __table_args__ = (
+        UniqueConstraint("delivery", "step", name="uq_delivery_steps_delivery_step"),
+        Index("ix_delivery_steps_created_at", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    delivery: Mapped[str] = mapped_column(String(255))
+    step: Mapped[str] = mapped_column(String(64))
+    answer: Mapped[str | None] = mapped_column(EncryptedText("delivery_steps.answer"), default=None)
+    created_at: Mapped[datetime]
+
+
+def find(session: Session, delivery: str, step: str) -> DeliveryStep | None:
+    return session.execute(
+        select(DeliveryStep).where(DeliveryStep.delivery == delivery[:255], DeliveryStep.step == step)
+    ).scalar_one_or_none()
+
+
+def claim(session: Session, delivery: str, step: str, now: datetime) -> DeliveryStep:
+    """Insert the step's row now (flushed): a concurrent run of the same delivery conflicts here,
+    before doing any work, and the transaction that finishes first wins."""
+    row = DeliveryStep(delivery=delivery[:255], step=step, created_at=now)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def purge(session: Session, *, before: datetime) -> int:
+    result = session.execute(delete(DeliveryStep).where(DeliveryStep.created_at < before))
+    return int(getattr(result, "rowcount", 0) or 0)
