@@ -187,6 +187,21 @@ _COLOUR_BEFORE = re.compile(
 )
 
 
+# A business or a meeting place and the street it is on: "the Hilton on Cesar Chavez", "a massage place off
+# Bellaire", "the salon on Brookhurst", "the church on Grand River". Where a person stays or lives is an address
+# (checked by _STAY_WORDS in the clause); where a shop is, is not.
+_VENUE_ON = re.compile(
+    r"(?i:\b(?:hotel|motel|inn|hilton|marriott|stay|suites|salon|spa|massage[ \t]+(?:place|parlou?r|shop)|place|shop|"
+    r"store|church|bar|club|cantina|restaurant|taqueria|station|wawa|mall|plaza|office|clinic|hospital|"
+    r"courthouse|building|warehouse|strip|track|blade|businesses)[ \t]+(?:on|off)[ \t]+)$"
+)
+_ON_STREET = re.compile(r"(?i:\b(?:somewhere|it'?s|is|was|located)[ \t]+(?:on|off)[ \t]+)$")
+_STAY_WORDS = re.compile(
+    r"\b(?:stay|stays|stayed|staying|live|lives|lived|living|sleep|sleeps|slept|sleeping|kept|held|home|"
+    r"house|apartment|apt|room|rm|unit|lot)\b"  # lower case: "Extended Stay" is a hotel
+)
+
+
 def _opener_word(text: str, start: int, word: str, key: str) -> bool:
     """An inflected everyday word or a compound of everyday words opening a message or sentence, that no lexicon
     knows as a name ("Dispatched, 2 units", "Schools", "Trauma-informed pls"). Plain words are left to the other
@@ -324,6 +339,21 @@ def _cued(text: str, start: int) -> bool:
     return before.rstrip()[-1:] in ('"', "“", "'", "‘") or _STRONG_CUE_END.search(before) is not None
 
 
+def _street_of_a_venue(text: str, start: int, end: int) -> bool:
+    """A street named after a business or a place ("the salon on Brookhurst", "it's somewhere on Bolsa"), in a
+    clause that does not say anybody stays there."""
+    if not (_VENUE_ON.search(text, max(0, start - 40), start) or _ON_STREET.search(text, max(0, start - 20), start)):
+        return False
+    if text.startswith(("'s", "’s"), end):
+        return False
+    clause_start = max(0, start - 100)
+    for match in _CLAUSE_END.finditer(text, clause_start, start):
+        clause_start = match.end()
+    clause_end = _CLAUSE_END.search(text, end, end + 100)
+    clause = text[clause_start : clause_end.start() if clause_end else end + 100]
+    return _STAY_WORDS.search(clause) is None
+
+
 def _place_then_region(words: list[str], folded: list[str]) -> bool:
     """A town in the gazetteer followed by a state, province or country of the hand-listed places (the long GeoNames
     list holds towns that are surnames: "Harlan Bledsoe"), the region no name: "Mercedes Argentina", "Alvarado
@@ -401,6 +431,8 @@ def _person_false(text: str, start: int, end: int, source: str) -> bool:
         or (len(words) >= 2 and not any(w in _all_names() for w in folded[1:]))
     ):
         return True  # "white Mercedes Sprinter", "Ford Transit", "black Lexus": a car
+    if source in _MODEL_SOURCES and _street_of_a_venue(text, start, end) and not person_evidence(text, start, end):
+        return True  # "the salon on Brookhurst said", "somewhere on Bolsa", "the Hilton on Cesar Chavez"
     if all(_demonym(w) for w in words) and not text.startswith(("'s", "’s"), end):
         return True  # "Senegalese passport", "Syrian lad", "Congolese variety": a people, not a person
     if (
@@ -902,6 +934,8 @@ def _address_false(text: str, start: int, end: int, source: str) -> bool:
             (_OFFICE_BEFORE.search(before + span) is not None or _OFFICE_AFTER.match(after) is not None)
             and _LODGING_WORDS.search(text, max(0, start - 150), end + 150) is None
         )
+    if source == "street_lived_on" and not any(ch.isdigit() for ch in span) and _street_of_a_venue(text, start, end):
+        return True  # "Extended Stay on International Dr", "the church on Grand River": a venue's street
     if source == "complex" and not any(ch.isdigit() for ch in span) and re.search(r"['’]s\s+Place\b", span):
         return True  # "Ruth's Place", "Mary's Place": a shelter's name
     if source == "street_address" and _COUNT.match(span):
