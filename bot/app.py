@@ -921,7 +921,10 @@ class App:
             waited += 0.1
         return sent
 
-    def kick_outbox(self) -> None:
+    def kick_outbox(self, keys: list[str] | None = None) -> None:
+        """Deliver in the background, not awaited: a whole pass, or — with ``keys`` — just those
+        rows (``deliver_keys``: not behind a pass in progress, which may be stuck on a member whose
+        server does not answer)."""
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
@@ -932,9 +935,12 @@ class App:
         if home is not None and loop is not home:
             # Called by a handler on a worker thread: deliveries run on the adapter's loop, outside
             # the handler's context (they are the outbox's business, not the handler's).
-            home.call_soon_threadsafe(self.kick_outbox, context=contextvars.Context())
+            home.call_soon_threadsafe(self.kick_outbox, keys, context=contextvars.Context())
             return
-        task = loop.create_task(self.deliver_outbox())
+        # In a fresh context, as from a worker thread: a delivery kicked while an adapter handles an
+        # inbound event is not part of that handling (the Matrix adapter opens no direct room there).
+        work = self.deliver_keys(list(keys), wait_seconds=0) if keys else self.deliver_outbox()
+        task = loop.create_task(work, context=contextvars.Context())
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
@@ -1150,7 +1156,7 @@ def build_app(
         clock=clock or SystemClock(),
         settings=settings,
         redactor_loader=RedactorLoader(config, db, hasher, redactor),
-        kick_outbox=lambda: app_ref[0].kick_outbox(),
+        kick_outbox=lambda keys=None: app_ref[0].kick_outbox(keys),
         deliver_outbox=lambda key=None: app_ref[0].deliver_outbox_now(key),
     )
     app = App(services, router)

@@ -67,7 +67,8 @@ class Services:
     clock: Clock
     settings: dict[str, Any]
     redactor_loader: RedactorLoader
-    kick_outbox: Callable[[], None]
+    #: Deliver in the background (``App.kick_outbox``): a pass, or with a list of keys those rows only.
+    kick_outbox: Callable[..., None]
     #: Deliver now, awaited (``App.deliver_outbox_now``; with a key: that message only): for a handler that must tell a member
     #: the truth about a message it queued (see ``Context.deliver_now``).
     deliver_outbox: Callable[..., Awaitable[int]] | None = None
@@ -358,9 +359,13 @@ class Context:
             tell_on_failure=str(tell_on_failure) if tell_on_failure is not None else None,
         )
 
-    def kick_outbox(self) -> None:
-        """Deliver queued messages now instead of waiting for the next sweep."""
-        self.services.kick_outbox()
+    def kick_outbox(self, keys: list[str] | None = None) -> None:
+        """Deliver queued messages now instead of waiting for the next sweep (with ``keys``: those
+        rows, not behind a delivery pass in progress)."""
+        if keys:
+            self.services.kick_outbox(keys)
+        else:
+            self.services.kick_outbox()
 
     async def deliver_now(self, key: str) -> str:
         """Run a delivery pass now and say what became of the message queued under ``key``:

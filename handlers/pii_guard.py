@@ -721,7 +721,7 @@ async def _redact_and_repost(
         log.warning("pii guard: could not tell the poster about a redaction: %s", exc)
         with ctx.session() as s:
             outbox.release_held(s, [notice_key], now=ctx.now())  # the queued notice goes instead
-        ctx.kick_outbox()
+        ctx.kick_outbox([notice_key])  # on its own: not behind a delivery pass in progress
         return True
     with ctx.session() as s:
         outbox.withdraw(s, [notice_key])

@@ -126,6 +126,20 @@ class _Stopping(Exception):
     """The bot is stopping in the middle of a batch: leave the batch (and its token) unfinished."""
 
 
+class DirectRoomPending(PlatformError):
+    """A send to a member who has no direct room with the bot yet, while an inbound event is being
+    handled. Opening one is slow and remote (creating a room, inviting the member — seconds, and
+    about 4 s before a 502 when the member's homeserver does not answer — then waiting for a sync
+    to show it): never done inside batch handling, where it would hold up every later event of the
+    batch. The room is opened outside it (the outbox delivery of the queued reply, or a background
+    task) and this send fails as temporary: a handler's reply is queued in the outbox under its key
+    (``_queue_reply``), an outbox row is retried with back-off like any temporary failure."""
+
+    def __init__(self) -> None:
+        super().__init__("matrix: the member's direct room is not open yet; it is opened outside the batch",
+                         transient=True)
+
+
 @dataclass
 class _ReplyKeys:
     """Idempotency keys for what the bot sends while handling one inbound event.
@@ -288,6 +302,7 @@ class MatrixPlatform:
         # One lock per member: two sends to one member never open two direct rooms, while a member
         # whose server does not answer (creating the room takes seconds, then fails) holds up no one else.
         self._dm_locks: dict[str, asyncio.Lock] = {}
+        self._dm_openings: dict[str, asyncio.Task[None]] = {}  # direct rooms opened outside a batch
         self._crypto_lock = asyncio.Lock()
         ledger_existed = (settings.store_path / LEDGER_FILE).exists()
         self.ledger = EventLedger(settings.store_path)
@@ -381,7 +396,7 @@ class MatrixPlatform:
             for task in done:
                 task.result()
         finally:
-            for task in (sync, worker, *self._arrivals):
+            for task in (sync, worker, *self._arrivals, *self._dm_openings.values()):
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
@@ -1005,6 +1020,8 @@ class MatrixPlatform:
         if dialogue and time.monotonic() - dialogue.touched > DIALOGUE_IDLE_SECONDS:
             del self._dialogues[sender]
             dialogue = None
+        if dialogue and not dialogue.room_id and self.state.dm_rooms.get(sender) == room_id:
+            dialogue.room_id = room_id  # the room the dialogue's first messages were queued for
         if dialogue and dialogue.room_id == room_id and msgtype == "m.text":
             if not mtext.looks_like_command(text, prefix) or text.strip().lower() == f"{prefix}cancel":
                 await self._continue_dialogue(dialogue, text)
@@ -1092,7 +1109,12 @@ class MatrixPlatform:
         trigger: str | None = None,
         channel: ChannelRef | None = None,
     ) -> None:
-        room_id = await self._dm_room(matrix_user_id(user))
+        try:
+            room_id = await self._dm_room(matrix_user_id(user))
+        except DirectRoomPending:
+            # No direct room yet, inside batch handling: the dialogue's messages are queued (``_say``)
+            # and the outbox opens the room; the answers are matched once the room is known.
+            room_id = ""
         dialogue = FormDialogue(user=user, room_id=room_id, answers=FormAnswers(form), origin=channel)
         known = {f.key for f in form.fields}
         ignored: list[str] = []
@@ -1111,15 +1133,25 @@ class MatrixPlatform:
         if ignored:
             intro.append(f"Ignored unknown fields: {', '.join(sorted(ignored))}.")
         intro.append("Answer each question in a message; reply cancel to stop.")
-        await self._send(room_id, "\n".join(intro))
+        await self._say(dialogue, "\n".join(intro))
         await self._advance(dialogue)
+
+    async def _say(self, dialogue: FormDialogue, text: str) -> None:
+        """A dialogue's message to its member: into the dialogue's direct room, or — while that room
+        is not open yet — as a DM (queued in the outbox inside batch handling: ``DirectRoomPending``)."""
+        if not dialogue.room_id:
+            dialogue.room_id = self._ready_dm_room(matrix_user_id(dialogue.user)) or ""
+        if dialogue.room_id:
+            await self._send(dialogue.room_id, text)
+        else:
+            await self.send_dm(dialogue.user, text)
 
     async def _continue_dialogue(self, dialogue: FormDialogue, text: str) -> None:
         dialogue.touched = time.monotonic()
         word = text.strip().lower().lstrip(self.settings.command_prefix)
         if word in mtext.CANCEL_WORDS:
             self._dialogues.pop(matrix_user_id(dialogue.user), None)
-            await self._send(dialogue.room_id, "Cancelled; nothing was submitted.")
+            await self._say(dialogue, "Cancelled; nothing was submitted.")
             return
         current = dialogue.answers.next_field()
         if current is None:  # pragma: no cover - a complete dialogue is submitted immediately
@@ -1135,7 +1167,7 @@ class MatrixPlatform:
             errors = getattr(exc, "errors", {})
             if current.key in errors:
                 del dialogue.answers.answers[current.key]
-                await self._send(dialogue.room_id, f"{errors[current.key]}. Please answer again.")
+                await self._say(dialogue, f"{errors[current.key]}. Please answer again.")
                 await self._ask(dialogue)
                 return
         await self._advance(dialogue)
@@ -1152,7 +1184,7 @@ class MatrixPlatform:
             return
         fields = dialogue.form.fields
         number = next(i for i, f in enumerate(fields, 1) if f.key == nxt.key)
-        await self._send(dialogue.room_id, mtext.question(nxt, number, len(fields)))
+        await self._say(dialogue, mtext.question(nxt, number, len(fields)))
 
     async def _submit(self, dialogue: FormDialogue) -> None:
         assert self._app is not None
@@ -1171,9 +1203,9 @@ class MatrixPlatform:
             # Errors only on keys we cannot re-ask (not fields of the form): give up cleanly.
             self._dialogues.pop(matrix_user_id(dialogue.user), None)
             lines.append("The form could not be submitted; please start again.")
-            await self._send(dialogue.room_id, "\n".join(lines))
+            await self._say(dialogue, "\n".join(lines))
             return
-        await self._send(dialogue.room_id, "\n".join(lines))
+        await self._say(dialogue, "\n".join(lines))
         await self._ask(dialogue)
 
     # ------------------------------------------------------------------ outbound (ChatPlatform)
@@ -1201,6 +1233,10 @@ class MatrixPlatform:
             error = _send_failed(exc, idempotency_key, count=False)
             if reply and await self._queue_reply(user, message, key, error):
                 return MessageRef(ChannelRef("matrix", "", is_direct=True), "")
+            if isinstance(exc, DirectRoomPending):
+                # Not queued (an outbox row, a best-effort note, or the database is down): open the
+                # room outside the batch, so the retry of this send finds it.
+                self._open_dm_later(matrix_user_id(user))
             raise _send_failed(exc, idempotency_key) from None
         return MessageRef(self.channel(room_id), event_id)
 
@@ -1215,17 +1251,24 @@ class MatrixPlatform:
         False (the caller raises as before, the event is handled again) when it cannot be queued."""
         queue = getattr(self._app, "queue_reply", None)
         if (key is None or not callable(queue) or not isinstance(error, PlatformError) or not error.transient
-                or BEST_EFFORT_DELIVERY.get()):
+                or (BEST_EFFORT_DELIVERY.get() and not isinstance(error, DirectRoomPending))):
+            # A best-effort note that failed has its caller's fallback (the guard's held notice); one
+            # that merely waits for a direct room to be opened is queued like any reply.
             return False
         try:
             await asyncio.to_thread(queue, recipient, message, key)
         except Exception as exc:  # the database too: the event is handled again later
             log.warning("matrix: a reply could not be queued either (%s)", type(exc).__name__)
             return False
-        log.info("matrix: a reply could not be delivered now (%s); queued in the outbox", error)
+        if isinstance(error, DirectRoomPending):
+            log.info("matrix: a reply to a member without a direct room is queued in the outbox, which opens the room")
+        else:
+            log.info("matrix: a reply could not be delivered now (%s); queued in the outbox", error)
         kick = getattr(self._app, "kick_outbox", None)
         if callable(kick):
-            kick()
+            # This row on its own, now: not behind a delivery pass in progress (which may be stuck
+            # opening a direct room with a member whose server does not answer).
+            kick([key])
         return True
 
     async def ephemeral(self, channel: ChannelRef, user: UserRef, message: Message | str) -> None:
@@ -1335,17 +1378,29 @@ class MatrixPlatform:
             return []
         return [{"type": "m.room.encryption", "state_key": "", "content": {"algorithm": MEGOLM}}]
 
+    def _ready_dm_room(self, user_id: str) -> str | None:
+        """The member's direct room with the bot when it can be sent to now (no request needed)."""
+        room_id = self.state.dm_rooms.get(user_id)
+        if room_id is None:
+            return None
+        room = self.client.rooms.get(room_id)
+        if room is not None and (user_id in room.users or user_id in room.invited_users) and self._only_us(
+            room_id, user_id
+        ):
+            return room_id
+        if room is None and not self.synced.is_set():
+            return room_id  # before the first sync room state is unknown; trust the map
+        return None
+
     async def _dm_room(self, user_id: str) -> str:
+        """The member's direct room, opened when there is none. Inside batch handling (an inbound
+        event is being handled: its reply keys are set) a room that is not open yet is never opened
+        here: ``DirectRoomPending`` (see there)."""
         async with self._dm_locks.setdefault(user_id, asyncio.Lock()):
-            room_id = self.state.dm_rooms.get(user_id)
-            if room_id is not None:
-                room = self.client.rooms.get(room_id)
-                if room is not None and (user_id in room.users or user_id in room.invited_users) and self._only_us(
-                    room_id, user_id
-                ):
-                    return room_id
-                if room is None and not self.synced.is_set():
-                    return room_id  # before the first sync room state is unknown; trust the map
+            if (ready := self._ready_dm_room(user_id)) is not None:
+                return ready
+            if _REPLIES.get() is not None and callable(getattr(self._app, "queue_reply", None)):
+                raise DirectRoomPending  # (an app without an outbox has nowhere to keep the reply)
             resp = await self.client.room_create(
                 visibility=RoomVisibility.private,
                 is_direct=True,
@@ -1358,15 +1413,34 @@ class MatrixPlatform:
                     f"matrix: opening a direct room failed ({getattr(resp, 'status_code', '?')})",
                     transient=_transient_error(resp),
                 )
-            self.state.dm_rooms[user_id] = resp.room_id
+            room_id = str(resp.room_id)
+            self.state.dm_rooms[user_id] = room_id
             self.state.save()
-        room_id = str(resp.room_id)
-        await self._wait_for_room(room_id)
-        if self.settings.encryption:
-            # Room keys go to joined members' devices; a message sent while the member is only
-            # invited could stay unreadable for them. Give their client a moment to accept.
-            await self._wait_for_join(room_id, user_id)
+            # Still under the member's lock: a second send to the member meanwhile must find this room
+            # known (the sync shows it), not open another one.
+            await self._wait_for_room(room_id)
+            if self.settings.encryption:
+                # Room keys go to joined members' devices; a message sent while the member is only
+                # invited could stay unreadable for them. Give their client a moment to accept.
+                await self._wait_for_join(room_id, user_id)
         return room_id
+
+    def _open_dm_later(self, user_id: str) -> None:
+        """Open the member's direct room outside batch handling (a task of its own, in a fresh
+        context, so it is not taken for part of the batch). Failures are logged; the send that
+        needed the room is retried by its own path (outbox back-off, or the event handled again)."""
+        if user_id in self._dm_openings:
+            return
+
+        async def open_room() -> None:
+            try:
+                await self._dm_room(user_id)
+            except Exception as exc:
+                log.warning("matrix: opening a direct room in the background failed (%s)", type(exc).__name__)
+
+        task = asyncio.get_running_loop().create_task(open_room(), context=contextvars.Context())
+        self._dm_openings[user_id] = task
+        task.add_done_callback(lambda _t: self._dm_openings.pop(user_id, None))
 
     async def _wait_for_join(self, room_id: str, user_id: str, wait_seconds: float = 10.0) -> None:
         deadline = time.monotonic() + wait_seconds

@@ -1,8 +1,8 @@
 """A throwaway Synapse homeserver for the Matrix integration tests.
 
 One process per test session: loopback only, SQLite, no federation listener, no trusted key
-servers (no outbound network), rate limits relaxed so tests measure the bot rather than the
-limiter. Users are registered through the shared-secret admin API (HMAC), the same way an
+servers, outbound federation only to a dead loopback port (``UNREACHABLE_SERVER``), rate limits
+relaxed so tests measure the bot rather than the limiter. Users are registered through the shared-secret admin API (HMAC), the same way an
 operator would create the bot account with ``register_new_matrix_user``.
 """
 
@@ -23,6 +23,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 SERVER_NAME = "localhost"
+#: A federated server name nobody answers for (nothing listens on port 1 of the loopback): the one
+#: destination the test homeserver may federate to, so an invite of ``@someone:127.0.0.1:1`` is
+#: really tried — Synapse answers 502 ``M_UNKNOWN`` after about 4 s, as for a member whose
+#: homeserver is down. No other outbound federation (and no network beyond the loopback).
+UNREACHABLE_SERVER = "127.0.0.1:1"
 
 _RELAXED = {"per_second": 1000, "burst_count": 1000}
 
@@ -121,7 +126,7 @@ class SynapseServer:
             "enable_metrics": False,
             "trusted_key_servers": [],
             "suppress_key_server_warning": True,
-            "federation_domain_whitelist": [],
+            "federation_domain_whitelist": [UNREACHABLE_SERVER],
             "url_preview_enabled": False,
             "enable_registration": False,
             "presence": {"enabled": False},

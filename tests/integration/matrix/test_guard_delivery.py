@@ -217,3 +217,76 @@ async def test_a_dm_to_a_member_whose_server_does_not_answer_holds_up_no_removal
     await settle(d)
     assert len(d.reposts(room)) == 1
     assert sum("New tip T-" in b for b in d.bot_dms("vera")) == 1
+
+
+@pytest.mark.slow
+async def test_a_first_dm_to_members_on_a_server_that_does_not_answer_holds_up_no_other_event(
+    deployment: Deployment,
+) -> None:
+    """Nina and Alice are on a federated homeserver that is down: opening a direct room with them
+    is really tried by the test Synapse (an invite to ``@...:127.0.0.1:1``, where nothing listens)
+    and answers 502 after about 4 s each. Their PII and Omar's arrive in one sync batch (sent while
+    the bot was stopped); each is warned by DM. Omar's warning must come at once — the old code
+    opened both rooms inside the batch, about 8 s before his event's turn — and theirs stay queued
+    in the outbox, retried, never lost; every event of the batch is recorded handled.
+
+    The test homeserver cannot receive events from another server, so the bot's view of who sent
+    Nina's and Alice's messages is rewritten to the federated ids; everything it then asks of the
+    homeserver (opening the rooms, the invites over federation) is real."""
+    from sqlalchemy import select
+
+    from storage.models import OutboxMessage
+    from tests.integration.matrix.synapse import UNREACHABLE_SERVER
+
+    d = deployment
+    bot = await d.start()
+    room = await d.room(policy="warn")
+    omar = d["omar"]
+    await omar.send(room, f"Maria Lopez can be reached at {PHONE}51 tonight")  # warms up the engine,
+    await wait_until(lambda: any(WARNED in b for b in d.bot_dms("omar")), timeout=60,  # opens omar's DM
+                     what="omar's first warning")
+    await d.stop()
+    ghosts = {d[h].user.user_id: f"@{h}:{UNREACHABLE_SERVER}" for h in ("nina", "alice")}
+    sent = [await d[h].send(room, f"Ana Lopez can be reached at {PHONE}{52 + n} tonight")
+            for n, h in enumerate(("nina", "alice"))]
+    last = await omar.send(room, f"her brother Luis Lopez is at {PHONE}59")
+
+    from bot.matrix import platform as matrix_platform
+
+    real_user_ref = matrix_platform.MatrixPlatform.user_ref
+
+    def federated(self: Any, user_id: str) -> Any:
+        return real_user_ref(self, ghosts.get(user_id, user_id))
+
+    matrix_platform.MatrixPlatform.user_ref = federated  # type: ignore[method-assign]
+    try:
+        bot = await d.start()
+        started = time.monotonic()
+        bot.app.start_scheduler()
+        await wait_until(lambda: sum(WARNED in b for b in d.bot_dms("omar")) >= 2, timeout=60,
+                         what="omar's warning in the batch after the federated members'")
+        waited = time.monotonic() - started
+        await wait_until(lambda: bot.platform.ledger.is_final(last), timeout=30, what="the batch handled")
+        assert waited < 5.0, f"omar's warning took {waited:.1f} s: the batch waited for the federated DMs"
+        assert all(bot.platform.ledger.is_final(e) for e in sent)
+        assert bot.platform.failed_count == 0
+
+        def queued() -> list[OutboxMessage]:
+            with bot.app.services.db.session() as s:
+                return list(s.execute(select(OutboxMessage).where(
+                    OutboxMessage.purpose == "reply.queued", OutboxMessage.recipient.contains(UNREACHABLE_SERVER)
+                )).scalars())
+
+        # The warnings to the federated members are kept and retried (the homeserver really tried the
+        # invite and answered that the server does not answer): at least once, never given up.
+        await wait_until(lambda: len(queued()) == 2 and all(r.attempts >= 1 for r in queued()), timeout=60,
+                         what="the federated members' warnings tried from the outbox")
+        rows = queued()
+        assert {r.recipient for r in rows} == {f"matrix:external:{g}" for g in ghosts.values()}, \
+            [r.recipient for r in rows]
+        assert all(r.status in ("pending", "sending") for r in rows)
+        assert {r.idempotency_key.split(":")[1] for r in rows} == set(sent)
+        await settle(d)
+        assert sum(WARNED in b for b in d.bot_dms("omar")) == 2
+    finally:
+        matrix_platform.MatrixPlatform.user_ref = real_user_ref  # type: ignore[method-assign]
