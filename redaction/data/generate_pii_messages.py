@@ -68,6 +68,14 @@ VIETNAMESE_GIVEN = ("Lan", "Hoa", "Anh", "Tuan", "Hung", "Mai", "Linh", "Trang",
                     "Thu", "Hai", "Long", "Yen", "Hanh", "Quang")  # fmt: skip
 NICKNAMES = ("Baby", "Kiki", "Lulu", "Chino", "Flaco", "Nene", "Peaches", "Coco", "Mimi", "Sunny", "Tiny", "Jojo",
              "Bebe", "Lucky", "Sweets", "Dede", "Gigi", "Rocky", "Papi", "Mama Ada")  # fmt: skip
+# Nicknames and apodos as the writers of the later blind sets use them for people (``--nickname-share``): Spanish
+# and Filipino short forms, street names, kin-style forms of address before a given name.
+APODOS = ("El Flaco", "La Güera", "Chuy", "Pancho", "Lupita", "El Gordo", "La Flaca", "Nacho", "Memo", "Paco",
+          "Toño", "Chela", "Lalo", "Beto", "Güero", "La Negra", "Moreno", "Junior", "Big Mike", "Lil Tee", "Dre",
+          "Shorty", "Kay Kay", "Ree Ree", "Boo", "Tita Nena", "Ate Joy", "Kuya Ben", "Manang Cora", "Bongbong",
+          "Dodong", "Inday", "Pinky", "Babajide", "Mama Nkechi", "Auntie Bisi", "Baba Tunde", "Sasha", "Vova",
+          "Zhenya", "Xiao Mei", "Ah Keung", "A-Lin", "Nong May", "P'Nok", "Abu Karim", "Umm Sami", "Hajji Ali",
+          "Cholo", "Pelón", "Tavo", "Cuca", "Mari", "Kenji-kun", "Min-ji unnie")  # fmt: skip
 MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
              "November", "December")  # fmt: skip
 MONTHS_ES = ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre",
@@ -111,8 +119,10 @@ def _recase(value: str, like: str) -> str:
 
 
 class Generator:
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int, script_share: float = 0.06, nickname_share: float = 0.0) -> None:
         self.rng = random.Random(seed)
+        self.script_share = script_share
+        self.nickname_share = nickname_share
         self._fakers: dict[str, Faker] = {}
         self.seed = seed
 
@@ -153,6 +163,9 @@ class Generator:
             latin = f"{fake.first_romanized_name().title()} {fake.last_romanized_name().title()}"
             native = f"{family}{given}" if locale != "ja_JP" or rng.random() < 0.5 else f"{family} {given}"
             return native, latin
+        if locale == "ko_KR":  # family name first, usually without a space
+            native = f"{fake.last_name()}{fake.first_name()}" if rng.random() < 0.7 else f"{fake.last_name()} {fake.first_name()}"
+            return native, " ".join(self._latin_parts()[::2])
         native = f"{fake.first_name()} {fake.last_name()}"
         latin = _translit(native) if locale in ("ru_RU", "uk_UA", "bg_BG") else " ".join(self._latin_parts()[::2])
         return native, latin
@@ -161,14 +174,16 @@ class Generator:
         rng = self.rng
         words = like.split()
         count = max(1, len(words))
-        if _NON_LATIN.search(like) or rng.random() < 0.06:
+        if _NON_LATIN.search(like) or rng.random() < self.script_share:
             native, latin = self.script_name()
             if "(" in like or rng.random() < 0.3:
                 return f"{latin} ({native})" if rng.random() < 0.7 else f"{native} ({latin})"
             return native
         given, second, family = self._latin_parts()
         style = rng.random()
-        if count == 1:
+        if self.nickname_share and count <= 2 and rng.random() < self.nickname_share:
+            value = rng.choice([name for name in APODOS if len(name.split()) == count] or list(APODOS))
+        elif count == 1:
             if rng.random() < 0.06:
                 value = rng.choice(NICKNAMES).split()[0]
             else:
@@ -352,6 +367,149 @@ class Generator:
         return value
 
 
+# ---- clean negatives ------------------------------------------------------------------------------------------
+# What sank the first generated-data tagger (docs/redaction-evaluation.md, "Generated training messages"): it learnt
+# that capitalised words and numbers in coordination talk are PII. Clean messages teach the opposite, so each clean
+# template is also written with its place names swapped for others (GeoNames, many countries; a place that is also a
+# given name -- "Aurora", "Adrian" -- as often as not), and clean frames put places, agencies and capitalised
+# everyday words where names usually stand.
+_PLACE_FILES = ("places_geonames.txt", "places_first_names.txt", "places.txt")
+CLEAN_FRAMES = (
+    "{word} update from the {place} office: {n} tips triaged, nothing actionable.",
+    "{word}: call with {place} PD moved to {day} {time}.",
+    "Can someone cover the {place} shift on {day}? I'm out.",
+    "{place} tip is a duplicate of the one from {day}, closing it.",
+    "Heads up, the {place} shelter has {n} beds open as of {time}.",
+    "{word} meeting notes -- {place} task force, {place2} consulate, {n} referrals pending",
+    "drove back from {place} this morning, will write it up by {time}",
+    "Is {place} ours or {place2}'s jurisdiction? asking before I forward it",
+    "{day} agenda: (1) {word} (2) {place} referrals (3) training dates",
+    "{place} and {place2} both confirmed, {n} cases transferred",
+    "FYI {place} County court is closed {day}, hearings pushed",
+    "{word} reminder: timesheets due {day}. {place} folks too.",
+    "the {place} lead went nowhere. {word} check again next week?",
+    "{n} new flags in {place} overnight, all bots",
+    "Thanks all. {word} work on the {place} case. Back {day}.",
+    "{place} Station is where the outreach van parks on {day}s",
+    "hotline volume up {n}% since the {place} billboard went up",
+    "{word}. Will loop in {place} CBP on {day}.",
+    "{tool} isn't loading for me, sending the {word} notes by email instead",
+    "uploaded to {tool}, folder {place} / {word}",
+    "Bed count tonight: {place} House {n}, {place2} {n2}, {word} Center {n3}",
+    "the {Word} form is in {tool}, the {place} one too",
+    "it's somewhere on {place}, near {place2} -- that's all we have",
+    "{Word} and {Word2} are program names, not people, fyi for the link chart",
+    "training on {tool} {day} at {time}, {Word} track",
+)
+# Tools, formats and scripts that chat capitalises like names ("Devanagari isn't rendering", "SharePoint").
+TOOLS = ("SharePoint", "Slack", "Teams", "Zoom", "Signal", "WhatsApp", "Telegram", "Excel", "OneDrive", "Dropbox",
+         "Cellebrite", "Relativity", "Apricot", "Salesforce", "TCIC", "Devanagari", "Cyrillic", "Hangul", "Gurmukhi",
+         "Tigrinya", "Tagalog", "Pashto", "Dari", "Amharic", "Google Drive", "Outlook", "Jira", "Notion", "Airtable")  # fmt: skip
+# Locales for the clean lines in other languages (``--foreign-lines``): Faker's word lists where it has real words,
+# and its weekday and month names ("Lundi 10h alors, au bureau de Brooklyn").
+FOREIGN_LOCALES = ("fr_FR", "es_ES", "de_DE", "it_IT", "pl_PL", "ru_RU", "uk_UA", "tl_PH", "vi_VN", "hy_AM", "nl_NL",
+                   "ar_AA", "el_GR", "he_IL", "cs_CZ", "fa_IR", "th_TH", "zh_CN", "ja_JP", "bn_BD")  # fmt: skip
+DATE_LOCALES = (*FOREIGN_LOCALES, "pt_BR", "ro_RO", "tr_TR", "id_ID", "es_MX", "ko_KR")
+DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "Mon", "Thu", "tmrw")
+
+
+def _load_places() -> list[str]:
+    names: list[str] = []
+    for file in _PLACE_FILES:
+        for line in (ROOT / "redaction" / "data" / file).read_text(encoding="utf-8").splitlines():
+            if line.strip() and not line.startswith("#"):
+                names.append(line.strip())
+    return names
+
+
+class Negatives:
+    """Clean training messages: place-swapped copies of clean templates and filled clean frames (see above)."""
+
+    def __init__(self, rng: random.Random, words: list[str]) -> None:
+        self.rng = rng
+        self.places = _load_places()
+        self.geonames = [
+            line.strip()
+            for line in (ROOT / "redaction" / "data" / "places_geonames.txt").read_text(encoding="utf-8").splitlines()
+            if line.strip() and not line.startswith("#")
+        ]
+        self.first_name_places = [
+            line.strip()
+            for line in (ROOT / "redaction" / "data" / "places_first_names.txt").read_text(encoding="utf-8").splitlines()
+            if line.strip() and not line.startswith("#")
+        ]
+        self.words = words
+        known = sorted({p for p in self.places if len(p) >= 4 and p.isalpha()}, key=len, reverse=True)
+        self._known = set(known)
+
+    def place(self, first_name_share: float = 0.0) -> str:
+        """A place name; a given name's place ("Aurora") only in frames, where the context says it is a place --
+        swapped into a template's "Lisburn? Larne?" it would make a clean "Paola? Sharon?"."""
+        pool = self.first_name_places if self.rng.random() < first_name_share else self.geonames
+        return " ".join(part.capitalize() for part in self.rng.choice(pool).split())
+
+    def swap_places(self, text: str) -> str:
+        """Capitalised words of ``text`` that are place names, each replaced by another place."""
+
+        def swap(match: re.Match[str]) -> str:
+            return self.place() if match.group().casefold() in self._known else match.group()
+
+        return re.sub(r"\b[A-Z][a-z]{3,}\b", swap, text)
+
+    def foreign(self, fakers: Callable[[str], Faker]) -> str:
+        """A clean line in another language, often opening with a weekday or month, as the capitalised first word
+        a tagger trained on English text takes for a name."""
+        rng = self.rng
+        words = fakers(rng.choice(FOREIGN_LOCALES)).sentence(nb_words=rng.randint(3, 10))
+        dates = fakers(rng.choice(DATE_LOCALES))
+        roll = rng.random()
+        if roll < 0.35:
+            return f"{dates.day_of_week()} {rng.choice(('10h', '9h30', '14:00', '', 'matin'))} {words}".replace("  ", " ")
+        if roll < 0.55:
+            return f"{words} {dates.month_name()} {rng.randint(1, 28)}"
+        return words
+
+    def frame(self) -> str:
+        rng = self.rng
+        return rng.choice(CLEAN_FRAMES).format(
+            tool=rng.choice(TOOLS),
+            Word=rng.choice(self.words).capitalize(),
+            Word2=rng.choice(self.words).capitalize(),
+            n2=rng.randint(0, 9),
+            n3=rng.randint(0, 9),
+            word=rng.choice(self.words).capitalize(),
+            place=self.place(0.4),
+            place2=self.place(0.4),
+            day=rng.choice(DAYS),
+            time=rng.choice(("9am", "10:30", "noon", "3pm", "EOD", "14:00")),
+            n=rng.randint(2, 60),
+        )
+
+
+def hard_negative_ids(rows: list[dict[str, object]], model: Path) -> set[str]:
+    """Ids of the clean ``rows`` on which the tagger at ``model`` finds a span it is trusted for (after its shape
+    filters): the false alarms to weight up (hard-negative mining). Only the tagger, not the whole engine."""
+    sys.path.insert(0, str(ROOT))
+    from redaction.findings import PERSON
+    from redaction.tagger import load_pii_model, plausible, tagged_spans, tagger_person, trusted_labels
+
+    tagger = load_pii_model(str(model))
+    assert tagger is not None
+    trusted = trusted_labels(tagger)
+    hard: set[str] = set()
+    texts = [str(row["text"]) for row in rows]
+    for row, doc in zip(rows, tagger.pipe(texts), strict=True):
+        text = str(row["text"])
+        for start, end, label in tagged_spans(doc):
+            if label not in trusted or not plausible(label, text[start:end]):
+                continue
+            if label == PERSON and tagger_person(text, start, end) is None:
+                continue
+            hard.add(f"{row.get('set')}:{row['id']}")
+            break
+    return hard
+
+
 def load_templates(selectors: list[str]) -> list[dict[str, object]]:
     wanted = [(s.partition(":")[0], s.partition(":")[2]) for s in selectors]
     rows = []
@@ -367,6 +525,22 @@ def load_templates(selectors: list[str]) -> list[dict[str, object]]:
     return rows
 
 
+def _everyday_sample() -> list[str]:
+    """Everyday English words of 4-10 letters (``everyday_words.txt``): capitalised sentence starts in frames."""
+    path = ROOT / "redaction" / "data" / "everyday_words.txt"
+    words = [w.strip() for w in path.read_text(encoding="utf-8").splitlines() if w.strip() and not w.startswith("#")]
+    sys.path.insert(0, str(ROOT))
+    from redaction.vocabulary import AMBIGUOUS_FIRST_NAMES, extra_first_names, first_names, last_names
+
+    # every word any name list holds, ambiguous ones included ("precious", "lucky"): those stay names in training
+    names = first_names() | extra_first_names() | last_names() | AMBIGUOUS_FIRST_NAMES
+    names |= {part.casefold() for nickname in NICKNAMES + APODOS for part in nickname.split()}
+    for file in ("first_names.txt", "first_names_extra.txt", "last_names.txt", "solo_last_names.txt"):
+        path = ROOT / "redaction" / "data" / file
+        names |= {w.strip().casefold() for w in path.read_text(encoding="utf-8").splitlines() if not w.startswith("#")}
+    return [w for w in words if w.isalpha() and w.islower() and 4 <= len(w) <= 10 and w not in names]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, required=True)
@@ -379,9 +553,22 @@ def main() -> int:
         default=1,
         help="copies of each template without PII (keeps the share of clean text the corpora have)",
     )
+    parser.add_argument("--place-swaps", type=int, default=0,
+                        help="copies of each clean template with its place names swapped for others")  # fmt: skip
+    parser.add_argument("--clean-frames", type=int, default=0, help="clean messages from the built-in frames")
+    parser.add_argument("--foreign-lines", type=int, default=0, help="clean lines in other languages (Faker words)")
+    parser.add_argument("--mine-with", type=Path, metavar="MODEL",
+                        help="a tagger pipeline: clean templates it flags are hard negatives")  # fmt: skip
+    parser.add_argument("--hard-ids", type=Path, metavar="FILE",
+                        help="instead of --mine-with: the hard negatives' set:id, one a line")  # fmt: skip
+    parser.add_argument("--hard-copies", type=int, default=3, help="extra copies of each hard negative")
+    parser.add_argument("--script-share", type=float, default=0.06,
+                        help="share of Latin-script names replaced by a name in another script")  # fmt: skip
+    parser.add_argument("--nickname-share", type=float, default=0.0,
+                        help="share of one- and two-word names replaced by a nickname or apodo")  # fmt: skip
     parser.add_argument("--seed", type=int, default=20261207)
     args = parser.parse_args()
-    generator = Generator(args.seed)
+    generator = Generator(args.seed, args.script_share, args.nickname_share)
     rows = load_templates(args.template)
     templates = [row for row in rows if row["spans"]]
     negatives = [row for row in rows if not row["spans"]]
@@ -402,6 +589,44 @@ def main() -> int:
                           "set": "synthetic", "split": "train", "source": f"{row.get('set', 'corpus')}:{row['id']}"}  # fmt: skip
                 out.write(json.dumps(record, ensure_ascii=False) + "\n")
                 written += 1
+        negative_rng = random.Random(args.seed + 1)  # its own stream: adding negatives leaves the rest unchanged
+        clean = Negatives(negative_rng, sorted(_everyday_sample()))
+        for copy in range(args.place_swaps):
+            for row in negatives:
+                text = clean.swap_places(str(row["text"]))
+                if text == row["text"] and copy:
+                    continue
+                record = {"id": f"p{copy}-{row.get('set')}-{row['id']}", "text": text, "spans": [],
+                          "set": "synthetic", "split": "train", "source": f"{row.get('set', 'corpus')}:{row['id']}"}  # fmt: skip
+                out.write(json.dumps(record, ensure_ascii=False) + "\n")
+                written += 1
+        for index in range(args.foreign_lines):
+            record = {"id": f"x{index}", "text": clean.foreign(generator.faker), "spans": [], "set": "synthetic",
+                      "split": "train", "source": "foreign"}  # fmt: skip
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+            written += 1
+        for index in range(args.clean_frames):
+            record = {"id": f"f{index}", "text": clean.frame(), "spans": [], "set": "synthetic", "split": "train",
+                      "source": "frame"}  # fmt: skip
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+            written += 1
+        if args.mine_with is not None or args.hard_ids is not None:
+            if args.mine_with is not None:
+                hard = hard_negative_ids(negatives, args.mine_with)
+            else:
+                lines = args.hard_ids.read_text(encoding="utf-8").splitlines()
+                hard = {line.strip() for line in lines if line.strip() and not line.startswith("#")}
+            for copy in range(args.hard_copies):
+                for row in negatives:
+                    if f"{row.get('set')}:{row['id']}" not in hard:
+                        continue
+                    text = str(row["text"])
+                    variant = (text, text.lower(), clean.swap_places(text))[copy % 3]
+                    record = {"id": f"h{copy}-{row.get('set')}-{row['id']}", "text": variant, "spans": [],
+                              "set": "synthetic", "split": "train", "source": f"{row.get('set', 'corpus')}:{row['id']}"}  # fmt: skip
+                    out.write(json.dumps(record, ensure_ascii=False) + "\n")
+                    written += 1
+            print(f"{len(hard)} hard negatives of {len(negatives)} clean templates", file=sys.stderr)
     print(f"{written} messages from {len(templates)} templates with PII and {len(negatives)} without -> {args.out}",
           file=sys.stderr)  # fmt: skip
     return 0

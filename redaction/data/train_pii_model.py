@@ -117,7 +117,11 @@ def examples(nlp: spacy.language.Language, rows: list[dict[str, object]]) -> lis
 
 
 def train(
-    rows: list[dict[str, object]], epochs: int, seed: int, encoder: dict[str, Any]
+    rows: list[dict[str, object]],
+    epochs: int,
+    seed: int,
+    encoder: dict[str, Any],
+    snapshots: Path | None = None,
 ) -> spacy.language.Language:
     fix_random_seed(seed)
     nlp = spacy.blank("en")
@@ -141,6 +145,17 @@ def train(
             position += size
         print(f"epoch {epoch + 1:>2}/{epochs}: loss {sum(losses.values()):.0f} ({time.perf_counter() - started:.0f} s)",
               file=sys.stderr)  # fmt: skip
+        if snapshots is not None:  # the model after epoch k is the one ``--epochs k`` trains (same seed, same data)
+            (snapshots / f"epoch-{epoch + 1}").mkdir(parents=True, exist_ok=True)
+            _finish(nlp, epoch + 1).to_disk(snapshots / f"epoch-{epoch + 1}", exclude=["vocab"])
+    return nlp
+
+
+def _finish(nlp: spacy.language.Language, epochs: int) -> spacy.language.Language:
+    nlp.meta["name"] = "needtoknow_pii"
+    nlp.meta["version"] = "1.0.0"
+    nlp.meta["description"] = "needtoknow's small PII tagger, trained by redaction/data/train_pii_model.py"
+    nlp.meta["epochs"] = epochs
     return nlp
 
 
@@ -162,15 +177,13 @@ def main() -> int:
     parser.add_argument("--depth", type=int, default=ENCODER["depth"])
     parser.add_argument("--embed-size", type=int, default=ENCODER["embed_size"])
     parser.add_argument("--seed", type=int, default=20261121)
+    parser.add_argument("--snapshots", type=Path, help="also write the model after each epoch to DIR/epoch-N")
     args = parser.parse_args()
     exclude = {(item.partition(":")[0], item.partition(":")[2]) for item in args.exclude} | still_blind()
     rows = load_rows(args.corpus or list(CORPORA), exclude)
     print(f"{len(rows)} messages", file=sys.stderr)
     encoder = {**ENCODER, "width": args.width, "depth": args.depth, "embed_size": args.embed_size}
-    nlp = train(rows, args.epochs, args.seed, encoder)
-    nlp.meta["name"] = "needtoknow_pii"
-    nlp.meta["version"] = "1.0.0"
-    nlp.meta["description"] = "needtoknow's small PII tagger, trained by redaction/data/train_pii_model.py"
+    nlp = _finish(train(rows, args.epochs, args.seed, encoder, args.snapshots), args.epochs)
     nlp.meta["sources"] = [p.name for p in (args.corpus or CORPORA)]
     nlp.meta["excluded"] = sorted(f"{name}:{split}" for name, split in exclude)
     # Without the vocab: its string store holds every word of the training messages -- on a deployment's own data,

@@ -186,3 +186,28 @@ def test_ner_still_runs_when_it_could_grow_a_covered_name() -> None:
 def test_a_name_longer_than_the_rule_finding_is_masked_whole(redactor: Redactor) -> None:
     out = masked(redactor, "nguyen thi lan was at the massage place")
     assert "thi" not in out and "lan" not in out
+
+
+def test_generated_clean_negatives_swap_places_only_and_put_no_listed_name_where_names_stand() -> None:
+    """The clean training messages (issue 17: what sank the first generated-data tagger was too little clean text)
+    must stay clean: a place-swapped template keeps its people and its ordinary words, and the capitalised words the
+    frames put where a name usually stands are never in a name list (or they would teach "Lucky" is no name)."""
+    import random
+
+    from redaction.data.generate_pii_messages import APODOS, NICKNAMES, Negatives, _everyday_sample
+    from redaction.vocabulary import AMBIGUOUS_FIRST_NAMES, first_names, last_names
+
+    words = sorted(_everyday_sample())
+    listed = first_names() | last_names() | AMBIGUOUS_FIRST_NAMES
+    listed |= {part.casefold() for nickname in NICKNAMES + APODOS for part in nickname.split()}
+    assert not listed & set(words)
+    assert {"lucky", "peaches", "chuy", "memo"}.isdisjoint(words)
+    runs = []
+    for _ in range(2):
+        negatives = Negatives(random.Random(5), words)
+        text = "Maria said the Houston and Bakersfield tips are duplicates, Routine check tomorrow"
+        runs.append([negatives.swap_places(text) for _ in range(20)] + [negatives.frame() for _ in range(50)])
+    assert runs[0] == runs[1]
+    for swapped in runs[0][:20]:
+        assert swapped.startswith("Maria said the ") and swapped.endswith(" tips are duplicates, Routine check tomorrow")
+        assert "Houston" not in swapped and "Bakersfield" not in swapped

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The generated-data tagger recipe of issue 17 (docs/redaction-evaluation.md, "A tagger that generalises"):
+# generated messages from the dev halves' wording (Faker identities of many locales and scripts, nicknames and
+# apodos) plus clean negatives (place-swapped clean templates, clean frames, clean lines in other languages, the
+# shipped tagger's false alarms on clean templates weighted up), then the tagger trained on them and the labelled
+# corpora. Fixed seeds; deterministic for the same data, Faker, spaCy and thinc versions. Held-out sets are named
+# explicitly and never read (no corpus is found by globbing: a new blind set stays out until it is listed here).
+#
+#   redaction/data/train_with_generated.sh OUT_DIR [EPOCHS]     # ~25-40 min on two loaded cores
+set -euo pipefail
+OUT=${1:?usage: train_with_generated.sh OUT_DIR [EPOCHS]}
+EPOCHS=${2:-12}
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+PY=${PYTHON:-$ROOT/.venv/bin/python}
+C=$ROOT/tests/corpus
+# Training sets: own corpus, first held-out, blind2-blind8, clean (its test half is always left out). blind9 and
+# blind10 are the held-out sets the recipe was measured on.
+TRAIN_SETS="2 3 4 5 6 7 8"
+T="--template corpus --template heldout:dev"
+CS="--corpus $C/corpus.jsonl --corpus $C/heldout/heldout.jsonl"
+for i in $TRAIN_SETS; do
+  T="$T --template blind$i:dev"
+  CS="$CS --corpus $C/blind$i/blind$i.jsonl"
+done
+T="$T --template clean:dev"
+CS="$CS --corpus $C/clean/clean.jsonl"
+mkdir -p "$OUT"
+GEN=$OUT.generated.jsonl
+# shellcheck disable=SC2086
+"$PY" "$ROOT/redaction/data/generate_pii_messages.py" --out "$GEN" $T --copies 2 --negative-copies 0 \
+  --place-swaps 1 --clean-frames 2000 --foreign-lines 1000 --hard-ids "$ROOT/redaction/data/hard_negatives.txt" \
+  --hard-copies 3 --nickname-share 0.08 --script-share 0.12 --seed 20261207
+# shellcheck disable=SC2086
+"$PY" "$ROOT/redaction/data/train_pii_model.py" --out "$OUT" --epochs "$EPOCHS" --seed 20261121 $CS --corpus "$GEN"
