@@ -459,13 +459,15 @@ async def guard_channel_detail(event: MessagePosted, ctx: Context) -> None:
     lead = (f"The {event.part} you set for {pol.label} looks like it contains {describe_labels(counts)}. "
             + settings.reminder_for(ctx.member.discipline if ctx.member is not None else None))
     if pol.policy not in REMOVING_POLICIES:
-        with ctx.session() as s:
+        with ctx.once("pii.warn") as once:
+            s = once.begin()
             store.count_findings(s, pol.label, store.iso_week(ctx.now()), counts)
             ctx.audit(s, "pii.warned", target=_target(pol.label), detail=detail)
         await ctx.reply(f"{lead}\nPlease change it. Masked:\n{masked}")
         return
     removal = await _removal(ctx, [event.message])
-    with ctx.session() as s:
+    with ctx.once("pii.detail") as once:
+        s = once.begin()
         store.count_findings(s, pol.label, store.iso_week(ctx.now()), counts)
         if removal == REMOVED:
             ctx.audit(s, "pii.redacted", target=_target(pol.label), detail=detail)
@@ -504,9 +506,13 @@ async def guard_message(event: MessagePosted | MessageEdited, ctx: Context) -> N
     settings: PiiGuardSettings = ctx.settings(SECTION)
     with ctx.session() as s:
         pol = channel_policy(ctx, s, event.channel)
-        resolved = 0
-        if isinstance(event, MessageEdited):
-            resolved = _resolve_message(s, _message_key(event.message))
+    resolved = 0
+    if isinstance(event, MessageEdited):
+        # Once per delivery: a re-run of this edit must not resolve the warning its first run made.
+        with ctx.once("pii.resolve") as seen:
+            s = seen.begin()
+            seen.data["resolved"] = _resolve_message(s, _message_key(event.message))
+        resolved = int(seen.data.get("resolved") or 0)
     if pol.policy == "off":
         return
     result = _take_prescan(ctx, event)
@@ -539,7 +545,10 @@ async def guard_message(event: MessagePosted | MessageEdited, ctx: Context) -> N
         return
 
     removable = pol.policy not in REMOVING_POLICIES
-    with ctx.session() as s:
+    # Once per delivery: a re-run (takeover, crash) stores no second warning, coordinator alert or
+    # breach check, and warns with the first run's buttons.
+    with ctx.once("pii.warn") as once:
+        s = once.begin()
         store.count_findings(s, pol.label, store.iso_week(now), counts)
         row = store.add_pending(
             s,
@@ -574,7 +583,8 @@ async def guard_message(event: MessagePosted | MessageEdited, ctx: Context) -> N
                 payload={"pending": row.id},
             )
         _plan_digest(ctx, s, settings)
-        token = row.token
+        once.data["token"] = row.token
+    token = str(once.data.get("token") or "")
     if pol.policy in REMOVING_POLICIES:
         ctx.kick_outbox()
     await ctx.reply(
@@ -676,7 +686,8 @@ async def _redact_and_repost(
         if removal == LATER:
             # The platform did not answer (5xx, timeout, rate limit, restarting): the removal is
             # retried durably and the poster is told it is coming (never "removed" before it is).
-            with ctx.session() as s:
+            with ctx.once("pii.removal_pending") as once:
+                s = once.begin()
                 _queue_removal(ctx, s, event, pol, refs, key=key, notice_key=notice_key, detail=detail)
                 store.count_findings(s, pol.label, store.iso_week(now), counts)
                 ctx.audit(s, "pii.removal_pending", target=_target(pol.label), detail=detail)
@@ -694,7 +705,8 @@ async def _redact_and_repost(
             with ctx.session() as s:
                 outbox.withdraw(s, [key, notice_key])
             return False
-    with ctx.session() as s:
+    with ctx.once("pii.redacted") as once:
+        s = once.begin()
         store.count_findings(s, pol.label, store.iso_week(now), counts)
         ctx.audit(s, "pii.redacted", target=_target(pol.label), detail=detail)
         outbox.release_held(s, [key], now=ctx.now())

@@ -20,8 +20,8 @@ import pytest
 from sqlalchemy import func, select, text
 
 import storage.all_models  # noqa: F401
-from bot.events import ButtonPressed
-from bot.platform import DELIVERY, UserRef
+from bot.events import ButtonPressed, MessageEdited, MessagePosted
+from bot.platform import DELIVERY, ChannelRef, MessageRef, UserRef
 from storage.models import Base
 from tests.harness import Harness
 
@@ -49,8 +49,10 @@ def said(h: Harness, start: int) -> list[tuple[Any, ...]]:
             for d in h.platform.deliveries[start:] if d.idempotency_key is None and d.kind != "redact"]
 
 
-async def twice(h: Harness, do: Callable[[], Awaitable[Any]]) -> None:
-    """Handle one delivery, then the same delivery again: nothing more is stored, the same is said."""
+async def twice(h: Harness, do: Callable[[], Awaitable[Any]], *, same_answer: bool = True) -> None:
+    """Handle one delivery, then the same delivery again: nothing more is stored, the same is said
+    (``same_answer=False``: where the adapter's effect log, not the core, keeps a re-run from saying
+    it again — a removal's best-effort note)."""
     token = DELIVERY.set(f"test:{next(_deliveries)}")
     try:
         start = len(h.platform.deliveries)
@@ -65,7 +67,8 @@ async def twice(h: Harness, do: Callable[[], Awaitable[Any]]) -> None:
     finally:
         DELIVERY.reset(token)
     assert snapshot(h) == stored
-    assert again == first
+    if same_answer:
+        assert again == first
 
 
 def command(h: Harness, handle: str, line: str, channel: str = "dm") -> Callable[[], Awaitable[Any]]:
@@ -82,6 +85,22 @@ def button(h: Harness, handle: str, label: str) -> Callable[[], Awaitable[Any]]:
     event = ButtonPressed(user=UserRef("console", handle), channel=channel, action_id=pressed.action_id,
                           value=pressed.value, message=ref)
     return lambda: h.app.dispatch(event)
+
+
+def message(h: Harness, handle: str, text: str, channel: str, *, edit_of: MessageRef | None = None,
+            ) -> tuple[Callable[[], Awaitable[Any]], MessageRef]:
+    """A message posted (or the edit of one) in a group channel, delivered as the same event both times."""
+    where = ChannelRef("console", channel)
+    user = UserRef("console", handle)
+    event: MessagePosted | MessageEdited
+    if edit_of is None:
+        ref = h.platform.record_member_message(where, handle, text)
+        event = MessagePosted(user=user, channel=where, message=ref, text=text)
+    else:
+        ref = edit_of
+        h.platform.edit_member_message(ref, text)
+        event = MessageEdited(user=user, channel=where, message=ref, text=text)
+    return (lambda: h.app.dispatch(event)), ref
 
 
 def form(h: Harness, handle: str, answers: dict[str, Any]) -> Callable[[], Awaitable[Any]]:
@@ -175,3 +194,28 @@ async def test_what_a_delivery_did_is_kept_while_it_may_run_again_then_purged(h:
     assert h.app.purge_delivery_steps(h.clock.now() + RETENTION - timedelta(minutes=1)) == 0
     h.app._steps_purged = None
     assert h.app.purge_delivery_steps(h.clock.now() + RETENTION + timedelta(minutes=1)) == 1
+
+
+CANARY = "Tell Zebediah Quackenbush to call 312-555-0199 tonight"
+
+
+async def test_pii_guard_messages_and_edits(h: Harness) -> None:
+    """Message events stored internal rows twice on a re-run: a second pending warning (whose buttons
+    the member never got), and in a ``redact`` channel where the bot may not remove messages a second
+    coordinator alert and breach check; an edit re-run resolved the warning its first run made."""
+    post, ref = message(h, "dan", CANARY, "general")
+    await twice(h, post)
+    edit, _ = message(h, "dan", CANARY.replace("tonight", "tomorrow"), "general", edit_of=ref)
+    await twice(h, edit)
+    await h.press("dan", "Repost redacted")  # the warning's buttons still work: its row was kept
+    post, _ = message(h, "nina", CANARY, "core-team")  # removed and reposted
+    await twice(h, post, same_answer=False)
+
+
+async def test_pii_guard_where_the_bot_may_not_remove(tmp_path: Path, database_url: str) -> None:
+    h = Harness.create(tmp_path, database_url=database_url, can_redact=False)
+    try:
+        post, _ = message(h, "nina", CANARY, "core-team")
+        await twice(h, post)
+    finally:
+        await h.close()
