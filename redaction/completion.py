@@ -86,6 +86,12 @@ _PAIR_BEFORE = re.compile(r"([^\s\d()（）,;:=/|][^\d()（）\n,;:=/|]{0,40}?)[
 # message of repeated names grows 40,000 spans, and searching each window was a third of that cost).
 _PAIR_SEPARATOR = re.compile(r"[/=|—–]")
 _QUOTE_CHAR = re.compile("[\"“'‘«]")
+# A name in Han, kana or Hangul written right beside the same name in Latin letters, with only a space or a comma
+# between ("He Jianjun 何建军, 47岁", "林美華, Lin Meihua", "Baek Young-sook 백영숙"): two to four characters that are a
+# short island (no more of those scripts touching them), so a Chinese sentence around a Latin name is not taken.
+_CJK = "[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]"
+_CJK_AFTER = re.compile(rf"(?:[ \t]|,[ \t]?)({_CJK}{{2,4}})(?!{_CJK})")
+_CJK_BEFORE = re.compile(rf"(?<!{_CJK})({_CJK}{{2,4}})(?:[ \t]|,[ \t]?)$")
 _PAREN_BEFORE = re.compile(r"([^\s()（）][^()（）\n]{0,38}?)[ \t]*[(（][^()（）\n]*$")
 
 
@@ -382,6 +388,13 @@ def _other_script(text: str, start: int, end: int, score: float) -> list[Finding
         if kept:
             base = paired.start(1)
             out.append(Finding(base + kept[0].start(), base + kept[-1].end(), PERSON, score, "name_script"))
+    if span_latin:
+        island = _CJK_AFTER.match(text, end)
+        if island is not None:
+            out.append(Finding(island.start(1), island.end(1), PERSON, score, "name_script"))
+        island = _CJK_BEFORE.search(text, max(0, start - 8), start)
+        if island is not None:
+            out.append(Finding(island.start(1), island.end(1), PERSON, score, "name_script"))
     if start > 0 and text[start - 1] in "(（":
         before = re.search(r"([^\s\d()（）,;:][^\d()（）\n,;:]{0,30}?)[ \t]*$", text[max(0, start - 40) : start - 1])
         if before is not None:

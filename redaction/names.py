@@ -147,6 +147,12 @@ _NEVER_A_NICKNAME = frozenset(STOP_WORDS) | frozenset(
 # Articles and determiners: the word after one is a thing ("at the Gaylord", "la nena"), not a person's given name.
 _ARTICLES = frozenset("the a an this that these those la el le les los las un una une des del o os as der die das".split())
 # A quoted one- or two-word capitalised name ("Candy", "Lady T") in a message about names, ads or nicknames.
+# A nickname in quotes between a given name and a surname: 'Ronnie "Bones" Castellano', 'Rubén "Pelón" Zúñiga',
+# 'Krzysztof "Krzysiek" Wiśniewski': the whole is one person (either name known to the lexicon is enough).
+_NICK_BETWEEN = re.compile(
+    r"(?<![\w'’-])(?P<first>[^\W\d_][^\W\d_'’]{1,20})[ \t]+[\"“][^\"”\n]{1,25}[\"”][ \t]+"
+    r"(?P<last>[^\W\d_][^\W\d_'’-]{1,20}(?:[-'’][^\W\d_][^\W\d_]{1,20})?)(?![\w-])"
+)
 _QUOTED = re.compile(r"[\"“]([A-Z][^\W\d_]{0,20}(?: [A-Z][^\W\d_]{0,20})?)[\"”]")
 _NICKNAME_CONTEXT = re.compile(
     r"\b(?:ad|ads|listing|profile|post|goes\s+by|go\s+by|aka|called|calls|call\s+her|call\s+him|nickname|alias|"
@@ -224,6 +230,15 @@ class NameRules:
                     and (self._unknown(last) or fold_accents(last) in self._last)
                 ):
                     yield Finding(match.start(), match.end(), PERSON, 0.7, "name_reversed")
+        if '"' in text or "“" in text:
+            for match in _NICK_BETWEEN.finditer(text):
+                first, last = match.group("first"), match.group("last")
+                if not (first[:1].isupper() and last[:1].isupper()) or _is_common(first) or _is_common(last):
+                    continue
+                if fold_accents(first) in self._first or fold_accents(first) in self._extra or any(
+                    fold_accents(part) in self._last for part in re.split(r"[-'’]", last)
+                ):
+                    yield Finding(match.start(), match.end(), PERSON, 0.8, "name_quoted")
         if ('"' in text or "“" in text) and _NICKNAME_CONTEXT.search(text):
             for match in _QUOTED.finditer(text):
                 if not any(_is_common(word) for word in match.group(1).split()):

@@ -241,3 +241,26 @@ def test_a_name_said_to_be_a_relative_or_the_one_is_masked(redactor: Redactor, t
 @pytest.mark.parametrize("text", ["Houston is the one of the hubs we use", "Harris County is the biggest one"])
 def test_places_said_to_be_the_one_stay_readable(redactor: Redactor, text: str) -> None:
     assert masked(redactor, text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        # session 8: the same person in Han or Hangul right beside the Latin name, with only a space or a comma
+        ("one of the cooks, Zhou Haibo 周海波, 51, sleeps in the kitchen", "周海波"),
+        ("others: 陈丽娟, Chen Lijuan, and an older lady", "陈丽娟"),
+        # a quoted nickname between a given name and a surname
+        ('bail hearing: Dwayne "Bones" Whitaker stays in custody', "Bones"),
+        ('the foreman is Teodoro "Pelón" Quiñónez per two workers', "Pelón"),
+    ],
+)
+def test_a_name_in_another_script_or_a_nickname_inside_a_name_is_masked(
+    redactor: Redactor, text: str, name: str
+) -> None:
+    assert name not in masked(redactor, text)
+
+
+def test_a_chinese_sentence_around_a_latin_name_is_not_taken_whole(redactor: Redactor) -> None:
+    """Only a short island of two to four characters beside the name is the same person: the words of a Chinese
+    sentence that runs on are not."""
+    assert "老板说他明天回来" in masked(redactor, "Zhou Haibo 老板说他明天回来")
