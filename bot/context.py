@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot import metrics
@@ -226,13 +227,24 @@ class Context:
         delivery = DELIVERY.get()
         with self.session() as s:
             row = deliveries.find(s, delivery, step) if delivery else None
+            claimed = None
+            if delivery and row is None:
+                try:
+                    with s.begin_nested():  # a savepoint: losing the claim leaves the transaction usable
+                        claimed = deliveries.claim(s, delivery, step, self.now())
+                except IntegrityError:
+                    # Another run of this delivery (a replica whose lease lapsed while it still ran)
+                    # claimed the step at the same time; PostgreSQL made this insert wait for its
+                    # commit: its answer is ours.
+                    row = deliveries.find(s, delivery, step)
+                    if row is None:
+                        raise
             if row is not None:
                 try:
                     yield Once.replay(s, row.answer)
                 except _DoneBefore:
                     pass
                 return
-            claimed = deliveries.claim(s, delivery, step, self.now()) if delivery else None
             once = Once(s)
             yield once
             if claimed is not None:

@@ -7,7 +7,8 @@ event handled again after a crash before the ledger recorded it). The re-run rea
 run stored, so its checks see the first run's records ("already revoked", a second release). A
 handler's write step therefore runs under ``Context.once(step)``: the first run claims the step by
 inserting its row at the start of the transaction (unique on delivery and step: a concurrent second
-run waits for it on PostgreSQL and fails; SQLite has one writer at a time), does its work and stores
+run waits for its commit on PostgreSQL, then reads its answer; SQLite has one writer at a time), does
+its work and stores
 the answer it gives (encrypted: it may quote what the record says); a later run finds the row, does
 nothing and gives the same answer. So a re-run stores nothing twice and answers as the first run did.
 

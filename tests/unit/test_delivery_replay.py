@@ -21,7 +21,7 @@ from sqlalchemy import func, select, text
 
 import storage.all_models  # noqa: F401
 from bot.events import ButtonPressed, MessageEdited, MessagePosted
-from bot.platform import DELIVERY, ChannelRef, MessageRef, UserRef
+from bot.platform import DELIVERY, ChannelRef, Message, MessageRef, UserRef
 from storage.models import Base
 from tests.harness import Harness
 
@@ -219,3 +219,44 @@ async def test_pii_guard_where_the_bot_may_not_remove(tmp_path: Path, database_u
         await twice(h, post)
     finally:
         await h.close()
+
+
+async def test_two_runs_of_one_delivery_at_once_store_once_and_answer_alike(h: Harness) -> None:
+    """A replica whose lease lapsed while its handler still ran, and the one that took the row over,
+    run the same step together: the second waits for the first (PostgreSQL: its claim insert waits
+    for the first's commit; SQLite: one writer) and gets the first's answer; one audit row."""
+    import threading
+    import time
+
+    from bot.context import Context
+
+    ctx = Context(h.app.services)
+    claimed, go = threading.Event(), threading.Event()
+    answers: dict[str, Any] = {}
+
+    def run(name: str) -> None:
+        token = DELIVERY.set("test:concurrent")
+        try:
+            with ctx.once("test.step") as once:
+                s = once.begin()
+                ctx.audit(s, "test.stored", target=name)
+                once.answer = f"stored by {name}"
+                if name == "first":
+                    claimed.set()
+                    go.wait(10)
+            answers[name] = Message.of(once.answer).text if once.answer is not None else None
+        finally:
+            DELIVERY.reset(token)
+
+    first = threading.Thread(target=run, args=("first",))
+    first.start()
+    assert claimed.wait(10)
+    second = threading.Thread(target=run, args=("second",))
+    second.start()
+    time.sleep(0.5)
+    assert "second" not in answers  # waiting for the first
+    go.set()
+    first.join(10)
+    second.join(10)
+    assert answers == {"first": "stored by first", "second": "stored by first"}
+    assert [a for a in snapshot(h)["audit actions"] if a == "test.stored"] == ["test.stored"]
