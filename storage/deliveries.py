@@ -61,6 +61,11 @@ def claim(session: Session, delivery: str, step: str, now: datetime) -> Delivery
     return row
 
 
+def record(session: Session, delivery: str, step: str, now: datetime, *, answer: str) -> None:
+    """Write the step's row with its answer at once (SQLite: one writer, nothing to race)."""
+    session.add(DeliveryStep(delivery=delivery[:255], step=step, created_at=now, answer=answer))
+
+
 def purge(session: Session, *, before: datetime) -> int:
     result = session.execute(delete(DeliveryStep).where(DeliveryStep.created_at < before))
     return int(getattr(result, "rowcount", 0) or 0)
