@@ -433,6 +433,47 @@ async def slack_takeover(ctx: ScenarioContext) -> Row:
     return await _slack_run(ctx, "takeover", body, event_lease_seconds=1.0, inbox_sweep_seconds=0.1)
 
 
+@scenario("Slack: every replica dies after a command's handler, before the row is marked done (takeover)")
+async def slack_command_takeover(ctx: ScenarioContext) -> Row:
+    """8 ``/release new`` (one per client) and 8 ``/operation new``: each handler stores its record,
+    answers, and its replica "dies" before the inbox row is marked done; the row is run again when its
+    lease lapses. Counted: records stored (a second release or operation from a re-run is a duplicate)
+    and the NGO notices of the operations (one each)."""
+    from sqlalchemy import func, select
+
+    from storage.operations import Operation, OperationNotice
+    from storage.releases import ReleaseOfInformation
+    from tests.contract.test_slack_takeover import die_before_marking_done, rows
+
+    fault = "Slack: every replica dies after a command's handler, before the row is marked done (takeover)"
+    commands = [("nina", "/release", f"new client=C-{1001 + n} agency=hsi categories=case_details "
+                 'purpose="coordination of care" signed=2026-03-01 expires=2026-04-15') for n in range(8)]
+    commands += [("alice", "/operation", f'new when="2026-03-{12 + n} 06:00" victims=5 genders=female '
+                  "languages=Spanish minors=yes ngos=haven") for n in range(8)]
+
+    async def body(slack: Any) -> Row:
+        died = die_before_marking_done(slack, times=len(commands))
+        for handle, slash, text in commands:
+            await slack.command(handle, slash, text, channel="dm")
+        for _ in range(900):
+            if len(died) == len(commands) and all(
+                r.status == "done" and r.attempts >= 2 for r in rows(slack) if r.id in died
+            ):
+                break
+            await asyncio.sleep(0.1)
+        await slack.settle(1.0)
+        with slack.app.services.db.session() as s:
+            stored = sum(s.execute(select(func.count()).select_from(m)).scalar_one()
+                         for m in (ReleaseOfInformation, Operation))
+            notices = s.execute(select(func.count()).select_from(OperationNotice)).scalar_one()
+        expected = len(commands)
+        return Row(fault, expected, min(stored, expected), max(0, stored - expected) + max(0, notices - 8),
+                   note=f"Slack adapter, SQLite; 8 releases + 8 operations; records and NGO notices counted; "
+                        f"{sum(r.attempts >= 2 for r in rows(slack))} rows taken over")
+
+    return await _slack_run(ctx, "command-takeover", body, event_lease_seconds=1.0, inbox_sweep_seconds=0.1)
+
+
 def _fmt(value: int | None) -> str:
     return "-" if value is None else str(value)
 
