@@ -1281,6 +1281,13 @@ _ABROAD = re.compile(
     r"|(?:вул\.|вулиця|ул\.|улица|просп\.|проспект|пров\.|пер\.|бульв\.|пл\.)\s*(?:[А-ЯІЇЄҐA-Z][\w'’.-]{1,30}\s+){1,3}\d{1,4}[А-Яа-яA-Za-z]?"
     r"|(?i:xóm|thôn|ấp|số|hẻm|ngõ|phường|quận|xã|huyện)\s+[\w]{1,12}(?:\s+[\w]{1,12}){0,3})" + _WORDS_AFTER
 )
+# French-style numbered addresses of West and Central Africa and Haiti: the street or estate first, the number
+# after "n°"/"No." ("Avenue Kasa-Vubu n°112, Commune de Kalamu", "Cité Keur Gorgui, villa n° 38, Dakar").
+_NUMBERED_ABROAD = re.compile(
+    r"(?<![\w])(?i:avenue|av\.|boulevard|bd\.|rue|route|cité|cite|quartier|parcelles)\s+"
+    r"(?:[A-ZÀ-ÞĀ-Ž][\w'’.-]{1,30}\s*){1,3}(?:,\s*)?(?:(?i:villa|maison|lot|unité|unite|porte|parcelle)\s*)?"
+    r"(?i:n[º°o]\.?|no\.)\s*\d{1,5}[A-Za-z]?(?![\w])"
+)
 _CJK_ADDRESS = re.compile(r"[\u4e00-\u9fff]{2,40}\d{1,5}[号號](?:[\u4e00-\u9fff\d]{0,10}[室楼樓])?")
 
 
@@ -1353,6 +1360,9 @@ def _places_in_context(text: str) -> Iterator[Finding]:
         yield Finding(match.start(), match.end(), ADDRESS, 0.75, "foreign_street")
     for match in _CJK_ADDRESS.finditer(text):
         yield Finding(match.start(), match.end(), ADDRESS, 0.75, "foreign_street")
+    if "°" in text or "º" in text or "o." in text or "O." in text:
+        for match in _NUMBERED_ABROAD.finditer(text):
+            yield Finding(match.start(), match.end(), ADDRESS, 0.75, "foreign_street")
 
 
 def _known_place(name: str) -> bool:
@@ -1624,7 +1634,7 @@ PATTERN_RECOGNIZERS: tuple[Recognizer, ...] = (
 # readable; a sentence after the comma ("..., she left") has lower-case words and stops the tail.
 _TAIL_PART = re.compile(
     r"[ \t]*,[ \t]*(?P<part>(?:(?:[A-ZÀ-ÖØ-Þ0-9][\w'’.&/-]*|(?:de|del|da|do|dos|das|la|el|y|-))[ \t]+){0,4}"
-    r"[A-ZÀ-ÖØ-Þ0-9][\w'’.&/-]*)(?=[ \t]*(?:[,.;:!?)\n]|$))"
+    r"[A-ZÀ-ÖØ-Þ0-9][\w'’.&/-]*)(?=[ \t]*(?:[,.;:!?)\n]|[ \t][—–-][ \t]|$))"  # ("..., Luton LU4 8AW — she's")
 )
 _TAIL_PARTS = 4
 

@@ -264,3 +264,16 @@ def test_a_chinese_sentence_around_a_latin_name_is_not_taken_whole(redactor: Red
     """Only a short island of two to four characters beside the name is the same person: the words of a Chinese
     sentence that runs on are not."""
     assert "老板说他明天回来" in masked(redactor, "Zhou Haibo 老板说他明天回来")
+
+
+@pytest.mark.parametrize(
+    ("text", "part"),
+    [
+        # session 8: French-style numbered addresses abroad, and a locality and postcode before a dash
+        ("her address back home: Avenue Lumumba n°45, Commune de Lemba, Kinshasa", "Lemba"),
+        ("mother's place: Cité Sicap Baobab, villa n° 7, Dakar", "Baobab"),
+        ("14 Orchard Path, Dunstable LU6 3AB — she's at her aunt's", "LU6"),
+    ],
+)
+def test_a_foreign_address_is_masked_whole(redactor: Redactor, text: str, part: str) -> None:
+    assert part not in masked(redactor, text)
