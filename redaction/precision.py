@@ -290,6 +290,8 @@ def _everyday(word: str, suffixes: tuple[str, ...] = COMMON_SUFFIXES) -> bool:
 
 
 _CAPS_REACH = 160  # within _REACH
+_ASCII_UPPER = bytes(range(ord("A"), ord("Z") + 1))
+_ASCII_LETTERS = _ASCII_UPPER + _ASCII_UPPER.lower()
 
 
 def _caps_context(text: str, start: int, end: int) -> bool:
@@ -301,6 +303,12 @@ def _caps_context(text: str, start: int, end: int) -> bool:
     line_start = text.rfind("\n", window_start, start) + 1 or window_start
     line_end = text.find("\n", end, end + _CAPS_REACH)
     line = text[line_start : line_end if line_end >= 0 else min(len(text), end + _CAPS_REACH)]
+    if line.isascii():  # the same counts at C speed (a character loop here was most of a name-dense message's cost)
+        data = line.encode("ascii")
+        letters_count = len(data) - len(data.translate(None, _ASCII_LETTERS))
+        if letters_count < 12:
+            return False
+        return len(data) - len(data.translate(None, _ASCII_UPPER)) >= 0.8 * letters_count
     letters = [ch for ch in line if ch.isalpha()]
     if len(letters) < 12:
         return False
@@ -475,7 +483,9 @@ def _person_false(text: str, start: int, end: int, source: str) -> bool:
         return True  # "Amber alert", "Frank discussion", "Will do", "Chase bank"
     if len(words) == 1 and _opener_word(text, start, words[0], folded[0]):
         return True  # "Clerk confirmed", "Yikes.", "Pat-down policy ...", "Dispatched, 2 units"
-    if source in _MODEL_SOURCES and not span.isupper():
+    if source in _MODEL_SOURCES and not span.isupper() and not _foreign_word_set().isdisjoint(folded):
+        # (only a span holding a word some language's list has can be a foreign sentence's word: the line, up to
+        # 400 characters, is read only then -- reading it for every name made name-dense text cost 60 ms/KB)
         stop = _line_language(text, start, end)
         if stop is not None and any(w in stop for w in folded):
             return True  # "Mwen", "pè pou", "Merci", "Buenas", "Ja", "Заседание в": a foreign sentence's words
@@ -666,6 +676,12 @@ def _foreign_stop_words() -> dict[str, tuple[frozenset[str], frozenset[str]]]:
             ),
         )
     return out
+
+
+@lru_cache(maxsize=1)
+def _foreign_word_set() -> frozenset[str]:
+    """Every word a span may not hold in one of ``_LINE_LANGUAGES``' lines (the union of their second sets)."""
+    return frozenset().union(*(not_names for _stop, not_names in _foreign_stop_words().values()))
 
 
 def _line_language(text: str, start: int, end: int) -> frozenset[str] | None:
