@@ -952,6 +952,15 @@ def _address_false(text: str, start: int, end: int, source: str) -> bool:
         )
     if source == "street_lived_on" and not any(ch.isdigit() for ch in span) and _street_of_a_venue(text, start, end):
         return True  # "Extended Stay on International Dr", "the church on Grand River": a venue's street
+    if source == "complex" and not any(ch.isdigit() for ch in span):
+        named = span.split()
+        if named and named[0].casefold() == "the":
+            named = named[1:]
+        head = " ".join(fold_accents(w) for w in named[:-1])
+        if head and head in places():
+            return True  # "Jamaica Estates", "Queens Village", "Palm Springs Villas": a neighbourhood named after a place
+    if source == "street_address" and re.match(r"\d{3,4}[ \t]+(?:[ECMPA]K?[SD]?T|UTC|GMT|BST|CET|HST|ET|CT|PT)\b", span):
+        return True  # "0900 HST via phone": a time and its zone
     if source == "complex" and not any(ch.isdigit() for ch in span) and re.search(r"['’]s\s+Place\b", span):
         return True  # "Ruth's Place", "Mary's Place": a shelter's name
     if source == "street_address" and _COUNT.match(span):
