@@ -14,13 +14,22 @@ Target: p95 < 1 s.
     /work/main/.venv/bin/python benchmarks/matrix_redaction_latency.py --catch-up [--backlog 60]
 
 Catch-up after downtime (issue 15): first a steady-state baseline (20 messages, as above); then
-the bot is stopped and a backlog arrives — by default 60 messages, half with PII, i.e. ten minutes of a
-busy room at six messages a minute — and the bot is started again on the same store and database. Two
+the bot is stopped and a backlog arrives — by default 60 messages, half with PII — and the bot is
+started again on the same store and database. What ten minutes of downtime means: one bot guards
+every room of the task force, so its backlog is the sum over the rooms. A busy coordination room
+carries about six messages a minute (60 in ten minutes, the default); several busy rooms at once, as
+around an operation, about 20 a minute (``--backlog 200``); ``--backlog 500`` is 50 a minute, ten
+rooms at five a minute each — more than any task force room list we know of, so the upper bound. The
+benchmark posts the backlog into one room, the worst case for the live messages: the homeserver
+persists a room's events one after another, and the live messages go to the same room. Two
 figures: how long each backlog PII message stays visible after the bot is back (from the start of the
 new process's run to the member seeing the redaction), and send-to-redaction for 10 live PII messages
 posted while the bot is catching up (``--live N`` for more). Reported against the baseline's p95 as a
 ratio; the load average before and after the run is printed (the machine may be shared).
-Target: live p95 < 500 ms while catching up.
+Target: live p95 < 500 ms while catching up. ``--trace`` adds each live message's timeline (the
+member's send answered, the event reaching the bot's sync, the redaction sent and answered, the member
+seeing it); every catch-up run prints the CPU time the homeserver and the bot (with the member's
+client, same process) used and how often the bot synced.
 
     ... --catch-up --messages 5 --backlog 20 --rate-limit default|exempt
 
@@ -137,9 +146,12 @@ async def measure(
                     seen_at[s.redacts] = now
 
         note_redactions()
+        trace = _Trace(platform, redactor) if stats is not None and "trace" in stats else None
+        cpu_before = (time.process_time(), _cpu_seconds(server))
         start = time.perf_counter()
         bot.task = asyncio.create_task(platform.run(app))
         live: list[tuple[str, float]] = []
+        answered: dict[str, float] = {}  # the member's send answered by the homeserver
         next_live = start + 0.3
         caught_up: float | None = None  # the ordered handling finished the backlog (oldest first)
         while (not set(backlog) <= set(seen_at) or len(live) < live_count
@@ -149,6 +161,7 @@ async def measure(
             if len(live) < live_count and time.perf_counter() >= next_live:
                 sent_at = time.perf_counter()
                 live.append((await nina.send(room, message(2000 + len(live))), sent_at))
+                answered[live[-1][0]] = time.perf_counter()
                 next_live = sent_at + 0.5
             await asyncio.sleep(0.01)
             note_redactions()
@@ -160,6 +173,19 @@ async def measure(
             await asyncio.sleep(0.05)
             if platform.ledger.is_final(newest):
                 caught_up = time.perf_counter()
+        if trace is not None:
+            stats["trace"] = []
+            for e, t in live:
+                stats.setdefault("t_answered", []).append(answered[e] - t)
+                stats.setdefault("t_arrived", []).append(trace.arrived.get(e, float("nan")) - t)
+                stats.setdefault("t_redact_sent", []).append(trace.redact_sent.get(e, float("nan")) - t)
+                stats.setdefault("t_redact_done", []).append(trace.redact_done.get(e, float("nan")) - t)
+                stats.setdefault("t_seen", []).append(seen_at[e] - t)
+            stats["t_scan_calls"] = [float(len(trace.scan_seconds))]
+            stats["t_scan_busy"] = [sum(trace.scan_seconds)]
+        stats["cpu"] = [time.process_time() - cpu_before[0], _cpu_seconds(server) - cpu_before[1],
+                        time.perf_counter() - start]
+        stats["syncs"] = [float(platform.sync_count)]
         stats["backlog"] = [seen_at[e] - start for e in backlog]
         stats["live"] = [seen_at[e] - t for e, t in live]
         stats["live_catching_up"] = [seen_at[e] - t for e, t in live if t < caught_up]
@@ -171,6 +197,62 @@ async def measure(
         await bot.stop()
         await app.stop()
         await nina.stop()
+
+
+def _cpu_seconds(server: SynapseServer) -> float:
+    """CPU time (user + system) the homeserver process has used so far (Linux ``/proc``)."""
+    proc = server._proc
+    if proc is None:
+        return float("nan")
+    try:
+        fields = Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class _Trace:
+    """``--trace``: when each event reached the bot (a sync handed it to the removal on arrival or
+    a backfill fetched it), when its redaction request was sent and answered, and how long the
+    engine was busy — wrapped around the running bot, nothing changed in it."""
+
+    def __init__(self, platform: Any, redactor: Any) -> None:
+        self.arrived: dict[str, float] = {}
+        self.redact_sent: dict[str, float] = {}
+        self.redact_done: dict[str, float] = {}
+        self.scan_seconds: list[float] = []
+        start_arrival = platform._start_arrival
+
+        def traced_arrival(resp: Any) -> Any:
+            now = time.perf_counter()
+            for joined in resp.rooms.join.values():
+                for event in joined.timeline.events:
+                    self.arrived.setdefault(getattr(event, "event_id", ""), now)
+            return start_arrival(resp)
+
+        platform._start_arrival = traced_arrival
+        room_redact = platform.client.room_redact
+
+        async def traced_redact(room_id: str, event_id: str, *args: Any, **kwargs: Any) -> Any:
+            self.redact_sent.setdefault(event_id, time.perf_counter())
+            try:
+                return await room_redact(room_id, event_id, *args, **kwargs)
+            finally:
+                self.redact_done.setdefault(event_id, time.perf_counter())
+
+        platform.client.room_redact = traced_redact
+        from handlers import pii_guard
+
+        scan_many = pii_guard._scan_many
+
+        def traced_many(services: Any, texts: Any) -> Any:
+            began = time.perf_counter()
+            try:
+                return scan_many(services, texts)
+            finally:
+                self.scan_seconds.append(time.perf_counter() - began)
+
+        pii_guard._scan_many = traced_many  # type: ignore[assignment]
 
 
 def _ms(samples: list[float]) -> str:
@@ -187,11 +269,13 @@ def main() -> None:
     parser.add_argument("--catch-up", action="store_true", help="measure catching up after downtime")
     parser.add_argument("--backlog", type=int, default=60, help="messages sent while the bot is down")
     parser.add_argument("--live", type=int, default=10, help="live PII messages sent while catching up (0.5 s apart)")
+    parser.add_argument("--trace", action="store_true",
+                        help="with --catch-up: each live message's timeline (reached the bot, redaction sent/answered)")
     parser.add_argument("--rate-limit", choices=("relaxed", "default", "exempt"), default="relaxed",
                         help="Synapse's rc_message: relaxed (tests), Synapse's default (0.2/s, burst 10), "
                              "or the default with the bot exempted by the admin API (docs/matrix.md)")
     args = parser.parse_args()
-    stats: dict[str, list[float]] = {}
+    stats: dict[str, list[float]] = {"trace": []} if args.trace else {}
     load_before = os.getloadavg()
     count = 20 if args.catch_up and args.messages == 100 else args.messages
     with tempfile.TemporaryDirectory() as tmp:
@@ -219,11 +303,22 @@ def main() -> None:
               f"was stopped; {int(stats['backfilled'][0])} of them fetched by backfill; "
               f"{int(stats['on_arrival'][0])} PII messages removed on arrival")
         print(f"  backlog PII visible after the bot is back: {_ms(backlog)}")
+        bot_cpu, synapse_cpu, wall = stats["cpu"]
+        print(f"  from the restart until the backlog and live PII were removed ({wall:.1f} s): CPU of the bot and "
+              f"member process {bot_cpu:.1f} s, of Synapse {synapse_cpu:.1f} s; the bot synced "
+              f"{int(stats['syncs'][0])} times")
         during = stats["live_catching_up"]
         print(f"  the ordered handling finished the backlog {stats['caught_up'][0]:.1f} s after the bot was back")
         print(f"  live PII sent while catching up, send -> redaction: {_ms(live)} "
               f"({live_p95 / base:.1f}x the steady-state p95; target p95 < 500 ms)")
         print(f"    of which {len(during)} sent before the ordered handling had finished the backlog: {_ms(during)}")
+        if args.trace:
+            print("  live PII timeline from the member's send (--trace):")
+            for key, what in (("t_answered", "the member's send answered"), ("t_arrived", "reached the bot (sync)"), ("t_redact_sent", "redaction sent"),
+                              ("t_redact_done", "redaction answered"), ("t_seen", "member saw it")):
+                values = [v for v in stats[key] if v == v]
+                print(f"    {what}: {_ms(values)} ({len(values)} of {len(stats[key])})")
+            print(f"  engine: {int(stats['t_scan_calls'][0])} batch scans, busy {stats['t_scan_busy'][0]:.1f} s")
 
 
 if __name__ == "__main__":

@@ -78,6 +78,11 @@ class Services:
     #: rescanned) and the messages already removed. Consumed by ``guard_message``; bounded.
     prescanned: dict[str, tuple[str, Any]] = field(default_factory=dict)
     removed_first: set[str] = field(default_factory=set)
+    #: Live removals on arrival in progress (``handlers.pii_guard.remove_first``): a backlog's scans
+    #: and removals wait while there are any, so a live message goes first (on the adapter's loop).
+    live_removals: list[object] = field(default_factory=list)
+    #: Set while ``live_removals`` is empty (a backlog's next step waits for it).
+    no_live_removals: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 class _DoneBefore(Exception):

@@ -851,11 +851,41 @@ async def remove_first(
         return found
 
     started = time.monotonic()
+    backlog = concurrency is not None
     limit = asyncio.Semaphore(concurrency) if concurrency else None
+    live = object()
+    if not backlog:
+        services.live_removals.append(live)
+        services.no_live_removals.clear()
+    try:
+        return await _remove_first(services, look_up, limit, started)
+    finally:
+        if not backlog:
+            services.live_removals.remove(live)
+            if not services.live_removals:
+                services.no_live_removals.set()
+
+
+async def _live_first(services: Services) -> None:
+    """A backlog's next scan or removal waits while live messages are being removed on arrival:
+    they share the engine (one call at a time) and the homeserver (which persists a room's events
+    one after another), and a live message must not queue behind a backlog of hundreds."""
+    if services.live_removals:
+        await services.no_live_removals.wait()
+
+
+async def _remove_first(
+    services: Services,
+    look_up: Any,
+    limit: asyncio.Semaphore | None,
+    started: float,
+) -> int:
     candidates = await asyncio.to_thread(look_up)
     removals: list[asyncio.Task[bool]] = []
     for start in range(0, len(candidates), ARRIVAL_SCAN_SLICE):
         part = candidates[start : start + ARRIVAL_SCAN_SLICE]
+        if limit is not None:
+            await _live_first(services)
         texts = [e.text for e, _pol, _member in part]
         results = await asyncio.to_thread(functools.partial(_scan_many, services, texts))
         found: list[tuple[Context, MessagePosted | MessageEdited, ChannelPolicy, Any]] = []
@@ -870,7 +900,7 @@ async def remove_first(
         if found:
             # The reposts and notices of the whole slice in one transaction, then the removals at once.
             # Live messages (no ``concurrency``) take the database writer's next turn.
-            await asyncio.to_thread(functools.partial(_queue_all_held, services, found, urgent=concurrency is None))
+            await asyncio.to_thread(functools.partial(_queue_all_held, services, found, urgent=limit is None))
             removals += [asyncio.create_task(_remove_on_arrival(ctx, e, limit)) for ctx, e, _pol, _result in found]
     done = await asyncio.gather(*removals, return_exceptions=True)
     for outcome in done:
@@ -915,6 +945,8 @@ async def _remove_on_arrival(
     if isinstance(event, MessageEdited) and event.edit is not None:
         refs.append(event.edit)
     async with limit or contextlib.nullcontext():
+        if limit is not None:
+            await _live_first(ctx.services)
         removed = await _remove(ctx, refs)
     if removed:
         if len(ctx.services.removed_first) >= _PRESCAN_LIMIT:

@@ -598,3 +598,43 @@ async def test_where_removal_is_not_allowed_nothing_is_queued_on_arrival_and_the
     await h.app.drain()
     assert "cannot remove your message" in _warnings(h, "nina")[0]
     await h.close()
+
+
+async def test_a_backlogs_removals_on_arrival_wait_while_a_live_message_is_being_removed(h: Harness) -> None:
+    """Catching up, the backlog's scans and removals on arrival hold back while a live message is
+    being removed (they share the engine and the homeserver): the live removal never queues
+    behind the backlog's (docs/matrix.md, "Removal on arrival")."""
+    import asyncio
+
+    from handlers.pii_guard import remove_first
+
+    channel = ChannelRef("console", "core-team")
+    nina = UserRef("console", "nina")
+
+    def message(n: int) -> MessagePosted:
+        return MessagePosted(user=nina, channel=channel, message=h.platform.record_member_message(channel, "nina", "x"),
+                             text=f"Tell Zebediah Quackenbush to call 312-555-{1000 + n} tonight")
+
+    live, backlog = message(0), [message(n) for n in range(1, 7)]
+    redact = h.platform.redact
+    removed: list[str] = []
+    live_pending = asyncio.Event()
+    release = asyncio.Event()
+
+    async def slow_live(ref: Any, reason: str) -> bool:
+        if ref.id == live.message.id:
+            live_pending.set()
+            await release.wait()  # the homeserver is slow to answer the live redaction
+        removed.append(ref.id)
+        return await redact(ref, reason)
+
+    h.platform.redact = slow_live  # type: ignore[method-assign]
+    live_task = asyncio.create_task(remove_first(h.app.services, [live]))
+    await asyncio.wait_for(live_pending.wait(), 30)
+    backlog_task = asyncio.create_task(remove_first(h.app.services, backlog, concurrency=2))
+    await asyncio.sleep(3)
+    assert removed == []  # nothing of the backlog went ahead of the live removal
+    release.set()
+    assert await live_task == 1
+    assert await backlog_task == len(backlog)
+    assert removed[0] == live.message.id and len(removed) == 1 + len(backlog)
