@@ -866,12 +866,18 @@ async def remove_first(
                 services.no_live_removals.set()
 
 
+#: The longest a backlog's next step waits for live removals (a busy room's overlapping live
+#: batches must not stall the backlog, hence the ordered handling and the sync token, for good).
+LIVE_FIRST_SECONDS = 2.0
+
+
 async def _live_first(services: Services) -> None:
     """A backlog's next scan or removal waits while live messages are being removed on arrival:
     they share the engine (one call at a time) and the homeserver (which persists a room's events
     one after another), and a live message must not queue behind a backlog of hundreds."""
     if services.live_removals:
-        await services.no_live_removals.wait()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(services.no_live_removals.wait(), LIVE_FIRST_SECONDS)
 
 
 async def _remove_first(
