@@ -401,6 +401,13 @@ CLEAN_FRAMES = (
     "{Word} and {Word2} are program names, not people, fyi for the link chart",
     "training on {tool} {day} at {time}, {Word} track",
 )
+# Everyday words that are given names in the corpora's cases (virtue names, street names): never a clean frame's
+# capitalised word, though no name list holds some of them (c2 lost "Precious Mbeki" and "Candy" on blind9 dev).
+WORD_NAMES = ("Precious", "Destiny", "Crystal", "Junior", "Candy", "Princess", "Angel", "Honey", "Diamond", "Star",
+              "Sugar", "Heaven", "Unique", "Treasure", "Passion", "Essence", "Blessing", "Godswill", "Favour", "Favor",
+              "Mercy", "Patience", "Comfort", "Peace", "Joy", "Faith", "Hope", "Charity", "Grace", "Gift", "Goodness",
+              "Happiness", "Wisdom", "Success", "Lovely", "Beauty", "Sweetness", "Trust", "Marvellous", "Miracle",
+              "Bright", "Innocent", "Prince", "King", "Queen", "Lady", "Champ", "Smiley", "Cookie", "Cherry")  # fmt: skip
 # Tools, formats and scripts that chat capitalises like names ("Devanagari isn't rendering", "SharePoint").
 TOOLS = ("SharePoint", "Slack", "Teams", "Zoom", "Signal", "WhatsApp", "Telegram", "Excel", "OneDrive", "Dropbox",
          "Cellebrite", "Relativity", "Apricot", "Salesforce", "TCIC", "Devanagari", "Cyrillic", "Hangul", "Gurmukhi",
@@ -463,11 +470,21 @@ class Negatives:
         words = fakers(rng.choice(FOREIGN_LOCALES)).sentence(nb_words=rng.randint(3, 10))
         dates = fakers(rng.choice(DATE_LOCALES))
         roll = rng.random()
-        if roll < 0.35:
-            return f"{dates.day_of_week()} {rng.choice(('10h', '9h30', '14:00', '', 'matin'))} {words}".replace("  ", " ")
-        if roll < 0.55:
-            return f"{words} {dates.month_name()} {rng.randint(1, 28)}"
-        return words
+        # Faker names a weekday or month of a random date up to *now*, so its choice drifts with the clock: name
+        # the localised provider a date drawn here instead (every localised provider formats it through ``date``).
+        when = date(2024, 1, 1) + timedelta(days=rng.randint(0, 365))
+        provider = dates.provider("faker.providers.date_time")
+        assert provider is not None
+        provider.date = lambda pattern="%Y-%m-%d", end_datetime=None: when.strftime(pattern)
+        try:
+            if roll < 0.35:
+                opener = rng.choice(("10h", "9h30", "14:00", "", "matin"))
+                return f"{dates.day_of_week()} {opener} {words}".replace("  ", " ")
+            if roll < 0.55:
+                return f"{words} {dates.month_name()} {rng.randint(1, 28)}"
+            return words
+        finally:
+            del provider.date
 
     def frame(self) -> str:
         rng = self.rng
@@ -534,7 +551,7 @@ def _everyday_sample() -> list[str]:
 
     # every word any name list holds, ambiguous ones included ("precious", "lucky"): those stay names in training
     names = first_names() | extra_first_names() | last_names() | AMBIGUOUS_FIRST_NAMES
-    names |= {part.casefold() for nickname in NICKNAMES + APODOS for part in nickname.split()}
+    names |= {part.casefold() for nickname in NICKNAMES + APODOS + WORD_NAMES for part in nickname.split()}
     for file in ("first_names.txt", "first_names_extra.txt", "last_names.txt", "solo_last_names.txt"):
         path = ROOT / "redaction" / "data" / file
         names |= {w.strip().casefold() for w in path.read_text(encoding="utf-8").splitlines() if not w.startswith("#")}
