@@ -9,16 +9,19 @@ the bot's GIL). It reports p50/p95/p99 of the time until the HTTP 200 ack, the d
 private replies (``chat.postEphemeral`` calls the stand-in received per second, from a burst's first
 request to its last reply) and the bot process's CPU time per command (all its threads, the
 stand-in's included, from a burst's first request to its last reply: the figure machine load
-disturbs least). It does this in the same run for two settings, each on a fresh bot: ``[bot]
-worker_threads = 0`` (handlers on the event loop: the baseline) and ``--worker-threads`` (default 8),
+disturbs least), and the bot's own CPU per command without the stand-in's thread, with the rate a
+dedicated core would allow at that CPU. ``/preview`` texts vary across requests (``TEXTS``: with and
+without PII, several lengths) unless ``--text`` fixes one. It does this in the same run for two
+settings, each on a fresh bot: ``[bot] worker_threads = 0`` (handlers on the event loop: the baseline) and ``--worker-threads`` (default 8),
 ``--repeat`` times alternating, and prints the medians and their ratios. The baseline runs today's
 code otherwise (shared Web API connections, plain-row directory lookups). The PII engine
 (``redaction.Redactor``) is loaded before the first request, handed to ``build_app`` and checked on
 a sample (the script stops if the engine is missing or finds nothing), so with ``--command
 /preview`` its scanning work competes with the acks.
 
+    .venv/bin/python benchmarks/slack_ack_latency.py --command /preview --concurrency 50 --rounds 5 --repeat 3
     .venv/bin/python benchmarks/slack_ack_latency.py --command /preview \
-        --text "Tell Zebediah Quackenbush to call 312-555-0199 tonight" --concurrency 50 --rounds 5 --repeat 3
+        --text "Tell Zebediah Quackenbush to call 312-555-0199 tonight" --rounds 5 --repeat 3   # one text
     .venv/bin/python benchmarks/slack_ack_latency.py ... --database-url postgresql://127.0.0.1:5432/test
     .venv/bin/python benchmarks/slack_ack_latency.py --concurrency 50 --rounds 10   # /ntk
 
@@ -78,6 +81,28 @@ from tests.integration.slack.conftest import command_body, http_settings, signed
 from tests.integration.slack.mock_web_api import SlackStandIn
 
 SAMPLE = "Tell Zebediah Quackenbush to call 312-555-0199 tonight"
+
+#: What members preview (``--command /preview`` without ``--text``): a mix of lengths, of messages with
+#: PII of several kinds and of ordinary coordination without any, so the drain rate does not rest on one
+#: text. Request n of a run sends ``TEXTS[n % len(TEXTS)]``.
+TEXTS = (
+    SAMPLE,
+    "Can someone from Safe Haven meet the van at the Bellaire Blvd motel around 9?",
+    "Maria Lopez called again from 713-555-0142, she wants to talk to her caseworker before Friday",
+    "Reminder: task force meeting moved to Thursday 10am, room 204",
+    "Client C-1187 is 16, DOB 03/14/2010, staying with her aunt at 4410 Westheimer Rd Apt 12",
+    "The white van plate TX 7KLM-392 was seen again near the truck stop on I-10 exit 765",
+    "Thanks all, the shelter has two beds open tonight",
+    "Email from dmitri.volkov88@gmail.com says the recruiter goes by @sunnyjobs_hou on Instagram",
+    "Please send the release forms to the clinic before the interview",
+    "Officer Ramirez will call Ana Beatriz Souza at +55 11 98765-4321 tomorrow morning",
+    "Who has the Spanish interpreter schedule for next week?",
+    "Her passport number is X12345678 and the employer kept it, she says his name is Mr. Chen",
+    "Victim said the manager Luis Ortega takes payments on Cash App $LuisO713",
+    "Lunch order for the training is in, vegetarian options included",
+    "SSN 123-45-6789 was on the lease application for the apartment on Gessner",
+    "Can HSI confirm whether the operation is still on for the end of next week?",
+)
 
 
 def load_redactor() -> tuple[Any, str]:
@@ -181,7 +206,8 @@ class LoadGenerator:
 
 
 async def burst_run(redactor: Any, client: LoadGenerator, worker_threads: int, concurrency: int, rounds: int,
-                    command: str, text: str, database_url: str | None, *, durable: bool = True) -> dict[str, Any]:
+                    command: str, text: str | None, database_url: str | None, *, durable: bool = True
+                    ) -> dict[str, Any]:
     """One bot (``[bot] worker_threads``) answering ``rounds`` bursts of ``concurrency`` commands.
 
     Ack latency: request sent -> HTTP 200 (measured in the load generator). Drain rate: a burst's
@@ -193,6 +219,10 @@ async def burst_run(redactor: Any, client: LoadGenerator, worker_threads: int, c
     drained = 0
     drain_seconds = 0.0
     cpu_seconds = 0.0
+    stand_in_seconds = 0.0
+    # The stand-in (Slack's side of the Web API) is a thread of this process: its CPU is counted apart,
+    # so the bot's own CPU per command is known too (on a real deployment that work is Slack's).
+    stand_in_clock = time.pthread_getcpuclockid(stand_in._thread.ident)  # type: ignore[arg-type]
     with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
         url_db = stack.enter_context(postgres_schema(database_url)) if database_url else None
         config = bench_config(tmp, worker_threads, concurrency, url_db)
@@ -211,14 +241,18 @@ async def burst_run(redactor: Any, client: LoadGenerator, worker_threads: int, c
                 await asyncio.sleep(0.02)
             sys.exit(f"only {len(stand_in.calls_to('chat.postEphemeral'))} of {expected} private replies came")
 
+        def text_of(n: int) -> str:
+            return f"{text} {n}" if text else TEXTS[n % len(TEXTS)]
+
         # Warm-up (auth.test, connections), not counted.
-        await client.burst(url, [(command, f"{text} w{i}", f"UB{i}", f"trig-w{i}") for i in range(5)])
+        await client.burst(url, [(command, text_of(i), f"UB{i}", f"trig-w{i}") for i in range(5)])
         expected = 5
         await replies(expected)
         for r in range(rounds):
             cpu_before = time.process_time()
+            stand_in_before = time.clock_gettime(stand_in_clock)
             began, results = await client.burst(
-                url, [(command, f"{text} {r * concurrency + i}", f"UB{i}", f"trig-{r}-{i}") for i in range(concurrency)]
+                url, [(command, text_of(r * concurrency + i), f"UB{i}", f"trig-{r}-{i}") for i in range(concurrency)]
             )
             for seconds, status in results:
                 latencies.append(seconds)
@@ -226,6 +260,7 @@ async def burst_run(redactor: Any, client: LoadGenerator, worker_threads: int, c
             expected += concurrency
             stamps = await replies(expected)
             cpu_seconds += time.process_time() - cpu_before
+            stand_in_seconds += time.clock_gettime(stand_in_clock) - stand_in_before
             drained += concurrency
             drain_seconds += max(stamps[expected - concurrency :]) - began
             await asyncio.sleep(0.2)
@@ -235,10 +270,10 @@ async def burst_run(redactor: Any, client: LoadGenerator, worker_threads: int, c
     ms = sorted(x * 1000 for x in latencies)
     return {"p50": statistics.median(ms), "p95": _p(ms, 0.95), "p99": _p(ms, 0.99), "max": ms[-1],
             "requests": len(ms), "statuses": statuses, "rate": drained / drain_seconds, "replies": drained,
-            "cpu_ms": cpu_seconds * 1000 / drained}
+            "cpu_ms": cpu_seconds * 1000 / drained, "bot_cpu_ms": (cpu_seconds - stand_in_seconds) * 1000 / drained}
 
 
-async def compare(concurrency: int, rounds: int, command: str, text: str, repeat: int, database_url: str | None,
+async def compare(concurrency: int, rounds: int, command: str, text: str | None, repeat: int, database_url: str | None,
                   headline: str, baseline: tuple[str, dict[str, Any]], candidate: tuple[str, dict[str, Any]]) -> None:
     """Run ``baseline`` and ``candidate`` (labels and ``burst_run`` settings) ``repeat`` times, alternating, each on
     a fresh bot, and print every run and the medians with the candidate's ratio to the baseline."""
@@ -248,7 +283,9 @@ async def compare(concurrency: int, rounds: int, command: str, text: str, repeat
           f"on {os.cpu_count()} CPUs", flush=True)
     where = "PostgreSQL" if database_url else "SQLite file"
     print(f"{command} on {where}: {concurrency} concurrent (one per member) x {rounds} rounds, {headline}, each on "
-          f"a fresh bot, {repeat} time(s) alternating; requests from a separate process", flush=True)
+          f"a fresh bot, {repeat} time(s) alternating; requests from a separate process; texts: "
+          f"{'one, ' + repr(text[:40]) if text else f'{len(TEXTS)} preview texts, varied across requests'}",
+          flush=True)
     client = LoadGenerator(concurrency)
     results: list[list[dict[str, Any]]] = [[], []]
     try:
@@ -259,8 +296,9 @@ async def compare(concurrency: int, rounds: int, command: str, text: str, repeat
                 results[side].append(r)
                 print(f"  {label}: ack p50 {r['p50']:.1f} ms, p95 {r['p95']:.1f} ms, p99 {r['p99']:.1f} ms, "
                       f"max {r['max']:.1f} ms; private replies drained at {r['rate']:.0f}/s "
-                      f"({r['replies']} replies; statuses {r['statuses']}; bot process CPU "
-                      f"{r['cpu_ms']:.1f} ms per command)", flush=True)
+                      f"({r['replies']} replies; statuses {r['statuses']}; process CPU "
+                      f"{r['cpu_ms']:.1f} ms per command, the bot's own {r['bot_cpu_ms']:.1f} ms without the "
+                      f"stand-in)", flush=True)
     finally:
         client.close()
 
@@ -272,8 +310,17 @@ async def compare(concurrency: int, rounds: int, command: str, text: str, repeat
     print(f"ack p50 {med(0, 'p50'):.1f} -> {med(1, 'p50'):.1f} ms, p95 {med(0, 'p95'):.1f} -> "
           f"{med(1, 'p95'):.1f} ms, p99 {med(0, 'p99'):.1f} -> {med(1, 'p99'):.1f} ms = "
           f"{med(1, 'p99') / med(0, 'p99'):.2f}x; target p99 < 100 ms: {'met' if med(1, 'p99') < 100 else 'NOT met'}")
-    print(f"CPU per command {med(0, 'cpu_ms'):.1f} -> {med(1, 'cpu_ms'):.1f} ms")
+    print(f"drain rate vs the 48/s measured when issue 19 was filed: {med(1, 'rate') / ORIGINAL_RATE:.2f}x "
+          f"(a figure of that day's machine and load, not of this run)")
+    print(f"CPU per command (whole process) {med(0, 'cpu_ms'):.1f} -> {med(1, 'cpu_ms'):.1f} ms; the bot's own "
+          f"(without the in-process Web API stand-in) {med(0, 'bot_cpu_ms'):.1f} -> {med(1, 'bot_cpu_ms'):.1f} ms "
+          f"= {med(1, 'bot_cpu_ms') / med(0, 'bot_cpu_ms'):.2f}x; on a dedicated core that CPU allows at most "
+          f"{1000 / med(1, 'bot_cpu_ms'):.0f} commands/s (a projection from CPU time, not a measurement)")
     print(f"machine load after: {os.getloadavg()[0]:.1f}")
+
+
+#: Private replies per second to 50 concurrent /preview when issue 19 was filed (handlers on the event loop).
+ORIGINAL_RATE = 48.0
 
 
 def _p(ms: list[float], q: float) -> float:
@@ -373,7 +420,9 @@ if __name__ == "__main__":
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--command", default="/ntk")
-    parser.add_argument("--text", default="benchmark", help="command text (a request number is appended)")
+    parser.add_argument("--text", default=None,
+                        help="one command text for every request (a request number is appended); default: the "
+                             "realistic preview texts in TEXTS, varied across requests")
     parser.add_argument("--worker-threads", type=int, default=8, help="the setting compared with 0 (the baseline)")
     parser.add_argument("--repeat", type=int, default=1, help="run both settings this many times (medians)")
     parser.add_argument("--database-url", default=None,
@@ -381,6 +430,8 @@ if __name__ == "__main__":
     parser.add_argument("--inbox", action="store_true",
                         help="compare the inbox in memory (baseline) with the database inbox, at --worker-threads")
     args = parser.parse_args()
+    if args.text is None and args.command != "/preview":
+        args.text = "benchmark"  # TEXTS are messages to preview
     if args.readiness:
         asyncio.run(readiness(args.acks, args.load_messages, args.message_kb))
     elif args.inbox:
