@@ -178,8 +178,8 @@ class App:
     def context(self, user: UserRef | None, event: Event | None = None) -> Context:
         member = None
         if user is not None:
-            with self.services.db.reading() as s:  # for every event: never waits for a writer
-                member = directory.member_by_identity(s, user.platform, user.id)
+            with self.services.db.read_connection() as conn:  # for every event: never waits for a writer
+                member = directory.member_by_identity(conn, user.platform, user.id)
         return Context(self.services, user=user, member=member, event=event)
 
     def first_time(self, platform: str, event_id: str) -> bool:

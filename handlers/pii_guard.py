@@ -987,7 +987,7 @@ def _repost_words(outcome: str, where: str) -> str:
     )
 
 
-def _alert_coordinators(ctx: Context, s: Session, row: store.PiiPending, ref: str) -> None:
+def _alert_coordinators(ctx: Context, s: Session, row: store.NewPending, ref: str) -> None:
     """Channel and kinds of PII only — the coordinator must not receive the text either."""
     who = ctx.member.display_name if ctx.member else "someone outside the directory"
     for person in ctx.coordinators(s):

@@ -37,7 +37,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from storage.crypto import KeyedHasher
@@ -45,7 +45,44 @@ from storage.models import AuditEntry, AuditHead, Counter
 
 #: Built once: building a statement and its cache key costs more CPU than running it, and the head
 #: is locked for every audit row.
-_HEAD_FOR_UPDATE = select(AuditHead).where(AuditHead.id == 1).with_for_update()
+_HEAD_TABLE: Table = AuditHead.__table__  # type: ignore[assignment]
+_ENTRY_TABLE: Table = AuditEntry.__table__  # type: ignore[assignment]
+_HEAD_ROW_FOR_UPDATE = (
+    select(_HEAD_TABLE.c.last_id, _HEAD_TABLE.c.last_hash, _HEAD_TABLE.c.head_mac)
+    .where(_HEAD_TABLE.c.id == 1)
+    .with_for_update()
+)
+_NEWEST_ENTRY = select(_ENTRY_TABLE.c.id, _ENTRY_TABLE.c.hash).order_by(_ENTRY_TABLE.c.id.desc()).limit(1)
+_CREATE_HEAD = insert(_HEAD_TABLE).values(id=1)
+_INSERT_ENTRY = insert(_ENTRY_TABLE)
+_MOVE_HEAD = (
+    update(_HEAD_TABLE)
+    .where(_HEAD_TABLE.c.id == 1)
+    .values(last_id=bindparam("new_id"), last_hash=bindparam("new_hash"), head_mac=bindparam("new_mac"))
+)
+
+
+@dataclass
+class _Head:
+    """The head row as read under its lock, and as moved by each append of this transaction."""
+
+    last_id: int
+    last_hash: str
+    head_mac: str | None
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    """An appended audit row (what ``record`` wrote)."""
+
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    target: str
+    detail: dict[str, Any]
+    prev_hash: str
+    hash: str
 
 GENESIS = "0" * 64
 
@@ -112,7 +149,7 @@ class AuditLog:
     def _head_mac(self, last_id: int, last_hash: str) -> str:
         return self._head_key.mac(f"head|{last_id}|{last_hash}".encode("ascii"))
 
-    def _head_problem(self, head: AuditHead | None) -> str | None:
+    def _head_problem(self, head: AuditHead | _Head | None) -> str | None:
         """Why the head cannot be trusted, or None. A fresh head (0 rows, never signed) is fine."""
         if head is None:
             return "missing"
@@ -124,60 +161,53 @@ class AuditLog:
 
     def _append(
         self,
-        session: Session,
-        head: AuditHead,
+        conn: Connection,
+        head: _Head,
         *,
         at: datetime,
         actor: str,
         action: str,
         target: str,
         detail: dict[str, Any],
-    ) -> AuditEntry:
+    ) -> AuditRecord:
+        """Insert the next row and move the head to it, at once, on the caller's transaction."""
         entry_id = head.last_id + 1
         digest = _row_digest(self._hasher, entry_id, at, actor, action, target, detail, head.last_hash)
-        entry = AuditEntry(
-            id=entry_id,
-            at=at,
-            actor=actor,
-            action=action,
-            target=target,
-            detail=detail,
-            prev_hash=head.last_hash,
-            hash=digest,
+        conn.execute(
+            _INSERT_ENTRY,
+            {"id": entry_id, "at": at, "actor": actor, "action": action, "target": target, "detail": detail,
+             "prev_hash": head.last_hash, "hash": digest},
         )
-        session.add(entry)
-        head.last_id = entry_id
-        head.last_hash = digest
-        head.head_mac = self._head_mac(entry_id, digest)
-        return entry
+        mac = self._head_mac(entry_id, digest)
+        conn.execute(_MOVE_HEAD, {"new_id": entry_id, "new_hash": digest, "new_mac": mac})
+        record = AuditRecord(entry_id, at, actor, action, target, detail, head.last_hash, digest)
+        head.last_id, head.last_hash, head.head_mac = entry_id, digest, mac
+        return record
 
-    def _locked_head(self, session: Session, at: datetime) -> AuditHead:
-        """The head, locked (appends are serialised: PostgreSQL row lock; SQLite BEGIN IMMEDIATE).
+    def _locked_head(self, session: Session, at: datetime) -> tuple[Connection, _Head]:
+        """The head, locked (appends are serialised: PostgreSQL row lock; SQLite BEGIN IMMEDIATE),
+        and the caller's transaction's connection to append on.
 
         A head that is missing, unsigned or wrongly signed is repaired so the chain can go on, and
         the repair is itself the next row: whoever emptied or rewrote the head cannot have the next
-        append hide it."""
-        # No autoflush: the caller's pending rows go with the audit row at commit (one flush instead of
-        # two: a flush costs more CPU than the statements in it). An already loaded head keeps its
-        # in-memory state (an earlier append in this transaction), as it would after a flush.
-        with session.no_autoflush:
-            head = session.execute(_HEAD_FOR_UPDATE).scalar_one_or_none()
+        append hide it.
+
+        Plain SQL statements on the session's connection rather than ORM objects: an audit row goes
+        with most actions, and the ORM's unit of work (tracking two objects, flushing them) cost
+        several times the statements themselves. The session's pending ORM objects are not flushed
+        here; they go to the database at the caller's next query or commit, in the same transaction."""
+        conn = session.connection()
+        found = conn.execute(_HEAD_ROW_FOR_UPDATE).first()
+        head = _Head(found[0], found[1], found[2]) if found is not None else None
         problem = self._head_problem(head)
         if head is None:
             # Continue after the newest row that is there (ids stay unique), from its hash.
-            newest = session.execute(
-                select(AuditEntry).order_by(AuditEntry.id.desc()).limit(1)
-            ).scalar_one_or_none()
-            head = AuditHead(
-                id=1,
-                last_id=newest.id if newest else 0,
-                last_hash=newest.hash if newest else GENESIS,
-            )
-            session.add(head)
-            session.flush()
+            newest = conn.execute(_NEWEST_ENTRY).first()
+            head = _Head(newest[0] if newest else 0, newest[1] if newest else GENESIS, None)
+            conn.execute(_CREATE_HEAD, {"last_id": head.last_id, "last_hash": head.last_hash})
         if problem is not None:
             self._append(
-                session,
+                conn,
                 head,
                 at=at,
                 actor="system",
@@ -185,7 +215,7 @@ class AuditLog:
                 target="audit_head",
                 detail={"reason": problem, "head_said": head.last_id},
             )
-        return head
+        return conn, head
 
     def record(
         self,
@@ -196,12 +226,11 @@ class AuditLog:
         action: str,
         target: str = "",
         detail: Mapping[str, Any] | None = None,
-    ) -> AuditEntry:
+    ) -> AuditRecord:
+        """Append a row in the caller's transaction (written at once, under the head lock taken here)."""
         clean = _check_detail(detail or {})
-        head = self._locked_head(session, at)
-        # No flush here: the row and the head go to the database with the caller's next query or
-        # its commit (autoflush), in the same transaction and under the head lock taken above.
-        return self._append(session, head, at=at, actor=actor, action=action, target=target, detail=clean)
+        conn, head = self._locked_head(session, at)
+        return self._append(conn, head, at=at, actor=actor, action=action, target=target, detail=clean)
 
     # -- checkpoints -------------------------------------------------------------------------
     def _code_tag(self, rows: int, last_hash: str) -> bytes:
@@ -223,9 +252,9 @@ class AuditLog:
         Call inside the transaction that also queues the code to the coordinators; write the file
         line (``append_checkpoint``) after it commits, so a checkpoint never names rows that were
         rolled back."""
-        head = self._locked_head(session, at)
+        conn, head = self._locked_head(session, at)
         self._append(
-            session,
+            conn,
             head,
             at=at,
             actor=actor,
@@ -233,8 +262,7 @@ class AuditLog:
             target="audit_log",
             detail={"rows": head.last_id + 1, "reason": reason},
         )
-        head.checkpoint_at = at
-        session.flush()
+        conn.execute(_HEAD_TABLE.update().where(_HEAD_TABLE.c.id == 1).values(checkpoint_at=at))
         fields = {"v": CODE_VERSION, "at": _iso(at), "rows": head.last_id, "last_hash": head.last_hash}
         return Checkpoint(
             at=at,

@@ -164,7 +164,8 @@ class Database:
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         # Reads only (``reading()``): on SQLite a plain (deferred) BEGIN, which under WAL never waits
         # for the writer; the "begin" hook below reads this option.
-        self._readers = sessionmaker(self.engine.execution_options(ntk_read_only=True), expire_on_commit=False)
+        self._read_engine = self.engine.execution_options(ntk_read_only=True)
+        self._readers = sessionmaker(self._read_engine, expire_on_commit=False)
         self._turns: Turns | None = Turns() if self.is_sqlite else None
 
     @contextmanager
@@ -200,6 +201,13 @@ class Database:
             return
         with self._readers() as s, s.begin():
             yield s
+
+    @contextmanager
+    def read_connection(self) -> Iterator[Connection]:
+        """Like ``reading`` without an ORM session, for plain-row statements run for every event (the
+        acting member's lookup): a session costs more CPU to open and close than such a statement."""
+        with self._read_engine.connect() as conn, conn.begin():
+            yield conn
 
     def upgrade(self) -> None:
         """Apply every migration (all feature branches: ``heads``), under a database lock so

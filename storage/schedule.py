@@ -17,13 +17,20 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import ScheduledItem
 
 #: Built once (building a statement and its cache key costs more CPU than running it).
-_BY_KEY = select(ScheduledItem).where(ScheduledItem.key == bindparam("key"))
+_ITEMS: Table = ScheduledItem.__table__  # type: ignore[assignment]
+_KEY_ROW = select(_ITEMS.c.id, _ITEMS.c.status).where(_ITEMS.c.key == bindparam("key"))
+_INSERT = _ITEMS.insert()
+_MOVE = (
+    update(_ITEMS)
+    .where(_ITEMS.c.id == bindparam("item_id"))
+    .values(due_at=bindparam("new_due_at"), payload=bindparam("new_payload"))
+)
 
 MAX_ATTEMPTS = 5
 
@@ -36,17 +43,36 @@ def schedule(
     ref: str,
     due_at: datetime,
     payload: dict[str, Any] | None = None,
-) -> ScheduledItem:
-    """Plan an item once. Re-planning a pending item with the same key moves its due time."""
-    existing = session.execute(_BY_KEY, {"key": key}).scalar_one_or_none()
-    if existing is not None:
-        if existing.status == "pending":
-            existing.due_at = due_at
-            existing.payload = payload or {}
-        return existing
-    item = ScheduledItem(key=key, kind=kind, ref=ref, due_at=due_at, payload=payload or {}, status="pending")
-    session.add(item)  # written with the caller's next query or commit (autoflush)
-    return item
+) -> None:
+    """Plan an item once. Re-planning a pending item with the same key moves its due time.
+
+    Plain statements on the session's transaction, written at once (items are planned for most
+    actions; an ORM object and its flush cost several times the statements). When the session holds
+    the item as an ORM object (a scheduled job re-planning what it runs), that object is changed
+    instead, so it never goes stale under a later flush of the job."""
+    loaded = _loaded(session, key)
+    if loaded is not None:
+        if loaded.status == "pending":
+            loaded.due_at = due_at
+            loaded.payload = payload or {}
+        return
+    conn = session.connection()
+    found = conn.execute(_KEY_ROW, {"key": key}).first()
+    if found is not None:
+        if found[1] == "pending":
+            conn.execute(_MOVE, {"item_id": found[0], "new_due_at": due_at, "new_payload": payload or {}})
+        return
+    conn.execute(
+        _INSERT, {"key": key, "kind": kind, "ref": ref, "due_at": due_at, "payload": payload or {}, "status": "pending"}
+    )
+
+
+def _loaded(session: Session, key: str) -> ScheduledItem | None:
+    """The item with ``key`` if the session holds it as an ORM object (loaded, or added and not flushed)."""
+    for obj in (*session.identity_map.values(), *session.new):
+        if isinstance(obj, ScheduledItem) and obj.key == key:
+            return obj
+    return None
 
 
 def cancel(session: Session, *, ref: str, kinds: Sequence[str] | None = None) -> int:

@@ -65,7 +65,7 @@ from bot.platform import (
 )
 from bot.slack import blocks
 from bot.slack.inbox import BUSY, DONE, Claimed, ClaimLost, DatabaseInbox, Inbox, MemoryInbox
-from bot.slack.requests import payload_problem, raw_body_problem
+from bot.slack.requests import parse_raw_body, payload_problem
 from bot.slack.safety import SeenKeys, sdk_logger
 from bot.slack.settings import SlackSettings
 from bot.workers import handler_task
@@ -744,7 +744,7 @@ class SlackPlatform:
             return _refuse(413, "body over the size limit")
         if not self._signed(raw, request.headers):
             return _refuse(401, "missing or invalid signature")
-        problem = raw_body_problem(raw, request.content_type)
+        body, problem = parse_raw_body(raw, request.content_type)
         if problem is not None:
             return _refuse(400, problem)
         if not self._inbox.durable and self._stopping() and request.content_type == "application/json":
@@ -753,9 +753,8 @@ class SlackPlatform:
             # after the restart. (With the database inbox it is stored and left to another replica.)
             return web.Response(status=503)
         try:
-            bolt_request = AsyncBoltRequest(
-                body=raw.decode("utf-8"), query=request.query_string, headers=_headers(request)
-            )
+            bolt_request = _ParsedRequest(raw.decode("utf-8"), body, query=request.query_string,
+                                          headers=_headers(request))
             response = await self.bolt.async_dispatch(bolt_request)
         except Exception as exc:  # a Bolt failure: never its traceback (it may quote the payload)
             log.error("slack: request failed inside Bolt: %s", type(exc).__name__)
@@ -1518,6 +1517,17 @@ def _request_workspace(body: Mapping[str, Any]) -> tuple[str | None, str | None]
 def _refuse(status: int, reason: str) -> web.Response:
     log.warning("slack: refused a request: %s", reason)
     return web.json_response({"error": reason}, status=status)
+
+
+class _ParsedRequest(AsyncBoltRequest):
+    """An HTTP request whose body ``parse_raw_body`` parsed and checked already: Bolt gets the payload
+    instead of parsing the body a second time. (Bolt builds a request from a parsed payload only for
+    Socket Mode, where there is no raw body; the raw body and the HTTP mode are set back after.)"""
+
+    def __init__(self, raw: str, body: dict[str, Any], *, query: str, headers: dict[str, str | Sequence[str]]) -> None:
+        super().__init__(body=body, query=query, headers=headers, mode="socket_mode")
+        self.raw_body = raw
+        self.mode = "http"
 
 
 def _headers(request: web.Request) -> dict[str, str | Sequence[str]]:

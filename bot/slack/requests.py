@@ -20,35 +20,48 @@ JSON = "application/json"
 
 def raw_body_problem(raw: bytes, content_type: str) -> str | None:
     """Encoding and top-level structure of an HTTP body, by content type."""
+    return parse_raw_body(raw, content_type)[1]
+
+
+def parse_raw_body(raw: bytes, content_type: str) -> tuple[dict[str, Any], str | None]:
+    """The payload of an HTTP body as Bolt reads it (JSON; a form's ``payload`` field as JSON; else the
+    form's fields) and what is wrong with it, if anything (then the payload is empty). Parsed once
+    here and handed to Bolt (``SlackPlatform._acknowledge``), which would otherwise parse it again —
+    and reads a form with "payload" anywhere in it, such as a slash command's text, as an empty one."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        return "body is not UTF-8"
+        return {}, "body is not UTF-8"
     if content_type == JSON:
         try:
             body = json.loads(text)
         except ValueError:
-            return "body is not valid JSON"
+            return {}, "body is not valid JSON"
         if not isinstance(body, dict):
-            return "JSON body is not an object"
-        return payload_problem(body)
+            return {}, "JSON body is not an object"
+        return _checked(body)
     if content_type == FORM:
         try:
             fields = dict(parse_qsl(text, keep_blank_values=True, strict_parsing=bool(text), errors="strict"))
         except (ValueError, UnicodeDecodeError):
-            return "form body could not be parsed"
+            return {}, "form body could not be parsed"
         if "payload" in fields:
             try:
                 payload = json.loads(fields["payload"])
             except ValueError:
-                return "payload is not valid JSON"
+                return {}, "payload is not valid JSON"
             if not isinstance(payload, dict):
-                return "payload is not a JSON object"
-            return payload_problem(payload)
+                return {}, "payload is not a JSON object"
+            return _checked(payload)
         if "ssl_check" in fields:
-            return None
-        return payload_problem(fields)
-    return "unsupported content type"
+            return fields, None
+        return _checked(fields)
+    return {}, "unsupported content type"
+
+
+def _checked(body: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
+    problem = payload_problem(body)
+    return ({}, problem) if problem is not None else (body, None)
 
 
 def _text(value: Any) -> bool:

@@ -29,6 +29,17 @@ async def test_valid_signed_command_is_acknowledged_and_dispatched(bot: RunningB
     )
 
 
+async def test_a_command_whose_text_says_payload_is_handled(bot: RunningBot) -> None:
+    """The body is parsed once, by the adapter, and handed to Bolt: Bolt's own parser took any form
+    body with "payload" in it for an interaction and read an empty payload (refused with a 400)."""
+    for n, text in enumerate(["the payload was dropped at the depot", "payload=1", "x&payload"]):
+        body = command_body("/preview", text, trigger=f"trig-p{n}")
+        status, _text, _ = await bot.post(body, signed(body))
+        assert status == 200, text
+        events = await bot.core.wait(kind=CommandInvoked, count=n + 1)
+        assert events[n].args == text
+
+
 async def test_command_text_is_never_echoed_back_into_the_channel(bot: RunningBot) -> None:
     body = command_body("/tip", "secret detail")
     status, text, _ = await bot.post(body, signed(body))
