@@ -84,25 +84,42 @@ SAMPLE = "Tell Zebediah Quackenbush to call 312-555-0199 tonight"
 
 #: What members preview (``--command /preview`` without ``--text``): a mix of lengths, of messages with
 #: PII of several kinds and of ordinary coordination without any, so the drain rate does not rest on one
-#: text. Request n of a run sends ``TEXTS[n % len(TEXTS)]``.
+#: text. Request n of a run sends ``preview_text(n)``: template ``n % len(TEXTS)`` with its fields (names,
+#: numbers, times) filled from ``n``, so no two requests of a run send the same text (the engine keeps small
+#: caches keyed by the text around a finding, for long messages repeating a string; a benchmark repeating a
+#: few texts would hit them across requests, which real traffic would not).
 TEXTS = (
-    SAMPLE,
-    "Can someone from Safe Haven meet the van at the Bellaire Blvd motel around 9?",
-    "Maria Lopez called again from 713-555-0142, she wants to talk to her caseworker before Friday",
-    "Reminder: task force meeting moved to Thursday 10am, room 204",
-    "Client C-1187 is 16, DOB 03/14/2010, staying with her aunt at 4410 Westheimer Rd Apt 12",
-    "The white van plate TX 7KLM-392 was seen again near the truck stop on I-10 exit 765",
-    "Thanks all, the shelter has two beds open tonight",
-    "Email from dmitri.volkov88@gmail.com says the recruiter goes by @sunnyjobs_hou on Instagram",
-    "Please send the release forms to the clinic before the interview",
-    "Officer Ramirez will call Ana Beatriz Souza at +55 11 98765-4321 tomorrow morning",
-    "Who has the Spanish interpreter schedule for next week?",
-    "Her passport number is X12345678 and the employer kept it, she says his name is Mr. Chen",
-    "Victim said the manager Luis Ortega takes payments on Cash App $LuisO713",
-    "Lunch order for the training is in, vegetarian options included",
-    "SSN 123-45-6789 was on the lease application for the apartment on Gessner",
-    "Can HSI confirm whether the operation is still on for the end of next week?",
+    "Tell {first} {last} to call 312-555-{d4} tonight",
+    "Can someone from Safe Haven meet van {n3} at the Bellaire Blvd motel around {hour}?",
+    "{first} {last} called again from 713-555-{d4}, she wants to talk to her caseworker before Friday",
+    "Reminder: task force meeting moved to Thursday {hour}am, room {n3}",
+    "Client C-{d4} is 16, DOB 03/{day}/2010, staying with her aunt at {n4} Westheimer Rd Apt {day}",
+    "The white van plate TX 7KL-{n3} was seen again near the truck stop on I-10 exit {n3}",
+    "Thanks all, the shelter has {small} beds open tonight (ticket {n3})",
+    "Email from {lower}.{lower2}{day}@gmail.com says the recruiter goes by @{lower}jobs_hou on Instagram",
+    "Please send the {small} release forms for case {n3} to the clinic before the interview at {hour}",
+    "Officer Ramirez will call {first} {last} at +55 11 98765-{d4} tomorrow morning",
+    "Who has the Spanish interpreter schedule for case {n3} in the week of the {day}th?",
+    "Her passport number is X{d4}{d4} and the employer kept it, she says his name is Mr. {last}",
+    "Victim said the manager {first} {last} takes payments on Cash App ${first}{day}",
+    "Lunch order {n3} for the training on the {day}th is in, {small} vegetarian options included",
+    "SSN {n3}-45-{d4} was on the lease application for the apartment on Gessner",
+    "Can HSI confirm whether operation {n3} is still on for the end of next week?",
 )
+_FIRST = ("Zebediah", "Maria", "Ana", "Luis", "Dmitri", "Keisha", "Nguyen", "Fatima", "Oksana", "Tomas", "Priya",
+          "Jamal", "Esperanza", "Wei", "Amara", "Bogdan", "Rosa", "Kwame", "Ingrid", "Mateo", "Soo-ah")
+_LAST = ("Quackenbush", "Lopez", "Souza", "Ortega", "Volkov", "Washington", "Tran", "Haddad", "Kovalenko", "Reyes",
+         "Sharma", "Carter", "Morales", "Zhang", "Okafor", "Petrov", "Delgado", "Mensah", "Larsen", "Herrera")
+
+
+def preview_text(n: int) -> str:
+    """Request ``n``'s text: a template of ``TEXTS`` with fields that differ from request to request."""
+    first, last = _FIRST[n % len(_FIRST)], _LAST[(n // len(_FIRST)) % len(_LAST)]
+    return TEXTS[n % len(TEXTS)].format(
+        first=first, last=last, lower=first.lower().replace("-", ""), lower2=last.lower(), d4=f"{1000 + n % 9000}",
+        n3=f"{100 + n % 900}", n4=f"{1000 + (n * 7) % 9000}", day=f"{1 + n % 28:02d}", hour=f"{1 + n % 12}",
+        small=f"{2 + n % 7}",
+    )
 
 
 def load_redactor() -> tuple[Any, str]:
@@ -242,7 +259,7 @@ async def burst_run(redactor: Any, client: LoadGenerator, worker_threads: int, c
             sys.exit(f"only {len(stand_in.calls_to('chat.postEphemeral'))} of {expected} private replies came")
 
         def text_of(n: int) -> str:
-            return f"{text} {n}" if text else TEXTS[n % len(TEXTS)]
+            return f"{text} {n}" if text else preview_text(n)
 
         # Warm-up (auth.test, connections), not counted.
         await client.burst(url, [(command, text_of(i), f"UB{i}", f"trig-w{i}") for i in range(5)])
@@ -284,7 +301,7 @@ async def compare(concurrency: int, rounds: int, command: str, text: str | None,
     where = "PostgreSQL" if database_url else "SQLite file"
     print(f"{command} on {where}: {concurrency} concurrent (one per member) x {rounds} rounds, {headline}, each on "
           f"a fresh bot, {repeat} time(s) alternating; requests from a separate process; texts: "
-          f"{'one, ' + repr(text[:40]) if text else f'{len(TEXTS)} preview texts, varied across requests'}",
+          f"{'one, ' + repr(text[:40]) if text else f'{len(TEXTS)} templates, every request a different text'}",
           flush=True)
     client = LoadGenerator(concurrency)
     results: list[list[dict[str, Any]]] = [[], []]

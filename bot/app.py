@@ -206,7 +206,12 @@ class App:
 
         Blocking and CPU-heavy (seconds): adapters call it in a worker thread *before* they accept
         requests, so the first event is answered as fast as any other (Slack allows 3 seconds)."""
-        self.services.redactor_loader().redact("Warm-up: call 312-555-0100 about the meeting.")
+        engine = self.services.redactor_loader()
+        warm = getattr(engine, "warm_up", None)  # the real engine also loads its lazily read word lists
+        if callable(warm):
+            warm()
+        else:
+            engine.redact("Warm-up: call 312-555-0100 about the meeting.")
 
     def record_refused_request(self, platform: str, reason: str, kind: str) -> None:
         """Audit a request an adapter refused before it reached a handler (another workspace, an

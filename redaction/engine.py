@@ -33,7 +33,7 @@ from redaction.patterns import (
     date_span,
     find_phones,
 )
-from redaction.precision import false_alarm
+from redaction.precision import false_alarm, load_word_lists
 from redaction.settings import RedactionSettings
 from redaction.tagger import (
     OPENER_BEFORE,
@@ -286,6 +286,12 @@ class Redactor:
         clone = object.__new__(Redactor)
         clone._setup(self.settings, self._keyed_hash, replace(self._model, fast_ner=None))
         return clone
+
+    def warm_up(self) -> None:
+        """Run once on a sample and load what the filters read lazily (``precision.load_word_lists``), so
+        the first real message is scanned as fast as any other (adapters call this before they listen)."""
+        self.redact("Warm-up: call 312-555-0100 about the meeting.")
+        load_word_lists()
 
     def detect(self, text: str) -> list[Finding]:
         """Findings in ``text``, offsets in the original text, sorted and non-overlapping."""

@@ -684,6 +684,14 @@ def _foreign_word_set() -> frozenset[str]:
     return frozenset().union(*(not_names for _stop, not_names in _foreign_stop_words().values()))
 
 
+def load_word_lists() -> None:
+    """Load what the filters above read lazily (spaCy's stop-word lists of ``_LINE_LANGUAGES``: importing
+    them takes seconds, many more on a busy machine). ``Redactor.warm_up`` calls it, so the first message
+    with a name candidate after start-up does not wait for it."""
+    _foreign_stop_words()
+    _foreign_word_set()
+
+
 def _line_language(text: str, start: int, end: int) -> frozenset[str] | None:
     """The stop words a name may not hold in the language the line around the span is written in, when it is one
     of ``_LINE_LANGUAGES``: three or more of its stop words that are no English stop word, and a fifth of the line."""

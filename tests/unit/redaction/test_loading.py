@@ -79,3 +79,14 @@ def test_a_deployment_can_train_its_own_tagger(tmp_path: Path) -> None:
     assert without.redact("ask for wuzzle8 at the front desk").text == "ask for wuzzle8 at the front desk"
     own = Redactor(RedactionSettings(pii_model=str(out)))
     assert own.redact("ask for wuzzle8 at the front desk").text == "ask for [HANDLE] at the front desk"
+
+
+def test_warm_up_loads_the_word_lists_the_filters_read_lazily(redactor: Redactor) -> None:
+    """``/readyz`` says the engine is warm after ``warm_up``: the first message with a name candidate must not
+    then wait seconds for spaCy's stop-word lists to be imported (the first /preview after start did, past 20 s
+    on a busy machine)."""
+    from redaction import precision
+
+    precision._foreign_stop_words.cache_clear()
+    redactor.warm_up()
+    assert precision._foreign_stop_words.cache_info().currsize == 1
