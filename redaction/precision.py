@@ -228,6 +228,12 @@ def _LEXICON_NAMES() -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
+def _lexicon_or_last_names() -> frozenset[str]:
+    """``_LEXICON_NAMES() | last_names()``, built once (building the union per finding took 3 ms each)."""
+    return _LEXICON_NAMES() | last_names()
+
+
+@lru_cache(maxsize=1)
 def _all_names() -> frozenset[str]:
     return first_names() | last_names()
 
@@ -368,7 +374,7 @@ def _place_then_region(words: list[str], folded: list[str]) -> bool:
     Veracruz"."""
     gazetteer = places()
     regions = listed_places()
-    names = _LEXICON_NAMES() | last_names()
+    names = _lexicon_or_last_names()
     for cut in range(1, len(words)):
         town, region = " ".join(folded[:cut]), " ".join(folded[cut:])
         if town in gazetteer and region in regions and region not in names and not any(
