@@ -691,11 +691,14 @@ def _foreign_word_set() -> frozenset[str]:
 
 
 def load_word_lists() -> None:
-    """Load what the filters above read lazily (spaCy's stop-word lists of ``_LINE_LANGUAGES``: importing
+    """Load what the filters read lazily (spaCy's stop-word lists of ``_LINE_LANGUAGES``: importing
     them takes seconds, many more on a busy machine). ``Redactor.warm_up`` calls it, so the first message
-    with a name candidate after start-up does not wait for it."""
+    with a name candidate after start-up does not wait for it. The name-list unions built on first use too."""
     _foreign_stop_words()
     _foreign_word_set()
+    _LEXICON_NAMES()
+    _lexicon_or_last_names()
+    _all_names()
 
 
 def _line_language(text: str, start: int, end: int) -> frozenset[str] | None:

@@ -87,6 +87,9 @@ def test_warm_up_loads_the_word_lists_the_filters_read_lazily(redactor: Redactor
     on a busy machine)."""
     from redaction import precision
 
-    precision._foreign_stop_words.cache_clear()
+    lazy = (precision._foreign_stop_words, precision._foreign_word_set, precision._LEXICON_NAMES,
+            precision._lexicon_or_last_names, precision._all_names)
+    for loader in lazy:
+        loader.cache_clear()
     redactor.warm_up()
-    assert precision._foreign_stop_words.cache_info().currsize == 1
+    assert [loader.cache_info().currsize for loader in lazy] == [1] * len(lazy)
