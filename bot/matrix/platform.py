@@ -93,7 +93,7 @@ _SCANNED_TYPES = frozenset({"m.room.message", "m.sticker", "m.reaction", *mtext.
 # Others carry no free text (m.room.avatar, m.room.pinned_events: ids; power levels, join rules ...);
 # display names (m.room.member) are names, and aliases a restricted charset: not scanned.
 _ROOM_DETAILS = {"m.room.topic": "topic", "m.room.name": "name"}
-BACKLOG_REMOVALS = 2  # a gap's removals in flight at once (live ones do not queue behind a backlog's)
+BACKLOG_REMOVALS = 4  # a gap's removals in flight at once (live ones do not queue behind a backlog's)
 ARRIVAL_PRIORITY_SECONDS = 2.0  # how long an ordered event waits for removals on arrival in progress
 LIVE_SYNC_FILTER = {"room": {"timeline": {"limit": 100}}}  # syncs after a run's first
 #: Timeline events synced but not yet handled in order before the sync loop pauses (memory bound).
