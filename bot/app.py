@@ -643,8 +643,8 @@ class App:
                 if not batch:
                     return sent
                 for i, row in enumerate(batch):
-                    if self._stopping:
-                        self._release(batch[i:])
+                    if self._stopping or getattr(self.platform, "closed", False) is True:
+                        self._release(batch[i:])  # the platform is going away: due at once at the next start
                         return sent
                     sent += await self._deliver_one(row)
                 if now is not None:
@@ -676,6 +676,14 @@ class App:
             try:
                 ref = await self._send(row)
             except Exception as exc:
+                if getattr(self.platform, "closed", False) is True:
+                    # The platform was closed under the send (the bot is stopping): not a failed attempt,
+                    # which would put the row behind a back-off for the next start. Handed back, due at
+                    # once there or on another replica, under the same key (a send that got through is
+                    # not repeated on Matrix; docs/architecture.md, outbox).
+                    log.info("outbox %s (%s): the platform closed during the send; handed back", row.id, row.purpose)
+                    self._release([row])
+                    return 0
                 transient = exc.transient if isinstance(exc, PlatformError) else True
                 reason = str(exc)[:120] if isinstance(exc, PlatformError) else type(exc).__name__
                 log.warning("delivery of outbox %s (%s) failed: %s", row.id, row.purpose, reason)

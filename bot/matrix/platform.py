@@ -473,6 +473,12 @@ class MatrixPlatform:
             await queue.done(batch)
             self.handled_count += 1
 
+    @property
+    def closed(self) -> bool:
+        """True once ``close`` began: a send failing after it failed because of it (the app hands
+        the outbox row back instead of counting an attempt)."""
+        return self._stopping.is_set()
+
     async def close(self) -> None:
         self._stopping.set()
         await self.client.close()

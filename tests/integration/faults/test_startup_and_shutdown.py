@@ -288,3 +288,27 @@ async def test_sigterm_finishes_the_send_in_progress_then_exits_with_a_log_line(
         # Whatever the tip queued and could not send before the exit stays in the outbox, unclaimed.
         assert set(s.execute(select(OutboxMessage.status)).scalars()) <= {"sent", "pending"}
     db.dispose()
+
+
+class _ClosingPlatform(FaultyPlatform):
+    """A platform closed while a send is in flight: the send fails because of the close."""
+
+    closed = False
+
+    async def send_dm(self, user: Any, message: Any, **kw: Any) -> Any:
+        self.closed = True
+        raise RuntimeError("Session is closed")
+
+
+async def test_a_send_cut_by_the_platform_closing_is_handed_back_not_counted_as_a_failure(
+    tmp_path: Path, database_url: str
+) -> None:
+    """Stopping the bot closes the platform under a send in flight: that is not a failed attempt (which
+    would put the message behind a back-off at the next start); the row is due again at once."""
+    h = Harness.create(tmp_path, database_url=database_url, platform=_ClosingPlatform())
+    h.queue_dm(key="m1", body="your message was removed")
+    await h.app.deliver_outbox()
+    with h.app.services.db.session() as s:
+        row = s.execute(select(OutboxMessage).where(OutboxMessage.idempotency_key == "m1")).scalar_one()
+        assert (row.status, row.claim_token, row.first_failed_at) == ("pending", None, None)  # no failure
+        assert row.next_attempt_at <= h.clock.now()  # due at once, no back-off

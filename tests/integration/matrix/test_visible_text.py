@@ -8,6 +8,7 @@ message removed by sending an "edit" of it with PII. Each case here asserts what
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from typing import Any
 
@@ -94,7 +95,17 @@ async def test_every_visible_text_is_scanned_and_only_the_posters_event_is_remov
     relation: dict[str, Any] = threaded[0].content["m.relates_to"]
     assert (relation["rel_type"], relation["event_id"]) == ("m.thread", root)
     assert "call her at [PHONE]" in threaded[0].content["body"]
-    # Each poster told once per message, in their DM.
+    # Each poster told once per message, in their DM. A member's first DM goes through the outbox (the
+    # room is opened outside batch handling), so the notices may still be on their way: one cut by the
+    # stop was handed back, and a notice that found the new room not yet synced is held in the outbox
+    # for its back-off (2 min). The scheduler (not run here) sweeps the outbox; the test does it.
+    assert d.bot is not None
+    for _ in range(100):
+        if sum("I removed your" in b for h in ("nina", "omar") for b in d.bot_dms(h)) >= 8:
+            break
+        await d.bot.app.deliver_outbox()
+        await asyncio.sleep(2)
+    await settle(d)
     assert sum("I removed your" in b for b in d.bot_dms("nina")) == 4
     assert sum("I removed your" in b for b in d.bot_dms("omar")) == 4
     assert any("reply in a thread" in b for b in d.bot_dms("omar"))
