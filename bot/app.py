@@ -165,6 +165,10 @@ class App:
     def commands(self) -> list[CommandSpec]:
         return list(self.router.commands.values())
 
+    def _platform_closed(self) -> bool:
+        """The platform's ``closed`` (Matrix: ``close`` began); platforms without one never close under a send."""
+        return getattr(self.platform, "closed", False) is True
+
     @property
     def stopping(self) -> bool:
         """True once ``shutdown`` began: adapters turn new platform deliveries away (``/readyz`` 503)."""
@@ -643,7 +647,7 @@ class App:
                 if not batch:
                     return sent
                 for i, row in enumerate(batch):
-                    if self._stopping or getattr(self.platform, "closed", False) is True:
+                    if self._stopping or self._platform_closed():
                         self._release(batch[i:])  # the platform is going away: due at once at the next start
                         return sent
                     sent += await self._deliver_one(row)
@@ -676,7 +680,7 @@ class App:
             try:
                 ref = await self._send(row)
             except Exception as exc:
-                if getattr(self.platform, "closed", False) is True:
+                if self._platform_closed():
                     # The platform was closed under the send (the bot is stopping): not a failed attempt,
                     # which would put the row behind a back-off for the next start. Handed back, due at
                     # once there or on another replica, under the same key (a send that got through is
