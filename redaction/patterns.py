@@ -16,8 +16,11 @@ from collections.abc import Callable, Iterator
 import phonenumbers
 from stdnum.br import cpf as stdnum_cpf
 from stdnum.cn import ric as stdnum_ric
+from stdnum.in_ import aadhaar as stdnum_aadhaar
+from stdnum.in_ import pan as stdnum_pan
 from stdnum.kr import rrn as stdnum_rrn
 from stdnum.mx import curp as stdnum_curp
+from stdnum.pk import cnic as stdnum_cnic
 from stdnum.ro import cnp as stdnum_cnp
 
 from redaction.context import AGE_UNITS, NUMBER_WORDS
@@ -97,6 +100,8 @@ def find_phones(text: str, region: str = "US") -> Iterator[Finding]:
     yield from _obfuscated_phones(text, region)
     for match in _PHONE.finditer(text):
         raw = match.group(0)
+        if raw.startswith(("011 ", "011-", "011.")) and raw.count(raw[3]) >= 2:
+            raw = "+  " + raw[3:]  # "011 52 1 33 5555 0123": the international prefix dialled from the US (same length)
         if _DATE_IN_PHONE.search(raw) or (text.startswith(":", match.end()) and text[match.end() + 1 : match.end() + 2].isdigit()):
             continue  # "12/24/2024 19:05": a date and an hour in a call log, not a number
         groups = [g for g in _SEPARATORS.split(raw) if g]
@@ -228,9 +233,14 @@ _ODD_SEPARATORS = str.maketrans("•·‧∙‑‐–", "-------")
 
 def _parse_or_none(raw: str, region: str) -> phonenumbers.PhoneNumber | None:
     try:
-        return phonenumbers.parse(raw.translate(_ODD_SEPARATORS), region)
+        number = phonenumbers.parse(raw.translate(_ODD_SEPARATORS), region)
     except phonenumbers.NumberParseException:
         return None
+    national = str(number.national_number)
+    if number.country_code == 52 and len(national) == 11 and national.startswith("1"):
+        # "+52 1 33 5555 0123": the "1" Mexico's mobiles took until 2019, still written; the number is the rest
+        number = phonenumbers.PhoneNumber(country_code=52, national_number=int(national[1:]))
+    return number
 
 
 # --- numbers with a check digit ----------------------------------------------------------------------------------
@@ -253,12 +263,26 @@ _SSN_WORDS = re.compile(
 )
 
 
+# "xxx-xx-3391", "***-**-3391": an SSN masked but for its last four, which still identify the person with a name
+_SSN_MASKED = re.compile(r"(?<![\w*#•-])(?:[xX]{3}|[*#•]{3})([- ])(?:[xX]{2}|[*#•]{2})\1\d{4}(?![\w-])")
+# "ssn ends 9803, full 461229803": the nine digits a few words after the cue, in the same clause
+_SSN_LATER = re.compile(
+    r"\b(?i:ssn|ss#|social(?:\s+security)?)\b[^\n.;!?\d]{1,30}?(?:\d{1,4}[^\n.;!?\d]{1,20}?)?"
+    r"(?<![\d-])(?P<n>\d{3}([- ]?)\d{2}\2\d{4})(?![\w-])"
+)
+
+
 def find_ssns(text: str) -> Iterator[Finding]:
     """SSNs as 3-2-4 with dashes, dots or spaces anywhere; run-together or digit-by-digit only after an SSN cue."""
     for match in _SSN.finditer(text):
         yield Finding(match.start(), match.end(), SSN, 0.9, "ssn")
     for match in _SSN_CUE.finditer(text):
         yield Finding(match.start(1), match.end(1), SSN, 0.95, "ssn_cue")
+    for match in _SSN_LATER.finditer(text):
+        yield Finding(match.start("n"), match.end("n"), SSN, 0.85, "ssn_cue")
+    if "xx" in text or "XX" in text or "**" in text or "##" in text or "••" in text:
+        for match in _SSN_MASKED.finditer(text):
+            yield Finding(match.start(), match.end(), SSN, 0.85, "ssn_masked")
     for match in _ITIN.finditer(text):
         yield Finding(match.start(), match.end(), SSN, 0.9, "itin")
     if " - " in text or "- " in text or " -" in text:
@@ -282,16 +306,22 @@ _NATID_CUE = re.compile(
     r"(?:personal|citizen(?:ship)?|resident|identity|voter)\s+id|(?:citizen(?:ship)?|identity|voter)\s+(?:card|number)|"
     r"id\s+(?:nacional|personal)|documento\s+(?:de\s+identidad|nacional)|registro\s+geral|carteira\s+de\s+identidade|"
     r"c[ăa]n\s+c[ưu][ớo]c(?:\s+c[ôo]ng\s+d[âa]n)?|ch[ứu]ng\s+minh(?:\s+nh[âa]n\s+d[âa]n)?|cccd|cmnd|"
-    r"buletin(?:ul)?|ka?rta\s+pobytu|l[ií]čna\s+karta|rrn)\b"
-    r"|\b(?-i:CC|C\.C\.|RG|NIK|KTP|NI|ID)(?![\w]|['’]d)"
+    r"buletin(?:ul)?|ka?rta\s+pobytu|l[ií]čna\s+karta|rrn|"
+    # South Asian and African national numbers: Aadhaar, PAN card, Nigeria's NIN and BVN, Tanzania's NIDA, Ghana
+    # Card, Pakistan's CNIC, Sri Lanka's NIC, Kenya's Huduma number; an "ID number" of any country
+    r"aadhaa?r|aadhar|uidai|uid\s+(?:no\.?|number|#)|pan\s+(?:card|no\.?|number|#)|nin|bvn|nida|nnin|"
+    r"ghana\s+card|cnics?|n\.?i\.?c\s+(?:no\.?|number|#)|huduma(?:\s+namba)?|omang|"
+    r"id\s+(?:number|no\.?|#|card\s+(?:number|no\.?|#)))\b"
+    r"|\b(?-i:CC|C\.C\.|RG|NIK|KTP|NI|ID|PAN|NICs?|NIE|NIF|RFC|DUI|UID)(?![\w]|['’]d)"
     r"|\b(?:[A-Z][a-z]{1,20}(?:an|ese|ish|ian|i|ch)|Thai|Swiss|Greek)\s+(?:national\s+)?(?i:ids?|nid|id\s+cards?)\b"
     r"|居民身份证|身份证|身分證|주민등록번호|주민번호|บัตรประชาชน|เลขประจำตัวประชาชน|удостоверени\w+|паспорт\w*\s+id)"
 )
 # the clause after a cue: up to the end of the sentence or line ("no." does not end it)
-_NATID_REACH = re.compile(r"(?:[^\n.;!?,]|(?<=\b[Nn]o)\.|(?<=\d)\.(?=\d)){0,40}")
+_NATID_REACH = re.compile(r"(?:[^\n.;!?,]|(?<=\b[Nn]o)\.|(?<=\d)\.(?=\d)|(?<=\b[MD][rs])\.|(?<=\bMrs)\.){0,48}")
 # another identifier's cue between the ID cue and the number: "ID: TX DL 40188273", "ID, ... report 24-11873"
 _OTHER_ID_CUE = re.compile(
     r"\b(?:dl|cdl|d/l|dln|ol|oln|licen[cs]e|lic|pass(?:port)?|pp|a-?number|mrn|report|case|plate|tag|"
+    r"hotline|helpline|phone|tel|call|fax|whatsapp|"
     r"(?-i:[A-Z]{2})\s+(?:dl|id))\b|[/:]\d",
     re.I,
 )
@@ -308,8 +338,30 @@ _CPF_DOTTED = re.compile(r"(?<![\w.-])\d{3}\.\d{3}\.\d{3}-\d{2}(?![\w-]|\.\d)")
 _CNP = re.compile(r"(?<![\w.-])[1-8]\d{12}(?![\w-]|\.\d)")
 _CN_RIC = re.compile(r"(?<![\w.-])[1-9]\d{16}[\dXx](?![\w-]|\.\d)")
 _KR_RRN = re.compile(r"(?<![\w.-])\d{6}-[1-8]\d{6}(?![\w-]|\.\d)")
+# Aadhaar in its printed 4-4-4 groups (Verhoeff check digit); a personal PAN (the fourth letter P; python-stdnum
+# checks the layout); a Pakistani CNIC 5-7-1 with its dashes (province digit); a Ghana Card PIN; a Sri Lankan NIC
+# of the old format (birth year, day of the year -- plus 500 for women -- and V or X); a Ugandan NIN (CM/CF).
+_AADHAAR = re.compile(r"(?<![\w.-])[2-9]\d{3}([ -])\d{4}\1\d{4}(?![\w-]|[ -]\d|\.\d)")
+_PAN = re.compile(r"(?<![\w-])[A-Z]{3}P[A-Z]\d{4}[A-Z](?![\w-])")
+_CNIC = re.compile(r"(?<![\w.-])\d{5}-\d{7}-\d(?![\w-]|\.\d)")
+_GHANA_CARD = re.compile(r"(?<![\w-])GHA-?\d{9}-?\d(?![\w-])")
+_LK_NIC_OLD = re.compile(r"(?<![\w.-])\d{2}(?P<day>\d{3})\d{4}[VvXx](?![\w-])")
+_UG_NIN = re.compile(r"(?<![\w-])C[MF]\d{8}[A-Z0-9]{4}(?![\w-])")
+
+
+def _lk_nic_ok(value: str) -> bool:
+    day = int(value[2:5])
+    return 1 <= day <= 366 or 501 <= day <= 866
+
+
 _NATID_CHECKED: tuple[tuple[re.Pattern[str], Callable[[str], bool]], ...] = (
     (_CURP, stdnum_curp.is_valid),
+    (_AADHAAR, stdnum_aadhaar.is_valid),
+    (_PAN, stdnum_pan.is_valid),
+    (_CNIC, stdnum_cnic.is_valid),
+    (_GHANA_CARD, lambda value: True),
+    (_LK_NIC_OLD, _lk_nic_ok),
+    (_UG_NIN, lambda value: True),
     (_CPF_DOTTED, stdnum_cpf.is_valid),
     (_CNP, stdnum_cnp.is_valid),
     (_CN_RIC, stdnum_ric.is_valid),
@@ -319,7 +371,7 @@ _NATID_CHECKED: tuple[tuple[re.Pattern[str], Callable[[str], bool]], ...] = (
 # a NINO is often written a sentence away from its cue ("NI number got issued anyway in 2019 ...: PJ 71 22 04 B")
 _NINO_CUE = re.compile(r"(?i:ni\b|nino|national\s+insurance)")
 # the bare capitalised cues, which are also ordinary abbreviations ("CC Lt Moreno", "RG 2024 budget")
-_SHORT_CUES = frozenset({"CC", "C.C.", "RG", "NIK", "KTP", "ID"})
+_SHORT_CUES = frozenset({"CC", "C.C.", "RG", "NIK", "KTP", "ID", "PAN", "NIC", "NICs", "NIE", "NIF", "RFC", "DUI", "UID"})
 _WORD_BEFORE = re.compile(r"([A-Za-z]+)\W{0,2}$")
 _NOT_A_PERSON_ID = frozenset(
     "meeting zoom webex teams slack case tip user caller employee ticket ref reference report message job order "
@@ -331,6 +383,40 @@ _NOT_A_PERSON_ID = frozenset(
     "missouri montana nebraska nevada hampshire jersey mexico york carolina dakota ohio oklahoma oregon pennsylvania "
     "island tennessee texas utah vermont virginia washington wisconsin wyoming".split()
 )
+
+# "ID number", "Id no.", "NIC #": the number may come later in the clause, not only right after the cue
+_NUMBER_WORD_AFTER = re.compile(r"(?i:\s+(?:number|no\.?|#|card))\b")
+# what may stand between two identifiers of a list: "28471093, 31 044 872, 27719305", "father 35102-4471829-5,
+# mother 35102-9038114-2", "C4871926 and C5093318" -- a comma, "and", "or", "&" or "/", then up to two short words
+_LIST_GAP = re.compile(
+    r"[ \t]*(?:,|/|&|\band\b|\bor\b)[ \t]*(?:(?P<words>[A-Za-z'’]{1,12}(?:[ \t]+[A-Za-z'’]{1,12}){0,2})[ \t]*[:=]?[ \t]*)?"
+)
+# words that introduce some other number in a list, which must stay readable: "ID 4417 2208, case 2024-118"
+_LIST_STOP = re.compile(
+    r"(?i:\b(?:case|report|docket|receipt|ref|reference|form|file|ticket|tip|incident|order|invoice|tracking|room|"
+    r"phone|tel|cell|mobile|whatsapp|zip|page|item|exhibit|claim|booking|flight|badge|op|job|unit|ext|dob|born|age|"
+    r"plate|tag|dl|license|licence|passport|a-?number|mrn|ssn|years?|yrs?|days?|am|pm|hours?)\b)"
+)
+
+
+def listed_after(
+    text: str, end: int, token: re.Pattern[str], shape: Callable[[str], bool], limit: int = 6
+) -> Iterator[tuple[int, int]]:
+    """The identifiers of the same kind listed right after one found at ``end`` (at most ``limit``)."""
+    for _ in range(limit):
+        gap = _LIST_GAP.match(text, end)
+        if gap is None or (gap.group("words") and _LIST_STOP.search(gap.group("words"))):
+            return
+        found = token.match(text, gap.end())
+        if found is None:
+            return
+        value = found.group(0).strip(" .-")
+        start = found.start() + found.group(0).index(value)
+        if not shape(value) or _NOT_AN_ID_AFTER.match(text, start + len(value)):
+            return
+        end = start + len(value)
+        yield start, end
+
 
 def _stdnum_valid(valid: Callable[[str], bool], value: str) -> bool:
     # is_valid is meant to return False on a bad number, but some modules raise on odd input (cn.ric 2.2 raises
@@ -345,13 +431,18 @@ def _natid_shape(value: str) -> bool:
     letters = sum(ch.isalpha() for ch in value)
     if letters:
         return (6 <= digits <= 18 and letters <= 11) or bool(_NINO.fullmatch(value))
-    return 6 <= digits <= 18
+    return 6 <= digits <= 20  # (Tanzania's NIDA number has twenty)
 
 
 def find_national_ids(text: str) -> Iterator[Finding]:
     """National identity numbers (CURP, DPI, cédula, CPF, CNP, PESEL, NINO, 身份证, 주민등록번호 ...), labelled SSN."""
     for cue in _NATID_CUE.finditer(text):
-        before = _WORD_BEFORE.search(text, max(0, cue.start() - 30), cue.start()) if cue.group(0) == "ID" else None
+        cue_word = cue.group(0)
+        before = (
+            _WORD_BEFORE.search(text, max(0, cue.start() - 30), cue.start())
+            if cue_word[:2].casefold() == "id"
+            else None
+        )
         if before and (
             before.group(1).casefold() in _NOT_A_PERSON_ID or before.group(1).isupper()
         ):
@@ -362,7 +453,7 @@ def find_national_ids(text: str) -> Iterator[Finding]:
         end, first_by = reach.end(), reach.end()
         if _NINO_CUE.match(cue.group(0)):
             end = cue.end()  # a NI number has its own shape (below): "NI 3 cases pending 20240311" is not one
-        elif cue.group(0) in _SHORT_CUES:
+        elif cue_word in _SHORT_CUES and not _NUMBER_WORD_AFTER.match(text, cue.end()):
             first_by = cue.end() + 12  # "CC", "RG", "ID": the number starts right after ("her ID is 1208843311")
         for token in _NATID_TOKEN.finditer(text, cue.end(), end):
             if token.start() > first_by:
@@ -377,6 +468,8 @@ def find_national_ids(text: str) -> Iterator[Finding]:
                 text, cue.end(), start + len(value)
             ):
                 yield Finding(start, start + len(value), SSN, 0.85, "national_id")
+                for more in listed_after(text, start + len(value), _NATID_TOKEN, _natid_shape):
+                    yield Finding(more[0], more[1], SSN, 0.8, "national_id")
             break
         if not _NINO_CUE.match(cue.group(0)):
             continue
@@ -389,6 +482,8 @@ def find_national_ids(text: str) -> Iterator[Finding]:
     for match in _NINO.finditer(text):
         if match.group(0)[:2].isupper() and match.group(0)[-1].isupper():
             yield Finding(match.start(), match.end(), SSN, 0.8, "nino")
+    for match in _SOUNDEX_LICENCE.finditer(text):
+        yield Finding(match.start(), match.end(), DRIVER_LICENSE, 0.8, "soundex_licence")
     for match in _UK_DRIVING_LICENCE.finditer(text):
         month = int(match.group("m"))
         if 1 <= month <= 12 or 51 <= month <= 62:
@@ -398,6 +493,10 @@ def find_national_ids(text: str) -> Iterator[Finding]:
 # A British driving licence number (DVLA): five letters of the surname padded with 9, decade digit, month of birth
 # (plus 50 for women), day, year digit, two initials padded with 9, a check digit and two letters -- sixteen
 # characters that no ordinary word or number takes, so it is taken without a cue. python-stdnum has no module for it.
+# Driver's licences whose layout is their own: a letter (the surname's Soundex initial), then 3-4-4 digits (Illinois)
+# or 3-3-2-3-1 (Florida) with their dashes -- "A400-8821-0091", "G620-418-96-712-0". No case or form number is
+# written that way.
+_SOUNDEX_LICENCE = re.compile(r"(?<![\w-])[A-Z]\d{3}-(?:\d{4}-\d{4}|\d{3}-\d{2}-\d{3}-\d)(?![\w-]|-\d)")
 _UK_DRIVING_LICENCE = re.compile(r"(?<![\w-])[A-Z9]{5}\d(?P<m>\d\d)[0-3]\d\d[A-Z9]{2}\d[A-Z]{2}(?:[ ]?\d\d)?(?![\w-])")
 
 
@@ -415,17 +514,35 @@ def _luhn_ok(digits: str) -> bool:
 
 
 _CARD_LAYOUT = re.compile(r"[3-6]\d{3}( |-)\d{4}\1\d{4}\1\d{4}")
-_CARD_CUE = re.compile(r"\b(?:card|visa|mastercard|mc|amex|discover|debit|credit|cc|prepaid|green\s+dot)\b", re.I)
-_IBAN_CUE = re.compile(r"\b(?:iban|wire|wired|account|acct|bank|transfer|cuenta|conta|konto|escrow|swift)\b", re.I)
+_CARD_CUE = re.compile(r"(?:\b|(?<=[a-z]))(?:card|visa|mastercard|mc|amex|discover|debit|credit|cc|prepaid|green\s+dot)\b", re.I)
+_IBAN_CUE = re.compile(
+    r"\b(?:iban|wires?|wired|accounts?|accts?|banks?|transfers?|cuenta|conta|konto|escrow|swift|rib)\b", re.I
+)
 
 
 def _cue_before(cue: re.Pattern[str], text: str, start: int, reach: int = 60) -> bool:
     return cue.search(text, max(0, start - reach), start) is not None
 
 
+# The last four of a card after a card word ("card ending 4471", "debit card ending in 8821", "card last 4 0093",
+# "visa ends with 1102"), or a card printed masked but for its last group ("xxxx-xxxx-xxxx-4417", "**** **** **** 4417").
+_CARD_LAST_FOUR = re.compile(
+    r"\b(?i:card|visa|mastercard|mc|amex|discover|debit|credit|cc)\b[^\n.;!?\d]{0,24}?"
+    r"\b(?i:ending(?:\s+(?:in|with))?|ends?\s+(?:in|with)|last\s+(?:4|four)(?:\s+(?:digits?|numbers?))?"
+    r"(?:\s+(?:is|are|of|was|were))?)\s*[:#-]?\s*(?P<d>\d{4})(?![\w-])"
+)
+_CARD_MASKED = re.compile(r"(?<![\w*#•-])(?:(?:[xX]{4}|[*#•]{4})([ -]?)){3}\d{4}(?![\w-])")
+
+
 def find_credit_cards(text: str) -> Iterator[Finding]:
     """13-19 digit card numbers that pass the Luhn check (Visa, Mastercard, Amex, Discover prefixes); a number of
-    the same shape that fails it is still a card right after a card word (a mistyped digit leaks the rest)."""
+    the same shape that fails it is still a card right after a card word (a mistyped digit leaks the rest). A card's
+    last four after a card word, or a masked card's visible group."""
+    for match in _CARD_LAST_FOUR.finditer(text):
+        yield Finding(match.start("d"), match.end("d"), CREDIT_CARD, 0.8, "credit_card_last4")
+    if "xx" in text or "XX" in text or "**" in text or "##" in text or "••" in text:
+        for match in _CARD_MASKED.finditer(text):
+            yield Finding(match.start(), match.end(), CREDIT_CARD, 0.8, "credit_card_masked")
     for match in _CARD.finditer(text):
         digits = re.sub(r"\D", "", match.group(0))
         if 13 <= len(digits) <= 19 and _luhn_ok(digits):
@@ -457,7 +574,17 @@ _IBAN_LENGTHS = {
     "ES": 24, "FI": 18, "FR": 27, "GB": 22, "GR": 27, "GT": 28, "HR": 21, "HU": 28, "IE": 22, "IT": 27, "LT": 20,
     "LV": 21, "MD": 24, "NL": 18, "NO": 15, "PK": 24, "PL": 28, "PT": 25, "RO": 24, "RS": 22, "SA": 24, "SE": 24,
     "SK": 24, "SV": 28, "TR": 26, "UA": 29, "AE": 23, "CR": 22, "BA": 20, "ME": 22, "MK": 19, "XK": 20, "LU": 20,
+    # West and North Africa, the Middle East, Central Asia (the SWIFT registry and the experimental African IBANs)
+    "CI": 28, "SN": 28, "BJ": 28, "BF": 28, "ML": 28, "NE": 28, "TG": 28, "GW": 25, "CM": 27, "CG": 27, "GA": 27,
+    "TD": 27, "CF": 27, "GQ": 27, "MA": 28, "DZ": 26, "TN": 24, "EG": 29, "LY": 25, "MR": 27, "MG": 27, "MZ": 25,
+    "AO": 25, "CV": 25, "IR": 26, "IQ": 23, "JO": 30, "LB": 28, "KW": 30, "QA": 29, "BH": 22, "IL": 23, "PS": 29,
+    "KZ": 20, "AZ": 28, "GE": 22, "BY": 28, "NI": 28, "HN": 28, "LC": 32, "VG": 24, "MU": 30, "SC": 31, "TL": 23,
+    "SO": 23, "SD": 18, "DJ": 27, "BI": 27, "RU": 33, "MN": 20, "CY": 28, "MT": 31, "SI": 19, "IS": 26, "LI": 21,
 }  # fmt: skip
+# After the word IBAN, an IBAN grouped the way its country's bank prints it ("SN08 SN010 01520 000026845 87",
+# "BR15 0000 0000 0000 1093 2840 814 P2"): the country's length of letters and digits in groups of one to twelve.
+_IBAN_WORD = re.compile(r"\b(?i:iban)\b")
+_IBAN_GROUPED = re.compile(r"(?<![\w])[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{1,12}){1,10}(?![\w])")
 
 
 def find_ibans(text: str) -> Iterator[Finding]:
@@ -471,6 +598,16 @@ def find_ibans(text: str) -> Iterator[Finding]:
         end = _iban_shape_end(match.group(0), _IBAN_LENGTHS.get(compact[:2], 0))
         if end and (" " in match.group(0) or _cue_before(_IBAN_CUE, text, match.start())):
             yield Finding(match.start(), match.start() + end, IBAN, 0.7, "iban_shape")
+    if "IBAN" in text or "iban" in text.casefold():
+        for cue in _IBAN_WORD.finditer(text):
+            grouped = _IBAN_GROUPED.search(text, cue.end(), min(len(text), cue.end() + 40))
+            if grouped is None:
+                continue
+            end = _iban_shape_end(grouped.group(0), _IBAN_LENGTHS.get(grouped.group(0)[:2], 0))
+            if not end and 15 <= len(grouped.group(0).replace(" ", "")) <= 34:
+                end = len(grouped.group(0))  # a mistyped or short IBAN right after the word: still the account
+            if end:
+                yield Finding(grouped.start(), grouped.start() + end, IBAN, 0.75, "iban_cue")
 
 
 def _iban_shape_end(candidate: str, length: int) -> int:
@@ -745,6 +882,41 @@ _A_NUMBER_CUE = re.compile(
 )
 
 
+# An A-number a few words after its cue, in the same clause, and the ones listed after it: "the A-number on the
+# I-797 is 216 551 904", "A# on the I-914 is 213554908", "USCIS# 219-664-018", "EOIR ... no hearing for 215884019",
+# "A-numbers: Hoa A215887402, the other woman 201 339 870".
+_A_LATER_CUE = re.compile(
+    r"\b(?i:a-?\s?numbers?|a\s?#|alien\s+(?:registration\s+)?(?:numbers?|no\.?|#)|uscis\s*(?:#|numbers?|no\.?)|eoir)"
+)
+_A_SEP = r"(?:[ \t]?-[ \t]?|[ \t])?"
+_A_TOKEN = re.compile(rf"(?<![\w-])(?:[Aa][ \t]?[#-]?[ \t]?)?\d{{3}}{_A_SEP}\d{{3}}{_A_SEP}\d{{2,3}}(?![\w-]|[ \t]?-?[ \t]?\d)")
+_A_REACH = re.compile(r"[^\n.;!?]{0,60}")
+
+
+def _a_number_shape(value: str) -> bool:
+    return 8 <= _digit_count(value) <= 9
+
+
+def find_a_numbers_after_cue(text: str) -> Iterator[Finding]:
+    if "#" not in text and not any(word in text for word in ("umber", "UMBER", "lien", "EOIR", "eoir")):
+        return
+    for cue in _A_LATER_CUE.finditer(text):
+        reach = _A_REACH.match(text, cue.end())
+        assert reach is not None
+        token = _A_TOKEN.search(text, cue.end(), reach.end())
+        if token is None or _OTHER_ID_CUE_A.search(text, cue.end(), token.start()):
+            continue
+        yield Finding(token.start(), token.end(), A_NUMBER, 0.8, "a_number_cue")
+        for start, end in listed_after(text, token.end(), _A_TOKEN, _a_number_shape):
+            yield Finding(start, end, A_NUMBER, 0.8, "a_number_cue")
+
+
+# another number's cue between an A-number cue and a number: "A# pending, receipt IOE0912345678", "case 2024-118"
+_OTHER_ID_CUE_A = re.compile(
+    r"(?i:\b(?:receipt|case|report|docket|phone|tel|cell|ssn|passport|dl|licen[cs]e|tracking|ref|zip|form)\b)"
+)
+
+
 def _digit_count(value: str) -> int:
     return sum(ch.isdigit() for ch in value)
 
@@ -889,20 +1061,35 @@ def find_cued_plates(text: str) -> Iterator[Finding]:
 # (Efraín Lugo), G28750116". The cue decides the label; the token must hold four digits or more.
 _ID_CUES = (
     (re.compile(r"\b(?:pass(?:port)?s?|pasaportes?|passaportes?|paspò|pasaporte|passeport|hộ\s+chiếu|여권(?:번호)?|"
+                r"paspor|paszport|pasport|reisepass|passaporto|travel\s+doc(?:ument)?s?|"
                 r"护照|護照|паспорт\w*|pp\b)|พาสปอร์ต|หนังสือเดินทาง|पासपोर्ट", re.I), PASSPORT),
     (re.compile(r"\b(?:(?:driver'?s?\s+)?licen[cs]es?|dl|cdl|d/l|dln|ol|oln|lic|licencia|state\s+id|texas\s+id|id\s+card|"
-                r"(?-i:[A-Z]{2})\s+id)\b", re.I), DRIVER_LICENSE),
-    (re.compile(r"\b(?:mrn|mr\s*#|mr\b|chart|medical\s+record|record\s*#|patient\s+(?:id|#|number)|"
-                r"expediente|historia\s+cl[ií]nica)", re.I), MEDICAL_RECORD),
+                r"(?-i:[A-Z]{2})\s+id|permis\s+de\s+condu(?:ire|cere)|permiso\s+de\s+conducir|f[üu]hrerschein|"
+                r"prawo\s+jazdy|carteira\s+de\s+motorista|(?-i:CNH))\b", re.I), DRIVER_LICENSE),
+    (re.compile(r"\b(?:mrn|mr\s*#|mr\b|chart|medical\s+rec(?:ord)?s?|record\s*#|patient\s+(?:id|#|number)|"
+                r"expediente|historia\s+cl[ií]nica|hospital\s+(?:number|no\b|#|id))", re.I), MEDICAL_RECORD),
+    # a health insurance member number identifies the patient as well as a chart number does; only the first number
+    # after it ("member ID XJH884120377, group 00781, Rx BIN 004336": the group and BIN are the plan's)
+    (re.compile(r"\b(?:member(?:\s+(?:id|#|number|no\b))?|(?:medicaid|medicare|insurance|policy|subscriber|"
+                r"health\s+card|nhs|chip)\s*(?:id\b|#|number|no\b))", re.I), MEDICAL_RECORD),
 )  # fmt: skip
 # (a letter after a leading digit too: Cameroon's "0B114732"; CJK or Thai text may touch it: "护照号码EB4417823")
 _ID_TOKEN = re.compile(
-    r"(?<![A-Za-z0-9_/$.:-])(?:(?-i:[A-Z]{1,3})[ -]?|[A-Za-z]{1,3}(?=\d)|\d(?-i:[A-Z])(?=\d{4}))?\d(?:[\d -]{2,16}\d)?"
-    r"[A-Za-z]?(?![\w/:%$]|\.\d|[ -]\d)"
+    r"(?<![A-Za-z0-9_/$.:-])(?:(?:(?-i:[A-Z]{1,4})[ -]?|[A-Za-z]{1,3}(?=\d)|\d(?-i:[A-Z])(?=\d{4}))?\d(?:[\d -]{2,16}\d)?"
+    r"(?:[A-Za-z]|(?-i:[ -][A-Z]))?"
+    # or capitals and digits mixed, as some states print a licence: "WDLK7QX93NB", "384KL2096"
+    r"|(?-i:(?=[A-Z0-9]{0,13}\d[A-Z0-9]{0,12}\d)(?=[A-Z0-9]{0,13}[A-Z][A-Z0-9]{0,12}[A-Z])[A-Z0-9]{8,14}))"
+    r"(?![\w/%$]|:\d|\.\d|[ -]\d)"
 )
 # the clause after a cue; "no."/"nr."/"núm." do not end it ("pasaporte hondureño no. F871204")
-_ID_REACH = re.compile(r"(?:[^\n.;!?]|(?<=\b[Nn]o)\.|(?<=\b[Nn]r)\.|(?<=\b[Nn]um)\.|(?<=\b[Nn]úm)\.){0,60}")
+_ID_REACH = re.compile(
+    r"(?:[^\n.;!?]|(?<=\b[Nn]o)\.|(?<=\b[Nn]r)\.|(?<=\b[Nn]um)\.|(?<=\b[Nn]úm)\.|(?<=\bincl)\.|(?<=\b[MD][rs])\.){0,72}"
+)
 _NOT_AN_ID_AFTER = re.compile(r"\s*(?:am|pm|hrs?|hours|min|mins|minutes|days|weeks|months|years|yrs|lbs|%)\b", re.I)
+
+
+_FIRST_ONLY = _ID_CUES[-1][0]
+_HOURS = re.compile(r"(?:[01]\d|2[0-4])[0-5]\d ?[-–] ?(?:[01]\d|2[0-4])[0-5]\d")
 
 
 def find_identifiers_after_cue(text: str) -> Iterator[Finding]:
@@ -914,12 +1101,17 @@ def find_identifiers_after_cue(text: str) -> Iterator[Finding]:
             for token in _ID_TOKEN.finditer(text, match.end(), reach.end()):
                 value = token.group(0).strip()
                 digits = _digit_count(value)
-                if digits < 4 or (digits == 4 and not any(ch.isalpha() for ch in value)) or digits > 16:
+                letters = sum(ch.isalpha() for ch in value)
+                if (digits < 4 and not (digits == 3 and letters >= 5)) or (digits == 4 and not letters) or digits > 16:
                     continue  # "2019", "10/12" are not identifiers
                 if re.fullmatch(r"(?:19|20)\d\d", value) or _NOT_AN_ID_AFTER.match(text, token.end()):
                     continue
+                if _HOURS.fullmatch(value) or re.fullmatch(r"[A-Z]{1,4} (?:19|20)\d\d", value):
+                    continue  # "on standby 1400-2200": a shift, not an identifier
                 start = token.start() + (len(token.group(0)) - len(token.group(0).lstrip()))
                 yield Finding(start, start + len(value), label, 0.7, "id_after_cue")
+                if cue is _FIRST_ONLY:
+                    break
 
 
 # The second line of a passport's machine-readable zone (ICAO 9303, TD3): document number (padded with "<") and its
@@ -929,12 +1121,35 @@ _MRZ_LINE = re.compile(
 )
 
 
+# Once a message is about passports, a number in a passport's usual shape further on is one even in another
+# sentence: "holding all 6 passports. top one in the stack G31884205", "copy of the old passport. we do. expired
+# EK0481933" -- one or two capitals and seven or eight digits, not after a case, receipt or form word.
+_PASSPORT_TOPIC = re.compile(r"(?i:\bpass(?:port)?s?\b|\bpp\b|pasaporte|passeport|paspor|paszport|hộ\s+chiếu)")
+_PASSPORT_SHAPE = re.compile(r"(?<![\w/$.:#-])(?:[A-Z]{1,2}\d{7,8}|\d{9})(?![\w/%$-]|[.:,]\d)")
+
+
+def find_passports_in_topic(text: str) -> Iterator[Finding]:
+    topic = _PASSPORT_TOPIC.search(text)
+    if topic is None:
+        return
+    for match in _PASSPORT_SHAPE.finditer(text, topic.end()):
+        if match.start() - topic.end() > 400 and _PASSPORT_TOPIC.search(text, match.start() - 400, match.start()) is None:
+            continue
+        if _CASE_NUMBER_BEFORE.search(text, max(0, match.start() - 30), match.start()):
+            continue
+        yield Finding(match.start(), match.end(), PASSPORT, 0.7, "passport_topic")
+
+
 def find_passport_mrz(text: str) -> Iterator[Finding]:
     if "<" not in text:
         return
     for match in _MRZ_LINE.finditer(text):
         yield Finding(match.start("number"), match.end("number"), PASSPORT, 0.8, "passport_mrz")
         yield Finding(match.start("dob"), match.end("dob"), DOB, 0.8, "passport_mrz")
+
+
+# A chart number glued to its cue: "MR-0074-1193", "MRN:00291-4478", "MRN#KP7731094"
+_MRN_GLUED = re.compile(r"(?<![\w-])(?-i:MRN?)[-#:](?=[A-Z]{0,4}\d)[A-Z0-9](?:[A-Z0-9-]{3,15}[A-Z0-9])(?![\w-])")
 
 
 def find_cued_identifiers(text: str) -> Iterator[Finding]:
@@ -960,9 +1175,15 @@ def find_cued_identifiers(text: str) -> Iterator[Finding]:
         for match in _MRN.finditer(text):
             if _digit_count(match.group("id")) >= 4:
                 yield Finding(match.start("id"), match.end("id"), MEDICAL_RECORD, 0.85, "medical_record")
+    if "MR" in text:
+        for match in _MRN_GLUED.finditer(text):
+            if _digit_count(match.group(0)) >= 4:
+                yield Finding(match.start(), match.end(), MEDICAL_RECORD, 0.8, "medical_record")
     if "A" in text:
         for match in _A_NUMBER.finditer(text):
             yield Finding(match.start(), match.end(), A_NUMBER, 0.85, "a_number")
+            for start, end in listed_after(text, match.end(), _A_TOKEN, _a_number_shape):
+                yield Finding(start, end, A_NUMBER, 0.8, "a_number")
     if "#" in text or "number" in lowered or "alien" in lowered:
         for match in _A_NUMBER_CUE.finditer(text):
             yield Finding(match.start("id"), match.end("id"), A_NUMBER, 0.85, "a_number")
@@ -1617,6 +1838,8 @@ PATTERN_RECOGNIZERS: tuple[Recognizer, ...] = (
     find_cued_identifiers,
     find_identifiers_after_cue,
     find_passport_mrz,
+    find_passports_in_topic,
+    find_a_numbers_after_cue,
     find_vehicle_plates,
     find_cued_plates,
     find_handles,

@@ -868,7 +868,7 @@ def _false_alarm_in(text: str, start: int, end: int, label: str, source: str) ->
         )
     if label == ADDRESS:
         return _address_false(text, start, end, source)
-    if label in (LICENSE_PLATE, PASSPORT, DRIVER_LICENSE) and source != "tagger":
+    if label in (LICENSE_PLATE, PASSPORT, DRIVER_LICENSE) and source not in ("tagger", "passport_mrz"):
         return _identifier_false(text, start, end)
     return False
 
