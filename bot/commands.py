@@ -76,8 +76,8 @@ class CommandSyntax:
         found: Sequence[UserRef] = await self.wrapped.members(channel)
         return found
 
-    async def create_private_channel(self, name: str, members: Sequence[UserRef]) -> ChannelRef:
-        ref: ChannelRef = await self.wrapped.create_private_channel(name, members)
+    async def create_private_channel(self, name: str, members: Sequence[UserRef], **kwargs: Any) -> ChannelRef:
+        ref: ChannelRef = await self.wrapped.create_private_channel(name, members, **kwargs)
         return ref
 
 

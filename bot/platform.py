@@ -10,8 +10,10 @@ another's: ``slack:U024BE7LH``, ``matrix:@alice:example.org``, ``console:alice``
 
 from __future__ import annotations
 
+import base64
 import contextvars
 import enum
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
@@ -137,6 +139,13 @@ class Message:
         return value if isinstance(value, Message) else cls(value)
 
 
+def room_tag(key: str) -> str:
+    """Six lower-case letters and digits derived from a ``create_private_channel`` key: the part of
+    a room's name or alias that makes it this record's (a database started afresh numbers its tips
+    from 1 again; the key carries the record's creation time too)."""
+    return base64.b32encode(hashlib.sha256(key.encode()).digest()).decode()[:6].lower()
+
+
 #: True while a handler sends a message whose loss is acceptable because what it reports is done and
 #: visible elsewhere (e.g. "I removed your message" next to the redacted repost). An adapter that
 #: retries an event whose replies could not be delivered does not count such a message.
@@ -217,8 +226,17 @@ class ChatPlatform(Protocol):
         """Who is in a channel right now (for audience checks)."""
         ...
 
-    async def create_private_channel(self, name: str, members: Sequence[UserRef]) -> ChannelRef:
-        """Create a private channel/room limited to ``members`` (invite-only)."""
+    async def create_private_channel(
+        self, name: str, members: Sequence[UserRef], *, key: str | None = None
+    ) -> ChannelRef:
+        """Create a private channel/room limited to ``members`` (invite-only).
+
+        With ``key`` (stable for the record the room is for, e.g. a tip's case meeting) creating is
+        idempotent: a second call with the same key — a handler run again after its process died
+        between creating the room and recording it — finds the room the first call made (Slack: a
+        name derived from the key; Matrix: a room alias derived from the key) and returns it, after
+        checking it is the bot's own private room with nobody in it but ``members``; missing members
+        are invited. A room that fails those checks is never reused (another name is taken)."""
         ...
 
 

@@ -1070,11 +1070,15 @@ async def set_up_meeting(ctx: Context, ref_text: str) -> None:
         members = _members_by_id(s)
         people = [handler] + [members[i] for i in yes if i in members and i != handler.id]
         ref, number = tip.reference, tip.number
+        # The room is this tip's whichever run creates it: a re-run (a Slack takeover, a Matrix event
+        # handled again after a crash) or a second press after a failure finds the room an earlier
+        # one created instead of making another (``create_private_channel``'s ``key``).
+        room_key = f"tip-meeting:{tip.number}:{tip.created_at.isoformat()}"
     if len(people) < 2:
         raise UserError(f"Nobody has said they have information on {ref} yet.")
     users = [u for u in (ctx.user_ref(m) for m in people) if u is not None]
     try:
-        room = await ctx.platform.create_private_channel(f"tip-{ref.lower()}-meeting", users)
+        room = await ctx.platform.create_private_channel(f"tip-{ref.lower()}-meeting", users, key=room_key)
     except PlatformError as exc:
         log.warning("creating a meeting room failed: %s", safe_exception_summary(exc))
         raise UserError(

@@ -57,6 +57,7 @@ class ConsolePlatform:
         self.deliveries: list[Delivery] = []
         self.pending_forms: dict[str, PendingForm] = {}
         self.channels: dict[str, ConsoleChannel] = {}
+        self._keyed_channels: dict[str, str] = {}  # create_private_channel key -> channel name
         self.everyone: list[str] = []
         self._ids = itertools.count(1)
         self._echo = echo
@@ -159,11 +160,24 @@ class ConsolePlatform:
         names = chan.members if chan is not None else self.everyone
         return [UserRef(PLATFORM, h) for h in names]
 
-    async def create_private_channel(self, name: str, members: Sequence[UserRef]) -> ChannelRef:
+    async def create_private_channel(
+        self, name: str, members: Sequence[UserRef], *, key: str | None = None
+    ) -> ChannelRef:
         self._check()
+        if key is not None:
+            # Idempotent per key, as on Slack and Matrix: the same call again returns the same room.
+            made = self._keyed_channels.get(key)
+            if made is not None and made in self.channels:
+                chan = self.channels[made]
+                for m in members:
+                    if m.id not in chan.members:
+                        chan.members.append(m.id)
+                return ChannelRef(PLATFORM, made)
         base, n = name, 2
         while name in self.channels:
             name, n = f"{base}-{n}", n + 1
+        if key is not None:
+            self._keyed_channels[key] = name
         return self.add_channel(name, [m.id for m in members])
 
     # -- what tests and the REPL read -------------------------------------------------------

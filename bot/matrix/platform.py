@@ -18,6 +18,7 @@ import hashlib
 import importlib
 import logging
 import random
+import re
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -35,10 +36,13 @@ from nio import (
     MessageDirection,
     RoomCreateResponse,
     RoomGetEventResponse,
+    RoomGetStateResponse,
+    RoomInviteResponse,
     RoomMemberEvent,
     RoomMessagesResponse,
     RoomPreset,
     RoomRedactResponse,
+    RoomResolveAliasResponse,
     RoomSendResponse,
     RoomVisibility,
     SyncResponse,
@@ -70,6 +74,7 @@ from bot.platform import (
     MessageRef,
     PlatformError,
     UserRef,
+    room_tag,
 )
 
 log = logging.getLogger(__name__)
@@ -1358,25 +1363,113 @@ class MatrixPlatform:
         # The bot itself is not an audience member.
         return [self.user_ref(m.user_id) for m in resp.members if m.user_id != self.client.user_id]
 
-    async def create_private_channel(self, name: str, members: Sequence[UserRef]) -> ChannelRef:
-        invite = [matrix_user_id(m) for m in members if m.platform == "matrix" and matrix_user_id(m) != self.client.user_id]
-        resp = await self.client.room_create(
+    async def create_private_channel(
+        self, name: str, members: Sequence[UserRef], *, key: str | None = None
+    ) -> ChannelRef:
+        """An invite-only room with ``members``. With ``key`` the room gets an alias derived from it
+        (``#ntk-<name>-<room_tag(key)>``) and creating is idempotent: ``M_ROOM_IN_USE`` is answered by
+        resolving the alias and reusing that room when the bot created it, the bot is joined, it is
+        invite-only and nobody but ``members`` is joined or invited (a re-run after the process died
+        between creating the room and recording it, or a second press after a failure); members not
+        in it yet are invited. A room failing those checks is never reused: the next alias of the
+        key's sequence is tried (the same sequence on every run).
+
+        The members on the bot's own homeserver are invited by the room creation itself; members on
+        other homeservers one by one afterwards, each failure logged and skipped (a homeserver that
+        does not answer costs seconds per invite, and a failed invite inside the creation request
+        would fail the whole request after the room was made)."""
+        wanted = [matrix_user_id(m) for m in members if m.platform == "matrix"]
+        wanted = list(dict.fromkeys(u for u in wanted if u != self.client.user_id))
+        own_server = _server_of(self.client.user_id)
+        local = [u for u in wanted if _server_of(u) == own_server]
+        alias = f"ntk-{_alias_part(name)}-{room_tag(key)}" if key is not None else None
+        room_id = ""
+        present: set[str] = set()
+        for attempt in range(10 if alias else 1):
+            candidate = None if alias is None else (alias if attempt == 0 else f"{alias}-{attempt + 1}")
+            resp = await self._room_create_private(name, candidate, local)
+            if candidate is not None and getattr(resp, "status_code", None) in _ALIAS_REFUSED:
+                # A homeserver that lets the bot create rooms but not aliases (alias creation rules,
+                # an application service's exclusive namespace): a room without one, not idempotent.
+                log.warning("matrix: the homeserver refused a room alias; creating the room without one")
+                resp = await self._room_create_private(name, None, local)
+            if isinstance(resp, RoomCreateResponse):
+                room_id, present = resp.room_id, set(local)
+                break
+            if candidate is not None and getattr(resp, "status_code", None) == "M_ROOM_IN_USE":
+                found = await self._own_private_room(f"#{candidate}:{own_server}", wanted)
+                if found is not None:
+                    log.info("matrix: reusing the private room this record's earlier run created")
+                    room_id, present = found
+                    break
+                continue
+            raise PlatformError(
+                f"matrix: creating a private room failed ({getattr(resp, 'status_code', '?')})",
+                transient=_transient_error(resp),
+            )
+        if not room_id:
+            raise PlatformError("matrix: creating a private room failed (every alias of this record is taken)")
+        await self._wait_for_room(room_id)
+        missing = [u for u in wanted if u not in present]
+        failed = 0
+        for user_id in missing:
+            invited = await self.client.room_invite(room_id, user_id)
+            if isinstance(invited, RoomInviteResponse):
+                present.add(user_id)
+            else:
+                failed += 1
+                if _server_of(user_id) == own_server:
+                    raise PlatformError(
+                        f"matrix: inviting to a private room failed ({getattr(invited, 'status_code', '?')})",
+                        transient=_transient_error(invited),
+                    )
+        if failed:
+            # Never the ids: how many, and the room (a reference the coordinator can look up).
+            log.warning("matrix: %d member(s) on other homeservers could not be invited to room %s", failed, room_id)
+        if self.settings.encryption:
+            # The homeserver sends the invites one by one after creating the room, and a sync may
+            # show the room before all of them. The first message's room key goes only to members
+            # the bot knows of when sending; anyone invited later could never read it.
+            await self._wait_for_invites(room_id, sorted(present))
+        return ChannelRef("matrix", room_id)
+
+    async def _room_create_private(self, name: str, alias: str | None, invite: Sequence[str]) -> Any:
+        return await self.client.room_create(
             visibility=RoomVisibility.private,
+            alias=alias,
             name=name,
             preset=RoomPreset.private_chat,
             invite=invite,
             initial_state=self._encryption_state(),
             federate=True,
         )
-        if not isinstance(resp, RoomCreateResponse):
-            raise PlatformError(f"matrix: creating a private room failed ({getattr(resp, 'status_code', '?')})")
-        await self._wait_for_room(resp.room_id)
-        if self.settings.encryption:
-            # The homeserver sends the invites one by one after creating the room, and a sync may
-            # show the room before all of them. The first message's room key goes only to members
-            # the bot knows of when sending; anyone invited later could never read it.
-            await self._wait_for_invites(resp.room_id, invite)
-        return ChannelRef("matrix", resp.room_id)
+
+    async def _own_private_room(self, alias: str, allowed: Sequence[str]) -> tuple[str, set[str]] | None:
+        """The room ``alias`` names, with who is joined or invited, when ``create_private_channel`` may
+        reuse it: the bot created it and is joined, it is invite-only, and nobody but ``allowed`` (and
+        the bot) is joined or invited. None otherwise (someone else's alias, a room with others in it)."""
+        resolved = await self.client.room_resolve_alias(alias)
+        room_id = getattr(resolved, "room_id", None)
+        if not isinstance(resolved, RoomResolveAliasResponse) or not room_id:
+            return None
+        state = await self.client.room_get_state(room_id)
+        if not isinstance(state, RoomGetStateResponse):
+            return None  # the bot is not in it (not ours, or it left)
+        creator, join_rule, present = None, None, set()
+        for ev in state.events:
+            kind, state_key, content = ev.get("type"), ev.get("state_key"), _mapping(ev.get("content"))
+            if kind == "m.room.create" and state_key == "":
+                creator = ev.get("sender")
+            elif kind == "m.room.join_rules" and state_key == "":
+                join_rule = content.get("join_rule")
+            elif kind == "m.room.member" and content.get("membership") in ("join", "invite"):
+                present.add(str(state_key))
+        me = self.client.user_id
+        others = present - {me}
+        if creator != me or me not in present or join_rule != "invite" or not others <= set(allowed):
+            log.warning("matrix: a room alias of this record names a room the bot may not reuse; not reused")
+            return None
+        return room_id, others
 
     # ------------------------------------------------------------------ helpers
     def _encryption_state(self) -> list[dict[str, Any]]:
@@ -1653,6 +1746,20 @@ def _describe_seconds(seconds: int) -> str:
     if seconds % 3_600 == 0:
         return f"{seconds // 3_600} hours"
     return f"{seconds // 60} minutes"
+
+
+#: What a homeserver answers ``createRoom`` with an alias it will not register for the bot.
+_ALIAS_REFUSED = frozenset({"M_EXCLUSIVE", "M_INVALID_PARAM", "M_BAD_ALIAS", "M_FORBIDDEN"})
+
+
+def _server_of(user_id: str) -> str:
+    """The homeserver part of a Matrix id (``@nina:example.org`` -> ``example.org``)."""
+    return user_id.split(":", 1)[1] if ":" in user_id else ""
+
+
+def _alias_part(name: str) -> str:
+    """A room name as part of an alias local part: lower-case letters, digits and hyphens."""
+    return (re.sub(r"[^a-z0-9-]+", "-", name.lower()).strip("-") or "room")[:60]
 
 
 def matrix_user_id(ref: UserRef) -> str:

@@ -62,6 +62,7 @@ from bot.platform import (
     MessageRef,
     PlatformError,
     UserRef,
+    room_tag,
 )
 from bot.slack import blocks
 from bot.slack.inbox import BUSY, DONE, Claimed, ClaimLost, DatabaseInbox, Inbox, MemoryInbox
@@ -502,8 +503,19 @@ class SlackPlatform:
             if not cursor:
                 return out
 
-    async def create_private_channel(self, name: str, members: Sequence[UserRef]) -> ChannelRef:
+    async def create_private_channel(
+        self, name: str, members: Sequence[UserRef], *, key: str | None = None
+    ) -> ChannelRef:
+        """An invite-only channel with ``members``. With ``key`` the name carries ``room_tag(key)`` and
+        creating is idempotent: ``name_taken`` on a name of this key's sequence is answered by finding
+        that channel among the bot's private channels and reusing it when the bot created it, it is
+        not archived and nobody but ``members`` is in it (a re-run after the process died between
+        creating the channel and recording it); otherwise the next name of the sequence is tried.
+        The sequence is the same on every run, so a re-run walks to the same channel."""
         base = _channel_name(name)
+        if key is not None:
+            base = f"{base[:72].rstrip('-')}-{room_tag(key)}"
+        ids = [m.id for m in members if m.platform == PLATFORM]
         channel_id = ""
         for attempt in range(10):
             candidate = base if attempt == 0 else f"{base[:76]}-{attempt + 1}"
@@ -511,13 +523,16 @@ class SlackPlatform:
                 resp = await self._call("conversations.create", name=candidate, is_private=True)
             except _ApiFailure as failure:
                 if failure.code == "name_taken":
+                    if key is not None and (found := await self._own_private_channel(candidate, ids)):
+                        log.info("slack: reusing the private channel this record's earlier run created")
+                        channel_id = found
+                        break
                     continue
                 raise failure.as_platform_error() from None
             channel_id = str((resp.get("channel") or {}).get("id", ""))
             break
         if not channel_id:
             raise PlatformError("slack conversations.create failed: name_taken", transient=False)
-        ids = [m.id for m in members if m.platform == PLATFORM]
         for start in range(0, len(ids), 1000):
             try:
                 await self._call("conversations.invite", channel=channel_id, users=",".join(ids[start : start + 1000]))
@@ -525,6 +540,42 @@ class SlackPlatform:
                 if failure.code not in ("already_in_channel", "cant_invite_self"):
                     raise failure.as_platform_error() from None
         return _channel(channel_id, direct=False)
+
+    async def _own_private_channel(self, name: str, allowed: Sequence[str]) -> str | None:
+        """The id of the bot's private channel called ``name`` when it is one ``create_private_channel``
+        may reuse: created by the bot, not archived, and nobody in it but ``allowed`` (and the bot).
+        None when there is no such channel the bot can see (someone else's, or one with others in it)."""
+        try:
+            # With OAuth there is no single bot user: ask which one this call's token is.
+            bot_user = self._bot_user_id or str((await self._call("auth.test")).get("user_id") or "")
+            if not bot_user:
+                return None
+            cursor: str | None = None
+            while True:
+                kwargs: dict[str, Any] = {"types": "private_channel", "exclude_archived": True, "limit": 1000}
+                if cursor:
+                    kwargs["cursor"] = cursor
+                resp = await self._call("conversations.list", **kwargs)
+                for channel in resp.get("channels") or []:
+                    if not isinstance(channel, Mapping) or channel.get("name") != name:
+                        continue
+                    if (
+                        channel.get("creator") != bot_user
+                        or not channel.get("is_private")
+                        or channel.get("is_archived")
+                    ):
+                        return None
+                    channel_id = str(channel.get("id") or "")
+                    present = {m.id for m in await self.members(_channel(channel_id, direct=False))}
+                    if not channel_id or not present <= {*allowed, bot_user}:
+                        log.warning("slack: a private channel of this record has others in it; not reused")
+                        return None
+                    return channel_id
+                cursor = (resp.get("response_metadata") or {}).get("next_cursor") or None
+                if not cursor:
+                    return None
+        except _ApiFailure as failure:
+            raise failure.as_platform_error() from None
 
     async def publish_home(self, user: UserRef, summary: str) -> None:
         await self._call("views.publish", user_id=_slack_id(user), view=blocks.home_view(summary))

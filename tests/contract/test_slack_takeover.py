@@ -219,3 +219,55 @@ async def test_a_directory_command_run_again_after_a_takeover_changes_the_direct
     assert actions == ["directory.member_added", "directory.role_grant"], actions
     answers = [c.args.get("text") for c in slack.dms("omar")]
     assert sum("Added zoe" in str(t) for t in answers) == 1 and sum("Done: grant" in str(t) for t in answers) == 1
+
+
+# --- a platform call before the write step: the case meeting's private channel -----------------------
+
+
+class DiedMidHandler(BaseException):
+    """The process died inside the handler (not an error the core answers): nothing after this point of
+    the first run happens, and its inbox row stays claimed until the lease lapses."""
+
+
+async def test_a_case_meeting_run_again_after_a_takeover_creates_one_channel(slack: SlackBot) -> None:
+    """**Set up case meeting** creates its private channel before its write step records it. The replica
+    dies between the two; the re-run (another replica taking the row over) must find the channel the
+    first run made — not create a second room — and record and announce that one."""
+    from tests.contract.test_slack_scenarios import TIP
+
+    await slack.command("nina", "/tip", TIP, channel="general")
+    await slack.until(lambda: [c for c in slack.dms("vera") if "New tip T-0001" in str(c.args.get("text"))])
+    await slack.command("vera", "/tip", "disseminate T-0001", channel="dm")
+    [ask] = await slack.until(lambda: [c for c in slack.dms("dan") if "need-to-know check" in str(c.args.get("text"))])
+    await slack.press("dan", ask, "I have information")
+    [proposal] = await slack.until(lambda: [c for c in slack.dms("vera") if "Set up case meeting" in json.dumps(c.args)])
+
+    real = slack.platform.create_private_channel
+    runs: list[str] = []
+
+    async def create_then_die(*args: Any, **kwargs: Any) -> Any:
+        channel = await real(*args, **kwargs)
+        runs.append(channel.id)
+        if len(runs) == 1:
+            raise DiedMidHandler()  # the channel exists; the write step that records it never runs
+        return channel
+
+    slack.platform.create_private_channel = create_then_die  # type: ignore[method-assign]
+    await slack.press("vera", proposal, "Set up case meeting")
+    told = await slack.until(lambda: [c for c in slack.dms("vera") if "Private meeting room created" in str(c.args.get("text"))],
+                             timeout=30)
+    await slack.settle(0.5)
+    assert len(runs) == 2  # the handler did run again (a takeover)
+    created = [c for c in slack.stand_in.calls_to("conversations.create") if c.response.get("ok")]
+    assert len(created) == 1, [c.args["name"] for c in created]
+    [room] = [c.response["channel"]["id"] for c in created]
+    assert runs == [room, room]
+    assert sorted(slack.stand_in.channel_members[room]) == sorted(["UBOT", USERS["vera"], USERS["dan"]])
+    assert len(told) == 1
+    intros = [c for c in slack.stand_in.calls_to("chat.postMessage") if "Case meeting for tip T-0001" in str(c.args.get("text"))]
+    assert [c.args["channel"] for c in intros] == [room]
+    from storage.tips import Tip as TipRow
+
+    with slack.app.services.db.session() as s:
+        [meeting] = s.execute(select(TipRow.meeting_channel)).scalars().all()
+    assert meeting is not None and meeting.endswith(room)

@@ -260,3 +260,41 @@ async def test_two_runs_of_one_delivery_at_once_store_once_and_answer_alike(h: H
     second.join(10)
     assert answers == {"first": "stored by first", "second": "stored by first"}
     assert [a for a in snapshot(h)["audit actions"] if a == "test.stored"] == ["test.stored"]
+
+
+class _DiedMidHandler(BaseException):
+    """The process died inside the handler: nothing after this point of the first run happens."""
+
+
+async def test_a_case_meeting_whose_first_run_died_after_creating_the_room_makes_no_second_room(h: Harness) -> None:
+    """**Set up case meeting** creates its room before its write step: a first run that died between the two
+    left a room and no record. The re-run (a Slack takeover, a Matrix event handled again) must get that
+    room from the platform (the handler's ``key``), record it and post its intro there — one room."""
+    await h.command("nina", '/tip name="Marco Diaz" observed="Collects money at the Bellaire motel"', channel="dm")
+    await h.command("vera", "/tip disseminate T-0001", channel="dm")
+    await h.press("dan", "I have information")
+    press = button(h, "vera", "Set up case meeting")
+    real = h.platform.create_private_channel
+    calls: list[Any] = []
+
+    async def create_then_die(*args: Any, **kwargs: Any) -> Any:
+        made = await real(*args, **kwargs)
+        calls.append(made)
+        if len(calls) == 1:
+            raise _DiedMidHandler()
+        return made
+
+    h.platform.create_private_channel = create_then_die  # type: ignore[method-assign]
+    rooms_before = set(h.platform.channels)
+    token = DELIVERY.set(f"test:{next(_deliveries)}")
+    try:
+        with pytest.raises(_DiedMidHandler):
+            await press()
+        await press()
+        await h.tick(seconds=1)
+    finally:
+        DELIVERY.reset(token)
+    assert len(calls) == 2 and calls[0] == calls[1]
+    assert set(h.platform.channels) - rooms_before == {calls[0].id}
+    assert any("Case meeting for tip T-0001" in t for t in h.platform.channel_posts(calls[0].id))
+    assert any("Private meeting room created for T-0001" in t for t in h.platform.private_texts("vera"))

@@ -17,6 +17,10 @@ Knobs:
 * ``chat.delete`` of a message deleted before answers ``message_not_found``, as Slack does;
 * ``admin_tokens`` — tokens allowed to ``chat.delete`` other people's messages;
 * ``channel_members[channel] = [...]`` — for ``conversations.members`` (paginated by 2 here);
+* ``private_channels[name]`` — channels made by ``conversations.create`` (``id``, ``name``, ``creator``,
+  ``is_private``, ``is_archived``); a name in it is ``name_taken``, archived or not, whoever made it, as on
+  Slack; the bot's own (it is in ``channel_members``) are listed by ``conversations.list``;
+  ``conversations.invite`` adds to ``channel_members``;
 * ``not_in_channels`` — channels where ``chat.postEphemeral`` answers ``channel_not_found``;
 * ``push(envelope)`` — send a Socket Mode envelope to the connected client; ``acks`` records replies.
 * ``grant_code(team_id)`` — what Slack's authorize page hands the browser after an admin of that workspace
@@ -68,6 +72,7 @@ class SlackStandIn:
         self.delays: dict[str, float] = {}
         self.admin_tokens: set[str] = {ADMIN_TOKEN}
         self.channel_members: dict[str, list[str]] = {}
+        self.private_channels: dict[str, dict[str, Any]] = {}
         self.not_in_channels: set[str] = set()
         self.acks: list[dict[str, Any]] = []
         self.socket_connected = threading.Event()
@@ -295,9 +300,27 @@ class SlackStandIn:
             nxt = str(start + 2) if start + 2 < len(members) else ""
             return {"ok": True, "members": page, "response_metadata": {"next_cursor": nxt}}
         if method == "conversations.create":
-            return {"ok": True, "channel": {"id": "G" + ts.replace(".", "")[:9], "name": args.get("name")}}
+            name = str(args.get("name"))
+            with self._lock:
+                if name in self.private_channels:
+                    return {"ok": False, "error": "name_taken"}
+                made = {"id": "G" + ts.replace(".", "")[-9:], "name": name, "creator": "UBOT",
+                        "is_private": True, "is_archived": False}
+                self.private_channels[name] = made
+                self.channel_members[made["id"]] = ["UBOT"]
+            return {"ok": True, "channel": dict(made)}
         if method == "conversations.invite":
+            channel = str(args.get("channel"))
+            with self._lock:
+                present = self.channel_members.setdefault(channel, [])
+                present.extend(u for u in str(args.get("users", "")).split(",") if u and u not in present)
             return {"ok": True, "channel": {"id": args.get("channel")}}
+        if method == "conversations.list":
+            with self._lock:
+                mine = [dict(c) for c in self.private_channels.values()
+                        if "UBOT" in self.channel_members.get(c["id"], [])
+                        and not (c["is_archived"] and str(args.get("exclude_archived")).lower() in ("1", "true"))]
+            return {"ok": True, "channels": mine, "response_metadata": {"next_cursor": ""}}
         return {"ok": True}
 
     async def _socket(self, request: web.Request) -> web.WebSocketResponse:

@@ -147,6 +147,44 @@ async def test_private_channel_is_created_and_members_invited(platform: SlackPla
     assert channel.is_direct is False
 
 
+async def test_a_keyed_private_channel_is_created_once_and_reused_by_a_second_call(
+    platform: SlackPlatform, stand_in: SlackStandIn
+) -> None:
+    """A handler run again after its process died between creating the channel and recording it calls
+    again with the same key: it gets the same channel (the one missing member invited), not a second."""
+    from bot.platform import room_tag
+
+    key = "tip-meeting:1:2026-03-01T09:00:00"
+    first = await platform.create_private_channel("tip-t-0001-meeting", [ALICE], key=key)
+    again = await platform.create_private_channel("tip-t-0001-meeting", [ALICE, UserRef("slack", "U2")], key=key)
+    assert again.id == first.id
+    made = [c for c in stand_in.calls_to("conversations.create") if c.response.get("ok")]
+    assert [c.args["name"] for c in made] == [f"tip-t-0001-meeting-{room_tag(key)}"]
+    assert stand_in.channel_members[first.id] == ["UBOT", "U1", "U2"]
+
+
+async def test_a_keyed_private_channel_is_never_one_someone_else_made_or_one_with_others_in_it(
+    platform: SlackPlatform, stand_in: SlackStandIn
+) -> None:
+    from bot.platform import room_tag
+
+    key = "tip-meeting:2:2026-03-01T09:00:00"
+    name = f"tip-t-0002-meeting-{room_tag(key)}"
+    # Someone made a channel of that name (the bot was invited), and the bot's own next one has an outsider.
+    stand_in.private_channels[name] = {"id": "GSQUAT", "name": name, "creator": "U9", "is_private": True,
+                                       "is_archived": False}
+    stand_in.channel_members["GSQUAT"] = ["U9", "UBOT"]
+    stand_in.private_channels[f"{name}-2"] = {"id": "GOTHER", "name": f"{name}-2", "creator": "UBOT",
+                                              "is_private": True, "is_archived": False}
+    stand_in.channel_members["GOTHER"] = ["UBOT", "U1", "U9"]
+    channel = await platform.create_private_channel("tip-t-0002-meeting", [ALICE], key=key)
+    assert channel.id not in ("GSQUAT", "GOTHER")
+    assert stand_in.private_channels[f"{name}-3"]["id"] == channel.id
+    assert stand_in.channel_members["GSQUAT"] == ["U9", "UBOT"] and "U1" not in stand_in.channel_members["GSQUAT"]
+    # The same call again walks the same names and lands on the channel it made.
+    assert (await platform.create_private_channel("tip-t-0002-meeting", [ALICE], key=key)).id == channel.id
+
+
 async def test_expired_trigger_falls_back_to_a_dm_button(platform: SlackPlatform, stand_in: SlackStandIn) -> None:
     from tests.integration.slack.conftest import tip_form
 
