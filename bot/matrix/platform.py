@@ -308,6 +308,7 @@ class MatrixPlatform:
         # whose server does not answer (creating the room takes seconds, then fails) holds up no one else.
         self._dm_locks: dict[str, asyncio.Lock] = {}
         self._dm_openings: dict[str, asyncio.Task[None]] = {}  # direct rooms opened outside a batch
+        self._invitations: dict[str, asyncio.Task[None]] = {}  # room id -> its pending invites being sent
         self._crypto_lock = asyncio.Lock()
         ledger_existed = (settings.store_path / LEDGER_FILE).exists()
         self.ledger = EventLedger(settings.store_path)
@@ -395,13 +396,15 @@ class MatrixPlatform:
         queue = _BatchQueue(PENDING_EVENTS_LIMIT)
         worker = asyncio.create_task(self._handle_batches(queue))
         sync = asyncio.create_task(self._sync_forever(queue))
+        for room_id in list(self.state.pending_invites):
+            self._invite_later(room_id)  # what the last run had still to send (the state file)
         try:
             # Either task ending ends the run: the sync loop on bad credentials, the worker on stop.
             done, _pending = await asyncio.wait({worker, sync}, return_when=asyncio.FIRST_COMPLETED)
             for task in done:
                 task.result()
         finally:
-            for task in (sync, worker, *self._arrivals, *self._dm_openings.values()):
+            for task in (sync, worker, *self._arrivals, *self._dm_openings.values(), *self._invitations.values()):
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
@@ -1223,6 +1226,9 @@ class MatrixPlatform:
     async def post(
         self, channel: ChannelRef, message: Message | str, *, idempotency_key: str | None = None
     ) -> MessageRef:
+        if idempotency_key is not None and self._invites_pending(channel.id):
+            # An outbox row (a case meeting's intro): retried with back-off once the invites are out.
+            raise PlatformError("matrix: the room's first invites are still being sent", transient=True)
         key, reply = _reply_key(idempotency_key)
         try:
             event_id = await self._send(channel.id, message, idempotency_key=key, thread=channel.thread)
@@ -1411,6 +1417,13 @@ class MatrixPlatform:
             raise PlatformError("matrix: creating a private room failed (every alias of this record is taken)")
         await self._wait_for_room(room_id)
         missing = [u for u in wanted if u not in present]
+        remote = [u for u in missing if _server_of(u) != own_server]
+        if remote and _REPLIES.get() is not None:
+            # Inside batch handling: an invite to a homeserver that does not answer takes about 4 s,
+            # and every other event of the batch would wait for it. The invites are kept in the state
+            # file (a crash does not lose them) and sent in the background, retried for 72 h.
+            missing = [u for u in missing if u not in remote]
+            self._defer_invites(room_id, remote)
         failed = 0
         for user_id in missing:
             invited = await self.client.room_invite(room_id, user_id)
@@ -1432,6 +1445,59 @@ class MatrixPlatform:
             # the bot knows of when sending; anyone invited later could never read it.
             await self._wait_for_invites(room_id, sorted(present))
         return ChannelRef("matrix", room_id)
+
+    def _defer_invites(self, room_id: str, user_ids: Sequence[str]) -> None:
+        entry = self.state.pending_invites.setdefault(room_id, {"users": [], "since": time.time()})
+        entry["users"] = sorted({*entry["users"], *user_ids})
+        self.state.save()
+        self._invite_later(room_id)
+
+    def _invite_later(self, room_id: str) -> None:
+        task = self._invitations.get(room_id)
+        if task is None or task.done():
+            self._invitations[room_id] = asyncio.ensure_future(self._send_pending_invites(room_id))
+
+    async def _send_pending_invites(self, room_id: str) -> None:
+        """Invite a room's pending members (``MatrixState.pending_invites``) until each is invited or
+        refused for good; a failure that may pass (the member's homeserver not answering, 5xx, 429) is
+        retried with back-off (5 s doubling to 10 min) for ``INVITE_RETRY_SECONDS``. Logged with counts
+        and the room only, never the member ids."""
+        delay = 5.0
+        while True:
+            entry = self.state.pending_invites.get(room_id)
+            if not entry or not entry["users"]:
+                break
+            for user_id in list(entry["users"]):
+                try:
+                    resp: Any = await self.client.room_invite(room_id, user_id)
+                except (aiohttp.ClientError, TimeoutError, OSError):
+                    continue  # no answer at all: retried with the rest
+                if isinstance(resp, RoomInviteResponse) or not _transient_error(resp):
+                    if not isinstance(resp, RoomInviteResponse):
+                        log.warning("matrix: an invite to room %s was refused (%s); not retried", room_id,
+                                    getattr(resp, "status_code", "?"))
+                    entry["users"].remove(user_id)
+                    self.state.save()
+            if not entry["users"]:
+                break
+            if time.time() - float(entry["since"]) > INVITE_RETRY_SECONDS:
+                log.warning("matrix: gave up inviting %d member(s) on other homeservers to room %s",
+                            len(entry["users"]), room_id)
+                break
+            await asyncio.sleep(delay)
+            delay = min(600.0, delay * 2)
+        if self.state.pending_invites.pop(room_id, None) is not None:
+            self.state.save()
+        self._invitations.pop(room_id, None)
+
+    def _invites_pending(self, room_id: str) -> bool:
+        """An encrypted room whose first invites are still being sent, for at most ``INVITE_HOLD_SECONDS``:
+        a message sent now would have its room key shared without those members, who could never read it."""
+        entry = self.state.pending_invites.get(room_id)
+        if not entry or not entry["users"] or time.time() - float(entry["since"]) > INVITE_HOLD_SECONDS:
+            return False
+        room = self.client.rooms.get(room_id)
+        return bool(room.encrypted) if room is not None else bool(self.settings.encryption)
 
     async def _room_create_private(self, name: str, alias: str | None, invite: Sequence[str]) -> Any:
         return await self.client.room_create(
@@ -1748,6 +1814,10 @@ def _describe_seconds(seconds: int) -> str:
     return f"{seconds // 60} minutes"
 
 
+#: How long the invites of a private room's members on other homeservers are retried.
+INVITE_RETRY_SECONDS = 72 * 3600
+#: How long a message to an encrypted private room waits for those invites (``_invites_pending``).
+INVITE_HOLD_SECONDS = 120.0
 #: What a homeserver answers ``createRoom`` with an alias it will not register for the bot.
 _ALIAS_REFUSED = frozenset({"M_EXCLUSIVE", "M_INVALID_PARAM", "M_BAD_ALIAS", "M_FORBIDDEN"})
 

@@ -2,7 +2,8 @@
 
 Stored as JSON under ``store_path`` and replaced atomically (write to a temporary file, fsync,
 rename) so a crash never leaves half a file. The sync token is what prevents a restarted bot from
-replaying old events; the DM map keeps one direct room per member. Nothing in it is message text.
+replaying old events; the DM map keeps one direct room per member; pending invites are a case
+meeting's members on other homeservers still to be invited. Nothing in it is message text.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +27,9 @@ class MatrixState:
     next_batch: str | None = None
     device_id: str | None = None
     dm_rooms: dict[str, str] = field(default_factory=dict)  # user id -> room id
+    #: Invites to private rooms the bot made that are still to be sent (members on other homeservers,
+    #: invited in the background): room id -> {"users": [user id, ...], "since": epoch seconds}.
+    pending_invites: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, store_path: Path) -> MatrixState:
@@ -39,17 +44,29 @@ class MatrixState:
             log.warning("matrix state file unreadable (%s); starting fresh", type(exc).__name__)
             return cls(path)
         dm = data.get("dm_rooms") or {}
+        pending = data.get("pending_invites") or {}
         return cls(
             path,
             next_batch=data.get("next_batch") or None,
             device_id=data.get("device_id") or None,
             dm_rooms={str(k): str(v) for k, v in dm.items()},
+            pending_invites={
+                str(room): {"users": [str(u) for u in entry.get("users") or []], "since": float(entry.get("since") or 0)}
+                for room, entry in pending.items()
+                if isinstance(entry, dict)
+            },
         )
 
     def save(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         payload = json.dumps(
-            {"version": 1, "next_batch": self.next_batch, "device_id": self.device_id, "dm_rooms": self.dm_rooms},
+            {
+                "version": 1,
+                "next_batch": self.next_batch,
+                "device_id": self.device_id,
+                "dm_rooms": self.dm_rooms,
+                "pending_invites": self.pending_invites,
+            },
             indent=1,
             sort_keys=True,
         )
