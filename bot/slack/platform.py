@@ -97,6 +97,11 @@ _MAX_HELD = 200
 _STOP_WAIT = 5.0
 #: What a request from another workspace is told (a slash command shows it to the invoker only).
 REFUSAL = "needtoknow serves only its own workspace. This request was refused and nothing was stored."
+#: The answer to a slash command that could not be stored before its acknowledgement (database down).
+COMMAND_NOT_STORED = (
+    "The bot's database is unavailable right now, so nothing you sent was stored. "
+    "Please type the command again in a few minutes."
+)
 
 
 @dataclass
@@ -985,6 +990,12 @@ class SlackPlatform:
                 _inbox_key(kind, body), kind, json.dumps(body, separators=(",", ":")), claim=not self._hand_back()
             )
         except Exception as exc:  # the type only: a database error may quote the payload
+            if kind == "command":
+                # Slack never delivers a slash command again, and a 503 shows the member only Slack's
+                # own "failed with the error ..." line: the answer says what happened instead.
+                log.error("slack: could not store a command before acknowledging it (%s); the member was "
+                          "told nothing was stored", type(exc).__name__)
+                return BoltResponse(status=200, body={"response_type": "ephemeral", "text": COMMAND_NOT_STORED})
             log.error("slack: could not store a %s before acknowledging it (%s); answered 503 so Slack "
                       "delivers it again", kind, type(exc).__name__)
             return BoltResponse(status=503, body={"error": "temporarily unavailable"})
