@@ -360,9 +360,11 @@ class NameRules:
     def _everyday_form(self, key: str) -> bool:
         """An everyday word or its plural ("spas", "boxes"): the word list holds mostly base forms."""
         everyday = self._everyday
-        return key in everyday or (
+        if key in everyday or (
             len(key) > 3 and key[-1] == "s" and (key[:-1] in everyday or (key[-2] == "e" and key[:-2] in everyday))
-        )
+        ):
+            return True
+        return _inflected(key, everyday)
 
     def _in_context(self, text: str, tokens: list[tuple[int, int, str]]) -> Iterator[Finding]:
         """Unknown capitalised words in a person context: a verb after ("Ixchel speaks Mam", "Jayden is 4") or before
@@ -532,6 +534,19 @@ class NameRules:
                 break
             last += 1
         return last
+
+
+def _inflected(key: str, everyday: frozenset[str]) -> bool:
+    """An "-ing" or "-ed" form of an everyday word of four letters or more ("sentencing", "scheduled", "planning"),
+    so "Sentencing moved to Monday" does not read as a person who moved."""
+    if len(key) < 7:
+        return False
+    for ending in ("ing", "ed"):
+        if key.endswith(ending):
+            stem = key[: -len(ending)]
+            candidates = (stem, stem + "e", stem[:-1] if len(stem) > 4 and stem[-1] == stem[-2] else "")
+            return any(len(c) >= 4 and c in everyday for c in candidates)
+    return False
 
 
 def person_span(text: str, start: int, end: int) -> tuple[int, int] | None:

@@ -32,6 +32,7 @@ from redaction.findings import (
 )
 from redaction.names import person_evidence
 from redaction.normalise import fold_accents
+from redaction.tagger import ordinary_word
 from redaction.vocabulary import (
     AMBIGUOUS_FIRST_NAMES,
     COMMON_SUFFIXES,
@@ -43,6 +44,7 @@ from redaction.vocabulary import (
     last_names,
     listed_places,
     places,
+    word_names,
 )
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
@@ -408,6 +410,8 @@ def _person_false(text: str, start: int, end: int, source: str) -> bool:
         return False
     if any(_CONTRACTION.fullmatch(w) for w in words):
         return True  # "client doesn't", "Sat, I've"
+    if _placeholder(text, start, end, [fold_accents(w) for w in words]):
+        return True  # "Jane Doe 2", "registered as \"Jane Doe 14\"": a pseudonym in a filing or chart, not a name
     if re.search(r"(?i:-speaking)$", span):
         return True  # "Karen-speaking minor": a language
     if (
@@ -599,11 +603,73 @@ def _person_false(text: str, start: int, end: int, source: str) -> bool:
         )
     ):
         return True  # "2 Somali, 1 Karen, 1 Guatemalan": a count of a people or a language
+    if source in _LONE_WORD_SOURCES and len(words) == 1 and _unsupported_everyday_word(text, start, end, span):
+        return True  # "Verdict in 24-CR-...", "Gift cards preferred", "approved by Thorn": a word, not a name
     if _SAID_OF_A_WORD.match(text, end):
         return True  # "Monaghan is the county not a person", '"Elizabeth" in that msg = the city'
     if source != "repeat" and _town_not_person(text, start, end, words, folded):
         return True  # "Travis has the one on Thursdays", "the Edison warrant"
     return len(words) == 1 and _in_place_list(text, start, end)
+
+
+# The statistical finders whose one-word PERSON spans need more than the word itself when it is an everyday word.
+_LONE_WORD_SOURCES = frozenset({"ner", "tagger"})
+_NEXT_NAME = re.compile(r",?[ \t]+([A-Z][^\W\d_]+)")
+
+
+_PLACEHOLDER_WORDS = frozenset("jane john baby doe does roe roes".split())
+_PLACEHOLDER_AFTER = re.compile(r"[ \t]+(?:Doe|Roe|DOE|ROE)s?\b")
+
+
+def _placeholder(text: str, start: int, end: int, folded: list[str]) -> bool:
+    """The pseudonyms of filings and charts: "Jane Doe", "John Doe 3", "Baby Roe", "all 3 Jane Does" (the span may be
+    the whole or only "Jane" before "Doe")."""
+    if not all(w in _PLACEHOLDER_WORDS for w in folded):
+        return False
+    return any(w in ("doe", "does", "roe", "roes") for w in folded) or _PLACEHOLDER_AFTER.match(text, end) is not None
+
+
+def _plain_word(word: str) -> bool:
+    """``tagger.ordinary_word`` with stricter inflections: "-es" only after a sibilant ("Boxes", not "Funes" from
+    "fun"), so a surname ending in a word and a few letters is not taken for the word."""
+    if not ordinary_word(word):
+        return False
+    key = word.casefold()
+    everyday = everyday_words()
+    if key in everyday or (key.endswith("s") and key[:-1] in everyday):
+        return True
+    if key.endswith("es") and key[:-2].endswith(("s", "x", "z", "ch", "sh")) and key[:-2] in everyday:
+        return True
+    if key.endswith("ing"):
+        return any(stem in everyday for stem in (key[:-3], key[:-3] + "e", key[:-4]) if len(stem) >= 3)
+    if key.endswith("ed"):
+        return any(stem in everyday for stem in (key[:-2], key[:-1]) if len(stem) >= 3)
+    return False
+
+
+def _unsupported_everyday_word(text: str, start: int, end: int, span: str) -> bool:
+    """A single everyday English word (``tagger.ordinary_word``: no name list holds it) that NER or the tagger called
+    a person with nothing around it that says so: no title or role before it, no person's verb, kin noun or age
+    after it, no pronoun, role or identifier in its clause ("Verdict in 24-CR-00088", "Gift cards preferred",
+    "approved by Thorn", "Liaison is the same"). A quoted word, an all-caps word and a word after a name cue are
+    left to the other rules; names that are words ("Destiny", "Precious") are in the lexicon and never reach this."""
+    if span.isupper() or not span[:1].isupper() or not span.isascii() or not _plain_word(span):
+        return False  # (an accented word is no English word: "Thaís" is not "Thai-s")
+    if span.casefold() in word_names() or _cued(text, start) or text.startswith(("'s", "’s"), end):
+        return False
+    following = _NEXT_NAME.match(text, end)
+    if following is not None and fold_accents(following.group(1)) in _lexicon_or_last_names():
+        return False  # "Ram Prasad Adhikari", "Ahmadi, Farid": a name part beside a known name
+    if person_evidence(text, start, end) or _PERSON_VERB.match(text, end) or _PERSON_BEFORE.search(
+        text, max(0, start - 16), start
+    ):
+        return False
+    clause_start = max(0, start - 120)
+    for match in _CLAUSE_END.finditer(text, clause_start, start):
+        clause_start = match.end()
+    clause_end = _CLAUSE_END.search(text, end, end + 120)
+    clause = text[clause_start : clause_end.start() if clause_end else end + 120]
+    return _PERSON_CLAUSE.search(clause) is None
 
 
 # Words in the same clause that show a one-word name that is also a town or county is a person: pronouns, kin and

@@ -168,6 +168,13 @@ def everyday_words() -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
+def word_names() -> frozenset[str]:
+    """Everyday words that are given names ("precious", "blessing", "lily", "hank"; ``data/build_word_names.py``): a
+    model's one-word PERSON finding that is an everyday word stays masked without more evidence only when it is one."""
+    return _load("word_names.txt")
+
+
+@lru_cache(maxsize=1)
 def places() -> frozenset[str]:
     """Accent- and case-folded place names (one to four words) that are never a person on NER or lexicon evidence."""
     return _load("places.txt") | _load("places_geonames.txt")
