@@ -101,7 +101,11 @@ def find_phones(text: str, region: str = "US") -> Iterator[Finding]:
     for match in _PHONE.finditer(text):
         raw = match.group(0)
         if raw.startswith(("011 ", "011-", "011.")) and raw.count(raw[3]) >= 2:
-            raw = "+  " + raw[3:]  # "011 52 1 33 5555 0123": the international prefix dialled from the US (same length)
+            # "011 52 1 33 5555 0123": the international prefix dialled from the US (same length), when what follows
+            # is a valid number abroad -- not Delhi's area code ("landline 011-2644-7701")
+            abroad = _parse_or_none("+  " + raw[3:], region)
+            if abroad is not None and phonenumbers.is_valid_number(abroad):
+                raw = "+  " + raw[3:]
         if _DATE_IN_PHONE.search(raw) or (text.startswith(":", match.end()) and text[match.end() + 1 : match.end() + 2].isdigit()):
             continue  # "12/24/2024 19:05": a date and an hour in a call log, not a number
         groups = [g for g in _SEPARATORS.split(raw) if g]

@@ -211,3 +211,7 @@ def test_a_number_dialled_from_the_us_with_011_is_masked(redactor: Redactor) -> 
     text = "reach abuela at 011 52 1 33 5555 0123 after 6"
     assert_hidden(redactor, text, "5555 0123", "011 52 1 33")
     assert "PHONE" in labels_of(redactor, text)
+
+
+def test_delhis_area_code_011_is_no_international_prefix(redactor: Redactor) -> None:
+    assert_hidden(redactor, "second agent in Delhi, landline 011-2644-7701", "2644-7701")
