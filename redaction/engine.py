@@ -33,7 +33,7 @@ from redaction.patterns import (
     date_span,
     find_phones,
 )
-from redaction.precision import false_alarm, load_word_lists
+from redaction.precision import FalseAlarms, load_word_lists
 from redaction.settings import RedactionSettings
 from redaction.tagger import (
     OPENER_BEFORE,
@@ -336,11 +336,11 @@ class Redactor:
         for found in (*results, rules):
             for into, extra in zip(raw, found, strict=True):
                 into.extend(extra)
+        alarms = [FalseAlarms(norm.text) for norm in normalised]  # each span judged once per message
         for index, norm in enumerate(normalised):
+            false_alarm = alarms[index]
             raw[index] = [
-                f
-                for f in raw[index]
-                if not (f.label == PERSON and _not_a_person(norm.text, f)) and not false_alarm(norm.text, f)
+                f for f in raw[index] if not (f.label == PERSON and _not_a_person(norm.text, f)) and not false_alarm(f)
             ]
             if PERSON not in settings.disabled_labels:
                 raw[index].extend(
@@ -350,7 +350,10 @@ class Redactor:
                 )
             if AGE not in settings.disabled_labels:
                 raw[index].extend(ages_beside_people(norm.text, list(raw[index])))
-        return [self._finalise(norm, found) for norm, found in zip(normalised, raw, strict=True)]
+        return [
+            self._finalise(norm, found, false_alarm)
+            for norm, found, false_alarm in zip(normalised, raw, alarms, strict=True)
+        ]
 
     def _rules(self, normalised: Sequence[Normalised]) -> list[list[Finding]]:
         settings = self.settings
@@ -462,7 +465,7 @@ class Redactor:
             yield from recognizer(chunk)
         yield from find_phones(chunk, self.settings.default_region)
 
-    def _finalise(self, norm: Normalised, found: list[Finding]) -> list[Finding]:
+    def _finalise(self, norm: Normalised, found: list[Finding], false_alarm: FalseAlarms) -> list[Finding]:
         settings = self.settings
         kept = [
             f
@@ -476,7 +479,7 @@ class Redactor:
             for f in kept
             if not (f.label == PERSON and f.source in _PLACE_CHECKED and _place_not_person(norm.text, f))
             and not (f.label == PHONE and _public_number(norm.text[max(0, f.start - 8) : f.end]))
-            and not (f.source in _CONTEXT_SOURCES and false_alarm(norm.text, f))
+            and not (f.source in _CONTEXT_SOURCES and false_alarm(f))
         ]
         kept = [_completed(norm.text, f) for f in kept]
         if PERSON not in settings.disabled_labels:
@@ -487,14 +490,14 @@ class Redactor:
             if not (
                 f.label == PERSON and (is_place(norm.text, f.start, f.end) or _not_a_person(norm.text, f))
             )
-            and not false_alarm(norm.text, f)
+            and not false_alarm(f)
         ]
         kept.extend(repeats)
         if PERSON not in settings.disabled_labels:
             # a name part found again elsewhere takes that occurrence's adjacent parts too ("Dex" said, then
             # "save it as 'Dex Huel'"), and what that adds is masked at its other occurrences
             grown = [
-                f for f in complete_names(norm.text, repeats, self._names.is_name_word) if not false_alarm(norm.text, f)
+                f for f in complete_names(norm.text, repeats, self._names.is_name_word) if not false_alarm(f)
             ]
             kept.extend(grown)
             if grown:
@@ -504,7 +507,7 @@ class Redactor:
                     if not (
                         f.label == PERSON and (is_place(norm.text, f.start, f.end) or _not_a_person(norm.text, f))
                     )
-                    and not false_alarm(norm.text, f)
+                    and not false_alarm(f)
                 )
         trimmed = [_trimmed(norm.text, f) for f in kept]  # a finding of punctuation only trims to nothing
         kept = self._allow.keep(norm.text, [f for f in trimmed if f.end > f.start])

@@ -647,7 +647,7 @@ def is_place(text: str, start: int, end: int) -> bool:
     return _is_place_in(text[window_start : end + 40], start - window_start, end - window_start)
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=16384)
 def _is_place_in(text: str, start: int, end: int) -> bool:
     words = [(m.start(), m.end(), fold_accents(m.group(0))) for m in _TOKEN.finditer(text)]
     inside = [i for i, (s, e, _w) in enumerate(words) if s < end and e > start]
