@@ -133,6 +133,8 @@ def complete_names(
         if (start, end) != span:
             out.append(Finding(start, end, PERSON, finding.score, finding.source))
         out.extend(_other_script(text, start, end, finding.score))
+        out.extend(_reversed_field(text, start, end, finding.score, finding.source))
+        out.extend(_labelled_script(text, start, end, finding.score))
         quoted = _quoted(text, start, end)
         if quoted is not None:
             out.append(Finding(quoted[0], quoted[1], PERSON, finding.score, finding.source))
@@ -407,6 +409,58 @@ def _other_script(text: str, start: int, end: int, score: float) -> list[Finding
                 if kept and span_latin:
                     first = kept[0]
                     out.append(Finding(base + first.start(), base + kept[-1].end(), PERSON, score, "name_script"))
+    return out
+
+
+# A record's name field written "SURNAME, GIVEN MIDDLE" alone after its label ("DEF: MIMS, TAYLOR DESHAWN", "Victim:
+# KARAPETYAN, LUSINE", "Guest: Trevino, Josue A"): up to two words each side of the comma, the line ends after it.
+_FIELD_NAME = r"[A-Z][^\W\d_]*(?:['’-][^\W\d_]+)*\.?"
+_REVERSED_FIELD = re.compile(
+    rf"[ \t]*[^\W\d_][^:\n]{{0,24}}:[ \t]*"
+    rf"(?P<name>{_FIELD_NAME}(?:[ \t]{_FIELD_NAME})?,[ \t]*{_FIELD_NAME}(?:[ \t]{_FIELD_NAME}){{0,2}})[ \t]*(?:\n|$)"
+)
+
+
+def _reversed_field(text: str, start: int, end: int, score: float, source: str) -> list[Finding]:
+    """The whole "SURNAME, GIVEN" of a record's name field when a finding holds one side of it."""
+    line_start = text.rfind("\n", max(0, start - 100), start) + 1
+    if line_start == 0 and start > 100:
+        return []
+    match = _REVERSED_FIELD.match(text, line_start)
+    if match is None or not (match.start("name") <= start and end <= match.end("name")):
+        return []
+    name = match.group("name")
+    if any(word.rstrip(".").casefold() in COMMON_WORDS for word in re.split(r"[ \t,]+", name) if len(word) > 1):
+        return []  # "Houston, TX", "Notify by, phone": not a name
+    return [Finding(match.start("name"), match.end("name"), PERSON, score, source)]
+
+
+# A language or script named right before a found person's name written in it: "Urdu محمد عمران", "Ge'ez spelling
+# ትዕግስት አለሙ", "Devanagari सबिना गुरुङ", "Korean: 한소라" -- on the same line after the found name (the Latin one).
+_SCRIPT_LABEL = re.compile(
+    r"(?i:\b(?:urdu|arabic|farsi|persian|dari|pashto|hindi|nepali|devanagari|bengali|bangla|punjabi|gurmukhi|"
+    r"shahmukhi|tamil|telugu|amharic|ge['’]?ez|tigrinya|ethiopic|korean|hangul|chinese|mandarin|cantonese|japanese|"
+    r"kanji|thai|khmer|burmese|myanmar|lao|russian|ukrainian|cyrillic|greek|hebrew|georgian|armenian|sinhala)"
+    r"(?:[ \t]+(?:spelling|script|name|characters|chars|writing|version))?)[ \t]*[:=-]?[ \t]*$"
+)
+_SCRIPT_RUN = re.compile(r"(?<![^\s(])[^\x00-\x7f\s()（）,;:=/|.!?“”«»]+(?:[ \t][^\x00-\x7f\s()（）,;:=/|.!?“”«»]+){0,3}")
+
+
+def _labelled_script(text: str, start: int, end: int, score: float) -> list[Finding]:
+    """A name in another script after a language or script label later on the found name's line (see
+    ``_SCRIPT_LABEL``): one to four words all in a non-Latin script, ending the clause."""
+    if _NON_LATIN.search(text, start, end) is not None:
+        return []
+    line_end = text.find("\n", end)
+    stop = len(text) if line_end == -1 else line_end
+    out = []
+    for run in _SCRIPT_RUN.finditer(text, end, min(stop, end + 160)):
+        words = run.group(0).split()
+        if not all(_NON_LATIN.search(word) is not None and not re.search(r"[A-Za-z]", word) for word in words):
+            continue
+        if _SCRIPT_LABEL.search(text, max(end, run.start() - 40), run.start()) is None:
+            continue
+        out.append(Finding(run.start(), run.end(), PERSON, score, "name_script"))
     return out
 
 
