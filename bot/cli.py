@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import os
 import sys
@@ -171,10 +172,38 @@ async def _console(args: argparse.Namespace, config: Config) -> int:
 
 
 async def _run(args: argparse.Namespace, config: Config) -> int:
-    from bot.app import build_app
-
     if config.platform == "console":
         return await _console(args, config)
+    # SIGTERM / SIGINT during start-up (migrations, the key check, the PII engine's warm-up: seconds)
+    # used to kill the process with no line at all: noted here, and the start ends cleanly before
+    # the platform takes anything (``serve`` installs its own handlers for the run itself).
+    early: list[str] = []
+    loop = asyncio.get_running_loop()
+    installed = _note_signals(loop, early)
+    try:
+        return await _start_and_serve(config, early)
+    finally:
+        for sig in installed:
+            with contextlib.suppress(Exception):
+                loop.remove_signal_handler(sig)
+
+
+def _note_signals(loop: asyncio.AbstractEventLoop, received: list[str]) -> list[Any]:
+    import signal
+
+    installed = []
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        try:
+            loop.add_signal_handler(sig, received.append, sig.name)
+            installed.append(sig)
+        except (NotImplementedError, RuntimeError):  # not the main thread / platform without signals
+            pass
+    return installed
+
+
+async def _start_and_serve(config: Config, early: list[str]) -> int:
+    from bot.app import build_app
+
     ring = _keyring(config)
     platform: Any
     try:
@@ -204,10 +233,15 @@ async def _run(args: argparse.Namespace, config: Config) -> int:
 
     # /healthz, /readyz, /metrics where [ops] listen says; the PII engine is warm before the platform starts.
     async with operations(config, app, platform) as core:
-        return await serve(app, platform.run, core)
+        if early:
+            log.warning("needtoknow stopped on %s during start-up: nothing had been taken from the platform yet",
+                        early[0])
+            await app.stop()
+            return 0
+        return await serve(app, platform.run, core, early=early)
 
 
-async def serve(app: Any, run_platform: Any, core: Any = None) -> int:
+async def serve(app: Any, run_platform: Any, core: Any = None, *, early: list[str] | None = None) -> int:
     """Run the platform until it ends or SIGTERM/SIGINT arrives. On a signal: stop taking new work
     (events get ``NOT_HANDLED``, so the platform redelivers them to the next process), let events
     being handled and outbox sends in progress finish (``[scheduler] shutdown_grace_seconds``), stop
@@ -231,6 +265,8 @@ async def serve(app: Any, run_platform: Any, core: Any = None) -> int:
             installed.append(sig)
         except (NotImplementedError, RuntimeError):  # not the main thread / platform without signals
             pass
+    if early:  # a signal that came while the handlers above were being installed
+        on_signal(early[0])
     app.start_scheduler()
     runner = asyncio.create_task(run_platform(app if core is None else core))
     waiter = asyncio.create_task(stop.wait())

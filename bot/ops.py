@@ -278,6 +278,7 @@ async def operations(config: Any, app: Any, platform: Any) -> AsyncIterator[Meas
         await server.start()
     try:
         started = time.perf_counter()
+        log.info("warming the PII engine before the platform starts")
         await asyncio.to_thread(readiness.warm_engine)
         log.info("PII engine ready in %.1f s", time.perf_counter() - started)
         yield MeasuredCore(app)

@@ -152,3 +152,35 @@ def test_sigterm_with_a_too_short_drain_loses_nothing_the_next_start_finishes_it
         for path in (first_log, second_log):
             if path.exists():
                 print(path.name, path.read_text()[-3000:])
+
+
+def test_sigterm_during_start_up_ends_it_cleanly_with_a_line(tmp_path: Path) -> None:
+    """SIGTERM while the bot is still starting (the PII engine's warm-up takes seconds) used to kill
+    the process by the signal (exit -15, no line: the handlers were installed only once it served). The
+    start now ends cleanly before the platform takes anything: exit 0 and the shutdown line."""
+    standin = SlackStandIn().start()
+    keyfile = tmp_path / "k.keys"
+    subprocess.run([sys.executable, "-m", "bot.cli", "keygen", "--out", str(keyfile)], check=True, cwd=ROOT,
+                   capture_output=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
+    env.update(SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SIGNING_SECRET)
+    port, ops = _free_port(), _free_port()
+    cfg = _config(tmp_path, keyfile, port, ops, standin)
+    log = tmp_path / "run.log"
+    proc = _start(cfg, env, log)
+    try:
+        deadline = time.monotonic() + 120
+        while "warming the PII engine" not in log.read_text(errors="replace"):
+            assert proc.poll() is None, log.read_text()[-3000:]
+            assert time.monotonic() < deadline, "the warm-up never began"
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=120) == 0, log.read_text()[-3000:]
+        text = log.read_text(errors="replace")
+        assert "needtoknow stopped on SIGTERM during start-up" in text, text[-3000:]
+        assert "Traceback" not in text
+        assert not standin.calls_to("apps.connections.open")  # the platform never started
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        standin.stop()
