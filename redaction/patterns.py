@@ -75,7 +75,7 @@ def find_emails(text: str) -> Iterator[Finding]:
 
 # --- phone -------------------------------------------------------------------------------------------------------
 _PHONE = re.compile(
-    r"(?<![\w$./:#+-])(?:\+\s?)?(?:\(?\d{1,6}\)?(?:(?:[ .\-]{1,2}|\s?[/\-.•·‧∙‑‐–]\s?|/|(?<=\)))\(?\d{1,8}\)?){1,6}|\d{7,15})"
+    r"(?<![A-Za-z0-9_À-ʯ$./:#+-])(?:\+\s?)?(?:\(?\d{1,6}\)?(?:(?:[ .\-]{1,2}|\s?[/\-.•·‧∙‑‐–]\s?|/|(?<=\)))\(?\d{1,8}\)?){1,6}|\d{7,15})"
     r"(?![\w/]|-\d)"
 )
 _DATE_IN_PHONE = re.compile(r"\b\d{1,2}/\d{1,2}/\d{2,4}\b|\b(?:19|20)\d{2}-\d{2}-\d{2}\b")
@@ -422,6 +422,9 @@ def listed_after(
         yield start, end
 
 
+_ID_TOPIC_NUMBER = re.compile(r"(?<![\w/$.:#+-])(?:\d{9,18}|\d{8}-\d)(?![\w/%$-]|[.:,]\d)")
+
+
 def _stdnum_valid(valid: Callable[[str], bool], value: str) -> bool:
     # is_valid is meant to return False on a bad number, but some modules raise on odd input (cn.ric 2.2 raises
     # KeyError for a region code its table lists without a county): a recognizer must never fail a message.
@@ -440,6 +443,7 @@ def _natid_shape(value: str) -> bool:
 
 def find_national_ids(text: str) -> Iterator[Finding]:
     """National identity numbers (CURP, DPI, cédula, CPF, CNP, PESEL, NINO, 身份证, 주민등록번호 ...), labelled SSN."""
+    topic: int | None = None
     for cue in _NATID_CUE.finditer(text):
         cue_word = cue.group(0)
         before = (
@@ -451,6 +455,8 @@ def find_national_ids(text: str) -> Iterator[Finding]:
             before.group(1).casefold() in _NOT_A_PERSON_ID or before.group(1).isupper()
         ):
             continue  # "meeting ID 883 2211 0045", "case ID 2024-0031": not a person's identity number
+        if topic is None and (cue_word not in _SHORT_CUES or cue_word == "DUI") and not _NINO_CUE.match(cue_word):
+            topic = cue.end()
         reach = _NATID_REACH.match(text, cue.end())
         if reach is None:
             continue
@@ -479,6 +485,14 @@ def find_national_ids(text: str) -> Iterator[Finding]:
             continue
         for nino in _NINO.finditer(text, cue.end(), min(len(text), cue.end() + 160)):
             yield Finding(nino.start(), nino.end(), SSN, 0.85, "national_id")
+    if topic is not None:
+        # a message about someone's identity number: a long digit run further on is one even past a question
+        # ("the DUI, do we have it? She's saying 05873341-6", "the Moldovan ID number ...? we have 2003004153918")
+        for match in _ID_TOPIC_NUMBER.finditer(text, topic):
+            if not _CASE_NUMBER_BEFORE.search(text, max(0, match.start() - 30), match.start()) and not (
+                _OTHER_ID_CUE.search(text, max(topic, match.start() - 30), match.start())
+            ):
+                yield Finding(match.start(), match.end(), SSN, 0.7, "national_id_topic")
     for shape, valid in _NATID_CHECKED:
         for match in shape.finditer(text):
             if _stdnum_valid(valid, match.group(0)):
@@ -535,7 +549,15 @@ _CARD_LAST_FOUR = re.compile(
     r"\b(?i:ending(?:\s+(?:in|with))?|ends?\s+(?:in|with)|last\s+(?:4|four)(?:\s+(?:digits?|numbers?))?"
     r"(?:\s+(?:is|are|of|was|were))?)\s*[:#-]?\s*(?P<d>\d{4})(?![\w-])"
 )
-_CARD_MASKED = re.compile(r"(?<![\w*#•-])(?:(?:[xX]{4}|[*#•]{4})([ -]?)){3}\d{4}(?![\w-])")
+# "last four of her card: 4417", "ending on the visa 1102": the card word after the last-four words
+_CARD_LAST_FOUR_AFTER = re.compile(
+    r"\b(?i:last\s+(?:4|four)(?:\s+(?:digits?|numbers?))?|ending)\s+(?i:of|on|for)\s+(?i:the\s+|her\s+|his\s+|their\s+|my\s+)?"
+    r"(?i:card|visa|mastercard|mc|amex|discover|debit\s+card|credit\s+card|cc)\b[^\n.;!?\d]{0,12}?"
+    r"(?P<d>\d{4})(?![\w-])"
+)
+# four groups of four as printed on a receipt, some masked and some not: "xxxx-xxxx-xxxx-4417", "4147-xxxx-xxxx-4417",
+# "4417 5xxx xxxx xxxx" -- the visible digits still narrow the card down
+_CARD_MASKED = re.compile(r"(?<![\w*#•-])[0-9xX*#•]{4}([ -]?)(?:[0-9xX*#•]{4}\1){2}[0-9xX*#•]{1,4}(?![\w*#•-])")
 
 
 def find_credit_cards(text: str) -> Iterator[Finding]:
@@ -544,9 +566,16 @@ def find_credit_cards(text: str) -> Iterator[Finding]:
     last four after a card word, or a masked card's visible group."""
     for match in _CARD_LAST_FOUR.finditer(text):
         yield Finding(match.start("d"), match.end("d"), CREDIT_CARD, 0.8, "credit_card_last4")
+    for match in _CARD_LAST_FOUR_AFTER.finditer(text):
+        yield Finding(match.start("d"), match.end("d"), CREDIT_CARD, 0.8, "credit_card_last4")
     if "xx" in text or "XX" in text or "**" in text or "##" in text or "••" in text:
         for match in _CARD_MASKED.finditer(text):
-            yield Finding(match.start(), match.end(), CREDIT_CARD, 0.8, "credit_card_masked")
+            value = match.group(0)
+            masks = sum(ch in "xX*#•" for ch in value)
+            if masks >= 4 and (value[:4].isdigit() or value[-4:].isdigit()):
+                # (a whole group of digits first or last: "4417 5xxx xxxx xxxx" shows a card's first digits,
+                # "xxxx xxxx xxxx 4417" its last; "12xx 34xx 56xx 78xx" is no card)
+                yield Finding(match.start(), match.end(), CREDIT_CARD, 0.8, "credit_card_masked")
     for match in _CARD.finditer(text):
         digits = re.sub(r"\D", "", match.group(0))
         if 13 <= len(digits) <= 19 and _luhn_ok(digits):
@@ -901,9 +930,18 @@ def _a_number_shape(value: str) -> bool:
     return 8 <= _digit_count(value) <= 9
 
 
+# "her a number is a two one one four four seven nine zero three": eight or nine digits said in words after the cue
+_SPOKEN = r"(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)"
+_A_SPOKEN = re.compile(
+    rf"(?i:\ba-?\s?number\s*(?:is\s+|was\s+|:\s*)?(?P<n>(?:a[\s-]+)?{_SPOKEN}(?:[\s,-]{{1,3}}{_SPOKEN}){{7,8}})\b)"
+)
+
+
 def find_a_numbers_after_cue(text: str) -> Iterator[Finding]:
     if "#" not in text and not any(word in text for word in ("umber", "UMBER", "lien", "EOIR", "eoir")):
         return
+    for spoken in _A_SPOKEN.finditer(text):
+        yield Finding(spoken.start("n"), spoken.end("n"), A_NUMBER, 0.8, "a_number_cue")
     for cue in _A_LATER_CUE.finditer(text):
         reach = _A_REACH.match(text, cue.end())
         assert reach is not None

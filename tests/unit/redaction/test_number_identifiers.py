@@ -215,3 +215,34 @@ def test_a_number_dialled_from_the_us_with_011_is_masked(redactor: Redactor) -> 
 
 def test_delhis_area_code_011_is_no_international_prefix(redactor: Redactor) -> None:
     assert_hidden(redactor, "second agent in Delhi, landline 011-2644-7701", "2644-7701")
+
+
+@pytest.mark.parametrize(
+    ("text", "secret", "label"),
+    [
+        ("card 4417 5xxx xxxx xxxx was declined", "4417 5", "CREDIT_CARD"),
+        ("receipt 4147-xxxx-xxxx-4417 from the motel", "4417", "CREDIT_CARD"),
+        ("the last four of her card: 4417", "4417", "CREDIT_CARD"),
+        ("her a number is a two one one four four seven nine zero three", "seven nine zero", "A_NUMBER"),
+        ("they need the DUI, do we have it? She's saying 05873341-6 from memory", "05873341-6", "SSN"),
+        ("does the Moldovan ID number go in the box? we have 2003004153918 for her", "2003004153918", "SSN"),
+        ("她说老板娘叫林姐，电话是+86 138 5512 0467，护照在她那里", "+86", "PHONE"),
+    ],
+)
+def test_more_partial_spoken_and_later_numbers_are_masked(
+    redactor: Redactor, text: str, secret: str, label: str
+) -> None:
+    assert_hidden(redactor, text, secret)
+    assert label in labels_of(redactor, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "code xxxx-xxxx-xxxx-xxxx in the template",
+        "grid 12xx 34xx 56xx 78xx on the form",
+        "national ID clinic Saturday, case 2024118734 is the shelter's",
+    ],
+)
+def test_masks_without_digits_and_case_numbers_in_an_id_message_are_left(redactor: Redactor, text: str) -> None:
+    assert not {"CREDIT_CARD", "SSN"} & labels_of(redactor, text)
