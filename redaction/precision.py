@@ -910,10 +910,9 @@ def false_alarm(text: str, finding: Finding) -> bool:
 
 
 # PERSON findings of these recognizers are judged alike: ``_person_false`` tells them apart only from the others
-# (``_MODEL_SOURCES`` holds all four; "repeat", the cue sources and "name_joined"/"name_nick" are told apart), so a
-# span found by NER, the tagger and the lexicon is judged once. A rule that tells these four apart must leave them
-# out here (tests/unit/redaction/test_precision_memo.py checks that they are judged alike on every corpus).
-_ALIKE_PERSON_SOURCES = frozenset({"ner", "tagger", "name_lexicon", "name_context"})
+# (both are in ``_MODEL_SOURCES`` and ``_LONE_WORD_SOURCES``), so a span found by NER and the tagger is judged once.
+# A rule that tells them apart must take them out of here (tests/unit/redaction/test_precision_memo.py fails then).
+_ALIKE_PERSON_SOURCES = frozenset({"ner", "tagger"})
 
 
 def judged_source(label: str, source: str) -> str:
