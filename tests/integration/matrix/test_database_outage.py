@@ -54,3 +54,32 @@ async def test_messages_that_arrive_while_the_database_refuses_connections_are_h
     assert sum("This is what will go privately" in b for b in d.bot_dms("alice")) == 1
     assert d.redacted(room) == set(pii) | {tip}
     assert bot.platform.failed_count == 0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("table", ["outbox", "audit_log"])
+async def test_a_connection_terminated_while_handling_a_pii_message_leaves_it_handled_once(
+    deployment: Deployment, database_url: str, table: str  # noqa: F811
+) -> None:
+    """The database connection dies in the middle of the guard's transaction (PostgreSQL: the backend
+    is terminated with ``pg_terminate_backend``): the message is still removed, reposted and its poster
+    told — once each."""
+    from tests.integration.faults.faults import connection_terminated_on
+
+    d = deployment
+    d.url = database_url
+    bot = await d.start()
+    room = await d.room()
+    with connection_terminated_on(bot.app, table) as fired:
+        pii = [await d["nina"].send(room, pii_text(i)) for i in range(3)]
+        await wait_until(lambda: bool(fired), timeout=60, what="the connection to be terminated")
+        await wait_until(lambda: set(pii) <= d.redacted(room), timeout=120, what="every PII message removed")
+    await wait_until(lambda: len(d.reposts(room)) >= len(pii), timeout=90, what="the redacted reposts")
+    await wait_until(lambda: sum("I removed your message" in b for b in d.bot_dms("nina")) >= len(pii), timeout=150,
+                     what="the poster to be told about each message")
+    await settle(d, 3.0)
+    bodies = [s.content["body"] for s in d.reposts(room)]
+    assert len(bodies) == len(pii) == len(set(bodies)), Counter(bodies)
+    warnings = [b for b in d.bot_dms("nina") if "I removed your message" in b]
+    assert len(warnings) == len(pii) == len(set(warnings)), warnings
+    assert d.redacted(room) == set(pii)

@@ -70,6 +70,8 @@ class Deployment:
     keyring: Any = None
     bot: RunningBot | None = None
     apps: list[Any] = field(default_factory=list)
+    #: The app's database (default: a SQLite file in ``tmp_path``).
+    url: str | None = None
 
     @property
     def bot_id(self) -> str:
@@ -82,7 +84,7 @@ class Deployment:
         from bot.config import parse_config
 
         data = demo_data()
-        data["database"] = {"url": f"sqlite:///{self.tmp_path}/needtoknow.db"}
+        data["database"] = {"url": self.url or f"sqlite:///{self.tmp_path}/needtoknow.db"}
         data.pop("security", None)
         for member in data["members"]:
             if member["handle"] in self.people:
