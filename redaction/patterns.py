@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 
 import phonenumbers
 from stdnum.br import cpf as stdnum_cpf
+from stdnum.cl import rut as stdnum_rut
 from stdnum.cn import ric as stdnum_ric
 from stdnum.in_ import aadhaar as stdnum_aadhaar
 from stdnum.in_ import pan as stdnum_pan
@@ -22,6 +23,7 @@ from stdnum.kr import rrn as stdnum_rrn
 from stdnum.mx import curp as stdnum_curp
 from stdnum.pk import cnic as stdnum_cnic
 from stdnum.ro import cnp as stdnum_cnp
+from stdnum.za import idnr as stdnum_za_id
 
 from redaction.context import AGE_UNITS, NUMBER_WORDS
 from redaction.findings import (
@@ -314,11 +316,14 @@ _NATID_CUE = re.compile(
     # South Asian and African national numbers: Aadhaar, PAN card, Nigeria's NIN and BVN, Tanzania's NIDA, Ghana
     # Card, Pakistan's CNIC, Sri Lanka's NIC, Kenya's Huduma number; an "ID number" of any country
     r"aadhaa?r|aadhar|uidai|uid\s+(?:no\.?|number|#)|pan\s+(?:card|no\.?|number|#)|nin|bvn|nida|nnin|"
-    r"ghana\s+card|cnics?|n\.?i\.?c\s+(?:no\.?|number|#)|huduma(?:\s+namba)?|omang|"
+    r"ghana\s+card|cnics?|n\.?i\.?c\s+(?:no\.?|number|#)|huduma(?:\s+namba)?|omang|fayda|kitambulisho|"
+    r"carte\s+(?:nationale\s+)?d['’]identit[ée]|credencial\s+(?:para\s+votar|de\s+elector)|cuil|cuit|"
     r"id\s+(?:number|no\.?|#|card\s+(?:number|no\.?|#)))\b"
-    r"|\b(?-i:CC|C\.C\.|RG|NIK|KTP|NI|ID|PAN|NICs?|NIE|NIF|RFC|DUI|UID)(?![\w]|['’]d)"
+    r"|\b(?-i:CC|C\.C\.|RG|NIK|KTP|NI|ID|PAN|NICs?|NIE|NIF|RFC|DUI|UID|CNI|INE|RUT|RUN)(?![\w]|['’]d)"
     r"|\b(?:[A-Z][a-z]{1,20}(?:an|ese|ish|ian|i|ch)|Thai|Swiss|Greek)\s+(?:national\s+)?(?i:ids?|nid|id\s+cards?)\b"
-    r"|居民身份证|身份证|身分證|주민등록번호|주민번호|บัตรประชาชน|เลขประจำตัวประชาชน|удостоверени\w+|паспорт\w*\s+id)"
+    r"|居民身份证|身份证|身分證|주민등록번호|주민번호|บัตรประชาชน|เลขประจำตัวประชาชน|удостоверени\w+|паспорт\w*\s+id"
+    # Aadhaar in Hindi and Tamil, Bangladesh's national ID card, Arabic "national number"/"identity card", Amharic ID
+    r"|आधार|ஆதார்|এনআইডি|জাতীয়\s+পরিচয়পত্র|الرقم\s+القومي|رقم\s+الهوية|بطاقة\s+الهوية|الهوية\s+الوطنية|መታወቂያ)"
 )
 # the clause after a cue: up to the end of the sentence or line ("no." does not end it)
 _NATID_REACH = re.compile(r"(?:[^\n.;!?,]|(?<=\b[Nn]o)\.|(?<=\d)\.(?=\d)|(?<=\b[MD][rs])\.|(?<=\bMrs)\.){0,48}")
@@ -350,6 +355,8 @@ _PAN = re.compile(r"(?<![\w-])[A-Z]{3}P[A-Z]\d{4}[A-Z](?![\w-])")
 _CNIC = re.compile(r"(?<![\w.-])\d{5}-\d{7}-\d(?![\w-]|\.\d)")
 _GHANA_CARD = re.compile(r"(?<![\w-])GHA-?\d{9}-?\d(?![\w-])")
 _LK_NIC_OLD = re.compile(r"(?<![\w.-])\d{2}(?P<day>\d{3})\d{4}[VvXx](?![\w-])")
+_CL_RUT = re.compile(r"(?<![\w.-])\d{1,2}\.\d{3}\.\d{3}-[\dkK](?![\w-]|\.\d)")
+_ZA_ID = re.compile(r"(?<![\w.-])\d{2}[01]\d[0-3]\d{8}(?![\w-]|\.\d)")
 _UG_NIN = re.compile(r"(?<![\w-])C[MF]\d{8}[A-Z0-9]{4}(?![\w-])")
 
 
@@ -366,6 +373,8 @@ _NATID_CHECKED: tuple[tuple[re.Pattern[str], Callable[[str], bool]], ...] = (
     (_GHANA_CARD, lambda value: True),
     (_LK_NIC_OLD, _lk_nic_ok),
     (_UG_NIN, lambda value: True),
+    (_CL_RUT, stdnum_rut.is_valid),
+    (_ZA_ID, stdnum_za_id.is_valid),
     (_CPF_DOTTED, stdnum_cpf.is_valid),
     (_CNP, stdnum_cnp.is_valid),
     (_CN_RIC, stdnum_ric.is_valid),
@@ -375,7 +384,9 @@ _NATID_CHECKED: tuple[tuple[re.Pattern[str], Callable[[str], bool]], ...] = (
 # a NINO is often written a sentence away from its cue ("NI number got issued anyway in 2019 ...: PJ 71 22 04 B")
 _NINO_CUE = re.compile(r"(?i:ni\b|nino|national\s+insurance)")
 # the bare capitalised cues, which are also ordinary abbreviations ("CC Lt Moreno", "RG 2024 budget")
-_SHORT_CUES = frozenset({"CC", "C.C.", "RG", "NIK", "KTP", "ID", "PAN", "NIC", "NICs", "NIE", "NIF", "RFC", "DUI", "UID"})
+_SHORT_CUES = frozenset(
+    {"CC", "C.C.", "RG", "NIK", "KTP", "ID", "PAN", "NIC", "NICs", "NIE", "NIF", "RFC", "DUI", "UID", "CNI", "INE", "RUT", "RUN"}
+)
 _WORD_BEFORE = re.compile(r"([A-Za-z]+)\W{0,2}$")
 _NOT_A_PERSON_ID = frozenset(
     "meeting zoom webex teams slack case tip user caller employee ticket ref reference report message job order "
@@ -1103,7 +1114,8 @@ def find_cued_plates(text: str) -> Iterator[Finding]:
 # (Efraín Lugo), G28750116". The cue decides the label; the token must hold four digits or more.
 _ID_CUES = (
     (re.compile(r"\b(?:pass(?:port)?s?|pasaportes?|passaportes?|paspò|pasaporte|passeport|hộ\s+chiếu|여권(?:번호)?|"
-                r"paspor|paszport|pasport|reisepass|passaporto|travel\s+doc(?:ument)?s?|"
+                r"paspor|paszport|pasport|reisepass|passaporto|travel\s+doc(?:ument)?s?|pasaport[aë]?|pasipoti|"
+                r"útlevél|cestovní\s+pas|جواز(?:\s+(?:ال)?سفر)?|পাসপোর্ট|பாஸ்போர்ட்|ፓስፖርት|"
                 r"护照|護照|паспорт\w*|pp\b)|พาสปอร์ต|หนังสือเดินทาง|पासपोर्ट", re.I), PASSPORT),
     (re.compile(r"\b(?:(?:driver'?s?\s+)?licen[cs]es?|dl|cdl|d/l|dln|ol|oln|lic|licencia|state\s+id|texas\s+id|id\s+card|"
                 r"(?-i:[A-Z]{2})\s+id|permis\s+de\s+condu(?:ire|cere)|permiso\s+de\s+conducir|f[üu]hrerschein|"
@@ -1166,7 +1178,10 @@ _MRZ_LINE = re.compile(
 # Once a message is about passports, a number in a passport's usual shape further on is one even in another
 # sentence: "holding all 6 passports. top one in the stack G31884205", "copy of the old passport. we do. expired
 # EK0481933" -- one or two capitals and seven or eight digits, not after a case, receipt or form word.
-_PASSPORT_TOPIC = re.compile(r"(?i:\bpass(?:port)?s?\b|\bpp\b|pasaporte|passeport|paspor|paszport|hộ\s+chiếu)")
+_PASSPORT_TOPIC = re.compile(
+    r"(?i:\bpass(?:port)?s?\b|\bpp\b|pasaporte|passeport|paspor|paszport|pasaport|pasipoti|hộ\s+chiếu|"
+    r"护照|護照|여권|паспорт|पासपोर्ट|পাসপোর্ট|பாஸ்போர்ட்|ፓስፖርት|جواز)"
+)
 _PASSPORT_SHAPE = re.compile(r"(?<![\w/$.:#-])(?:[A-Z]{1,2}\d{7,8}|\d{9})(?![\w/%$-]|[.:,]\d)")
 
 

@@ -246,3 +246,27 @@ def test_more_partial_spoken_and_later_numbers_are_masked(
 )
 def test_masks_without_digits_and_case_numbers_in_an_id_message_are_left(redactor: Redactor, text: str) -> None:
     assert not {"CREDIT_CARD", "SSN"} & labels_of(redactor, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "secret", "label"),
+    [
+        ("RUT 12.345.678-5 en la ficha", "12.345.678-5", "SSN"),
+        ("wrote 8803145123088 on the form", "8803145123088", "SSN"),  # South African ID, Luhn and birth date
+        ("رقم الهوية 2871104587 عند الكفيل", "2871104587", "SSN"),
+        ("জাতীয় পরিচয়পত্র 19901234567890123", "19901234567890123", "SSN"),
+        ("आधार 4821 6604 9173", "4821 6604 9173", "SSN"),
+        ("INE 1234567890123 de la víctima", "1234567890123", "SSN"),
+        ("carte d'identité n° 123456789012 au consulat", "123456789012", "SSN"),
+        ("pasaporta e saj: AB1234567", "AB1234567", "PASSPORT"),
+        ("pasipoti yake C1234567 iko kwa tajiri", "C1234567", "PASSPORT"),
+    ],
+)
+def test_identity_and_passport_cues_in_more_languages(redactor: Redactor, text: str, secret: str, label: str) -> None:
+    assert_hidden(redactor, text, secret)
+    assert label in labels_of(redactor, text)
+
+
+@pytest.mark.parametrize("text", ["we were RUN 12 times", "INE course 2024 in the spring", "RUT 12 shipped"])
+def test_short_capital_id_cues_need_an_id_shaped_number(redactor: Redactor, text: str) -> None:
+    assert "SSN" not in labels_of(redactor, text)
