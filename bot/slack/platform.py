@@ -619,6 +619,8 @@ class SlackPlatform:
         level = logging.WARNING if failure.transient else logging.ERROR
         if (method, failure.code) == ("chat.delete", "message_not_found"):
             level = logging.INFO  # the message is gone: what a deletion is for (``_redact``)
+        elif (method, failure.code) == ("conversations.create", "name_taken"):
+            level = logging.INFO  # answered by ``create_private_channel`` (the channel exists, or the next name)
         log.log(level, "slack %s failed: %s (transient=%s)", method, failure.code, failure.transient)
         raise failure
 
