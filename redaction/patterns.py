@@ -1049,10 +1049,12 @@ _PLATE_CLAUSE = re.compile(r"[^\n.;!?]{0,48}")
 def _plate_like(candidate: str, single_token: bool) -> bool:
     groups = re.split(r"[ -]", candidate)
     compact = "".join(groups)
-    if single_token and len(groups) > 1:
-        return False
-    if not (4 <= len(compact) <= 9 and sum(c.isdigit() for c in compact) >= 2 and sum(c.isalpha() for c in compact) >= 2):
-        return False
+    if single_token and " " in candidate:
+        return False  # after "ran": one token, hyphen allowed ("ran JRK-4471")
+    letters = sum(c.isalpha() for c in compact)
+    digits = sum(c.isdigit() for c in compact)
+    if not (4 <= len(compact) <= 9 and digits >= 2 and (letters >= 2 or (letters == 1 and digits >= 5))):
+        return False  # (one letter and five digits or more: a temporary tag "P847290", "Y 883 442")
     upper = candidate.isupper()
     for group in groups:
         if not group.isalpha() or upper:
@@ -1078,10 +1080,32 @@ _SPOKEN_PLATE = re.compile(rf"(?i:\b{_SPOKEN_PLATE_WORD}(?:[ \t,-]+{_SPOKEN_PLAT
 _SPOKEN_DIGIT = re.compile(r"(?i:\b(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|niner)\b)")
 
 
+# A plate right before its plates word, with a state or nationality between: "traffic stop on KTN 4498 louisiana
+# plate", "B 204 MRS Romanian plates", "CZF 1182 plates".
+_PLATE_BEFORE_CUE = re.compile(
+    r"(?<![\w-])(?P<id>[A-Z0-9]{1,4}(?:[ -][A-Z0-9]{1,4}){0,2})[ \t]+(?:[A-Za-z]{2,14}[ \t]+)?(?i:plates?|tags?)\b"
+)
+
+
+_STATE_CODE = re.compile(rf"(?:{US_STATE_CODES})")
+_STATE_YEAR = re.compile(r"[A-Z]{1,3}[ -](?:19|20)\d\d|(?:19|20)\d\d[ -][A-Z]{1,3}")
+
+
 def find_cued_plates(text: str) -> Iterator[Finding]:
     lowered = text.casefold()
     if not any(cue in lowered for cue in ("plat", "plt", "plac", "tag", "matr", "kennz", "reg", "ran", "run")):
         return
+    for before in _PLATE_BEFORE_CUE.finditer(text):
+        plate = before.group("id")
+        groups = re.split(r"[ -]", plate)
+        if (
+            _plate_like(plate, False)
+            and not _STATE_YEAR.fullmatch(plate)
+            and not (groups[0].isdigit() and len(groups[0]) <= 2 and len(groups) > 1)  # "12 BBQ plates": a count
+            and not (len(groups) > 1 and _STATE_CODE.fullmatch(groups[-1]))  # "F-250 FL tag": a model and a state
+            and not _VEHICLE_WORD.search(plate)
+        ):
+            yield Finding(before.start("id"), before.end("id"), LICENSE_PLATE, 0.7, "plate_cue")
     for cue in _PLATE_CUE.finditer(text):
         clause = _PLATE_CLAUSE.match(text, cue.end())
         assert clause is not None

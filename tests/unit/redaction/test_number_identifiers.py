@@ -270,3 +270,34 @@ def test_identity_and_passport_cues_in_more_languages(redactor: Redactor, text: 
 @pytest.mark.parametrize("text", ["we were RUN 12 times", "INE course 2024 in the spring", "RUT 12 shipped"])
 def test_short_capital_id_cues_need_an_id_shaped_number(redactor: Redactor, text: str) -> None:
     assert "SSN" not in labels_of(redactor, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        ("traffic stop on KTN 4498 louisiana plate two females in back", "KTN 4498"),
+        ("black BMW X5, B 204 MRS Romanian plates, seen daily at the wash", "B 204 MRS"),
+        ("ran JRK-4471, comes back to his mom", "JRK-4471"),
+        ("Louisiana plate Y 883 442", "Y 883 442"),
+        ("AZ plate CZF-1182, temp tag also seen: P847290", "P847290"),
+        ("paper tag in the back window says 92X4418", "92X4418"),
+    ],
+)
+def test_a_plate_before_its_plates_word_or_a_temporary_tag_is_masked(
+    redactor: Redactor, text: str, secret: str
+) -> None:
+    assert_hidden(redactor, text, secret)
+    assert "LICENSE_PLATE" in labels_of(redactor, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Lunch order for Friday: 12 BBQ plates from the deli",
+        "white F-250 FL tag unknown",
+        "seen 3 times, CA 2019 plates",
+        "ran 12 plates today",
+    ],
+)
+def test_counts_models_and_years_before_a_plates_word_are_no_plates(redactor: Redactor, text: str) -> None:
+    assert "LICENSE_PLATE" not in labels_of(redactor, text)
