@@ -70,7 +70,8 @@ _ORG_HEADS = frozenset(
     network society trail valley roads rodeo channel square cafe café diner restaurant spa salon market mall plaza
     bridge island bay beach river creek canyon heights springs falls harbor harbour gardens station depot airport
     county parkway pkwy expressway freeway turnpike corridor district township borough village campus courthouse
-    program programme initiative fund dept department agency high brothers bros state
+    program programme initiative fund dept department agency high brothers bros state award awards prize
+    scholarship fellowship library consulting
     """.split()
 )
 # Organisation words that open an organisation's name: "Memorial Hermann", "Parish Hall", "University Medical".
@@ -114,6 +115,12 @@ _PRODUCTS = frozenset(
     accurint penlink leadsonline stripe kakaotalk kakao line viber snapchat tiktok whatsapp telegram
     """.split()
 ) | frozenset({"green dot", "western union", "language line", "cash app", "legal aid", "mardi gras"})
+# Lower-case words after a full name that make it a building, a grant or an award named after the person, with no
+# "the" before it: "Earle Cabell federal building", "Annie E. Casey grant application", "Joyful Heart grant report".
+_NAMED_THING_AFTER = re.compile(
+    r"(?:[ \t]+(?:federal|county|state|city|memorial|community|public))?[ \t]+(?:building|bldg|courthouse|grant|"
+    r"grants|award|awards|scholarship|fellowship|foundation|library|fund)\b"
+)
 # A word talked about as a word or a place: "X is the county", "X is a town, not a person", '"X" in that msg'.
 _SAID_OF_A_WORD = re.compile(
     r"(?:['’]s)?[\"”]?[ \t]+(?:is|was)[ \t]+(?:also[ \t]+|just[ \t]+)?(?:the|a|an)[ \t]+(?:county|city|town|village|"
@@ -412,6 +419,8 @@ def _person_false(text: str, start: int, end: int, source: str) -> bool:
         return True  # "client doesn't", "Sat, I've"
     if _placeholder(text, start, end, [fold_accents(w) for w in words]):
         return True  # "Jane Doe 2", "registered as \"Jane Doe 14\"": a pseudonym in a filing or chart, not a name
+    if source != "deny_list" and len(words) <= 3 and _said_not_a_person(text, start, end):
+        return True  # "Marion is the county, not a person", "no suspect named Irving": the chat says so
     if re.search(r"(?i:-speaking)$", span):
         return True  # "Karen-speaking minor": a language
     if (
@@ -567,6 +576,8 @@ def _person_false(text: str, start: int, end: int, source: str) -> bool:
         return True  # "Ben Taub ER", "Dell Seton ED": a hospital's department
     if re.search(r"\b[Tt]he[ \t]+$", text[max(0, start - 5) : start]) and _FACILITY_AFTER.match(text, end):
         return True  # "the Frederick Douglass building", "the Jesse Tree food pantry"
+    if source in _MODEL_SOURCES and len(words) >= 2 and _NAMED_THING_AFTER.match(text, end):
+        return True  # "Annie E. Casey grant application", "Earle Cabell federal building": named after a person
     if _ORG_AHEAD.match(text, end):
         return True  # "Ronald McDonald House", "Martin Luther King Jr. Blvd", "Harry Hines Blvd"
     after = re.match(r"(?:['’]s)?[ \t]+(?P<w>[^\W\d_]+)(?![\w-])", text[end : end + 30])
@@ -612,9 +623,33 @@ def _person_false(text: str, start: int, end: int, source: str) -> bool:
     return len(words) == 1 and _in_place_list(text, start, end)
 
 
-# The statistical finders whose one-word PERSON spans need more than the word itself when it is an everyday word.
-_LONE_WORD_SOURCES = frozenset({"ner", "tagger"})
+# The finders whose one-word PERSON spans need more than the word itself when it is an everyday word: NER and the
+# tagger (the lexicon and the context rule never take an everyday word; the four are judged alike, see
+# ``_ALIKE_PERSON_SOURCES``).
+_LONE_WORD_SOURCES = frozenset({"ner", "tagger", "name_lexicon", "name_context"})
 _NEXT_NAME = re.compile(r",?[ \t]+([A-Z][^\W\d_]+)")
+
+
+# A sentence saying that a word in it is no person's name: "Marion is the county, not a person lol", "Doral, Hialeah,
+# Medley are cities, not people", "it's a placeholder not a name", "not kids' names", "no suspect named Irving",
+# "(the county, not a guy named Grant)", "pseudonym only as filed", "Singh and Kaur alone are NOT identifying".
+_NOT_A_PERSON_SAID = re.compile(
+    r"(?i:\bnot\s+(?:a\s+|any\s+)?(?:person|persons|people|human|names?)\b"
+    r"|\bnot\s+(?:a\s+|any\s+)?(?:guy|girl|kid|man|woman|person|one)\s+(?:named|called)\b"
+    r"|\bnot\s+[^\W\d_]+['’]s?\s+names\b"
+    r"|\bno\s*(?:one|body|suspect|victim|client|person|guy|girl|woman|man)(?:['’]s|\s+is|\s+was)?\s+(?:named|called)\b"
+    r"|\bpseudonyms?\b|\bnot\s+identifying\b)"
+)
+_SENTENCE_END = re.compile(r"[.!?;\n]+(?:\s|$)")
+
+
+def _said_not_a_person(text: str, start: int, end: int) -> bool:
+    """The sentence around the span says a word in it is not a person (``_NOT_A_PERSON_SAID``)."""
+    sentence_start = max(0, start - 160)
+    for match in _SENTENCE_END.finditer(text, sentence_start, start):
+        sentence_start = match.end()
+    sentence_end = _SENTENCE_END.search(text, end, end + 160)
+    return _NOT_A_PERSON_SAID.search(text, sentence_start, sentence_end.start() if sentence_end else end + 160) is not None
 
 
 _PLACEHOLDER_WORDS = frozenset("jane john baby doe does roe roes".split())
@@ -707,6 +742,8 @@ def _town_not_person(text: str, start: int, end: int, words: list[str], folded: 
         return True  # "Kent (WA) warehouse tip"
     if text.startswith(("'s", "’s"), end) or person_evidence(text, start, end) or _PERSON_VERB.match(text, end):
         return False
+    if _beside_a_given_name(text, start, end):
+        return False  # "for Rosa Elena and Marvin (the siblings ...)": listed with a person
     if (
         re.search(r"(?i:\bthe[ \t]+)$", text[max(0, start - 5) : start])
         and re.match(r"[ \t]+[a-z]", text[end:])
@@ -724,6 +761,25 @@ def _town_not_person(text: str, start: int, end: int, words: list[str], folded: 
     clause_end = _CLAUSE_END.search(text, end, end + 120)
     clause = text[clause_start : clause_end.start() if clause_end else end + 120]
     return _PERSON_CLAUSE.search(clause) is None
+
+
+_GIVEN_JOINED_BEFORE = re.compile(r"([A-Z][^\W\d_]+)[ \t]*(?:,|&|\band\b|\bor\b|\by\b)[ \t]*$")
+_GIVEN_JOINED_AFTER = re.compile(r"[ \t]*(?:,|&|\band\b|\bor\b|\by\b)[ \t]*([A-Z][^\W\d_]+)")
+
+
+def _beside_a_given_name(text: str, start: int, end: int) -> bool:
+    """A word joined by "and", "or", "&" or a comma to a given name that is no place: "Rosa and Marvin" (but "Tyler,
+    Sherman and Marion" are all towns)."""
+    for match in (
+        _GIVEN_JOINED_BEFORE.search(text, max(0, start - 30), start),
+        _GIVEN_JOINED_AFTER.match(text, end),
+    ):
+        if match is None:
+            continue
+        key = fold_accents(match.group(1))
+        if key in first_names() and key not in first_name_places() and key not in places():
+            return True
+    return False
 
 
 # Languages whose function words the model takes for names in a line of that language ("Mwen pa vle", "Merci
