@@ -256,7 +256,7 @@ class Context:
             once = Once(s)
             yield once
             if claimed is not None:
-                claimed.answer = once.stored()
+                deliveries.answer(s, claimed, once.stored())
             elif delivery:
                 deliveries.record(s, delivery, step, self.now(), answer=once.stored())
 

@@ -18,9 +18,10 @@ retries for 24 h, Matrix backfills 7 days).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Index, String, UniqueConstraint, delete, select
+from sqlalchemy import Index, String, Table, UniqueConstraint, bindparam, delete, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from storage.crypto import EncryptedText
@@ -46,24 +47,52 @@ class DeliveryStep(Base):
     created_at: Mapped[datetime]
 
 
-def find(session: Session, delivery: str, step: str) -> DeliveryStep | None:
-    return session.execute(
-        select(DeliveryStep).where(DeliveryStep.delivery == delivery[:255], DeliveryStep.step == step)
-    ).scalar_one_or_none()
+@dataclass(frozen=True, slots=True)
+class Step:
+    """A step's row as ``find`` and ``claim`` return it (the answer decrypted)."""
+
+    id: int
+    answer: str | None
 
 
-def claim(session: Session, delivery: str, step: str, now: datetime) -> DeliveryStep:
-    """Insert the step's row now (flushed): a concurrent run of the same delivery conflicts here,
-    before doing any work, and the transaction that finishes first wins."""
-    row = DeliveryStep(delivery=delivery[:255], step=step, created_at=now)
-    session.add(row)
-    session.flush()
-    return row
+#: Built once, run as plain statements on the session's connection: every command, button and message
+#: with a write step runs ``find`` and ``record``, and an ORM query and object with its flush cost several
+#: times the statement itself. The answer column is encrypted by its column type as with the ORM.
+_STEPS: Table = DeliveryStep.__table__  # type: ignore[assignment]
+_FIND = select(_STEPS.c.id, _STEPS.c.answer).where(
+    _STEPS.c.delivery == bindparam("b_delivery"), _STEPS.c.step == bindparam("b_step")
+)
+_INSERT = _STEPS.insert()
+_ANSWER = _STEPS.update().where(_STEPS.c.id == bindparam("b_id")).values(answer=bindparam("b_answer"))
+
+
+def find(session: Session, delivery: str, step: str) -> Step | None:
+    row = session.connection().execute(_FIND, {"b_delivery": delivery[:255], "b_step": step}).first()
+    return Step(int(row.id), row.answer) if row is not None else None
+
+
+def claim(session: Session, delivery: str, step: str, now: datetime) -> Step:
+    """Insert the step's row now: a concurrent run of the same delivery conflicts here (``IntegrityError``),
+    before doing any work, and the transaction that finishes first wins. ``answer`` stores the answer later
+    in the same transaction."""
+    result = session.connection().execute(
+        _INSERT, {"delivery": delivery[:255], "step": step, "created_at": now, "answer": None}
+    )
+    key = result.inserted_primary_key
+    assert key is not None
+    return Step(int(key[0]), None)
+
+
+def answer(session: Session, claimed: Step, answer: str) -> None:
+    """Store the answer of a step ``claim`` inserted (same transaction)."""
+    session.connection().execute(_ANSWER, {"b_id": claimed.id, "b_answer": answer})
 
 
 def record(session: Session, delivery: str, step: str, now: datetime, *, answer: str) -> None:
     """Write the step's row with its answer at once (SQLite: one writer, nothing to race)."""
-    session.add(DeliveryStep(delivery=delivery[:255], step=step, created_at=now, answer=answer))
+    session.connection().execute(
+        _INSERT, {"delivery": delivery[:255], "step": step, "created_at": now, "answer": answer}
+    )
 
 
 def purge(session: Session, *, before: datetime) -> int:

@@ -1,0 +1,131 @@
+"""Scans asked for by several threads at once run as one batch (``redaction/batching.py``), with the
+same findings as one at a time; a lone scan runs at once; one bad text fails only its own caller."""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from redaction import Redactor
+from redaction.batching import Batcher
+
+TEXTS = [
+    "Tell Zebediah Quackenbush to call 312-555-0199 tonight",
+    "Reminder: task force meeting moved to Thursday 9am, room 204",
+    "Client C-1234 is 16, DOB 03/14/2010, staying with her aunt at 1234 Westheimer Rd Apt 5",
+    "Email from maria.lopez14@gmail.com says the recruiter goes by @mariajobs_hou on Instagram",
+    "Officer Ramirez will call Ana Souza at +55 11 98765-4321 tomorrow morning",
+    "Thanks all, the shelter has 4 beds open tonight (ticket 311)",
+    "SSN 123-45-6789 was on the lease application for the apartment on Gessner",
+    "Can HSI confirm whether operation 512 is still on for the end of next week?",
+]
+
+
+class _Gate:
+    """``run_many`` that records its batches and holds the first one until released."""
+
+    def __init__(self) -> None:
+        self.batches: list[list[str]] = []
+        self.entered = threading.Event()
+        self.release = threading.Event()
+
+    def __call__(self, items: list[str]) -> list[str]:
+        self.batches.append(list(items))
+        if len(self.batches) == 1:
+            self.entered.set()
+            assert self.release.wait(10)
+        if "bad" in items and len(items) > 1:
+            raise ValueError("a bad item in the batch")
+        if items == ["bad"]:
+            raise ValueError("bad item")
+        return [item.upper() for item in items]
+
+
+def test_a_lone_call_runs_at_once_alone() -> None:
+    calls: list[list[str]] = []
+
+    def run_many(items: list[str]) -> list[str]:
+        calls.append(list(items))
+        return [item.upper() for item in items]
+
+    batcher = Batcher(run_many, limit=8)
+    assert batcher("a") == "A"
+    assert batcher("b") == "B"
+    assert calls == [["a"], ["b"]]
+
+
+def test_calls_arriving_during_a_batch_run_together_as_the_next_batch() -> None:
+    gate = _Gate()
+    batcher = Batcher(gate, limit=64)
+    with ThreadPoolExecutor(8) as pool:
+        first = pool.submit(batcher, "first")
+        assert gate.entered.wait(10)
+        later = [pool.submit(batcher, f"item{n}") for n in range(6)]
+        deadline = time.monotonic() + 10
+        while len(batcher._queue) < 6 and time.monotonic() < deadline:  # all six wait behind the first
+            time.sleep(0.005)
+        gate.release.set()
+        assert first.result(10) == "FIRST"
+        assert [f.result(10) for f in later] == [f"ITEM{n}" for n in range(6)]
+    assert gate.batches[0] == ["first"]
+    assert sorted(gate.batches[1]) == sorted(f"item{n}" for n in range(6))  # one batch, not six
+    assert len(gate.batches) == 2
+
+
+def test_a_batch_never_exceeds_its_limit() -> None:
+    gate = _Gate()
+    batcher = Batcher(gate, limit=3)
+    with ThreadPoolExecutor(8) as pool:
+        first = pool.submit(batcher, "first")
+        assert gate.entered.wait(10)
+        later = [pool.submit(batcher, f"item{n}") for n in range(7)]
+        deadline = time.monotonic() + 10
+        while len(batcher._queue) < 7 and time.monotonic() < deadline:
+            time.sleep(0.005)
+        gate.release.set()
+        assert [f.result(10) for f in later] == [f"ITEM{n}" for n in range(7)]
+        assert first.result(10) == "FIRST"
+    assert [len(b) for b in gate.batches] == [1, 3, 3, 1]
+
+
+def test_one_bad_item_fails_only_its_own_caller() -> None:
+    gate = _Gate()
+    batcher = Batcher(gate, limit=64)
+    with ThreadPoolExecutor(8) as pool:
+        first = pool.submit(batcher, "first")
+        assert gate.entered.wait(10)
+        good = [pool.submit(batcher, f"item{n}") for n in range(3)]
+        bad = pool.submit(batcher, "bad")
+        deadline = time.monotonic() + 10
+        while len(batcher._queue) < 4 and time.monotonic() < deadline:
+            time.sleep(0.005)
+        gate.release.set()
+        assert first.result(10) == "FIRST"
+        assert [f.result(10) for f in good] == ["ITEM0", "ITEM1", "ITEM2"]
+        with pytest.raises(ValueError):
+            bad.result(10)
+    assert batcher("after") == "AFTER"  # the batcher is not left stuck
+
+
+def test_concurrent_scans_find_what_each_scan_alone_finds(redactor: Redactor) -> None:
+    texts = [f"{text} ({n})" for n in range(6) for text in TEXTS]
+    alone = [redactor.redact(text) for text in texts]
+    batched_before = redactor._batcher.batches
+    items_before = redactor._batcher.items
+    with ThreadPoolExecutor(12) as pool:
+        together = list(pool.map(redactor.redact, texts))
+    assert together == alone
+    batches = redactor._batcher.batches - batched_before
+    assert redactor._batcher.items - items_before == len(texts)
+    assert batches < len(texts)  # some scans shared a batch
+
+
+def test_a_long_text_is_scanned_alone(redactor: Redactor) -> None:
+    long_text = ("Call Zebediah Quackenbush at 312-555-0199 about the van. " * 40).strip()
+    before = redactor._batcher.items
+    result = redactor.redact(long_text)
+    assert "[PHONE]" in result.text
+    assert redactor._batcher.items == before
