@@ -134,8 +134,9 @@ class DatabaseInbox:
         self._receives: _GroupCommit[tuple[str, str, str, bool], tuple[str, Claimed | None]] = _GroupCommit(
             self._receive_many, executor=self._ack_threads
         )
-        self._finishes: _GroupCommit[Claimed, None] = _GroupCommit(self._finish_many)
-        self._effects: _GroupCommit[tuple[int, str], None] = _GroupCommit(self._record_effects_many)
+        # Rows finished and side effects recorded go through one queue: a burst's handlers reply and
+        # finish at about the same time, so one transaction records some rows' effects and finishes others.
+        self._updates: _GroupCommit[tuple[int, str] | Claimed, None] = _GroupCommit(self._update_many)
 
     def _receive_many(
         self, items: list[tuple[str, str, str, bool]]
@@ -155,11 +156,16 @@ class DatabaseInbox:
         with self._db.session() as s:
             return store.renew(s, [(r.id, r.token) for r in rows], now=_now(), lease=self.lease)
 
-    def _finish_many(self, rows: list[Claimed]) -> list[Exception | None]:
-        """Several rows marked done with one statement; a row whose claim was lost gets ``ClaimLost``."""
+    def _update_many(self, items: list[tuple[int, str] | Claimed]) -> list[Exception | None]:
+        """In one transaction: the side effects recorded (``(row id, effects)``, one statement) and the
+        rows marked done (``Claimed``, one fenced statement); a row whose claim was lost gets ``ClaimLost``.
+        Effects first: a row's effects are recorded before its handler goes on to finish it anyway."""
+        effects = [item for item in items if isinstance(item, tuple)]
+        rows = [item for item in items if isinstance(item, Claimed)]
         with self._db.session() as s:
+            store.record_effects_many(s, effects)
             done = store.finish_many(s, [(r.id, r.token) for r in rows], now=_now())
-        return [None if r.id in done else ClaimLost(r.id) for r in rows]
+        return [None if isinstance(item, tuple) or item.id in done else ClaimLost(item.id) for item in items]
 
     def _fail(self, row: Claimed, reason: str) -> bool:
         with self._db.session() as s:
@@ -176,12 +182,6 @@ class DatabaseInbox:
     def _release(self, rows: list[Claimed]) -> int:
         with self._db.session() as s:
             return store.release(s, [(r.id, r.token) for r in rows], now=_now())
-
-    def _record_effects_many(self, records: list[tuple[int, str]]) -> list[Exception | None]:
-        """Several rows' effects in one transaction (a burst's handlers reply at about the same time)."""
-        with self._db.session() as s:
-            store.record_effects_many(s, records)
-        return [None] * len(records)
 
     def _purge(self) -> int:
         with self._db.session() as s:
@@ -203,8 +203,8 @@ class DatabaseInbox:
 
     async def finish(self, row: Claimed) -> None:
         """Mark a row done (fenced by its token: ``ClaimLost`` when taken over); rows finishing
-        together share a transaction."""
-        await self._finishes.submit(row)
+        together share a transaction (with other rows' effects recorded)."""
+        await self._updates.submit(row)
 
     async def fail(self, row: Claimed, reason: str) -> bool:
         return await asyncio.to_thread(self._fail, row, reason)
@@ -214,7 +214,7 @@ class DatabaseInbox:
 
     async def record_effects(self, row: Claimed, effects: str) -> None:
         """Remember what the row's handler has done so far (see ``storage.inbox.record_effects``)."""
-        await self._effects.submit((row.id, effects))
+        await self._updates.submit((row.id, effects))
 
     async def purge(self) -> int:
         return await asyncio.to_thread(self._purge)

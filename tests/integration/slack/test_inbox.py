@@ -7,6 +7,7 @@ given up on and reported, never dropped silently."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -301,3 +302,47 @@ async def test_storing_a_request_before_its_ack_does_not_wait_for_the_default_th
     finally:
         release.set()
         await asyncio.gather(*busy)
+
+
+async def test_effects_recorded_and_rows_finished_together_share_one_transaction(db: Database) -> None:
+    """A burst's handlers reply and finish at about the same time: the effects of some rows and the
+    finish of others are written in one transaction (one session), each caller still told its own
+    outcome (a row whose claim was lost raises ``ClaimLost``)."""
+    from bot.slack.inbox import NEW, ClaimLost, DatabaseInbox
+
+    inbox = DatabaseInbox(db)
+    rows = []
+    for n in range(4):
+        status, row = await inbox.receive(f"command:together-{n}", "command", "{}", claim=True)
+        assert status == NEW and row is not None
+        rows.append(row)
+    stale = dataclasses.replace(rows[3], token="not-the-claim")
+    sessions = 0
+    real_session = db.session
+
+    def counting_session(*args: Any, **kwargs: Any) -> Any:
+        nonlocal sessions
+        sessions += 1
+        return real_session(*args, **kwargs)
+
+    db.session = counting_session  # type: ignore[method-assign]
+    try:
+        outcomes = await asyncio.gather(
+            inbox.record_effects(rows[0], "1"),
+            inbox.finish(rows[1]),
+            inbox.record_effects(rows[2], "10"),
+            inbox.finish(rows[2]),
+            inbox.finish(stale),
+            return_exceptions=True,
+        )
+    finally:
+        db.session = real_session  # type: ignore[method-assign]
+    assert outcomes[:4] == [None, None, None, None]
+    assert isinstance(outcomes[4], ClaimLost)
+    assert sessions == 1
+    with db.session() as s:
+        state = {r.id: (r.status, r.effects) for r in s.execute(select(InboxEntry)).scalars()}
+    assert state[rows[0].id] == ("running", "1")
+    assert state[rows[1].id] == ("done", "")
+    assert state[rows[2].id] == ("done", "10")
+    assert state[rows[3].id] == ("running", "")
