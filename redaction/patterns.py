@@ -284,8 +284,10 @@ def find_ssns(text: str) -> Iterator[Finding]:
         yield Finding(match.start(), match.end(), SSN, 0.9, "ssn")
     for match in _SSN_CUE.finditer(text):
         yield Finding(match.start(1), match.end(1), SSN, 0.95, "ssn_cue")
-    for match in _SSN_LATER.finditer(text):
-        yield Finding(match.start("n"), match.end("n"), SSN, 0.85, "ssn_cue")
+    lowered = text.lower()
+    if "ss" in lowered or "social" in lowered:
+        for match in _SSN_LATER.finditer(text):
+            yield Finding(match.start("n"), match.end("n"), SSN, 0.85, "ssn_cue")
     if "xx" in text or "XX" in text or "**" in text or "##" in text or "••" in text:
         for match in _SSN_MASKED.finditer(text):
             yield Finding(match.start(), match.end(), SSN, 0.85, "ssn_masked")
@@ -306,8 +308,8 @@ def find_ssns(text: str) -> Iterator[Finding]:
 # checksum python-stdnum validates and whose shape is distinctive are taken: a CURP, a dotted CPF, a CNP, a Chinese
 # resident ID, a hyphenated Korean RRN; plain 10-11 digit runs (PESEL, EGN, bare CPF) look like phone numbers and
 # are left to their cue.
-_NATID_CUE = re.compile(
-    r"(?:\b(?i:curp|dpi|cui|dni|c[ée]dulas?|cpf|cnp|pesel|egn|idnp|nino|e-?tazkira|tazkira|nid|n[°º]\s*id|"
+_NATID_CUE_LATIN = (
+    r"\b(?:(?i:curp|dpi|cui|dni|c[ée]dulas?|cpf|cnp|pesel|egn|idnp|nino|e-?tazkira|tazkira|nid|n[°º]\s*id|"
     r"national\s+(?:id(?:entity)?|insurance)(?:\s+(?:card|number|no\.?|#))?|ni\s+(?:numbers?|no\.?|#)|"
     r"(?:personal|citizen(?:ship)?|resident|identity|voter)\s+id|(?:citizen(?:ship)?|identity|voter)\s+(?:card|number)|"
     r"id\s+(?:nacional|personal)|documento\s+(?:de\s+identidad|nacional)|registro\s+geral|carteira\s+de\s+identidade|"
@@ -319,9 +321,14 @@ _NATID_CUE = re.compile(
     r"ghana\s+card|cnics?|n\.?i\.?c\s+(?:no\.?|number|#)|huduma(?:\s+namba)?|omang|fayda|kitambulisho|"
     r"carte\s+(?:nationale\s+)?d['’]identit[ée]|credencial\s+(?:para\s+votar|de\s+elector)|cuil|cuit|"
     r"id\s+(?:number|no\.?|#|card\s+(?:number|no\.?|#)))\b"
-    r"|\b(?-i:CC|C\.C\.|RG|NIK|KTP|NI|ID|PAN|NICs?|NIE|NIF|RFC|DUI|UID|CNI|INE|RUT|RUN)(?![\w]|['’]d)"
-    r"|\b(?:[A-Z][a-z]{1,20}(?:an|ese|ish|ian|i|ch)|Thai|Swiss|Greek)\s+(?:national\s+)?(?i:ids?|nid|id\s+cards?)\b"
-    r"|居民身份证|身份证|身分證|주민등록번호|주민번호|บัตรประชาชน|เลขประจำตัวประชาชน|удостоверени\w+|паспорт\w*\s+id"
+    r"|(?-i:CC|C\.C\.|RG|NIK|KTP|NI|ID|PAN|NICs?|NIE|NIF|RFC|DUI|UID|CNI|INE|RUT|RUN)(?![\w]|['’]d)"
+    r"|(?:[A-Z][a-z]{1,20}(?:an|ese|ish|ian|i|ch)|Thai|Swiss|Greek)\s+(?:national\s+)?(?i:ids?|nid|id\s+cards?)\b)"
+)
+# (one word boundary before all the Latin cues, so the alternatives are tried at word starts only; the cues in other
+# scripts only on text that is not ASCII -- the cue search runs on every message)
+_NATID_CUE_ASCII = re.compile(_NATID_CUE_LATIN)
+_NATID_CUE = re.compile(
+    r"(?:" + _NATID_CUE_LATIN + r"|居民身份证|身份证|身分證|주민등록번호|주민번호|บัตรประชาชน|เลขประจำตัวประชาชน|удостоверени\w+|паспорт\w*\s+id"
     # Aadhaar in Hindi and Tamil, Bangladesh's national ID card, Arabic "national number"/"identity card", Amharic ID
     r"|आधार|ஆதார்|এনআইডি|জাতীয়\s+পরিচয়পত্র|الرقم\s+القومي|رقم\s+الهوية|بطاقة\s+الهوية|الهوية\s+الوطنية|መታወቂያ)"
 )
@@ -433,6 +440,7 @@ def listed_after(
         yield start, end
 
 
+_THREE_DIGITS = re.compile(r"\d\d\d")
 _ID_TOPIC_NUMBER = re.compile(r"(?<![\w/$.:#+-])(?:\d{9,18}|\d{8}-\d)(?![\w/%$-]|[.:,]\d)")
 
 
@@ -455,7 +463,7 @@ def _natid_shape(value: str) -> bool:
 def find_national_ids(text: str) -> Iterator[Finding]:
     """National identity numbers (CURP, DPI, cédula, CPF, CNP, PESEL, NINO, 身份证, 주민등록번호 ...), labelled SSN."""
     topic: int | None = None
-    for cue in _NATID_CUE.finditer(text):
+    for cue in (_NATID_CUE_ASCII if text.isascii() else _NATID_CUE).finditer(text):
         cue_word = cue.group(0)
         before = (
             _WORD_BEFORE.search(text, max(0, cue.start() - 30), cue.start())
@@ -504,10 +512,11 @@ def find_national_ids(text: str) -> Iterator[Finding]:
                 _OTHER_ID_CUE.search(text, max(topic, match.start() - 30), match.start())
             ):
                 yield Finding(match.start(), match.end(), SSN, 0.7, "national_id_topic")
-    for shape, valid in _NATID_CHECKED:
-        for match in shape.finditer(text):
-            if _stdnum_valid(valid, match.group(0)):
-                yield Finding(match.start(), match.end(), SSN, 0.9, "national_id_checked")
+    if _THREE_DIGITS.search(text) is not None:  # every checked shape has a run of three digits
+        for shape, valid in _NATID_CHECKED:
+            for match in shape.finditer(text):
+                if _stdnum_valid(valid, match.group(0)):
+                    yield Finding(match.start(), match.end(), SSN, 0.9, "national_id_checked")
     for match in _NINO.finditer(text):
         if match.group(0)[:2].isupper() and match.group(0)[-1].isupper():
             yield Finding(match.start(), match.end(), SSN, 0.8, "nino")
@@ -575,10 +584,12 @@ def find_credit_cards(text: str) -> Iterator[Finding]:
     """13-19 digit card numbers that pass the Luhn check (Visa, Mastercard, Amex, Discover prefixes); a number of
     the same shape that fails it is still a card right after a card word (a mistyped digit leaks the rest). A card's
     last four after a card word, or a masked card's visible group."""
-    for match in _CARD_LAST_FOUR.finditer(text):
-        yield Finding(match.start("d"), match.end("d"), CREDIT_CARD, 0.8, "credit_card_last4")
-    for match in _CARD_LAST_FOUR_AFTER.finditer(text):
-        yield Finding(match.start("d"), match.end("d"), CREDIT_CARD, 0.8, "credit_card_last4")
+    lowered = text.lower()
+    if "last" in lowered or "end" in lowered:
+        for match in _CARD_LAST_FOUR.finditer(text):
+            yield Finding(match.start("d"), match.end("d"), CREDIT_CARD, 0.8, "credit_card_last4")
+        for match in _CARD_LAST_FOUR_AFTER.finditer(text):
+            yield Finding(match.start("d"), match.end("d"), CREDIT_CARD, 0.8, "credit_card_last4")
     if "xx" in text or "XX" in text or "**" in text or "##" in text or "••" in text:
         for match in _CARD_MASKED.finditer(text):
             value = match.group(0)
@@ -1210,6 +1221,8 @@ _PASSPORT_SHAPE = re.compile(r"(?<![\w/$.:#-])(?:[A-Z]{1,2}\d{7,8}|\d{9})(?![\w/
 
 
 def find_passports_in_topic(text: str) -> Iterator[Finding]:
+    if text.isascii() and "pas" not in text.lower() and "pp" not in text.lower():
+        return
     topic = _PASSPORT_TOPIC.search(text)
     if topic is None:
         return
