@@ -108,6 +108,17 @@ def _lexicon_name(word: str) -> bool:
 _GIVEN_ABBREVIATIONS = frozenset("ma md mohd muhd wm jos geo chas thos fco ma.".split())
 
 
+# Short East and Southeast Asian surnames that are also English or common words, taken only title-case right after a
+# found given name ("Kevin Do", "Anna Ho") or right before a found name mid-sentence ("He Jianjun", "Ma Lin").
+_SHORT_SURNAMES = frozenset("Do Ho Le Ly Ma Vu He Lo Ng Oh Ha Ta Yu Wu Hu Xu Li Lu Mo Bo Ko".split())
+
+
+def _lexicon_given(span: str) -> bool:
+    """The last word of ``span`` is a given name of the lexicon ("Kevin" of "Kevin")."""
+    words = span.split()
+    return bool(words) and fold_accents(words[-1]) in first_names()
+
+
 def _is_capitalised(word: str) -> bool:
     return word[:1].isupper() and not (word.isupper() and len(word) > 1 and len(word) <= 4)
 
@@ -195,6 +206,9 @@ def _grown(text: str, start: int, end: int, is_name_word: Callable[[str], bool])
                 break
             end = word_end
             continue
+        if token in _SHORT_SURNAMES and not lower_name and not caps_name and _lexicon_given(text[start:end]):
+            end = word_end  # "Kevin Do", "Anna Ho": a short surname that is also an English word
+            break
         if bare.casefold() in PARTICLES:
             following = _GAP.match(text, word_end)
             nxt = _WORD.match(text, following.end()) if following else None
@@ -242,6 +256,9 @@ def _grown(text: str, start: int, end: int, is_name_word: Callable[[str], bool])
             continue
         if token.endswith(".") and len(bare) > 1:
             break  # a sentence ends before the name
+        if token in _SHORT_SURNAMES and not _sentence_start(text, new_start) and text[start:end].istitle():
+            start = new_start  # "one of the men, He Jianjun": a surname written first
+            break
         if bare.casefold() in PARTICLES and bare.islower():
             start = new_start  # "da Silva" found as "Silva"
             continue
