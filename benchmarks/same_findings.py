@@ -72,14 +72,18 @@ def main() -> int:
         print(json.dumps({"inputs": len(found), "findings": sum(map(len, found.values()))}))
         return 0
     before = json.loads(Path(args.compare).read_text(encoding="utf-8"))
-    changed_inputs = sorted(k for k in digest if before["inputs"].get(k) != digest[k])
-    differ = sorted(k for k in found if k not in changed_inputs and before["findings"].get(k) != found[k])
+    # inputs added since (new benchmark families) are not compared; an input whose text changed is reported
+    changed_inputs = sorted(k for k in digest if k in before["inputs"] and before["inputs"][k] != digest[k])
+    differ = sorted(
+        k for k in found if k in before["inputs"] and k not in changed_inputs and before["findings"][k] != found[k]
+    )
     print(
         json.dumps(
             {
                 "inputs": len(found),
                 "findings": sum(map(len, found.values())),
-                "inputs_not_in_both": len(changed_inputs),
+                "inputs_compared": sum(k in before["inputs"] for k in found),
+                "inputs_changed": len(changed_inputs),
                 "findings_differ": len(differ),
                 "first_differing": differ[:10],
             }

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 
 from redaction.findings import AGE, PERSON, Finding
 from redaction.normalise import fold_accents
@@ -95,6 +96,7 @@ _CJK_BEFORE = re.compile(rf"(?<!{_CJK})({_CJK}{{2,4}})(?:[ \t]|,[ \t]?)$")
 _PAREN_BEFORE = re.compile(r"([^\s()（）][^()（）\n]{0,38}?)[ \t]*[(（][^()（）\n]*$")
 
 
+@lru_cache(maxsize=16384)
 def _lexicon_name(word: str) -> bool:
     """A first name or surname of the lexicon (either half of a hyphenated one: "cruz-santos")."""
     for part in re.split(r"[-’']", word):
@@ -129,6 +131,7 @@ def complete_names(
     """New PERSON findings: each PERSON finding grown to its adjacent name parts (see the module docstring)."""
     out: list[Finding] = []
     done: set[tuple[int, int, float, str]] = set()  # the same span from several recognizers is grown once
+    is_name_word = _memoised(is_name_word)
     grown: dict[tuple[int, int], tuple[int, int]] = {}
     for finding in findings:
         if finding.label != PERSON:
@@ -152,7 +155,27 @@ def complete_names(
     return out
 
 
+def _memoised(is_name_word: Callable[[str], bool]) -> Callable[[str], bool]:
+    """``is_name_word`` asked once per distinct word of one message (it folds accents and reads four lists)."""
+    verdicts: dict[str, bool] = {}
+
+    def cached(word: str) -> bool:
+        verdict = verdicts.get(word)
+        if verdict is None:
+            verdict = verdicts[word] = is_name_word(word)
+        return verdict
+
+    return cached
+
+
 def _ok_part(word: str, lower_name: bool, is_name_word: Callable[[str], bool]) -> bool:
+    return _ok_part_word(word, lower_name)
+
+
+@lru_cache(maxsize=16384)
+def _ok_part_word(word: str, lower_name: bool) -> bool:
+    """``_ok_part``'s verdict, which depends on the word alone (a name-dense message asks it for the same few words
+    tens of thousands of times)."""
     bare = word.rstrip(".")
     key = bare.casefold()
     if not bare or key in _NOT_A_PART or key in NOT_A_PERSON:

@@ -649,11 +649,14 @@ def is_place(text: str, start: int, end: int) -> bool:
 
 @functools.lru_cache(maxsize=16384)
 def _is_place_in(text: str, start: int, end: int) -> bool:
-    words = [(m.start(), m.end(), fold_accents(m.group(0))) for m in _TOKEN.finditer(text)]
-    inside = [i for i, (s, e, _w) in enumerate(words) if s < end and e > start]
+    tokens = [(m.start(), m.end(), m.group(0)) for m in _TOKEN.finditer(text)]
+    inside = [i for i, (s, e, _w) in enumerate(tokens) if s < end and e > start]
     if not inside:
         return False
     first, last = inside[0], inside[-1]
+    # only the words from three before the span to the end of a four-word place, or one after it, are read
+    low, high = max(0, first - 3), max(last + 1, first + 3)
+    words = [(s, e, fold_accents(w) if low <= i <= high else w) for i, (s, e, w) in enumerate(tokens)]
     if (
         last + 1 < len(words)
         and words[last + 1][2] in _PLACE_AFTER

@@ -410,6 +410,16 @@ def _demonym(word: str) -> bool:
     return False
 
 
+# Compiled once (``re.search`` with a pattern string looks its compiled form up on every call).
+_SPEAKING_END = re.compile(r"(?i:-speaking)$")
+_FOLLOWING_WORD = re.compile(r"[ \t]+([^\W\d_]+)")
+_ACRONYM_BEFORE = re.compile(r"\b([A-Z]{2,5})[ \t]+$")
+_CAPITAL_AFTER = re.compile(r"[ \t]+([A-Z][a-z]+|[A-Z]+)\b")
+_CAPITALISED_BEFORE = re.compile(r"\b([A-Z][a-z]+)[ \t]+$")
+_THE_BEFORE = re.compile(r"\b[Tt]he[ \t]+$")
+_WORD_AFTER = re.compile(r"(?:['’]s)?[ \t]+(?P<w>[^\W\d_]+)(?![\w-])")
+
+
 def _person_false(text: str, start: int, end: int, source: str) -> bool:
     span = text[start:end]
     words = _WORD.findall(span)
@@ -421,7 +431,7 @@ def _person_false(text: str, start: int, end: int, source: str) -> bool:
         return True  # "Jane Doe 2", "registered as \"Jane Doe 14\"": a pseudonym in a filing or chart, not a name
     if source != "deny_list" and len(words) <= 3 and _said_not_a_person(text, start, end):
         return True  # "Marion is the county, not a person", "no suspect named Irving": the chat says so
-    if re.search(r"(?i:-speaking)$", span):
+    if _SPEAKING_END.search(span):
         return True  # "Karen-speaking minor": a language
     if (
         source == "name_cue"
@@ -493,7 +503,7 @@ def _person_false(text: str, start: int, end: int, source: str) -> bool:
         return True  # "RENAP docs", "LGBTQ youth", "NAPTIP zonal office": an acronym before lower-case words
     if all(w in _WEEKDAY_WORDS for w in folded) or (len(words) > 1 and folded[-1] in _WEEKDAY_WORDS):
         return True  # "Tues", "Weds", "Riverside Tues"
-    following = re.match(r"[ \t]+([^\W\d_]+)", text[end : end + 24])
+    following = _FOLLOWING_WORD.match(text[end : end + 24])
     if (
         len(words) == 1
         and following is not None
@@ -545,7 +555,7 @@ def _person_false(text: str, start: int, end: int, source: str) -> bool:
         return True  # "FCI Butner", "CT DCF"
     if len(words) > 2 and not span.isupper() and any(_is_org_acronym(w) for w in words[1:-1]):
         return True  # "Aurora PD + CDLE"
-    agency = re.search(r"\b([A-Z]{2,5})[ \t]+$", text[max(0, start - 8) : start])
+    agency = _ACRONYM_BEFORE.search(text[max(0, start - 8) : start])
     if (
         agency is not None
         and len(words) == 1
@@ -562,25 +572,25 @@ def _person_false(text: str, start: int, end: int, source: str) -> bool:
         return True  # "Chị ơi", "Chị ấy": a Vietnamese kinship word used as a pronoun
     if any(w.casefold() in _ORG_HEADS and w[:1].isupper() for w in words[1:]):
         return True  # "Trevor Project", "Salinas Valley", "Hays Medical"
-    service = re.match(r"[ \t]+([A-Z][a-z]+|[A-Z]+)\b", text[end : end + 24])
+    service = _CAPITAL_AFTER.match(text[end : end + 24])
     if any(w.casefold() in _SERVICE_HEADS and w[:1].isupper() for w in words[1:]) or (
         service is not None and service.group(1).casefold() in _SERVICE_HEADS
     ):
         return True  # "Candy Nails", "Sally Army", "Migrant Help", "EL SALVADOR CONSULATE": a business or a body
     if len(words) > 1 and folded[0] in _ORG_OPENERS and words[0][:1].isupper():
         return True  # "Memorial Hermann", "Parish Hall"
-    opener = re.search(r"\b([A-Z][a-z]+)[ \t]+$", text[max(0, start - 14) : start])
+    opener = _CAPITALISED_BEFORE.search(text[max(0, start - 14) : start])
     if opener is not None and opener.group(1).casefold() in _ORG_OPENERS - {"general", "united", "county"}:
         return True  # "Memorial [Hermann]", "University [Hospital]"
     if len(words) > 1 and words[-1].isupper() and folded[-1] in _ORG_ACRONYMS and not span.isupper():
         return True  # "Ben Taub ER", "Dell Seton ED": a hospital's department
-    if re.search(r"\b[Tt]he[ \t]+$", text[max(0, start - 5) : start]) and _FACILITY_AFTER.match(text, end):
+    if _THE_BEFORE.search(text[max(0, start - 5) : start]) and _FACILITY_AFTER.match(text, end):
         return True  # "the Frederick Douglass building", "the Jesse Tree food pantry"
     if source in _MODEL_SOURCES and len(words) >= 2 and _NAMED_THING_AFTER.match(text, end):
         return True  # "Annie E. Casey grant application", "Earle Cabell federal building": named after a person
     if _ORG_AHEAD.match(text, end):
         return True  # "Ronald McDonald House", "Martin Luther King Jr. Blvd", "Harry Hines Blvd"
-    after = re.match(r"(?:['’]s)?[ \t]+(?P<w>[^\W\d_]+)(?![\w-])", text[end : end + 30])
+    after = _WORD_AFTER.match(text[end : end + 30])
     if after is not None:
         head = after.group("w")
         if head[:1].isupper() and head.casefold() in _ORG_HEADS:
