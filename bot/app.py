@@ -169,6 +169,13 @@ class App:
         """The platform's ``closed`` (Matrix: ``close`` began); platforms without one never close under a send."""
         return getattr(self.platform, "closed", False) is True
 
+    def _platform_ready(self) -> bool:
+        """The platform's ``sending_ready`` (Matrix: logged in and a first sync done, so the rooms are
+        known); platforms without one can always send. The outbox claims nothing before: a send tried
+        while the process starts would fail, count as an attempt and wait behind a back-off that
+        grows with every restart (after a few ``kill -9`` a poster's notice waited 9 minutes)."""
+        return getattr(self.platform, "sending_ready", True) is not False
+
     @property
     def stopping(self) -> bool:
         """True once ``shutdown`` began: adapters turn new platform deliveries away (``/readyz`` 503)."""
@@ -299,6 +306,27 @@ class App:
             return 0
         finally:
             self._busy -= 1
+
+    async def removal_seen(self, message: MessageRef) -> int:
+        """An adapter met again a message the bot itself removed — a replay after the process died
+        (``kill -9``) between the removal and the end of its handling: the platform serves it
+        redacted now, so its handling finds no text. The removal is certain, so the redacted repost
+        and the poster's notice held for it go out at once instead of when their hold lapses
+        (``handlers.pii_guard.release_after_removal``). Never raises; returns how many were released."""
+        if self._stopping:
+            return 0
+        from handlers.pii_guard import release_after_removal
+
+        try:
+            keys = await asyncio.to_thread(release_after_removal, self.services, message)
+        except Exception as exc:
+            log.warning("pii guard: could not release the rows held for a removed message: %s",
+                        safe_exception_summary(exc))
+            return 0
+        if keys:
+            log.info("pii guard: a message removed before a restart was met again; %d held rows released", len(keys))
+            self.kick_outbox(keys)
+        return len(keys)
 
     async def _dispatch(self, event: Event) -> tuple[Dispatched, dict[str, str] | None]:
         """Like ``dispatch``; for a ``FormSubmitted`` a handler's ``FieldError`` is returned (not
@@ -624,7 +652,7 @@ class App:
         ends the pass (the next one retries)."""
         async with self._outbox_lock:
             sent = 0
-            while not self._stopping:
+            while not self._stopping and self._platform_ready():
                 clock_now = now or self.services.clock.now()
                 try:
                     with self.services.db.session() as s:
@@ -909,6 +937,8 @@ class App:
         Claims are fenced, so this and a pass never send one row twice. A row a pass has claimed
         already is waited for up to ``wait_seconds``. Never raises; returns how many were sent."""
         sent = 0
+        if not self._platform_ready():
+            return 0  # the platform delivers what is due once it is (Matrix: after its first sync)
         try:
             with self.services.db.session() as s:
                 batch = [

@@ -52,6 +52,7 @@ from bot.platform import (
     DELIVERY,
     Button,
     ButtonStyle,
+    Capability,
     ChannelRef,
     Message,
     MessageRef,
@@ -712,6 +713,24 @@ async def _redact_and_repost(
         outbox.release_held(s, [key], now=ctx.now())
         _plan_digest(ctx, s, settings)
     outcome = await ctx.deliver_now(key)
+    note = (
+        f"I removed your {_what(event.channel)} in {pol.label}: it looked like it contained "
+        f"{describe_labels(counts)}. {_repost_words(outcome, _where(event.channel))}\n"
+        f"{preview_of(redacted, settings.preview_chars)}"
+    )
+    if note_is_the_notice(ctx.platform):
+        # The note is a DM here (Matrix: no ephemeral messages), so it *is* the held notice: the row
+        # gets the outcome's text and goes out now, in one statement, and is delivered on its own in
+        # the background (where a first DM's room is opened). One row, one key — one transaction id —
+        # so a kill at any point sends the poster one notice: the fallback text if it came before
+        # this statement, this one after (docs/architecture.md, Matrix delivery guarantees).
+        with ctx.session() as s:
+            rewritten = outbox.rewrite_held(s, notice_key, body=note, now=ctx.now())
+        if rewritten:  # (after the commit: the delivery must find the row due)
+            ctx.kick_outbox([notice_key])
+        # Not rewritten: the notice is out (or going out) already — its hold lapsed before this
+        # event's turn (a long catch-up), or an earlier run of this event sent it.
+        return True
     with ctx.session() as s:
         notice = s.execute(
             select(OutboxMessage.status, OutboxMessage.attempts).where(OutboxMessage.idempotency_key == notice_key)
@@ -722,13 +741,10 @@ async def _redact_and_repost(
         return True
     try:
         # Best effort: the message is gone and the repost is out or queued; handling the event again
-        # because this note could not be delivered would find the message already deleted.
-        await ctx.reply(
-            f"I removed your {_what(event.channel)} in {pol.label}: it looked like it contained "
-            f"{describe_labels(counts)}. {_repost_words(outcome, _where(event.channel))}\n"
-            f"{preview_of(redacted, settings.preview_chars)}",
-            best_effort=True,
-        )
+        # because this note could not be delivered would find the message already deleted. (A crash
+        # between this note and withdrawing the held notice below sends both: at-least-once where
+        # the note is ephemeral, Slack; docs/architecture.md.)
+        await ctx.reply(note, best_effort=True)
     except PlatformError as exc:
         log.warning("pii guard: could not tell the poster about a redaction: %s", exc)
         with ctx.session() as s:
@@ -738,6 +754,46 @@ async def _redact_and_repost(
     with ctx.session() as s:
         outbox.withdraw(s, [notice_key])
     return True
+
+
+def note_is_the_notice(platform: Any) -> bool:
+    """Whether the poster's note after a removal is a DM — the platform has no ephemeral messages
+    (Matrix) — and so is sent as the held notice row itself rather than as a reply next to it."""
+    return Capability.EPHEMERAL not in platform.capabilities
+
+
+def release_after_removal(services: Services, message: MessageRef) -> list[str]:
+    """An adapter met, again, a message the bot itself removed (a replay after a crash: the platform
+    now serves it redacted, so its handling finds no text and cannot redo the repost and notice).
+    The removal is certain, so the repost and the poster's notice held for it (``_queue_held``)
+    go out now instead of when their hold lapses (``REPOST_HOLD``). ``message`` is the removed
+    event: a message, or an edit (whose rows carry its original's key and the edit's id).
+
+    Only held, never-tried rows are touched. The notice only where it is the poster's one note
+    (``note_is_the_notice``): elsewhere a note may have gone out next to it before the crash.
+    Returns the keys released (delivered in the background by the caller)."""
+    room, which = message.channel.id, message.id
+    plain = [f"pii:repost:{_message_key(message)}:"[:200], f"pii:removed:{_message_key(message)}:"[:200]]
+    purposes = ["pii.repost"] + (["pii.removed_notice"] if note_is_the_notice(services.platform) else [])
+
+    def escaped(text: str) -> str:
+        return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+    with services.db.session() as s:
+        keys = list(
+            s.execute(
+                select(OutboxMessage.idempotency_key).where(
+                    OutboxMessage.status == "pending",
+                    OutboxMessage.attempts == 0,
+                    OutboxMessage.purpose.in_(purposes),
+                    OutboxMessage.idempotency_key.in_(plain)
+                    | OutboxMessage.idempotency_key.like(f"pii:%:{escaped(room)}/%:{escaped(which)}", escape="\\"),
+                )
+            ).scalars()
+        )
+        if keys:
+            outbox.release_held(s, keys, now=services.clock.now())
+    return keys
 
 
 def _repost_keys(event: MessagePosted | MessageEdited, now: datetime) -> tuple[str, str]:
@@ -782,7 +838,9 @@ def _queue_held(
         body=(
             f"I removed your {_what(event.channel)} in {pol.label}: it looked like it contained "
             f"{describe_labels(counts)}. A copy with those parts masked is reposted {_where(event.channel)}; "
-            "I will tell you if it cannot be posted."
+            "I will tell you if it cannot be posted.\n"
+            # Which message (masked), so two such notices are told apart.
+            f"{preview_of(redacted, ctx.settings(SECTION).preview_chars)}"
         ),
         now=now,
     )

@@ -240,6 +240,21 @@ def release_held(session: Session, keys: list[str], *, now: datetime) -> None:
     )
 
 
+def rewrite_held(session: Session, key: str, *, body: str, now: datetime) -> bool:
+    """Give a held, never-tried row its final text and make it due now, in one statement: the
+    held row *is* the message (the PII guard's notice to the poster on a platform where that
+    notice is a DM), so whatever the process dies after, exactly one of the two texts goes out,
+    under the row's one key (on Matrix, one transaction id). False when the row is no longer held
+    and untried (its hold lapsed and a delivery took it, or it is gone): its text stands."""
+    session.flush()
+    result = session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.idempotency_key == key, OutboxMessage.status == "pending", OutboxMessage.attempts == 0)
+        .values(body=body, next_attempt_at=now)
+    )
+    return int(getattr(result, "rowcount", 0) or 0) == 1
+
+
 def withdraw(session: Session, keys: list[str]) -> None:
     """Drop rows that have not been sent or claimed (the action they depended on did not happen)."""
     session.flush()

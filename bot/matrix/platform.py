@@ -334,6 +334,7 @@ class MatrixPlatform:
         self.removed_on_arrival = 0  # messages with PII taken down before their ordered handling
         self._arrivals: set[asyncio.Task[None]] = set()
         self._logged_in = False
+        self._first_sync_done = False  # ``sending_ready``
         self.gate: Any = None  # the pre-store gate while ``run`` runs with [matrix.gate]
 
     @property
@@ -342,6 +343,13 @@ class MatrixPlatform:
         if self._last_sync is None:
             return False
         return time.monotonic() - self._last_sync < max(60.0, 3 * self.settings.sync_timeout_ms / 1000)
+
+    @property
+    def sending_ready(self) -> bool:
+        """Logged in and a first sync done in this run (rooms known): before, a send fails (nio knows
+        no room) and the outbox would count it as a failed attempt; the app's outbox waits
+        (``App._platform_ready``) and is kicked once this turns true."""
+        return self._logged_in and self._first_sync_done
 
     # ------------------------------------------------------------------ login / lifecycle
     async def login(self) -> None:
@@ -445,6 +453,11 @@ class MatrixPlatform:
                 await self._pause(delay)
                 continue
             backoff.reset()
+            if not self._first_sync_done:
+                self._first_sync_done = True
+                kick = getattr(self._app, "kick_outbox", None)
+                if callable(kick):
+                    kick()  # what waited for the platform (rows due since before the start)
             skip_timeline = first and not had_token
             # PII is taken down on arrival, while earlier batches may still be in the handling queue
             # (catching up): the removal does not wait for their turn (``_remove_on_arrival``).
@@ -935,6 +948,13 @@ class MatrixPlatform:
         event_id = _event_id(event)
         if not event_id:
             raise MalformedEvent("no event id")
+        if _redacted_by(source) == self.client.user_id:
+            # Met again after the bot removed it: a replay after the process died before this event's
+            # handling finished. Its text is gone, so the handling cannot redo the repost and notice;
+            # the rows held for them go out now rather than when their hold lapses.
+            removal_seen = getattr(self._app, "removal_seen", None)
+            if callable(removal_seen):
+                await removal_seen(MessageRef(self.channel(room_id), event_id))
         self._senders[event_id] = sender
         while len(self._senders) > _REMEMBERED_EVENTS:
             self._senders.pop(next(iter(self._senders)))
@@ -1776,6 +1796,13 @@ def _room_detail_text(content: Mapping[str, Any], part: str) -> str:
             if body.strip() and body.strip() not in (t.strip() for t in texts):
                 texts.append(body)
     return mtext.clean_text("\n".join(t.strip() for t in texts if t.strip()))
+
+
+def _redacted_by(source: Mapping[str, Any]) -> str | None:
+    """Who redacted this event, when the server served it redacted (``unsigned.redacted_because``)."""
+    because = _mapping(_mapping(source.get("unsigned")).get("redacted_because"))
+    sender = because.get("sender")
+    return sender if isinstance(sender, str) else None
 
 
 def _thread_root(content: Mapping[str, Any]) -> str | None:

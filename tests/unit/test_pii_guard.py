@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select, text
 
+from bot.console.platform import ConsolePlatform
 from bot.events import MessageEdited, MessagePosted
-from bot.platform import ChannelRef, UserRef
+from bot.platform import Capability, ChannelRef, MessageRef, UserRef
 from redaction import RedactionSettings, Redactor, normalise_alias
 from storage.crypto import KeyedHasher, KeyRing
 from storage.models import OutboxMessage, ScheduledItem
@@ -583,6 +584,100 @@ async def test_an_ordered_turn_after_the_hold_lapsed_does_not_tell_the_poster_tw
     await h.app.drain()
     await h.tick(minutes=3)
     assert len([a for a, _b in h.platform.visible_in_channel("core-team") if a == "needtoknow"]) == 1
+    assert len(_told_removed(h, "nina")) == 1
+
+
+class _NoEphemeral(ConsolePlatform):
+    """The console platform as Matrix is where the poster's note is concerned: no ephemeral messages
+    (an answer in a channel is a DM), and a send under an idempotency key already used returns the
+    first message instead of posting again (Synapse's transaction ids)."""
+
+    @property
+    def capabilities(self) -> Capability:
+        return super().capabilities & ~Capability.EPHEMERAL
+
+    async def ephemeral(self, channel: ChannelRef, user: UserRef, message: Any) -> None:
+        await self.send_dm(user, message)
+
+    async def send_dm(self, user: UserRef, message: Any, *, idempotency_key: str | None = None) -> MessageRef:
+        sent: dict[str, MessageRef] = self.__dict__.setdefault("_by_key", {})
+        if idempotency_key is not None and idempotency_key in sent:
+            return sent[idempotency_key]
+        ref = await super().send_dm(user, message, idempotency_key=idempotency_key)
+        if idempotency_key is not None:
+            sent[idempotency_key] = ref
+        return ref
+
+
+def _outbox(h: Harness) -> list[tuple[str, str, str]]:
+    with h.app.services.db.session() as s:
+        return [(m.purpose, m.status, m.body) for m in s.execute(select(OutboxMessage).order_by(OutboxMessage.id)).scalars()]
+
+
+async def test_without_ephemeral_messages_the_note_after_a_removal_is_the_held_notice_itself(make: Any) -> None:
+    """Matrix: the note ("I reposted it") is the held notice row, rewritten and released in one
+    statement — no second message (a direct reply, or one queued under the event's key) exists that
+    a kill between two steps could send next to it (docs/architecture.md, Matrix; issue 15)."""
+    h = make(platform=_NoEphemeral())
+    event = _posted(h, "nina", CANARY, "core-team")
+    assert await h.app.remove_pii_first([event]) == 1
+    await h.app.dispatch(event)
+    await h.app.drain()
+    told = _told_removed(h, "nina")
+    assert len(told) == 1 and "I reposted it with those parts masked" in told[0] and CANARY_PHONE not in told[0]
+    rows = [(purpose, status) for purpose, status, _body in _outbox(h)]
+    assert rows == [("pii.repost", "sent"), ("pii.removed_notice", "sent")]  # nothing else queued, nothing withdrawn
+    await h.tick(minutes=5)  # past the hold
+    assert len(_told_removed(h, "nina")) == 1
+    await h.close()
+
+
+async def test_a_message_the_bot_removed_before_a_crash_releases_its_held_rows_when_met_again(make: Any) -> None:
+    """Killed between the removal on arrival and the ordered handling: the restarted adapter meets the
+    message again, redacted by the bot (``App.removal_seen``), and the repost and notice go out at
+    once instead of after the hold (2 minutes); nothing goes out twice afterwards."""
+    h = make(platform=_NoEphemeral())
+    event = _posted(h, "nina", CANARY, "core-team")
+    assert await h.app.remove_pii_first([event]) == 1
+    # (the process dies here; the replay of the event has no text any more)
+    assert await h.app.removal_seen(event.message) == 2
+    await h.tick(seconds=1)
+    reposts = [b for a, b in h.platform.visible_in_channel("core-team") if a == "needtoknow"]
+    assert len(reposts) == 1 and CANARY_PHONE not in reposts[0]
+    told = _told_removed(h, "nina")
+    assert len(told) == 1 and "Tell" in told[0] and CANARY_PHONE not in told[0]  # with the masked preview
+    assert await h.app.removal_seen(event.message) == 0  # met again: nothing left to release
+    await h.tick(minutes=5)
+    assert len(_told_removed(h, "nina")) == 1
+    assert len([a for a, _b in h.platform.visible_in_channel("core-team") if a == "needtoknow"]) == 1
+    await h.close()
+
+
+async def test_an_edit_removed_before_a_crash_releases_the_rows_held_for_the_edit(make: Any) -> None:
+    h = make(platform=_NoEphemeral())
+    clean = _posted(h, "nina", "The review moves to the large room", "core-team")
+    await h.app.dispatch(clean)
+    channel = ChannelRef("console", "core-team")
+    edit_ref = h.platform.record_member_message(channel, "nina", CANARY)
+    edit = MessageEdited(user=UserRef("console", "nina"), channel=channel, message=clean.message, text=CANARY,
+                         edit=edit_ref)
+    assert await h.app.remove_pii_first([edit]) == 1
+    assert await h.app.removal_seen(edit_ref) == 2  # the rows carry the original's key and the edit's id
+    await h.tick(seconds=1)
+    assert len(_told_removed(h, "nina")) == 1
+    await h.close()
+
+
+async def test_where_the_note_is_ephemeral_a_met_again_removal_releases_only_the_repost(h: Harness) -> None:
+    """Slack (ephemeral notes): a note may have gone out next to the held notice before the crash, so
+    only the repost is released early; the notice keeps its hold."""
+    event = _posted(h, "nina", CANARY, "core-team")
+    assert await h.app.remove_pii_first([event]) == 1
+    assert await h.app.removal_seen(event.message) == 1
+    await h.tick(seconds=1)
+    assert len([a for a, _b in h.platform.visible_in_channel("core-team") if a == "needtoknow"]) == 1
+    assert _told_removed(h, "nina") == []
+    await h.tick(minutes=3)
     assert len(_told_removed(h, "nina")) == 1
 
 

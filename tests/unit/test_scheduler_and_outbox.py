@@ -124,6 +124,27 @@ async def test_outage_during_delivery_is_retried_not_dropped(tmp_path: Path) -> 
     await h.close()
 
 
+async def test_nothing_is_claimed_before_the_platform_can_send(tmp_path: Path) -> None:
+    """A platform that cannot send yet (Matrix before its login and first sync) gets no delivery:
+    a send tried then failed, counted as an attempt and waited behind a back-off that grew with each
+    restart (docs/architecture.md, outbox). Once it can, the row goes at once, as its first attempt."""
+    h = Harness.create(tmp_path)
+    h.queue_dm(key="m1", purpose="test", recipient="console:vera", body="important")
+    h.platform.sending_ready = False  # type: ignore[attr-defined]
+    await h.tick()
+    assert await h.app.deliver_keys(["m1"]) == 0
+    assert h.platform.dms("vera") == []
+    with h.app.services.db.session() as s:
+        row = s.execute(select(OutboxMessage)).scalar_one()
+        assert (row.status, row.attempts) == ("pending", 0)
+    h.platform.sending_ready = True  # type: ignore[attr-defined]
+    await h.tick()
+    assert h.platform.dms("vera") == ["important"]
+    with h.app.services.db.session() as s:
+        assert s.execute(select(OutboxMessage.attempts)).scalar_one() == 1
+    await h.close()
+
+
 async def test_crash_after_claim_redelivers_after_the_lease(tmp_path: Path) -> None:
     h = Harness.create(tmp_path)
     h.queue_dm(key="m1", purpose="test", recipient="console:vera", body="tip for you")
