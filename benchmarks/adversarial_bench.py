@@ -39,11 +39,28 @@ TARGET_MS_PER_KB = 20.0
 TARGET_RSS_MB = 400.0
 
 
+def _repeated(token: str, size: int) -> str:
+    """``token`` repeated to exactly ``size`` characters."""
+    return (token * (size // len(token) + 1))[:size]
+
+
+def _distinct(make: Callable[[int], str], size: int) -> str:
+    """``make(0) + make(1) + ...`` until ``size`` characters, cut to exactly ``size`` (each part its own value)."""
+    parts: list[str] = []
+    length = index = 0
+    while length < size:
+        part = make(index)
+        parts.append(part)
+        length += len(part)
+        index += 1
+    return "".join(parts)[:size]
+
+
 def adversarial(size: int) -> dict[str, str]:
     """Named inputs of about ``size`` characters (a few of fixed shape, such as 2,000 nested brackets)."""
 
     def run(token: str) -> str:
-        return (token * (size // len(token) + 1))[:size]
+        return _repeated(token, size)
 
     half = size // 2
     cases = {
@@ -123,17 +140,10 @@ def dense(size: int, seed: int = 3) -> dict[str, str]:
     rng = random.Random(seed)
 
     def run(token: str) -> str:
-        return (token * (size // len(token) + 1))[:size]
+        return _repeated(token, size)
 
     def distinct(make: Callable[[int], str]) -> str:
-        parts: list[str] = []
-        length = index = 0
-        while length < size:
-            part = make(index)
-            parts.append(part)
-            length += len(part)
-            index += 1
-        return "".join(parts)[:size]
+        return _distinct(make, size)
 
     def name() -> str:
         return f"{rng.choice(_GIVEN)} {rng.choice(_FAMILY)}"
@@ -234,17 +244,10 @@ def dense_windows(size: int, seed: int = 5) -> dict[str, str]:
     rng = random.Random(seed)
 
     def run(token: str) -> str:
-        return (token * (size // len(token) + 1))[:size]
+        return _repeated(token, size)
 
     def distinct(make: Callable[[int], str]) -> str:
-        parts: list[str] = []
-        length = index = 0
-        while length < size:
-            part = make(index)
-            parts.append(part)
-            length += len(part)
-            index += 1
-        return "".join(parts)[:size]
+        return _distinct(make, size)
 
     def given() -> str:
         return rng.choice(_GIVEN)

@@ -44,6 +44,18 @@ def _config(tmp: Path, keyfile: Path, port: int, ops: int, standin: SlackStandIn
     return cfg
 
 
+def _prepare(tmp: Path, standin: SlackStandIn) -> tuple[Path, dict[str, str], int, int]:
+    """A fresh key file, the bot's environment (the test's Slack secrets only), two free ports and the config file:
+    ``(config, env, events port, ops port)``."""
+    keyfile = tmp / "k.keys"
+    subprocess.run([sys.executable, "-m", "bot.cli", "keygen", "--out", str(keyfile)], check=True, cwd=ROOT,
+                   capture_output=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
+    env.update(SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SIGNING_SECRET)
+    port, ops = _free_port(), _free_port()
+    return _config(tmp, keyfile, port, ops, standin), env, port, ops
+
+
 def _event(i: int) -> str:
     return json.dumps({
         "token": "legacy", "team_id": "T0TEST", "api_app_id": "A0TEST", "type": "event_callback",
@@ -95,13 +107,7 @@ async def _send(url: str) -> set[int]:
 def test_sigterm_with_a_too_short_drain_loses_nothing_the_next_start_finishes_it(tmp_path: Path) -> None:
     standin = SlackStandIn().start()
     standin.delays["chat.postEphemeral"] = 1.0  # each warning takes a second: handlers are mid-way at SIGTERM
-    keyfile = tmp_path / "k.keys"
-    subprocess.run([sys.executable, "-m", "bot.cli", "keygen", "--out", str(keyfile)], check=True, cwd=ROOT,
-                   capture_output=True)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
-    env.update(SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SIGNING_SECRET)
-    port, ops = _free_port(), _free_port()
-    cfg = _config(tmp_path, keyfile, port, ops, standin)
+    cfg, env, port, ops = _prepare(tmp_path, standin)
     subprocess.run([sys.executable, "-m", "bot.cli", "--config", str(cfg), "db", "upgrade"], check=True, cwd=ROOT,
                    env=env, capture_output=True)
     db = tmp_path / "ntk.db"
@@ -159,13 +165,7 @@ def test_sigterm_during_start_up_ends_it_cleanly_with_a_line(tmp_path: Path) -> 
     the process by the signal (exit -15, no line: the handlers were installed only once it served). The
     start now ends cleanly before the platform takes anything: exit 0 and the shutdown line."""
     standin = SlackStandIn().start()
-    keyfile = tmp_path / "k.keys"
-    subprocess.run([sys.executable, "-m", "bot.cli", "keygen", "--out", str(keyfile)], check=True, cwd=ROOT,
-                   capture_output=True)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
-    env.update(SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SIGNING_SECRET)
-    port, ops = _free_port(), _free_port()
-    cfg = _config(tmp_path, keyfile, port, ops, standin)
+    cfg, env, _, _ = _prepare(tmp_path, standin)
     log = tmp_path / "run.log"
     proc = _start(cfg, env, log)
     try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import pytest
 
@@ -44,6 +44,20 @@ class _Gate:
         return [item.upper() for item in items]
 
 
+def _first_held(pool: ThreadPoolExecutor, batcher: Batcher[str, str], gate: _Gate) -> Future[str]:
+    """Submit ``"first"`` and wait until the gate holds it as the batch in progress."""
+    first = pool.submit(batcher, "first")
+    assert gate.entered.wait(10)
+    return first
+
+
+def _wait_until_queued(batcher: Batcher[str, str], count: int) -> None:
+    """Wait (at most 10 s) until ``count`` calls wait in the queue behind the batch in progress."""
+    deadline = time.monotonic() + 10
+    while len(batcher._queue) < count and time.monotonic() < deadline:
+        time.sleep(0.005)
+
+
 def test_a_lone_call_runs_at_once_alone() -> None:
     calls: list[list[str]] = []
 
@@ -61,12 +75,9 @@ def test_calls_arriving_during_a_batch_run_together_as_the_next_batch() -> None:
     gate = _Gate()
     batcher = Batcher(gate, limit=64)
     with ThreadPoolExecutor(8) as pool:
-        first = pool.submit(batcher, "first")
-        assert gate.entered.wait(10)
+        first = _first_held(pool, batcher, gate)
         later = [pool.submit(batcher, f"item{n}") for n in range(6)]
-        deadline = time.monotonic() + 10
-        while len(batcher._queue) < 6 and time.monotonic() < deadline:  # all six wait behind the first
-            time.sleep(0.005)
+        _wait_until_queued(batcher, 6)  # all six wait behind the first
         gate.release.set()
         assert first.result(10) == "FIRST"
         assert [f.result(10) for f in later] == [f"ITEM{n}" for n in range(6)]
@@ -79,12 +90,9 @@ def test_a_batch_never_exceeds_its_limit() -> None:
     gate = _Gate()
     batcher = Batcher(gate, limit=3)
     with ThreadPoolExecutor(8) as pool:
-        first = pool.submit(batcher, "first")
-        assert gate.entered.wait(10)
+        first = _first_held(pool, batcher, gate)
         later = [pool.submit(batcher, f"item{n}") for n in range(7)]
-        deadline = time.monotonic() + 10
-        while len(batcher._queue) < 7 and time.monotonic() < deadline:
-            time.sleep(0.005)
+        _wait_until_queued(batcher, 7)
         gate.release.set()
         assert [f.result(10) for f in later] == [f"ITEM{n}" for n in range(7)]
         assert first.result(10) == "FIRST"
@@ -95,13 +103,10 @@ def test_one_bad_item_fails_only_its_own_caller() -> None:
     gate = _Gate()
     batcher = Batcher(gate, limit=64)
     with ThreadPoolExecutor(8) as pool:
-        first = pool.submit(batcher, "first")
-        assert gate.entered.wait(10)
+        first = _first_held(pool, batcher, gate)
         good = [pool.submit(batcher, f"item{n}") for n in range(3)]
         bad = pool.submit(batcher, "bad")
-        deadline = time.monotonic() + 10
-        while len(batcher._queue) < 4 and time.monotonic() < deadline:
-            time.sleep(0.005)
+        _wait_until_queued(batcher, 4)
         gate.release.set()
         assert first.result(10) == "FIRST"
         assert [f.result(10) for f in good] == ["ITEM0", "ITEM1", "ITEM2"]

@@ -8,9 +8,7 @@ import pytest
 
 from redaction import Redactor
 
-
-def masked(redactor: Redactor, text: str) -> str:
-    return redactor.redact(text).text
+from .conftest import masked
 
 
 @pytest.mark.parametrize(

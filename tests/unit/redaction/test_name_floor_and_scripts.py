@@ -16,9 +16,7 @@ from redaction.findings import PERSON, Finding
 from redaction.names import is_place
 from redaction.tagger import tagger_person
 
-
-def masked(redactor: Redactor, text: str) -> str:
-    return redactor.redact(text).text
+from .conftest import masked
 
 
 def _any_word(_word: str) -> bool:

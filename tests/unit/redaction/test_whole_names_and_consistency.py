@@ -10,9 +10,7 @@ from redaction import Redactor
 from redaction.completion import repeated
 from redaction.findings import HANDLE, Finding
 
-
-def masked(redactor: Redactor, text: str) -> str:
-    return redactor.redact(text).text
+from .conftest import masked
 
 
 @pytest.mark.parametrize(
