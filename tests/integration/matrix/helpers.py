@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import subprocess
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -273,6 +274,16 @@ class RecordingApp:
 
     def of_type(self, kind: type[Event]) -> list[Any]:
         return [e for e in self.events if isinstance(e, kind)]
+
+
+def stop_process(proc: subprocess.Popen[bytes] | None) -> None:
+    """SIGTERM a bot process still running, then SIGKILL it if it has not exited within 20 s."""
+    if proc is not None and proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
 
 
 async def wait_until(predicate: Callable[[], bool], timeout: float = 15.0, what: str = "condition") -> None:

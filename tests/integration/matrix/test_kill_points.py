@@ -33,7 +33,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.matrix.helpers import unique
+from tests.integration.matrix.helpers import stop_process, unique
 from tests.integration.matrix.synapse import RegisteredUser, SynapseServer
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -157,12 +157,7 @@ class Bot:
         raise AssertionError(f"the bot did not log in within {timeout}s; see {self.log}")
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
+        stop_process(self.proc)
 
 
 def pii_text(tag: str) -> str:
