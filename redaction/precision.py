@@ -369,11 +369,7 @@ def _street_of_a_venue(text: str, start: int, end: int) -> bool:
         return False
     if text.startswith(("'s", "’s"), end):
         return False
-    clause_start = max(0, start - 100)
-    for match in _CLAUSE_END.finditer(text, clause_start, start):
-        clause_start = match.end()
-    clause_end = _CLAUSE_END.search(text, end, end + 100)
-    clause = text[clause_start : clause_end.start() if clause_end else end + 100]
+    clause = _clause(text, start, end, 100)
     return _STAY_WORDS.search(clause) is None
 
 
@@ -709,11 +705,7 @@ def _unsupported_everyday_word(text: str, start: int, end: int, span: str) -> bo
         text, max(0, start - 16), start
     ):
         return False
-    clause_start = max(0, start - 120)
-    for match in _CLAUSE_END.finditer(text, clause_start, start):
-        clause_start = match.end()
-    clause_end = _CLAUSE_END.search(text, end, end + 120)
-    clause = text[clause_start : clause_end.start() if clause_end else end + 120]
+    clause = _clause(text, start, end, 120)
     return _PERSON_CLAUSE.search(clause) is None
 
 
@@ -741,6 +733,16 @@ _PERSON_BEFORE = re.compile(r"(?i:\b(?:ni|si|kay|sina|kina|interview\s+(?:of|wit
 _CLAUSE_END = re.compile(r"[.!?;:\n|—]|\s[-–]\s")
 
 
+def _clause(text: str, start: int, end: int, reach: int) -> str:
+    """The clause around ``text[start:end]``: from the last clause end (``_CLAUSE_END``) within ``reach`` characters
+    before it to the first within ``reach`` after it (or ``reach`` characters either side when there is none)."""
+    clause_start = max(0, start - reach)
+    for match in _CLAUSE_END.finditer(text, clause_start, start):
+        clause_start = match.end()
+    clause_end = _CLAUSE_END.search(text, end, end + reach)
+    return text[clause_start : clause_end.start() if clause_end else end + reach]
+
+
 def _town_not_person(text: str, start: int, end: int, words: list[str], folded: list[str]) -> bool:
     """A one-word name that is also a town or county (``first_name_places``: "Travis", "Edison", "Cheyenne") with
     nothing around it that shows a person: "Travis has the one on Thursdays", "the Edison warrant", "Cheyenne is 3
@@ -765,11 +767,7 @@ def _town_not_person(text: str, start: int, end: int, words: list[str], folded: 
         return True  # "the Edison warrant", "the Lawrence one", "the Modesto guys" (not "the Wilson kids")
     if _PERSON_BEFORE.search(text, max(0, start - 16), start):
         return False
-    clause_start = max(0, start - 120)
-    for match in _CLAUSE_END.finditer(text, clause_start, start):
-        clause_start = match.end()
-    clause_end = _CLAUSE_END.search(text, end, end + 120)
-    clause = text[clause_start : clause_end.start() if clause_end else end + 120]
+    clause = _clause(text, start, end, 120)
     return _PERSON_CLAUSE.search(clause) is None
 
 
