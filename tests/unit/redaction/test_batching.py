@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 
 import pytest
 
@@ -44,18 +46,25 @@ class _Gate:
         return [item.upper() for item in items]
 
 
-def _first_held(pool: ThreadPoolExecutor, batcher: Batcher[str, str], gate: _Gate) -> Future[str]:
-    """Submit ``"first"`` and wait until the gate holds it as the batch in progress."""
-    first = pool.submit(batcher, "first")
-    assert gate.entered.wait(10)
-    return first
-
-
-def _wait_until_queued(batcher: Batcher[str, str], count: int) -> None:
-    """Wait (at most 10 s) until ``count`` calls wait in the queue behind the batch in progress."""
-    deadline = time.monotonic() + 10
-    while len(batcher._queue) < count and time.monotonic() < deadline:
-        time.sleep(0.005)
+@contextmanager
+def _queued_behind_a_held_batch(
+    limit: int, items: list[str]
+) -> Iterator[tuple[_Gate, Batcher[str, str], Future[str], list[Future[str]]]]:
+    """A batcher of ``limit`` whose first call (``"first"``) the gate holds while ``items`` are asked for from other
+    threads, in order; yields ``(gate, batcher, first, later)`` once all of them wait in the queue (at most 10 s)."""
+    gate = _Gate()
+    batcher = Batcher(gate, limit=limit)
+    with ThreadPoolExecutor(8) as pool:
+        try:
+            first = pool.submit(batcher, "first")
+            assert gate.entered.wait(10)
+            later = [pool.submit(batcher, item) for item in items]
+            deadline = time.monotonic() + 10
+            while len(batcher._queue) < len(items) and time.monotonic() < deadline:
+                time.sleep(0.005)
+            yield gate, batcher, first, later
+        finally:
+            gate.release.set()  # a failed assertion must not leave the pool waiting on the held batch
 
 
 def test_a_lone_call_runs_at_once_alone() -> None:
@@ -72,12 +81,8 @@ def test_a_lone_call_runs_at_once_alone() -> None:
 
 
 def test_calls_arriving_during_a_batch_run_together_as_the_next_batch() -> None:
-    gate = _Gate()
-    batcher = Batcher(gate, limit=64)
-    with ThreadPoolExecutor(8) as pool:
-        first = _first_held(pool, batcher, gate)
-        later = [pool.submit(batcher, f"item{n}") for n in range(6)]
-        _wait_until_queued(batcher, 6)  # all six wait behind the first
+    items = [f"item{n}" for n in range(6)]
+    with _queued_behind_a_held_batch(64, items) as (gate, _, first, later):  # all six wait behind the first
         gate.release.set()
         assert first.result(10) == "FIRST"
         assert [f.result(10) for f in later] == [f"ITEM{n}" for n in range(6)]
@@ -87,12 +92,7 @@ def test_calls_arriving_during_a_batch_run_together_as_the_next_batch() -> None:
 
 
 def test_a_batch_never_exceeds_its_limit() -> None:
-    gate = _Gate()
-    batcher = Batcher(gate, limit=3)
-    with ThreadPoolExecutor(8) as pool:
-        first = _first_held(pool, batcher, gate)
-        later = [pool.submit(batcher, f"item{n}") for n in range(7)]
-        _wait_until_queued(batcher, 7)
+    with _queued_behind_a_held_batch(3, [f"item{n}" for n in range(7)]) as (gate, _, first, later):
         gate.release.set()
         assert [f.result(10) for f in later] == [f"ITEM{n}" for n in range(7)]
         assert first.result(10) == "FIRST"
@@ -100,13 +100,8 @@ def test_a_batch_never_exceeds_its_limit() -> None:
 
 
 def test_one_bad_item_fails_only_its_own_caller() -> None:
-    gate = _Gate()
-    batcher = Batcher(gate, limit=64)
-    with ThreadPoolExecutor(8) as pool:
-        first = _first_held(pool, batcher, gate)
-        good = [pool.submit(batcher, f"item{n}") for n in range(3)]
-        bad = pool.submit(batcher, "bad")
-        _wait_until_queued(batcher, 4)
+    with _queued_behind_a_held_batch(64, ["item0", "item1", "item2", "bad"]) as (gate, batcher, first, later):
+        good, bad = later[:3], later[3]
         gate.release.set()
         assert first.result(10) == "FIRST"
         assert [f.result(10) for f in good] == ["ITEM0", "ITEM1", "ITEM2"]
