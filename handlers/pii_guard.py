@@ -773,7 +773,7 @@ def release_after_removal(services: Services, message: MessageRef) -> list[str]:
     (``note_is_the_notice``): elsewhere a note may have gone out next to it before the crash.
     Returns the keys released (delivered in the background by the caller)."""
     room, which = message.channel.id, message.id
-    plain = [f"pii:repost:{_message_key(message)}:"[:200], f"pii:removed:{_message_key(message)}:"[:200]]
+    plain = list(_held_keys(message, ""))
     purposes = ["pii.repost"] + (["pii.removed_notice"] if note_is_the_notice(services.platform) else [])
 
     def escaped(text: str) -> str:
@@ -808,9 +808,14 @@ def _repost_keys(event: MessagePosted | MessageEdited, now: datetime) -> tuple[s
         which = f"edited-{DELIVERY.get() or now.timestamp()}"
     else:
         which = ""
+    return _held_keys(event.message, which)
+
+
+def _held_keys(message: MessageRef, which: str) -> tuple[str, str]:
+    """The repost's and the notice's outbox keys for ``message`` (``which``: the edit, "" for the message)."""
     return (
-        f"pii:repost:{_message_key(event.message)}:{which}"[:200],
-        f"pii:removed:{_message_key(event.message)}:{which}"[:200],
+        f"pii:repost:{_message_key(message)}:{which}"[:200],
+        f"pii:removed:{_message_key(message)}:{which}"[:200],
     )
 
 
