@@ -1,12 +1,16 @@
 """Where the engine ends below the NER it is built on: gold PERSON spans that plain spaCy NER tags PERSON but the
 engine leaves (partly) readable, over the retired labelled corpora (issue 17).
 
-    python benchmarks/ner_floor.py [--show] [--pii-model builtin|off|PATH]
+    python benchmarks/ner_floor.py [--show] [--show-labels] [--pii-model builtin|off|PATH]
 
 Plain NER runs on the original text of each message (the very pipeline the engine loads). Prints the count of such
 gold names and, for comparison, the count of NER PERSON spans outside any gold PERSON span that the engine leaves
 readable (false alarms it removes), overall and per set. ``--show`` lists the former. Only the sets named in
 ``CORPORA`` are read (never a set still blind, nor any set not named here).
+
+It also prints the floor the way ``corpus_eval.py --engine plain-ner`` scores plain NER: gold spans of every label
+whose every non-space character some NER entity (of any label: an SSN NER calls DATE is masked by plain NER too)
+covers and the engine leaves partly readable, per label. ``--show-labels`` lists them (the non-PERSON ones).
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ CORPORA = ["corpus.jsonl", "heldout/heldout.jsonl", "clean/clean.jsonl"] + [
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--show", action="store_true")
+    parser.add_argument("--show-labels", action="store_true")
     parser.add_argument("--pii-model", default="builtin")
     args = parser.parse_args()
     rows = [
@@ -44,6 +49,7 @@ def main() -> int:
     results = engine.redact_many(texts)
     below = removed = 0
     per_set: dict[str, int] = {}
+    any_label: dict[str, int] = {}
     for row, doc, result in zip(rows, engine.nlp.pipe(texts, batch_size=64), results, strict=True):
         text = str(row["text"])
         masked = [False] * len(text)
@@ -51,9 +57,19 @@ def main() -> int:
             for i in range(finding.start, finding.end):
                 masked[i] = True
         gold: list[str | None] = [None] * len(text)
+        by_ner = [False] * len(text)
+        for ent in doc.ents:
+            if ent.text.strip():
+                for i in range(ent.start_char, ent.end_char):
+                    by_ner[i] = True
         for start, end, label in row["spans"]:
             for i in range(start, end):
                 gold[i] = label
+            chars = [i for i in range(start, end) if not text[i].isspace()]
+            if all(by_ner[i] for i in chars) and not all(masked[i] for i in chars):
+                any_label[label] = any_label.get(label, 0) + 1
+                if args.show_labels and label != "PERSON":
+                    print(f"{row.get('set')} {row['id']} {label}: {text[start:end]!r}")
         for ent in doc.ents:
             if ent.label_ != "PERSON":
                 continue
@@ -71,6 +87,9 @@ def main() -> int:
     print(f"{len(rows)} messages: gold names plain NER finds and the engine leaves readable: {below}; "
           f"NER PERSON spans outside gold names the engine leaves readable (false alarms removed): {removed}")  # fmt: skip
     print("per set: " + ", ".join(f"{name} {count}" for name, count in sorted(per_set.items())))
+    print(f"gold spans of any label plain NER masks whole (any entity) and the engine leaves readable: "
+          f"{sum(any_label.values())}; per label: "
+          + ", ".join(f"{name} {count}" for name, count in sorted(any_label.items())))  # fmt: skip
     return 0
 
 

@@ -24,7 +24,8 @@ _N = rf"(?:\d{{1,2}}|(?i:{NUMBER_WORDS}))"
 # Units that make a number an age, in several languages ("45세", "22 tuổi", "27 років", "17 سنة", Somali "15 sano",
 # Hmong "14 xyoo").
 AGE_UNITS = (
-    r"(?:yo|y/o|y\.o\.?|yrs?\.?(?:\s*old)?|years?(?:\s*old)?|años|anos|ans|tuổi|세|岁|歲|лет|років|роки|рокiв|jaar|lat|"
+    r"(?:yo|y/o|y\.o\.?|yoa|yrs?\.?(?:\s*(?:old|young))?|years?(?:\s*(?:old|young))?|años|anos|ans|tuổi|세|살|岁|歲|лет|років|"
+    r"роки|рокiв|jaar|lat|anyos|taong\s+gulang|tahun|thn|ปี|տարեկան|"
     r"سنة|سنوات|عاما|عامًا|နှစ်|sano|jir|xyoos?)"
 )
 # What may follow an age: the end, punctuation, a unit, or a word that cannot be a counted noun (never ":40" or

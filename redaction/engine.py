@@ -18,7 +18,7 @@ from spacy.tokens import Doc
 from redaction.batching import Batcher
 from redaction.completion import complete_names, repeated
 from redaction.context import PERSONISH, ages_beside_people, people_beside_people
-from redaction.findings import ADDRESS, AGE, DOB, PERSON, PHONE, Finding, Redacted
+from redaction.findings import ADDRESS, AGE, DOB, EMAIL, HANDLE, PERSON, PHONE, Finding, Redacted
 from redaction.masking import mask
 from redaction.names import NameRules, find_denied_aliases, is_place, person_span, person_verb_after
 from redaction.ner_decode import FastNer
@@ -541,6 +541,15 @@ class Redactor:
 
 
 _KEEP_AT_START = frozenset("@$+(#")
+# A handle or an e-mail address may end in "_" ("@moneybagjay_", "@shaylenexo__"): it is part of the account name.
+_UNDERSCORED = frozenset({HANDLE, EMAIL})
+# Labels whose last word may be an abbreviation that keeps its period: an age's "y.o." and an address's state or
+# province ("Tlax.", "Mich.", "B.C.", "TAMPS.").
+_ABBREVIATION_END = {
+    AGE: re.compile(r"(?i:\by\.o)$"),
+    ADDRESS: re.compile(r"(?:(?<=[ ,])(?:[A-Z][a-z]{1,3}|[A-Z]{2,5})|\b[A-Z]\.[A-Z])$"),
+}
+_ABBREVIATED = frozenset(_ABBREVIATION_END)
 # PERSON findings dropped when they are a place ("Austin and San Antonio teams"); a name cue or the deny-list wins.
 _PLACE_CHECKED = frozenset(
     {"ner", "tagger", "name_lexicon", "name_context", "name_soft_cue", "name_nick", "name_joined"}
@@ -660,9 +669,19 @@ def _trimmed(text: str, finding: Finding) -> Finding:
     while start < end and not (text[start].isalnum() or text[start] in _KEEP_AT_START):
         start += 1
     while end > start and not (
-        text[end - 1].isalnum() or unicodedata.category(text[end - 1]).startswith("M")
+        text[end - 1].isalnum()
+        or unicodedata.category(text[end - 1]).startswith("M")
+        or (text[end - 1] == "_" and finding.label in _UNDERSCORED)
     ):
         end -= 1  # a vowel sign ends many Devanagari and Thai names ("थापा", "แก้วมณี"): it is part of the word
+    if (
+        finding.label in _ABBREVIATED
+        and end < len(text)
+        and text[end] == "."
+        and _ABBREVIATION_END[finding.label].search(text, max(start, end - 8), end) is not None
+        and not text[end + 1 : end + 2].isalnum()
+    ):
+        end += 1  # "17 y.o.", "Tenancingo, Tlax.", "Reynosa, TAMPS.": the period is the abbreviation's
     if (
         finding.label == PERSON
         and end < len(text)

@@ -278,10 +278,36 @@ _SSN_LATER = re.compile(
 )
 
 
+# "last 4 8804", "the last four are 3391", "Brandon's ends in 2219 not 2291": the last four digits of a person's
+# number, which identify them with a name. A card's are taken by the card rules (CREDIT_CARD); the rest are labelled
+# SSN, the number most often given that way. "ends in" a year ("the lease ends in 2026") is no identifier.
+_LAST_FOUR = re.compile(
+    r"\b(?i:last\s+(?:4|four)(?:\s+(?:digits?|numbers?|#))?(?:\s+(?:is|are|was|were))?|(?:ends?|ending)\s+(?:in|with))"
+    r"[ \t]*[:#=-]?[ \t]*(?P<d>\d{4})(?![\w-]|[.,:/]\d)"
+    r"(?:[ \t]*,?[ \t]*(?i:not|or|and)[ \t]+(?P<e>\d{4})(?![\w-]|[.,:/]\d))?"
+)
+_LAST_FOUR_NOT = re.compile(r"(?i:\b(?:room|rm|unit|suite|apt|ext|extension|flight|gate|page|exit|route|model|year)\b)")
+
+
+def _last_fours(text: str) -> Iterator[Finding]:
+    for match in _LAST_FOUR.finditer(text):
+        if _LAST_FOUR_NOT.search(text, max(0, match.start() - 30), match.start()):
+            continue
+        for group in ("d", "e"):
+            value = match.group(group)
+            if value is None:
+                continue
+            if match.group(0)[:1] in "eE" and value[:2] in ("19", "20"):
+                continue  # "ends in 2026": a year
+            yield Finding(match.start(group), match.end(group), SSN, 0.75, "last_four")
+
+
 def find_ssns(text: str) -> Iterator[Finding]:
     """SSNs as 3-2-4 with dashes, dots or spaces anywhere; run-together or digit-by-digit only after an SSN cue."""
     for match in _SSN.finditer(text):
         yield Finding(match.start(), match.end(), SSN, 0.9, "ssn")
+    if "last" in text or "Last" in text or "LAST" in text or "end" in text:
+        yield from _last_fours(text)
     for match in _SSN_CUE.finditer(text):
         yield Finding(match.start(1), match.end(1), SSN, 0.95, "ssn_cue")
     lowered = text.lower()
@@ -517,6 +543,11 @@ def find_national_ids(text: str) -> Iterator[Finding]:
             for match in shape.finditer(text):
                 if _stdnum_valid(valid, match.group(0)):
                     yield Finding(match.start(), match.end(), SSN, 0.9, "national_id_checked")
+    if "CURP" in text or "curp" in text or "Curp" in text:
+        # a message about a CURP: a token of its exact layout (letters, birth date, sex, state, consonants) is one
+        # even with a typo in its check digit or a word between the cue and it ("CURP ... license file: LEZS...")
+        for match in _CURP.finditer(text):
+            yield Finding(match.start(), match.end(), SSN, 0.85, "national_id")
     for match in _NINO.finditer(text):
         if match.group(0)[:2].isupper() and match.group(0)[-1].isupper():
             yield Finding(match.start(), match.end(), SSN, 0.8, "nino")
@@ -779,7 +810,10 @@ def find_dates_of_birth(text: str) -> Iterator[Finding]:
 
 
 _AGE_UNIT = re.compile(
-    r"(?<![\w.$])\d{1,2}\s?(?:-\s?)?(?:yo|y/o|y\.o\.?|yrs?\.?\s?old|years?\s?old|years?-old|yr-old|year\s?old|años|anos)(?![\w])",
+    r"(?<![\w.$])\d{1,2}\s?(?:-\s?)?(?:yo|y/o|y\.o\.?|yoa|yrs?\.?\s?old|years?\s?old|years?-old|yr-old|year\s?old|años|anos|"
+    r"yrs?\.?\s?young|years?\s?young|years?\s+of\s+age|tuổi|歲|岁|살|anyos|taong\s+gulang)(?![\w])"
+    rf"|(?<![\w.$-])(?:{NUMBER_WORDS})(?:[ -](?:one|two|three|four|five|six|seven|eight|nine))?[ \t-]"
+    r"(?:yrs?\.?\s?old|years?[ \t-]old|year-old|yo|y/o|y\.o\.?)(?![\w])",
     re.IGNORECASE,
 )
 _AGE_CUE = re.compile(
@@ -887,12 +921,19 @@ def find_ages(text: str) -> Iterator[Finding]:
 _CUE_TAIL = r"\s*(?:#|no\.?|num(?:ber)?\.?)?\s*[:=#-]?\s*(?:is\s+|was\s+|reads\s+|of\s+)?"
 _STATE_PREFIX = r"(?:(?-i:[A-Z]{2})\s+|(?:texas|california|florida|georgia|louisiana|oklahoma|arizona|nevada|new\s+mexico|mexico)\s+)?"
 _DL = re.compile(
-    r"\b(?:driver'?s?\s+licen[cs]e|drivers?\s+lic\.?|dl|d/l|dln|oln|lic(?:en[cs]e)?\s*(?:#|no\.?|num(?:ber)?))"
+    r"\b(?:driver'?s?\s+licen[cs]es?|drivers?\s+lic\.?|dls?(?=\b|\d)|d/l|dln|oln|lic(?:en[cs]e)?\s*(?:#|no\.?|num(?:ber)?))"
     + _CUE_TAIL
     + _STATE_PREFIX
     + r"(?P<id>[A-Za-z0-9](?:[A-Za-z0-9-]|\s(?=\d)){3,19})(?![\w])",
     re.IGNORECASE,
 )
+_DL_TOKEN = re.compile(r"(?<![\w-])[A-Za-z]{0,2}\d[\d-]{4,17}\d(?![\w-])")
+
+
+def _dl_shape(value: str) -> bool:
+    return _digit_count(value) >= 6
+
+
 # A plate after a vehicle or a state code: "red Charger CSM3318", "white Camry MN FZL 221", "LPR hit ...: RHN 5093".
 _VEHICLE = (
     r"car|truck|van|suv|sedan|coupe|pickup|minivan|camper|rv|vehicle|veh|lpr(?:\s+hit)?|"
@@ -1256,6 +1297,9 @@ def find_cued_identifiers(text: str) -> Iterator[Finding]:
                 yield Finding(
                     match.start("id"), match.start("id") + len(ident), DRIVER_LICENSE, 0.85, "driver_license"
                 )
+                # "TX DLs 29174410 and 40551872": the licences listed after the first
+                for start, end in listed_after(text, match.start("id") + len(ident), _DL_TOKEN, _dl_shape):
+                    yield Finding(start, end, DRIVER_LICENSE, 0.8, "driver_license")
     if any(cue in lowered for cue in ("plate", "tag", "lp", "reg", "placa")):
         for match in _PLATE.finditer(text):
             ident = match.group("id")
@@ -1284,7 +1328,9 @@ def find_cued_identifiers(text: str) -> Iterator[Finding]:
 
 
 # --- handles -----------------------------------------------------------------------------------------------------
-_MENTION = re.compile(r"(?<![\w.@<])@[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,28}[A-Za-z0-9_])?")
+# A Discord name keeps its "#1234" discriminator ("shadowkid#4471").
+_DISCRIMINATOR = r"(?:#\d{4}(?![\w-]))?"
+_MENTION = re.compile(r"(?<![\w.@<])@[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,28}[A-Za-z0-9_])?" + _DISCRIMINATOR)
 _CASHTAG = re.compile(r"(?<![\w$])\$ ?[A-Za-z][A-Za-z0-9_-]{1,19}\b")
 # "@ mr_g0ld_r0llex": a space typed after the @ so the platform does not link it (an evasion). Only handle-shaped
 # tokens -- an underscore, or letters and digits mixed -- so "meet @ 3pm" and "@ the office" stay.
@@ -1297,7 +1343,7 @@ _PLATFORMS = (
 )
 _HANDLE_CUE = re.compile(
     rf"\b(?:{_PLATFORMS})(?:\s+(?:handle|name|id|user(?:name)?|acct|account))?\s*(?::|=|\bis\b|->)\s*@?"
-    r"(?P<h>[A-Za-z0-9_][A-Za-z0-9_.-]{1,29}[A-Za-z0-9_])",
+    r"(?P<h>[A-Za-z0-9_][A-Za-z0-9_.-]{1,29}[A-Za-z0-9_]" + _DISCRIMINATOR + ")",
     re.IGNORECASE,
 )
 _HANDLE_LOOSE = re.compile(
@@ -1311,7 +1357,7 @@ _NOT_HANDLES = frozenset({"@here", "@channel", "@everyone", "@room", "@all"})
 _HANDLE_BARE = re.compile(
     rf"\b(?:(?:{_PLATFORMS}|(?:the\s+)?OF|ad\s+site|site)(?:\s+(?:user(?:name)?|acct|account|page|profile|handle|name|id|"
     r"display\s+name))?|user\s?name|acct|account|profile|handle|alt)(?:\s+(?:is|under|as|was))?\s*[:=]?\s+@?"
-    r"(?P<h>[A-Za-z0-9_][A-Za-z0-9_.-]{1,29}[A-Za-z0-9_])(?![\w@])",
+    r"(?P<h>[A-Za-z0-9_][A-Za-z0-9_.-]{1,29}[A-Za-z0-9_]" + _DISCRIMINATOR + r")(?![\w@])",
     re.IGNORECASE,
 )
 # A line that is only a handle-shaped word, in a pasted DM thread or follower list ("mikey_moneybagz\nyo u up").

@@ -1028,7 +1028,7 @@ def _false_alarm_in(text: str, start: int, end: int, label: str, source: str) ->
                 and re.search(r"(?i:\bon[ \t]+the[ \t]+)$", text[max(0, start - 8) : start]) is not None
             )  # "3.5 HRS ON THE 15": a freeway
             or re.fullmatch(r"\d+-\d+-\d+", text[start:end]) is not None
-            or (source != "age_cue" and _age_not_an_age(text, start, end))
+            or (source != "age_cue" and not _OWN_AGE_UNIT.search(text, start, end) and _age_not_an_age(text, start, end))
         )
     if label == ADDRESS:
         return _address_false(text, start, end, source)
@@ -1052,6 +1052,11 @@ def _identifier_false(text: str, start: int, end: int) -> bool:
     )
 
 
+# An age whose own characters say it is one ("18yo", "17 y.o.", "22 yrs old"): the context vetoes below (a code, a
+# date, a tally before it) judge a bare number and never remove such a span -- "case. 18yo college freshman".
+_OWN_AGE_UNIT = re.compile(
+    r"\d[ \t]?-?[ \t]?(?i:yo|y/o|y\.o|yoa|yrs?[ \t.-]*(?:old|young)|years?[ \t-]*(?:old|young)|años|anos)(?![^\W\d_])"
+)
 # A number that goes on as a bigger number, "5,000 printed", "3.5 hrs": not an age.
 _AGE_NOT = re.compile(r"[,.]\d")
 # A time, a duration or a code: "1–4pm", "2-3 wks", "until about 10", "Jul 24", "Dept 12, not 9", "24-0117-T".
