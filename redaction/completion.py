@@ -26,7 +26,7 @@ from functools import lru_cache
 
 from redaction.findings import AGE, PERSON, Finding
 from redaction.normalise import fold_accents
-from redaction.vocabulary import COMMON_WORDS, NOT_A_PERSON, everyday_words, first_names, last_names
+from redaction.vocabulary import COMMON_WORDS, NOT_A_PERSON, TITLES, everyday_words, first_names, last_names
 
 _MAX_EXTRA = 4
 _REPEAT_BUDGET = 40_000_000  # characters read by all searches of one message together
@@ -149,7 +149,7 @@ def complete_names(
         out.extend(_other_script(text, start, end, finding.score))
         out.extend(_reversed_field(text, start, end, finding.score, finding.source))
         out.extend(_labelled_script(text, start, end, finding.score))
-        quoted = _quoted(text, start, end)
+        quoted = _quoted(text, start, end) or _bracketed(text, start, end)
         if quoted is not None:
             out.append(Finding(quoted[0], quoted[1], PERSON, finding.score, finding.source))
     return out
@@ -520,14 +520,62 @@ def _quoted(text: str, start: int, end: int) -> tuple[int, int] | None:
     inner = text[left + 1 : right]
     if not inner.strip() or len(inner.split()) > 3 or any(ch.isdigit() for ch in inner):
         return None
-    words = [w.strip(".,'’").casefold() for w in inner.split()]
-    if any(w in _NOT_A_PART or (w in COMMON_WORDS and w not in PARTICLES) for w in words):
+    if not _nickname_words(inner):
         return None  # '"Nena's Spa"', '"in the US"': not a nickname
     if text[left] == "'" and (left > 0 and text[left - 1].isalnum()):
         return None  # an apostrophe, not a quote
     if (left + 1, right) == (start, end):
         return None
     return left + 1, right
+
+
+# Words that open a quote around a name without being part of it: a greeting or a request ('"Hi Maria"', '"ask for
+# Coco"').
+_QUOTE_OPENERS = frozenset(
+    "hi hello hey dear ask for call text to from with and or the a an my our your her his boss uncle aunt auntie".split()
+) | TITLES
+
+
+def _nickname_words(inner: str) -> bool:
+    """The words of a quote or bracket read as one name: an everyday word only in title case ('"Uncle Ray"', '"Sweet
+    Mother"', '"Lao Wang"', '"Ty Bullz"' -- a street or contact name), never a place or organisation word, a greeting
+    or a lower-case everyday word ('"in the US"')."""
+    for raw in inner.split():
+        word = raw.strip(".,'’")
+        key = word.casefold()
+        if key in _NOT_A_PART or key in _QUOTE_OPENERS or key in NOT_A_PERSON:
+            return False
+        if key in COMMON_WORDS and key not in PARTICLES and not word[:1].isupper():
+            return False
+    return True
+
+
+# A bracketed name of two or three title-case words around a found part: "(Khoi Do)", "(the boss) Lao Wang".
+_BRACKET_BEFORE = re.compile(r"[(（]([^()（）\n,;:]{0,30})$")
+_BRACKET_AFTER = re.compile(r"([^()（）\n,;:]{0,30})[)）]")
+
+
+def _bracketed(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The whole bracketed name when a finding holds part of it and every word in the brackets is a title-case
+    name-like word: "(Khoi Do)" found as "Khoi"."""
+    if "(" not in text[max(0, start - 31) : start] and "（" not in text[max(0, start - 31) : start]:
+        return None
+    before = _BRACKET_BEFORE.search(text, max(0, start - 31), start)
+    after = _BRACKET_AFTER.match(text, end, end + 31)
+    if before is None or after is None:
+        return None
+    left, right = before.start(1), after.end(1)
+    inner = text[left:right]
+    words = inner.split()
+    if not 2 <= len(words) <= 3 or inner != inner.strip() or any(ch.isdigit() for ch in inner):
+        return None
+    if not all(word[:1].isupper() and not (word.isupper() and len(word) > 1) for word in words):
+        return None  # "(HSI Houston)", "(not Maria)"
+    if any(word.casefold() in COMMON_WORDS and word not in _SHORT_SURNAMES for word in words):
+        return None  # "(Hakha Chin)", "(Truckers Against Trafficking)": an everyday word, unlike in a nickname
+    if not _nickname_words(inner) or (left, right) == (start, end):
+        return None
+    return left, right
 
 
 # Labels whose found string is masked wherever it recurs. Ages ("17") and short strings would mask ordinary numbers.

@@ -169,3 +169,30 @@ def test_every_occurrence_of_hundreds_of_found_strings_is_masked() -> None:
 def test_a_number_found_in_brackets_is_masked_where_it_is_written_bare(redactor: Redactor) -> None:
     out = masked(redactor, "ref 713-555-0078 again\nthanks all\n(713-555-0078)\nref 713-555-0078 again")
     assert "0078" not in out
+
+
+@pytest.mark.parametrize(
+    ("text", "leaks"),
+    [
+        ('both cooks call the boss "Lao Feng", no real name yet', ["Lao", "Feng"]),
+        ('FB return: display name "Ty Rollinz", vanity ty.rollinz.9', ["Ty ", "Rollinz"]),
+        ('one goes by "Sweet Mother" on WhatsApp', ["Sweet", "Mother"]),
+        ("seaman Ly Van Thoai (Thoai Do), 26, came on H-2B", ["Do)", "Thoai"]),
+    ],
+)
+def test_a_quoted_or_bracketed_name_is_masked_whole(redactor: Redactor, text: str, leaks: list[str]) -> None:
+    out = masked(redactor, text)
+    for leak in leaks:
+        assert leak not in out, out
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("the uncle Tran Van Minh (Uncle Minh) called twice", "Uncle"),
+        ('contact saved as "Boss Lam", number withheld', "Boss"),
+        ("TAT (Truckers Against Trafficking) phoned it in", "Truckers Against"),
+    ],
+)
+def test_titles_and_organisations_in_quotes_or_brackets_stay(redactor: Redactor, text: str, kept: str) -> None:
+    assert kept in masked(redactor, text)
