@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.config import Config
+from bot.errors import safe_exception_summary
 from storage import directory
 from storage.audit import AuditLog, Checkpoint, append_checkpoint
 from storage.db import Database
@@ -87,5 +88,5 @@ def take_checkpoint(
             append_checkpoint(path, cp)
         except OSError as exc:
             # The code went out by DM; the file misses this line. Name the path, never the content.
-            log.error("could not append the audit checkpoint to %s: %s", path, type(exc).__name__)
+            log.error("could not append the audit checkpoint to %s: %s", path, safe_exception_summary(exc))
     return cp

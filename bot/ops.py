@@ -33,6 +33,7 @@ from typing import Any
 from aiohttp import web
 
 from bot import metrics
+from bot.errors import safe_exception_summary
 from bot.events import CommandInvoked, Event
 
 log = logging.getLogger(__name__)
@@ -119,7 +120,7 @@ class Readiness:
                     current = set(MigrationContext.configure(conn).get_current_heads())
                 self._db_ok = current == expected
             except Exception as exc:  # reported as the failing check "database"; the text may quote data
-                log.warning("readiness: database check failed (%s)", type(exc).__name__)
+                log.warning("readiness: database check failed (%s)", safe_exception_summary(exc))
                 self._db_ok = False
             self._db_at = time.monotonic()
             return self._db_ok

@@ -45,7 +45,7 @@ from sqlalchemy.orm import Session
 from bot import metrics
 from bot.config import DISCIPLINES, PII_POLICIES
 from bot.context import Context, Services
-from bot.errors import UserError
+from bot.errors import UserError, safe_exception_summary
 from bot.events import ButtonPressed, CommandInvoked, FormSubmitted, MessageEdited, MessagePosted
 from bot.forms import Choice, FieldKind, Form, FormField
 from bot.platform import (
@@ -746,7 +746,7 @@ async def _redact_and_repost(
         # the note is ephemeral, Slack; docs/architecture.md.)
         await ctx.reply(note, best_effort=True)
     except PlatformError as exc:
-        log.warning("pii guard: could not tell the poster about a redaction: %s", exc)
+        log.warning("pii guard: could not tell the poster about a redaction: %s (%s)", exc, safe_exception_summary(exc))
         with ctx.session() as s:
             outbox.release_held(s, [notice_key], now=ctx.now())  # the queued notice goes instead
         ctx.kick_outbox([notice_key])  # on its own: not behind a delivery pass in progress

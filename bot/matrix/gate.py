@@ -56,6 +56,7 @@ from typing import Any
 from aiohttp import web
 
 from bot import metrics
+from bot.errors import safe_exception_summary
 from bot.matrix import text as mtext
 from bot.platform import ChannelRef, UserRef
 
@@ -321,7 +322,7 @@ class PreStoreGate:
             try:
                 await loop.run_in_executor(self._pool, self.refresh_policies)
             except Exception as exc:  # keep the last known policies; the database may be busy
-                log.warning("matrix gate: reloading channel policies failed (%s)", type(exc).__name__)
+                log.warning("matrix gate: reloading channel policies failed (%s)", safe_exception_summary(exc))
 
     # -- HTTP ------------------------------------------------------------------------------------
     @web.middleware
@@ -401,7 +402,7 @@ class PreStoreGate:
         except (TimeoutError, Exception) as exc:
             scan.add_done_callback(_quiet)
             if not isinstance(exc, TimeoutError):
-                log.error("matrix gate: scan failed (%s)", type(exc).__name__)
+                log.error("matrix gate: scan failed (%s)", safe_exception_summary(exc))
             self.counts["deadline"] += 1
             self._in_background(self._record_deadline, label)
             if self.settings.fail_open:

@@ -50,6 +50,7 @@ from nio import (
 )
 
 from bot import metrics
+from bot.errors import safe_exception_summary
 from bot.events import (
     ButtonPressed,
     CommandInvoked,
@@ -441,7 +442,7 @@ class MatrixPlatform:
                     await self._crypto_housekeeping()
             except (aiohttp.ClientError, TimeoutError, OSError) as exc:
                 delay = backoff.next()
-                log.warning("matrix: sync failed (%s); retrying in %.1fs", type(exc).__name__, delay)
+                log.warning("matrix: sync failed (%s); retrying in %.1fs", safe_exception_summary(exc), delay)
                 await self._pause(delay)
                 continue
             if not isinstance(resp, SyncResponse):
@@ -485,7 +486,7 @@ class MatrixPlatform:
                     # Events are isolated one by one (``_process``); what gets here is the adapter's
                     # own machinery failing (e.g. the ledger file). The batch is retried, never skipped.
                     delay = backoff.next()
-                    log.error("matrix: handling a sync batch failed (%s); retrying in %.1fs", type(exc).__name__, delay)
+                    log.error("matrix: handling a sync batch failed (%s); retrying in %.1fs", safe_exception_summary(exc), delay)
                     await self._pause(delay)
                     if self._stopping.is_set():
                         return
@@ -542,7 +543,7 @@ class MatrixPlatform:
             try:
                 await self._on_invite(room_id, invite.invite_state)
             except Exception as exc:  # one bad invite must not hold back the rooms' messages
-                log.warning("matrix: handling an invite to %s failed (%s)", room_id, type(exc).__name__)
+                log.warning("matrix: handling an invite to %s failed (%s)", room_id, safe_exception_summary(exc))
         await self._retry_undecrypted()
         for room_id, joined in resp.rooms.join.items():
             events = list(joined.timeline.events)
@@ -636,7 +637,7 @@ class MatrixPlatform:
             self.removed_on_arrival += removed
         except Exception as exc:
             log.warning(
-                "matrix: removal on arrival failed (%s); left to the ordered handling", type(exc).__name__
+                "matrix: removal on arrival failed (%s); left to the ordered handling", safe_exception_summary(exc)
             )
 
     def _arrival_message(
@@ -826,7 +827,7 @@ class MatrixPlatform:
             except Exception as exc:
                 self.failed_count += 1
                 log.error("matrix: event %s (%s) in %s could not be handled (%s); recorded as failed",
-                          event_id, etype, room_id, type(exc).__name__)
+                          event_id, etype, room_id, safe_exception_summary(exc))
                 status = FAILED
             finally:
                 _REPLIES.reset(replies)
@@ -872,7 +873,7 @@ class MatrixPlatform:
                 return True
             return self._is_directory_room is not None and self._is_directory_room(room_id)
         except Exception as exc:  # a lookup failure must not crash the sync loop
-            log.warning("matrix: directory lookup failed (%s)", type(exc).__name__)
+            log.warning("matrix: directory lookup failed (%s)", safe_exception_summary(exc))
         return False
 
     def _is_member_server(self, user_id: str) -> bool:
@@ -1295,7 +1296,7 @@ class MatrixPlatform:
         try:
             await asyncio.to_thread(queue, recipient, message, key)
         except Exception as exc:  # the database too: the event is handled again later
-            log.warning("matrix: a reply could not be queued either (%s)", type(exc).__name__)
+            log.warning("matrix: a reply could not be queued either (%s)", safe_exception_summary(exc))
             return False
         if isinstance(error, DirectRoomPending):
             log.info("matrix: a reply to a member without a direct room is queued in the outbox, which opens the room")
@@ -1621,7 +1622,7 @@ class MatrixPlatform:
             try:
                 await self._dm_room(user_id)
             except Exception as exc:
-                log.warning("matrix: opening a direct room in the background failed (%s)", type(exc).__name__)
+                log.warning("matrix: opening a direct room in the background failed (%s)", safe_exception_summary(exc))
 
         task = asyncio.get_running_loop().create_task(open_room(), context=contextvars.Context())
         self._dm_openings[user_id] = task

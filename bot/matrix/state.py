@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bot.errors import safe_exception_summary
+
 log = logging.getLogger(__name__)
 
 STATE_FILE = "needtoknow-matrix-state.json"
@@ -41,7 +43,7 @@ class MatrixState:
         except (OSError, ValueError) as exc:
             # A corrupt file must not stop the bot; starting without a token only means the first
             # sync skips history, which is the safe direction (no replay).
-            log.warning("matrix state file unreadable (%s); starting fresh", type(exc).__name__)
+            log.warning("matrix state file unreadable (%s); starting fresh", safe_exception_summary(exc))
             return cls(path)
         dm = data.get("dm_rooms") or {}
         pending = data.get("pending_invites") or {}

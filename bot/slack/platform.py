@@ -42,6 +42,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
+from bot.errors import safe_exception_summary
 from bot.events import (
     ButtonPressed,
     CommandInvoked,
@@ -369,7 +370,7 @@ class SlackPlatform:
                 await self._inbox.record_effects(state.row, "".join(state.done))
             except Exception as exc:  # the effect happened; only a re-run could repeat it
                 log.warning("slack: could not record a side effect of inbox row %s: %s", state.row.id,
-                            type(exc).__name__)
+                            safe_exception_summary(exc))
         return result
 
     async def post(self, channel: ChannelRef, message: Message | str, *,
@@ -815,7 +816,7 @@ class SlackPlatform:
                                           headers=_headers(request))
             response = await self.bolt.async_dispatch(bolt_request)
         except Exception as exc:  # a Bolt failure: never its traceback (it may quote the payload)
-            log.error("slack: request failed inside Bolt: %s", type(exc).__name__)
+            log.error("slack: request failed inside Bolt: %s", safe_exception_summary(exc))
             return web.json_response({"error": "internal error"}, status=500)
         return await to_aiohttp_response(response)
 
@@ -955,7 +956,7 @@ class SlackPlatform:
             try:
                 record(PLATFORM, reason, kind)
             except Exception as exc:  # the database may be down: the refusal itself still holds
-                log.warning("slack: could not audit a refused request: %s", type(exc).__name__)
+                log.warning("slack: could not audit a refused request: %s", safe_exception_summary(exc))
 
         self._spawn(asyncio.to_thread(write))
 
@@ -996,10 +997,10 @@ class SlackPlatform:
                 # Slack never delivers a slash command again, and a 503 shows the member only Slack's
                 # own "failed with the error ..." line: the answer says what happened instead.
                 log.error("slack: could not store a command before acknowledging it (%s); the member was "
-                          "told nothing was stored", type(exc).__name__)
+                          "told nothing was stored", safe_exception_summary(exc))
                 return BoltResponse(status=200, body={"response_type": "ephemeral", "text": COMMAND_NOT_STORED})
             log.error("slack: could not store a %s before acknowledging it (%s); answered 503 so Slack "
-                      "delivers it again", kind, type(exc).__name__)
+                      "delivers it again", kind, safe_exception_summary(exc))
             return BoltResponse(status=503, body={"error": "temporarily unavailable"})
         if state in (DONE, BUSY):
             if state == DONE and isinstance(event_id, str) and event_id:
@@ -1099,7 +1100,7 @@ class SlackPlatform:
             log.warning("slack: inbox row %s was taken over by another replica before its outcome was recorded; "
                         "it may be handled twice", row.id)
         except Exception as exc:  # the claim lapses and the row is taken over after its lease
-            log.error("slack: could not record the outcome of inbox row %s: %s", row.id, type(exc).__name__)
+            log.error("slack: could not record the outcome of inbox row %s: %s", row.id, safe_exception_summary(exc))
         finally:
             self._held.pop(row.id, None)
             self._started.discard(row.id)
@@ -1129,7 +1130,7 @@ class SlackPlatform:
             try:
                 await asyncio.to_thread(report, PLATFORM, row.kind, row.id)
             except Exception as exc:
-                log.error("slack: could not report a failed inbox row: %s", type(exc).__name__)
+                log.error("slack: could not report a failed inbox row: %s", safe_exception_summary(exc))
 
     async def _handle_row(self, kind: str, body: dict[str, Any]) -> tuple[str, str]:
         """("done" | "release" | "retry", reason) for one request."""
@@ -1198,7 +1199,7 @@ class SlackPlatform:
                         if purged:
                             log.info("slack: purged %s finished inbox rows", purged)
             except Exception as exc:  # a database outage: the next sweep tries again
-                log.warning("slack: inbox sweep failed: %s", type(exc).__name__)
+                log.warning("slack: inbox sweep failed: %s", safe_exception_summary(exc))
             await asyncio.sleep(self.settings.inbox_sweep_seconds)
 
     async def _renew_loop(self) -> None:
@@ -1212,7 +1213,7 @@ class SlackPlatform:
             try:
                 await self._inbox.renew(rows)
             except Exception as exc:
-                log.warning("slack: could not renew inbox leases: %s", type(exc).__name__)
+                log.warning("slack: could not renew inbox leases: %s", safe_exception_summary(exc))
 
     async def _settle_rows(self) -> None:
         """Stopping: rows not started are handed back for another replica (or the next start) at
@@ -1227,7 +1228,7 @@ class SlackPlatform:
                 log.info("slack: handed %s requests not yet started back to the inbox", released)
             except Exception as exc:
                 log.warning("slack: could not hand requests back to the inbox: %s (taken over after the lease)",
-                            type(exc).__name__)
+                            safe_exception_summary(exc))
         for task in list(self._row_tasks):
             task.cancel()
         await asyncio.gather(*self._row_tasks, return_exceptions=True)
@@ -1326,7 +1327,7 @@ class SlackPlatform:
         try:
             _, form, raw, _, _ = self._submitted(body)
         except Exception as exc:  # unknown or retired form: close the modal, the lazy part explains
-            log.warning("slack: could not rebuild a submitted form: %s", type(exc).__name__)
+            log.warning("slack: could not rebuild a submitted form: %s", safe_exception_summary(exc))
             await ack()
             return
         try:
@@ -1363,7 +1364,8 @@ class SlackPlatform:
             try:
                 await self.send_dm(user, f"Your {form.title} form was not saved:\n{lines}")
             except PlatformError as exc:  # the submission itself is finished: not run again for this
-                log.error("slack: could not tell a member their form was not saved: %s", exc)
+                log.error("slack: could not tell a member their form was not saved: %s (%s)", exc,
+                          safe_exception_summary(exc))
         return True
 
     async def _on_message(self, body: Mapping[str, Any], event: Mapping[str, Any]) -> bool | None:
@@ -1483,7 +1485,7 @@ class SlackPlatform:
                 self._mark_started()
                 result = await self._core_app().dispatch(event)
         except Exception as exc:  # never let handler text reach Bolt's logger
-            log.error("slack: handler for %s raised %s", type(event).__name__, type(exc).__name__)
+            log.error("slack: handler for %s raised %s", type(event).__name__, safe_exception_summary(exc))
             return False
         finally:
             _DELIVERIES.reset(token)
@@ -1505,9 +1507,9 @@ class SlackPlatform:
                 self._mark_started()
                 await self._core_app().dispatch(event)
         except PlatformError as exc:
-            log.error("slack: %s failed: %s", type(event).__name__, exc)
+            log.error("slack: %s failed: %s (%s)", type(event).__name__, exc, safe_exception_summary(exc))
         except Exception as exc:  # never let handler text reach Bolt's logger
-            log.error("slack: handler for %s raised %s", type(event).__name__, type(exc).__name__)
+            log.error("slack: handler for %s raised %s", type(event).__name__, safe_exception_summary(exc))
         return True
 
 

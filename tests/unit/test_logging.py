@@ -50,6 +50,48 @@ def test_an_exception_is_logged_as_its_type_and_location_never_its_text(captured
     assert "Traceback" not in line and len(line.strip().splitlines()) == 1
 
 
+ROOT = Path(__file__).resolve().parents[2]
+_LOG_METHODS = {"debug", "info", "warning", "error", "critical", "exception"}
+
+
+def _log_calls_naming_a_caught_exception_badly() -> list[str]:
+    """Log calls inside ``except ... as exc`` that mention ``exc`` other than through
+    ``safe_exception_summary(exc)`` or ``exc_info``: ``type(exc).__name__`` alone gives no code location
+    ("handling a sync batch failed (AttributeError)"), ``str(exc)`` may quote data."""
+    import ast
+
+    found = []
+    for package in ("bot", "handlers", "storage", "redaction"):
+        for path in sorted((ROOT / package).rglob("*.py")):
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            for handler in ast.walk(tree):
+                if not isinstance(handler, ast.ExceptHandler) or not handler.name:
+                    continue
+                for call in ast.walk(handler):
+                    if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
+                            and call.func.attr in _LOG_METHODS and isinstance(call.func.value, ast.Name)
+                            and call.func.value.id in ("log", "logger")):
+                        continue
+                    if any(k.arg == "exc_info" for k in call.keywords):
+                        continue
+                    summarised = any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+                                     and n.func.id == "safe_exception_summary" for n in ast.walk(call))
+                    for arg in call.args[1:]:
+                        # the exception itself (its text) or type(exc).__name__ (no location); an
+                        # attribute such as ``failure.code`` is a value the code chose to log
+                        bare = isinstance(arg, ast.Name) and arg.id == handler.name
+                        typed = any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "type"
+                                    and any(isinstance(a, ast.Name) and a.id == handler.name for a in n.args)
+                                    for n in ast.walk(arg))
+                        if (bare or typed) and not summarised:
+                            found.append(f"{path.relative_to(ROOT)}:{call.lineno}: {ast.unparse(arg)}")
+    return found
+
+
+def test_every_logged_exception_names_its_type_and_code_location() -> None:
+    assert _log_calls_naming_a_caught_exception_badly() == []
+
+
 def test_json_format_is_one_object_per_line() -> None:
     stream = io.StringIO()
     root = logging.getLogger()
