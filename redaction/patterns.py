@@ -1517,15 +1517,20 @@ _BLOCK = re.compile(
     rf"(?:,[ \t]*(?:[A-Z][A-Za-z'’.-]+[ \t]+){{0,2}}[A-Z][A-Za-z'’.-]+(?:[ \t]+{_STATES})?(?=[ \t]*(?:[./;\n]|$)))?"
 )
 # A unit on its own after its cue: "apt #3B", "Lot 14", "unit 1122"; room/#/unit only in a message about lodging.
+# Worker housing has its own words: "bunkhouse 3", "cabin 14", "barrack B", "camper #7", "bunk trailer 7"; a unit may
+# be one letter ("unit B", "apt C"), several rooms a range or a pair ("rooms 311-312", "rooms 14 and 16").
 _UNIT_ALONE = re.compile(
-    r"\b(?i:apt|apartment|apto|suite|ste|lot|trlr|trailer|spc|space|unit|rm|room|habitaci[oó]n|cuarto)\.?\s*(?:no\.?)?\s*"
-    r"(?P<u>#?[A-Za-z]?\d{1,5}[A-Za-z]?(?:-\d{1,4})?)(?![\w-])"
+    r"\b(?i:apt|apartment|apto|suite|ste|lot|(?:bunk\s+)?trlr|(?:bunk\s+)?trailer|spc|space|unit|rm|rooms?|habitaci[oó]n|cuarto|"
+    r"cabin|bunkhouse|barracks?|camper|dorm)\.?\s*(?:no\.?)?\s*"
+    r"(?P<u>#?[A-Za-z]?\d{1,5}[A-Za-z]?(?:-\d{1,4}|[ \t]+(?:and|&)[ \t]+\d{1,5}[A-Za-z]?)?(?![\w-])"
+    r"|(?<=[ \t])(?-i:[A-H])(?![\w'’-]))"
     r"|(?<![\w#&])(?P<h>#\d{2,5}[A-Za-z]?)(?![\w-])"
 )
-_LODGING_ONLY = frozenset({"unit", "rm", "room", "space", "spc", "habitacion", "habitación", "cuarto"})
+_LODGING_ONLY = frozenset({"unit", "rm", "room", "rooms", "space", "spc", "habitacion", "habitación", "cuarto"})
+_LETTER_UNIT_CUES = frozenset({"apt", "apartment", "apto", "unit", "cabin", "bunkhouse", "barrack", "barracks", "trailer"})
 _LODGING = re.compile(
     r"\b(?:motel|hotel|inn|suites|lodge|apartments?|apts?|complex|lives?|living|stay(?:s|ing)?|staying|house|"
-    r"building|bldg|trailer|door|fence|airbnb|vive|casa)\b",
+    r"building|bldg|trailer|door|fence|airbnb|vive|casa|sleeps?|sleeping|slept|housed|bunkhouse|barracks?)\b",
     re.IGNORECASE,
 )
 _NOT_UNIT_BEFORE = re.compile(
@@ -1751,8 +1756,11 @@ def _places_without_number(text: str, lowered: str) -> Iterator[Finding]:
     for match in _UNIT_ALONE.finditer(text):
         group = "u" if match.group("u") else "h"
         if group == "u":
-            cue = match.group(0).split()[0].rstrip(".#").casefold()
+            words = match.group(0).split()
+            cue = words[1 if words[0].casefold() == "bunk" and len(words) > 2 else 0].rstrip(".#").casefold()
             cue = re.sub(r"[^a-záó]", "", cue)
+            if match.group("u").isalpha() and (cue not in _LETTER_UNIT_CUES or not lodging):
+                continue  # "unit B" where people sleep; "Unit A" of a police department is no home
             # room/unit numbers need a lodging word nearby -- except 3-4 digit rooms, which are hotel or apartment
             # rooms wherever they are typed ("room 2214"), unless a meeting or court word comes first
             long_room = (
@@ -1965,6 +1973,77 @@ _SPELLED_HINT = re.compile(
 )
 
 
+# --- columns of a pasted table -----------------------------------------------------------------------------------
+# A table pasted from a spreadsheet, a form or a records return: a heading row of cells separated by "|", a tab, a
+# typed "\t" or commas, then rows in the same layout. The cells under a date-of-birth heading are dates of birth
+# ("LAST,FIRST,DOB,SEX" then "AYALA,JONATHAN,19910304,M"); under a room, unit or apartment heading in a table of
+# people (a name column beside it) they are where those people live ("| Name | Age | Room |").
+_COLUMN_HEADINGS = (
+    (re.compile(r"(?i:dob|d\.o\.b\.?|date\s+of\s+birth|birth\s*date|birthday|fecha\s+(?:de\s+)?nac(?:imiento|\.)?|f\.\s*nac\.?)"), DOB),
+    (re.compile(r"(?i:room|rm|unit|apt|apartment|cuarto|habitaci[oó]n|trailer|cabin|bunk(?:house)?)"), ADDRESS),
+)
+_HEADING_WORD = re.compile(r"(?i:\b(?:dob|d\.o\.b|birth|birthday|nac|room|rm|unit|apt|apartment|cuarto|habitaci[oó]n|trailer|cabin|bunk\w*)\b)")
+_PEOPLE_HEADING = re.compile(r"(?i:^(?:name|full\s+name|client|victim|vic|guest|resident|worker|employee|first|last|youth|minor|nombre|subject|v\s*#|#)$)")
+_EMPTY_CELL = re.compile(r"(?i:|none|n/?a|unk|unknown|-+|\?+|tbd|—)")
+
+
+def _cells(line: str, delimiter: str) -> list[tuple[int, int]]:
+    """(start, end) of each cell of ``line`` without its surrounding spaces."""
+    cells = []
+    position = 0
+    for part in line.split(delimiter):
+        stripped = part.strip()
+        offset = position + (part.index(stripped) if stripped else 0)
+        cells.append((offset, offset + len(stripped)))
+        position += len(part) + len(delimiter)
+    return cells
+
+
+def find_table_columns(text: str) -> Iterator[Finding]:
+    """Cells under a date-of-birth heading, and under a room or unit heading in a table of people."""
+    if "\n" not in text or _HEADING_WORD.search(text) is None:
+        return
+    lines: list[tuple[int, str]] = []
+    position = 0
+    for line in text.split("\n"):
+        lines.append((position, line))
+        position += len(line) + 1
+    index = 0
+    while index < len(lines):
+        line = lines[index][1]
+        index += 1
+        delimiter = next((d for d in ("|", "\t", "\\t", ",") if line.count(d) >= 2), None)
+        if delimiter is None or _HEADING_WORD.search(line) is None:
+            continue
+        headings = [line[a:b] for a, b in _cells(line, delimiter)]
+        columns = {
+            column: label
+            for column, heading in enumerate(headings)
+            for pattern, label in _COLUMN_HEADINGS
+            if pattern.fullmatch(heading)
+        }
+        people = any(_PEOPLE_HEADING.match(heading) for heading in headings)
+        columns = {c: label for c, label in columns.items() if label == DOB or people}
+        if not columns:
+            continue
+        while index < len(lines):
+            row_offset, row = lines[index]
+            if row.count(delimiter) < 1:
+                break
+            index += 1
+            cells = _cells(row, delimiter)
+            for column, label in columns.items():
+                if column >= len(cells):
+                    continue
+                start, end = cells[column]
+                value = row[start:end]
+                if _EMPTY_CELL.fullmatch(value) or not any(ch.isdigit() for ch in value) or len(value) > 30:
+                    continue
+                if set(value) <= set("-:| "):
+                    continue
+                yield Finding(row_offset + start, row_offset + end, label, 0.75, "table_column")
+
+
 PATTERN_RECOGNIZERS: tuple[Recognizer, ...] = (
     find_emails,
     find_mixed_digit_phones,
@@ -1987,6 +2066,7 @@ PATTERN_RECOGNIZERS: tuple[Recognizer, ...] = (
     find_addresses,
     find_coordinates,
     find_foreign_script_names,
+    find_table_columns,
 )
 
 

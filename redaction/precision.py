@@ -876,6 +876,12 @@ def _in_place_list(text: str, start: int, end: int) -> bool:
     return False
 
 
+_CROSS_CUE_BEFORE = re.compile(
+    r"(?i:\b(?:corner\s+of|intersection\s+of|cross\s*-?\s*streets?(?:\s+(?:are|is|of))?\s*:?|esquina\s+de|lka|"
+    r"last\s+known\s+address|address(?:\s+(?:is|was))?\s*:?)\s+(?:the\s+)?)$"
+)
+
+
 def _cross_street_false(text: str, start: int, end: int) -> bool:
     """A "cross street" that is two places or two offices: "Decatur and Marietta PDs", "Seoul/LA pipeline",
     "Brownsville & Harlingen both", "Tues/Thurs"."""
@@ -883,6 +889,8 @@ def _cross_street_false(text: str, start: int, end: int) -> bool:
     sides = re.split(r"[ \t]*(?:&|/|@|\band\b|\by\b|\bn\b|\bx\b)[ \t]*", span)
     if len(sides) < 2:
         return False
+    if _CROSS_CUE_BEFORE.search(text, max(0, start - 30), start):
+        return False  # "the corner of Bellaire and Hillcroft": the words before say it is an intersection
     if re.match(r"-\d", text[end : end + 2]) or re.match(r"(?i:op|ops|operation)-", span):
         return True  # "Op-Sunrise and Kill-2 sweeps": two operation codes
     strong = re.compile(
@@ -1029,6 +1037,7 @@ def _false_alarm_in(text: str, start: int, end: int, label: str, source: str) ->
             )  # "3.5 HRS ON THE 15": a freeway
             or re.fullmatch(r"\d+-\d+-\d+", text[start:end]) is not None
             or (source != "age_cue" and not _OWN_AGE_UNIT.search(text, start, end) and _age_not_an_age(text, start, end))
+            or (source != "age_cue" and text[start:end].isdigit() and _numbering_or_count(text, start, end))
         )
     if label == ADDRESS:
         return _address_false(text, start, end, source)
@@ -1066,7 +1075,7 @@ _AGE_UNIT_AFTER = re.compile(
 _AGE_CODE_BEFORE = re.compile(
     r"(?:\d-|(?i:\b(?:case|dept|department|rows?|room|rm|unit|sala|exit|hwy|highway|route|jan|feb|mar|apr|jun|jul|"
     r"aug|sep|sept|oct|nov|dec|january|february|march|april|june|july|august|september|october|november|december|"
-    r"until|till|til)\.?[ \t]+(?:about[ \t]+|around[ \t]+|\d{1,4}[ \t]*,[ \t]*not[ \t]+)?))$"
+    r"until|till|til|exhibit|exh|tab|page|pg|pp|p|section|sec|§|part|chapter|ch|rule|count|item|line|slide)\.?[ \t]+(?:about[ \t]+|around[ \t]+|\d{1,4}[ \t]*,[ \t]*not[ \t]+)?))$"
 )
 # A tally's heading before the numbers: "Case count by county: Harris 14, ...", "interpreter hours: VN 22, ...".
 _TALLY_HEADING = re.compile(
@@ -1081,6 +1090,71 @@ _GROUP_COUNT = re.compile(
     r"(?<![\w/.-])\d{1,4}[ \t]+(?:female|male|females|males|minors|adults|victims|survivors|women|men|girls|boys|"
     r"nonbinary|clients|workers|cases|referrals)\b"
 )
+
+
+_AGE_HEADER = re.compile(r"(?i:\b(?:ages?|aged|edad|edades|idade|âge|alter|wiek|возраст|yo|y/o|yrs?|years?|años)\b)")
+_TABLE_SEPARATOR = re.compile(r"[ \t|:+-]*")
+# A cell of a tally: a few words, then a count ("Referrals 61", "Referred by LE: 19", "healthcare: 8").
+_TALLY_CELL = re.compile(r"[ \t]*(?P<label>[^\W\d][^|;\d\n]{1,30}?)[ \t]*[:=]?[ \t]*\d{1,5}[ \t]*")
+
+
+def _line_bounds(text: str, start: int) -> tuple[int, int]:
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", start)
+    return line_start, len(text) if line_end == -1 else line_end
+
+
+def _numbering_or_count(text: str, start: int, end: int) -> bool:
+    """A bare number that its own layout says is no age: list numbering with a sibling ("(3)" where "(2)" or "(4)"
+    is also written, "3." opening a line when "2." opens another), a cell of a table whose column heading is no age
+    word ("| Clients served | 38 | 44 |" under "| Measure | Q1 | Q2 |"), or a count in a tally line of three or more
+    "label N" cells none of which is a given name ("Referrals 61 | Served 49 | Minors 11")."""
+    number = int(text[start:end])
+    before, after = text[start - 1 : start], text[end : end + 1]
+    if before == "(" and after == ")":
+        # a numbered list starts at one: "(1) ... (2) ... (3)"; "Ana (15), Rosa (16)" are ages
+        return "(1)" in text and (f"({number - 1})" in text or f"({number + 1})" in text)
+    line_start, line_end = _line_bounds(text, start)
+    if after in (".", ")") and not text[line_start:start].strip():
+        siblings = (f"\n{number - 1}{after}", f"\n{number + 1}{after}")
+        first = f"\n1{after}" in text or text.lstrip().startswith(f"1{after}")
+        return first and any(sibling in text for sibling in siblings)
+    line = text[line_start:line_end]
+    if line.count("|") >= 2 and _not_an_age_column(text, start, line_start):
+        return True
+    cells = re.split(r"[|;]", line)
+    if len(cells) >= 3:
+        tallies = [_TALLY_CELL.fullmatch(cell) for cell in cells]
+        if all(tallies) and not any(
+            fold_accents(word) in first_names()
+            for match in tallies
+            if match is not None
+            for word in re.findall(r"[^\W\d_]+", match.group("label"))
+            if word[:1].isupper()
+        ):
+            return True
+    return False
+
+
+def _not_an_age_column(text: str, start: int, line_start: int) -> bool:
+    """The number is in a "|" table whose heading row names its column, and that heading is no age word."""
+    column = text.count("|", line_start, start)
+    header_start = line_start
+    while header_start > 0:
+        previous_start = text.rfind("\n", 0, header_start - 1) + 1
+        previous = text[previous_start : header_start - 1]
+        if previous.count("|") < 2:
+            break
+        header_start = previous_start
+    header_end = text.find("\n", header_start)
+    header = text[header_start : len(text) if header_end == -1 else header_end]
+    if header_start == line_start or _TABLE_SEPARATOR.fullmatch(header):
+        return False  # no heading row above: nothing says what the column holds
+    cells = header.split("|")
+    if column >= len(cells):
+        return False
+    heading = cells[column]
+    return _AGE_HEADER.search(heading) is None and bool(heading.strip())
 
 
 def _age_not_an_age(text: str, start: int, end: int) -> bool:

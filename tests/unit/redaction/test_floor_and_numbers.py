@@ -95,3 +95,64 @@ def test_the_last_four_of_a_persons_number(redactor: Redactor, text: str, secret
 )  # fmt: skip
 def test_a_year_or_a_room_after_ends_in_stays_readable(redactor: Redactor, text: str, kept: str) -> None:
     assert_kept(redactor, text, kept)
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("Monthly data (draft):\nIntakes 52 | Housed 38 | Minors 9 | Labor 14 | Both 3", ["38", "14"]),
+        ("Sources: police: 21 | self: 13 | clinic: 7 | school: 4", ["21", "13"]),
+        ("Stats (Q2):\n| Metric | Jan | Feb |\n| Cases opened | 31 | 27 |\n| Trainings | 4 | 6 |", ["31", "27"]),
+        ("Staff call: (1) budget (2) intake backlog (3) crew housing (4) interpreters", ["(3)", "(4)"]),
+        ("Exhibit 16 = the school letter. Exhibit 17 = the pay stubs.", ["16", "17"]),
+    ],
+)  # fmt: skip
+def test_counts_and_numbering_are_no_ages(redactor: Redactor, text: str, kept: list[str]) -> None:
+    assert_kept(redactor, text, *kept)
+
+
+@pytest.mark.parametrize(
+    ("text", "secrets"),
+    [
+        ("| Name | Age | Room |\n| Dulce | 16 | 212 |\n| Araceli | 15 | 212 |", ["16", "15"]),
+        ("Maribel 17 | Noemi 15 | Luz 16", ["17", "15", "16"]),
+        ("girls seen: Dulce (15), Araceli (16)", ["15", "16"]),
+    ],
+)  # fmt: skip
+def test_ages_in_a_table_or_list_of_people_stay_masked(redactor: Redactor, text: str, secrets: list[str]) -> None:
+    assert_whole(redactor, text, *secrets)
+
+
+@pytest.mark.parametrize(
+    ("text", "secrets"),
+    [
+        ("return for 2 subjects:\nLAST,FIRST,DOB,SEX\nOKAFOR,DANIEL,19870512,M\nRUIZ,ANA,20010223,F", ["19870512", "20010223"]),
+        ("| # | Name | DOB |\n|---|---|---|\n| V1 | Dulce Ortega | 04 MAR 08 |", ["04 MAR 08"]),
+        ("| Name | Age | Room |\n| Dulce | 16 | 212 |\n| Araceli | 15 | 214 |", ["212", "214"]),
+    ],
+)  # fmt: skip
+def test_cells_under_a_dob_or_room_heading(redactor: Redactor, text: str, secrets: list[str]) -> None:
+    assert_whole(redactor, text, *secrets)
+
+
+def test_a_room_column_in_a_schedule_stays_readable(redactor: Redactor) -> None:
+    assert_kept(redactor, "| Time | Room | Topic |\n| 9:00 | 214 | intake |\n| 10:00 | 216 | review |", "214", "216")
+
+
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        ("nine men sleep in bunkhouse 4, the one by the pump", "bunkhouse 4"),
+        ("the nail salon workers sleep in unit C over the store", "unit C"),
+        ("they stayed in cabin 22 at the camp", "cabin 22"),
+        ("old motel on the highway, the women are in rooms 208-210", "rooms 208-210"),
+        ("motel off the interstate, rooms 11 and 12", "rooms 11 and 12"),
+        ("picked her up at the corner of Bellaire and Fondren last night", "Bellaire and Fondren"),
+    ],
+)  # fmt: skip
+def test_worker_housing_units_and_cued_intersections(redactor: Redactor, text: str, secret: str) -> None:
+    assert_whole(redactor, text, secret)
+
+
+def test_a_police_unit_letter_is_no_home(redactor: Redactor) -> None:
+    assert_kept(redactor, "Unit A takes the north lot, Unit B the south", "Unit A", "Unit B")
