@@ -29,6 +29,13 @@ def localise_commands(text: str, syntax: Mapping[str, str]) -> str:
     return pattern.sub(lambda m: syntax[m.group(1)], text)
 
 
+def slash_usage(usage: str) -> str:
+    """``admin members | admin channels`` -> ``/admin members | /admin channels``: every alternative of a
+    usage line is typed as a command, so each one is written with its slash (and so respelled for the
+    platform, ``!admin channels`` on Matrix, ``/ntk-admin channels`` on Slack), not only the first."""
+    return " | ".join(alt if alt.startswith("/") else f"/{alt}" for alt in (a.strip() for a in usage.split(" | ")))
+
+
 class CommandSyntax:
     """A ``ChatPlatform`` that spells commands in its text as the wrapped platform expects them."""
 

@@ -23,6 +23,7 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
+from bot.commands import slash_usage
 from bot.config import DISCIPLINES, PII_POLICIES, ROLES, discipline_problem, role_problem
 from bot.context import Context
 from bot.errors import UserError
@@ -80,7 +81,7 @@ def register(router: Router) -> None:
         actor = ctx.require(Permission.ADMIN)
         words = event.args.split()
         if not words:
-            raise UserError(f"Usage: {USAGE}")
+            raise UserError(f"Usage: {slash_usage(USAGE)}")
         verb, rest = words[0].lower(), words[1:]
         if verb == "members":
             await ctx.reply(_members_text(ctx))
@@ -102,17 +103,17 @@ def register(router: Router) -> None:
             await ctx.reply(_requests_text(ctx))
         elif verb in ("approve", "reject"):
             if len(rest) != 1:
-                raise UserError(f"Usage: admin {verb} <IR-n>")
+                raise UserError(f"Usage: /admin {verb} <IR-n>")
             await decide_identity_change(ctx, actor, rest[0], approve=verb == "approve")
         elif verb == "deactivate":
             if len(rest) != 1:
-                raise UserError("Usage: admin deactivate <handle>")
+                raise UserError("Usage: /admin deactivate <handle>")
             await _deactivate(ctx, actor, rest[0].lstrip("@").lower())
         elif verb == "channel":
             await _bind_channel(ctx, event.args.partition(" ")[2])
         elif verb == "policy":
             if len(rest) != 2 or rest[1].lower() not in PII_POLICIES:
-                raise UserError(f"Usage: admin policy <#channel> <{'|'.join(PII_POLICIES)}>")
+                raise UserError(f"Usage: /admin policy <#channel> <{'|'.join(PII_POLICIES)}>")
             name, policy = rest[0].lstrip("#"), rest[1].lower()
             with ctx.once("directory.policy") as once:
                 s = once.begin()
@@ -122,7 +123,7 @@ def register(router: Router) -> None:
                 once.answer = f"PII policy for #{name} is now {policy}."
             await ctx.answer(once)
         else:
-            raise UserError(f"Usage: {USAGE}")
+            raise UserError(f"Usage: {slash_usage(USAGE)}")
 
     @router.action("directory.", ids=(APPROVE_ACTION, REJECT_ACTION))
     async def identity_button(event: ButtonPressed, ctx: Context) -> None:
@@ -140,7 +141,7 @@ def _refuse_self(actor: MemberView, handle: str, what: str) -> None:
 
 async def _grant(ctx: Context, actor: MemberView, rest: list[str]) -> None:
     if len(rest) != 2:
-        raise UserError(f"Usage: admin grant <handle> <role>; roles: {', '.join(ROLES)}")
+        raise UserError(f"Usage: /admin grant <handle> <role>; roles: {', '.join(ROLES)}")
     handle, role = rest[0].lstrip("@").lower(), rest[1].lower()
     if role not in ROLES:
         raise UserError(f"Unknown role. Roles: {', '.join(ROLES)}")
@@ -214,7 +215,7 @@ def _tell_handover(
 
 async def _revoke(ctx: Context, rest: list[str]) -> None:
     if len(rest) != 2:
-        raise UserError(f"Usage: admin revoke <handle> <role>; roles: {', '.join(ROLES)}")
+        raise UserError(f"Usage: /admin revoke <handle> <role>; roles: {', '.join(ROLES)}")
     handle, role = rest[0].lstrip("@").lower(), rest[1].lower()
     if role not in ROLES:
         raise UserError(f"Unknown role. Roles: {', '.join(ROLES)}")
@@ -253,7 +254,7 @@ async def _add_member(ctx: Context, args: str) -> None:
     pairs, rest = parse_key_values(args)
     if len(rest) != 1 or not _HANDLE.fullmatch(rest[0]):
         raise UserError(
-            'Usage: admin add <handle> name="Full Name" agency=<key> discipline=<discipline> '
+            'Usage: /admin add <handle> name="Full Name" agency=<key> discipline=<discipline> '
             "[slack_id=U..] [matrix_id=@..]  (handle: letters, digits, - or _)"
         )
     unknown = set(pairs) - {"name", "agency", "discipline", "slack_id", "matrix_id"}
@@ -348,7 +349,7 @@ async def _request_identity_change(ctx: Context, actor: MemberView, args: str) -
     pairs, rest = parse_key_values(args)
     if len(rest) != 1 or not pairs or set(pairs) - set(IDENTITY_FIELDS):
         raise UserError(
-            "Usage: admin identity <handle> [discipline=..] [agency=..] [slack_id=..] [matrix_id=..]"
+            "Usage: /admin identity <handle> [discipline=..] [agency=..] [slack_id=..] [matrix_id=..]"
         )
     handle = rest[0].lstrip("@").lower()
     with ctx.once("directory.identity") as once:
@@ -637,7 +638,7 @@ def _reroute_queue(ctx: Context, s: Session, member: MemberView) -> tuple[int, i
 async def _bind_channel(ctx: Context, args: str) -> None:
     pairs, rest = parse_key_values(args)
     if len(rest) != 1:
-        raise UserError("Usage: admin channel <name> [slack_id=C..] [matrix_id=!..] [policy=warn]")
+        raise UserError("Usage: /admin channel <name> [slack_id=C..] [matrix_id=!..] [policy=warn]")
     name = rest[0].lstrip("#").lower()
     policy = pairs.get("policy", "").lower()
     if policy and policy not in PII_POLICIES:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.commands import slash_usage
 from bot.context import Context
 from bot.events import CommandInvoked
 from bot.router import Router
@@ -21,13 +22,13 @@ def register(router: Router) -> None:
         topic = event.args.strip().lower().lstrip("/!")
         if topic and topic in router.commands:
             spec = router.commands[topic]
-            await ctx.reply(f"*{spec.name}* — {spec.summary}\nUsage: `/{spec.usage}`")
+            await ctx.reply(f"*{spec.name}* — {spec.summary}\nUsage: `{slash_usage(spec.usage)}`")
             return
         lines = [INTRO, "", "Commands:"]
         for spec in sorted(router.commands.values(), key=lambda c: c.name):
             # Written as the console spells it; the platform wrapper (bot/commands.py) respells
             # `/admin` as Slack's `/ntk-admin` or Matrix's `!admin`.
-            lines.append(f"• `/{spec.usage}` — {spec.summary}")
+            lines.append(f"• `{slash_usage(spec.usage)}` — {spec.summary}")
         if ctx.member is None:
             lines += ["", "You are not in this task force's directory yet; ask the coordinator to add you."]
         else:

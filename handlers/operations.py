@@ -33,6 +33,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.commands import slash_usage
 from bot.context import Context
 from bot.errors import FieldError, UserError
 from bot.events import ButtonPressed, CommandInvoked, FormSubmitted
@@ -916,7 +917,7 @@ async def change_team(ctx: Context, ref: str, action: str, handles: Sequence[str
     nobody is added or removed. Additions and removals are audited with handles only."""
     actor = ctx.require(Permission.MANAGE_OPERATIONS)
     if not handles:
-        raise UserError(f"Name at least one member by handle: {TEAM_USAGE}")
+        raise UserError(f"Name at least one member by handle: {slash_usage(TEAM_USAGE)}")
     if action == "add" and actor.handle in {h.lower() for h in handles}:
         # Need to know is decided by someone else: no lead puts themselves on another's operation.
         raise PermissionDenied(
@@ -1334,7 +1335,7 @@ def register(router: Router) -> None:
             elif action in ("add", "remove"):
                 await change_team(ctx, ref, action, parse_handles(" ".join(words[2:])))
             else:
-                raise UserError(f"Usage: {TEAM_USAGE}")
+                raise UserError(f"Usage: {slash_usage(TEAM_USAGE)}")
         elif verb == "status":
             await show_status(ctx, ref)
         elif verb == "update":
@@ -1347,7 +1348,7 @@ def register(router: Router) -> None:
         elif verb == "list":
             await list_operations(ctx)
         else:
-            raise UserError(f"Usage: {USAGE}")
+            raise UserError(f"Usage: {slash_usage(USAGE)}")
 
     @router.form(FORM_NEW, build=build_form)
     async def submitted(event: FormSubmitted, ctx: Context) -> None:

@@ -381,12 +381,12 @@ def register(router: Router) -> None:
     async def pii(event: CommandInvoked, ctx: Context) -> None:
         words = event.args.split()
         if not words or words[0].lower() != "report":
-            raise UserError("Usage: pii report [weeks]")
+            raise UserError("Usage: /pii report [weeks]")
         _require_reviewer(ctx)
         weeks = 4
         if len(words) > 1:
             if not words[1].isdigit() or not 1 <= int(words[1]) <= 52:
-                raise UserError("Usage: pii report [weeks] — weeks is a number from 1 to 52.")
+                raise UserError("Usage: /pii report [weeks] — weeks is a number from 1 to 52.")
             weeks = int(words[1])
         with ctx.session() as s:
             text = weekly_report(s, ctx.now(), weeks)
@@ -1313,7 +1313,7 @@ async def preview_message(event: CommandInvoked, ctx: Context) -> None:
             target, text = ctx.channel_ref(view), rest.strip()
     if not text:
         raise UserError(
-            "Usage: preview <text> — I show you what I would mask, privately, before you post it."
+            "Usage: /preview <text> — I show you what I would mask, privately, before you post it."
         )
     if event.message is not None and not event.channel.is_direct:
         await _remove(ctx, [event.message])  # a typed "!preview ..." in a room is itself visible

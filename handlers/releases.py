@@ -35,6 +35,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.commands import slash_usage
 from bot.context import Context
 from bot.errors import FieldError, UserError
 from bot.events import CommandInvoked, FormSubmitted
@@ -277,7 +278,7 @@ def register(router: Router) -> None:
             days = _settings(ctx).expiring_within_days
             await ctx.platform.send_dm(ctx.user, text or f"None of your releases expire within {days} days.")
         else:
-            raise UserError(f"Usage: {USAGE}")
+            raise UserError(f"Usage: {slash_usage(USAGE)}")
 
     @router.form(FORM_ID, build=build_form)
     async def submitted(event: FormSubmitted, ctx: Context) -> None:
@@ -661,7 +662,7 @@ def _category_arg(ctx: Context, text: str) -> str:
 async def _check(ctx: Context, rest: Sequence[str], pairs: Mapping[str, str]) -> None:
     member = ctx.require(Permission.CHECK_RELEASES)
     if len(rest) not in (2, 3) or pairs:
-        raise UserError("Usage: release check <client-ref> <agency> [category]")
+        raise UserError("Usage: /release check <client-ref> <agency> [category]")
     client = await check_client_ref(ctx, rest[0])
     category = _category_arg(ctx, rest[2]) if len(rest) == 3 else None
     with ctx.session() as s:
@@ -760,7 +761,7 @@ async def _revoke(ctx: Context, rest: Sequence[str], pairs: Mapping[str, str]) -
     victim "can revoke their release of information at any given time")."""
     member = ctx.require(Permission.MANAGE_RELEASES)
     if not rest or len(rest) > 2 or pairs or (len(rest) == 2 and rest[1].lower() != "verbal"):
-        raise UserError("Usage: release revoke <R-n> [verbal]")
+        raise UserError("Usage: /release revoke <R-n> [verbal]")
     verbal = len(rest) == 2
     tz = _tz(ctx)
     with ctx.once("release.revoke") as once:
@@ -812,7 +813,7 @@ async def _renew(ctx: Context, rest: Sequence[str], pairs: Mapping[str, str]) ->
     """Renewal records a successor release (R-13) rather than extending R-12: the client signed a new
     consent, and the registry keeps when each one was signed and how long it ran."""
     member = ctx.require(Permission.MANAGE_RELEASES)
-    usage = "Usage: release renew <R-n> <new expiry YYYY-MM-DD> [signed=YYYY-MM-DD]"
+    usage = "Usage: /release renew <R-n> <new expiry YYYY-MM-DD> [signed=YYYY-MM-DD]"
     if len(rest) != 2 or set(pairs) - {"signed"}:
         raise UserError(usage)
     try:
@@ -888,7 +889,7 @@ def status_of(release: ReleaseOfInformation, now: datetime, expiring_days: int) 
 async def _list(ctx: Context, rest: Sequence[str], pairs: Mapping[str, str]) -> None:
     member = ctx.require(Permission.MANAGE_RELEASES)
     if len(rest) > 1 or pairs:
-        raise UserError("Usage: release list [agency]")
+        raise UserError("Usage: /release list [agency]")
     settings = _settings(ctx)
     now = ctx.now()
     with ctx.session() as s:

@@ -39,6 +39,7 @@ from rapidfuzz.distance import OSA
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot.commands import slash_usage
 from bot.context import Context
 from bot.errors import UserError, safe_exception_summary
 from bot.events import ButtonPressed, CommandInvoked, FormSubmitted
@@ -1420,7 +1421,7 @@ async def case_command(event: CommandInvoked, ctx: Context) -> None:
             )
         await ctx.reply(text)
         return
-    raise UserError(f"Usage: {CASE_USAGE}")
+    raise UserError(f"Usage: {slash_usage(CASE_USAGE)}")
 
 
 # -- registration ----------------------------------------------------------------------------------
@@ -1495,7 +1496,7 @@ async def _run_subcommand(words: Sequence[str], ctx: Context) -> None:
     if verb == "list":
         await list_tips(ctx)
     elif verb == "help":
-        await ctx.reply(f"Usage: {USAGE}")
+        await ctx.reply(f"Usage: {slash_usage(USAGE)}")
     elif verb == "ack":
         await acknowledge_tip(ctx, rest[0])
     elif verb == "show":

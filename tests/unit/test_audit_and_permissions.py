@@ -127,7 +127,7 @@ async def test_admin_add_refuses_bad_input_without_storing(tmp_path: Path) -> No
     await h.command("omar", '/admin add zoe name="Zoe Park" agency=haven discipline=wizard')
     assert "discipline must be one of" in h.platform.ephemerals("omar")[-1]
     await h.command("omar", "/admin add ../etc name=x agency=haven discipline=healthcare")
-    assert "Usage: admin add" in h.platform.ephemerals("omar")[-1]
+    assert "Usage: /admin add" in h.platform.ephemerals("omar")[-1]
     await h.command("zoe", "/help")
     assert "not in this task force's directory" in h.platform.ephemerals("zoe")[-1]
     await h.close()

@@ -60,3 +60,20 @@ async def test_help_and_point_person_instructions_use_the_platforms_syntax(tmp_p
     shown = "\n".join(h.platform.dms("vera"))
     assert "!tip" in shown and "/tip " not in shown
     await h.close()
+
+
+async def test_every_alternative_in_help_and_usage_replies_is_spelled_for_the_platform(tmp_path: Path) -> None:
+    # `/ntk` used to list "!admin members | admin channels | admin grant ...": only the first alternative was
+    # a command a Matrix member could type; "Usage: admin grant ..." replies had no prefix at all.
+    h = Harness.create(tmp_path, platform=PrefixedConsole())
+    await h.command("omar", "/help")
+    text = h.platform.ephemerals("omar")[0]
+    for name in ("admin", "tip", "release", "operation", "case"):
+        assert f"| {name} " not in text and f"| {name}`" not in text, name
+    assert "| !admin channels |" in text and "`!tip | !tip <what you saw> |" in text
+    await h.command("omar", "/admin grant", channel="dm")
+    await h.command("omar", "/help admin", channel="dm")
+    replies = h.platform.dms("omar")
+    assert replies[0].startswith("Usage: !admin grant <handle> <role>"), replies[0]
+    assert "Usage: `!admin members | !admin channels |" in replies[1], replies[1]
+    await h.close()

@@ -824,7 +824,7 @@ async def test_any_operation_lead_manages_the_team_and_the_operation_but_sees_de
     await h.command("nina", "/operation team OP-1", channel="dm")
     assert h.platform.dms("nina")[-1] == "Only law enforcement or prosecutor members may view operation details."
     await h.command("bob", "/operation team OP-1 promote dan", channel="dm")
-    assert h.platform.dms("bob")[-1].startswith("Usage: operation team OP-1")
+    assert h.platform.dms("bob")[-1].startswith("Usage: /operation team OP-1")
     await h.close()
 
 
@@ -851,7 +851,7 @@ async def test_bad_input_gets_a_clear_message_and_records_nothing(tmp_path: Path
     assert "No operation with that reference" in h.platform.dms("alice")[-1]
     await h.command("alice", "/operation postpone OP-1 soon", channel="dm")
     await h.command("alice", "/operation frobnicate", channel="dm")
-    assert h.platform.dms("alice")[-1].startswith("Usage: operation new")
+    assert h.platform.dms("alice")[-1].startswith("Usage: /operation new")
     with h.app.services.db.session() as s:
         assert s.execute(select(Operation)).first() is None
     assert h.platform.dms("nina") == []

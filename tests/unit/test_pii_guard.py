@@ -353,7 +353,7 @@ async def test_preview_in_dm_for_a_named_channel(h: Harness) -> None:
 
 async def test_preview_without_text_explains_usage(h: Harness) -> None:
     await h.command("dan", "/preview", channel="general")
-    assert "Usage: preview <text>" in h.platform.ephemerals("dan")[-1]
+    assert "Usage: /preview <text>" in h.platform.ephemerals("dan")[-1]
 
 
 # -- report ---------------------------------------------------------------------------------------
