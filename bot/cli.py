@@ -437,16 +437,16 @@ def _deny_hash(config: Config) -> int:
 def _directory_sync(config: Config) -> int:
     from datetime import UTC, datetime
 
-    from bot.app import _resolve_db_url, seed_directory
+    from bot.app import seed_directory
     from storage.audit import AuditLog
     from storage.crypto import KeyedHasher
-    from storage.db import Database
     from storage.keycheck import verify_keys
 
     ring = _keyring(config)
     install_cipher(FieldCipher(ring))
-    db = Database(_resolve_db_url(config))
-    db.upgrade()
+    # An existing database at this version's schema: `db upgrade` creates or migrates it (never this verb,
+    # which would leave a new empty database wherever a mistyped path or config pointed).
+    db = _existing_database(config)
     with db.session() as s:
         db.startup_lock(s)
         verify_keys(s, KeyedHasher(ring.hmac_key), now=datetime.now(UTC))

@@ -3,6 +3,7 @@ traceback, and no command creates a database it was not asked to."""
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -45,6 +46,12 @@ def test_reading_a_missing_database_is_one_line_and_creates_nothing(
     assert not (tmp_path / "conf" / "var").exists()
     assert cli_main(["keys", "rotate", "--config", str(cfg)]) == 2
     assert not (tmp_path / "conf" / "var").exists()
+    capsys.readouterr()
+    # directory sync writes to the database, but only to one `db upgrade` made: it used to create it
+    assert cli_main(["directory", "sync", "--config", str(cfg)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "no database at" in err and "db upgrade" in err
+    assert not (tmp_path / "conf" / "var").exists()
 
 
 def test_a_database_without_tables_is_one_line_not_a_traceback(
@@ -53,9 +60,12 @@ def test_a_database_without_tables_is_one_line_not_a_traceback(
     cfg = _config(tmp_path)
     (tmp_path / "conf" / "var").mkdir()
     (tmp_path / "conf" / "var" / "ntk.db").write_bytes(b"")
-    assert cli_main(["audit", "verify", "--config", str(cfg)]) == 2
-    err = capsys.readouterr().err
-    assert "not set up" in err and "db upgrade" in err and "Traceback" not in err
+    for verb in (["audit", "verify"], ["directory", "sync"]):
+        assert cli_main([*verb, "--config", str(cfg)]) == 2
+        err = capsys.readouterr().err
+        assert "not set up" in err and "db upgrade" in err and "Traceback" not in err
+    with sqlite3.connect(tmp_path / "conf" / "var" / "ntk.db") as db:  # nothing was migrated into it
+        assert db.execute("SELECT name FROM sqlite_master").fetchall() == []
 
 
 def test_doctor_fails_on_a_database_that_does_not_exist(

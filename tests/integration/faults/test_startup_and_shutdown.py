@@ -55,7 +55,8 @@ def test_a_wrong_key_stops_start_up_and_doctor_fails(
 ) -> None:
     monkeypatch.delenv("NEEDTOKNOW_KEY_FILE", raising=False)
     cfg = _cli_config(tmp_path)
-    assert cli_main(["--config", str(cfg), "directory", "sync"]) == 0  # first start: check written
+    assert cli_main(["--config", str(cfg), "db", "upgrade"]) == 0
+    assert cli_main(["--config", str(cfg), "directory", "sync"]) == 0  # first use of the keys: check written
     assert cli_main(["--config", str(cfg), "doctor"]) in (0, 1)
     assert "[ok] key check" in capsys.readouterr().out
     (tmp_path / "k.keys").write_text(KeyRing.generate().dumps())  # the wrong key file
