@@ -9,9 +9,12 @@ the same normalised text. They only ever add findings.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator
+from itertools import accumulate
 
 from redaction.findings import AGE, PERSON, Finding
+from redaction.vocabulary import COMMON_WORDS
 
 # English and Spanish number words an age is written with ("she's sixteen", "tiene diecisiete").
 NUMBER_WORDS = (
@@ -204,3 +207,72 @@ def people_beside_people(
     spans -= {(f.start, f.end) for f in people}
     for start, end in sorted(spans):
         yield Finding(start, end, PERSON, 0.65, "name_joined")
+
+
+# A list of names: items of one to three capitalised words (quoted or not, an age after them allowed) separated by
+# commas, semicolons, "and", "&" or "or" -- "names on the ads rotate: Tania, Bree, Coco, Jazmyn", "ledger: Marcus,
+# Ransom, Tanya, \"Big Ray\", Dale", "ages: Rahima 17, Shirin 16, Sultana 19".
+_LIST_WORD = r"[A-ZÀ-Þ](?:\.|[^\W\d_]*(?:['’-][^\W\d_]+)*)"  # a word, or an initial ("Z."): a full stop ends the list
+_LIST_ITEM = rf"[\"“]?{_LIST_WORD}(?:[ \t]{_LIST_WORD}){{0,2}}[\"”]?(?:[ \t]\d{{1,2}}(?:\(\?\))?)?"
+_LIST_SEPARATOR = r"(?:[ \t]*[,;][ \t]*(?:(?:and|or|&)[ \t]+)?|[ \t]+(?:and|or|&)[ \t]+)"
+_NAME_LIST = re.compile(rf"(?<![\w'’-]){_LIST_ITEM}(?:{_LIST_SEPARATOR}{_LIST_ITEM}){{2,}}(?![\w'’-])")
+_ITEM = re.compile(_LIST_ITEM)
+_SEPARATOR = re.compile(_LIST_SEPARATOR)
+_LOWER_WORD_AFTER = re.compile(r"[ \t]+([a-z][a-z'’-]*)")
+_ITEM_WORDS = re.compile(_LIST_WORD)
+
+
+def people_in_lists(
+    text: str,
+    findings: Iterable[Finding],
+    is_place: Callable[[str, int, int], bool],
+    is_given_name: Callable[[str], bool],
+) -> Iterator[Finding]:
+    """PERSON findings for the other members of a list most of whose members are found people: a list of three or
+    more items (``_NAME_LIST``) at least two of which, and at least half, hold a PERSON finding. A member not found
+    is taken when it is one or two title-case words that are no stop, chat, title, nationality or not-a-person word
+    and no place but a given name -- the list says what it is: "Coco", "Lucky", "Dale" (also a town) are names here."""
+    people = sorted((f.start, f.end) for f in findings if f.label == PERSON)
+    if len(people) < 2:
+        return
+    starts = [start for start, _end in people]
+    reach = list(accumulate((end for _start, end in people), max))  # the furthest end of the spans so far
+
+    def holds_person(start: int, end: int) -> bool:
+        before = bisect_left(starts, end)  # the spans that start before the item ends
+        return before > 0 and reach[before - 1] > start
+
+    for match in _NAME_LIST.finditer(text):
+        items = []
+        pos = match.start()
+        while pos < match.end():
+            item = _ITEM.match(text, pos)
+            if item is None:
+                break
+            items.append((item.start(), item.end()))
+            separator = _SEPARATOR.match(text, item.end())
+            if separator is None:
+                break
+            pos = separator.end()
+        found = [holds_person(start, end) for start, end in items]
+        if len(items) < 3 or sum(found) < 2 or 2 * sum(found) < len(items):
+            continue
+        for (start, end), is_found in zip(items, found, strict=True):
+            if is_found:
+                continue
+            words = _ITEM_WORDS.findall(text, start, end)
+            if not 1 <= len(words) <= 2 or any(
+                word.isupper() and len(word) > 1 for word in words
+            ):  # an acronym or a line in capitals: the list is not only names
+                continue
+            if any(word.rstrip(".").casefold() in COMMON_WORDS for word in words):
+                continue
+            following = _LOWER_WORD_AFTER.match(text, end)
+            if following is not None and following.group(1) not in COMMON_WORDS:
+                continue  # "... and Mesa PDs", "Lawrence counties", "Dutch accent": a noun's modifier, no name
+            name = _ITEM_WORDS.search(text, start, end)
+            assert name is not None
+            last = name.end() if len(words) == 1 else _ITEM_WORDS.search(text, name.end(), end).end()  # type: ignore[union-attr]
+            if is_place(text, name.start(), last) and not (len(words) == 1 and is_given_name(words[0])):
+                continue  # "Chandler, Gilbert and Mesa": a place, unless a given name ("Dale")
+            yield Finding(name.start(), last, PERSON, 0.65, "name_list")

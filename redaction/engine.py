@@ -17,7 +17,7 @@ from spacy.tokens import Doc
 
 from redaction.batching import Batcher
 from redaction.completion import complete_names, repeated
-from redaction.context import PERSONISH, ages_beside_people, people_beside_people
+from redaction.context import PERSONISH, ages_beside_people, people_beside_people, people_in_lists
 from redaction.findings import ADDRESS, AGE, DOB, EMAIL, HANDLE, PERSON, PHONE, Finding, Redacted
 from redaction.masking import mask
 from redaction.names import NameRules, find_denied_aliases, is_place, person_span, person_verb_after
@@ -352,11 +352,22 @@ class Redactor:
                 f for f in raw[index] if not (f.label == PERSON and _not_a_person(norm.text, f)) and not false_alarm(f)
             ]
             if PERSON not in settings.disabled_labels:
-                raw[index].extend(
+                joined = list(
                     people_beside_people(
                         norm.text, list(raw[index]), self._names.is_name_word, self._names.is_given_name
                     )
                 )
+                raw[index].extend(joined)
+                # the members of a list of names: counted from the findings that will be kept ("Carmencita" joined
+                # by a comma counts; "Gilbert" of "Chandler, Gilbert and Mesa PDs", a place, does not)
+                people = [
+                    f
+                    for f in raw[index]
+                    if f.score >= settings.score_threshold
+                    and not (f.source in _PLACE_CHECKED and _place_not_person(norm.text, f))
+                    and not (f.source in _CONTEXT_SOURCES and false_alarm(f))
+                ]
+                raw[index].extend(people_in_lists(norm.text, people, is_place, self._names.is_given_name))
             if AGE not in settings.disabled_labels:
                 raw[index].extend(ages_beside_people(norm.text, list(raw[index])))
         return [
