@@ -506,7 +506,8 @@ def _doctor(args: argparse.Namespace) -> int:
         db = _existing_database(config)
         with db.session() as s:
             s.execute(text("SELECT 1"))
-        report("database", True, db.engine.url.render_as_string(hide_password=True))
+        # _existing_database refused an older or a newer schema: this one is exactly the code's
+        report("database", True, f"{db.engine.url.render_as_string(hide_password=True)} (schema current)")
         if ring is not None:
             try:
                 _verify_keys(db, ring)
@@ -542,6 +543,11 @@ def _doctor(args: argparse.Namespace) -> int:
 
                 matrix = MatrixSettings.from_mapping(config.platform_table("matrix"), os.environ)
             report(config.platform, True, "settings and secrets present")
+            if config.platform == "slack":
+                report("slack api", *_slack_reachable(SlackSettings.from_mapping(config.platform_table("slack"),
+                                                                                 os.environ)))
+            else:
+                report("matrix homeserver", *_matrix_reachable(matrix))
             if config.platform == "matrix" and matrix.gate is not None:
                 _doctor_gate(matrix, report)
         except (ImportError, ValueError) as exc:
@@ -567,6 +573,65 @@ def _file_mode_warnings(config: Config) -> list[str]:
         files.append(config.resolve_path(config.audit_checkpoint_file))
     folders = list(dict.fromkeys(f.parent for f in files))
     return mode_warnings(files, folders)
+
+
+def _http_json(url: str, *, token: str | None = None, data: bytes | None = None) -> Any:
+    """GET (or POST ``data``) ``url`` and decode its JSON answer; an HTTP error's JSON body is returned too."""
+    import json
+    import urllib.error
+    import urllib.request
+
+    req = urllib.request.Request(url, data=data, method="POST" if data is not None else "GET")  # noqa: S310
+    if token:
+        req.add_header("Authorization", f"Bearer {token}")
+    if data is not None:
+        req.add_header("Content-Type", "application/x-www-form-urlencoded")
+    try:
+        with urllib.request.urlopen(req, timeout=10) as resp:  # noqa: S310 - the configured platform URL
+            return json.loads(resp.read())
+    except urllib.error.HTTPError as err:
+        try:
+            return json.loads(err.read())
+        except ValueError:
+            return {"errcode": f"HTTP {err.code}", "error": f"HTTP {err.code}"}
+
+
+def _slack_reachable(slack: Any) -> tuple[bool, str]:
+    """Slack's Web API answers and accepts the bot token (``auth.test``); with OAuth and no single bot
+    token, that the API answers at all (``api.test``)."""
+    base = slack.api_base_url if slack.api_base_url.endswith("/") else slack.api_base_url + "/"
+    try:
+        if slack.bot_token:
+            answer = _http_json(base + "auth.test", token=slack.bot_token, data=b"")
+            if answer.get("ok"):
+                return True, f"{base} accepts SLACK_BOT_TOKEN (auth.test)"
+            return False, f"{base} refused SLACK_BOT_TOKEN: {str(answer.get('error'))[:80]}"
+        answer = _http_json(base + "api.test", data=b"")
+        return bool(answer.get("ok")), f"{base} answers (api.test; installations use their own tokens)"
+    except (OSError, ValueError, AttributeError) as exc:  # AttributeError: an answer that is not a JSON object
+        return False, f"{base} unreachable ({type(exc).__name__})"
+
+
+def _matrix_reachable(matrix: Any) -> tuple[bool, str]:
+    """The homeserver answers (``/versions``) and the bot's credentials log in as ``user_id``
+    (``whoami`` with the access token; a password login, logged out at once, otherwise)."""
+    try:
+        versions = _http_json(matrix.homeserver + "/_matrix/client/versions")
+        if not isinstance(versions, dict) or "versions" not in versions:
+            return False, f"{matrix.homeserver} does not answer as a Matrix homeserver"
+        if matrix.access_token:
+            who = _http_json(matrix.homeserver + "/_matrix/client/v3/account/whoami", token=matrix.access_token)
+            if who.get("user_id") != matrix.user_id:
+                why = who.get("errcode") or "the token belongs to another user"
+                return False, f"{matrix.homeserver}: MATRIX_ACCESS_TOKEN is not {matrix.user_id}'s ({why})"
+            return True, f"{matrix.homeserver} answers; the access token is {matrix.user_id}'s"
+        token = _matrix_password_login(matrix)
+        if not token:
+            return False, f"{matrix.homeserver}: MATRIX_PASSWORD does not log in as {matrix.user_id}"
+        _matrix_logout(matrix.homeserver, token)
+        return True, f"{matrix.homeserver} answers; the password logs in as {matrix.user_id}"
+    except (OSError, ValueError, AttributeError) as exc:  # AttributeError: an answer that is not a JSON object
+        return False, f"{matrix.homeserver} unreachable ({type(exc).__name__})"
 
 
 def _doctor_gate(matrix: Any, report: Any) -> None:
@@ -711,7 +776,7 @@ def build_parser() -> argparse.ArgumentParser:
         "sync",
         "apply the config's agencies, members and channels to the database",
     )
-    verb(sub, "doctor", "check config, keys, database, spaCy model and platform settings")
+    verb(sub, "doctor", "check config, keys, database schema, file modes, spaCy model, platform settings and reachability")
     verb(
         sub,
         "deny-hash",

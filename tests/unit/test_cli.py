@@ -31,6 +31,9 @@ def test_config_is_accepted_before_or_after_the_verb(
     monkeypatch.chdir(tmp_path)  # not the config's folder
     assert cli_main(["--config", str(cfg), "db", "upgrade"]) == 0
     assert (tmp_path / "conf" / "var" / "ntk.db").is_file()
+    assert cli_main(["doctor", "--config", str(cfg)]) == 0
+    out = capsys.readouterr().out
+    assert "[ok] database: sqlite:///" in out and "(schema current)" in out, out
     argv = ["--config", str(cfg), "audit", "verify"] if where == "before" else ["audit", "verify", "--config", str(cfg)]
     assert cli_main(argv) == 0
     assert "OK: 0 rows verified" in capsys.readouterr().out
@@ -95,3 +98,78 @@ def test_without_a_config_the_demo_is_used_and_said(
     err = capsys.readouterr().err
     assert "using the built-in demo configuration" in err
     assert not (tmp_path / "var" / "needtoknow-demo.db").exists()
+
+
+class _PlatformStub:
+    """Slack's ``auth.test`` and a homeserver's ``/versions`` and ``whoami``, accepting one token."""
+
+    TOKEN = "xoxb-good-token"
+
+    def __init__(self) -> None:
+        import http.server
+        import json
+        import threading
+
+        token = self.TOKEN
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def _answer(self) -> None:
+                good = self.headers.get("Authorization") == f"Bearer {token}"
+                if self.path.endswith("/api/auth.test"):
+                    body: dict[str, object] = {"ok": True} if good else {"ok": False, "error": "invalid_auth"}
+                elif self.path.endswith("/_matrix/client/versions"):
+                    body = {"versions": ["v1.11"]}
+                elif self.path.endswith("/account/whoami"):
+                    body = {"user_id": "@ntk:hs.example"} if good else {"errcode": "M_UNKNOWN_TOKEN"}
+                else:
+                    body = {}
+                data = json.dumps(body).encode()
+                self.send_response(200 if good or "auth.test" in self.path or "versions" in self.path else 401)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST = _answer
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.mark.parametrize("platform", ["slack", "matrix"])
+def test_doctor_checks_that_the_platform_answers_and_accepts_the_bot(
+    tmp_path: Path, platform: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stub = _PlatformStub()
+    cfg = _config(tmp_path)
+    table = (f'[slack]\napi_base_url = "{stub.url}/api/"\n' if platform == "slack"
+             else f'[matrix]\nhomeserver = "{stub.url}"\nuser_id = "@ntk:hs.example"\nencryption = false\n'
+                  f'store_path = "{tmp_path}/store"\n')
+    cfg.write_text(f'[bot]\nplatform = "{platform}"\n' + cfg.read_text() + table)
+    secret = "SLACK_BOT_TOKEN" if platform == "slack" else "MATRIX_ACCESS_TOKEN"
+    monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-1-app-token")
+    name = "slack api" if platform == "slack" else "matrix homeserver"
+    try:
+        monkeypatch.setenv(secret, stub.TOKEN)
+        cli_main(["doctor", "--config", str(cfg)])
+        out = capsys.readouterr().out
+        assert f"[ok] {name}: {stub.url}" in out, out
+        monkeypatch.setenv(secret, "xoxb-revoked-token")
+        assert cli_main(["doctor", "--config", str(cfg)]) == 1
+        out = capsys.readouterr().out
+        assert f"[FAIL] {name}: {stub.url}" in out, out
+        assert "invalid_auth" in out or "M_UNKNOWN_TOKEN" in out
+        assert "revoked" not in out  # never the token itself
+    finally:
+        stub.close()
+    assert cli_main(["doctor", "--config", str(cfg)]) == 1  # nothing listens any more
+    out = capsys.readouterr().out
+    assert f"[FAIL] {name}: {stub.url}" in out and "unreachable" in out, out

@@ -435,6 +435,7 @@ def _doctor(scene: Scene, secret: str) -> subprocess.CompletedProcess[str]:
 async def test_doctor_checks_the_gate_and_the_homeserver_module_with_a_signed_self_test(scene: Scene) -> None:
     done = await asyncio.to_thread(_doctor, scene, scene.world.secret)
     out = done.stdout
+    assert "[ok] matrix homeserver: " in out and f"the access token is {scene.bot_id}'s" in out, out
     assert "[ok] matrix gate: answers at" in out, out
     assert "[ok] homeserver module: the homeserver asks this gate before storing events" in out, out
     assert "[ok] homeserver.yaml: redaction_retention_period 1m" in out, out
