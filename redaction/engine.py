@@ -529,6 +529,7 @@ class Redactor:
                     )
                     and not false_alarm(f)
                 )
+        kept.extend(_handles_around_names(norm.text, kept))
         trimmed = [_trimmed(norm.text, f) for f in kept]  # a finding of punctuation only trims to nothing
         kept = self._allow.keep(norm.text, [f for f in trimmed if f.end > f.start])
         result = []
@@ -672,6 +673,40 @@ def _completed(text: str, finding: Finding) -> Finding:
     elif finding.label == DOB:
         start, end = date_span(text, start, end)
     return finding if (start, end) == (finding.start, finding.end) else replace(finding, start=start, end=end)
+
+
+# A token of letters, digits, "_" and "." (no space, "/" or "@"): an account name when it holds "_", a digit or a dot
+# between letters ("beto.leiva.hn", "hobbyist_dave", "ploy_ploy2541", "ty.bullz.9").
+_TOKEN_CHAR = re.compile(r"[\w.]")
+_HANDLE_TOKEN = re.compile(r"(?=[\w.]*[A-Za-z])(?:[\w.]*_[\w.]*|[\w.]*[^\W\d_]\.[^\W\d_][\w.]*|[\w.]*[^\W\d_]\d[\w.]*|[\w.]*\d[^\W\d_][\w.]*)")
+_NUMBERISH = re.compile(
+    r"[\d.]+|\d{1,2}(?:am|pm|st|nd|rd|th|yo|h|k|m)|[A-Za-z]\.(?:[A-Za-z]\.)*[A-Za-z]?|(?i:(?:mr|mrs|ms|dr|sr|sra|st)\.[^\W\d_]+)"
+)
+
+
+def _handles_around_names(text: str, findings: list[Finding]) -> list[Finding]:
+    """A name found inside an account name masks the whole account name: "beto.leiva.hn" with "leiva" found, "hobbyist_
+    dave" with "dave" -- the rest of the handle still leads to the person. Only a PERSON finding that lies inside a
+    longer handle-shaped token (an "_", a digit or an inner dot beside letters) is grown, as a HANDLE."""
+    grown = []
+    for finding in findings:
+        if finding.label != PERSON:
+            continue
+        start, end = finding.start, finding.end
+        while start > 0 and _TOKEN_CHAR.match(text, start - 1) and end - start < 64:
+            start -= 1
+        while end < len(text) and _TOKEN_CHAR.match(text, end) and end - start < 64:
+            end += 1
+        while start < end and text[start] == ".":
+            start += 1
+        while end > start and text[end - 1] == ".":
+            end -= 1
+        if (start, end) == (finding.start, finding.end) or " " in text[finding.start : finding.end]:
+            continue
+        token = text[start:end]
+        if _HANDLE_TOKEN.fullmatch(token) and not _NUMBERISH.fullmatch(token):
+            grown.append(Finding(start, end, HANDLE, finding.score, "handle_token"))
+    return grown
 
 
 def _trimmed(text: str, finding: Finding) -> Finding:

@@ -55,24 +55,56 @@ Recognizer = Callable[[str], Iterator[Finding]]
 _EMAIL = re.compile(
     r"(?<![\w.+-])[A-Za-z0-9][\w.+-]{0,63}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,4}\.[A-Za-z]{2,24}\b"
 )
-_AT = r"(?:\s*[\[({<]\s*(?:at|@)\s*[\])}>]\s*|\s+at\s+|\s*@\s*)"
-_DOT = r"(?:\s*[\[({<]\s*(?:dot|\.)\s*[\])}>]\s*|\s+dot\s+|\s?\.\s?)"
-_TLD = r"(?:com|net|org|edu|gov|mil|io|us|co|info|me|biz|uk|mx|ca|app|email|mail)"
+_AT = r"(?:\s*[\[({<]\s*(?:at|@)\s*[\])}>]\s*|\s+at(?:\s+(?:sign|symbol))?\s+|\s+arroba\s+|\s*@\s*)"
+_DOT = r"(?:\s*[\[({<]\s*(?:dot|\.)\s*[\])}>]\s*|\s+dot\s+|\s+punto\s+|\s?\.\s?)"
+# generic and the country domains of the countries the corpora's people come from (not "at": " at " is a word)
+_TLD = (
+    r"(?:com|net|org|edu|gov|mil|io|us|co|info|me|biz|uk|mx|ca|app|email|mail|ru|kz|ph|es|de|fr|it|br|ar|in|pk|ng|"
+    r"gh|ke|ua|pl|ro|md|al|vn|th|cn|kr|jp|tw|hk|sg|my|id|au|nz|ie|ch|be|nl|se|no|dk|pt|gr|tr|il|ae|sa|eg|ma|za|cl|"
+    r"pe|ve|gt|hn|sv|ni|cr|pa|ec|bo|py|uy|by|ge|am|uz|kg|np|bd|lk|kh|et|ug|tz|cm|sn|ht|do|cu)"
+)
+# the big mail providers, which a spoken address often ends with ("jess 4 real 99 at yahoo")
+_MAIL_PROVIDER = r"(?:gmail|yahoo|hotmail|outlook|icloud|aol|protonmail|proton|yandex|live|msn|qq)"
+# a word between the parts of a spelled local part: "papi dot chulo", "maria underscore lopez", "yesi punto lopez07"
+_LOCAL_SEP = r"(?:\s+(?:dot|punto|underscore|dash|hyphen)\s+|\s*[\[({<]\s*(?:dot|\.)\s*[\])}>]\s*)"
 _EMAIL_SPELLED = re.compile(
-    rf"(?<![\w.+-])[A-Za-z0-9][\w.+-]{{0,63}}(?:(?:\s+dot\s+|\s*[\[({{<]\s*(?:dot|\.)\s*[\])}}>]\s*)[\w+-]{{1,63}}){{0,3}}{_AT}[A-Za-z0-9-]{{1,63}}(?:{_DOT}[A-Za-z0-9-]{{1,63}}){{0,2}}?{_DOT}{_TLD}\b",
+    rf"(?<![\w.+-])[A-Za-z0-9][\w.+-]{{0,63}}(?:{_LOCAL_SEP}[\w+-]{{1,63}}){{0,5}}{_AT}"
+    rf"(?:[A-Za-z0-9-]{{1,63}}(?:{_DOT}[A-Za-z0-9-]{{1,63}}){{0,2}}?{_DOT}{_TLD}\b(?:{_DOT}{_TLD}\b)?"
+    rf"|{_MAIL_PROVIDER}\b)",
     re.IGNORECASE,
 )
+# the spaced words of a local part right after an e-mail cue: "her email is q ashby 614 at yahoo dot com"
+_EMAIL_WORDS_BEFORE = re.compile(
+    r"(?i:\b(?:e-?mail|correo|apple\s+id)\b[^\n:\"“0-9]{0,24}?(?:[:=]|\bis\b|\bwas\b|\bas\b|\bto\b)[ \t]*[\"“']?[ \t]*)"
+    r"(?P<w>(?:[a-z0-9]{1,12}[ \t]+){1,4})$"
+)
+
+
+_PROVIDERS = frozenset("gmail yahoo hotmail outlook icloud aol protonmail proton yandex live msn qq".split())
+_LOCAL_SEP_WORD = re.compile(r"(?i:\b(?:dot|punto|underscore)\b)")
+_EMAIL_WORD = re.compile(r"(?i:\b(?:e-?mail|correo|mailbox|inbox|write\s+to)\b)")
 
 
 def find_emails(text: str) -> Iterator[Finding]:
     """Plain addresses and the spelled-out kind people type to dodge filters ("ana at gmail dot com")."""
     for match in _EMAIL.finditer(text):
         yield Finding(match.start(), match.end(), EMAIL, 0.95, "email")
-    if " at " in text or " dot " in text or "[" in text or "(" in text or "AT" in text or "DOT" in text:
+    if (
+        " at " in text or " dot " in text or "[" in text or "(" in text or "AT" in text or "DOT" in text
+        or "arroba" in text or " @" in text or "@ " in text
+    ):
         for match in _EMAIL_SPELLED.finditer(text):
-            if match.group(0).split()[0].casefold() in COMMON_WORDS:
+            start = match.start()
+            words = _EMAIL_WORDS_BEFORE.search(text, max(0, start - 80), start)
+            if words is not None:
+                start = words.start("w")
+            elif match.group(0).split()[0].casefold() in COMMON_WORDS:
                 continue  # "meet at hsi dot gov" names an agency, not a mailbox
-            yield Finding(match.start(), match.end(), EMAIL, 0.85, "email_spelled")
+            if match.group(0).split()[-1].casefold().strip("([<>])") in _PROVIDERS and words is None and not (
+                _LOCAL_SEP_WORD.search(match.group(0)) or _EMAIL_WORD.search(text, max(0, start - 60), start)
+            ):
+                continue  # "she's at yahoo", "works at outlook": a provider with no mailbox cue is no address
+            yield Finding(start, match.end(), EMAIL, 0.85, "email_spelled")
 
 
 # --- phone -------------------------------------------------------------------------------------------------------

@@ -156,3 +156,45 @@ def test_worker_housing_units_and_cued_intersections(redactor: Redactor, text: s
 
 def test_a_police_unit_letter_is_no_home(redactor: Redactor) -> None:
     assert_kept(redactor, "Unit A takes the north lot, Unit B the south", "Unit A", "Unit B")
+
+
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        ("job ads posted from fb.com/nando.quispe.pe all week", "nando.quispe.pe"),
+        ("recruiter in Osh is Olga, VK olga_work_usa", "olga_work_usa"),
+        ("ig - itz_valentina.rose, goes by Rose", "itz_valentina.rose"),
+        ('review board post: "hobbyist_frank: saw Lexi at her spot"', "hobbyist_frank"),
+    ],
+)  # fmt: skip
+def test_a_name_inside_an_account_name_masks_the_account(redactor: Redactor, text: str, secret: str) -> None:
+    assert_whole(redactor, text, secret)
+
+
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        ("contact: r.ivanova(at)mail.ru for the visa file", "r.ivanova(at)mail.ru"),
+        ("send it to k.delgado21 @ gmail . com tonight", "k.delgado21 @ gmail . com"),
+        ("her old one: lupita punto reyes09 arroba hotmail punto com", "lupita punto reyes09 arroba hotmail punto com"),
+        ("his email, read out: t moreno 882 at yahoo dot com", "t moreno 882 at yahoo dot com"),
+        ('she gave her email as "dani dot cruz ninety at hotmail" on the form', "dani dot cruz ninety at hotmail"),
+        ("the agency email is placements at seaworks dot com dot ph", "placements at seaworks dot com dot ph"),
+        ("email for the sponsor: gulnara dot t at inbox dot kz", "gulnara dot t at inbox dot kz"),
+    ],
+)  # fmt: skip
+def test_spelled_and_spaced_emails_are_masked_whole(redactor: Redactor, text: str, secret: str) -> None:
+    assert_whole(redactor, text, secret)
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("she works at yahoo now, not the bank", "yahoo"),
+        ("we are at gmail level of security lol", "gmail"),
+        ("Ms.Kim will chair the call", "chair"),
+        ("meet @ 3pm at the office", "3pm"),
+    ],
+)  # fmt: skip
+def test_providers_and_times_are_no_addresses(redactor: Redactor, text: str, kept: str) -> None:
+    assert_kept(redactor, text, kept)
