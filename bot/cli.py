@@ -164,10 +164,22 @@ async def _console(args: argparse.Namespace, config: Config) -> int:
         platform.add_channel(ch.name, list(ch.members) or handles)
     speaker = args.as_ or (handles[0] if handles else "guest")
     channel = args.in_ or (config.channels[0].name if config.channels else "general")
-    session = ConsoleSession(app, platform, speaker, platform.dm_channel(speaker))
-    session.switch_channel(channel)
-    app.start_scheduler()
-    await run_repl(app, session)
+    from bot.ops import OpsSettings, operations
+
+    async with contextlib.AsyncExitStack() as stack:
+        core: Any = app
+        try:
+            ops_enabled = OpsSettings.from_mapping(config.section("ops")).enabled
+        except ValueError as exc:
+            raise ConfigError([str(exc)], config.source) from None
+        if ops_enabled:
+            # `needtoknow run` with platform = "console" serves [ops] listen like the other platforms
+            # (the console itself is always "connected"); the engine is warmed before the first prompt.
+            core = await stack.enter_async_context(operations(config, app, platform))
+        session = ConsoleSession(core, platform, speaker, platform.dm_channel(speaker))
+        session.switch_channel(channel)
+        app.start_scheduler()
+        await run_repl(app, session)
     return 0
 
 
