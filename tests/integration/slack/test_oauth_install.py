@@ -21,7 +21,7 @@ from urllib.parse import parse_qs, urlencode, urlparse
 
 import pytest
 
-from tests.integration.slack.conftest import SIGNING_SECRET, signed
+from tests.integration.slack.conftest import SIGNING_SECRET, event_body, signed
 from tests.integration.slack.mock_web_api import CLIENT_ID, CLIENT_SECRET, SlackStandIn, installed_token
 from tests.integration.slack.test_ops_endpoints import _free_port, _get
 
@@ -86,6 +86,14 @@ class Installable:
                           "text": text, "api_app_id": "A0TEST", "trigger_id": f"trig-{user}",
                           "response_url": "https://hooks.slack.invalid/commands/1"})
         return _request(self.base + "/slack/events", signed(body), body.encode())[0]
+
+    def message(self, team: str, user: str, channel: str, text: str, event_id: str) -> int:
+        """An Events API ``message`` in ``team``'s channel (the PII guard's way in)."""
+        body = event_body({"type": "message", "channel": channel, "channel_type": "channel", "user": user,
+                           "text": text, "ts": f"{int(time.time())}.000100", "team": team},
+                          event_id=event_id, team=team)
+        return _request(self.base + "/slack/events", signed(body, content_type="application/json"),
+                        body.encode())[0]
 
     def replies_to(self, user: str, timeout: float = 15.0, count: int = 1) -> list[tuple[str | None, str]]:
         """(token used, text) of the ephemeral answers the stand-in received for a user."""
@@ -196,6 +204,10 @@ def test_each_installed_workspace_is_answered_with_its_own_token(bot: Installabl
     # Directory scope: the second workspace's member is known as herself; its other people are not members.
     assert "not in this task force's directory" not in nina_text
     assert "not in this task force's directory" in stranger_text
+    # Events too, not only commands: a PII message in the second workspace is warned about with its token.
+    assert bot.message(TWO, "U2NINA", "C2GENERAL", "Call Maria Lopez at 713-555-0142 tonight", "EvTwo1") == 200
+    warned = [(token, text) for token, text in bot.replies_to("U2NINA", count=2)[1:]]
+    assert warned and warned[0][0] == installed_token(TWO) and "phone number" in warned[0][1], warned
 
 
 def test_a_workspace_that_never_installed_the_app_is_not_served(bot: Installable) -> None:
