@@ -383,9 +383,9 @@ def _audit(args: argparse.Namespace, config: Config) -> int:
     from storage.audit import AuditLog, CheckpointClaim, CheckpointInvalid
     from storage.crypto import KeyedHasher
 
+    db = _existing_database(config)  # first: with neither, "no database" is the line that helps
     ring = _keyring(config)
     audit = AuditLog(KeyedHasher(ring.hmac_key))
-    db = _existing_database(config)
     _verify_keys(db, ring)  # with the wrong HMAC key every row would read as tampered
     if args.action == "checkpoint":
         from bot.audit_checkpoint import take_checkpoint
