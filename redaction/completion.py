@@ -649,3 +649,38 @@ def _bounded(text: str, start: int, end: int, word: bool) -> bool:
             after.isalnum() or after == "_" or _MARK.match(after)
         )
     return True
+
+
+# What joins the two halves of a name written surname first: "Mahlangu, Thandiwe", "LOZANO/MARISOL", "Choi, Min-jung".
+_REVERSED_JOINT = re.compile(r",[ \t]?|/")
+_LIST_GOES_ON = re.compile(r"[ \t]*(?:[,;&]|and\b|or\b|y\b)|['’]s\b")
+_LIST_WENT_ON = re.compile(r"(?:[,;&]|\band|\bor|\by)[ \t]*$")
+
+
+def reversed_names(text: str, findings: Iterable[Finding]) -> list[Finding]:
+    """One PERSON finding over two found halves of a name written surname first, so the comma or slash between them
+    is masked too ("Mahlangu, Thandiwe", "Gómez-Ibarra, Luz Marina", "LOZANO/MARISOL"): a slash between two found
+    names, or a comma between one or two found words that end in no given name only and one to three that end in no
+    surname only ("Maria, Jose and Ana", "Vang, Xiong, Lee", "Maria Lopez, Ana Ruiz" stay lists)."""
+    people = sorted((f.start, f.end, f.score, f.source) for f in findings if f.label == PERSON)
+    starts = {start: (end, score, source) for start, end, score, source in people}  # the longest from each start
+    out: list[Finding] = []
+    for start, end, score, source in people:
+        joint = _REVERSED_JOINT.match(text, end)
+        if joint is None or joint.end() not in starts:
+            continue
+        other_end, other_score, _other_source = starts[joint.end()]
+        if joint.group(0).startswith(","):
+            left, right = text[start:end].split(), text[joint.end() : other_end].split()
+            if len(left) > 2 or len(right) > 3:
+                continue
+            key = fold_accents(left[-1].split("-")[-1])
+            if key in first_names() and key not in last_names():
+                continue  # "Maria, Jose": a list of given names
+            key = fold_accents(right[-1].rstrip(".").split("-")[-1])
+            if len(key) > 1 and key in last_names() and key not in first_names():
+                continue  # "Vang, Xiong", "Maria Lopez, Ana Ruiz": a list of surnames or of whole names
+            if _LIST_GOES_ON.match(text, other_end) or _LIST_WENT_ON.search(text, max(0, start - 8), start):
+                continue  # "workers Ivan, Petro and Oleh", "present -- Dana, Keisha, Ana Ruiz": a list
+        out.append(Finding(start, other_end, PERSON, min(score, other_score), source))
+    return out

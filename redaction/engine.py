@@ -16,7 +16,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from redaction.batching import Batcher
-from redaction.completion import complete_names, repeated
+from redaction.completion import complete_names, repeated, reversed_names
 from redaction.context import PERSONISH, ages_beside_people, people_beside_people, people_in_lists
 from redaction.findings import ADDRESS, AGE, DOB, EMAIL, HANDLE, PERSON, PHONE, Finding, Redacted
 from redaction.masking import mask
@@ -530,6 +530,8 @@ class Redactor:
                     and not false_alarm(f)
                 )
         kept.extend(_handles_around_names(norm.text, kept))
+        if PERSON not in settings.disabled_labels:
+            kept.extend(reversed_names(norm.text, kept))
         trimmed = [_trimmed(norm.text, f) for f in kept]  # a finding of punctuation only trims to nothing
         kept = self._allow.keep(norm.text, [f for f in trimmed if f.end > f.start])
         result = []
@@ -733,10 +735,12 @@ def _trimmed(text: str, finding: Finding) -> Finding:
         and end < len(text)
         and text[end] == "."
         and end - start >= 3
-        and text[end - 1].isupper()
-        and text[end - 2] in " ."
+        and (
+            (text[end - 1].isupper() and text[end - 2] in " .")
+            or (end - start >= 4 and text[end - 3] == " " and text[end - 2 : end].casefold() in ("jr", "sr"))
+        )
     ):
-        end += 1  # the initial of "Svetlana K." or "Tek B.K." keeps its period
+        end += 1  # the initial of "Svetlana K." or "Tek B.K." and the "Jr." of "Kenneth Bledsoe Jr." keep their period
     if (start, end) == (finding.start, finding.end):
         return finding
     return Finding(start, end, finding.label, finding.score, finding.source)

@@ -216,3 +216,24 @@ def test_places_and_modifiers_in_a_list_are_not_names(redactor: Redactor, text: 
     for word in ("Mesa", "Lawrence", "Dutch"):
         if word in text:
             assert word in out, out
+
+
+@pytest.mark.parametrize(
+    ("text", "leaks"),
+    [
+        ("fixed the reversed rows: Okonkwo, Chidinma / Mensah, Kwabena", [","]),
+        ("APIS list:\nVELASQUEZ ROJAS/MARIBEL\nCASTILLO/ANA LUCIA", ["/"]),
+        ("inmate Darnell Whitaker Jr. called his sister twice", ["Jr."]),
+    ],
+)
+def test_a_name_written_surname_first_is_masked_with_its_comma_or_slash(
+    redactor: Redactor, text: str, leaks: list[str]
+) -> None:
+    out = masked(redactor, text)
+    for leak in leaks:
+        assert leak not in out, out
+
+
+def test_the_commas_of_a_list_of_names_stay(redactor: Redactor) -> None:
+    out = masked(redactor, "workers Ivan Petrenko, Oleh Marchuk and Taras Bondar, all from Lviv")
+    assert out.count(",") == 2, out
