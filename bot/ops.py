@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import threading
 import time
 from collections.abc import AsyncIterator, Mapping
@@ -228,7 +229,17 @@ class OpsServer:
         runner = web.AppRunner(self.web_app(), access_log=None)
         await runner.setup()
         site = web.TCPSite(runner, self.settings.host, self.settings.port)
-        await site.start()
+        try:
+            await site.start()
+        except OSError as exc:  # a port in use or an address not on this machine: one line, not a traceback
+            await runner.cleanup()
+            from bot.cli import CliError
+
+            reason = os.strerror(exc.errno) if exc.errno else type(exc).__name__
+            raise CliError(
+                f"ops.listen: cannot listen on {self.settings.host}:{self.settings.port} ({reason}); "
+                "stop what uses it or choose another port"
+            ) from None
         self._runner = runner
         sockets = getattr(getattr(site, "_server", None), "sockets", None) or []
         self.port = sockets[0].getsockname()[1] if sockets else self.settings.port

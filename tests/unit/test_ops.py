@@ -3,14 +3,16 @@ test_ops_endpoints.py)."""
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
 from bot import metrics
+from bot.cli import CliError
 from bot.events import CommandInvoked
-from bot.ops import MeasuredCore, OpsSettings, Readiness
+from bot.ops import MeasuredCore, OpsServer, OpsSettings, Readiness
 from bot.platform import ChannelRef, UserRef
 from tests.harness import Harness
 
@@ -94,3 +96,15 @@ def test_alert_rules_use_only_metrics_the_bot_exposes(tmp_path: Path) -> None:
     exprs = [rule["expr"] for group in rules["groups"] for rule in group["rules"]]
     used = {name for expr in exprs for name in re.findall(r"needtoknow_[a-z_]+", expr)}
     assert used and used <= exposed, used - exposed
+
+
+async def test_a_port_in_use_is_one_line_naming_ops_listen(tmp_path: Path) -> None:
+    h = Harness.create(tmp_path)
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        server = OpsServer(OpsSettings.from_mapping({"listen": f"127.0.0.1:{port}"}), h.app, Readiness(h.app, h.platform))
+        with pytest.raises(CliError, match=rf"ops\.listen: cannot listen on 127\.0\.0\.1:{port} \(Address already in use\)"):
+            await server.start()  # it was an OSError traceback
+    await h.close()
