@@ -1424,8 +1424,22 @@ def find_bare_handles(text: str) -> Iterator[Finding]:
             yield Finding(match.start("h"), match.end("h"), HANDLE, 0.75, "handle")
 
 
+# A profile's address: the account name is the path after the platform's domain ("t.me/latinasvip_houston",
+# "onlyfans.com/mari_baddie", "fb.com/beto.leiva.hn", "tiktok.com/@yuli.c.r_").
+_PROFILE_URL = re.compile(
+    r"(?i:\b(?:t\.me|telegram\.me|instagram\.com|instagr\.am|fb\.com|facebook\.com|m\.facebook\.com|tiktok\.com|"
+    r"onlyfans\.com|fansly\.com|snapchat\.com/add|x\.com|twitter\.com|vk\.com|linktr\.ee|cash\.app|venmo\.com|"
+    r"youtube\.com|threads\.net)/)(?P<h>[@$]?[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,38}[A-Za-z0-9_])?)(?![\w/])"
+)
+_NOT_PROFILE_PATHS = frozenset({"share", "login", "groups", "events", "watch", "p", "reel", "reels", "stories", "search"})
+
+
 def find_handles(text: str) -> Iterator[Finding]:
     """@mentions of outside accounts, $cashtags and handles after a platform cue ("snap: candy_22")."""
+    if "/" in text:
+        for match in _PROFILE_URL.finditer(text):
+            if match.group("h").casefold() not in _NOT_PROFILE_PATHS:
+                yield Finding(match.start("h"), match.end("h"), HANDLE, 0.85, "handle_url")
     if "@" in text:
         for match in _MENTION.finditer(text):
             if match.group(0).casefold() not in _NOT_HANDLES:
@@ -1654,7 +1668,8 @@ _NAMED_UNIT = re.compile(
 _NOT_A_LODGING = re.compile(
     r"(?i:court|courtroom|courthouse|conference|meeting|hearing|interview|exam|waiting|break|breakout|zoom|board|"
     r"class|classroom|part|dept|department|division|unit|form|page|section|case|docket|ward|er|icu|bed|bay|"
-    r"dorm|floor|office|suite|building|bldg)\s*$"
+    r"dorm|floor|office|suite|building|bldg|irb|hep|dose|vaccine|shot|binder|conf|cvs|walgreens|store|exhibit|tab|"
+    r"item|slide|step|phase|level|grade|kit)\s*$"
 )
 # A meeting room in a schedule: "moved to Monday at noon, room 233", "training 9-11 in room 204".
 SCHEDULED_BEFORE = re.compile(
@@ -1741,8 +1756,8 @@ def _places_in_context(text: str) -> Iterator[Finding]:
             yield Finding(match.start("a"), match.end("b"), ADDRESS, 0.7, "cross_street")
     for match in _NAMED_UNIT.finditer(text):
         name = match.group("name")
-        if _NOT_A_LODGING.search(name.rstrip()):
-            continue
+        if _NOT_A_LODGING.search(name.rstrip()) or len(name.strip().rstrip(".")) < 2:
+            continue  # (a lone letter is a series: "hep B #2")
         # a leading everyday word ("The Starlite Inn rm 9") is left out of the span
         words = [w for w in re.finditer(r"\S+", name) if w.group(0).strip(".").casefold() not in COMMON_WORDS]
         if words:

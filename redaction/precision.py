@@ -882,6 +882,10 @@ _CROSS_CUE_BEFORE = re.compile(
 )
 
 
+# A word that places someone at a corner: "to Flamingo & Koval", "SEEN GESSNER & CLAY", "complex at Sunset & Stephanie".
+_LOCATION_BEFORE = re.compile(r"(?i:\b(?:at|to|on|near|seen|off|by|from|corner\s+of|around|outside)[ \t]+(?:the[ \t]+)?)$")
+
+
 def _cross_street_false(text: str, start: int, end: int) -> bool:
     """A "cross street" that is two places or two offices: "Decatur and Marietta PDs", "Seoul/LA pipeline",
     "Brownsville & Harlingen both", "Tues/Thurs"."""
@@ -900,6 +904,15 @@ def _cross_street_false(text: str, start: int, end: int) -> bool:
         return False
     if _PLACE_LIST_AFTER.match(text, end) or re.match(r"[ \t]+(?:both|folks|people|pipeline)\b", text[end:]):
         return True
+    located = _LOCATION_BEFORE.search(text, max(0, start - 24), start) is not None
+    if any(re.search(r"['’]", side) for side in sides) or (
+        not located
+        and any(
+            side.split() and all(fold_accents(w.strip(".")) in everyday_words() for w in side.split())
+            for side in sides
+        )
+    ):
+        return True  # "Stop & Shop", "Agriculture & Seafood", "Kim's Nails & Spa", "Q'eqchi' and K'iche'": no streets
     amp = (
         re.search(r"&|@", span) is not None
     )  # "Pecos & Charleston", "GESSNER & CLAY": how intersections are typed
@@ -936,7 +949,14 @@ def _phone_false(text: str, start: int, end: int) -> bool:
 _NOUN_SUFFIXES = ("tion", "sion", "ment", "ness", "ing", "ed")
 
 
-def _handle_false(text: str, start: int, end: int) -> bool:
+# What no account name looks like: a contraction ("RSVP'd"), a price or a rate ("70¢/mi"), a section number
+# ("236.1"), a device or product in camel case ("iPad", "AirTags").
+_NOT_A_HANDLE = re.compile(r"[\w.]*['’][a-z]{1,2}|.*¢.*|\d+/[a-z]{1,4}|\d+(?:\.\d+)+|i[A-Z][a-z]+|Air[A-Z][a-z]+s?")
+
+
+def _handle_false(text: str, start: int, end: int, source: str = "handle") -> bool:
+    if source == "tagger" and text[start : start + 1] not in ("@", "$") and _NOT_A_HANDLE.fullmatch(text[start:end]):
+        return True
     span = text[start:end].strip("@$ ")
     if _TIME_WORD.fullmatch(span):
         return True  # "3pm", "30-day", "T-0412", "I-70"
@@ -1022,7 +1042,7 @@ def _false_alarm_in(text: str, start: int, end: int, label: str, source: str) ->
     if label == PHONE and source in ("phone", "tagger"):
         return _phone_false(text, start, end)
     if label == HANDLE and source in ("handle", "handle_cue", "tagger"):
-        return _handle_false(text, start, end)
+        return _handle_false(text, start, end, source)
     if label == AGE:
         return (
             _AGE_NOT.match(text, end) is not None
@@ -1157,9 +1177,30 @@ def _not_an_age_column(text: str, start: int, line_start: int) -> bool:
     return _AGE_HEADER.search(heading) is None and bool(heading.strip())
 
 
+# A number that counts things: a noun of documents, data or events right after it ("34 pages", "20 slides"),
+# "-year" used as an adjective ("no 5-year bar"; "5-year-old" is an age), an ordinal ("the 11th"), "n=88", a clock
+# time ("10:00–12:00").
+_COUNT_NOUN_AFTER = re.compile(
+    r"[ \t]+(?:more[ \t]+|new[ \t]+|other[ \t]+)?(?i:pages|pp|slides|rows|columns|items|files|documents|docs|forms|copies|"
+    r"tabs|entries|pizzas|seats|chairs|tables|boxes|bags|packets|trainings|sessions|modules|attendees|participants|"
+    r"responses|surveys|mb|kb|gb|units|referrals|lines|words|emails|messages|tips|hits|results|steps)\b"
+)
+_YEAR_ADJECTIVE = re.compile(r"(?i:-(?:year|yr|month|week|day)s?\b(?![ \t-]*old))")
+_ORDINAL_OR_SAMPLE = re.compile(r"(?i:\d{1,2}(?:st|nd|rd|th)|n[ \t]*=[ \t]*\d+|.*\d:\d\d.*)")
+
+
+def _a_count(text: str, start: int, end: int) -> bool:
+    span = text[start:end]
+    if _ORDINAL_OR_SAMPLE.fullmatch(span) or _YEAR_ADJECTIVE.match(text, end) or _YEAR_ADJECTIVE.search(span):
+        return True
+    return span[-1:].isdigit() and _COUNT_NOUN_AFTER.match(text, end) is not None
+
+
 def _age_not_an_age(text: str, start: int, end: int) -> bool:
     """An age found beside a person or another age that is a time, a duration, a code or a tally's count."""
     span = text[start:end]
+    if _a_count(text, start, end):
+        return True  # "34 pages", "no 5-year bar", "the 11th", "n=88"
     if re.search(r"(?i:[ap]\.?m\.?)$", span) or _AGE_UNIT_AFTER.match(text, end):
         return True  # "1–4pm", "2-3 wks", "24-0117-T"
     if re.fullmatch(r"\d{1,2}h(?:\d\d)?", span) or re.match(r"h\d\d\b|-(?:day|week|month|hour)s?\b", text[end : end + 6]):
@@ -1201,6 +1242,9 @@ _COUNT = re.compile(
 )
 
 
+_SENTENCE_INSIDE = re.compile(r"\b[a-z]{3,}[.!?][ \t]+[A-Z]")
+
+
 def _address_false(text: str, start: int, end: int, source: str) -> bool:
     span = text[start:end]
     if source in ("unit", "named_unit", "tagger") and _MEETING_ROOM.fullmatch(span.strip()):
@@ -1223,6 +1267,8 @@ def _address_false(text: str, start: int, end: int, source: str) -> bool:
         return True  # "0900 HST via phone": a time and its zone
     if source == "complex" and not any(ch.isdigit() for ch in span) and re.search(r"['’]s\s+Place\b", span):
         return True  # "Ruth's Place", "Mary's Place": a shelter's name
+    if source in ("street_address", "tagger") and _SENTENCE_INSIDE.search(span):
+        return True  # "Sure, 4 goes second. Court in Austin": a count ending one sentence, a word opening the next
     if source == "street_address" and _COUNT.match(span):
         return True  # "2 units en route", "4 officers"
     if source == "street_address" and re.match(r"\d+[ \t]*\n", span):

@@ -198,3 +198,61 @@ def test_spelled_and_spaced_emails_are_masked_whole(redactor: Redactor, text: st
 )  # fmt: skip
 def test_providers_and_times_are_no_addresses(redactor: Redactor, text: str, kept: str) -> None:
     assert_kept(redactor, text, kept)
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("Denver sent their MOU as a model, it's 28 pages and needs edits", "28"),
+        ("Tribal grants reopened in March. there is no 7-year bar anymore", "7-year"),
+        ("everyone sends their numbers by Monday the 12th please", "12th"),
+        ("Interpreter booked for Tigrinya, 09:00–11:30, video only", "09:00–11:30"),
+    ],
+)  # fmt: skip
+def test_counts_ordinals_and_durations_are_no_ages(redactor: Redactor, text: str, kept: str) -> None:
+    assert_kept(redactor, text, kept)
+
+
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        ("surveillance log: W/F approx 30 exits the car, goes in", "30"),
+        ("the 19 checks out against her DOB", "19"),
+        ("the boy is a 5-year-old from Tulsa", "5-year-old"),
+    ],
+)  # fmt: skip
+def test_ages_before_a_verb_or_old_stay_masked(redactor: Redactor, text: str, secret: str) -> None:
+    assert_whole(redactor, text, secret)
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("Sure, 3 goes first. Court in Waco or here?", "Court"),
+        ("Stop & Shop gift cards for the pantry came in", "Stop & Shop"),
+        ("Runaway & Homeless Youth program can hold him 21 days", "Runaway & Homeless Youth"),
+        ("Lina's Nails & Spa in Reston is not connected", "Nails & Spa"),
+        ("mileage rate is 67¢/mi from July", "67¢/mi"),
+        ("needs PEP refill + hep B #2 on 7/3", "B #2"),
+        ("receipts: activated 3/1 at CVS #4471, total $500", "CVS #4471"),
+    ],
+)  # fmt: skip
+def test_non_address_and_non_handle_false_alarms(redactor: Redactor, text: str, kept: str) -> None:
+    assert_kept(redactor, text, kept)
+
+
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        ("she was seen at Sunset & Clay around midnight", "Sunset & Clay"),
+        ("join t.me/latinas_vip_tx for the menu", "latinas_vip_tx"),
+        ("her page is onlyfans.com/kiki.rose22 now", "kiki.rose22"),
+        ("bring the new one to Flamingo & Koval by 10", "Flamingo & Koval"),
+        ("it's an apt complex at Sunset & Stephanie, be careful", "Sunset & Stephanie"),
+        ("telegram channel t.me/chicasvip_dallas has 2k subs", "chicasvip_dallas"),
+    ],
+)  # fmt: skip
+def test_intersections_and_channels_after_a_location_cue_stay_masked(
+    redactor: Redactor, text: str, secret: str
+) -> None:
+    assert_whole(redactor, text, secret)
