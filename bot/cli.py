@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.config import Config, ConfigError, find_config_path, load_config, parse_config
+from bot.platform import PlatformError
 from storage.crypto import ENV_KEY_FILE, FieldCipher, KeyMissing, KeyRing, install_cipher
 from storage.db import SchemaTooNew
 from storage.keycheck import WrongKey
@@ -876,6 +877,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (WrongKey, SchemaTooNew) as exc:
         print(f"needtoknow: refusing to start: {exc}", file=sys.stderr)
         return 3
+    except PlatformError as exc:
+        # The platform refused to start (token rejected, homeserver or Web API unreachable): one line; a
+        # PlatformError's message never carries message text (bot/platform.py).
+        print(f"needtoknow: the platform could not start: {exc}", file=sys.stderr)
+        return 1
     except SQLAlchemyError as exc:
         # Unreachable, refused, not a database file, a missing table: one line, never the driver's
         # message or a traceback (they can quote SQL parameters, hosts or user names).

@@ -745,8 +745,8 @@ class SlackPlatform:
 
     async def run(self, app: CoreApp) -> None:
         """Serve until cancelled (``needtoknow run``)."""
-        await self.start(app)
         try:
+            await self.start(app)  # inside: a start that fails (auth.test refused) closes what it opened
             await asyncio.Event().wait()
         finally:
             await self.stop()
@@ -760,13 +760,14 @@ class SlackPlatform:
         try:
             resp = await self._call("auth.test")
         except PlatformError as exc:
-            raise RuntimeError(f"slack: auth.test failed at start-up ({exc}); check SLACK_BOT_TOKEN") from None
+            raise PlatformError(f"slack: auth.test failed at start-up ({exc}); check SLACK_BOT_TOKEN",
+                                transient=False) from None
         self._team_id = str(resp.get("team_id") or "") or None
         self._enterprise_id = str(resp.get("enterprise_id") or "") or None
         self._bot_id = str(resp.get("bot_id") or "") or None
         self._bot_user_id = str(resp.get("user_id") or "") or None
         if self._team_id is None:
-            raise RuntimeError("slack: auth.test did not name the bot's workspace (team_id)")
+            raise PlatformError("slack: auth.test did not name the bot's workspace (team_id)", transient=False)
         log.info("slack: serving workspace %s", self._team_id)
 
     def web_app(self) -> web.Application:

@@ -49,9 +49,22 @@ class ScrubFilter(logging.Filter):
         return True
 
 
+class ExpectedNoticeFilter(logging.Filter):
+    """Drops Bolt's warnings about choices the adapter makes on purpose, which would otherwise be a WARNING
+    line at every start: it hands Bolt its own Web API client (connection pool, retries) while
+    ``SLACK_BOT_TOKEN`` is set, so Bolt says the token "will be unused" (``authorize`` supplies it)."""
+
+    EXPECTED = ("As you gave `client` as well, `token` will be unused.",)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (isinstance(record.msg, str) and record.msg in self.EXPECTED)
+
+
 def sdk_logger() -> logging.Logger:
     """The logger handed to Bolt, the Web API client and the Socket Mode client."""
     logger = logging.getLogger(LOGGER_NAME)
+    if not any(isinstance(f, ExpectedNoticeFilter) for f in logger.filters):
+        logger.addFilter(ExpectedNoticeFilter())  # before the scrubber, which rewrites the message
     if not any(isinstance(f, ScrubFilter) for f in logger.filters):
         logger.addFilter(ScrubFilter())
     logger.setLevel(logging.INFO)

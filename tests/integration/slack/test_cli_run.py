@@ -85,3 +85,21 @@ def test_missing_slack_token_is_a_clear_error(tmp_path: Path) -> None:
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 2
     assert "SLACK_BOT_TOKEN" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_a_rejected_or_unreachable_web_api_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    keyfile = tmp_path / "k.keys"
+    subprocess.run([sys.executable, "-m", "bot.cli", "keygen", "--out", str(keyfile)], check=True, cwd=ROOT)
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(f"[bot]\nplatform = \"slack\"\n[database]\nurl = \"sqlite:///{tmp_path}/ntk.db\"\n"
+                   f"[security]\nkey_file = \"{keyfile}\"\n"
+                   f"[slack]\nmode = \"http\"\nhost = \"127.0.0.1\"\nport = {_free_port()}\n"
+                   f"api_base_url = \"http://127.0.0.1:{_free_port()}/api/\"\nmax_retries = 0\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
+    env.update(SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SIGNING_SECRET)
+    out = subprocess.run([sys.executable, "-m", "bot.cli", "--config", str(cfg), "run"], cwd=ROOT, env=env,
+                         capture_output=True, text=True, timeout=180)
+    assert out.returncode == 1, out.stderr[-2000:]
+    assert "Traceback" not in out.stderr, out.stderr[-2000:]
+    assert "needtoknow: the platform could not start: slack: auth.test failed at start-up" in out.stderr
+    assert BOT_TOKEN not in out.stderr

@@ -155,3 +155,17 @@ def test_plain_text_undoes_slacks_encoding_and_keeps_link_targets() -> None:
         "hi @U123, @vera in #general @here @core"
     )
     assert plain_text("no markup") == "no markup"
+
+
+def test_building_the_adapter_logs_no_warning_in_normal_use(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Bolt warned "As you gave `client` as well, `token` will be unused" at every start (SLACK_BOT_TOKEN is
+    set and the adapter hands Bolt its own client on purpose): a WARNING line operators learn to ignore."""
+    from bot.slack.platform import SlackPlatform
+
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1-test")
+    settings = SlackSettings(mode="http", bot_token="xoxb-1-test", signing_secret="s" * 32, host="127.0.0.1", port=0)
+    with caplog.at_level(logging.INFO):
+        SlackPlatform(settings)
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
