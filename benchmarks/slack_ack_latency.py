@@ -10,7 +10,8 @@ private replies (``chat.postEphemeral`` calls the stand-in received per second, 
 request to its last reply) and the bot process's CPU time per command (all its threads, the
 stand-in's included, from a burst's first request to its last reply: the figure machine load
 disturbs least), and the bot's own CPU per command without the stand-in's thread, with the rate a
-dedicated core would allow at that CPU. ``/preview`` texts vary across requests (``TEXTS``: with and
+dedicated core would allow at that CPU, the part of it on the event loop's thread (acks, Web API replies,
+hand-offs to and from the worker threads) and how many PII scans shared a batch through the models on average. ``/preview`` texts vary across requests (``TEXTS``: with and
 without PII, several lengths) unless ``--text`` fixes one. It does this in the same run for two
 settings, each on a fresh bot: ``[bot] worker_threads = 0`` (handlers on the event loop: the baseline) and ``--worker-threads`` (default 16, the configuration's default),
 ``--repeat`` times alternating, and prints the medians and their ratios. The baseline runs today's
@@ -237,6 +238,7 @@ async def burst_run(redactor: Any, client: LoadGenerator, worker_threads: int, c
     drain_seconds = 0.0
     cpu_seconds = 0.0
     stand_in_seconds = 0.0
+    loop_seconds = 0.0
     # The stand-in (Slack's side of the Web API) is a thread of this process: its CPU is counted apart,
     # so the bot's own CPU per command is known too (on a real deployment that work is Slack's).
     stand_in_clock = time.pthread_getcpuclockid(stand_in._thread.ident)  # type: ignore[arg-type]
@@ -246,7 +248,8 @@ async def burst_run(redactor: Any, client: LoadGenerator, worker_threads: int, c
         # durable=False: the inbox in memory (no database write before the ack), the --inbox baseline.
         platform = SlackPlatform(http_settings(stand_in), inbox=None if durable else MemoryInbox())
         app = build_app(config, platform, keyring=KeyRing.generate(), redactor=redactor)
-        app.services.redactor_loader()  # the app's engine (directory names allowed) is ready too
+        engine = app.services.redactor_loader()  # the app's engine (directory names allowed) is ready too
+        batcher = getattr(engine, "_batcher", None)
         await platform.start(app)
         url = f"http://127.0.0.1:{platform.port}/slack/events"
 
@@ -265,8 +268,10 @@ async def burst_run(redactor: Any, client: LoadGenerator, worker_threads: int, c
         await client.burst(url, [(command, text_of(i), f"UB{i}", f"trig-w{i}") for i in range(5)])
         expected = 5
         await replies(expected)
+        batches_before = (getattr(batcher, "batches", 0), getattr(batcher, "items", 0))
         for r in range(rounds):
             cpu_before = time.process_time()
+            loop_before = time.thread_time()  # this coroutine runs on the bot's event loop thread
             stand_in_before = time.clock_gettime(stand_in_clock)
             began, results = await client.burst(
                 url, [(command, text_of(r * concurrency + i), f"UB{i}", f"trig-{r}-{i}") for i in range(concurrency)]
@@ -277,17 +282,21 @@ async def burst_run(redactor: Any, client: LoadGenerator, worker_threads: int, c
             expected += concurrency
             stamps = await replies(expected)
             cpu_seconds += time.process_time() - cpu_before
+            loop_seconds += time.thread_time() - loop_before
             stand_in_seconds += time.clock_gettime(stand_in_clock) - stand_in_before
             drained += concurrency
             drain_seconds += max(stamps[expected - concurrency :]) - began
             await asyncio.sleep(0.2)
+        batches = getattr(batcher, "batches", 0) - batches_before[0]
+        scans = getattr(batcher, "items", 0) - batches_before[1]
         await platform.stop()
         await app.stop()
     stand_in.stop()
     ms = sorted(x * 1000 for x in latencies)
     return {"p50": statistics.median(ms), "p95": _p(ms, 0.95), "p99": _p(ms, 0.99), "max": ms[-1],
             "requests": len(ms), "statuses": statuses, "rate": drained / drain_seconds, "replies": drained,
-            "cpu_ms": cpu_seconds * 1000 / drained, "bot_cpu_ms": (cpu_seconds - stand_in_seconds) * 1000 / drained}
+            "cpu_ms": cpu_seconds * 1000 / drained, "bot_cpu_ms": (cpu_seconds - stand_in_seconds) * 1000 / drained,
+            "loop_cpu_ms": loop_seconds * 1000 / drained, "per_batch": scans / batches if batches else 0.0}
 
 
 async def compare(concurrency: int, rounds: int, command: str, text: str | None, repeat: int, database_url: str | None,
@@ -315,7 +324,8 @@ async def compare(concurrency: int, rounds: int, command: str, text: str | None,
                       f"max {r['max']:.1f} ms; private replies drained at {r['rate']:.0f}/s "
                       f"({r['replies']} replies; statuses {r['statuses']}; process CPU "
                       f"{r['cpu_ms']:.1f} ms per command, the bot's own {r['bot_cpu_ms']:.1f} ms without the "
-                      f"stand-in)", flush=True)
+                      f"stand-in, of which the event loop's thread {r['loop_cpu_ms']:.2f} ms; PII scans per "
+                      f"batch {r['per_batch']:.1f})", flush=True)
     finally:
         client.close()
 
@@ -333,6 +343,9 @@ async def compare(concurrency: int, rounds: int, command: str, text: str | None,
           f"(without the in-process Web API stand-in) {med(0, 'bot_cpu_ms'):.1f} -> {med(1, 'bot_cpu_ms'):.1f} ms "
           f"= {med(1, 'bot_cpu_ms') / med(0, 'bot_cpu_ms'):.2f}x; on a dedicated core that CPU allows at most "
           f"{1000 / med(1, 'bot_cpu_ms'):.0f} commands/s (a projection from CPU time, not a measurement)")
+    print(f"of which the event loop's thread (acks, Web API replies, hand-offs) {med(0, 'loop_cpu_ms'):.2f} -> "
+          f"{med(1, 'loop_cpu_ms'):.2f} ms = {med(1, 'loop_cpu_ms') / med(0, 'loop_cpu_ms'):.2f}x; PII scans per "
+          f"batch through the models {med(0, 'per_batch'):.1f} -> {med(1, 'per_batch'):.1f}")
     print(f"machine load after: {os.getloadavg()[0]:.1f}")
 
 

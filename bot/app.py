@@ -14,7 +14,7 @@ import importlib
 import json
 import logging
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -148,6 +148,11 @@ class App:
         if self._pool is not None and not isinstance(services.platform, LoopBoundPlatform):
             pool = self._pool
             services.platform = LoopBoundPlatform(services.platform, lambda: pool.home)  # type: ignore[assignment]
+        if self._pool is not None and isinstance(services.redactor_loader, RedactorLoader):
+            # A scan that finds the engine free waits a moment for the other handlers in flight to queue
+            # theirs: one batch through the models for a burst (redaction/batching.py).
+            busy_pool = self._pool
+            services.redactor_loader.companions = lambda: busy_pool.busy - 1
         self.outbox_lease = timedelta(seconds=cfg.outbox_lease_seconds)
         self.outbox_horizon = timedelta(hours=cfg.outbox_retry_hours)
         #: Real seconds between lease renewals while a send is in progress (a third of the lease).
@@ -192,6 +197,12 @@ class App:
             with self.services.db.read_connection() as conn:  # for every event: never waits for a writer
                 member = directory.member_by_identity(conn, user.platform, user.id)
         return Context(self.services, user=user, member=member, event=event)
+
+    def start_workers(self) -> None:
+        """Start the handler threads on the running loop (the adapter's), before requests come; without
+        this they start at the first event. Nothing to do with ``worker_threads = 0``."""
+        if self._pool is not None:
+            self._pool.start()
 
     def first_time(self, platform: str, event_id: str) -> bool:
         """Record a platform event id; False if it was seen before (Slack retries deliveries).
@@ -1301,6 +1312,8 @@ class RedactorLoader:
         self._lock = threading.Lock()
         self._base = preloaded
         self._allowed: Redactor | None = None
+        #: Other handlers in flight (set by ``App`` with worker threads): scans wait for theirs to batch.
+        self.companions: Callable[[], int] | None = None
 
     def __call__(self) -> Redactor:
         with self._lock:
@@ -1313,6 +1326,8 @@ class RedactorLoader:
                 with self._db.session() as s:
                     names = directory.names_for_allow_list(s)
                 self._allowed = self._base.allow(names) if names else self._base
+                if self.companions is not None:
+                    self._allowed.scan_together(self.companions)
             return self._allowed
 
     def invalidate(self) -> None:

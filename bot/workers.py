@@ -72,6 +72,15 @@ class HandlerPool:
         self._loops: list[asyncio.AbstractEventLoop] = []
         self._threads: list[threading.Thread] = []
         self._idle: asyncio.Queue[asyncio.AbstractEventLoop] | None = None
+        #: Handlers running on the threads now (read from any thread: the PII scan's batching asks it).
+        self.busy = 0
+
+    def start(self) -> None:
+        """Start the threads now, on the running (adapter's) loop, instead of at the first event: an
+        adapter calls it before it accepts requests, so the first burst's acknowledgements do not
+        share the event loop with starting 16 threads and their loops. Idempotent."""
+        if self.home is None:
+            self._start()
 
     def _start(self) -> None:
         self.home = asyncio.get_running_loop()
@@ -93,11 +102,13 @@ class HandlerPool:
             raise RuntimeError("HandlerPool.run is called from the loop it was started on only")
         assert self._idle is not None
         loop = await self._idle.get()
+        self.busy += 1
         try:
             # The task on the worker loop starts in a copy of this task's context (contextvars).
             future = asyncio.run_coroutine_threadsafe(factory(), loop)
             return await asyncio.wrap_future(future)
         finally:
+            self.busy -= 1
             self._idle.put_nowait(loop)
 
     def stop(self) -> None:

@@ -10,7 +10,11 @@ per document: 50 chat-sized messages in one call about half the CPU of 50 calls)
   (up to ``limit``) as the next batch, for itself and the others, and wakes them with their results.
 
 No gather window, no extra thread: the batch is run by one of the callers (leader/follower), so the only cost for
-a caller that finds the engine free is a lock. Results are the same as one call each (``_detect_batch`` finds the
+a caller that finds the engine free is a lock. One exception, when the caller says others are on their way
+(``companions``, set by the bot to the number of other handlers in flight): a leader that finds the engine free
+while other handlers are running waits up to ``gather_seconds`` (2 ms), without the GIL, for them to queue, so
+a burst of commands whose handlers started together is scanned in a few large batches instead of a lone scan
+followed by small ones (a lone message, with no other handler running, still runs at once). Results are the same as one call each (``_detect_batch`` finds the
 same spans in a batch as alone: ``tests/unit/redaction/test_batching.py``). When a batch raises, each of its items
 is run again alone, so one bad text fails only its own caller.
 
@@ -21,6 +25,7 @@ batch inference requests (e.g. for model servers) run their own server threads a
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
@@ -51,6 +56,10 @@ class Batcher(Generic[T, R]):
         self._mutex = threading.Lock()
         self._queue: list[_Waiting[T, R]] = []
         self._running = False
+        self._arrived = threading.Event()  # a call queued (wakes a gathering leader)
+        #: How many other callers are on their way (None: never wait for them; see the module docstring).
+        self.companions: Callable[[], int] | None = None
+        self.gather_seconds = 0.002
         #: Batches run and items in them (for the benchmark and tests; plain counters, no text).
         self.batches = 0
         self.items = 0
@@ -62,9 +71,12 @@ class Batcher(Generic[T, R]):
             lead = not self._running
             self._running = True
         if not lead:
+            self._arrived.set()
             me.ready.wait()
             if not me.lead:
                 return self._outcome(me)
+        elif self.companions is not None:
+            self._gather()
         # This thread runs the next batch: itself (first in the queue) and whoever queued behind it.
         with self._mutex:
             batch, self._queue = self._queue[: self._limit], self._queue[self._limit :]
@@ -82,6 +94,19 @@ class Batcher(Generic[T, R]):
                 if waiting is not me:
                     waiting.ready.set()
         return self._outcome(me)
+
+    def _gather(self) -> None:
+        """Wait (up to ``gather_seconds``) until the callers ``companions`` announces have queued."""
+        assert self.companions is not None
+        deadline = time.monotonic() + self.gather_seconds
+        while True:
+            with self._mutex:
+                queued = len(self._queue)
+                self._arrived.clear()
+            left = deadline - time.monotonic()
+            if left <= 0 or queued >= min(self._limit, 1 + max(0, self.companions())):
+                return
+            self._arrived.wait(left)
 
     def _run(self, batch: list[_Waiting[T, R]]) -> None:
         self.batches += 1

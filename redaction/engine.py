@@ -290,6 +290,11 @@ class Redactor:
         clone._setup(self.settings, self._keyed_hash, replace(self._model, fast_ner=None))
         return clone
 
+    def scan_together(self, companions: Callable[[], int]) -> None:
+        """Tell the batching how many other scans are likely on their way (the bot: other handlers in flight),
+        so a scan that finds the engine free waits a moment for them (``redaction/batching.py``). Same findings."""
+        self._batcher.companions = companions
+
     def warm_up(self) -> None:
         """Run once on a sample and load what the filters read lazily (``precision.load_word_lists``), so
         the first real message is scanned as fast as any other (adapters call this before they listen)."""

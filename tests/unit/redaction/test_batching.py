@@ -129,3 +129,29 @@ def test_a_long_text_is_scanned_alone(redactor: Redactor) -> None:
     result = redactor.redact(long_text)
     assert "[PHONE]" in result.text
     assert redactor._batcher.items == before
+
+
+def test_a_leader_with_companions_on_their_way_waits_for_them_and_a_lone_one_does_not() -> None:
+    """``companions`` (the bot: other handlers in flight): a scan that finds the engine free waits, up to
+    ``gather_seconds``, for that many others to queue, and runs them all in one batch; with none on their way it
+    runs at once, alone."""
+    batches: list[list[str]] = []
+
+    def run_many(items: list[str]) -> list[str]:
+        batches.append(list(items))
+        return [item.upper() for item in items]
+
+    batcher: Batcher[str, str] = Batcher(run_many, limit=8)
+    batcher.gather_seconds = 5.0  # long enough for slow machines: the companions end the wait, not the clock
+    batcher.companions = lambda: 2
+    with ThreadPoolExecutor(3) as pool:
+        first = pool.submit(batcher, "a")
+        time.sleep(0.05)
+        later = [pool.submit(batcher, item) for item in ("b", "c")]
+        assert first.result(10) == "A" and [f.result(10) for f in later] == ["B", "C"]
+    assert batches == [["a", "b", "c"]]
+
+    batcher.companions = lambda: 0
+    started = time.monotonic()
+    assert batcher("lone") == "LONE"
+    assert time.monotonic() - started < 1.0 and batches[-1] == ["lone"]
