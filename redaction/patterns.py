@@ -47,7 +47,14 @@ from redaction.findings import (
     Finding,
 )
 from redaction.normalise import fold_accents
-from redaction.vocabulary import COMMON_WORDS, US_STATE_CODES, everyday_words, first_names, places
+from redaction.vocabulary import (
+    COMMON_WORDS,
+    NATIONALITIES,
+    US_STATE_CODES,
+    everyday_words,
+    first_names,
+    places,
+)
 
 Recognizer = Callable[[str], Iterator[Finding]]
 
@@ -1745,7 +1752,40 @@ def _real_street(name: str) -> bool:
     ) and not all(w.isupper() and len(w) <= 4 for w in words)
 
 
+# A house number and a street name with no suffix, after a word that places someone there: "picked him up at 9810
+# Bustleton", "it's 3317 Wabash not 3371 Wabash", "house is 1104 Calle Sabino". Three to five digits that are no year
+# and a capitalised word that is no everyday word, month, weekday, people or name.
+_NUMBER_STREET = re.compile(
+    r"(?i:\b(?:at|lives\s+at|live\s+at|address(?:\s+is)?\s*:?|(?:house|place|home|apartment|building)\s+is|it['’]?s)[ \t]+)"
+    r"(?P<a>[1-9]\d{2,4}[ \t]+(?:Calle[ \t]+|Av\.?[ \t]+|Avenida[ \t]+|Rua[ \t]+)?(?P<name>[A-Z][a-z]{3,20}))(?![\w'’-])"
+)
+_NUMBER_STREET_MORE = re.compile(r"[ \t]+(?:not|or)[ \t]+(?P<a>[1-9]\d{2,4}[ \t]+(?P<name>[A-Z][a-z]{3,20}))(?![\w'’-])")
+_NOT_STREET_NAMES = frozenset(
+    "january february march april june july august september october november december monday tuesday wednesday "
+    "thursday friday saturday sunday hours hrs local zulu eastern central pacific mountain".split()
+)
+
+
+def _street_number_name(match: re.Match[str]) -> bool:
+    number = int(match.group("a").split()[0])
+    name = fold_accents(match.group("name"))
+    return (
+        not 1900 <= number <= 2039
+        and name not in _NOT_STREET_NAMES
+        and name not in everyday_words()
+        and name not in first_names()
+        and name not in NATIONALITIES
+        and name.removesuffix("s") not in NATIONALITIES
+    )
+
+
 def _places_in_context(text: str) -> Iterator[Finding]:
+    for match in _NUMBER_STREET.finditer(text):
+        if _street_number_name(match):
+            yield Finding(match.start("a"), match.end("a"), ADDRESS, 0.7, "street_number_name")
+            more = _NUMBER_STREET_MORE.match(text, match.end())
+            if more is not None and _street_number_name(more):
+                yield Finding(more.start("a"), more.end("a"), ADDRESS, 0.7, "street_number_name")
     if "&" in text or " and " in text or " y " in text or "@" in text:
         yield from _cross_bare(text)
     for match in _CROSS_AND.finditer(text):

@@ -256,3 +256,29 @@ def test_intersections_and_channels_after_a_location_cue_stay_masked(
     redactor: Redactor, text: str, secret: str
 ) -> None:
     assert_whole(redactor, text, secret)
+
+
+@pytest.mark.parametrize(
+    ("text", "secrets"),
+    [
+        ("patrol picked him up at 7420 Frankford at 0640 on the warrant", ["7420 Frankford"]),
+        ("correction: it's 2218 Kedzie not 2281 Kedzie", ["2218 Kedzie", "2281 Kedzie"]),
+        ("house is 1306 Calle Nogal, the pink one", ["1306 Calle Nogal"]),
+    ],
+)  # fmt: skip
+def test_a_house_number_and_a_street_name_without_suffix(
+    redactor: Redactor, text: str, secrets: list[str]
+) -> None:
+    assert_whole(redactor, text, *secrets)
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("the briefing is at 1400 Hours tomorrow", "1400 Hours"),
+        ("it's 2012 Honda, silver", "2012 Honda"),
+        ("there is 300 Mexicans on that crew list", "300 Mexicans"),
+    ],
+)  # fmt: skip
+def test_times_years_and_counts_are_no_house_numbers(redactor: Redactor, text: str, kept: str) -> None:
+    assert_kept(redactor, text, kept)
