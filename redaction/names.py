@@ -576,7 +576,25 @@ def person_span(text: str, start: int, end: int) -> tuple[int, int] | None:
         key in first_names() or key in last_names() for key in folded
     ):
         return None
+    if len(words) > 1 and all(word.islower() for _s, _e, word in words) and any(_plain_lower(key) for key in folded):
+        return None  # "grant reporting", "grant stuff": a lexicon word beside an everyday word, in lower case
     return words[0][0], words[-1][1]
+
+
+def _plain_lower(key: str) -> bool:
+    """An everyday English word of four letters or more (or its -s/-ing/-ed form) that no name list holds (three-letter
+    words are often syllables of names: "nguyen thi lan")."""
+    if len(key) < 4 or key in first_names() or key in last_names() or key in AMBIGUOUS_FIRST_NAMES:
+        return False
+    everyday = everyday_words()
+    stems = [key]
+    if key.endswith("ing"):
+        stems += [key[:-3], key[:-3] + "e", key[:-4]]
+    if key.endswith("s"):
+        stems += [key[:-1], key[:-2]]
+    if key.endswith("ed"):
+        stems += [key[:-2], key[:-1]]
+    return any(len(stem) >= 3 and stem in everyday for stem in stems)
 
 
 _PLACE_AFTER = frozenset(

@@ -194,3 +194,15 @@ def test_a_word_beside_a_finding_is_left(redactor: Redactor, text: str, kept: st
     """Session 8: roles before "=", ID acronyms after a name and durations after an age were masked too."""
     out = masked(redactor, text)
     assert kept in out and secret not in out, out
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["agenda: 1. intake backlog; 2. grant reporting; 3. data retention", "ok the grant paperwork can wait till monday"],
+)
+def test_a_lower_case_lexicon_word_beside_an_everyday_word_is_no_name(redactor: Redactor, text: str) -> None:
+    assert redactor.detect(text) == [], masked(redactor, text)
+
+
+def test_a_lower_case_name_with_a_short_syllable_is_still_masked(redactor: Redactor) -> None:
+    assert "lan" not in masked(redactor, "nguyen thi lan called from the shelter")
