@@ -392,7 +392,15 @@ class MatrixPlatform:
         if self._is_directory_member is None:
             self._is_directory_member = _directory_lookup(app)
         self._is_directory_room = _directory_room_lookup(app)
-        await self.login()
+        try:
+            await self.login()
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            await self.client.close()
+            raise PlatformError(f"matrix: the homeserver {self.settings.homeserver} cannot be reached to log in "
+                                f"({type(exc).__name__})") from None
+        except BaseException:
+            await self.client.close()  # a rejected token: no "Unclosed client session" after the error line
+            raise
         if self.settings.gate is not None:
             # The pre-store gate answers the homeserver on its own thread (bot/matrix/gate.py).
             from bot.matrix.gate import PreStoreGate

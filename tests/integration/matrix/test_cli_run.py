@@ -76,3 +76,24 @@ def test_missing_matrix_secret_is_a_clear_error(tmp_path: Path) -> None:
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 2, out.stderr
     assert "MATRIX_" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_an_unreachable_homeserver_at_start_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    keyfile = tmp_path / "k.keys"
+    subprocess.run([sys.executable, "-m", "bot.cli", "keygen", "--out", str(keyfile)], check=True, cwd=ROOT)
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(
+        f'[bot]\nplatform = "matrix"\n[database]\nurl = "sqlite:///{tmp_path}/ntk.db"\n'
+        f'[security]\nkey_file = "{keyfile}"\n'
+        f'[matrix]\nhomeserver = "http://127.0.0.1:9"\nuser_id = "@bot:localhost"\nencryption = false\n'
+        f'store_path = "{tmp_path}/store"\n'
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MATRIX_")}
+    env["MATRIX_ACCESS_TOKEN"] = "syt_some_token_0123"
+    out = subprocess.run([sys.executable, "-m", "bot.cli", "--config", str(cfg), "run"], cwd=ROOT, env=env,
+                         capture_output=True, text=True, timeout=180)
+    assert out.returncode == 1, out.stderr[-2000:]
+    assert "Traceback" not in out.stderr and "Unclosed client session" not in out.stderr, out.stderr[-2000:]
+    assert "needtoknow: the platform could not start: matrix: the homeserver http://127.0.0.1:9 cannot be reached" \
+        in out.stderr
+    assert "syt_some_token" not in out.stderr
