@@ -12,7 +12,7 @@ per document: 50 chat-sized messages in one call about half the CPU of 50 calls)
 No gather window, no extra thread: the batch is run by one of the callers (leader/follower), so the only cost for
 a caller that finds the engine free is a lock. One exception, when the caller says others are on their way
 (``companions``, set by the bot to the number of other handlers in flight): a leader that finds the engine free
-while other handlers are running waits up to ``gather_seconds`` (2 ms), without the GIL, for them to queue, so
+while other handlers are running waits up to ``gather_seconds`` (6 ms), without the GIL, for them to queue, so
 a burst of commands whose handlers started together is scanned in a few large batches instead of a lone scan
 followed by small ones (a lone message, with no other handler running, still runs at once). Results are the same as one call each (``_detect_batch`` finds the
 same spans in a batch as alone: ``tests/unit/redaction/test_batching.py``). When a batch raises, each of its items
@@ -59,7 +59,7 @@ class Batcher(Generic[T, R]):
         self._arrived = threading.Event()  # a call queued (wakes a gathering leader)
         #: How many other callers are on their way (None: never wait for them; see the module docstring).
         self.companions: Callable[[], int] | None = None
-        self.gather_seconds = 0.002
+        self.gather_seconds = 0.006  # 2 ms: 4.8 scans per batch, 6 ms: 6.0 (docs/slack.md, session 10)
         #: Batches run and items in them (for the benchmark and tests; plain counters, no text).
         self.batches = 0
         self.items = 0
