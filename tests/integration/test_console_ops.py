@@ -4,7 +4,6 @@ way to see /healthz, /readyz and /metrics without a Slack workspace or a homeser
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 import time
@@ -14,27 +13,17 @@ from pathlib import Path
 
 import pytest
 
+from tests.integration.local_http import free_port, get
+
 ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.slow
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _get(url: str) -> tuple[int, str]:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as resp:
-            return resp.status, resp.read().decode()
-    except urllib.error.HTTPError as err:
-        return err.code, err.read().decode()
 
 
 def test_run_on_the_console_serves_health_readiness_and_metrics(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     demo = (ROOT / "bot" / "demo" / "config.toml").read_text(encoding="utf-8")
     cfg = tmp_path / "config.toml"
     cfg.write_text(f'[ops]\nlisten = "127.0.0.1:{port}"\nmetrics_cache_seconds = 0\n\n' + demo, encoding="utf-8")
@@ -52,17 +41,17 @@ def test_run_on_the_console_serves_health_readiness_and_metrics(tmp_path: Path) 
             assert proc.poll() is None, proc.communicate()[1]
             assert time.monotonic() < deadline, "never ready"
             try:
-                status, body = _get(base + "/readyz")
+                status, body = get(base + "/readyz")
             except (urllib.error.URLError, ConnectionError):
                 status = 0
             time.sleep(0.2)
         assert json.loads(body)["checks"] == {"engine": True, "database": True, "platform": True, "scheduler": True}
-        assert _get(base + "/healthz") == (200, "ok\n")
+        assert get(base + "/healthz") == (200, "ok\n")
         assert proc.stdin is not None
         proc.stdin.write("/as dan\nCall Maria Lopez at 713-555-0142 about the shelter bed\n")
         proc.stdin.flush()
         deadline = time.monotonic() + 30
-        while "needtoknow_pii_warnings_total 1.0" not in (text := _get(base + "/metrics")[1]):
+        while "needtoknow_pii_warnings_total 1.0" not in (text := get(base + "/metrics")[1]):
             assert time.monotonic() < deadline, text
             time.sleep(0.2)
         assert 'needtoknow_pii_findings_total{label="PHONE"} 1.0' in text

@@ -62,15 +62,21 @@ async def test_needtoknow_run_answers_help_in_a_matrix_room(
     assert proc.returncode is not None
 
 
-def test_missing_matrix_secret_is_a_clear_error(tmp_path: Path) -> None:
+def _unreachable_homeserver_config(tmp_path: Path, matrix_extra: str = "") -> Path:
+    """A Matrix configuration (with a fresh key file) whose homeserver is a closed loopback port."""
     keyfile = tmp_path / "k.keys"
     subprocess.run([sys.executable, "-m", "bot.cli", "keygen", "--out", str(keyfile)], check=True, cwd=ROOT)
     cfg = tmp_path / "config.toml"
     cfg.write_text(
         f'[bot]\nplatform = "matrix"\n[database]\nurl = "sqlite:///{tmp_path}/ntk.db"\n'
         f'[security]\nkey_file = "{keyfile}"\n'
-        '[matrix]\nhomeserver = "http://127.0.0.1:9"\nuser_id = "@bot:localhost"\n'
+        '[matrix]\nhomeserver = "http://127.0.0.1:9"\nuser_id = "@bot:localhost"\n' + matrix_extra
     )
+    return cfg
+
+
+def test_missing_matrix_secret_is_a_clear_error(tmp_path: Path) -> None:
+    cfg = _unreachable_homeserver_config(tmp_path)
     env = {k: v for k, v in os.environ.items() if not k.startswith("MATRIX_")}
     out = subprocess.run([sys.executable, "-m", "bot.cli", "--config", str(cfg), "run"], cwd=ROOT, env=env,
                          capture_output=True, text=True, timeout=60)
@@ -79,15 +85,7 @@ def test_missing_matrix_secret_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_an_unreachable_homeserver_at_start_is_one_line_not_a_traceback(tmp_path: Path) -> None:
-    keyfile = tmp_path / "k.keys"
-    subprocess.run([sys.executable, "-m", "bot.cli", "keygen", "--out", str(keyfile)], check=True, cwd=ROOT)
-    cfg = tmp_path / "config.toml"
-    cfg.write_text(
-        f'[bot]\nplatform = "matrix"\n[database]\nurl = "sqlite:///{tmp_path}/ntk.db"\n'
-        f'[security]\nkey_file = "{keyfile}"\n'
-        f'[matrix]\nhomeserver = "http://127.0.0.1:9"\nuser_id = "@bot:localhost"\nencryption = false\n'
-        f'store_path = "{tmp_path}/store"\n'
-    )
+    cfg = _unreachable_homeserver_config(tmp_path, f'encryption = false\nstore_path = "{tmp_path}/store"\n')
     env = {k: v for k, v in os.environ.items() if not k.startswith("MATRIX_")}
     env["MATRIX_ACCESS_TOKEN"] = "syt_some_token_0123"
     out = subprocess.run([sys.executable, "-m", "bot.cli", "--config", str(cfg), "run"], cwd=ROOT, env=env,

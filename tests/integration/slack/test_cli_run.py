@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -14,16 +13,12 @@ from urllib.parse import urlencode
 import aiohttp
 import pytest
 
+from tests.integration.local_http import free_port
 from tests.integration.slack.conftest import SIGNING_SECRET, signed
 from tests.integration.slack.mock_web_api import BOT_TOKEN, SlackStandIn
 
 ROOT = Path(__file__).resolve().parents[3]
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture
@@ -34,7 +29,7 @@ def standin() -> Iterator[SlackStandIn]:
 
 
 async def test_needtoknow_run_serves_slack_http_mode(tmp_path: Path, standin: SlackStandIn) -> None:
-    port = _free_port()
+    port = free_port()
     keyfile = tmp_path / "k.keys"
     subprocess.run([sys.executable, "-m", "bot.cli", "keygen", "--out", str(keyfile)], check=True, cwd=ROOT)
     cfg = tmp_path / "config.toml"
@@ -93,8 +88,8 @@ def test_a_rejected_or_unreachable_web_api_is_one_line_not_a_traceback(tmp_path:
     cfg = tmp_path / "config.toml"
     cfg.write_text(f"[bot]\nplatform = \"slack\"\n[database]\nurl = \"sqlite:///{tmp_path}/ntk.db\"\n"
                    f"[security]\nkey_file = \"{keyfile}\"\n"
-                   f"[slack]\nmode = \"http\"\nhost = \"127.0.0.1\"\nport = {_free_port()}\n"
-                   f"api_base_url = \"http://127.0.0.1:{_free_port()}/api/\"\nmax_retries = 0\n")
+                   f"[slack]\nmode = \"http\"\nhost = \"127.0.0.1\"\nport = {free_port()}\n"
+                   f"api_base_url = \"http://127.0.0.1:{free_port()}/api/\"\nmax_retries = 0\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
     env.update(SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SIGNING_SECRET)
     out = subprocess.run([sys.executable, "-m", "bot.cli", "--config", str(cfg), "run"], cwd=ROOT, env=env,

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ from pathlib import Path
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from tests.integration.local_http import free_port, get
 from tests.integration.slack.conftest import SIGNING_SECRET, command_body, event_body, signed
 from tests.integration.slack.mock_web_api import BOT_TOKEN, SlackStandIn
 
@@ -30,18 +30,6 @@ PEOPLE_AND_PLACES = ("U0ALICE", "U0DAN", "C0CORE", "alice", "dan", "Maria", "Lop
 pytestmark = pytest.mark.slow
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _get(url: str) -> tuple[int, str]:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as resp:
-            return resp.status, resp.read().decode()
-    except urllib.error.HTTPError as err:
-        return err.code, err.read().decode()
 
 
 def _post(url: str, body: str, headers: dict[str, str]) -> tuple[int, float]:
@@ -63,7 +51,7 @@ class OpsBot:
     first_command_ack: float | None = None
 
     def metrics(self) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
-        status, text = _get(self.ops + "/metrics")
+        status, text = get(self.ops + "/metrics")
         assert status == 200
         samples = {}
         for family in text_string_to_metric_families(text):
@@ -104,7 +92,7 @@ def _config(tmp: Path, slack_port: int, ops_port: int, standin: SlackStandIn) ->
 def ops_bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OpsBot]:
     tmp = tmp_path_factory.mktemp("ops")
     standin = SlackStandIn().start()
-    slack_port, ops_port = _free_port(), _free_port()
+    slack_port, ops_port = free_port(), free_port()
     cfg = _config(tmp, slack_port, ops_port, standin)
     env = {**os.environ, "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET}
     env.pop("SLACK_APP_TOKEN", None)
@@ -118,9 +106,9 @@ def ops_bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OpsBot]:
             assert proc.poll() is None, (tmp / "stderr.log").read_text()
             assert time.monotonic() < deadline, f"never ready: {bot.readiness[-3:]}"
             try:
-                if _get(bot.ops + "/healthz")[0] != 200:
+                if get(bot.ops + "/healthz")[0] != 200:
                     continue
-                status, text = _get(bot.ops + "/readyz")
+                status, text = get(bot.ops + "/readyz")
             except (urllib.error.URLError, ConnectionError):
                 time.sleep(0.05)
                 continue
@@ -148,10 +136,10 @@ def test_readyz_turns_ready_only_after_the_engine_is_warm(ops_bot: OpsBot) -> No
     # The server answered while the PII engine was still loading, and said so by name.
     assert not_ready and "engine" in not_ready[0], ops_bot.readiness[:3]
     assert ops_bot.readiness[-1] == (200, [])
-    status, text = _get(ops_bot.ops + "/readyz")
+    status, text = get(ops_bot.ops + "/readyz")
     assert status == 200
     assert json.loads(text)["checks"] == {"engine": True, "database": True, "platform": True, "scheduler": True}
-    assert _get(ops_bot.ops + "/healthz") == (200, "ok\n")
+    assert get(ops_bot.ops + "/healthz") == (200, "ok\n")
 
 
 def test_first_slash_command_after_ready_is_acknowledged_fast(ops_bot: OpsBot) -> None:
@@ -193,7 +181,7 @@ def test_metrics_never_carry_message_text_or_ids_of_people(ops_bot: OpsBot) -> N
     body = command_body("/Maria-713-555-0142", PII_TEXT, user="U0DAN", channel="C0CORE")
     _post(ops_bot.events, body, signed(body))
     time.sleep(1.0)
-    status, text = _get(ops_bot.ops + "/metrics")
+    status, text = get(ops_bot.ops + "/metrics")
     assert status == 200
     for needle in PEOPLE_AND_PLACES:
         assert needle not in text, needle
