@@ -922,10 +922,32 @@ _PERSON_NEAR = re.compile(
 )
 
 
+# A list of ages: "ages per school records 14, 15 and 16" (a range after "ages" is a group's: "ages 14-17"); the
+# children listed with their ages in brackets: "2 children (Chidi 10, Ada 6)".
+_AGES_LIST = re.compile(
+    r"\b(?i:ages)\b[^\n.;\d]{0,30}?(?P<list>\d{1,2}(?:[ \t]*(?:,|\band\b|&)[ \t]*\d{1,2}){1,6})(?![\d:.,/%-]|[ \t]*[-–])"
+)
+_CHILDREN_LISTED = re.compile(
+    r"\b(?i:children|kids|sons|daughters|siblings|girls|boys|minors|grandchildren|niños|hijos|hijas)\b[^()\n]{0,12}\("
+    r"(?P<list>[ \t]*[A-ZÀ-Þ][^\W\d_]+[ \t]+\d{1,2}(?:[ \t]*,[ \t]*[A-ZÀ-Þ][^\W\d_]+[ \t]+\d{1,2}){0,7}[ \t]*)\)"
+)
+
+
 def find_ages(text: str) -> Iterator[Finding]:
     """Ages of a person: "17 yo", "17-year-old", "age 17", "she's 16", "Nadia 22", "kids are 2 and 7"; a bare number
     away from a person word or a known name is never an age."""
     names = first_names()
+    if "ages" in text or "Ages" in text or "(" in text:
+        for pattern in (_AGES_LIST, _CHILDREN_LISTED):
+            for match in pattern.finditer(text):
+                if pattern is _CHILDREN_LISTED and all(
+                    fold_accents(word) in everyday_words() and fold_accents(word) not in names
+                    for word in re.findall(r"[^\W\d_]+", match.group("list"))
+                ):
+                    continue  # "kids (Grade 3, Room 12)": no names
+                for number in re.finditer(r"\d{1,2}", match.group("list")):
+                    start = match.start("list") + number.start()
+                    yield Finding(start, start + len(number.group(0)), AGE, 0.75, "age_group")
     for match in _AGE_GROUP.finditer(text):
         for group in ("n", "b"):
             if match.group(group):
@@ -1326,6 +1348,13 @@ def find_passport_mrz(text: str) -> Iterator[Finding]:
 _MRN_GLUED = re.compile(r"(?<![\w-])(?-i:MRN?)[-#:](?=[A-Z]{0,4}\d)[A-Z0-9](?:[A-Z0-9-]{3,15}[A-Z0-9])(?![\w-])")
 
 
+# The part of a plate a witness saw: "plate started with HJ7", "plate starts KTX-9", "plate partial: LMV-09??".
+_PARTIAL_PLATE = re.compile(
+    r"\b(?i:(?:plates?|tag|placa)\s+(?:#\s*)?(?:starts?|started|starting|begins?|began|beginning|ends?|ended|ending)"
+    r"(?:\s+(?:with|in))?|(?:plates?|tag)\s+partial\s*:?)\s+(?P<id>[A-Z0-9]{1,4}(?:-?[A-Z0-9]{1,4})?\?*)(?![\w-])"
+)
+
+
 def find_cued_identifiers(text: str) -> Iterator[Finding]:
     """Driver's licence, plate, passport, medical record and A-numbers: taken only beside their cue words."""
     lowered = text.casefold()
@@ -1340,6 +1369,9 @@ def find_cued_identifiers(text: str) -> Iterator[Finding]:
                 for start, end in listed_after(text, match.start("id") + len(ident), _DL_TOKEN, _dl_shape):
                     yield Finding(start, end, DRIVER_LICENSE, 0.8, "driver_license")
     if any(cue in lowered for cue in ("plate", "tag", "lp", "reg", "placa")):
+        for match in _PARTIAL_PLATE.finditer(text):
+            if _digit_count(match.group("id")) >= 1 and match.group("id").casefold() not in COMMON_WORDS:
+                yield Finding(match.start("id"), match.end("id"), LICENSE_PLATE, 0.8, "license_plate")
         for match in _PLATE.finditer(text):
             ident = match.group("id")
             compact = re.sub(r"[\s-]", "", ident)

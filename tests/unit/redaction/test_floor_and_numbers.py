@@ -282,3 +282,36 @@ def test_a_house_number_and_a_street_name_without_suffix(
 )  # fmt: skip
 def test_times_years_and_counts_are_no_house_numbers(redactor: Redactor, text: str, kept: str) -> None:
     assert_kept(redactor, text, kept)
+
+
+@pytest.mark.parametrize(
+    ("text", "secrets"),
+    [
+        ("all 3 minors Mam speakers, ages per the school file 13, 15 and 16", ["13", "15", "16"]),
+        ("Household: self + 2 children (Obinna 9, Ada 4)\nMailing: PO Box 118", ["9", "4"]),
+    ],
+)  # fmt: skip
+def test_a_list_of_ages(redactor: Redactor, text: str, secrets: list[str]) -> None:
+    assert_whole(redactor, text, *secrets)
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("all Guatemalan, ages 14–17, placed in two homes", "14–17"),
+        ("the kids (Grade 3, Room 12) are in the annex", "Grade 3"),
+    ],
+)  # fmt: skip
+def test_a_group_range_and_school_rooms_are_no_list_of_ages(redactor: Redactor, text: str, kept: str) -> None:
+    assert_kept(redactor, text, kept)
+
+
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        ("left with the man in the blue civic, plate started with RK4", "RK4"),
+        ("he drives a black F-150, plate starts JTW-3", "JTW-3"),
+    ],
+)  # fmt: skip
+def test_the_part_of_a_plate_a_witness_saw(redactor: Redactor, text: str, secret: str) -> None:
+    assert_whole(redactor, text, secret)
