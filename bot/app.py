@@ -1326,8 +1326,9 @@ class RedactorLoader:
                 with self._db.session() as s:
                     names = directory.names_for_allow_list(s)
                 self._allowed = self._base.allow(names) if names else self._base
-                if self.companions is not None:
-                    self._allowed.scan_together(self.companions)
+                scan_together = getattr(self._allowed, "scan_together", None)  # a stand-in engine may lack it
+                if self.companions is not None and callable(scan_together):
+                    scan_together(self.companions)
             return self._allowed
 
     def invalidate(self) -> None:
