@@ -342,16 +342,23 @@ class Redactor:
         raw: list[list[Finding]] = [[] for _ in texts]
         # The rules run first: NER then skips text whose every name candidate a rule already masks.
         rules = self._rules(normalised)
+        work = [_Work(norm.text) for norm in normalised]
+        # A text whose rules alone spend its budget is masked whole without running the models on it.
+        over = [not budget.spend(found) for budget, found in zip(work, rules, strict=True)]
+        modelled = [_EMPTY if spent else norm for norm, spent in zip(normalised, over, strict=True)]
         results: list[list[list[Finding]]] = []
         if PERSON not in settings.disabled_labels:
-            results.append(self._ner_people(normalised, rules))
+            results.append(self._ner_people(modelled, rules))
         if self._model.tagger is not None:
-            results.append(self._tagged(normalised))
+            results.append(self._tagged(modelled))
         for found in (*results, rules):
             for into, extra in zip(raw, found, strict=True):
                 into.extend(extra)
         alarms = [FalseAlarms(norm.text) for norm in normalised]  # each span judged once per message
         for index, norm in enumerate(normalised):
+            if over[index] or not work[index].spend(f for found in results for f in found[index]):
+                over[index] = True
+                continue
             false_alarm = alarms[index]
             raw[index] = [
                 f for f in raw[index] if not (f.label == PERSON and _not_a_person(norm.text, f)) and not false_alarm(f)
@@ -375,10 +382,13 @@ class Redactor:
                 raw[index].extend(people_in_lists(norm.text, people, is_place, self._names.is_given_name))
             if AGE not in settings.disabled_labels:
                 raw[index].extend(ages_beside_people(norm.text, list(raw[index])))
-        return [
-            self._finalise(norm, found, false_alarm)
-            for norm, found, false_alarm in zip(normalised, raw, alarms, strict=True)
-        ]
+        out = []
+        for text, norm, found, false_alarm, budget, spent in zip(
+            texts, normalised, raw, alarms, work, over, strict=True
+        ):
+            finalised = None if spent else self._finalise(norm, found, false_alarm, budget)
+            out.append(_masked_whole(text) if finalised is None else finalised)
+        return out
 
     def _rules(self, normalised: Sequence[Normalised]) -> list[list[Finding]]:
         settings = self.settings
@@ -490,8 +500,13 @@ class Redactor:
             yield from recognizer(chunk)
         yield from find_phones(chunk, self.settings.default_region)
 
-    def _finalise(self, norm: Normalised, found: list[Finding], false_alarm: FalseAlarms) -> list[Finding]:
+    def _finalise(
+        self, norm: Normalised, found: list[Finding], false_alarm: FalseAlarms, work: _Work
+    ) -> list[Finding] | None:
+        """The message's findings, or None when its per-finding passes would overspend ``work`` (see ``_Work``)."""
         settings = self.settings
+        if not work.spend(found):
+            return None
         kept = [
             f
             for f in found
@@ -509,9 +524,12 @@ class Redactor:
         kept = [_completed(norm.text, f) for f in kept]
         if PERSON not in settings.disabled_labels:
             kept.extend(complete_names(norm.text, kept, self._names.is_name_word))
+        found_again = repeated(norm.text, kept)
+        if not work.spend(found_again):
+            return None
         repeats = [
             f
-            for f in repeated(norm.text, kept)
+            for f in found_again
             if not (
                 f.label == PERSON and (is_place(norm.text, f.start, f.end) or _not_a_person(norm.text, f))
             )
@@ -521,14 +539,20 @@ class Redactor:
         if PERSON not in settings.disabled_labels:
             # a name part found again elsewhere takes that occurrence's adjacent parts too ("Dex" said, then
             # "save it as 'Dex Huel'"), and what that adds is masked at its other occurrences
-            grown = [
-                f for f in complete_names(norm.text, repeats, self._names.is_name_word) if not false_alarm(f)
-            ]
+            if not work.spend(repeats):
+                return None
+            grown = complete_names(norm.text, repeats, self._names.is_name_word)
+            if not work.spend(grown):
+                return None
+            grown = [f for f in grown if not false_alarm(f)]
             kept.extend(grown)
+            found_again = repeated(norm.text, grown) if grown else []
+            if not work.spend(found_again):
+                return None
             if grown:
                 kept.extend(
                     f
-                    for f in repeated(norm.text, grown)
+                    for f in found_again
                     if not (
                         f.label == PERSON and (is_place(norm.text, f.start, f.end) or _not_a_person(norm.text, f))
                     )
@@ -557,6 +581,53 @@ class Redactor:
         if not masked.isascii():
             masked = _SURROGATES.sub("\ufffd", masked)
         return Redacted(masked, tuple(findings))
+
+
+# The work budget of one message's per-finding passes (issue 17). Every PERSON finding is judged by the false-alarm
+# rules, checked against the places, grown to the adjacent name parts and searched for again at each of the passes
+# it goes through, each time on the text around it -- about 0.05 ms a pass, so a message dense in names (a name in
+# every word: 2,000 names in 20 KB) cost 120 ms/KB. ``_Work`` counts the PERSON findings each pass is about to take
+# and, once a message would spend more than ``PERSON_WORK_PER_KB`` per KB of its length (a shorter message counts
+# as 1 KB), the message is masked whole, line by line (``_masked_whole``), instead of finishing the passes: it fails
+# closed -- more is masked, never less -- so a crafted input can make the engine mask too much but never leak. No
+# labelled message comes near the budget (see docs/redaction.md, "Worst-case time"); the inputs that reach it are
+# name lists with nothing else in them, which the passes masked almost whole anyway. The count, not a clock, decides,
+# so a message is masked the same on a busy machine as on an idle one.
+PERSON_WORK_PER_KB = 300
+_OVER_BUDGET = "over_budget"
+
+
+class _Work:
+    """How many more PERSON findings the per-finding passes of one message may take (see ``PERSON_WORK_PER_KB``)."""
+
+    __slots__ = ("left",)
+
+    def __init__(self, text: str) -> None:
+        self.left = PERSON_WORK_PER_KB * max(1.0, len(text) / 1024)
+
+    def spend(self, findings: Iterable[Finding]) -> bool:
+        """Count the PERSON findings a pass is about to take; False once the budget is overspent."""
+        self.left -= sum(1 for f in findings if f.label == PERSON)
+        return self.left >= 0
+
+
+_EMPTY = normalise("")
+_LINE = re.compile(r"[^\n]+")
+
+
+def _masked_whole(text: str) -> list[Finding]:
+    """Every line of ``text`` one PERSON finding, from its first to its last character that is not a space: what a
+    message over the work budget is masked as (its line breaks and indentation kept, everything else masked)."""
+    out = []
+    for line in _LINE.finditer(text):
+        start, end = line.start(), line.end()
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if end > start:
+            out.append(Finding(start, end, PERSON, 1.0, _OVER_BUDGET))
+    return out
 
 
 _KEEP_AT_START = frozenset("@$+(#")
