@@ -1473,8 +1473,20 @@ _PROFILE_URL = re.compile(
 _NOT_PROFILE_PATHS = frozenset({"share", "login", "groups", "events", "watch", "p", "reel", "reels", "stories", "search"})
 
 
+# The name after "cashtag" or after a handle word and "is" ("cashtag KandyKayy", "CB handle they're using is
+# Nightrider77"): the word says what the token is, so it need not look like a handle.
+_NAMED_HANDLE = re.compile(
+    r"\b(?i:cash\s?tags?|(?:cb|radio|trucker|gamer|user)\s+handle(?:[ \t]+(?:they['’]re|he['’]s|she['’]s)[ \t]+using)?"
+    r"[ \t]+(?:is|was))[ \t]*[:=]?[ \t]*\$?(?P<h>[A-Za-z][A-Za-z0-9_.-]{1,28}[A-Za-z0-9_])(?![\w@])"
+)
+
+
 def find_handles(text: str) -> Iterator[Finding]:
     """@mentions of outside accounts, $cashtags and handles after a platform cue ("snap: candy_22")."""
+    if "tag" in text or "handle" in text:
+        for match in _NAMED_HANDLE.finditer(text):
+            if match.group("h").casefold() not in COMMON_WORDS:
+                yield Finding(match.start("h"), match.end("h"), HANDLE, 0.8, "handle_cue")
     if "/" in text:
         for match in _PROFILE_URL.finditer(text):
             if match.group("h").casefold() not in _NOT_PROFILE_PATHS:

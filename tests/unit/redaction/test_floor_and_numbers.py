@@ -315,3 +315,18 @@ def test_a_group_range_and_school_rooms_are_no_list_of_ages(redactor: Redactor, 
 )  # fmt: skip
 def test_the_part_of_a_plate_a_witness_saw(redactor: Redactor, text: str, secret: str) -> None:
     assert_whole(redactor, text, secret)
+
+
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        ("pull the Cash App records too. cashtag LuluBaby", "LuluBaby"),
+        ("CB handle they're using is Roadhog44, white Kenworth", "Roadhog44"),
+    ],
+)  # fmt: skip
+def test_a_token_named_a_handle_is_one(redactor: Redactor, text: str, secret: str) -> None:
+    assert_whole(redactor, text, secret)
+
+
+def test_the_word_after_cashtag_may_be_an_ordinary_word(redactor: Redactor) -> None:
+    assert_kept(redactor, "the cashtag is the same one as before", "is the same")
