@@ -525,7 +525,9 @@ class Redactor:
         if PERSON not in settings.disabled_labels:
             kept.extend(complete_names(norm.text, kept, self._names.is_name_word))
         found_again = repeated(norm.text, kept)
-        if not work.spend(found_again):
+        # counted twice up front: each is judged now and, when kept, grown next -- so a message over the budget stops
+        # before the judging, not after it (a count at most twice the passes' own, so still 172 at most on the corpora)
+        if not work.spend(found_again, times=2):
             return None
         repeats = [
             f
@@ -605,9 +607,9 @@ class _Work:
     def __init__(self, text: str) -> None:
         self.left = PERSON_WORK_PER_KB * max(1.0, len(text) / 1024)
 
-    def spend(self, findings: Iterable[Finding]) -> bool:
-        """Count the PERSON findings a pass is about to take; False once the budget is overspent."""
-        self.left -= sum(1 for f in findings if f.label == PERSON)
+    def spend(self, findings: Iterable[Finding], times: int = 1) -> bool:
+        """Count the PERSON findings a pass is about to take (``times`` over); False once the budget is overspent."""
+        self.left -= times * sum(1 for f in findings if f.label == PERSON)
         return self.left >= 0
 
 
