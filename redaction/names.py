@@ -22,6 +22,7 @@ from redaction.vocabulary import (
     COMMON_WORDS,
     NOT_A_PERSON,
     US_STATE_CODES,
+    everyday_or_inflected,
     everyday_words,
     extra_first_names,
     first_names,
@@ -586,15 +587,7 @@ def _plain_lower(key: str) -> bool:
     words are often syllables of names: "nguyen thi lan")."""
     if len(key) < 4 or key in first_names() or key in last_names() or key in AMBIGUOUS_FIRST_NAMES:
         return False
-    everyday = everyday_words()
-    stems = [key]
-    if key.endswith("ing"):
-        stems += [key[:-3], key[:-3] + "e", key[:-4]]
-    if key.endswith("s"):
-        stems += [key[:-1], key[:-2]]
-    if key.endswith("ed"):
-        stems += [key[:-2], key[:-1]]
-    return any(len(stem) >= 3 and stem in everyday for stem in stems)
+    return everyday_or_inflected(key)
 
 
 _PLACE_AFTER = frozenset(

@@ -32,7 +32,14 @@ from redaction.findings import (
 )
 from redaction.names import person_span
 from redaction.patterns import ADDRESS_WORDS
-from redaction.vocabulary import AMBIGUOUS_FIRST_NAMES, COMMON_WORDS, everyday_words, first_names, last_names
+from redaction.vocabulary import (
+    AMBIGUOUS_FIRST_NAMES,
+    COMMON_WORDS,
+    everyday_or_inflected,
+    everyday_words,
+    first_names,
+    last_names,
+)
 
 BUILTIN_PII_MODEL = Path(__file__).resolve().parent / "data" / "pii_model"
 # The component of a trained tagger pipeline: a spaCy ``tagger`` whose tags are BILUO entity tags ("B-ADDRESS").
@@ -248,17 +255,7 @@ def ordinary_word(word: str) -> bool:
     key = word.casefold()
     if key in first_names() or key in last_names() or key in AMBIGUOUS_FIRST_NAMES:
         return False
-    everyday = everyday_words()
-    if key in everyday:
-        return True
-    stems = []
-    if key.endswith("ing"):
-        stems += [key[:-3], key[:-3] + "e", key[:-4]]
-    if key.endswith("s"):
-        stems += [key[:-1], key[:-2]]
-    if key.endswith("ed"):
-        stems += [key[:-2], key[:-1]]
-    return any(len(stem) >= 3 and stem in everyday for stem in stems)
+    return everyday_or_inflected(key)
 
 
 def _everyday_opener(text: str, start: int, end: int) -> bool:

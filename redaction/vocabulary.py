@@ -167,6 +167,22 @@ def everyday_words() -> frozenset[str]:
     return _load("everyday_words.txt") | COMMON_WORDS
 
 
+def everyday_or_inflected(key: str) -> bool:
+    """A lower-case ``key`` that is an everyday word, or a simple -s/-ing/-ed inflection of one whose stem has three
+    letters or more ("scheduling", "updates")."""
+    everyday = everyday_words()
+    if key in everyday:
+        return True
+    stems = []
+    if key.endswith("ing"):
+        stems += [key[:-3], key[:-3] + "e", key[:-4]]
+    if key.endswith("s"):
+        stems += [key[:-1], key[:-2]]
+    if key.endswith("ed"):
+        stems += [key[:-2], key[:-1]]
+    return any(len(stem) >= 3 and stem in everyday for stem in stems)
+
+
 @lru_cache(maxsize=1)
 def word_names() -> frozenset[str]:
     """Everyday words that are given names ("precious", "blessing", "lily", "hank"; ``data/build_word_names.py``): a
