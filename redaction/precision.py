@@ -56,7 +56,7 @@ _WEEKDAY_WORDS = frozenset("tue tues weds wed thur thurs fri sat".split())
 # Esperanza", "Casa de Luz", "Fort Lee", "Mount Hermon".
 _PLACE_BEFORE = re.compile(
     r"(?:\b(?:St|Ste|Saint|Sainte|Fort|Ft|Mount|Mt|Lake|Port|Camp|Casa|Hogar|Centro|Iglesia|Colegio|Escuela|"
-    r"Hospital|Hotel|Villa|Rancho|Club|Op|OP|Operation|OPERATION|thứ|Thứ)\.?(?:[ \t]+(?:de|del|de[ \t]+la|de[ \t]+los|do|da|dos|das))?"
+    r"Hospital|Hotel|Villa|Rancho|Club|Op|OP|Operation|OPERATION|thứ|Thứ|Hurricane|Typhoon|Cyclone|Storm|PT|USS|HMS)\.?(?:[ \t]+(?:de|del|de[ \t]+la|de[ \t]+los|do|da|dos|das))?"
     r"[ \t]+)$"
 )
 # A capitalised word after a name-like word (after an optional "'s") that makes the whole an organisation or a
@@ -72,6 +72,8 @@ _ORG_HEADS = frozenset(
     county parkway pkwy expressway freeway turnpike corridor district township borough village campus courthouse
     program programme initiative fund dept department agency high brothers bros state award awards prize
     scholarship fellowship library consulting
+    regional national international freight trucking logistics transport motors inn suites motel hotel stay
+    school schools tollway thruway bypass airways airlines
     """.split()
 )
 # Organisation words that open an organisation's name: "Memorial Hermann", "Parish Hall", "University Medical".
@@ -119,7 +121,32 @@ _PRODUCTS = frozenset(
 # "the" before it: "Earle Cabell federal building", "Annie E. Casey grant application", "Joyful Heart grant report".
 _NAMED_THING_AFTER = re.compile(
     r"(?:[ \t]+(?:federal|county|state|city|memorial|community|public))?[ \t]+(?:building|bldg|courthouse|grant|"
-    r"grants|award|awards|scholarship|fellowship|foundation|library|fund)\b"
+    r"grants|award|awards|scholarship|fellowship|foundation|library|fund|airport|hospital|bridge|tollway|"
+    r"freeway|expressway|highway|stadium|arena|park|lake)\b"
+)
+# A company's legal form after a name, quoted or not: '"Baranov Freight" LLC', "Kessler Haulage, Inc.".
+_COMPANY_AFTER = re.compile(
+    r"[\"”'’]?,?[ \t]+(?:LLC|L\.L\.C\.|Inc|Ltd|Corp|GmbH|LLP|PLC|Pvt|Pty|S\.A\.|S\.A\.S\.|SRL|S\.R\.L\.|BV|AG)\b"
+)
+# A capitalised word and "Against" before a name-like word: an organisation's name ("Truckers Against
+# Trafficking", "Mothers Against Drunk Driving", "Coalition Against Slavery").
+_AGAINST_BEFORE = re.compile(r"\b[A-Z][a-z]+[ \t]+(?:Against|AGAINST)[ \t]+$")
+# Capitalised heads that end a name of a thing only after a run of two names (they are also surnames: "Jin Park",
+# "Ricki Lake", "Doris Day"): "Tom Lee Park", "Lady Bird Lake", "Martin Luther King Jr. Day".
+_CAPITALISED_RUN_BEFORE = re.compile(r"(?:\b[A-Z][a-z][\w'’-]*[ \t]+){1,2}$")
+_LONG_RUN_HEADS = frozenset("park lake field square garden day".split())
+# A model of car, van or truck after a determiner or a colour: "the Sienna was last seen", "a silver Tacoma",
+# "that Odyssey" (alone they can be names: "Sienna", "Sierra" stay names with no determiner).
+_VEHICLE_MODELS = frozenset(
+    "sienna camry corolla prius tacoma tundra highlander rav4 4runner civic accord odyssey pilot crv cr-v altima "
+    "sentra maxima rogue pathfinder frontier tahoe suburban silverado malibu impala equinox camaro yukon sierra "
+    "escalade explorer expedition taurus fusion mustang escape ranger caravan charger durango journey wrangler "
+    "cherokee elantra sonata tucson optima sorento soul forte sportage outback forester impreza jetta passat "
+    "sprinter transit econoline express savana avalon corvette navigator".split()
+)
+_VEHICLE_DETERMINER_BEFORE = re.compile(
+    r"(?i:\b(?:the|a|an|that|this|same|grey|gray|white|black|silver|red|blue|green|gold|tan|maroon|beige|brown|"
+    r"burgundy|old|new|stolen|rented|rental)[ \t]+)$"
 )
 # A word talked about as a word or a place: "X is the county", "X is a town, not a person", '"X" in that msg'.
 _SAID_OF_A_WORD = re.compile(
@@ -416,6 +443,41 @@ _THE_BEFORE = re.compile(r"\b[Tt]he[ \t]+$")
 _WORD_AFTER = re.compile(r"(?:['’]s)?[ \t]+(?P<w>[^\W\d_]+)(?![\w-])")
 
 
+def _named_thing(text: str, start: int, end: int, words: list[str], folded: list[str]) -> bool:
+    """Things named after people or named like them, told by the words around the span when no title, kinship
+    word or age says it is a person: a park, lake or day after a run of two names ("Tom Lee Park", "Lady Bird
+    Lake", "Martin Luther King Jr. Day"), an organisation "X Against Y" ("Truckers Against Trafficking"), a car
+    model after a determiner or a colour ("the Sienna was last seen", "a silver Tacoma") and a place used as a
+    kind ("an Alberta one", "the Ohio ones"). The heads that end an organisation's name in any case ("Kingman
+    Regional", "Extended Stay", "Sam Houston Tollway") are in ``_ORG_HEADS``."""
+    if person_evidence(text, start, end):
+        return False
+    prior = _CAPITALISED_RUN_BEFORE.search(text, max(0, start - 30), start)
+    # the capitalised run's words, split at spaces ("Sung-min Park" is two) and with those before ("Lady [Bird Lake]")
+    run = len(text[start:end].split()) + (len(prior.group(0).split()) if prior is not None else 0)
+    if run >= 3 and folded[-1] in _LONG_RUN_HEADS and words[-1][:1].isupper():
+        return True
+    if run >= 2:
+        after = _WORD_AFTER.match(text[end : end + 20].removeprefix("."))
+        head = after.group("w") if after is not None else ""
+        if head[:1].isupper() and head.casefold() in _LONG_RUN_HEADS:
+            return True
+    if _AGAINST_BEFORE.search(text, max(0, start - 30), start):
+        return True
+    if len(words) == 1:
+        before = text[max(0, start - 12) : start]
+        if folded[0] in _VEHICLE_MODELS and _VEHICLE_DETERMINER_BEFORE.search(before):
+            return True
+        kind = re.search(r"(?i:\b(a|an|the|that|this)[ \t]+)$", before)
+        if (
+            kind is not None
+            and re.match(r"[ \t]+ones?\b", text[end : end + 6])
+            and (kind.group(1).casefold() in ("a", "an") or folded[0] in places())
+        ):
+            return True  # "an Alberta one", "the Texas ones" (but "the Maria one" may be her case)
+    return False
+
+
 def _person_false(text: str, start: int, end: int, source: str) -> bool:
     span = text[start:end]
     words = _WORD.findall(span)
@@ -442,6 +504,8 @@ def _person_false(text: str, start: int, end: int, source: str) -> bool:
     ):
         return True  # "that nickname is apparently super common", "display name is different": talk about a name
     cued = source in ("name_cue", "deny_list", "name_script", "name_quoted")
+    if source != "deny_list" and _COMPANY_AFTER.match(text, end):
+        return True  # '"Baranov Freight" LLC', "Kessler Haulage, Inc.": a company, even when quoted
     if source == "deny_list" or _cued(text, start):
         return False
     folded = [fold_accents(w) for w in words]
@@ -586,6 +650,8 @@ def _person_false(text: str, start: int, end: int, source: str) -> bool:
         return True  # "Annie E. Casey grant application", "Earle Cabell federal building": named after a person
     if _ORG_AHEAD.match(text, end):
         return True  # "Ronald McDonald House", "Martin Luther King Jr. Blvd", "Harry Hines Blvd"
+    if _named_thing(text, start, end, words, folded):
+        return True  # "Tom Lee Park", "Truckers Against Trafficking", "the Sienna was last seen", "an Alberta one"
     after = _WORD_AFTER.match(text[end : end + 30])
     if after is not None:
         head = after.group("w")
