@@ -21,9 +21,9 @@ from urllib.parse import parse_qs, urlencode, urlparse
 
 import pytest
 
+from tests.integration.local_http import free_port, get
 from tests.integration.slack.conftest import SIGNING_SECRET, event_body, signed
 from tests.integration.slack.mock_web_api import CLIENT_ID, CLIENT_SECRET, SlackStandIn, installed_token
-from tests.integration.slack.test_ops_endpoints import _free_port, _get
 
 ROOT = Path(__file__).resolve().parents[3]
 ONE, TWO, NEVER = "T0ONE", "T0TWO", "T0NEVER"
@@ -110,7 +110,7 @@ class Installable:
 def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installable]:
     tmp = tmp_path_factory.mktemp("oauth")
     standin = SlackStandIn().start()
-    port, ops = _free_port(), _free_port()
+    port, ops = free_port(), free_port()
     keyfile = tmp / "k.keys"
     subprocess.run([sys.executable, "-m", "bot.cli", "keygen", "--out", str(keyfile)], check=True, cwd=ROOT,
                    capture_output=True)
@@ -141,7 +141,7 @@ def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installable]:
             assert proc.poll() is None, (tmp / "stderr.log").read_text()[-3000:]
             assert time.monotonic() < deadline, "never ready"
             try:
-                if _get(f"http://127.0.0.1:{ops}/readyz")[0] == 200:
+                if get(f"http://127.0.0.1:{ops}/readyz")[0] == 200:
                     break
             except (urllib.error.URLError, ConnectionError):
                 pass

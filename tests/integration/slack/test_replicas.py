@@ -39,9 +39,9 @@ import aiohttp
 import pytest
 from aiohttp import web
 
+from tests.integration.local_http import free_port, get
 from tests.integration.slack.conftest import SIGNING_SECRET, signed
 from tests.integration.slack.mock_web_api import BOT_TOKEN, SlackStandIn
-from tests.integration.slack.test_ops_endpoints import _free_port, _get
 
 ROOT = Path(__file__).resolve().parents[3]
 PG_URL = os.environ.get("NEEDTOKNOW_TEST_DATABASE_URL")
@@ -220,7 +220,7 @@ def _replicas(database: str, tmp_path: Path, *, stop_one: signal.Signals | None,
     replicas: list[tuple[subprocess.Popen[str], str, str]] = []
     logs = []
     for _ in range(2):
-        port, ops = _free_port(), _free_port()
+        port, ops = free_port(), free_port()
         log = (tmp_path / f"replica-{port}.log").open("w")
         logs.append(log)
         proc = subprocess.Popen(
@@ -306,7 +306,7 @@ def _replicas(database: str, tmp_path: Path, *, stop_one: signal.Signals | None,
 
 def _ready(ops: str) -> bool:
     try:
-        return _get(ops + "/readyz")[0] == 200
+        return get(ops + "/readyz")[0] == 200
     except OSError:
         return False
 

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import aiohttp
 
+from tests.integration.local_http import free_port, get
 from tests.integration.slack.conftest import SIGNING_SECRET, signed
 from tests.integration.slack.mock_web_api import BOT_TOKEN, SlackStandIn
-from tests.integration.slack.test_ops_endpoints import _free_port, _get
 
 ROOT = Path(__file__).resolve().parents[3]
 EVENTS = 40
@@ -52,7 +52,7 @@ def _prepare(tmp: Path, standin: SlackStandIn) -> tuple[Path, dict[str, str], in
                    capture_output=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
     env.update(SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SIGNING_SECRET)
-    port, ops = _free_port(), _free_port()
+    port, ops = free_port(), free_port()
     return _config(tmp, keyfile, port, ops, standin), env, port, ops
 
 
@@ -81,7 +81,7 @@ def _wait_ready(proc: subprocess.Popen[bytes], ops: int, log: Path) -> None:
     while True:
         assert proc.poll() is None, log.read_text()[-3000:]
         try:
-            if _get(f"http://127.0.0.1:{ops}/readyz")[0] == 200:
+            if get(f"http://127.0.0.1:{ops}/readyz")[0] == 200:
                 return
         except OSError:
             pass
