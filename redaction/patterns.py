@@ -46,6 +46,8 @@ from redaction.findings import (
     SSN,
     Finding,
 )
+from redaction.manifest import find_manifest_names
+from redaction.national_ids import find_table_national_ids
 from redaction.normalise import fold_accents
 from redaction.vocabulary import (
     COMMON_WORDS,
@@ -2180,6 +2182,7 @@ PATTERN_RECOGNIZERS: tuple[Recognizer, ...] = (
     find_mixed_digit_phones,
     find_ssns,
     find_national_ids,
+    find_table_national_ids,
     find_credit_cards,
     find_ibans,
     find_ip_addresses,
@@ -2197,6 +2200,7 @@ PATTERN_RECOGNIZERS: tuple[Recognizer, ...] = (
     find_addresses,
     find_coordinates,
     find_foreign_script_names,
+    find_manifest_names,
     find_table_columns,
 )
 
