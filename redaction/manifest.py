@@ -47,6 +47,7 @@ _COMMA_NAME = re.compile(
 _LIST_CONTEXT = re.compile(
     r"(?i:\b(?:manifests?|passengers?|pax|crew|roster|pasajer[oa]s?|tripulaci[óo]n|passag(?:er|ère)s?|équipage)\b)"
 )
+_LETTER_SLASH_LETTER = re.compile(r"[^\W\d_]/[^\W\d_]")
 _VOWELS = frozenset("aeiouy")
 
 
@@ -132,7 +133,7 @@ def _given_end(given: str, words: int) -> int:
 def find_manifest_names(text: str) -> Iterator[Finding]:
     """Passenger and crew names written ``SURNAME/GIVEN`` (with a title, in a manifest context or a list of them)
     and ``SURNAME, Given`` in a crew or passenger list."""
-    if "/" in text:
+    if _LETTER_SLASH_LETTER.search(text) is not None:
         names = list(_slash_names(text))
         context = _CONTEXT.search(text) is not None
         listed = sum(caps for _start, _end, caps, _titled in names) >= 2

@@ -146,6 +146,7 @@ _TOKEN = re.compile(r"(?<![\w.+/-])(?:[A-Za-z]?\d[\d .-]{4,22}\d[A-Za-z]?|[A-Za-
 _PHONE_WORD = re.compile(
     r"(?i:\b(?:phone|tel|cell|cel|mobile|m[óo]vil|celular|tel[ée]fono|telefone|whats\s?app|call|text|номер\s+телефону?)\b)"
 )
+_SIX_DIGITS = re.compile(r"\d(?:[ .-]?\d){5}|\d\d[A-Za-z]\d\d[A-Za-z]\d{3}")  # (or a codice fiscale's tail)
 _BEFORE = 60  # a number may come a little before its cue: "31824567092 (TC kimlik is 11 digits)"
 _AFTER = 90
 _CLOSE = 40  # right after the cue a checksum typo is forgiven
@@ -179,11 +180,26 @@ def _candidates(token: re.Match[str]) -> Iterator[tuple[int, int]]:
         yield token.start(), token.start() + first.end()
 
 
+def _cues_near_numbers(text: str) -> Iterator[re.Match[str]]:
+    """The cues within reach of a number with six digits or more: the cue scan runs on those stretches only."""
+    windows: list[list[int]] = []
+    for number in _SIX_DIGITS.finditer(text):
+        start, end = max(0, number.start() - _AFTER - 60), min(len(text), number.end() + _BEFORE + 60)
+        if windows and start <= windows[-1][1]:
+            windows[-1][1] = max(windows[-1][1], end)
+        else:
+            windows.append([start, end])
+    for start, end in windows:
+        yield from _CUES.finditer(text, start, end)
+
+
 def find_table_national_ids(text: str) -> Iterator[Finding]:
     """National identity numbers validated by their country's checksum near a cue in its language (TC kimlik,
     carnet de identidad, ЕГН, کد ملی, ...)."""
+    if _SIX_DIGITS.search(text) is None:
+        return  # every number of the table has six digits or more: most messages end here, before the cue scan
     seen: set[tuple[str, int, bool]] = set()  # a number between two cues of one country is checked once
-    for cue in _CUES.finditer(text):
+    for cue in _cues_near_numbers(text):
         country = cue.lastgroup
         if country is None:
             continue
