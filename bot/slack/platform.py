@@ -1032,10 +1032,7 @@ class SlackPlatform:
         answer, row = await self._store_first(body, signature)
         if answer is not None:
             return answer
-        if self._neutral_command(str(body.get("command", ""))) is None:
-            answer = BoltResponse(status=200, body=UNKNOWN_COMMAND)
-        else:
-            answer = BoltResponse(status=200, body="")  # an empty ack: the command text is never echoed
+        answer = BoltResponse(status=200, body=self._command_ack_text(body) or "")
         if row is not None:
             self._start_row(row)
         return answer
@@ -1318,11 +1315,17 @@ class SlackPlatform:
         return slash[1:] if slash[1:] in offered else None
 
     async def _ack_command(self, ack: Callable[..., Awaitable[None]], body: Mapping[str, Any]) -> None:
-        # An empty ack shows nothing in the channel: the command text (maybe a tip) is never echoed.
-        if self._neutral_command(str(body.get("command", ""))) is None:
-            await ack(text=UNKNOWN_COMMAND)
+        text = self._command_ack_text(body)
+        if text is not None:
+            await ack(text=text)
             return
         await ack()
+
+    def _command_ack_text(self, body: Mapping[str, Any]) -> str | None:
+        """What a slash command's acknowledgement says: nothing (None) for our commands -- an empty ack shows
+        nothing in the channel, so the command text (maybe a tip) is never echoed -- or that the command is unknown.
+        The one answer of both acknowledgement paths (Bolt's listener and ``_acknowledge_command``)."""
+        return UNKNOWN_COMMAND if self._neutral_command(str(body.get("command", ""))) is None else None
 
     async def _on_command(self, body: Mapping[str, Any]) -> bool | None:
         """Handle a slash command; None when it was not started (shutting down)."""
