@@ -17,6 +17,22 @@ from typing import Any
 
 from bot.platform import Capability, ChannelRef, ChatPlatform, Message, MessageRef, UserRef
 
+#: Other spellings a member may type for a neutral command: Slack's default slash commands (``/ntk``,
+#: ``/ntk-admin``) are accepted on every platform, so a member who learnt them on Slack is not told
+#: "unknown command" on the console or Matrix.
+COMMAND_ALIASES = {"ntk": "help", "ntk-admin": "admin"}
+
+
+def neutral_command(word: str, syntax: Mapping[str, str] | None = None) -> str:
+    """The neutral name of a typed command word (``/ntk-admin``, ``!admin``, ``ntk``, ``Admin`` -> ``admin``):
+    the word without its slash or ``!``, lower case, through ``syntax``'s reverse (a deployment's own
+    ``command_names``) and ``COMMAND_ALIASES``. Unknown words come back as typed (lower case, unprefixed)."""
+    name = word.strip().lower().lstrip("/!")
+    for neutral, spelled in (syntax or {}).items():
+        if spelled.lower().lstrip("/!") == name:
+            return neutral
+    return COMMAND_ALIASES.get(name, name)
+
 
 def localise_commands(text: str, syntax: Mapping[str, str]) -> str:
     """Rewrite ``/name`` to ``syntax[name]`` where it starts a command: at the start of the text or of a
@@ -33,7 +49,9 @@ def slash_usage(usage: str) -> str:
     """``admin members | admin channels`` -> ``/admin members | /admin channels``: every alternative of a
     usage line is typed as a command, so each one is written with its slash (and so respelled for the
     platform, ``!admin channels`` on Matrix, ``/ntk-admin channels`` on Slack), not only the first."""
-    return " | ".join(alt if alt.startswith("/") else f"/{alt}" for alt in (a.strip() for a in usage.split(" | ")))
+    return " | ".join(
+        alt if alt.startswith("/") else f"/{alt}" for alt in (a.strip() for a in usage.split(" | "))
+    )
 
 
 class CommandSyntax:
@@ -83,7 +101,9 @@ class CommandSyntax:
         found: Sequence[UserRef] = await self.wrapped.members(channel)
         return found
 
-    async def create_private_channel(self, name: str, members: Sequence[UserRef], **kwargs: Any) -> ChannelRef:
+    async def create_private_channel(
+        self, name: str, members: Sequence[UserRef], **kwargs: Any
+    ) -> ChannelRef:
         ref: ChannelRef = await self.wrapped.create_private_channel(name, members, **kwargs)
         return ref
 

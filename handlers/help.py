@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.commands import slash_usage
+from bot.commands import neutral_command, platform_syntax, slash_usage
 from bot.context import Context
 from bot.events import CommandInvoked
 from bot.router import Router
@@ -19,7 +19,8 @@ INTRO = (
 def register(router: Router) -> None:
     @router.command("help", summary="what the bot does and how to use it", usage="help [command]")
     async def show_help(event: CommandInvoked, ctx: Context) -> None:
-        topic = event.args.strip().lower().lstrip("/!")
+        # `/ntk ntk-admin`, `/ntk /ntk-admin`, `!help !admin`: the topic as this platform spells it.
+        topic = neutral_command(event.args, platform_syntax(ctx.platform, list(router.commands)))
         if topic and topic in router.commands:
             spec = router.commands[topic]
             await ctx.reply(f"*{spec.name}* — {spec.summary}\nUsage: `{slash_usage(spec.usage)}`")

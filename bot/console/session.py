@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.app import App
+from bot.commands import neutral_command
 from bot.console.platform import PLATFORM, ConsolePlatform
 from bot.events import ButtonPressed, CommandInvoked, HomeOpened, MessageEdited, MessagePosted
 from bot.forms import RawValue
@@ -114,7 +115,7 @@ class ConsoleSession:
                 CommandInvoked(
                     user=self.user,
                     channel=self.channel,
-                    name=word,
+                    name=neutral_command(word),
                     args=rest.strip(),
                     message=self.platform.record_member_message(self.channel, self.speaker, line)
                     if not self.channel.is_direct

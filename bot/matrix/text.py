@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Any
 
+from bot.commands import neutral_command
 from bot.forms import FieldKind, FormField
 from bot.platform import Button, Message
 
 NEUTRAL_COMMANDS = ("tip", "preview", "release", "operation", "case", "admin", "help")
-COMMAND_ALIASES = {"ntk": "help"}
 
 KEYCAPS = ("1️⃣", "2️⃣", "3️⃣", "4️⃣", "5️⃣", "6️⃣", "7️⃣", "8️⃣", "9️⃣")
 _CONFIRM_REACTIONS = {"✅", "👍", "👍️", "✔️"}
@@ -41,7 +41,7 @@ def parse_command(text: str, prefix: str, known: Iterable[str]) -> ParsedCommand
         head, _, more = head.partition("\n")
         rest = more + (" " + rest if rest else "")
     name = head.strip().lower()
-    name = COMMAND_ALIASES.get(name, name)
+    name = neutral_command(name)
     if not name or name not in set(known):
         return None
     return ParsedCommand(name, rest.strip())
@@ -80,7 +80,12 @@ def render(message: Message | str, *, include_menu: bool = True) -> dict[str, st
     formatted = html.escape(body)
     formatted = re.sub(r"(?<![\w*])\*([^*\n]+)\*(?![\w*])", r"<strong>\1</strong>", formatted)
     formatted = formatted.replace("\n", "<br>")
-    return {"msgtype": "m.notice", "body": body, "format": "org.matrix.custom.html", "formatted_body": formatted}
+    return {
+        "msgtype": "m.notice",
+        "body": body,
+        "format": "org.matrix.custom.html",
+        "formatted_body": formatted,
+    }
 
 
 def choice_from_reply(text: str, buttons: tuple[Button, ...]) -> Button | None:

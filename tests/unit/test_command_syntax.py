@@ -62,7 +62,9 @@ async def test_help_and_point_person_instructions_use_the_platforms_syntax(tmp_p
     await h.close()
 
 
-async def test_every_alternative_in_help_and_usage_replies_is_spelled_for_the_platform(tmp_path: Path) -> None:
+async def test_every_alternative_in_help_and_usage_replies_is_spelled_for_the_platform(
+    tmp_path: Path,
+) -> None:
     # `/ntk` used to list "!admin members | admin channels | admin grant ...": only the first alternative was
     # a command a Matrix member could type; "Usage: admin grant ..." replies had no prefix at all.
     h = Harness.create(tmp_path, platform=PrefixedConsole())
@@ -77,3 +79,42 @@ async def test_every_alternative_in_help_and_usage_replies_is_spelled_for_the_pl
     assert replies[0].startswith("Usage: !admin grant <handle> <role>"), replies[0]
     assert "Usage: `!admin members | !admin channels |" in replies[1], replies[1]
     await h.close()
+
+
+class SlackSpelledConsole(ConsolePlatform):
+    """The console platform with Slack's default slash-command names."""
+
+    settings = SimpleNamespace(command_names={"admin": "/ntk-admin", "help": "/ntk"})
+
+
+@pytest.mark.parametrize("topic", ["ntk-admin", "/ntk-admin", "admin", "ADMIN"])
+async def test_help_on_a_command_accepts_the_platforms_own_spelling(tmp_path: Path, topic: str) -> None:
+    # `/ntk ntk-admin` on Slack used to answer with the full help: the topic was looked up by its neutral
+    # name only, and Slack members only ever see `/ntk-admin`.
+    h = Harness.create(tmp_path, platform=SlackSpelledConsole())
+    await h.command("omar", f"/help {topic}", channel="dm")
+    reply = h.platform.dms("omar")[0]
+    assert reply.startswith("*admin* —") and "Usage: `/ntk-admin members |" in reply, reply
+    await h.close()
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"), [("/ntk", "help [command]"), ("/ntk-admin members", "omar: Omar Haddad")]
+)
+async def test_console_accepts_slacks_command_names(tmp_path: Path, typed: str, expected: str) -> None:
+    # A member who learnt `/ntk` and `/ntk-admin` on Slack is not told "unknown command" on the console.
+    h = Harness.create(tmp_path)
+    await h.command("omar", typed, channel="dm")
+    replies = "\n".join(h.platform.dms("omar"))
+    assert "don't know the command" not in replies and expected in replies, replies
+    await h.close()
+
+
+def test_matrix_accepts_slacks_command_names() -> None:
+    from bot.matrix.text import NEUTRAL_COMMANDS, parse_command
+
+    assert parse_command("!ntk-admin members", "!", NEUTRAL_COMMANDS) == parse_command(
+        "!admin members", "!", NEUTRAL_COMMANDS
+    )
+    assert parse_command("!ntk", "!", NEUTRAL_COMMANDS).name == "help"  # type: ignore[union-attr]
+    assert parse_command("!ntkx", "!", NEUTRAL_COMMANDS) is None

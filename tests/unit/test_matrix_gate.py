@@ -43,7 +43,11 @@ CANARY = "Tell Zebediah Quackenbush to call 312-555-0199 tonight"
 
 @pytest.fixture(scope="module")
 def engine() -> Iterator[Redactor]:
-    yield Redactor()
+    # Warm, as `needtoknow run` warms it before the gate reports ready: the first scan of a cold pipeline
+    # takes seconds on a loaded machine, and the first test's gate deadline is not what it measures.
+    redactor = Redactor()
+    redactor.redact("Warm-up: call Ana Silva at 312-555-0100.")
+    yield redactor
 
 
 class SlowEngine:
