@@ -92,6 +92,21 @@ _NICK_PREFIX = re.compile(
     r"\b(?:El|La|Big|Lil|Little|Mama|Papa|Baby|Yung|Young|Lady|Don|Doña)[ \t]+"
     r"(?P<w>[A-ZÀ-Þ][^\W\d_]{1,20}(?:-[A-ZÀ-Þ][^\W\d_]{1,20})?)(?![\w-])"
 )
+# A person's two initials, dotted ("A.T.", "S.O.", "K. R."): a minor or plaintiff named by initials is still the
+# person. Not a state, province or country code ("N.D.", "B.C.", "D.C."), no common dotted abbreviation ("P.O.",
+# "I.D.", "E.R."), not a court's district before its state ("S.D. Tex."), a time ("9 A.M."), a citation before a year or
+# a section ("A.G. 2018", "C.R.S. 18-3-504"), and not after an article or a place preposition ("in the D.R.").
+_INITIALS = re.compile(
+    r"(?<![\w.&/-])(?P<a>[A-Z])\.[ \t]?(?P<b>[A-Z])\.(?![\w&/-]|[ \t]?[A-Z]\.)"
+    r"(?![ \t]*(?:[A-Z][a-z]{1,4}\.|Box\b|§|\d{4}\b|\d+[-.:]\d))"
+)
+_NOT_INITIALS = frozenset(
+    """
+    us uk eu un po ad bc dc da pd er id ok tv hr ps pi co gm rn vp qa it nb rp md do ot pt st jr sr rv ac lp
+    ms mr mt ft ny la sf ca ie eg ss cc bs ma ba ph mp
+    """.split()
+)
+_NOT_BEFORE_INITIALS = re.compile(r"(?i:\b(?:the|in|from|to|at|via|into|near|of the))[ \t]+$")
 # "pt Carter, Destinee", "Vang, Ka Ying;": a surname, a comma and a given name, ending the clause.
 _REVERSED = re.compile(
     r"(?<![\w,])(?P<last>[A-ZÀ-Þ][^\W\d_]+(?:-[A-ZÀ-Þ][^\W\d_]+)?),[ \t]+"
@@ -231,6 +246,16 @@ class NameRules:
                     and (self._unknown(last) or fold_accents(last) in self._last)
                 ):
                     yield Finding(match.start(), match.end(), PERSON, 0.7, "name_reversed")
+        if "." in text:
+            for match in _INITIALS.finditer(text):
+                pair = (match.group("a") + match.group("b")).casefold()
+                if re.fullmatch(US_STATE_CODES, pair.upper()) or pair in _NOT_INITIALS:
+                    continue
+                if _NOT_BEFORE_INITIALS.search(text, max(0, match.start() - 12), match.start()):
+                    continue
+                if pair in ("am", "pm") and re.search(r"\d[ \t]?$", text[max(0, match.start() - 3) : match.start()]):
+                    continue
+                yield Finding(match.start(), match.end(), PERSON, 0.7, "name_initials")
         if '"' in text or "“" in text:
             for match in _NICK_BETWEEN.finditer(text):
                 first, last = match.group("first"), match.group("last")

@@ -1,0 +1,36 @@
+"""Names a user would still read after masking, session 11: a person's dotted initials ("A.T." for a minor or a
+plaintiff under seal). Every name here is invented. Each test shows the text a user sees after masking."""
+
+from __future__ import annotations
+
+import pytest
+
+from redaction import Redactor
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("mom of MV-2 (R.K.) will speak at sentencing", "mom of MV-2 ([PERSON]) will speak at sentencing"),
+        ('the plaintiff is "T.W." in the public filing', 'the plaintiff is "[PERSON]" in the public filing'),
+        ("MV-3 is L. P., she needs a Tigrinya interpreter", "MV-3 is [PERSON], she needs a Tigrinya interpreter"),
+        ("the draft says H.N. now instead of her name", "the draft says [PERSON] now instead of her name"),
+    ],
+)
+def test_a_persons_dotted_initials_are_masked(redactor: Redactor, text: str, masked: str) -> None:
+    assert redactor.redact(text).text == masked
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "case 2:24-cr-00311 in the N.D. Ill., transferred from the S.D. Fla.",
+        "filed in the E.D. Va. yesterday, see M.D. Pa. too",
+        "the P.O. Box on the lease is closed, call the D.A. office at 9 A.M.",
+        "she flew back from the D.R. in May, says the U.K. visa was refused",
+        "C.R.S. 18-3-504 and A.G. 2018 are the citations",
+        "ask I.T. to reset it, the T.V. in room 12 is broken",
+    ],
+)
+def test_abbreviations_with_dots_stay_readable(redactor: Redactor, text: str) -> None:
+    assert redactor.redact(text).text == text
