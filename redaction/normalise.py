@@ -62,9 +62,38 @@ def normalise(text: str) -> Normalised:
     selectors and keycaps) dropped, lone surrogates replaced, other separators turned into spaces, mixed-script
     lookalikes folded to Latin, and spaced-out letters joined ("m a r i s o l" -> "marisol")."""
     norm = _normalise_characters(text)
+    if norm.text.count("\\t") >= 2:
+        norm = _typed_tabs(norm)
     if _SPACED_OUT.search(norm.text) is None:
         return norm
     return _joined_spaced_out(norm)
+
+
+# A table pasted with its tabs escaped (a backslash and a "t" between cells): each typed tab is read as one tab,
+# so the cells are words of their own ("\\t604-11-2290" is no word "t604"). Only when the text holds two or more.
+_TYPED_TAB = re.compile(r"(?<!\\)\\t")
+
+
+def _typed_tabs(norm: Normalised) -> Normalised:
+    out: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    text = norm.text
+    position = 0
+    for match in _TYPED_TAB.finditer(text):
+        for index in range(position, match.start()):
+            out.append(text[index])
+            starts.append(norm.starts[index] if norm.starts is not None else index)
+            ends.append(norm.ends[index] if norm.ends is not None else index + 1)
+        out.append("\t")
+        starts.append(norm.starts[match.start()] if norm.starts is not None else match.start())
+        ends.append(norm.ends[match.end() - 1] if norm.ends is not None else match.end())
+        position = match.end()
+    for index in range(position, len(text)):
+        out.append(text[index])
+        starts.append(norm.starts[index] if norm.starts is not None else index)
+        ends.append(norm.ends[index] if norm.ends is not None else index + 1)
+    return Normalised("".join(out), starts, ends)
 
 
 def _joined_spaced_out(norm: Normalised) -> Normalised:

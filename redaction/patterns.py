@@ -827,9 +827,68 @@ _DOB_NEAR = re.compile(
 )
 
 
+# A date of birth said in words after a birth cue, as voice-to-text and interpreters write it: "her birthday is may
+# fifth two thousand eight", "born on the fourth of may oh six", "date of birth is the twelfth of january nineteen
+# ninety", "dob as \"the 4th of july, two thousand seven\"". A month name and a day (ordinal word or digits), the year
+# in digits or words.
+_UNIT_WORD = r"(?:one|two|three|four|five|six|seven|eight|nine)"
+_TWO_DIGIT_WORD = (
+    rf"(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[- ]{_UNIT_WORD})?|ten|eleven|twelve|thirteen|"
+    rf"fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|oh[- ]{_UNIT_WORD})"
+)
+_YEAR_IN_WORDS = (
+    rf"(?:(?:19|20)\d\d|'?\d\d|two\s+thousand(?:,?\s+(?:and\s+)?(?:{_TWO_DIGIT_WORD}|{_UNIT_WORD}))?"
+    rf"|(?:nineteen|twenty)[- ]{_TWO_DIGIT_WORD}|oh[- ]{_UNIT_WORD})"
+)
+_ORDINAL_WORD = (
+    r"(?:(?:twenty|thirty)[- ](?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth)|first|second|third|"
+    r"fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|thirteenth|fourteenth|fifteenth|sixteenth|"
+    r"seventeenth|eighteenth|nineteenth|twentieth|thirtieth)"
+)
+_DAY_IN_WORDS = rf"(?:\d{{1,2}}(?:st|nd|rd|th)?|{_ORDINAL_WORD})"
+_DATE_IN_WORDS = (
+    rf"(?:{_MONTH}\.?\s+(?:the\s+)?{_DAY_IN_WORDS}|(?:the\s+)?{_DAY_IN_WORDS}\s+of\s+{_MONTH})"
+    rf"(?P<year>,?\s+{_YEAR_IN_WORDS})?"
+)
+_DOB_IN_WORDS = re.compile(
+    r"\b(?:dob|d\.o\.b\.?|date\s+of\s+birth|birth\s*date|birthday|bday|b-day|born)\b(?P<gap>[^\n.;]{0,24}?)"
+    rf"(?<![\w'])(?P<date>{_DATE_IN_WORDS})(?![\w/])",
+    re.IGNORECASE,
+)
+# Without a year the date must follow the cue at once ("birthday is june 2nd", not "birthday party is on ...").
+_CUE_TO_DATE = re.compile(r"(?i:\W{0,4}(?:(?:is|was|as|on|it'?s|says)\W{1,3}){0,2})")
+# A date written the Chinese, Japanese or Vietnamese way beside a birth cue: "2008年11月3日出生", "出生日期：2008年11月3日",
+# "ngày sinh 12/8/2008", "birth certificate ... says ngày 12 tháng 8 năm 2008".
+_CJK_DATE = r"(?:19|20)\d\d\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*[日号號]"
+_VI_DATE = r"(?:ngày\s+)?\d{1,2}\s+tháng\s+\d{1,2}\s+năm\s+(?:19|20)\d\d"
+_DOB_ASIAN = re.compile(
+    rf"(?P<a>{_CJK_DATE})\s*(?:出生|生)"
+    rf"|(?:出生日期|出生|生日|生年月日|誕生日)\s*[:：は是为為]?\s*(?P<b>{_CJK_DATE})"
+    rf"|(?i:\b(?:ngày\s+sinh|sinh\s+ngày|sinh\s+năm|dob|date\s+of\s+birth|birth\s*date|birthday|born|"
+    rf"birth\s+cert(?:ificate)?)\b)[^\n.;]{{0,40}}?(?P<c>{_VI_DATE}|{_CJK_DATE})"
+)
+# More dates after a date of birth, in a list: "dob 4.2.07 / 04-02-2007 / April 2nd 07" -- the same birth written
+# the ways the files have it.
+_DATE_LIST_GAP = re.compile(r"[ \t]*(?:[/,;]|\b(?:and|or)\b)[ \t]*")
+_LISTED_DATE = re.compile(rf"(?:{_DATE_IN_WORDS}|{_DATE})(?![\w/])", re.IGNORECASE)
+
+
 def arrival_date(text: str, start: int) -> bool:
     """Whether the date at ``start`` follows a word that makes it some other event ("arrived", "visa", "since")."""
     return _NOT_BIRTH.search(text, max(0, start - 25), start) is not None
+
+
+def _listed_dates(text: str, end: int) -> Iterator[Finding]:
+    """The dates listed right after a date of birth (at most four more)."""
+    for _ in range(4):
+        gap = _DATE_LIST_GAP.match(text, end)
+        if gap is None:
+            return
+        date = _LISTED_DATE.match(text, gap.end())
+        if date is None:
+            return
+        yield Finding(date.start(), date.end(), DOB, 0.8, "dob")
+        end = date.end()
 
 
 def find_dates_of_birth(text: str) -> Iterator[Finding]:
@@ -837,8 +896,19 @@ def find_dates_of_birth(text: str) -> Iterator[Finding]:
     ``_OLD_YEAR``. Other dates are coordination, not PII."""
     for match in _DOB.finditer(text):
         yield Finding(match.start("date"), match.end("date"), DOB, 0.9, "dob")
+        yield from _listed_dates(text, match.end("date"))
     for match in _DOB_NEAR.finditer(text):
         yield Finding(match.start("date"), match.end("date"), DOB, 0.8, "dob")
+        yield from _listed_dates(text, match.end("date"))
+    for match in _DOB_IN_WORDS.finditer(text):
+        if match.group("year") is None and _CUE_TO_DATE.fullmatch(match.group("gap")) is None:
+            continue
+        yield Finding(match.start("date"), match.end("date"), DOB, 0.85, "dob_words")
+        yield from _listed_dates(text, match.end("date"))
+    if not text.isascii():
+        for match in _DOB_ASIAN.finditer(text):
+            group = "a" if match.group("a") else "b" if match.group("b") else "c"
+            yield Finding(match.start(group), match.end(group), DOB, 0.85, "dob_words")
     for match in _FULL_DATE.finditer(text):
         year_text = match.group("y") or match.group("y2") or match.group("y3") or match.group("y4") or match.group("y5") or match.group("y6")
         year = int(year_text)
@@ -2084,7 +2154,7 @@ def find_mixed_digit_phones(text: str) -> Iterator[Finding]:
         contiguous = run_end != -1 and _NUMBER_GAP.fullmatch(text, run_end, match.start()) is not None
         if read is None or not contiguous:
             if run_end != -1 and 7 <= len(digits) <= 15 and words >= 1:
-                yield Finding(run_start, run_end, PHONE, 0.8, "phone_words")
+                yield Finding(_plus_start(text, run_start), run_end, PHONE, 0.8, "phone_words")
             run_start = run_end = -1
             digits, words = "", 0
         if read is not None:
@@ -2097,7 +2167,16 @@ def find_mixed_digit_phones(text: str) -> Iterator[Finding]:
                 run_start = run_end = -1
                 digits, words = "", 0
     if run_end != -1 and 7 <= len(digits) <= 15 and words >= 1:
-        yield Finding(run_start, run_end, PHONE, 0.8, "phone_words")
+        yield Finding(_plus_start(text, run_start), run_end, PHONE, 0.8, "phone_words")
+
+
+# "plus nine one nine eight ...": the international prefix said as a word (or typed) is part of the number.
+_PLUS_BEFORE = re.compile(r"(?i:(?<![\w])(?:plus|más|mas)[ \t]+|\+[ \t]?)$")
+
+
+def _plus_start(text: str, start: int) -> int:
+    plus = _PLUS_BEFORE.search(text, max(0, start - 6), start)
+    return plus.start() if plus is not None else start
 
 
 _SPELLED_HINT = re.compile(

@@ -1,0 +1,74 @@
+"""Non-name labels written the way people say or paste them (issue 17, session 11, `numbers` helper): dates of birth
+said in words or written the Chinese/Vietnamese way, more dates listed after a date of birth, a phone dictated in
+words with its "plus", and tables pasted with their tabs typed as backslash-t. Every name and number is invented."""
+
+from __future__ import annotations
+
+import pytest
+
+from redaction import Redactor
+
+from .conftest import assert_kept, masked
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("her birthday is may fifth two thousand eight, she told the counsellor",
+         "her birthday is [DOB], she told the counsellor"),
+        ("the date of birth is the twelfth of january nineteen ninety and she is from Ohio",
+         "the date of birth is [DOB] and she is from Ohio"),
+        ("she was born on the fourth of may oh six so", "she was born on [DOB] so"),
+        ('voice text: "date of birth is june seventh two thousand and six period"',
+         'voice text: "date of birth is [DOB] period"'),
+        ('she gave dob as "the 4th of july, two thousand seven" but', 'she gave dob as "[DOB]" but'),
+        ("her birthday was june 2nd", "her birthday was [DOB]"),
+        ("her birthday is march third oh six and her phone got shut off",
+         "her birthday is [DOB] and her phone got shut off"),
+        ("dob 4.2.07 / 04-02-2007 / April 2nd 07 — all the same girl?", "dob [DOB] / [DOB] / [DOB] — all the same girl?"),
+        ("女孩2009年10月4日出生", "女孩[DOB]出生"),
+        ("the birth certificate copy says ngày 14 tháng 9 năm 2009, consistent", "the birth certificate copy says [DOB], consistent"),
+    ],
+)  # fmt: skip
+def test_a_date_of_birth_in_words_or_another_script_is_masked(redactor: Redactor, text: str, expected: str) -> None:
+    assert masked(redactor, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("the training is on may fifth, born leaders wanted", "may fifth"),
+        ("her birthday party is on the fourth of july at the park", "fourth of july"),
+        ("DOB 3/4/05, 14 kids in the program", "14 kids"),
+    ],
+)  # fmt: skip
+def test_dates_that_are_no_birth_stay(redactor: Redactor, text: str, kept: str) -> None:
+    assert_kept(redactor, text, kept)
+
+
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        ("her brother is at plus nine one nine eight seven six five four three two one zero", "plus nine one"),
+        ("phone on the channel: plus three eight zero, six seven, five five five, one two three four", "plus three"),
+    ],
+)  # fmt: skip
+def test_a_dictated_phone_keeps_its_plus(redactor: Redactor, text: str, secret: str) -> None:
+    out = masked(redactor, text)
+    assert secret not in out and "plus" not in out, out
+
+
+def test_a_table_with_typed_tabs_is_read_cell_by_cell(redactor: Redactor) -> None:
+    text = (
+        "rows of the tracker:\n14\\tV1\\tTran Thi Mai\\t1998-10-03\\tVN\\tshelter\n"
+        "payroll:\nEMP\\tHRS\\tSSN on file\nPedro C.\\t84\\t512-44-2290\n"
+        "AD_ID\\tPHONE\n7781204556\\t8325550177"
+    )
+    out = masked(redactor, text)
+    for secret in ("1998-10-03", "512-44-2290", "8325550177", "Tran Thi Mai"):
+        assert secret not in out, out
+    assert "\\tVN\\tshelter" in out and "AD_ID\\tPHONE" in out
+
+
+def test_one_typed_tab_is_left_as_it_is(redactor: Redactor) -> None:
+    assert masked(redactor, r"the path is C:\temp on the laptop") == r"the path is C:\temp on the laptop"
