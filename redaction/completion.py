@@ -68,7 +68,8 @@ _SPACED_SCRIPTS = (
 # A word of one script, its combining vowel signs included ("मालचन्द": the signs are not \w to ``re``).
 _SCRIPT_WORD = re.compile(r"[^\W\d_][^\s\d_.,;:!?()\[\]{}<>\"“”«»/|]*")
 # A capitalised particle just before a found name is part of it: "Le Ngoc Hoa", "Van Nguyen", "De Jesus", "Bin Salem".
-_CAPITAL_PARTICLES = frozenset("le van de da do dos das del della di du bin ibn abu al ben ter".split())
+# (and the Arabic kunya and nasab words before a name: "Umm Khalid", "Abou Hassan", "Bint Saleh")
+_CAPITAL_PARTICLES = frozenset("le van de da do dos das del della di du bin ibn abu abou umm bint al ben ter".split())
 _ARABIC_WORD = re.compile(r"[\u0600-\u06ff]+")
 # Arabic function words and words about a person that are not part of her name ("محمد يعمل في": works in).
 _ARABIC_STOP = frozenset(

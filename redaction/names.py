@@ -107,6 +107,20 @@ _NOT_INITIALS = frozenset(
     """.split()
 )
 _NOT_BEFORE_INITIALS = re.compile(r"(?i:\b(?:the|in|from|to|at|via|into|near|of the))[ \t]+$")
+# The same person's name in two scripts, one in brackets after the other ("Baek Young-sook (백영숙)", "Олена Коваленко
+# (Olena Kovalenko)") when neither was found: up to four capitalised Latin words next to one to four words of one
+# other script (two to six characters of an unspaced one).
+_OTHER_LETTERS = (
+    "\u0370-\u03ff\u0400-\u052f\u0530-\u058f\u0590-\u05ff\u0600-\u06ff\u0750-\u077f\u0900-\u0dff\u0e00-\u0eff"
+    "\u1000-\u109f\u10a0-\u10ff\u1200-\u137f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af"
+)
+_OTHER_WORD = rf"[{_OTHER_LETTERS}][{_OTHER_LETTERS}\u0300-\u036f\u064b-\u065f\u0670'’-]*"
+_LATIN_WORD = r"[A-ZÀ-Þ][a-zß-ÿ]*(?:['’-][A-Za-zß-ÿ]+)*"
+_BESIDE_OTHER = re.compile(
+    rf"(?<![\w'’-])(?P<l>{_LATIN_WORD}(?:[ \t]{_LATIN_WORD}){{0,3}})[ \t]*[(（](?P<o>{_OTHER_WORD}(?:[ \t]{_OTHER_WORD}){{0,3}})[)）]"
+    rf"|(?<![\w'’-])(?P<o2>{_OTHER_WORD}(?:[ \t]{_OTHER_WORD}){{0,3}})[ \t]*[(（](?P<l2>{_LATIN_WORD}(?:[ \t]{_LATIN_WORD}){{0,3}})[)）]"
+)
+_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\u0e00-\u0eff\u1000-\u109f]")
 # "pt Carter, Destinee", "Vang, Ka Ying;": a surname, a comma and a given name, ending the clause.
 _REVERSED = re.compile(
     r"(?<![\w,])(?P<last>[A-ZÀ-Þ][^\W\d_]+(?:-[A-ZÀ-Þ][^\W\d_]+)?),[ \t]+"
@@ -246,6 +260,8 @@ class NameRules:
                     and (self._unknown(last) or fold_accents(last) in self._last)
                 ):
                     yield Finding(match.start(), match.end(), PERSON, 0.7, "name_reversed")
+        if ("(" in text or "（" in text) and re.search(f"[{_OTHER_LETTERS}]", text):
+            yield from self._beside_other_script(text)
         if "." in text:
             for match in _INITIALS.finditer(text):
                 pair = (match.group("a") + match.group("b")).casefold()
@@ -269,6 +285,40 @@ class NameRules:
             for match in _QUOTED.finditer(text):
                 if not any(_is_common(word) for word in match.group(1).split()):
                     yield Finding(match.start(1), match.end(1), PERSON, 0.8, "name_quoted")
+
+    def _beside_other_script(self, text: str) -> Iterator[Finding]:
+        """Both halves of a name written in two scripts, one bracketed (see ``_BESIDE_OTHER``): the Latin words are
+        the longest run of name words (``is_name_word``) ending at the bracket or filling it, two or more or a
+        lexicon given name, no place; the other script's words number one to four (two to six characters)."""
+        for match in _BESIDE_OTHER.finditer(text):
+            latin, other = ("l", "o") if match.group("l") else ("l2", "o2")
+            words = list(re.finditer(r"\S+", match.group(latin)))
+            base = match.start(latin)
+            if latin == "l":
+                kept: list[re.Match[str]] = []
+                for word in reversed(words):
+                    if not self._bracketed_name_word(word.group(0)):
+                        break
+                    kept.insert(0, word)
+            else:
+                kept = words if all(self._bracketed_name_word(word.group(0)) for word in words) else []
+            if not kept:
+                continue
+            start, end = base + kept[0].start(), base + kept[-1].end()
+            if len(kept) == 1 and fold_accents(kept[0].group(0)) not in self._first | self._extra:
+                continue
+            if is_place(text, start, end):
+                continue
+            written = match.group(other)
+            if _UNSPACED.search(written) and not 2 <= len(written.replace(" ", "")) <= 6:
+                continue
+            yield Finding(start, end, PERSON, 0.7, "name_script")
+            yield Finding(match.start(other), match.end(other), PERSON, 0.7, "name_script")
+
+    def _bracketed_name_word(self, word: str) -> bool:
+        """A name word that is no everyday word unless a given name ("Kaspi Bank" is a firm, "Rose" a name)."""
+        key = fold_accents(word)
+        return self.is_name_word(word) and (key not in self._everyday or key in self._first)
 
     def _lexicon(self, text: str, tokens: list[tuple[int, int, str]]) -> Iterator[Finding]:
         index = 0

@@ -34,3 +34,35 @@ def test_a_persons_dotted_initials_are_masked(redactor: Redactor, text: str, mas
 )
 def test_abbreviations_with_dots_stay_readable(redactor: Redactor, text: str) -> None:
     assert redactor.redact(text).text == text
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("the madam is Umm Walid, nobody knows her own name", "the madam is [PERSON], nobody knows her own name"),
+        ("rent goes to Umm Rakan every Friday", "rent goes to [PERSON] every Friday"),
+    ],
+)
+def test_a_kunya_is_masked_with_the_name(redactor: Redactor, text: str, masked: str) -> None:
+    assert redactor.redact(text).text == masked
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("worker Baek Young-sook (백영숙), 58, hasn't left", "worker [PERSON] ([PERSON]), [AGE], hasn't left"),
+    ],
+)
+def test_a_name_beside_itself_in_another_script_is_masked(redactor: Redactor, text: str, masked: str) -> None:
+    assert redactor.redact(text).text == masked
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "she lived in Busan (부산) before the move",
+        "the club is in Gangnam (강남), second floor",
+    ],
+)
+def test_a_place_beside_its_other_script_stays_readable(redactor: Redactor, text: str) -> None:
+    assert redactor.redact(text).text == text
