@@ -1667,14 +1667,24 @@ _CITY_STATE_ZIP = re.compile(
 
 # A street name for the rules below: one to three capitalised words (or ALL CAPS), an optional direction first and
 # an optional suffix last ("Fondren", "W Bellfort", "Little York", "Bastrop St", "GESSNER").
-_NAMED = r"(?:[A-Z][A-Za-z'’.-]{1,24}|\d{1,3}(?:st|nd|rd|th)\b)"
+_NAMED = r"(?:[A-Z][A-Za-z'’.-]{1,24}|\d{1,3}(?i:st|nd|rd|th)\b)"
 _STREET_NAME = (
     rf"(?:(?-i:[NSEW]|NE|NW|SE|SW)\.?\s+)?(?!(?:and|or|the|at|in|on)\b){_NAMED}(?:\s+(?!(?:and|or|at|in|on)\b){_NAMED}){{0,3}}"
     rf"(?:\s+(?i:{_SUFFIX})\b\.?(?:\s+(?-i:[NSEW]|NE|NW|SE|SW)\b)?)?"
 )
 _CROSS_CUE = re.compile(
-    r"\b(?i:corner\s+of|intersection\s+of|cross\s*-?\s*streets?(?:\s+(?:are|is|of))?\s*:?|crossroads\s+of|"
-    rf"esquina\s+de)\s+(?P<a>{_STREET_NAME})\s+(?i:and|&|/|@|y|x)\s+(?P<b>{_STREET_NAME})"
+    r"(?P<cue>\b(?i:(?:the\s+)?corner\s+of|intersection\s+of|cross\s*-?\s*streets?(?:[^\n:.;]{0,20}:|\s+(?:are|is|of))?\s*:?|"
+    rf"crossroads\s+of|esquina\s+de))\s+(?P<a>{_STREET_NAME})\s+(?i:and|&|/|@|y|x)\s+(?P<b>{_STREET_NAME})"
+)
+# After "corner of" the streets may be typed in lower case or as an ordinal word ("the corner of bonnie brae and
+# sixth"): one to three words a side, none an everyday function word.
+_LOWER_STREET = (
+    r"(?!(?:and|or|the|at|in|on|a|an|my|her|his|their|where|when|by|near|to)\b)[a-z][a-z'’.-]{1,24}"
+    r"(?:[ \t]+(?!(?:and|or|the|at|in|on|by|near|to|where|when|around|with|every)\b)[a-z][a-z'’.-]{1,24}){0,2}"
+)
+_CROSS_CUE_LOWER = re.compile(
+    r"(?P<cue>\b(?:the\s+)?corner\s+of|intersection\s+of)\s+"
+    rf"(?P<a>{_LOWER_STREET})[ \t]+(?:and|&|/|y)[ \t]+(?P<b>{_LOWER_STREET})(?![\w'’-])"
 )
 _CROSS_AMP = re.compile(
     r"(?:^|\b(?i:at|on|near|seen|by|around|off|of|@|in|corner|outside|from|to|por|en|entre|past|behind)\s+)(?:the\s+)?"
@@ -1699,7 +1709,8 @@ _LODGING_ONLY = frozenset({"unit", "rm", "room", "rooms", "space", "spc", "habit
 _LETTER_UNIT_CUES = frozenset({"apt", "apartment", "apto", "unit", "cabin", "bunkhouse", "barrack", "barracks", "trailer"})
 _LODGING = re.compile(
     r"\b(?:motel|hotel|inn|suites|lodge|apartments?|apts?|complex|lives?|living|stay(?:s|ing)?|staying|house|"
-    r"building|bldg|trailer|door|fence|airbnb|vive|casa|sleeps?|sleeping|slept|housed|bunkhouse|barracks?)\b",
+    r"building|bldg|trailer|door|fence|airbnb|vive|casa|sleeps?|sleeping|slept|housed|bunkhouse|barracks?|hostal|hostel|"
+    r"(?:el|al|del)\s+cuarto|la\s+habitaci[oó]n)\b",
     re.IGNORECASE,
 )
 _NOT_UNIT_BEFORE = re.compile(
@@ -1752,7 +1763,7 @@ _CROSS_AND = re.compile(
 # Cross streets with no cue word before them, when one side is plainly a street ("International Blvd & 23rd Ave",
 # "82nd and Foster", "Van Buren & 27th Ave"): a suffix or an ordinal on one side, a capitalised name on the other.
 _CROSS_BARE = re.compile(rf"(?<![\w&/])(?P<a>{_STREET_NAME})\s*(?:&|@|\band\b|\by\b)\s*(?P<b>{_STREET_NAME})(?![\w])")
-_STRONG_SIDE = re.compile(rf"(?i:\b{_SUFFIX}\.?(?:\s+(?-i:[NSEW]|NE|NW|SE|SW))?$)|\b\d{{1,3}}(?:st|nd|rd|th)\b")
+_STRONG_SIDE = re.compile(rf"(?i:\b{_SUFFIX}\.?(?:\s+(?-i:[NSEW]|NE|NW|SE|SW))?$)|\b\d{{1,3}}(?i:st|nd|rd|th)\b")
 
 
 _CALENDAR = re.compile(rf"(?i:\b(?:{_MONTH}|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day)?\b)")
@@ -1777,7 +1788,7 @@ def _cross_bare(text: str) -> Iterator[Finding]:
         weak = b if strong_a and not strong_b else a if strong_b and not strong_a else None
         if weak is not None and not (_real_street(weak) or weak[:1].isupper()):
             continue  # "Main St and lunch": the other side must look like a street name
-        yield Finding(match.start("a"), match.end("b"), ADDRESS, 0.7, "cross_street")
+        yield Finding(match.start("a"), _cross_end(match), ADDRESS, 0.7, "cross_street")
 
 
 # A named lodging or complex with its unit: "Starlite Inn rm 112", "Garden Spires bldg 2, apt 7C",
@@ -1824,6 +1835,64 @@ _NUMBERED_ABROAD = re.compile(
     r"(?:[A-ZÀ-ÞĀ-Ž][\w'’.-]{1,30}\s*){1,3}(?:,\s*)?(?:(?i:villa|maison|lot|unité|unite|porte|parcelle)\s*)?"
     r"(?i:n[º°o]\.?|no\.)\s*\d{1,5}[A-Za-z]?(?![\w])"
 )
+# European street addresses, the number after the street and the postcode before the town: "Lindenstraße 14, 81545
+# München", "Via Maqueda 204, 90133 Palermo", "ul. Piotrkowska 112 m. 7, 90-006 Łódź", "vul. Sahaidachnoho 31, kv. 9,
+# Vinnytsia 21001". With a postcode and a town any capitalised street name will do; without them the street's own
+# word must say street (a German, Dutch or Nordic compound ending "-straße", "-weg", "-straat", "-gatan", ...).
+_EU_CAP = r"[A-ZÀ-ÞĀ-Ž][\w'’.-]{1,30}"
+_EU_PREFIX = r"(?:ul\.|ulica|al\.|vul\.|vulytsia|via|viale|piazza|corso|largo|rue|calle|c/|carrer|rua|pl\.|str\.)"
+_EU_NUMBER = r"\d{1,4}[a-zA-Z]?(?:/\d{1,4})?(?:,?\s*(?i:m\.|kv\.|ap\.|apt\.?|whg\.|top|et\.|lok\.|bus)\s*\d{1,4}[a-zA-Z]?)?"
+_EU_POSTCODE = r"(?:\d{4,5}|\d{2}-\d{3}|[A-Z]{1,2}-\d{4,5})"
+_EU_TOWN_WORD = r"[A-ZÀ-ÞĀ-Ž][\w'’-]{1,30}"
+_EU_TOWN = rf"{_EU_TOWN_WORD}(?:[ -]{_EU_TOWN_WORD})?"
+_EU_ADDRESS = re.compile(
+    rf"(?<![\w.])(?:(?i:{_EU_PREFIX})\s+)?(?P<street>(?:{_EU_CAP}\s+){{1,3}}){_EU_NUMBER},\s*"
+    rf"(?:(?P<post>{_EU_POSTCODE})\s+(?P<town>{_EU_TOWN})|(?P<town2>{_EU_TOWN})\s+(?P<post2>{_EU_POSTCODE}))(?![\w-])"
+)
+_EU_STREET_WORD = re.compile(
+    r"(?<![\w.])[A-ZÀ-ÞĀ-Ž][a-zß-ÿā-ž]{2,30}(?:straße|strasse|str\.|weg|gasse|platz|allee|damm|chaussee|ufer|straat|"
+    rf"laan|gracht|plein|kade|gatan|vägen|veien|vej|gade|katu|tie)\s+{_EU_NUMBER}(?![\w-])"
+)
+
+
+# A house number said in words, as voice-to-text writes it after "at", "is" or "address was": "four twelve Pinecrest
+# Court", "twenty two fourteen east pine street", "twenty-one fifteen north kedzie", "eight twelve elm street apartment
+# three". Two to four number words, then a street with its suffix, or a direction and a name.
+_SPOKEN_NUMBER_WORD = (
+    r"(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:-(?:one|two|three|four|five|six|seven|eight|nine))?"
+    r"|zero|oh|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
+    r"seventeen|eighteen|nineteen|hundred)"
+)
+_SPOKEN_ADDRESS = re.compile(
+    rf"(?i:\b(?:at|is|was|address(?:\s+is|\s+was)?|lives?\s+(?:at|on))[ \t:]+"
+    rf"(?P<a>(?:{_SPOKEN_NUMBER_WORD}[ \t]+){{1,3}}{_SPOKEN_NUMBER_WORD}[ \t]+"
+    rf"(?:(?:{_DIRECTION}[ \t]+)?(?:(?!(?:and|or|the|at|in|on|by)\b)[a-z][a-z'’.-]{{1,24}}[ \t]+){{1,3}}{_SUFFIX}\b\.?"
+    rf"|{_DIRECTION}[ \t]+(?!(?:and|or|the|at|in|on|by)\b)[a-z][a-z'’.-]{{2,24}}\b)"
+    rf"(?:[ \t]+(?:apartment|apt|unit|number|suite|#)[ \t]*(?:\d{{1,5}}[a-z]?|{_SPOKEN_NUMBER_WORD}"
+    rf"(?:[ \t]+{_SPOKEN_NUMBER_WORD}){{0,3}})\b)?))"
+)
+
+
+def _european_addresses(text: str) -> Iterator[Finding]:
+    for match in _EU_ADDRESS.finditer(text):
+        post = match.group("post") or match.group("post2")
+        town = match.group("town") or match.group("town2")
+        if post.isdigit() and len(post) == 4 and 1900 <= int(post) <= 2039:
+            continue  # "Exhibit 4, 2019 Report": a year
+        street = match.group("street").split()
+        if all(fold_accents(w.strip(".")) in everyday_words() for w in [*street, *town.split()]):
+            continue
+        if fold_accents(town.split()[0]) in everyday_words() or town.split()[0].casefold() in COMMON_WORDS:
+            continue
+        end = match.end()
+        words = town.split()
+        if len(words) == 2 and end == match.end("town" if match.group("town") else "town2") and (
+            words[1].casefold() in COMMON_WORDS or fold_accents(words[1]) in everyday_words()
+        ):
+            end -= len(words[1]) + 1  # "81545 München. Host dad": the town is one word
+        yield Finding(match.start(), end, ADDRESS, 0.75, "foreign_street")
+
+
 _CJK_ADDRESS = re.compile(r"[\u4e00-\u9fff]{2,40}\d{1,5}[号號](?:[\u4e00-\u9fff\d]{0,10}[室楼樓])?")
 
 
@@ -1909,7 +1978,7 @@ def _places_in_context(text: str) -> Iterator[Finding]:
         if _ordinals_or_dates(a, b):
             continue  # "the 2nd and 3rd Tuesday"
         if _real_street(a) and _real_street(b) and not (_known_place(a) and _known_place(b)):
-            yield Finding(match.start("a"), match.end("b"), ADDRESS, 0.7, "cross_street")
+            yield Finding(match.start("a"), _cross_end(match), ADDRESS, 0.7, "cross_street")
     for match in _NAMED_UNIT.finditer(text):
         name = match.group("name")
         if _NOT_A_LODGING.search(name.rstrip()) or len(name.strip().rstrip(".")) < 2:
@@ -1929,6 +1998,12 @@ def _places_in_context(text: str) -> Iterator[Finding]:
         yield Finding(match.start(), match.end(), ADDRESS, 0.75, "foreign_street")
     for match in _CJK_ADDRESS.finditer(text):
         yield Finding(match.start(), match.end(), ADDRESS, 0.75, "foreign_street")
+    if "," in text:
+        yield from _european_addresses(text)
+    for match in _EU_STREET_WORD.finditer(text):
+        yield Finding(match.start(), match.end(), ADDRESS, 0.75, "foreign_street")
+    for match in _SPOKEN_ADDRESS.finditer(text):
+        yield Finding(match.start("a"), match.end("a"), ADDRESS, 0.7, "spoken_address")
     if "°" in text or "º" in text or "o." in text or "O." in text:
         for match in _NUMBERED_ABROAD.finditer(text):
             yield Finding(match.start(), match.end(), ADDRESS, 0.75, "foreign_street")
@@ -1943,7 +2018,10 @@ def _places_without_number(text: str, lowered: str) -> Iterator[Finding]:
     if "corner" in lowered or "cross" in lowered or "intersection" in lowered or "esquina" in lowered:
         for match in _CROSS_CUE.finditer(text):
             if _street_like(match.group("a")) and _street_like(match.group("b")):
-                yield Finding(match.start("a"), match.end("b"), ADDRESS, 0.8, "cross_street")
+                yield Finding(_corner_start(match), match.end("b"), ADDRESS, 0.8, "cross_street")
+        for match in _CROSS_CUE_LOWER.finditer(text):
+            if _street_like(match.group("a")) and _street_like(match.group("b")):
+                yield Finding(_corner_start(match), match.end("b"), ADDRESS, 0.75, "cross_street")
     if "&" in text or "/" in text or "@" in text:
         for match in _CROSS_AMP.finditer(text):
             if (
@@ -1951,7 +2029,7 @@ def _places_without_number(text: str, lowered: str) -> Iterator[Finding]:
                 and _street_like(match.group("b"))
                 and not _is_acronym_pair(match)
             ):
-                yield Finding(match.start("a"), match.end("b"), ADDRESS, 0.75, "cross_street")
+                yield Finding(match.start("a"), _cross_end(match), ADDRESS, 0.75, "cross_street")
     if "bl" in lowered:
         for match in _BLOCK.finditer(text):
             yield Finding(match.start(), match.end(), ADDRESS, 0.8, "block")
@@ -1986,6 +2064,24 @@ def _places_without_number(text: str, lowered: str) -> Iterator[Finding]:
     for match in _FOREIGN_STREET.finditer(text):
         if any(ch.isdigit() for ch in match.group(0)):
             yield Finding(match.start(), match.end(), ADDRESS, 0.8, "foreign_street")
+
+
+_CAPS_SIDE = re.compile(rf"(?:(?:[NSEW]|NE|NW|SE|SW)\.?[ \t]+)?[A-Z0-9'’.-]+(?:[ \t]+(?:{_SUFFIX.upper()})\b\.?)?")
+
+
+def _cross_end(match: re.Match[str]) -> int:
+    """Where a cross street ends. In a text in capitals every word looks like a name, so a side of three or more
+    words keeps a direction, one name and a suffix ("LAST SEEN W 79TH & S HALSTED WEARING PINK HOODIE")."""
+    side = match.group("b")
+    if not side.isupper() or len(side.split()) < 3:
+        return match.end("b")
+    kept = _CAPS_SIDE.match(side)
+    return match.start("b") + kept.end() if kept is not None else match.end("b")
+
+
+def _corner_start(match: re.Match[str]) -> int:
+    """ "the corner of Pruitt and Lomax" is masked from "the corner": the words say where, with the streets."""
+    return match.start("cue") if match.group("cue").casefold().lstrip().startswith(("the", "corner")) else match.start("a")
 
 
 def _is_acronym_pair(match: re.Match[str]) -> bool:

@@ -72,3 +72,65 @@ def test_a_table_with_typed_tabs_is_read_cell_by_cell(redactor: Redactor) -> Non
 
 def test_one_typed_tab_is_left_as_it_is(redactor: Redactor) -> None:
     assert masked(redactor, r"the path is C:\temp on the laptop") == r"the path is C:\temp on the laptop"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("host family: Birkenstraße 21, 80331 München. Host dad is away", "host family: [ADDRESS]. Host dad is away"),
+        ("employer at Seestrasse 41, 6300 Zug, tel withheld", "employer at [ADDRESS], tel withheld"),
+        ("the flat in Palermo: Via Roma 17, 90133 Palermo, police know it", "the flat in Palermo: [ADDRESS], police know it"),
+        ("her mom's, ul. Długa 12 m. 4, 90-006 Łódź, is the one", "her mom's, [ADDRESS], is the one"),
+        ("in Latin that's vul. Franka 8, kv. 3, Vinnytsia 21001 for the form", "in Latin that's [ADDRESS] for the form"),
+        ("she sleeps at Lindenweg 9 with two others", "she sleeps at [ADDRESS] with two others"),
+    ],
+)  # fmt: skip
+def test_a_european_street_address_is_masked_whole(redactor: Redactor, text: str, expected: str) -> None:
+    assert masked(redactor, text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Exhibit 4, 2019 Report is attached", "Team 4, 5000 Dollars raised", "Table 12, 1500 Hours shift"],
+)
+def test_a_number_and_a_year_or_count_after_a_comma_is_no_european_address(redactor: Redactor, text: str) -> None:
+    assert "[ADDRESS]" not in masked(redactor, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("she said the house is twenty two fourteen east pine street the one with the green door",
+         "she said the house is [ADDRESS] the one with the green door"),
+        ("the caller said her address was twenty-one fifteen north kedzie but then hung up",
+         "the caller said her address was [ADDRESS] but then hung up"),
+        ("calling about my neighbor at eight twelve elm street apartment three there's a girl",
+         "calling about my neighbor at [ADDRESS] there's a girl"),
+    ],
+)  # fmt: skip
+def test_a_house_number_said_in_words_is_an_address(redactor: Redactor, text: str, expected: str) -> None:
+    assert masked(redactor, text) == expected
+
+
+def test_a_time_said_in_words_is_no_address(redactor: Redactor) -> None:
+    assert_kept(redactor, "the meeting is at two thirty in the main hall", "two thirty")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("her mom lives on the corner of bonnie brae and sixth", "her mom lives on [ADDRESS]"),
+        ("a man picks her up from the corner of Pruitt and Lomax every night",
+         "a man picks her up from [ADDRESS] every night"),
+        ("LAST SEEN W 79TH & S HALSTED WEARING PINK HOODIE", "LAST SEEN [ADDRESS] WEARING PINK HOODIE"),
+        ("cross streets she gave: Sepulveda and Lanark", "cross streets she gave: [ADDRESS]"),
+        ("ok sube al cuarto 12", "ok sube al [ADDRESS]"),
+        ("Ficha de viajero (hostal, Madrid):\nHabitación 6", "Ficha de viajero (hostal, Madrid):\n[ADDRESS]"),
+    ],
+)  # fmt: skip
+def test_corners_ordinals_in_capitals_and_rooms(redactor: Redactor, text: str, expected: str) -> None:
+    assert masked(redactor, text) == expected
+
+
+def test_a_corner_of_a_room_is_no_address(redactor: Redactor) -> None:
+    assert_kept(redactor, "we met at the corner of the room and the hallway", "corner of the room and the hallway")
