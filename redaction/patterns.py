@@ -1005,10 +1005,21 @@ _CHILDREN_LISTED = re.compile(
 )
 
 
+# An age written with its unit inside Chinese or Korean text ("佢先得16歲咋", "올해16살이에요": no space or word break
+# around it), and a clinical "15y F" / "34 y M" (age in years, then sex).
+_AGE_CJK = re.compile(r"(?<![\d.,])\d{1,2}[ \t]?(?:周岁|週歲|歲|岁|살)")
+_AGE_SEX = re.compile(r"(?<![\w.$/-])\d{1,2}[ \t]?y[ \t,]{0,2}(?-i:[FM])(?![\w&/-])")
+
+
 def find_ages(text: str) -> Iterator[Finding]:
     """Ages of a person: "17 yo", "17-year-old", "age 17", "she's 16", "Nadia 22", "kids are 2 and 7"; a bare number
     away from a person word or a known name is never an age."""
     names = first_names()
+    if not text.isascii():
+        for match in _AGE_CJK.finditer(text):
+            yield Finding(match.start(), match.end(), AGE, 0.85, "age")
+    for match in _AGE_SEX.finditer(text):
+        yield Finding(match.start(), match.end(), AGE, 0.8, "age")
     if "ages" in text or "Ages" in text or "(" in text:
         for pattern in (_AGES_LIST, _CHILDREN_LISTED):
             for match in pattern.finditer(text):
@@ -1482,10 +1493,10 @@ _HANDLE_SHAPE = re.compile(r"_|[A-Za-z]{3}.*\d|\d.*[A-Za-z]{3}")
 _PLATFORMS = (
     r"snap(?:chat)?|sc|ig|insta(?:gram)?|tik\s?tok|tg|telegram|whats\s?app|kik|fb|facebook|twitter|venmo|"
     r"cash\s?app|zelle|paypal|only\s?fans|wickr|discord|signal|skype|wechat|grindr|tinder|bumble|mega(?:personals)?|"
-    r"skip\s?the\s?games|listcrawler|x|of|tt|wa|line"
+    r"skip\s?the\s?games|listcrawler|x|of|tt|wa|line|kakao(?:\s?talk)?|viber|threads"
 )
 _HANDLE_CUE = re.compile(
-    rf"\b(?:{_PLATFORMS})(?:\s+(?:handle|name|id|user(?:name)?|acct|account))?\s*(?::|=|\bis\b|->)\s*@?"
+    rf"\b(?:{_PLATFORMS})(?:\s+(?:handle|name|id|user(?:name)?|acct|account))?\s*(?::|=|\bis\b|->|[ \t][-–][ \t])\s*@?"
     r"(?P<h>[A-Za-z0-9_][A-Za-z0-9_.-]{1,29}[A-Za-z0-9_]" + _DISCRIMINATOR + ")",
     re.IGNORECASE,
 )
@@ -1553,6 +1564,45 @@ _NAMED_HANDLE = re.compile(
 )
 
 
+# A handle with its platform after it in brackets ("tx_hunter77 (kik)"), after a Chinese, Korean or Japanese cue
+# ("微信号 chen_ge_8866", "카톡 아이디: sora0915"), or spelled out word by word after a platform cue, voice-to-text style
+# ("her snapchat is cali underscore dreamz", "IG ... at quan dot the dot plug").
+_HANDLE_THEN_PLATFORM = re.compile(
+    rf"(?<![\w@$.])(?P<h>[A-Za-z0-9_][A-Za-z0-9_.-]{{1,29}}[A-Za-z0-9_])[ \t]*\((?i:{_PLATFORMS})\)"
+)
+_HANDLE_CJK_CUE = re.compile(
+    r"(?:微信号?|微信\s*ID|wechat\s*ID|카톡\s*아이디|카카오톡?\s*(?:아이디|ID)?|LINE\s*ID|ライン\s*ID)[ \t]*[:：]?[ \t]*"
+    r"(?P<h>[A-Za-z0-9_][A-Za-z0-9_.-]{1,29}[A-Za-z0-9_])(?![\w.-])",
+    re.IGNORECASE,
+)
+_SPOKEN_JOIN = r"[ \t,]+(?:underscore|dot|period|dash|hyphen)[ \t,]+"
+_SPOKEN_HANDLE = re.compile(
+    rf"(?i:\b(?:{_PLATFORMS}|handle|username|user\s+name)\b[^\n.;:\"“]{{0,40}}?(?:\bis\b|[:=]|\bas\b)?[ \t]*[\"“]?[ \t]*"
+    r"(?P<h>(?:at(?:[ \t]+(?:symbol|sign))?,?[ \t]+)?[a-z0-9]{1,20}"
+    rf"(?:{_SPOKEN_JOIN}[a-z0-9]{{1,20}}){{1,5}}))"
+)
+
+
+def _spelled_handles(text: str) -> Iterator[Finding]:
+    if "(" in text:
+        for match in _HANDLE_THEN_PLATFORM.finditer(text):
+            if _handle_shaped(match.group("h")) and any(ch.isdigit() or ch in "_." for ch in match.group("h")):
+                yield Finding(match.start("h"), match.end("h"), HANDLE, 0.8, "handle_cue")
+    if not text.isascii():
+        for match in _HANDLE_CJK_CUE.finditer(text):
+            if _handle_shaped(match.group("h")):
+                yield Finding(match.start("h"), match.end("h"), HANDLE, 0.8, "handle_cue")
+    lowered = text.casefold()
+    if "underscore" in lowered or " dot " in lowered:
+        for match in _SPOKEN_HANDLE.finditer(text):
+            handle = match.group("h").casefold()
+            if "underscore" not in handle and not (
+                handle.startswith("at") and "," not in handle and len(re.findall(r"\bdot\b", handle)) >= 2
+            ):
+                continue  # "the snap is at noon, dot the i": a handle says "underscore", or "at" and two dots
+            yield Finding(match.start("h"), match.end("h"), HANDLE, 0.75, "handle_cue")
+
+
 def find_handles(text: str) -> Iterator[Finding]:
     """@mentions of outside accounts, $cashtags and handles after a platform cue ("snap: candy_22")."""
     if "tag" in text or "handle" in text:
@@ -1583,6 +1633,7 @@ def find_handles(text: str) -> Iterator[Finding]:
             if pattern is _HANDLE_LOOSE and not any(ch.isdigit() or ch in "_." for ch in handle):
                 continue  # "on snap yesterday": a loose cue needs a handle-shaped token
             yield Finding(match.start("h"), match.end("h"), HANDLE, score, "handle_cue")
+    yield from _spelled_handles(text)
 
 
 # --- street addresses --------------------------------------------------------------------------------------------

@@ -134,3 +134,43 @@ def test_corners_ordinals_in_capitals_and_rooms(redactor: Redactor, text: str, e
 
 def test_a_corner_of_a_room_is_no_address(redactor: Redactor) -> None:
     assert_kept(redactor, "we met at the corner of the room and the hallway", "corner of the room and the hallway")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("her snapchat is luna underscore vibez with a z", "her snapchat is [HANDLE] with a z"),
+        ("she spelled her IG over the phone: mari underscore bby underscore 21",
+         "she spelled her IG over the phone: [HANDLE]"),
+        ('voice-to-text got his IG as "at rico dot the dot boss" lol', 'voice-to-text got his IG as "[HANDLE]" lol'),
+        ("buyers from the sting: dallas_buyer55 (kik) and more", "buyers from the sting: [HANDLE] (kik) and more"),
+        ("老板微信号 wang_ge_7788，店在", "老板微信号 [HANDLE]，店在"),
+        ("her kakao: mina.kim0412 for now", "her kakao: [HANDLE] for now"),
+        ("ig - sunnyy.bbyy posting again", "ig - [HANDLE] posting again"),
+    ],
+)  # fmt: skip
+def test_handles_spelled_out_or_with_their_platform_after(redactor: Redactor, text: str, expected: str) -> None:
+    assert masked(redactor, text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["the IG is down, dot the next item", "the snap is at noon, dot the i", "see the dot com page on ig"],
+)
+def test_dots_in_ordinary_talk_are_no_spelled_handle(redactor: Redactor, text: str) -> None:
+    assert "[HANDLE]" not in masked(redactor, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("佢先得16歲咋", "佢先得[AGE]咋"),
+        ("medical: 15y F, 2nd trimester", "medical: [AGE], 2nd trimester"),
+    ],
+)  # fmt: skip
+def test_ages_with_a_unit_in_chinese_or_a_clinical_sex(redactor: Redactor, text: str, expected: str) -> None:
+    assert masked(redactor, text) == expected
+
+
+def test_a_clinical_age_shape_needs_the_sex_letter_alone(redactor: Redactor) -> None:
+    assert_kept(redactor, "in 10y M&A deals and the 3y FY2025 budget", "10y M&A", "3y FY2025")
