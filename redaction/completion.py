@@ -5,7 +5,8 @@ surname or middle name ("Nguyen" -> "Nguyen Thi Lan"), initials ("T. H. Pham", "
 a capitalised or lexicon word ("Juan de la Cruz", "Ahmed bin Salem", "Omar al-Rashid", "Maria dela Cruz"), lexicon
 words in lower case ("maria lopez"), the whole of a quoted nickname ("Big Mike" in quotes), the rest of a name in
 Arabic script ("محمد بن عبد الله"), and the same person written in another script in parentheses right after or
-before the name ("Nguyen Thi Lan (阮氏蘭)", "阮氏蘭 (Nguyen Thi Lan)").
+before the name ("Nguyen Thi Lan (阮氏蘭)", "阮氏蘭 (Nguyen Thi Lan)"), and a name set equal to it on one line ("Chayo =
+Rosario", not "Driver = ...").
 
 *Every occurrence.* Any string found as PII (ages and short strings aside) is masked wherever else it occurs in
 the message, and so is every distinctive word of a found name: "Lopez" once found in "Maria Lopez" is masked in
@@ -25,8 +26,17 @@ from collections.abc import Callable, Iterable
 from functools import lru_cache
 
 from redaction.findings import AGE, PERSON, Finding
+from redaction.names import _SOFT_CUE, _WEAK_CUE
 from redaction.normalise import fold_accents
-from redaction.vocabulary import COMMON_WORDS, NOT_A_PERSON, TITLES, everyday_words, first_names, last_names
+from redaction.vocabulary import (
+    AMBIGUOUS_FIRST_NAMES,
+    COMMON_WORDS,
+    NOT_A_PERSON,
+    TITLES,
+    everyday_words,
+    first_names,
+    last_names,
+)
 
 _MAX_EXTRA = 4
 _REPEAT_BUDGET = 40_000_000  # characters read by all searches of one message together
@@ -148,6 +158,8 @@ def complete_names(
         if (start, end) != span:
             out.append(Finding(start, end, PERSON, finding.score, finding.source))
         out.extend(_other_script(text, start, end, finding.score))
+        if "=" in text:
+            out.extend(_equated(text, start, end, finding.score, is_name_word))
         out.extend(_reversed_field(text, start, end, finding.score, finding.source))
         out.extend(_labelled_script(text, start, end, finding.score))
         quoted = _quoted(text, start, end) or _bracketed(text, start, end)
@@ -450,6 +462,60 @@ def _other_script(text: str, start: int, end: int, score: float) -> list[Finding
                 if kept and span_latin:
                     first = kept[0]
                     out.append(Finding(base + first.start(), base + kept[-1].end(), PERSON, score, "name_script"))
+    return out
+
+
+# A name set equal to a found name on one line, in the same script ("Chayo = Rosario Méndez", "Tyrell Simmons =
+# Ghost", "Whitfield = \"Dee\""): the other side's capitalised words, read outward from the "=".
+_NAME_WORD = r"[A-ZÀ-Þ][^\W\d_]*(?:['’-](?![sS]\b)[^\W\d_]+)*"  # "Sione's": the name is "Sione"
+_NAME_RUN = rf"{_NAME_WORD}(?:[ \t]{_NAME_WORD}){{0,2}}"
+_EQUATED_AFTER = re.compile(rf"[ \t]*=[ \t]*(?P<q>[\"“]?)(?P<run>{_NAME_RUN})")
+_EQUATED_BEFORE = re.compile(rf"(?<![\w'’-])(?P<run>{_NAME_RUN})(?P<q>[\"”]?)[ \t]*=[ \t]*[\"“]?$")
+
+
+def _equated_word(word: str, is_name_word: Callable[[str], bool]) -> bool:
+    """A name word, no everyday word unless a given name, and no role a label names ("Encargado", "Driver")."""
+    key = fold_accents(word)
+    return (
+        is_name_word(word)
+        and (key not in everyday_words() or key in first_names() or key in AMBIGUOUS_FIRST_NAMES)
+        and key not in TITLES
+        and _SOFT_CUE.fullmatch(word + " ") is None
+        and _WEAK_CUE.fullmatch(word + " ") is None
+    )
+
+
+def _equated(
+    text: str, start: int, end: int, score: float, is_name_word: Callable[[str], bool]
+) -> list[Finding]:
+    if _NON_LATIN.search(text, start, end) is not None:
+        return []  # another script's pairs are _other_script's
+    out = []
+    after = _EQUATED_AFTER.match(text, end)
+    if after is not None:
+        words = list(re.finditer(r"\S+", after.group("run")))
+        quoted = bool(after.group("q")) and text[after.end() : after.end() + 1] in ('"', "”")
+        kept = []
+        for word in words:
+            if not (quoted or _equated_word(word.group(0), is_name_word)):
+                break
+            kept.append(word)
+        if kept:
+            base = after.start("run")
+            out.append(Finding(base + kept[0].start(), base + kept[-1].end(), PERSON, score, "name_equated"))
+    if "=" in text[max(0, start - 4) : start]:
+        before = _EQUATED_BEFORE.search(text, max(0, start - 60), start)
+        if before is not None:
+            words = list(re.finditer(r"\S+", before.group("run")))
+            quoted = bool(before.group("q")) and before.start("run") > 0 and text[before.start("run") - 1] in ('"', "“")
+            kept = []
+            for word in reversed(words):
+                if not (quoted or _equated_word(word.group(0), is_name_word)):
+                    break
+                kept.insert(0, word)
+            if kept:
+                base = before.start("run")
+                out.append(Finding(base + kept[0].start(), base + kept[-1].end(), PERSON, score, "name_equated"))
     return out
 
 

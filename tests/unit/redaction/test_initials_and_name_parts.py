@@ -66,3 +66,25 @@ def test_a_name_beside_itself_in_another_script_is_masked(redactor: Redactor, te
 )
 def test_a_place_beside_its_other_script_stays_readable(redactor: Redactor, text: str) -> None:
     assert redactor.redact(text).text == text
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("so Chayo = Rosario? asking before I merge the files", "so [PERSON] = [PERSON]? asking before I merge the files"),
+        ("Tavita = Sione's cousin, not his sister", "[PERSON] = [PERSON]'s cousin, not his sister"),
+    ],
+)
+def test_a_name_set_equal_to_a_found_name_is_masked(redactor: Redactor, text: str, masked: str) -> None:
+    assert redactor.redact(text).text == masked
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("Driver = Dritan Kolgjini, the van is his", "Driver = [PERSON], the van is his"),
+        ("V2 = Makayla Stonechild, 15", "V2 = [PERSON], [AGE]"),
+    ],
+)
+def test_a_role_or_code_set_equal_to_a_name_stays_readable(redactor: Redactor, text: str, masked: str) -> None:
+    assert redactor.redact(text).text == masked
