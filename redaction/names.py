@@ -42,6 +42,14 @@ _STRONG_CUE = re.compile(
     r"alias|se\s+llama|llamada|llamado)\s*[:\-]?\s*[\"'“‘]?",
     re.IGNORECASE,
 )
+# What someone is called, before a capitalised name only ("her old street name anymore" is no name): "street name Roy
+# Boy", "she knew as Ty", "everybody called him Boss Man", "just call me T-Baby".
+_NICKNAME_CUE = re.compile(
+    r"\b(?:street\s+names?(?:\s+is)?|(?:knew|know|knows)\s+(?:him\s+|her\s+|them\s+)?as|(?:just\s+)?call\s+me|"
+    r"(?:everybody|everyone|people|they|the\s+girls|the\s+guys)\s+call(?:s|ed)?(?:\s+(?:him|her|them))?)"
+    r"\s*[:\-]?\s*[\"'“‘]?",
+    re.IGNORECASE,
+)
 _WEAK_CUE = re.compile(
     r"\b(?:client|victim|survivor|vic|minor|juvenile|suspect|trafficker|pimp|boyfriend|girlfriend|bf|gf|mother|"
     r"mom|father|dad|sister|brother|cousin|aunt|uncle|daughter|son|mr|mrs|ms|miss|dr|witness|"
@@ -238,6 +246,7 @@ class NameRules:
         yield from self._lexicon(text, tokens)
         yield from self._in_context(text, tokens)
         yield from self._cued(text, tokens, starts, _STRONG_CUE, strong=True)
+        yield from self._cued(text, tokens, starts, _NICKNAME_CUE, strong=True, capitalised=True)
         yield from self._cued(text, tokens, starts, _WEAK_CUE, strong=False)
         yield from self._cued(text, tokens, starts, _LABEL_CUE, strong=False)
         for match in _HONORIFIC_AFTER.finditer(text):
@@ -548,6 +557,7 @@ class NameRules:
         cue: re.Pattern[str],
         *,
         strong: bool,
+        capitalised: bool = False,
     ) -> Iterator[Finding]:
         for match in cue.finditer(text):
             index = starts.get(match.end())
@@ -555,6 +565,8 @@ class NameRules:
                 continue
             word = tokens[index][2]
             style = _style(word)
+            if capitalised and not word[:1].isupper():
+                continue
             if len(word) < 2 or (
                 _is_common(word)
                 # after "street name is", "goes by", "aka": a nickname may be an everyday word in title case ("Ice")
@@ -575,9 +587,24 @@ class NameRules:
                 last = self._extend_lower(text, tokens, index)
             else:
                 last = self._extend(text, tokens, index, style)
+                if strong and style == "title":
+                    last = self._nickname_run(text, tokens, last)
             yield Finding(tokens[index][0], _name_end(text, tokens, last), PERSON, score, "name_cue")
             if strong:
                 yield from self._alternatives(text, tokens, starts, last)
+
+    def _nickname_run(self, text: str, tokens: list[tuple[int, int, str]], last: int) -> int:
+        """After a strong cue a nickname runs on through capitalised everyday words ("Boss Man", "Roy Boy", "Big D"):
+        up to two more title-case words or capital initials, spaces only between, never a weekday, month or title."""
+        for _ in range(2):
+            if last + 1 >= len(tokens) or not _GAP.fullmatch(text[tokens[last][1] : tokens[last + 1][0]]):
+                break
+            word = tokens[last + 1][2]
+            title_or_initial = word[:1].isupper() and (len(word) == 1 or word[1:].islower())
+            if not title_or_initial or word.casefold() in _NEVER_A_NICKNAME:
+                break
+            last += 1
+        return last
 
     def _alternatives(
         self, text: str, tokens: list[tuple[int, int, str]], starts: dict[int, int], last: int
@@ -593,6 +620,8 @@ class NameRules:
             word = tokens[index][2]
             if _is_common(word) or _style(word) not in ("title", "upper"):
                 return
+            if word.isupper() and (re.fullmatch(US_STATE_CODES, word) or fold_accents(word) in self._places):
+                return  # "street name Roy Boy, TX DL ...": a state, not another name
             last = index
             if last + 1 < len(tokens) and _GAP.fullmatch(text[tokens[last][1] : tokens[last + 1][0]]):
                 nxt = tokens[last + 1][2]

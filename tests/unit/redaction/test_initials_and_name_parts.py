@@ -88,3 +88,20 @@ def test_a_name_set_equal_to_a_found_name_is_masked(redactor: Redactor, text: st
 )
 def test_a_role_or_code_set_equal_to_a_name_stays_readable(redactor: Redactor, text: str, masked: str) -> None:
     assert redactor.redact(text).text == masked
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("she only knew him as Tank, never a last name", "she only knew him as [PERSON], never a last name"),
+        ("everybody called him Boss Man at the farm", "everybody called him [PERSON] at the farm"),
+        ("his street name Ice Box, WA plates on the van", "his street name [PERSON], WA plates on the van"),
+    ],
+)
+def test_a_nickname_after_a_naming_cue_is_masked_whole(redactor: Redactor, text: str, masked: str) -> None:
+    assert redactor.redact(text).text == masked
+
+
+def test_a_lower_case_word_after_a_naming_cue_stays_readable(redactor: Redactor) -> None:
+    text = "she asked that nobody use her old street name anymore"
+    assert redactor.redact(text).text == text
