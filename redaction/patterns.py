@@ -2024,6 +2024,7 @@ def _places_in_context(text: str) -> Iterator[Finding]:
                 yield Finding(more.start("a"), more.end("a"), ADDRESS, 0.7, "street_number_name")
     if "&" in text or " and " in text or " y " in text or "@" in text:
         yield from _cross_bare(text)
+        yield from _strongly_cued_crossings(text)
     for match in _CROSS_AND.finditer(text):
         a, b = match.group("a"), match.group("b")
         if _ordinals_or_dates(a, b):
@@ -2128,6 +2129,25 @@ def _cross_end(match: re.Match[str]) -> int:
         return match.end("b")
     kept = _CAPS_SIDE.match(side)
     return match.start("b") + kept.end() if kept is not None else match.end("b")
+
+
+# Cross streets after a word that can only mean where someone is or lives ("LKA Westheimer and Gessner", "incall only
+# Tropicana & Koval", "lives off MLK and Griggs", "address was Colfax and Havana"): taken even when both sides are
+# known places or one is a short capitalised word.
+_CROSS_STRONG_CUE = re.compile(
+    r"\b(?i:lka|l\.k\.a\.?|last\s+known(?:\s+address)?|incall|in-call|address(?:\s+(?:is|was))?|"
+    r"lives?\s+(?:at|on|off|near)|living\s+(?:at|on|off|near)|staying\s+(?:at|on|off|near))[ \t]*:?[ \t]+"
+    r"(?i:only[ \t]+|(?:the[ \t]+)?corner[ \t]+of[ \t]+)?"
+    rf"(?P<a>{_STREET_NAME})[ \t]*(?:&|/|\b(?i:and|y)\b)[ \t]*(?P<b>{_STREET_NAME})"
+)
+
+
+def _strongly_cued_crossings(text: str) -> Iterator[Finding]:
+    for match in _CROSS_STRONG_CUE.finditer(text):
+        a, b = match.group("a"), match.group("b")
+        if _ordinals_or_dates(a, b) or not (_street_like(a) and _street_like(b)):
+            continue
+        yield Finding(match.start("a"), _cross_end(match), ADDRESS, 0.75, "cross_street")
 
 
 def _corner_start(match: re.Match[str]) -> int:

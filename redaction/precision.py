@@ -944,7 +944,8 @@ def _in_place_list(text: str, start: int, end: int) -> bool:
 
 _CROSS_CUE_BEFORE = re.compile(
     r"(?i:\b(?:corner\s+of|intersection\s+of|cross\s*-?\s*streets?(?:\s+(?:are|is|of))?\s*:?|esquina\s+de|lka|"
-    r"last\s+known\s+address|address(?:\s+(?:is|was))?\s*:?)\s+(?:the\s+)?)$"
+    r"last\s+known\s+address|address(?:\s+(?:is|was))?\s*:?|l\.k\.a\.?|in-?call(?:\s+only)?|lives?\s+off)"
+    r"\s+(?:the\s+)?)$"
 )
 
 

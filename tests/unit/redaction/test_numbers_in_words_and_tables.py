@@ -174,3 +174,23 @@ def test_ages_with_a_unit_in_chinese_or_a_clinical_sex(redactor: Redactor, text:
 
 def test_a_clinical_age_shape_needs_the_sex_letter_alone(redactor: Redactor) -> None:
     assert_kept(redactor, "in 10y M&A deals and the 3y FY2025 budget", "10y M&A", "3y FY2025")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("white van, LKA Westheimer and Gessner", "white van, [ADDRESS]"),
+        ("incall only Tropicana & Koval", "incall only [ADDRESS]"),
+        ("aunt lives off MLK and Griggs, the yellow house", "aunt lives off [ADDRESS], the yellow house"),
+    ],
+)  # fmt: skip
+def test_cross_streets_after_a_word_that_says_where_someone_is(redactor: Redactor, text: str, expected: str) -> None:
+    assert masked(redactor, text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["she lives near Dallas and Fort Worth", "outcall only Toledo/Maumee, deposit first", "the address is Mom and Dad"],
+)
+def test_two_towns_or_people_after_such_a_word_are_no_corner(redactor: Redactor, text: str) -> None:
+    assert "[ADDRESS]" not in masked(redactor, text)
