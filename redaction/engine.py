@@ -343,8 +343,12 @@ class Redactor:
         # The rules run first: NER then skips text whose every name candidate a rule already masks.
         rules = self._rules(normalised)
         work = [_Work(norm.text) for norm in normalised]
-        # A text whose rules alone spend its budget is masked whole without running the models on it.
-        over = [not budget.spend(found) for budget, found in zip(work, rules, strict=True)]
+        # A text whose rules alone spend its budget is masked whole without running the models on it. What the later
+        # passes are expected to take is spent ahead (``_Work.reserve``): a message they would overspend stops here.
+        over = [
+            not (budget.spend(found) and _ahead(budget, norm.text, found))
+            for budget, norm, found in zip(work, normalised, rules, strict=True)
+        ]
         modelled = [_EMPTY if spent else norm for norm, spent in zip(normalised, over, strict=True)]
         results: list[list[list[Finding]]] = []
         if PERSON not in settings.disabled_labels:
@@ -355,11 +359,16 @@ class Redactor:
             for into, extra in zip(raw, found, strict=True):
                 into.extend(extra)
         alarms = [FalseAlarms(norm.text) for norm in normalised]  # each span judged once per message
+        places = [_Places(norm.text) for norm in normalised]  # and looked up among the places once
         for index, norm in enumerate(normalised):
-            if over[index] or not work[index].spend(f for found in results for f in found[index]):
+            if (
+                over[index]
+                or not work[index].spend(f for found in results for f in found[index])
+                or not _ahead(work[index], norm.text, raw[index])
+            ):
                 over[index] = True
                 continue
-            false_alarm = alarms[index]
+            false_alarm, place = alarms[index], places[index]
             raw[index] = [
                 f for f in raw[index] if not (f.label == PERSON and _not_a_person(norm.text, f)) and not false_alarm(f)
             ]
@@ -376,17 +385,17 @@ class Redactor:
                     f
                     for f in raw[index]
                     if f.score >= settings.score_threshold
-                    and not (f.source in _PLACE_CHECKED and _place_not_person(norm.text, f))
+                    and not (f.source in _PLACE_CHECKED and _place_not_person(norm.text, f, place))
                     and not (f.source in _CONTEXT_SOURCES and false_alarm(f))
                 ]
-                raw[index].extend(people_in_lists(norm.text, people, is_place, self._names.is_given_name))
+                raw[index].extend(people_in_lists(norm.text, people, place, self._names.is_given_name))
             if AGE not in settings.disabled_labels:
                 raw[index].extend(ages_beside_people(norm.text, list(raw[index])))
         out = []
-        for text, norm, found, false_alarm, budget, spent in zip(
-            texts, normalised, raw, alarms, work, over, strict=True
+        for text, norm, found, false_alarm, place, budget, spent in zip(
+            texts, normalised, raw, alarms, places, work, over, strict=True
         ):
-            finalised = None if spent else self._finalise(norm, found, false_alarm, budget)
+            finalised = None if spent else self._finalise(norm, found, false_alarm, place, budget)
             out.append(_masked_whole(text) if finalised is None else finalised)
         return out
 
@@ -501,11 +510,11 @@ class Redactor:
         yield from find_phones(chunk, self.settings.default_region)
 
     def _finalise(
-        self, norm: Normalised, found: list[Finding], false_alarm: FalseAlarms, work: _Work
+        self, norm: Normalised, found: list[Finding], false_alarm: FalseAlarms, place: _Places, work: _Work
     ) -> list[Finding] | None:
         """The message's findings, or None when its per-finding passes would overspend ``work`` (see ``_Work``)."""
         settings = self.settings
-        if not work.spend(found):
+        if not work.settle(_FINAL, found):
             return None
         kept = [
             f
@@ -517,7 +526,7 @@ class Redactor:
         kept = [
             f
             for f in kept
-            if not (f.label == PERSON and f.source in _PLACE_CHECKED and _place_not_person(norm.text, f))
+            if not (f.label == PERSON and f.source in _PLACE_CHECKED and _place_not_person(norm.text, f, place))
             and not (f.label == PHONE and _public_number(norm.text[max(0, f.start - 8) : f.end]))
             and not (f.source in _CONTEXT_SOURCES and false_alarm(f))
         ]
@@ -527,13 +536,13 @@ class Redactor:
         found_again = repeated(norm.text, kept)
         # counted twice up front: each is judged now and, when kept, grown next -- so a message over the budget stops
         # before the judging, not after it (a count at most twice the passes' own, so still 172 at most on the corpora)
-        if not work.spend(found_again, times=2):
+        if not work.settle(_AGAIN, found_again, times=2):
             return None
         repeats = [
             f
             for f in found_again
             if not (
-                f.label == PERSON and (is_place(norm.text, f.start, f.end) or _not_a_person(norm.text, f))
+                f.label == PERSON and (place(norm.text, f.start, f.end) or _not_a_person(norm.text, f))
             )
             and not false_alarm(f)
         ]
@@ -541,10 +550,10 @@ class Redactor:
         if PERSON not in settings.disabled_labels:
             # a name part found again elsewhere takes that occurrence's adjacent parts too ("Dex" said, then
             # "save it as 'Dex Huel'"), and what that adds is masked at its other occurrences
-            if not work.spend(repeats):
+            if not work.settle(_REPEATS, repeats):
                 return None
             grown = complete_names(norm.text, repeats, self._names.is_name_word)
-            if not work.spend(grown):
+            if not work.settle(_GROWN, grown):
                 return None
             grown = [f for f in grown if not false_alarm(f)]
             kept.extend(grown)
@@ -556,7 +565,7 @@ class Redactor:
                     f
                     for f in found_again
                     if not (
-                        f.label == PERSON and (is_place(norm.text, f.start, f.end) or _not_a_person(norm.text, f))
+                        f.label == PERSON and (place(norm.text, f.start, f.end) or _not_a_person(norm.text, f))
                     )
                     and not false_alarm(f)
                 )
@@ -602,15 +611,69 @@ _OVER_BUDGET = "over_budget"
 class _Work:
     """How many more PERSON findings the per-finding passes of one message may take (see ``PERSON_WORK_PER_KB``)."""
 
-    __slots__ = ("left",)
+    __slots__ = ("ahead", "left")
 
     def __init__(self, text: str) -> None:
         self.left = PERSON_WORK_PER_KB * max(1.0, len(text) / 1024)
+        self.ahead: dict[str, int] = {}  # spent ahead for a later pass (``reserve``), until it runs (``settle``)
 
     def spend(self, findings: Iterable[Finding], times: int = 1) -> bool:
         """Count the PERSON findings a pass is about to take (``times`` over); False once the budget is overspent."""
         self.left -= times * sum(1 for f in findings if f.label == PERSON)
         return self.left >= 0
+
+    def reserve(self, later: str, findings: Iterable[Finding], times: int = 1) -> bool:
+        """Spend now what the pass ``later`` is expected to take (``findings``, ``times`` over; in place of what an
+        earlier ``reserve`` expected), so a message that would overspend there stops before the passes in between
+        run; False once the budget is overspent."""
+        count = times * sum(1 for f in findings if f.label == PERSON)
+        self.left -= count - self.ahead.get(later, 0)
+        self.ahead[later] = count
+        return self.left >= 0
+
+    def settle(self, later: str, findings: Iterable[Finding], times: int = 1) -> bool:
+        """``spend`` for the pass ``later``, less what was reserved for it (given back when it takes less): a
+        message that passes every check has spent exactly what its passes took, reserved or not."""
+        self.left -= times * sum(1 for f in findings if f.label == PERSON) - self.ahead.pop(later, 0)
+        return self.left >= 0
+
+
+_FINAL = "final"  # the final passes' first count: every finding the filters keep
+_AGAIN = "again"  # the every-occurrence search's findings (counted twice: judged, then grown)
+_REPEATS = "repeats"  # those of them the filters keep
+_GROWN = "grown"  # and what growing them gives
+
+
+def _ahead(work: _Work, text: str, found: list[Finding]) -> bool:
+    """Reserve what the final passes are expected to take of a message whose rules' (and models') findings are
+    ``found``: each of its PERSON findings (the filters keep most), and the every-occurrence search's findings for
+    them, counted as the passes count them (twice when found, once kept, once grown) -- found before the filters
+    drop any, so a forecast, settled when those passes run. False once the budget is overspent."""
+    people = [f for f in found if f.label == PERSON]
+    if not work.reserve(_FINAL, people):
+        return False
+    again = repeated(text, people)
+    return work.reserve(_AGAIN, again, times=2) and work.reserve(_REPEATS, again) and work.reserve(_GROWN, again)
+
+
+class _Places:
+    """``is_place`` for the spans of one message, each span looked up once: the list pass, the final filter and the
+    every-occurrence filter check the same spans, and ``is_place``'s own cache is bounded and keyed by the text
+    around the span (a name-dense message overflows it)."""
+
+    __slots__ = ("_seen", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._seen: dict[tuple[int, int], bool] = {}
+
+    def __call__(self, text: str, start: int, end: int) -> bool:
+        if text is not self.text:
+            return is_place(text, start, end)
+        verdict = self._seen.get((start, end))
+        if verdict is None:
+            verdict = self._seen[(start, end)] = is_place(text, start, end)
+        return verdict
 
 
 _EMPTY = normalise("")
@@ -665,10 +728,12 @@ _CONTEXT_SOURCES = frozenset({"name_joined", "name_given_before", "age_context"}
 _CUED_SOURCES = frozenset({"name_cue", "deny_list", "name_script"})
 
 
-def _place_not_person(text: str, finding: Finding) -> bool:
+def _place_not_person(
+    text: str, finding: Finding, place: Callable[[str, int, int], bool] = is_place
+) -> bool:
     """A PERSON finding that is a place (``is_place``), unless NER called it a person, a person's verb follows and
     it is no hand-listed place: "Whitfield got popped", "Mali says" (GeoNames places) -- not "Pasadena says"."""
-    if not is_place(text, finding.start, finding.end):
+    if not place(text, finding.start, finding.end):
         return False
     if finding.source != "ner" or not person_verb_after(text, finding.end):
         return True

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from redaction import Redactor, engine
+from redaction import Redactor, engine, precision
+from redaction.findings import PERSON, PHONE, Finding
+from redaction.normalise import Normalised
 
 
 def _masked_characters(text: str, redactor: Redactor) -> set[int]:
@@ -44,3 +46,58 @@ def test_over_budget_masks_every_character_the_passes_mask(
     assert {f.source for f in over} == {"over_budget"}
     assert within and within <= {i for f in over for i in range(f.start, f.end)}
     assert all(text[i].isspace() for i in range(len(text)) if not any(f.start <= i < f.end for f in over))
+
+
+def test_a_message_over_the_budget_before_the_filters_is_never_judged(
+    redactor: Redactor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The rules' and the models' findings are spent ahead for the final passes, so a name in every word trips the
+    # budget before any finding is judged by the false-alarm rules or looked up among the places.
+    def judged(*_args: object) -> bool:
+        raise AssertionError("a finding was judged after the budget was spent")
+
+    monkeypatch.setattr(precision, "false_alarm", judged)
+    monkeypatch.setattr(engine, "is_place", judged)
+    text = " ".join(f"Chị {name}" for name in ("Maria", "Thu", "Svetlana", "Imani") * 500)
+    findings = redactor.detect(text)
+    assert [(f.start, f.end, f.source) for f in findings] == [(0, len(text), "over_budget")]
+
+
+def test_spent_ahead_is_settled_to_what_the_passes_take() -> None:
+    person = Finding(0, 5, PERSON, 0.9, "ner")
+    phone = Finding(6, 18, PHONE, 0.9, "phone")
+    work = engine._Work("x")
+    start = work.left
+    assert work.spend([person, person, phone])
+    assert work.reserve("later", [person, person, phone])  # the later pass expected to take both names
+    assert work.left == start - 4
+    assert work.reserve("later", [person, person, person])  # a new forecast replaces the first
+    assert work.left == start - 5
+    assert work.settle("later", [person])  # it took one: two given back
+    assert work.left == start - 2 - 1
+    assert work.settle("other", [person, person], times=2)  # nothing reserved: a plain spend
+    assert work.left == start - 3 - 4
+    assert not work.spend([person] * int(work.left + 1))
+
+
+def test_a_forecast_over_the_budget_masks_whole_before_the_models_run(
+    redactor: Redactor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # "Maria Lopez" 2,000 times: the rules find a few hundred names, and each would be found again at every other
+    # occurrence -- the forecast of that search spends the budget before NER and the tagger see the text.
+    seen: list[str] = []
+    ner, tagged = type(redactor)._ner_people, type(redactor)._tagged
+
+    def ner_people(self: Redactor, normalised: list[Normalised], rules: object) -> object:
+        seen.extend(norm.text for norm in normalised)
+        return ner(self, normalised, rules)  # type: ignore[arg-type]
+
+    def tagger(self: Redactor, normalised: list[Normalised]) -> object:
+        seen.extend(norm.text for norm in normalised)
+        return tagged(self, normalised)
+
+    monkeypatch.setattr(type(redactor), "_ner_people", ner_people)
+    monkeypatch.setattr(type(redactor), "_tagged", tagger)
+    text = "Maria Lopez " * 2000
+    assert [(f.start, f.end, f.source) for f in redactor.detect(text)] == [(0, len(text) - 1, "over_budget")]
+    assert seen and not any(seen)  # the models got nothing to read
