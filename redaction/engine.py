@@ -369,9 +369,13 @@ class Redactor:
                 over[index] = True
                 continue
             false_alarm, place = alarms[index], places[index]
-            raw[index] = [
-                f for f in raw[index] if not (f.label == PERSON and _not_a_person(norm.text, f)) and not false_alarm(f)
-            ]
+            kept = []
+            for f in raw[index]:
+                if f.label == PERSON and _not_a_person(norm.text, f):
+                    false_alarm.clear(f)
+                elif not false_alarm(f):
+                    kept.append(f)
+            raw[index] = kept
             if PERSON not in settings.disabled_labels:
                 joined = list(
                     people_beside_people(
@@ -531,8 +535,9 @@ class Redactor:
             and not (f.source in _CONTEXT_SOURCES and false_alarm(f))
         ]
         kept = [_completed(norm.text, f) for f in kept]
+        judged = set(kept)  # what passed the false-alarm judgement; what the passes below add is judged too
         if PERSON not in settings.disabled_labels:
-            kept.extend(complete_names(norm.text, kept, self._names.is_name_word))
+            kept.extend(f for f in complete_names(norm.text, kept, self._names.is_name_word) if not false_alarm(f))
         found_again = repeated(norm.text, kept)
         # counted twice up front: each is judged now and, when kept, grown next -- so a message over the budget stops
         # before the judging, not after it (a count at most twice the passes' own, so still 172 at most on the corpora)
@@ -571,7 +576,11 @@ class Redactor:
                 )
         kept.extend(_handles_around_names(norm.text, kept))
         if PERSON not in settings.disabled_labels:
-            kept.extend(reversed_names(norm.text, kept))
+            kept.extend(f for f in reversed_names(norm.text, kept) if not false_alarm(f))
+        # every pass above that adds or grows names after the false-alarm judgement respects its verdicts: a name it
+        # adds inside a span judged no person is dropped (the every-occurrence pass is judged on its own: a string
+        # masked at one occurrence is masked at all, "ref 713-555-0078" too)
+        kept = [f for f in kept if f in judged or f.source == "repeat" or not false_alarm.overruled(f)]
         trimmed = [_trimmed(norm.text, f) for f in kept]  # a finding of punctuation only trims to nothing
         kept = self._allow.keep(norm.text, [f for f in trimmed if f.end > f.start])
         result = []
@@ -724,7 +733,7 @@ _HEADING_AFTER = re.compile(
     r"[ \t]*(?:\([ \t]*[1a][ \t]*\)(?![ \t]*:)|(?:\(\d{1,2}\)[ \t]*)?(?::|[-–—][ \t])|\n)"
 )
 # Findings of the context passes (names beside names, ages beside people), checked again once they exist.
-_CONTEXT_SOURCES = frozenset({"name_joined", "name_given_before", "age_context"})
+_CONTEXT_SOURCES = frozenset({"name_joined", "name_given_before", "name_list", "age_context"})
 _CUED_SOURCES = frozenset({"name_cue", "deny_list", "name_script"})
 
 

@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import importlib
 import re
+from bisect import bisect_right
 from functools import lru_cache
 
 from spacy.lang.en.stop_words import STOP_WORDS as ENGLISH_STOP_WORDS
 
+from redaction.completion import PARTICLES
 from redaction.findings import (
     ADDRESS,
     AGE,
@@ -135,6 +137,22 @@ _AGAINST_BEFORE = re.compile(r"\b[A-Z][a-z]+[ \t]+(?:Against|AGAINST)[ \t]+$")
 # "Ricki Lake", "Doris Day"): "Tom Lee Park", "Lady Bird Lake", "Martin Luther King Jr. Day".
 _CAPITALISED_RUN_BEFORE = re.compile(r"(?:\b[A-Z][a-z][\w'’-]*[ \t]+){1,2}$")
 _LONG_RUN_HEADS = frozenset("park lake field square garden day".split())
+# Laws, alerts and days named after a person: "Megan's Law", "Jessica's Law", "Valentine's Day" (after the
+# possessive only: "Law" and "Day" are also surnames), "Adam Walsh Act", "Amber Alert", "Ashanti Alert".
+_LAW_HEADS = frozenset("act acts alert alerts amendment".split())
+_LAW_OR_DAY_AFTER = re.compile(
+    r"(?:['’]s)?[ \t]+(?:Act|Acts|Alert|Alerts|Amendment)\b|['’]s[ \t]+(?:Law|Laws|Day(?![ \t]+off)|Bill|Rule)\b"
+)
+# Holidays and festivals that the models and the lexicon take for given names ("Tết", "Songkran", "Dashain").
+_HOLIDAYS = frozenset(
+    """
+    tet songkran thingyan dashain dasain tihar deepavali diwali navratri vaisakhi baisakhi pongal onam nowruz navruz
+    norooz chuseok seollal kwanzaa hanukkah chanukah passover juneteenth ramadan ramazan losar vesak timkat meskel
+    enkutatash lebaran ashura mawlid halloween thanksgiving christmas qingming carnaval
+    """.split()
+) | frozenset({"mardi gras", "semana santa", "hari raya", "pchum ben", "cinco de mayo", "dia de los muertos"})
+# A generation suffix between a name and the head word: "Martin Luther King[ Jr.] Day".
+_GENERATION_AFTER = re.compile(r"^[ \t]+(?:Jr|Sr|II|III|IV)\b")
 # A model of car, van or truck after a determiner or a colour: "the Sienna was last seen", "a silver Tacoma",
 # "that Odyssey" (alone they can be names: "Sienna", "Sierra" stay names with no determiner).
 _VEHICLE_MODELS = frozenset(
@@ -278,7 +296,7 @@ _MODEL_SOURCES = frozenset({"ner", "tagger", "name_lexicon", "name_context", "re
 # Lower-case words inside a name: "Maria de la Cruz", "Ludwig van der Berg", "nguyen v. hieu", "Abdullah bin Omar".
 _NAME_PARTICLES = frozenset(
     "de del della der den di da das do dos du la las le les los van von y e al el bin binti ibn bint ter ten zu st si ni sa kay v. v et".split()
-)
+) | frozenset("uulu kyzy ogly oglu qizi уулу кызы оглы улы кизи".split())  # Turkic patronymics: "Бакыт Асанбек уулу"
 _PLACE_PREFIXES = frozenset(
     "Upper Lower Northern Southern Eastern Western Greater North South East West".split()
 )
@@ -458,7 +476,7 @@ def _named_thing(text: str, start: int, end: int, words: list[str], folded: list
     if run >= 3 and folded[-1] in _LONG_RUN_HEADS and words[-1][:1].isupper():
         return True
     if run >= 2:
-        after = _WORD_AFTER.match(text[end : end + 20].removeprefix("."))
+        after = _WORD_AFTER.match(_GENERATION_AFTER.sub("", text[end : end + 26], count=1).removeprefix("."))
         head = after.group("w") if after is not None else ""
         if head[:1].isupper() and head.casefold() in _LONG_RUN_HEADS:
             return True
@@ -594,7 +612,13 @@ def _person_false(text: str, start: int, end: int, source: str) -> bool:
     ):
         return True  # "la oficina de DCFS": an article and a noun
     if source in _MODEL_SOURCES and len(words) > 1 and span[:1].isupper():
-        if any(w.islower() and w not in _NAME_PARTICLES for w in span.split()):
+        tokens = span.split()
+        if any(
+            w.islower()
+            and w not in _NAME_PARTICLES
+            and not (w in PARTICLES and index + 1 < len(tokens) and tokens[index + 1][:1].isupper())
+            for index, w in enumerate(tokens)
+        ):  # (a completed name's particle before a capital is no such word: "Maria Cristina dela Cruz")
             return True  # "Buenas tardes", "La muchacha", "Tengo la versión", "Zürich postcodes"
     if words[0] in _PLACE_PREFIXES or _PLACE_PREFIX_BEFORE.search(text, max(0, start - 12), start):
         return True  # "Upper Darby", "Northern Cheyenne", "North Platte"
@@ -652,6 +676,12 @@ def _person_false(text: str, start: int, end: int, source: str) -> bool:
         return True  # "Ronald McDonald House", "Martin Luther King Jr. Blvd", "Harry Hines Blvd"
     if _named_thing(text, start, end, words, folded):
         return True  # "Tom Lee Park", "Truckers Against Trafficking", "the Sienna was last seen", "an Alberta one"
+    if (_LAW_OR_DAY_AFTER.match(text, end) or (len(words) > 1 and folded[-1] in _LAW_HEADS)) and not person_evidence(
+        text, start, end
+    ):
+        return True  # "Megan's Law", "Valentine's Day", "Adam Walsh Act", "Amber Alert": a law, alert or day
+    if " ".join(folded) in _HOLIDAYS:
+        return True  # "Tết", "Songkran", "Dashain": a holiday, not a person
     after = _WORD_AFTER.match(text[end : end + 30])
     if after is not None:
         head = after.group("w")
@@ -1082,20 +1112,53 @@ def judged_source(label: str, source: str) -> str:
 class FalseAlarms:
     """``false_alarm`` for the findings of one message, each (span, label, judged source) judged once: the
     every-occurrence and completion passes meet the same span many times, and the window cache below is bounded.
+
+    The spans judged false alarms are kept (``cleared``), so that a pass that adds findings after the judgement can
+    respect it (``overruled``): "Martin Luther King Jr" before "Day" is cleared as NER's span, and the lexicon's
+    "Martin Luther King" inside it, or its completion, must not mask it again.
     """
 
-    __slots__ = ("_judged", "text")
+    __slots__ = ("_cleared", "_index", "_judged", "text")
 
     def __init__(self, text: str) -> None:
         self.text = text
         self._judged: dict[tuple[int, int, str, str], bool] = {}
+        self._cleared: dict[str, list[tuple[int, int]]] = {}
+        self._index: dict[str, tuple[list[int], list[int]]] | None = None
 
     def __call__(self, finding: Finding) -> bool:
         key = (finding.start, finding.end, finding.label, judged_source(finding.label, finding.source))
         verdict = self._judged.get(key)
         if verdict is None:
             verdict = self._judged[key] = false_alarm(self.text, finding)
+            if verdict:
+                self.clear(finding)
         return verdict
+
+    def clear(self, finding: Finding) -> None:
+        """Record ``finding``'s span as no PII of its label (a false alarm, or a PERSON span that is no person)."""
+        self._cleared.setdefault(finding.label, []).append((finding.start, finding.end))
+        self._index = None
+
+    def overruled(self, finding: Finding) -> bool:
+        """Whether ``finding`` is a name within a span judged no person (a "." after that span counts as inside it:
+        "Jr." of a cleared "... King Jr"). A deny-listed alias is never overruled."""
+        if finding.source == "deny_list" or finding.label != PERSON or PERSON not in self._cleared:
+            return False
+        if self._index is None:
+            self._index = {}
+            for label, spans in self._cleared.items():
+                spans.sort()
+                reach, furthest = [], -1
+                for _start, end in spans:
+                    if self.text[end : end + 1] == ".":
+                        end += 1
+                    furthest = max(furthest, end)
+                    reach.append(furthest)
+                self._index[label] = ([start for start, _end in spans], reach)
+        starts, reach = self._index[finding.label]
+        before = bisect_right(starts, finding.start)
+        return before > 0 and reach[before - 1] >= finding.end
 
 
 @lru_cache(maxsize=16384)
