@@ -137,6 +137,11 @@ _AGAINST_BEFORE = re.compile(r"\b[A-Z][a-z]+[ \t]+(?:Against|AGAINST)[ \t]+$")
 # "Ricki Lake", "Doris Day"): "Tom Lee Park", "Lady Bird Lake", "Martin Luther King Jr. Day".
 _CAPITALISED_RUN_BEFORE = re.compile(r"(?:\b[A-Z][a-z][\w'’-]*[ \t]+){1,2}$")
 _LONG_RUN_HEADS = frozenset("park lake field square garden day".split())
+# A call sign: a phonetic letter joined to numbers ("Adam-12", "2-Baker-14").
+_CALL_SIGN_AFTER = re.compile(r"-\d{1,3}\b")
+_CALL_SIGN_BEFORE = re.compile(r"\b\d{1,2}-$")
+# Bodies that end an organisation's name after a cue word that opens it ("Survivor Advisory Council").
+_BODY_HEADS = frozenset("council committee board commission taskforce coalition circle collective".split())
 # Laws, alerts and days named after a person: "Megan's Law", "Jessica's Law", "Valentine's Day" (after the
 # possessive only: "Law" and "Day" are also surnames), "Adam Walsh Act", "Amber Alert", "Ashanti Alert".
 _LAW_HEADS = frozenset("act acts alert alerts amendment".split())
@@ -509,6 +514,10 @@ def _person_false(text: str, start: int, end: int, source: str) -> bool:
         return True  # "Marion is the county, not a person", "no suspect named Irving": the chat says so
     if _SPEAKING_END.search(span):
         return True  # "Karen-speaking minor": a language
+    if len(words) == 1 and (_CALL_SIGN_AFTER.match(text, end) or _CALL_SIGN_BEFORE.search(text, max(0, start - 4), start)):
+        return True  # "Adam-12", "3-Adam-22": a radio call sign's phonetic letter, not a person
+    if "\t" in span and all(_everyday(fold_accents(w)) for w in words):
+        return True  # "Client<TAB>Age<TAB>Country": a table's heading row, not a name
     if (
         source == "name_cue"
         and span[:1].islower()
@@ -524,6 +533,13 @@ def _person_false(text: str, start: int, end: int, source: str) -> bool:
     cued = source in ("name_cue", "deny_list", "name_script", "name_quoted")
     if source != "deny_list" and _COMPANY_AFTER.match(text, end):
         return True  # '"Baranov Freight" LLC', "Kessler Haulage, Inc.": a company, even when quoted
+    if (
+        source == "name_cue"
+        and len(words) >= 2
+        and words[-1][:1].isupper()
+        and fold_accents(words[-1]) in _ORG_HEADS | _BODY_HEADS
+    ):
+        return True  # "Sister Rose Center", "Survivor Advisory Council": a cue word opening an organisation's name
     if source == "deny_list" or _cued(text, start):
         return False
     folded = [fold_accents(w) for w in words]
@@ -1051,7 +1067,12 @@ _NOUN_SUFFIXES = ("tion", "sion", "ment", "ness", "ing", "ed")
 _NOT_A_HANDLE = re.compile(r"[\w.]*['’][a-z]{1,2}|.*¢.*|\d+/[a-z]{1,4}|\d+(?:\.\d+)+|i[A-Z][a-z]+|Air[A-Z][a-z]+s?")
 
 
+_CSV_COUNTS = re.compile(r"[^\s,]+(?:,[ \t]*\d[\d.]*)+")
+
+
 def _handle_false(text: str, start: int, end: int, source: str = "handle") -> bool:
+    if _CSV_COUNTS.fullmatch(text, start, end):
+        return True  # "Harris,212,14": a CSV row of counts
     if source == "tagger" and text[start : start + 1] not in ("@", "$") and _NOT_A_HANDLE.fullmatch(text[start:end]):
         return True
     span = text[start:end].strip("@$ ")
@@ -1225,7 +1246,8 @@ _AGE_UNIT_AFTER = re.compile(
 _AGE_CODE_BEFORE = re.compile(
     r"(?:\d-|(?i:\b(?:case|dept|department|rows?|room|rm|unit|sala|exit|hwy|highway|route|jan|feb|mar|apr|jun|jul|"
     r"aug|sep|sept|oct|nov|dec|january|february|march|april|june|july|august|september|october|november|december|"
-    r"until|till|til|exhibit|exh|tab|page|pg|pp|p|section|sec|§|part|chapter|ch|rule|count|item|line|slide)\.?[ \t]+(?:about[ \t]+|around[ \t]+|\d{1,4}[ \t]*,[ \t]*not[ \t]+)?))$"
+    r"until|till|til|exhibit|exh|tab|page|pg|pp|p|section|sec|§|part|chapter|ch|rule|count|item|line|slide|car|"
+    r"engine|medic|squad|beat|sector|zone|post|channel|badge|shift|version|ver|v)\.?[ \t]+(?:about[ \t]+|around[ \t]+|\d{1,4}[ \t]*,[ \t]*not[ \t]+)?))$"
 )
 # A tally's heading before the numbers: "Case count by county: Harris 14, ...", "interpreter hours: VN 22, ...".
 _TALLY_HEADING = re.compile(
@@ -1375,6 +1397,15 @@ _COUNT = re.compile(
 _SENTENCE_INSIDE = re.compile(r"\b[a-z]{3,}[.!?][ \t]+[A-Z]")
 
 
+_RADIO_UNIT = re.compile(r"(?:Unit|UNIT)[ \t]*#?[ \t]*\d{1,4}")
+_CLAUSE_START = re.compile(r"(?:^|[.!?:;,\n]|\band)[ \t]*$")
+# What a team does (not what a flat is): "Unit 4 is running", "Unit 7 can take overflow", "Unit 2 en route".
+_UNIT_ACTS = re.compile(
+    r"[ \t]+(?:is|are|was|will|can|took|takes|responding|responded|running|ran|copies|copy|en[ \t]+route|"
+    r"on[ \t]+scene|clear|cleared|arrived|handled|handles|covers|covering)\b"
+)
+
+
 def _address_false(text: str, start: int, end: int, source: str) -> bool:
     span = text[start:end]
     if source in ("unit", "named_unit", "tagger") and _MEETING_ROOM.fullmatch(span.strip()):
@@ -1399,6 +1430,13 @@ def _address_false(text: str, start: int, end: int, source: str) -> bool:
         return True  # "Ruth's Place", "Mary's Place": a shelter's name
     if source in ("street_address", "tagger") and _SENTENCE_INSIDE.search(span):
         return True  # "Sure, 4 goes second. Court in Austin": a count ending one sentence, a word opening the next
+    if (
+        source in ("unit", "tagger")
+        and _RADIO_UNIT.fullmatch(span)
+        and _UNIT_ACTS.match(text, end)
+        and _CLAUSE_START.search(text, max(0, start - 6), start)
+    ):
+        return True  # "Unit 4 is running the I-10 outreach", "Unit 12 en route": a team or a car, not an apartment
     if source == "street_address" and _COUNT.match(span):
         return True  # "2 units en route", "4 officers"
     if source == "street_address" and re.match(r"\d+[ \t]*\n", span):

@@ -103,3 +103,43 @@ def test_laws_alerts_days_and_holidays_are_no_person(redactor: Redactor, text: s
 )
 def test_a_person_before_such_a_word_is_still_masked(redactor: Redactor, text: str, expected: str) -> None:
     assert masked(redactor, text) == expected
+
+
+# -- organisations opened by a cue word, format and radio talk ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a cue word ("Sister", "Survivor") opening an organisation's name
+        "Sister Rose Center can take one adult female after 11",
+        "Agenda: Survivor Advisory Council 12/16, budget for stipends",
+        # a table's heading row, a CSV row of counts
+        "Client\tAge\tCountry\tPhone\tStatus <- header row, don't share the sheet",
+        "county,referrals,minors\nHarris,212,14\nDallas,140,9",
+        # radio call signs, patrol cars and units of people
+        "Adam-12 copy, en route to the truck stop",
+        "radio check: 2-Baker-14 and 3-Adam-22 on channel 5",
+        "Car 12 and Car 19 respond to the truck stop",
+        "Unit 4 is running the I-10 outreach tonight",
+        "Unit 7 can take overflow, they have capacity for 2 cases",
+    ],
+)
+def test_organisations_tables_and_radio_talk_are_clean(redactor: Redactor, text: str) -> None:
+    assert masked(redactor, text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("her name is Rosa Hall, she is 16", "her name is [PERSON], she is [AGE]"),
+        ("she lives in Unit 4 at the Oakwood apts", "she lives in [ADDRESS] at the Oakwood apts"),
+        ("her tenant in unit 2 has 6 men living there", "her tenant in [ADDRESS] has 6 men living there"),
+        ("Kayla 19 and Brianna 17 were at the truck stop", "[PERSON] [AGE] and [PERSON] [AGE] were at the truck stop"),
+        ("他老婆的微信是 meiyu_changle88，可以直接联系", "他老婆的微信是 [HANDLE]"),
+    ],
+)
+def test_people_flats_and_handles_beside_those_classes_are_still_masked(
+    redactor: Redactor, text: str, expected: str
+) -> None:
+    assert masked(redactor, text) == expected
