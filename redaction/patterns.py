@@ -94,10 +94,18 @@ _LOCAL_SEP_WORD = re.compile(r"(?i:\b(?:dot|punto|underscore)\b)")
 _EMAIL_WORD = re.compile(r"(?i:\b(?:e-?mail|correo|mailbox|inbox|write\s+to)\b)")
 
 
+# An address typed without its domain's ending: "thuy.nguyen.1996@gmail", "maria88@yahoo" -- a mailbox at a
+# provider everyone knows.
+_EMAIL_NO_TLD = re.compile(rf"(?<![\w.+-])[A-Za-z0-9][\w.+-]{{0,63}}@{_MAIL_PROVIDER}\b(?![.@-]?\w)", re.IGNORECASE)
+
+
 def find_emails(text: str) -> Iterator[Finding]:
     """Plain addresses and the spelled-out kind people type to dodge filters ("ana at gmail dot com")."""
     for match in _EMAIL.finditer(text):
         yield Finding(match.start(), match.end(), EMAIL, 0.95, "email")
+    if "@" in text:
+        for match in _EMAIL_NO_TLD.finditer(text):
+            yield Finding(match.start(), match.end(), EMAIL, 0.85, "email")
     if (
         " at " in text or " dot " in text or "[" in text or "(" in text or "AT" in text or "DOT" in text
         or "arroba" in text or " @" in text or "@ " in text

@@ -194,3 +194,18 @@ def test_cross_streets_after_a_word_that_says_where_someone_is(redactor: Redacto
 )
 def test_two_towns_or_people_after_such_a_word_are_no_corner(redactor: Redactor, text: str) -> None:
     assert "[ADDRESS]" not in masked(redactor, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("gmail is lan.tran.1997@gmail i think", "gmail is [EMAIL] i think"),
+        ("her email is maria.lopez88@yahoo i think", "her email is [EMAIL] i think"),
+    ],
+)  # fmt: skip
+def test_an_address_typed_without_its_domain_ending(redactor: Redactor, text: str, expected: str) -> None:
+    assert masked(redactor, text) == expected
+
+
+def test_a_provider_mentioned_alone_is_no_address(redactor: Redactor) -> None:
+    assert masked(redactor, "@gmail is down again") == "@gmail is down again"
