@@ -314,7 +314,8 @@ class NameRules:
             if not kept:
                 continue
             start, end = base + kept[0].start(), base + kept[-1].end()
-            if len(kept) == 1 and fold_accents(kept[0].group(0)) not in self._first | self._extra:
+            key = fold_accents(kept[0].group(0))
+            if len(kept) == 1 and key not in self._first and key not in self._extra:
                 continue
             if is_place(text, start, end):
                 continue
