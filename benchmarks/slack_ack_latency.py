@@ -13,7 +13,7 @@ disturbs least), and the bot's own CPU per command without the stand-in's thread
 dedicated core would allow at that CPU, the part of it on the event loop's thread (acks, Web API replies,
 hand-offs to and from the worker threads) and how many PII scans shared a batch through the models on average. ``/preview`` texts vary across requests (``TEXTS``: with and
 without PII, several lengths) unless ``--text`` fixes one. It does this in the same run for two
-settings, each on a fresh bot: ``[bot] worker_threads = 0`` (handlers on the event loop: the baseline) and ``--worker-threads`` (default 64, the configuration's default),
+settings, each on a fresh bot: ``[bot] worker_threads = 0`` (handlers on the event loop: the baseline) and ``--worker-threads`` (default 16, the configuration's default),
 ``--repeat`` times alternating, and prints the medians and their ratios. The baseline runs today's
 code otherwise (shared Web API connections, plain-row directory lookups). The PII engine
 (``redaction.Redactor``) is loaded before the first request, handed to ``build_app`` and checked on
@@ -453,7 +453,7 @@ if __name__ == "__main__":
     parser.add_argument("--text", default=None,
                         help="one command text for every request (a request number is appended); default: the "
                              "realistic preview texts in TEXTS, varied across requests")
-    parser.add_argument("--worker-threads", type=int, default=64,
+    parser.add_argument("--worker-threads", type=int, default=16,
                         help="the setting compared with 0 (the baseline); default: the configuration's default")
     parser.add_argument("--repeat", type=int, default=1, help="run both settings this many times (medians)")
     parser.add_argument("--database-url", default=None,

@@ -167,10 +167,9 @@ class Config:
     late_after_seconds: float = 300.0
     shutdown_grace_seconds: float = 20.0
     log_level: str = "INFO"
-    #: Threads that run handlers off the event loop (0: on the loop, the old behaviour). 64: scans of
-    #: concurrent messages share the engine's batches (redaction/batching.py), more of them with more threads
-    #: (a burst's handlers start together instead of 16 at a time; docs/slack.md, throughput, session 11).
-    worker_threads: int = 64
+    #: Threads that run handlers off the event loop (0: on the loop, the old behaviour). 16: scans of
+    #: concurrent messages share the engine's batches (redaction/batching.py), more of them with more threads.
+    worker_threads: int = 16
     log_format: str = "text"
     third_party_log_level: str = "WARNING"
     # [audit]: checkpoints of the audit chain exported outside the database (docs/audit.md).
@@ -322,10 +321,10 @@ def parse_config(
 
     bot = _table(data, "bot", problems)
     _check_unknown(bot, {"platform", "task_force_name", "timezone", "log_level", "worker_threads"}, "bot", problems)
-    worker_threads = bot.get("worker_threads", 64)
+    worker_threads = bot.get("worker_threads", 16)
     if isinstance(worker_threads, bool) or not isinstance(worker_threads, int) or not 0 <= worker_threads <= 64:
         problems.add("bot.worker_threads", "must be a whole number from 0 to 64 (0 runs handlers on the event loop)")
-        worker_threads = 64
+        worker_threads = 16
     platform = _str(bot, "platform", "bot", problems, "console", PLATFORMS) or "console"
     timezone = _str(bot, "timezone", "bot", problems, "UTC") or "UTC"
     try:
