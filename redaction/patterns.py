@@ -331,7 +331,7 @@ _SSN_LATER = re.compile(
 # number, which identify them with a name. A card's are taken by the card rules (CREDIT_CARD); the rest are labelled
 # SSN, the number most often given that way. "ends in" a year ("the lease ends in 2026") is no identifier.
 _LAST_FOUR = re.compile(
-    r"\b(?i:last\s+(?:4|four)(?:\s+(?:digits?|numbers?|#))?(?:\s+(?:is|are|was|were))?|(?:ends?|ending)\s+(?:in|with))"
+    r"\b(?i:last\s+(?:4|four)(?:\s+(?:digits?|numbers?|#))?(?:\s+(?:is|are|was|were))?|(?:ends?|ended|ending)\s+(?:in|with))"
     r"[ \t]*[:#=-]?[ \t]*(?P<d>\d{4})(?![\w-]|[.,:/]\d)"
     r"(?:[ \t]*,?[ \t]*(?i:not|or|and)[ \t]+(?P<e>\d{4})(?![\w-]|[.,:/]\d))?"
 )
@@ -646,7 +646,7 @@ def _cue_before(cue: re.Pattern[str], text: str, start: int, reach: int = 60) ->
 # "visa ends with 1102"), or a card printed masked but for its last group ("xxxx-xxxx-xxxx-4417", "**** **** **** 4417").
 _CARD_LAST_FOUR = re.compile(
     r"\b(?i:card|visa|mastercard|mc|amex|discover|debit|credit|cc)\b[^\n.;!?\d]{0,24}?"
-    r"\b(?i:ending(?:\s+(?:in|with))?|ends?\s+(?:in|with)|last\s+(?:4|four)(?:\s+(?:digits?|numbers?))?"
+    r"\b(?i:ending(?:\s+(?:in|with))?|(?:ends?|ended)\s+(?:in|with)|last\s+(?:4|four)(?:\s+(?:digits?|numbers?))?"
     r"(?:\s+(?:is|are|of|was|were))?)\s*[:#-]?\s*(?P<d>\d{4})(?![\w-])"
 )
 # "last four of her card: 4417", "ending on the visa 1102": the card word after the last-four words
@@ -658,6 +658,9 @@ _CARD_LAST_FOUR_AFTER = re.compile(
 # four groups of four as printed on a receipt, some masked and some not: "xxxx-xxxx-xxxx-4417", "4147-xxxx-xxxx-4417",
 # "4417 5xxx xxxx xxxx" -- the visible digits still narrow the card down
 _CARD_MASKED = re.compile(r"(?<![\w*#•-])[0-9xX*#•]{4}([ -]?)(?:[0-9xX*#•]{4}\1){2}[0-9xX*#•]{1,4}(?![\w*#•-])")
+
+
+_CARD_LIST_GAP = re.compile(r"[ \t]*(?:[,;/|]|\n|(?i:and|or|&))[ \t]*(?:(?i:and|or)[ \t]+)?")
 
 
 def find_credit_cards(text: str) -> Iterator[Finding]:
@@ -678,18 +681,34 @@ def find_credit_cards(text: str) -> Iterator[Finding]:
                 # (a whole group of digits first or last: "4417 5xxx xxxx xxxx" shows a card's first digits,
                 # "xxxx xxxx xxxx 4417" its last; "12xx 34xx 56xx 78xx" is no card)
                 yield Finding(match.start(), match.end(), CREDIT_CARD, 0.8, "credit_card_masked")
+    # A number of a card's length beside cards in the same list ("card numbers: 4847 1900 2248 6615,
+    # 4847190022481092, ..."): one mistyped digit fails the Luhn check, and the card word is out of reach by then.
+    cards: list[tuple[int, int, int]] = []  # (start, end, digit count) of each card found
+    doubtful: list[tuple[int, int, int]] = []  # a card's length and first digit, nothing else said it is one
     for match in _CARD.finditer(text):
         digits = re.sub(r"\D", "", match.group(0))
         if 13 <= len(digits) <= 19 and _luhn_ok(digits):
+            cards.append((match.start(), match.end(), len(digits)))
             yield Finding(match.start(), match.end(), CREDIT_CARD, 0.95, "credit_card")
         elif 15 <= len(digits) <= 16 and _cue_before(_CARD_CUE, text, match.start(), 40):
+            cards.append((match.start(), match.end(), len(digits)))
             yield Finding(match.start(), match.end(), CREDIT_CARD, 0.7, "credit_card_cue")
         elif _CARD_LAYOUT.fullmatch(match.group(0)) and not _CASE_NUMBER_BEFORE.search(
             text, max(0, match.start() - 30), match.start()
         ):
             # four groups of four with one separator, as printed on a card and typed from one: a card even when a
             # digit is mistyped, unless a reference or case word names it ("ref 4111 1111 1111 1112")
+            cards.append((match.start(), match.end(), len(digits)))
             yield Finding(match.start(), match.end(), CREDIT_CARD, 0.7, "credit_card_layout")
+        elif 15 <= len(digits) <= 16:
+            doubtful.append((match.start(), match.end(), len(digits)))
+    for start, end, length in doubtful:
+        # next to a card of the same length: only a separator of a list between them (", ", "; ", " and ", "/")
+        if any(
+            size == length and _CARD_LIST_GAP.fullmatch(text[min(end, c_end) : max(start, c_start)])
+            for c_start, c_end, size in cards
+        ):
+            yield Finding(start, end, CREDIT_CARD, 0.7, "credit_card_sibling")
 
 
 _IBAN = re.compile(r"(?<![\w])[A-Za-z]{2}\d{2}(?: ?[A-Za-z0-9]{4}){2,7}(?: ?[A-Za-z0-9]{1,3})?(?![\w])")
@@ -1350,6 +1369,10 @@ _ID_CUES = (
                 r"prawo\s+jazdy|carteira\s+de\s+motorista|(?-i:CNH))\b", re.I), DRIVER_LICENSE),
     (re.compile(r"\b(?:mrn|mr\s*#|mr\b|chart|medical\s+rec(?:ord)?s?|record\s*#|patient\s+(?:id|#|number)|"
                 r"expediente|historia\s+cl[ií]nica|hospital\s+(?:number|no\b|#|id))", re.I), MEDICAL_RECORD),
+    # tribal enrollment: a Certificate of Degree of Indian Blood (CDIB) or a tribe's enrollment or membership number
+    # identifies a person as a national ID does (labelled SSN): "CDIB CN-118-4470", "enrollment # ZT 006-1174"
+    (re.compile(r"\b(?:cdib|c\.d\.i\.b\.?|tribal\s+(?:id|enrol+ment|membership|member|card|roll)(?:\s*(?:#|no\b|number))?|"
+                r"enrol+ment\s*(?:#|no\b|number)|(?:membership|census|roll)\s+(?:#|no\b|number))", re.I), SSN),
     # a health insurance member number identifies the patient as well as a chart number does; only the first number
     # after it ("member ID XJH884120377, group 00781, Rx BIN 004336": the group and BIN are the plan's)
     (re.compile(r"\b(?:member(?:\s+(?:id|#|number|no\b))?|(?:medicaid|medicare|insurance|policy|subscriber|"

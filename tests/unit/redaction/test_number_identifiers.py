@@ -83,6 +83,9 @@ def test_a_hotline_after_an_id_cue_is_no_identity_number(redactor: Redactor) -> 
         ("payout to Chime, card last 4 0093", "0093", "CREDIT_CARD"),
         ("receipt shows VISA xxxx-xxxx-xxxx-4417", "4417", "CREDIT_CARD"),
         ("Walmart MoneyCard 4037840066554413 in her purse", "4037840066554413", "CREDIT_CARD"),
+        # "ended in": the past tense of "ends in" (blind14)
+        ("the rider's card ended in 8842, per the driver", "8842", "CREDIT_CARD"),
+        ("her old number ended in 5519", "5519", "SSN"),
     ],
 )
 def test_a_partial_or_masked_card_or_ssn_is_masked(redactor: Redactor, text: str, secret: str, label: str) -> None:
@@ -301,3 +304,32 @@ def test_a_plate_before_its_plates_word_or_a_temporary_tag_is_masked(
 )
 def test_counts_models_and_years_before_a_plates_word_are_no_plates(redactor: Redactor, text: str) -> None:
     assert "LICENSE_PLATE" not in labels_of(redactor, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        # a mistyped card (fails Luhn) among cards in a list, the card word out of reach (blind14)
+        ("card numbers from the photos, first few: 4847 1900 2248 6615, 4847190022481092, 4847-1900-2253-7704",
+         "4847190022481092"),
+        ("seized prepaid cards: 4037840066554413 / 4037840066554414", "4037840066554414"),
+        ("4847190022481092 and 4847 1900 2248 6615 were both on the receipt", "4847190022481092"),
+    ],
+)
+def test_a_number_of_a_cards_length_listed_beside_a_card_is_a_card(redactor: Redactor, text: str, secret: str) -> None:
+    assert_hidden(redactor, text, secret)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a card's length alone, or one far from a card or of another length, is no card
+        "tracking 4847190022481092 shipped tuesday",
+        "card 4037840066554413 was used; the order number in the email was 4847190022481092",
+        "reference numbers 4847190022481092, 48471900224810 for the grant",
+        "the meeting ended in 2019 with no vote",
+    ],
+)
+def test_a_cards_length_alone_is_no_card(redactor: Redactor, text: str) -> None:
+    found = [f for f in redactor.redact(text).findings if f.source == "credit_card_sibling"]
+    assert found == [] and ("2019" not in text or "SSN" not in labels_of(redactor, text))
