@@ -123,6 +123,7 @@ _OTHER_LETTERS = (
     "\u1000-\u109f\u10a0-\u10ff\u1200-\u137f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af"
 )
 _OTHER_WORD = rf"[{_OTHER_LETTERS}][{_OTHER_LETTERS}\u0300-\u036f\u064b-\u065f\u0670'’-]*"
+_OTHER_LETTER = re.compile(f"[{_OTHER_LETTERS}]")  # compiled once: checked on every message with a bracket
 _LATIN_WORD = r"[A-ZÀ-Þ][a-zß-ÿ]*(?:['’-][A-Za-zß-ÿ]+)*"
 _BESIDE_OTHER = re.compile(
     rf"(?<![\w'’-])(?P<l>{_LATIN_WORD}(?:[ \t]{_LATIN_WORD}){{0,3}})[ \t]*[(（](?P<o>{_OTHER_WORD}(?:[ \t]{_OTHER_WORD}){{0,3}})[)）]"
@@ -269,7 +270,7 @@ class NameRules:
                     and (self._unknown(last) or fold_accents(last) in self._last)
                 ):
                     yield Finding(match.start(), match.end(), PERSON, 0.7, "name_reversed")
-        if ("(" in text or "（" in text) and re.search(f"[{_OTHER_LETTERS}]", text):
+        if ("(" in text or "（" in text) and _OTHER_LETTER.search(text):
             yield from self._beside_other_script(text)
         if "." in text:
             for match in _INITIALS.finditer(text):
