@@ -9,17 +9,23 @@
 #   redaction/data/train_with_generated.sh OUT_DIR [EPOCHS]     # ~25-40 min on two loaded cores
 #   TRAIN_SETS="2 3 ..." SNAPSHOTS=DIR redaction/data/train_with_generated.sh OUT_DIR [EPOCHS]
 #       # a validation tagger without some blind sets (measure it on them); SNAPSHOTS writes DIR/epoch-N
+#   TRAIN_SETS="2 3 4 5 6 7 8 9 10 11 12 13 14" redaction/data/train_with_generated.sh /work/coord/tagger-cand 12
+#       # session 12's candidate: every labelled set but blind15 (60-120 min at load 8+); compare it with the shipped
+#       # tagger by benchmarks/compare_taggers.py (docs/redaction-evaluation.md, "Session 12, tagger")
 set -euo pipefail
 OUT=${1:?usage: train_with_generated.sh OUT_DIR [EPOCHS]}
 EPOCHS=${2:-12}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 PY=${PYTHON:-$ROOT/.venv/bin/python}
 C=$ROOT/tests/corpus
-# Training sets: own corpus, first held-out, blind2-blind8, clean (its test half is always left out). blind9 and
-# blind10 are the held-out sets the recipe was measured on (session 8, c2). Session 10's candidate was
-# TRAIN_SETS="2 3 4 5 6 7 8 9 10 11" with 14 epochs, measured on blind12 (docs/redaction-evaluation.md, "Session 10,
-# tagger"); not shipped. The shipped tagger (redaction/data/pii_model) is still the one train_pii_model.py made from
-# corpus, heldout and blind2-blind6. Never list blind13 (the lead's held-out set).
+# Training sets: own corpus, first held-out, the blind sets of TRAIN_SETS (both halves; blind2-blind8 by default),
+# clean (its test half is always left out; so is the test half of a set in BLIND_SETS of benchmarks/corpus_eval.py,
+# train_pii_model.still_blind). blind9 and blind10 are the held-out sets the recipe was measured on (session 8, c2).
+# Session 10's candidate was TRAIN_SETS="2 3 4 5 6 7 8 9 10 11" with 14 epochs, measured on blind12 (docs/
+# redaction-evaluation.md, "Session 10, tagger"); not shipped. Session 12's candidate is TRAIN_SETS="2 ... 14" with
+# 12 epochs (every labelled set but blind15; generated messages from the dev halves only), to be measured on blind15
+# ("Session 12, tagger"). The shipped tagger (redaction/data/pii_model) is still the one train_pii_model.py made from
+# corpus, heldout and blind2-blind6. Never list blind15 (the lead's held-out set, BLIND_SETS).
 TRAIN_SETS=${TRAIN_SETS:-"2 3 4 5 6 7 8"}
 T="--template corpus --template heldout:dev"
 CS="--corpus $C/corpus.jsonl --corpus $C/heldout/heldout.jsonl"
