@@ -20,7 +20,14 @@ from redaction.completion import complete_names, repeated, reversed_names
 from redaction.context import PERSONISH, ages_beside_people, people_beside_people, people_in_lists
 from redaction.findings import ADDRESS, AGE, DOB, EMAIL, HANDLE, PERSON, PHONE, Finding, Redacted
 from redaction.masking import mask
-from redaction.names import NameRules, find_denied_aliases, is_place, person_span, person_verb_after
+from redaction.names import (
+    NameRules,
+    find_denied_aliases,
+    is_place,
+    locative_town,
+    person_span,
+    person_verb_after,
+)
 from redaction.ner_decode import FastNer
 from redaction.normalise import Normalised, fold_accents, normalise, normalise_alias
 from redaction.patterns import (
@@ -746,6 +753,8 @@ def _place_not_person(
         return False
     if finding.source != "ner" or not person_verb_after(text, finding.end):
         return True
+    if locative_town(text, finding.start, finding.end):
+        return True  # "a counsellor from Paterson called", "security in Everett asked": the verb is not the town's
     return " ".join(fold_accents(w) for w in text[finding.start : finding.end].split()) in listed_places()
 
 

@@ -29,6 +29,7 @@ from redaction.vocabulary import (
     last_names,
     places,
     solo_last_names,
+    towns,
 )
 
 # A word; a possessive "'s" is not part of it ("Maria's" -> "Maria"), "O'Neil" and "Ana-Maria" are one word.
@@ -708,6 +709,20 @@ _PLACE_ABBREVIATION = frozenset("st ave rd blvd hwy ln pkwy co twp pd isd apts".
 # A state code after a one-word span makes it a town: "Paris TX", "Jackson, MI" (not "Dennis Ruehl, CO DL").
 _STATE_CODES = re.compile(rf",?[ \t]+(?:{US_STATE_CODES})\b")
 _IN_PLACE = re.compile(r"\b(?:in|near|outside|around|across|throughout)[ \t]+$", re.IGNORECASE)
+# Prepositions of place and movement before a town: "out of Whiteriver", "at Walcott", "leaving Window Rock".
+_LOCATIVE_BEFORE = re.compile(
+    r"\b(?:in|near|outside|around|across|throughout|from|at|to|into|out[ \t]+of|leaving|via|past|towards?)[ \t]+$",
+    re.IGNORECASE,
+)
+
+
+def locative_town(text: str, start: int, end: int) -> bool:
+    """A one-word span after a locative preposition that is a town of the gazetteers (``places`` or the one-word
+    ``towns``), not followed by a possessive: "a runaway from Whiteriver", "staging at Walcott"."""
+    if text[end : end + 2] in ("'s", "’s") or not _LOCATIVE_BEFORE.search(text, max(0, start - 12), start):
+        return False
+    key = fold_accents(text[start:end])
+    return key in towns() or (key in places() and key not in AMBIGUOUS_FIRST_NAMES)
 
 
 # Evidence that a word which is also a place names a person here: a title or role just before it, a person's verb,
@@ -792,6 +807,8 @@ def _is_place_in(text: str, start: int, end: int) -> bool:
         return True  # "placed in Joliet", "outside Ehrenberg": one word after "in" is a place, not a person
     if person_evidence(text, start, end):
         return False  # "Mr. Park", "Austin (the boyfriend)", "Whitfield got popped": a person with a place's name
+    if first == last and locative_town(text, start, end):
+        return True  # "out of Whiteriver", "staging at Walcott": a small town after a locative preposition
     known = places()
     for i in range(max(0, first - 3), first + 1):
         for j in range(last, min(len(words), i + 4)):

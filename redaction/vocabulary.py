@@ -192,8 +192,22 @@ def word_names() -> frozenset[str]:
 
 @lru_cache(maxsize=1)
 def places() -> frozenset[str]:
-    """Accent- and case-folded place names (one to four words) that are never a person on NER or lexicon evidence."""
-    return _load("places.txt") | _load("places_geonames.txt")
+    """Accent- and case-folded place names (one to four words) that are never a person on NER or lexicon evidence:
+    the hand list, GeoNames, and the towns of two words or more of the ``phonenumbers`` geocoding data."""
+    return _load("places.txt") | _load("places_geonames.txt") | frozenset(t for t in _phone_towns() if " " in t)
+
+
+@lru_cache(maxsize=1)
+def towns() -> frozenset[str]:
+    """One-word towns of the ``phonenumbers`` geocoding data ("Whiteriver", "Walcott", "Ogallala"): many are also
+    surnames ("Mullins", "Napier"), so they are places only after a locative preposition ("out of Whiteriver")."""
+    return frozenset(t for t in _phone_towns() if " " not in t)
+
+
+@lru_cache(maxsize=1)
+def _phone_towns() -> frozenset[str]:
+    """``data/places_phonenumbers.txt`` (``data/build_places_phonenumbers.py``)."""
+    return _load("places_phonenumbers.txt")
 
 
 @lru_cache(maxsize=1)

@@ -1,0 +1,62 @@
+"""Issue 17, false alarms (session 12): clean task-force messages that must come out unmasked, one class per test,
+and a person of the same shape beside them that must still be masked. Invented examples, not corpus lines (input
+text -> masked output)."""
+
+from __future__ import annotations
+
+import pytest
+
+from redaction import Redactor
+from redaction.names import locative_town
+from redaction.vocabulary import places, towns
+
+from .conftest import masked
+
+# -- small towns from the phonenumbers geocoding data --------------------------------------------------------------
+
+
+def test_the_geocoding_towns_are_loaded() -> None:
+    assert "window rock" in places() and "poza rica" in places()  # several words: a place anywhere
+    assert "whiteriver" in towns() and "ogallala" in towns()  # one word: only after a locative preposition
+    assert "whiteriver" not in places()
+    assert "mary esther" not in places()  # shaped like a full name: left out
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "runaway report out of Lame Deer, tribal PD wants a callback",
+            "runaway report out of Lame Deer, tribal PD wants a callback",
+        ),
+        ("heading back from Window Rock after the hearing", "heading back from Window Rock after the hearing"),
+        ("no hits at Walcott overnight, moving west", "no hits at Walcott overnight, moving west"),
+        (
+            "a school nurse from Ogallala called the tip line about a student",
+            "a school nurse from Ogallala called the tip line about a student",
+        ),
+        ("recruiters work Papantla and Poza Rica mostly", "recruiters work Papantla and Poza Rica mostly"),
+    ],
+)
+def test_small_towns_are_places(redactor: Redactor, text: str, expected: str) -> None:
+    assert masked(redactor, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a surname that is also a one-word town, with no locative preposition before it: still a person
+        ("Mullins lives at 212 Caney Fork Rd now", "[PERSON] lives at [ADDRESS] now"),
+        ("Walcott texted her again last night", "[PERSON] texted her again last night"),
+        # a possessive after the town's word: a person's
+        ("we met at Walcott's trailer", "we met at [PERSON]'s trailer"),
+    ],
+)
+def test_a_person_with_a_towns_name_stays_masked(redactor: Redactor, text: str, expected: str) -> None:
+    assert masked(redactor, text) == expected
+
+
+def test_locative_town_needs_the_preposition() -> None:
+    assert locative_town("the girl out of Whiteriver", 16, 26)
+    assert not locative_town("Whiteriver is here", 0, 10)
+    assert not locative_town("staying at Walcott's", 11, 18)
