@@ -25,6 +25,7 @@ from stdnum.pk import cnic as stdnum_cnic
 from stdnum.ro import cnp as stdnum_cnp
 from stdnum.za import idnr as stdnum_za_id
 
+from redaction.address_parts import find_address_chains
 from redaction.context import AGE_UNITS, NUMBER_WORDS
 from redaction.findings import (
     A_NUMBER,
@@ -2091,6 +2092,7 @@ def _places_in_context(text: str) -> Iterator[Finding]:
     if "°" in text or "º" in text or "o." in text or "O." in text:
         for match in _NUMBERED_ABROAD.finditer(text):
             yield Finding(match.start(), match.end(), ADDRESS, 0.75, "foreign_street")
+    yield from find_address_chains(text)
 
 
 def _known_place(name: str) -> bool:

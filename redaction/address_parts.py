@@ -1,0 +1,150 @@
+"""Addresses written the local way, as a chain of address parts: "Almaty, mkr. Orbita-2, d. 14, kv. 38",
+"Yenimahalle Mah. Çiçek Sok. No:12 D:4 Keçiören/Ankara", "Ward 5, Bhimeshwor Municipality, Dolakha", "Kirkos
+sub-city, Woreda 08, House No. 1147, Addis Ababa", "ул. Ленина, д. 5, кв. 12", "تهران، خیابان آزادی، کوچه ۱۲، پلاک ۵".
+
+One grammar instead of one pattern per country: an address part is a part word (street, lane, house, flat, block,
+quarter, district, village, province ... in the languages the corpora's families write, abbreviated or not) with its
+value -- a number or one to three names after it ("kv. 38", "Gali No. 3", "ul. Lenina"), or one to three names before
+it ("Karasai raion", "Kamaraj Nagar", "Çiçek Sok.") -- and a chain is such parts one after another, joined by commas
+(Latin or Arabic) or spaces, with a town, a postcode or a landmark ("near Masjid Bilal") between or around them after a
+comma. A chain is an address when it has two parts or more and a number, or three parts: one part word alone ("the
+ward", "District 9") says nothing. Every piece is bounded (no nested unbounded repetition): the text is read once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from redaction.findings import ADDRESS, Finding
+from redaction.normalise import fold_accents
+from redaction.vocabulary import COMMON_WORDS, places
+
+# Part words that come before their value. Single letters ("d. 5", "s. Cărpineni", "g. Bishkek") need their dot.
+_BEFORE_LATIN = (
+    r"flat|apt|apartment|apto|ap|kv|kvartira|dom|h\.?\s?no|house\s+no|plot|villa|casa|block|blk|tower|piso|pallati|"
+    r"shkall[eë]|shk|korp|korpus|stroenie|daire|kat|no|nr|n[º°o]|ul|ulitsa|ulica|vul|vulytsia|prospekt|prosp|pr-t|"
+    r"per\.|pereulok|bulvar|bul|calle|rua|rruga|gali|lane|road|street|chak|jalan|jln|jl|soi|str|strada|sokak|sok|"
+    r"cadde|cad|cd|mkr|mikrorayon|microraion|mahalla|mahalle|mah|mohalla|colonia|col|barrio|zona|sector|ward|woreda|"
+    r"kebele|tehsil|district|distt|dist|taluk|taluka|mavze|massiv|mandal|village|vill|vpo|sat|selo|pos|posyolok|obl|oblast|r-n|"
+    r"r-nul|rayon|raion|jud|judetul|comuna|com|moo|tambon|amphoe|changwat|brgy|barangay|purok|sitio|kampung|kg|desa|"
+    r"kel|kec|kab|upazila|thana|quartier|secteur|province|prov|il[cç]e|sub-?city"
+)
+_BEFORE_DOTTED = r"(?:[dsgtapm]\.|(?i:d):)"  # with their dot only (Turkish "D:4", the flat)
+_BEFORE_CYRILLIC = (
+    r"ул|улица|вул|вулиця|просп|проспект|пр-т|пер|переулок|провулок|бульвар|б-р|мкр|микрорайон|мкрн|дом|д|кв|"
+    r"квартира|корп|корпус|стр|г|город|м|с|село|пос|п|пгт|обл|область|р-н|район|махалля|туман|вилоят"
+)
+_BEFORE_ARABIC = (
+    r"شارع|حي|زقاق|کوچه|كوچه|خیابان|خيابان|پلاک|پلاك|واحد|طبقه|بلوک|بلوك|منطقه|محله|عمارة|شقة|مبنى|بناية|ساختمان|"
+    r"میدان|ميدان|بلوار|کوی|شهرک|استان|شهرستان|روستا|ولسوالی|ناحیه|گذر|سرک|محافظة|قرية|حارة|مربع|منزل|رقم"
+)
+# Part words that come after their names ("Karasai raion", "Yenimahalle Mah.", "Bhimeshwor Municipality").
+_AFTER = (
+    r"oblast|oblysy|oblys|raion|rayon|region|province|municipality|district|sub-?city|nagar|colony|society|estate|"
+    r"township|tumani|tuman|mfy|qishlog[ʻ'’]?i|mahallesi|mahalle|mahalla|mah|sokağı|sokagi|sokak|sok|caddesi|cad|cd|bulvarı|bulvari|street|road|"
+    r"avenue|lane|marg|marga|enclave|residency|layout|chowk|bazaar|bazar|house|municipio|distrito|"
+    r"область|обл|район|р-н|край|улица|ул|проспект|вилояти|тумани"
+)
+_CAP = r"[A-ZÀ-ÞĀ-ŽА-ЯЁІЇЄҐЎҚҒҲ][\w'’-]{1,30}"
+_ARABIC_WORD = r"(?:(?![\u060c\u061b\u061f\u0660-\u0669\u06d4\u06f0-\u06f9])[\u0600-\u06ff\u200c]){2,20}"
+_NAME = rf"(?:(?:{_CAP}|\d{{1,3}}(?:st|nd|rd|th)\b)(?:[ \t]+{_CAP}){{0,2}}|{_ARABIC_WORD}(?:[ \t]+{_ARABIC_WORD}){{0,2}})"
+_NUMBER = r"\d{1,5}[A-Za-zА-Яа-я]?(?:[/-][0-9A-Za-z]{1,5}){0,2}"
+_VALUE = rf"(?:{_NUMBER}(?![\w])|{_NAME}(?:[ \t]+{_NUMBER}(?![\w]))?)"
+_PART = (
+    rf"(?P<after>{_NAME}[ \t]+(?i:{_AFTER})\.?(?![\w])|\d{{1,3}}-(?i:kvartal|uy|mavze|dom|kv|daire|mikrorayon|mkr)\b"
+    r"|\d{1,2}(?i:st|nd|rd|th)[ \t]+(?i:floor|fl\.?))"
+    rf"|(?P<before>(?:(?i:{_BEFORE_LATIN}|{_BEFORE_CYRILLIC})(?:\.|(?![\w-]))|{_BEFORE_DOTTED}|{_BEFORE_ARABIC})"
+    rf"(?:[ \t]*(?:[:#.№]|(?i:no\.?|nr\.?|n[º°o]\.?)))?[ \t]*{_VALUE})"
+)
+_POSTCODE = r"(?:(?:[A-Z]{1,2}-)?\d{4,6}(?![\w])|[A-Z]{1,2}\d[A-Z\d]?[ \t]\d[A-Z]{2}(?![\w])|[A-Z]\d\d[ \t][A-Z\d]{4}(?![\w]))"
+_TOWN_WORD = r"[A-ZÀ-ÞĀ-ŽА-ЯЁІЇЄҐЎҚҒҲ](?:[^\W\d_]|['’-]){1,30}(?![\w])"
+_NOT_PART = rf"(?!(?i:{_BEFORE_LATIN})(?:\.|(?![\w-])))"
+# Other pieces a chain may hold after a comma: a town (names), a postcode, a landmark.
+_PLAIN = (
+    rf"(?P<post>{_POSTCODE})"
+    rf"|(?P<near>(?i:near|opp\.?|opposite|behind|off|c/o)[ \t]+{_NAME})"
+    rf"|(?P<town>{_TOWN_WORD}(?:[ \t]*/[ \t]*{_TOWN_WORD}|[ \t]+{_NOT_PART}{_TOWN_WORD}){{0,2}}(?:[ \t]+{_POSTCODE})?|{_ARABIC_WORD}(?:[ \t]+{_ARABIC_WORD})?)"
+)
+_PIECE = re.compile(rf"(?<![\w'’-])(?:{_PART}|{_PLAIN})")
+_COMMA = re.compile(r"[ \t]*[,،][ \t]*")
+_SPACE = re.compile(r"[ \t]{1,3}")
+_POSSESSIVE = re.compile(r"['’]s?[ \t]")
+_SLASHED = re.compile(r"[^ \t/]+[ \t]*/")
+
+
+def _ordinary(words: str) -> bool:
+    """A town made of chat words is no town ("Yes", "The Mother", "Address")."""
+    return all(w.casefold() in COMMON_WORDS for w in re.split(r"[ \t/]+", words.strip()) if w)
+
+
+def _leading_town(words: str) -> bool:
+    """A town before the first part must be a known place or in another script than Latin ("Almaty, mkr. ...",
+    "تهران، خیابان ..."; not "Natalia Lupașcu, s. ...")."""
+    return (not words.isascii() and not any("a" <= ch.casefold() <= "z" for ch in fold_accents(words))) or (
+        " ".join(fold_accents(w) for w in words.split()) in places()
+    )
+
+
+def find_address_chains(text: str) -> Iterator[Finding]:
+    pieces: list[tuple[int, int, str]] = []  # start, end, kind
+    for match in _PIECE.finditer(text):
+        kind = match.lastgroup or ""
+        if kind == "town" and _ordinary(match.group(0)):
+            continue
+        if kind == "after" and _POSSESSIVE.search(match.group(0)):
+            continue  # "Mama Blessing's house": whose, not where
+        pieces.append((match.start(), match.end(), kind))
+    chain: list[tuple[int, int, str]] = []
+    for piece in [*pieces, (len(text) + 10, len(text) + 10, "end")]:
+        if chain:
+            gap_start, gap_end = chain[-1][1], piece[0]
+            joined = _COMMA.fullmatch(text, gap_start, gap_end) is not None or (
+                _SPACE.fullmatch(text, gap_start, gap_end) is not None
+                and (
+                    piece[2] in ("before", "after")
+                    or (
+                        chain[-1][2] in ("before", "after")
+                        and (piece[2] != "town" or _SLASHED.match(text, piece[0]))
+                    )
+                )
+            )
+            if joined:
+                chain.append(piece)
+                continue
+            yield from _judge(text, chain)
+        chain = [piece] if piece[2] != "end" else []
+
+
+def _judge(text: str, chain: list[tuple[int, int, str]]) -> Iterator[Finding]:
+    parts = [p for p in chain if p[2] in ("before", "after")]
+    if not parts:
+        return
+    # the chain runs from its first to its last part, and takes a town or postcode joined by a comma at either end
+    first = chain.index(parts[0])
+    last = chain.index(parts[-1])
+    start, end = chain[first][0], chain[last][1]
+    before = chain[first - 1] if first > 0 else None
+    if (
+        before
+        and before[2] == "town"
+        and _COMMA.fullmatch(text, before[1], chain[first][0])
+        and _leading_town(text[before[0] : before[1]])
+    ):
+        start = chain[first - 1][0]
+    for piece in chain[last + 1 :]:
+        if piece[2] == "near" and piece is not chain[-1]:
+            end = piece[1]
+            continue
+        if piece[2] not in ("town", "post"):
+            break
+        end = piece[1]
+    strong = [p for p in parts if not _dotted_only(text, p)]
+    has_number = any(ch.isdigit() for ch in text[start:end])
+    if (len(parts) >= 2 and has_number and strong) or len(parts) >= 3:
+        yield Finding(start, end, ADDRESS, 0.75, "address_parts")
+
+
+def _dotted_only(text: str, part: tuple[int, int, str]) -> bool:
+    """ "d. 5", "s. Cărpineni": a part whose word is a single letter is weak on its own."""
+    return part[2] == "before" and re.match(r"[dsgtapmдсгмп]\.", text[part[0] : part[1]], re.I) is not None

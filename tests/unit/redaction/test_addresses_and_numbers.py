@@ -1,0 +1,46 @@
+"""Addresses and numbers written the way new writers write them (issue 17, session 12, `places` helper): addresses
+abroad as a chain of address parts, units and rural or descriptive locations, IDs with their check digit. Every
+name, address and number is invented."""
+
+from __future__ import annotations
+
+import pytest
+
+from redaction import Redactor
+
+from .conftest import assert_kept, masked
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("mother lives in Almaty oblast, Karasai raion, kv. 12, d. 5", "mother lives in [ADDRESS]"),
+        ("sister: ul. Lenina 14, kv. 12, Bishkek", "sister: [ADDRESS]"),
+        ("adres: Yenimahalle Mah. Çiçek Sok. No:12 D:4 Keçiören/Ankara", "adres: [ADDRESS]"),
+        ("her place: Kirkos sub-city, Woreda 08, House No. 1147, Addis Ababa", "her place: [ADDRESS]"),
+        ("family: Ward 5, Bhimeshwor Municipality, Dolakha", "family: [ADDRESS]"),
+        ("office Plot 47, Kampala Road, 2nd floor, Kampala", "office [ADDRESS]"),
+        ("адрес: г. Ош, ул. Ленина, д. 5, кв. 12", "адрес: [ADDRESS]"),
+        ("آدرس: تهران، خیابان آزادی، کوچه ۱۲، پلاک ۵", "آدرس: [ADDRESS]"),
+        ("mom: Tashkent, Chilonzor tumani, 9-kvartal, 14-uy", "mom: [ADDRESS]"),
+    ],
+)  # fmt: skip
+def test_an_address_abroad_written_as_a_chain_of_parts_is_masked(
+    redactor: Redactor, text: str, expected: str
+) -> None:
+    assert masked(redactor, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("the meeting is in Conference Room B, Floor 3 of the annex", "Floor 3"),
+        ("Ward 5 nurses said no", "Ward 5"),
+        ("Ward 5, Bed 3 is free tonight", "Ward 5, Bed 3"),
+        ("the form asks for Block, Tower and Flat as separate fields", "Block, Tower and Flat"),
+        ("District 9 and Sector 7 teams meet at noon", "District 9 and Sector 7"),
+        ("Mama Blessing's house per V3 is closed", "per V3"),
+    ],
+)  # fmt: skip
+def test_one_address_part_alone_is_no_address(redactor: Redactor, text: str, kept: str) -> None:
+    assert_kept(redactor, text, kept)
