@@ -76,8 +76,15 @@ _ORG_HEADS = frozenset(
     scholarship fellowship library consulting
     regional national international freight trucking logistics transport motors inn suites motel hotel stay
     school schools tollway thruway bypass airways airlines
+    parade parades festival fest gala marathon expo carnival jubilee extravaganza convention conference
+    massage braids lashes bbq barbecue grill kitchen bakery taqueria tacos pizza pizzeria boutique barbershop lounge
+    tavern pub bistro deli laundromat cleaners daycare catering pharmacy supermarket grocery auto towing garage
+    pavilion auditorium coliseum colosseum theater theatre amphitheater amphitheatre fieldhouse ballpark speedway
+    raceway racetrack casino superdome dome courts courthouses annex
     """.split()
 )
+# Events and things whose name opens with an event word: "Rodeo Houston", "Fiesta San Antonio".
+_EVENT_OPENERS = frozenset("rodeo fiesta parade festival carnival expo marathon gala".split())
 # Organisation words that open an organisation's name: "Memorial Hermann", "Parish Hall", "University Medical".
 _ORG_OPENERS = frozenset(
     """
@@ -97,8 +104,10 @@ _ORG_AHEAD = re.compile(
 # Lower-case words after "the X" that make X a building or a program: "the Frederick Douglass building", "the
 # Jesse Tree food pantry".
 _FACILITY_AFTER = re.compile(
-    r"(?:[ \t]+[a-z]+)?[ \t]+(?:building|bldg|campus|hospital|clinic|library|pantry|shelter|hall|gym|auditorium|"
-    r"courthouse|plant|factory|warehouse|store|dropoff|strip|program|grant|fund|foundation)\b"
+    r"(?:[ \t]+[A-Z][a-z][\w'’-]*){0,2}(?:[ \t]+[a-z]+)?[ \t]+(?:building|bldg|campus|hospital|clinic|library|pantry|"
+    r"shelter|hall|gym|auditorium|courthouse|plant|factory|warehouse|store|dropoff|strip|program|grant|fund|"
+    r"foundation|parade|parades|stadium|arena|festival|concert|route|float|floats|krewe|rally|vigil|fundraiser|gala|"
+    r"game|games|tournament|lot|garage|site|venue)\b"
 )
 # Agency and office acronyms written after a place ("Austin RAC", "Kalamazoo DPS", "Chester ED", "King County
 # PAO") or before one ("FCI Butner", "CT DCF"); with the US state codes.
@@ -677,8 +686,8 @@ def _person_false(text: str, start: int, end: int, source: str) -> bool:
         service is not None and service.group(1).casefold() in _SERVICE_HEADS
     ):
         return True  # "Candy Nails", "Sally Army", "Migrant Help", "EL SALVADOR CONSULATE": a business or a body
-    if len(words) > 1 and folded[0] in _ORG_OPENERS and words[0][:1].isupper():
-        return True  # "Memorial Hermann", "Parish Hall"
+    if len(words) > 1 and folded[0] in _ORG_OPENERS | _EVENT_OPENERS and words[0][:1].isupper():
+        return True  # "Memorial Hermann", "Parish Hall", "Rodeo Houston"
     opener = _CAPITALISED_BEFORE.search(text[max(0, start - 14) : start])
     if opener is not None and opener.group(1).casefold() in _ORG_OPENERS - {"general", "united", "county"}:
         return True  # "Memorial [Hermann]", "University [Hospital]"

@@ -29,7 +29,10 @@ def test_the_geocoding_towns_are_loaded() -> None:
             "runaway report out of Lame Deer, tribal PD wants a callback",
             "runaway report out of Lame Deer, tribal PD wants a callback",
         ),
-        ("heading back from Window Rock after the hearing", "heading back from Window Rock after the hearing"),
+        (
+            "heading back from Window Rock after the hearing",
+            "heading back from Window Rock after the hearing",
+        ),
         ("no hits at Walcott overnight, moving west", "no hits at Walcott overnight, moving west"),
         (
             "a school nurse from Ogallala called the tip line about a student",
@@ -60,3 +63,44 @@ def test_locative_town_needs_the_preposition() -> None:
     assert locative_town("the girl out of Whiteriver", 16, 26)
     assert not locative_town("Whiteriver is here", 0, 10)
     assert not locative_town("staying at Walcott's", 11, 18)
+
+
+# -- the head noun of a named thing: events, businesses, venues ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Bobby Hill Parade starts at 10, teams on the route by 9",
+            "Bobby Hill Parade starts at 10, teams on the route by 9",
+        ),
+        ("the Anita Brooks Foundation gala is Friday", "the Anita Brooks Foundation gala is Friday"),
+        (
+            "Golden Crane Massage on Bellaire changed its sign",
+            "Golden Crane Massage on Bellaire changed its sign",
+        ),
+        ("Rodeo Austin volunteers meet at gate 4", "Rodeo Austin volunteers meet at gate 4"),
+        (
+            "staging is behind the Clara Shortridge Foltz building",
+            "staging is behind the Clara Shortridge Foltz building",
+        ),
+        ("the Zulu Krewe parade closes the avenue at 4", "the Zulu Krewe parade closes the avenue at 4"),
+    ],
+)
+def test_named_events_and_businesses_are_no_people(redactor: Redactor, text: str, expected: str) -> None:
+    assert masked(redactor, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Odalys Brenner works the door at the massage place",
+            "[PERSON] works the door at the massage place",
+        ),
+        ("the Brenner family moved out of the lot", "the [PERSON] family moved out of the lot"),
+    ],
+)
+def test_people_beside_the_heads_stay_masked(redactor: Redactor, text: str, expected: str) -> None:
+    assert masked(redactor, text) == expected
