@@ -30,6 +30,7 @@ from redaction.vocabulary import (
     places,
     solo_last_names,
     towns,
+    word_names,
 )
 
 # A word; a possessive "'s" is not part of it ("Maria's" -> "Maria"), "O'Neil" and "Ana-Maria" are one word.
@@ -172,7 +173,15 @@ _VERBS_BEFORE_NAME = frozenset(
     watching watched messaging messaged contacted recruited trafficked sold selling pimping grooming groomed moved
     """.split()
 )
-_AGE_NEXT = re.compile(rf"\s*(?:is\s+|was\s+|[,(]\s*)(?:\d{{1,2}}(?!\d)|(?i:{NUMBER_WORDS})\b)")
+_AGE_NEXT = re.compile(
+    rf"\s*(?:is\s+|was\s+|[,(]\s*)(?:\d{{1,2}}(?!\d)|(?i:{NUMBER_WORDS})\b)"
+    # an age after a bare space in a list of people and ages: "Rahima 24, Shirin 31", "Nazma 17(?)", "Vy 16 and"
+    # (the next item is a name and an age too: "Mile 9 and", "Pier 19, don't" are no list of people)
+    r"|[ \t]\d{1,2}(?:\(\?\))?(?=[ \t]*[,;][ \t]*[A-ZÀ-Þ][^\W\d_]+[ \t]\d{1,2}(?!\d|[-:.]\d))"
+)
+# A bare age after a name in a list, and the name-and-age item before it ("Rahima 24, Shirin 31").
+_BARE_AGE = re.compile(r"[ \t]\d{1,2}(?:\(\?\))?(?![\d:.,-]\d|[ \t]*(?:[%$]|[A-Za-z]))")
+_AGE_ITEM_BEFORE = re.compile(r"(?<![\w'’-])[A-ZÀ-Þ][^\W\d_]+[ \t]\d{1,2}(?:\(\?\))?[ \t]*[,;][ \t]*$")
 # Lower-case unknown words are names only before these ("yesi just called", "chen said").
 _STRONG_VERBS_AFTER = frozenset({"said", "says", "told", "texted", "called", "just", "finally", "disclosed"})
 
@@ -201,6 +210,20 @@ _NICKNAME_CONTEXT = re.compile(
 )
 # After a strong-cue name, another one joined by "or"/"/"/"," ("goes by Tiff or Lady T").
 _ALTERNATIVE = re.compile(r"[ \t]*(?:,|/|\bor\b|\band\b)[ \t]*[\"'“‘]?")
+
+
+# Before a word, these make it a place or an organisation ("at Mercy", "in Charlotte", "Center for Justice").
+_PLACE_PREPOSITIONS = frozenset("at in from of for to near by on into inside outside".split())
+
+
+def _next_to_capital(text: str, tokens: list[tuple[int, int, str]], index: int) -> bool:
+    """Whether a capitalised word sits right beside ``tokens[index]``, spaces only between."""
+    for other in (index - 1, index + 1):
+        if 0 <= other < len(tokens):
+            first, second = sorted((other, index))
+            if tokens[other][2][:1].isupper() and _GAP.fullmatch(text[tokens[first][1] : tokens[second][0]]):
+                return True
+    return False
 
 
 def _name_end(text: str, tokens: list[tuple[int, int, str]], last: int) -> int:
@@ -238,6 +261,7 @@ class NameRules:
         self._solo = solo_last_names()
         self._everyday = everyday_words()
         self._places = places()
+        self._word_names = word_names()
 
     def find(self, text: str) -> Iterator[Finding]:
         """All rule-based PERSON findings in ``text``."""
@@ -247,6 +271,7 @@ class NameRules:
         starts = {start: index for index, (start, _end, _word) in enumerate(tokens)}
         yield from self._lexicon(text, tokens)
         yield from self._in_context(text, tokens)
+        yield from self._given_in_frame(text, tokens)
         yield from self._cued(text, tokens, starts, _STRONG_CUE, strong=True)
         yield from self._cued(text, tokens, starts, _NICKNAME_CUE, strong=True, capitalised=True)
         yield from self._cued(text, tokens, starts, _WEAK_CUE, strong=False)
@@ -489,6 +514,35 @@ class NameRules:
                 )
             index = last + 1
 
+    def _given_in_frame(self, text: str, tokens: list[tuple[int, int, str]]) -> Iterator[Finding]:
+        """A given name that is also an everyday word or a place ("Precious", "Harmony", "Dakota", "Faith"), in title
+        case, in a frame that only a person fits: a person's verb after it ("Faith says", "Comfort also wired"), a
+        possessive of a person's things or kin ("Slim's IG", "Blessing's mum"), a title, role or kin noun said of it
+        ("Harmony is the victim's cousin", "(the one from ...)"), or an age beside it ("Genesis, 15", "Dakota (15)").
+        The word itself says nothing here -- the frame does -- so function words, months and titles stay out."""
+        for index, (start, end, word) in enumerate(tokens):
+            if _style(word) != "title" or len(word) < 3:
+                continue
+            key = fold_accents(word)
+            if key not in self._word_names and key not in AMBIGUOUS_FIRST_NAMES:
+                continue
+            if _is_common(word) or key in _NEVER_A_NICKNAME or key in self._first:
+                continue
+            if index > 0 and (
+                tokens[index - 1][2].casefold() in _ARTICLES or tokens[index - 1][2].casefold() in _PLACE_PREPOSITIONS
+            ):
+                continue  # "the Harmony shelter", "la Esperanza", "at Mercy", "Center for Justice"
+            if _next_to_capital(text, tokens, index) or "\t" in text[max(0, start - 1) : end + 1]:
+                continue  # one word of a longer name ("Grace Haven", "Round Rock", "Chevy Chase") or a table cell
+            if key in self._places or is_place(text, start, end):
+                continue  # "Austin asked", "Madison just sent theirs": a city's office as often as a person
+            if (
+                person_evidence(text, start, end)
+                or _FRAME_VERB_AFTER.match(text, end)
+                or _AGE_NEXT.match(text, end)
+            ):
+                yield Finding(start, end, PERSON, 0.7, "name_frame")
+
     def _person_context(
         self, text: str, tokens: list[tuple[int, int, str]], first: int, last: int, lower: bool
     ) -> bool:
@@ -511,6 +565,10 @@ class NameRules:
                 return False
         if _AGE_NEXT.match(text, tokens[last][1]):
             return True  # "Jayden is 4", "Souza (19)"
+        if _BARE_AGE.match(text, tokens[last][1]) and _AGE_ITEM_BEFORE.search(
+            text, max(0, tokens[first][0] - 40), tokens[first][0]
+        ):
+            return True  # the last of a list of people and ages: "..., Shirin 31"
         if first >= 1:
             before = tokens[first - 1][2].casefold()
             if first >= 2:
@@ -744,9 +802,24 @@ _KIN_PREDICATE = re.compile(
 )
 _PERSON_AFTER = re.compile(
     r"(?:['’]s[ \t]+(?i:sister|brother|mom|mother|dad|father|boyfriend|girlfriend|bf|gf|husband|wife|kids?|son|"
-    r"daughter|cousin|aunt|uncle|phone|number|cell|dl|passport|cert|case|lawyer|attorney|advocate|pimp|car)\b"
+    r"daughter|cousin|aunt|uncle|phone|number|cell|dl|passport|cert|case|lawyer|attorney|advocate|pimp|car|"
+    # a person's accounts, kin and papers: "Slim's IG", "Tay's cash app", "Blessing's mum", "Lan's DOB"
+    r"mum|mama|baby[ \t]+(?:mama|mother|daddy|father)|grandma|grandmother|niece|nephew|ig|insta|instagram|snap|"
+    r"snapchat|whatsapp|tiktok|cash[ \t]?app|dob|real[ \t]+name|full[ \t]+name|last[ \t]+name|ssn|man|"
+    r"caseworker|foster|social[ \t]+worker)\b"
     r"|[ \t]*\([ \t]*(?:\d{1,2}[ \t]*\)|(?i:the|her|his)[ \t]+(?i:kid|boy|girl|boyfriend|girlfriend|victim|client|"
     r"minor|son|daughter|brother|sister|mom|dad|guy|man|woman|person|cousin|uncle|aunt|driver|manager|owner)\b))"
+)
+# A verb only a person does, after a given name that is also a word ("Faith says", "Precious walked back in",
+# "Comfort also wired money", "Harmony had help", "Genesis (the one from Bakersfield) disclosed").
+_FRAME_VERB_AFTER = re.compile(
+    r"(?:[ \t]*\([^()\n]{1,40}\))?[ \t]+(?:(?:also|just|still|never|finally|already|then|now)[ \t]+)?"
+    r"(?:said|says|told|tells|texted|called|messaged|disclosed|admitted|denied|claims|claimed|explained|"
+    r"mentioned|remembers|remembered|reported|refused|declined|agreed|cried|wants|wanted|walked|ran|escaped|"
+    r"arrived|left|showed|logged|wired|sent|paid|owes|lives|lived|stays|stayed|works|worked|moved|went|came|"
+    r"got|knows|knew|thinks|thought|asked|asks|met|saw|drove|took|gave|brought|kept|posted|"
+    r"located|recovered|found|seen|is[ \t]+(?:safe|missing|scared|afraid|pregnant|back|home|with|staying|living)|"
+    r"was[ \t]+(?:seen|found|located|recovered|picked|dropped|taken|arrested|missing|with))\b"
 )
 _PERSON_VERBS_AFTER = _VERBS_AFTER_NAME - frozenset(
     "will would should could cannot can might may never finally already just still also dob mrn ssn cell ph tel "

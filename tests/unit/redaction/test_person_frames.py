@@ -1,0 +1,45 @@
+"""Names a user would still read after masking, session 12: a name that is also an everyday word, a place or no
+list's word, recognised by the frame it sits in rather than by the word. Every name here is invented. Each test shows
+the text a user sees after masking."""
+
+from __future__ import annotations
+
+import pytest
+
+from redaction import Redactor
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        # a person's verb after a given name that is also a word
+        ("Faith says the driver took her phone", "[PERSON] says the driver took her phone"),
+        ("Precious walked back in at 4am, no new indicators", "[PERSON] walked back in at 4am, no new indicators"),
+        ("Comfort also wired money to her aunt", "[PERSON] also wired money to her aunt"),
+        ("Genesis (the one from Visalia) disclosed on Monday", "[PERSON] (the one from Visalia) disclosed on Monday"),
+        # a possessive of a person's accounts or kin
+        ("Slim's IG is where the ads go up", "[PERSON]'s IG is where the ads go up"),
+        ("Blessing's mum calls every Sunday", "[PERSON]'s mum calls every Sunday"),
+        # an age in a list of people and ages
+        ("ages: Rahmina 24, Shirvan 31", "ages: [PERSON] [AGE], [PERSON] [AGE]"),
+    ],
+)
+def test_a_name_in_a_person_frame_is_masked(redactor: Redactor, text: str, masked: str) -> None:
+    assert redactor.redact(text).text == masked
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the Harmony shelter has two beds tonight",
+        "Hope House said they have a bed",
+        "Mississippi Center for Justice said they have a paralegal now",
+        "our docs at Mercy asked for the webinar slides",
+        "Austin asked whether the protocol covers walk-ins",
+        "boat is docked at Pier 19, don't share the vessel name",
+        "weekly counts: Referrals 61, Served 49",
+        "Grace period ends Monday",
+    ],
+)
+def test_words_and_places_outside_a_person_frame_stay_readable(redactor: Redactor, text: str) -> None:
+    assert redactor.redact(text).text == text
