@@ -14,7 +14,8 @@ from collections.abc import Callable, Iterable, Iterator
 from itertools import accumulate
 
 from redaction.findings import AGE, PERSON, Finding
-from redaction.vocabulary import COMMON_WORDS
+from redaction.normalise import fold_accents
+from redaction.vocabulary import AMBIGUOUS_FIRST_NAMES, COMMON_WORDS, places, word_names
 
 # English and Spanish number words an age is written with ("she's sixteen", "tiene diecisiete").
 NUMBER_WORDS = (
@@ -175,6 +176,7 @@ def people_beside_people(
     """
     people = [f for f in findings if f.label == PERSON]
     spans: set[tuple[int, int]] = set()
+    coordinated: set[tuple[int, int]] = set()
     for finding in people:
         # The patterns below end right before the finding; a cheap look at what is there first skips most of them
         # (each search tries every position of its window: 35,000 findings cost seconds).
@@ -204,9 +206,44 @@ def people_beside_people(
             nick = _NICK_IS_BEFORE.search(text, max(0, finding.start - 40), finding.start)
             if nick is not None and _nickname(text, nick.start("name"), nick.end("name"), False):
                 spans.add((nick.start("name"), nick.end("name")))
+        # a given name that is also a word or a place, coordinated with the found name: "Cheyenne and Dakota",
+        # "Lovely or Sherline", "Kiana Roberts & Precious" (the found name says what the list is)
+        if after is not None and after.group("and") in ("and", "or", "y"):
+            if _coordinated_given(text, after.start("name"), after.end("name"), text[finding.start : finding.end]):
+                coordinated.add((after.start("name"), after.end("name")))
+        if spaced:
+            before_or = _COORDINATED_BEFORE.search(text, max(0, finding.start - 30), finding.start)
+            if before_or is not None and _coordinated_given(
+                text, before_or.start("name"), before_or.end("name"), text[finding.start : finding.end]
+            ):
+                coordinated.add((before_or.start("name"), before_or.end("name")))
     spans -= {(f.start, f.end) for f in people}
     for start, end in sorted(spans):
         yield Finding(start, end, PERSON, 0.65, "name_joined")
+    for start, end in sorted(coordinated - spans - {(f.start, f.end) for f in people}):
+        yield Finding(start, end, PERSON, 0.65, "name_coordinated")
+
+
+_COORDINATED_BEFORE = re.compile(rf"(?<![\w'’-])(?P<name>{_CAP})[ \t]+(?:and|or|y)[ \t]+$")
+_ARTICLE_BEFORE = re.compile(r"(?i:\b(?:the|a|an|at|in|from|of|for|to|near|on|la|el|los|las)[ \t]+)$")
+
+
+def _coordinated_given(text: str, start: int, end: int, partner: str) -> bool:
+    """One title-case word that is a given name although also a word or a place ("Dakota", "Precious", "Faith"), and
+    not the first word of a longer capitalised name, nor a month or weekday before a number ("May 5"), nor a thing
+    after an article or a place preposition ("at Mercy and Dr. Lee"); a place only beside a partner that is no place
+    ("Cheyenne and Dakota", not "Eugene and Salem" or "Austin and Charlotte" when one of them was taken for a name)."""
+    word = text[start:end]
+    if not word[:1].isupper() or not word[1:].islower() or len(word) < 3:
+        return False
+    key = fold_accents(word)
+    if key in COMMON_WORDS or (key not in AMBIGUOUS_FIRST_NAMES and key not in word_names()):
+        return False
+    if key in places() and any(fold_accents(part) in places() for part in partner.split()):
+        return False
+    if re.match(r"[ \t]+(?:[A-ZÀ-Þ0-9]|[a-z]+s\b)|['’]s\b", text[end : end + 30]):
+        return False  # "Hope House", "May 5", "Dakota counties": a name of something else
+    return _ARTICLE_BEFORE.search(text, max(0, start - 8), start) is None
 
 
 # A list of names: items of one to three capitalised words (quoted or not, an age after them allowed) separated by

@@ -14,9 +14,15 @@ from redaction import Redactor
     [
         # a person's verb after a given name that is also a word
         ("Faith says the driver took her phone", "[PERSON] says the driver took her phone"),
-        ("Precious walked back in at 4am, no new indicators", "[PERSON] walked back in at 4am, no new indicators"),
+        (
+            "Precious walked back in at 4am, no new indicators",
+            "[PERSON] walked back in at 4am, no new indicators",
+        ),
         ("Comfort also wired money to her aunt", "[PERSON] also wired money to her aunt"),
-        ("Genesis (the one from Visalia) disclosed on Monday", "[PERSON] (the one from Visalia) disclosed on Monday"),
+        (
+            "Genesis (the one from Visalia) disclosed on Monday",
+            "[PERSON] (the one from Visalia) disclosed on Monday",
+        ),
         # a possessive of a person's accounts or kin
         ("Slim's IG is where the ads go up", "[PERSON]'s IG is where the ads go up"),
         ("Blessing's mum calls every Sunday", "[PERSON]'s mum calls every Sunday"),
@@ -42,4 +48,31 @@ def test_a_name_in_a_person_frame_is_masked(redactor: Redactor, text: str, maske
     ],
 )
 def test_words_and_places_outside_a_person_frame_stay_readable(redactor: Redactor, text: str) -> None:
+    assert redactor.redact(text).text == text
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        (
+            "Cheyenne and Dakota (twins, 15) ran from the group home",
+            "[PERSON] and [PERSON] (twins, [AGE]) ran from the group home",
+        ),
+        ("Shondra and Precious left together", "[PERSON] and [PERSON] left together"),
+    ],
+)
+def test_a_given_name_coordinated_with_a_found_name_is_masked(
+    redactor: Redactor, text: str, masked: str
+) -> None:
+    assert redactor.redact(text).text == masked
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Houston and Dallas both have beds",
+        "Eugene and Salem both reporting the same ad set",
+    ],
+)
+def test_places_and_firms_coordinated_stay_readable(redactor: Redactor, text: str) -> None:
     assert redactor.redact(text).text == text
