@@ -157,6 +157,27 @@ _LAW_HEADS = frozenset("act acts alert alerts amendment".split())
 _LAW_OR_DAY_AFTER = re.compile(
     r"(?:['’]s)?[ \t]+(?:Act|Acts|Alert|Alerts|Amendment)\b|['’]s[ \t]+(?:Law|Laws|Day(?![ \t]+off)|Bill|Rule)\b"
 )
+# A possessive name before a span that is itself the head word: "Kari's [Law]", "Rosa's [Place]" (the model's span
+# is the head alone).
+_POSSESSIVE_NAME_BEFORE = re.compile(r"\b[A-Z][\w-]*['’]s[ \t]+$")
+_POSSESSED_HEADS = frozenset("law laws day bill rule act acts alert alerts amendment".split())
+# A pet's name: "our dog Pepper", "her cat named Tommy", "K9 Rex", "Pepper, our dog", "Pepper the cat". Pets with
+# people's names are no PII (the blind-set writers' rule).
+_PET_WORDS = (
+    r"dog|dogs|doggo|puppy|pup|cat|cats|kitty|kitten|pet|pets|horse|pony|pitbull|pit[ \t]+bull|chihuahua|husky|"
+    r"poodle|parrot|hamster|bunny|rabbit|goat|lizard|snake|turtle|k9|k-9"
+)
+_PET_BEFORE = re.compile(rf"(?i:\b(?:{_PET_WORDS})(?:[ \t]+(?:named|called))?[ \t]*,?[ \t]+)$")
+_PET_AFTER = re.compile(rf"(?i:,?[ \t]+(?:the|our|my|her|his|their|your)[ \t]+(?:{_PET_WORDS})\b)")
+# Given names that are also English verbs or modals, opening a sentence before a word that only a verb or a modal
+# takes there: "Will do", "May be late", "Mark it closed", "Hope so", "Sue the landlord?", "Bill them for it" (not
+# "Will said", "Hope wants to ...": a person's verb after the name keeps it a name).
+_VERB_NAMES = frozenset("will may might can mark hope sue pat rob bill chase grant jack lance wade skip chuck trust".split())
+_VERB_READING_AFTER = re.compile(
+    r"[ \t]+(?:the|a|an|it|its|this|that|these|those|them|him|her|me|us|you|everyone|everybody|all|so|not|be|do|"
+    r"have|get|go|check|call|send|need|see|try|take|make|let|keep|follow|update|confirm|circle|loop|ping|look|come|"
+    r"work|help|as|down|up|off|out|your|our|my|their|his|both|each|any|some|someone|somebody|anyone|one)\b"
+)
 # Holidays and festivals that the models and the lexicon take for given names ("Tết", "Songkran", "Dashain").
 _HOLIDAYS = frozenset(
     """
@@ -549,7 +570,13 @@ def _person_false(text: str, start: int, end: int, source: str) -> bool:
         and fold_accents(words[-1]) in _ORG_HEADS | _BODY_HEADS
     ):
         return True  # "Sister Rose Center", "Survivor Advisory Council": a cue word opening an organisation's name
-    if source == "deny_list" or _cued(text, start):
+    if source == "deny_list":
+        return False
+    if len(words) <= 2 and (
+        _PET_BEFORE.search(text, max(0, start - 30), start) or _PET_AFTER.match(text, end)
+    ):
+        return True  # "our dog Pepper", "a kitten named Tommy", "Pepper, our dog": a pet
+    if _cued(text, start):
         return False
     folded = [fold_accents(w) for w in words]
     if any(fold_accents(t.strip(".,;:!?")) in _NEVER_NAMES for t in span.split()):
@@ -613,6 +640,21 @@ def _person_false(text: str, start: int, end: int, source: str) -> bool:
         and (folded[0], following.group(1).casefold()) in _FIXED_PHRASES
     ):
         return True  # "Amber alert", "Frank discussion", "Will do", "Chase bank"
+    if (
+        len(words) == 1
+        and folded[0] in _VERB_NAMES
+        and words[0][:1].isupper()
+        and _SENTENCE_OPENER.search(text, max(0, start - 4), start)
+        and _VERB_READING_AFTER.match(text, end)
+    ):
+        return True  # "Will do", "May be late", "Mark it closed", "Hope so", "Sue the landlord?": a verb or modal
+    if (
+        len(words) == 1
+        and words[0][:1].isupper()
+        and (folded[0] in _POSSESSED_HEADS or folded[0] in _ORG_HEADS)
+        and _POSSESSIVE_NAME_BEFORE.search(text, max(0, start - 30), start)
+    ):
+        return True  # "Kari's Law", "Rosa's Place": the head of a thing named after a person
     if len(words) == 1 and _opener_word(text, start, words[0], folded[0]):
         return True  # "Clerk confirmed", "Yikes.", "Pat-down policy ...", "Dispatched, 2 units"
     if source in _MODEL_SOURCES and not span.isupper() and not _foreign_word_set().isdisjoint(folded):

@@ -104,3 +104,42 @@ def test_named_events_and_businesses_are_no_people(redactor: Redactor, text: str
 )
 def test_people_beside_the_heads_stay_masked(redactor: Redactor, text: str, expected: str) -> None:
     assert masked(redactor, text) == expected
+
+
+# -- pets, given names read as verbs or modals, the head of a law named after someone ------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("our dog Pepper chewed the intake binder lol", "our dog Pepper chewed the intake binder lol"),
+        (
+            "her cat named Tommy can come to the shelter too",
+            "her cat named Tommy can come to the shelter too",
+        ),
+        ("Biscuit, our dog, is staying with my sister", "Biscuit, our dog, is staying with my sister"),
+        ("Will do, sending it now", "Will do, sending it now"),
+        ("May be late to the 2pm", "May be late to the 2pm"),
+        ("Mark it closed pls", "Mark it closed pls"),
+        ("Hope so. fingers crossed", "Hope so. fingers crossed"),
+        ("Sue the landlord? not our call", "Sue the landlord? not our call"),
+        (
+            "Kari's Law means every office phone dials 911 direct",
+            "Kari's Law means every office phone dials 911 direct",
+        ),
+    ],
+)
+def test_pets_verbs_and_laws_are_no_people(redactor: Redactor, text: str, expected: str) -> None:
+    assert masked(redactor, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Sue told her to leave the motel", "[PERSON] told her to leave the motel"),
+        ("Pepper Lindqvist is the new intern's mom", "[PERSON] is the new intern's mom"),
+        ("the dog belongs to Odalys Brenner", "the dog belongs to [PERSON]"),
+    ],
+)
+def test_people_beside_pets_and_verbs_stay_masked(redactor: Redactor, text: str, expected: str) -> None:
+    assert masked(redactor, text) == expected
