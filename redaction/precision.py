@@ -41,6 +41,7 @@ from redaction.vocabulary import (
     NATIONALITIES,
     US_STATE_CODES,
     everyday_words,
+    extra_first_names,
     first_name_places,
     first_names,
     last_names,
@@ -177,6 +178,13 @@ _VERB_READING_AFTER = re.compile(
     r"[ \t]+(?:the|a|an|it|its|this|that|these|those|them|him|her|me|us|you|everyone|everybody|all|so|not|be|do|"
     r"have|get|go|check|call|send|need|see|try|take|make|let|keep|follow|update|confirm|circle|loop|ping|look|come|"
     r"work|help|as|down|up|off|out|your|our|my|their|his|both|each|any|some|someone|somebody|anyone|one)\b"
+)
+# A body's or an office's possessive: "Monzo's financial crime team", "Bedfordshire's list", "the Gov's office" --
+# with a possessor no name list holds (a person's "Lopez's team" stays a name).
+_INSTITUTION_POSSESSED = re.compile(
+    r"['’]s[ \t]+(?:[a-z]+[ \t]+){0,2}?(?:team|teams|unit|office|offices|patch|list|jurisdiction|territory|website|"
+    r"site|portal|hotline|helpline|policy|policies|protocol|queue|dept|department|division|desk|staff|headquarters|"
+    r"hq|precinct|caseload|backlog|budget|funding|proclamation)\b"
 )
 # Holidays and festivals that the models and the lexicon take for given names ("Tết", "Songkran", "Dashain").
 _HOLIDAYS = frozenset(
@@ -490,7 +498,7 @@ def _demonym(word: str) -> bool:
 _SPEAKING_END = re.compile(r"(?i:-speaking)$")
 _FOLLOWING_WORD = re.compile(r"[ \t]+([^\W\d_]+)")
 _ACRONYM_BEFORE = re.compile(r"\b([A-Z]{2,5})[ \t]+$")
-_CAPITAL_AFTER = re.compile(r"[ \t]+([A-Z][a-z]+|[A-Z]+)\b")
+_CAPITAL_AFTER = re.compile(r"(?:['’]s)?[ \t]+([A-Z][a-z]+|[A-Z]+)\b")
 _CAPITALISED_BEFORE = re.compile(r"\b([A-Z][a-z]+)[ \t]+$")
 _THE_BEFORE = re.compile(r"\b[Tt]he[ \t]+$")
 _WORD_AFTER = re.compile(r"(?:['’]s)?[ \t]+(?P<w>[^\W\d_]+)(?![\w-])")
@@ -577,7 +585,13 @@ def _person_false(text: str, start: int, end: int, source: str) -> bool:
     ):
         return True  # "our dog Pepper", "a kitten named Tommy", "Pepper, our dog": a pet
     if _cued(text, start):
-        return False
+        head = _WORD_AFTER.match(text[end : end + 30])
+        return (
+            source not in ("name_cue", "name_script")
+            and head is not None
+            and head.group("w")[:1].isupper()
+            and head.group("w").casefold() in _ORG_HEADS | _SERVICE_HEADS
+        )  # '"Kandi's Spa"', '"Lucky Nails"': a quoted business's name (but "aka Ruby Nails" stays)
     folded = [fold_accents(w) for w in words]
     if any(fold_accents(t.strip(".,;:!?")) in _NEVER_NAMES for t in span.split()):
         return True  # "T-visa", "U-visas": a form, not a name
@@ -655,6 +669,14 @@ def _person_false(text: str, start: int, end: int, source: str) -> bool:
         and _POSSESSIVE_NAME_BEFORE.search(text, max(0, start - 30), start)
     ):
         return True  # "Kari's Law", "Rosa's Place": the head of a thing named after a person
+    if (
+        len(words) == 1
+        and _INSTITUTION_POSSESSED.match(text, end)
+        and folded[0] not in _lexicon_or_last_names()
+        and folded[0] not in extra_first_names()
+        and not person_evidence(text, start, end)
+    ):
+        return True  # "Monzo's financial crime team", "Bedfordshire's list", "the Gov's office": a body's
     if len(words) == 1 and _opener_word(text, start, words[0], folded[0]):
         return True  # "Clerk confirmed", "Yikes.", "Pat-down policy ...", "Dispatched, 2 units"
     if source in _MODEL_SOURCES and not span.isupper() and not _foreign_word_set().isdisjoint(folded):

@@ -143,3 +143,30 @@ def test_pets_verbs_and_laws_are_no_people(redactor: Redactor, text: str, expect
 )
 def test_people_beside_pets_and_verbs_stay_masked(redactor: Redactor, text: str, expected: str) -> None:
     assert masked(redactor, text) == expected
+
+
+# -- possessives of bodies and quoted businesses -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Revolut's fraud team answered in an hour", "Revolut's fraud team answered in an hour"),
+        ("that street is in Lancashire's patch, not ours", "that street is in Lancashire's patch, not ours"),
+        ('the ad names "Sunny\'s Spa" again, same number', 'the ad names "Sunny\'s Spa" again, same number'),
+        ("Lin's Nails & Spa is a different owner", "Lin's Nails & Spa is a different owner"),
+    ],
+)
+def test_possessives_of_bodies_are_no_people(redactor: Redactor, text: str, expected: str) -> None:
+    assert masked(redactor, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Fon's legal name is on the consent form", "[PERSON]'s legal name is on the consent form"),
+        ("Det. Okonkwo's team has the phone", "Det. [PERSON]'s team has the phone"),
+    ],
+)
+def test_possessives_of_people_stay_masked(redactor: Redactor, text: str, expected: str) -> None:
+    assert masked(redactor, text) == expected
