@@ -585,12 +585,12 @@ def _person_false(text: str, start: int, end: int, source: str) -> bool:
     ):
         return True  # "our dog Pepper", "a kitten named Tommy", "Pepper, our dog": a pet
     if _cued(text, start):
-        head = _WORD_AFTER.match(text[end : end + 30])
+        quoted_head = _WORD_AFTER.match(text[end : end + 30])
         return (
             source not in ("name_cue", "name_script")
-            and head is not None
-            and head.group("w")[:1].isupper()
-            and head.group("w").casefold() in _ORG_HEADS | _SERVICE_HEADS
+            and quoted_head is not None
+            and quoted_head.group("w")[:1].isupper()
+            and quoted_head.group("w").casefold() in _ORG_HEADS | _SERVICE_HEADS
         )  # '"Kandi's Spa"', '"Lucky Nails"': a quoted business's name (but "aka Ruby Nails" stays)
     folded = [fold_accents(w) for w in words]
     if any(fold_accents(t.strip(".,;:!?")) in _NEVER_NAMES for t in span.split()):
