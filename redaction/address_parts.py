@@ -148,3 +148,59 @@ def _judge(text: str, chain: list[tuple[int, int, str]]) -> Iterator[Finding]:
 def _dotted_only(text: str, part: tuple[int, int, str]) -> bool:
     """ "d. 5", "s. Cărpineni": a part whose word is a single letter is weak on its own."""
     return part[2] == "before" and re.match(r"[dsgtapmдсгмп]\.", text[part[0] : part[1]], re.I) is not None
+
+
+# --- where someone is, said the rural or descriptive way ------------------------------------------------------------
+# A road by its designator and number ("BIA Route 1", "IR 15", "CR 12", "Hwy 18", "I-90", "FM 1960", "N-15").
+_ROAD = (
+    r"(?:(?:BIA|IR|Indian|Navajo|Tribal|US|SR|State|County|CR|FM|RR|Hwy|Highway|Route|Rte|Interstate|I|N|Co\.?)"
+    r"(?:[ \t]+(?:Route|Rte|Road|Rd|Hwy|Highway))?[ \t]*-?[ \t]*\d{1,4}[A-Z]?(?![\w-]))"
+)
+# A mile marker is a point on a road: "mile marker 17", "MM 212", "milepost 40.5", with its road before or after it.
+_MILE_MARKER = re.compile(
+    rf"(?:{_ROAD}[ \t]*,?[ \t]*)?(?<![\w-])(?i:mile[ \t]*markers?|mile[ \t]*posts?|milepost|(?-i:MM|MP))[ \t]*#?[ \t]*"
+    rf"\d{{1,4}}(?:\.\d)?(?![\w-])(?:[ \t]+(?i:on|of|off)[ \t]+{_ROAD})?"
+)
+# A dwelling, a relation and a landmark after a word that places someone: "staying in the third trailer past the
+# chapter house", "at the blue house behind the Dollar General on Hwy 18", "2nd house up Sherwood Rd past the church",
+# "lives off BIA 4 past the cattle guard". The dwelling may have two describing words before it; the landmark is a
+# road, one to three capitalised words, or "the" and one or two words ending in a landmark noun.
+_DWELLING = (
+    r"(?:trailer|house|home|cabin|camper|shack|hogan|duplex|mobile[ \t]+home|apartment|apt|unit|rv|"
+    r"(?<=['’]s[ \t])(?:place|yard|building|one))"
+)
+_LANDMARK_NOUN = (
+    r"(?:house|church|chapel|school|store|station|bridge|guard|tower|office|clinic|center|centre|hall|shop|mart|market|"
+    r"gym|park|cemetery|graveyard|dump|tank|well|mailboxes?|junction|turnoff|turn-off|crossing|corner|light|sign|"
+    r"post|dam|lake|river|creek|wash|mesa|butte|ridge|road|trail|pump|laundromat|casino|motel|bar|diner|"
+    r"ihs|headstart|head[ \t]+start)"
+)
+_LANDMARK = (
+    rf"(?:{_ROAD}|(?-i:[A-Z][\w'’&-]{{1,24}}(?:[ \t]+[A-Z][\w'’&-]{{1,24}}){{0,2}})"
+    rf"|the[ \t]+(?:[a-z][a-z'’-]{{1,20}}[ \t]+){{0,2}}{_LANDMARK_NOUN}s?(?![\w-]))"
+)
+_RELATION = r"(?:past|behind|next[ \t]+to|across[ \t]+from|beside|by|near|up|down|at[ \t]+the[ \t]+end[ \t]+of|off|on)"
+_DESCRIBED = re.compile(
+    r"(?i:\b(?:at|in|to|from|into|lives?|living|staying|stayed|sleeps?|sleeping|lka|seen|found|dropped|is|"
+    r"house\s+is|home\s+is|place\s+is|address\s+is)[ \t]+(?:her|his|their|my|an?)?[ \t]*|,[ \t]+)"
+    rf"(?P<a>(?i:(?:the[ \t]+)?(?:[a-z0-9][a-z0-9'’-]{{1,15}}[ \t]+){{0,2}}{_DWELLING}[ \t]+{_RELATION}[ \t]+"
+    rf"(?:the[ \t]+)?)(?P<l>{_LANDMARK})"
+    rf"(?:[ \t]+(?i:{_RELATION})[ \t]+(?:the[ \t]+)?{_LANDMARK}){{0,2}})"
+)
+# A road said as where someone is: "lives off BIA 4", "last seen on Route 12".
+_ON_ROAD = re.compile(
+    r"\b(?i:lives?|living|staying|lka|last[ \t]+seen|seen|found|dropped(?:[ \t]+off)?|picked[ \t]+up)[ \t]+"
+    rf"(?i:on|off|at|near|along)[ \t]+(?P<a>{_ROAD}(?:[ \t]+(?i:{_RELATION})[ \t]+(?:the[ \t]+)?{_LANDMARK})?)"
+)
+
+
+def find_described_places(text: str) -> Iterator[Finding]:
+    for match in _MILE_MARKER.finditer(text):
+        yield Finding(match.start(), match.end(), ADDRESS, 0.75, "described_place")
+    for match in _DESCRIBED.finditer(text):
+        landmark = match.group("l")
+        if landmark[:1].isupper() and _ordinary(landmark):
+            continue
+        yield Finding(match.start("a"), match.end("a"), ADDRESS, 0.7, "described_place")
+    for match in _ON_ROAD.finditer(text):
+        yield Finding(match.start("a"), match.end("a"), ADDRESS, 0.7, "described_place")

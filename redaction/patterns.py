@@ -25,7 +25,7 @@ from stdnum.pk import cnic as stdnum_cnic
 from stdnum.ro import cnp as stdnum_cnp
 from stdnum.za import idnr as stdnum_za_id
 
-from redaction.address_parts import find_address_chains
+from redaction.address_parts import find_address_chains, find_described_places
 from redaction.context import AGE_UNITS, NUMBER_WORDS
 from redaction.findings import (
     A_NUMBER,
@@ -1784,15 +1784,24 @@ _BLOCK = re.compile(
 _UNIT_ALONE = re.compile(
     r"\b(?i:apt|apartment|apto|suite|ste|lot|(?:bunk\s+)?trlr|(?:bunk\s+)?trailer|spc|space|unit|rm|rooms?|habitaci[oó]n|cuarto|"
     r"cabin|bunkhouse|barracks?|camper|dorm)\.?\s*(?:no\.?)?\s*"
-    r"(?P<u>#?[A-Za-z]?\d{1,5}[A-Za-z]?(?:-\d{1,4}|[ \t]+(?:and|&)[ \t]+\d{1,5}[A-Za-z]?)?(?![\w-])"
+    r"(?P<u>(?:#?[A-Za-z]?\d{1,5}[A-Za-z]?(?:-\d{1,4}|[ \t]+(?:and|&)[ \t]+\d{1,5}[A-Za-z]?)?|(?<=[\s#])[A-Za-z]{1,2}-\d{1,4}[A-Za-z]?"
+    r"|\d{1,4}-[A-Za-z])(?![\w-])"
     r"|(?<=[ \t])(?-i:[A-H])(?![\w'’-]))"
     r"|(?<![\w#&])(?P<h>#\d{2,5}[A-Za-z]?)(?![\w-])"
+)
+# A flat named by its floor and letter after a verb that places someone, in a message about where people live or
+# sleep: "the boss is in 3F", "they moved her to 2B", "she stays in B-4".
+_FLAT_AFTER_VERB = re.compile(
+    r"\b(?i:is|are|was|were|lives?|living|stays?|staying|stayed|sleeps?|sleeping|slept|moved[ \t]+(?:her|him|them)|"
+    r"put[ \t]+(?:her|him|them)|kept)[ \t]+(?i:in|to|into|at|from)[ \t]+(?P<u>\d{1,3}(?-i:[A-H])|(?-i:[A-H])-?\d{1,3})"
+    r"(?![\w'’-])"
 )
 _LODGING_ONLY = frozenset({"unit", "rm", "room", "rooms", "space", "spc", "habitacion", "habitación", "cuarto"})
 _LETTER_UNIT_CUES = frozenset({"apt", "apartment", "apto", "unit", "cabin", "bunkhouse", "barrack", "barracks", "trailer"})
 _LODGING = re.compile(
     r"\b(?:motel|hotel|inn|suites|lodge|apartments?|apts?|complex|lives?|living|stay(?:s|ing)?|staying|house|"
     r"building|bldg|trailer|door|fence|airbnb|vive|casa|sleeps?|sleeping|slept|housed|bunkhouse|barracks?|hostal|hostel|"
+    r"upstairs|downstairs|flat|"
     r"(?:el|al|del)\s+cuarto|la\s+habitaci[oó]n)\b",
     re.IGNORECASE,
 )
@@ -2093,6 +2102,7 @@ def _places_in_context(text: str) -> Iterator[Finding]:
         for match in _NUMBERED_ABROAD.finditer(text):
             yield Finding(match.start(), match.end(), ADDRESS, 0.75, "foreign_street")
     yield from find_address_chains(text)
+    yield from find_described_places(text)
 
 
 def _known_place(name: str) -> bool:
@@ -2142,6 +2152,9 @@ def _places_without_number(text: str, lowered: str) -> Iterator[Finding]:
         if not lodging or _NOT_UNIT_BEFORE.search(text, 0, match.start()):
             continue
         yield Finding(match.start(group), match.end(group), ADDRESS, 0.75, "unit")
+    if lodging:
+        for match in _FLAT_AFTER_VERB.finditer(text):
+            yield Finding(match.start("u"), match.end("u"), ADDRESS, 0.7, "unit")
     if _COMPLEX_WORDS.search(text):
         for match in _COMPLEX.finditer(text):
             if match.group(0).split()[0].casefold() != "the" and len(match.group(0).split()) < 2:

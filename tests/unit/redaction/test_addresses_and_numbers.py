@@ -44,3 +44,39 @@ def test_an_address_abroad_written_as_a_chain_of_parts_is_masked(
 )  # fmt: skip
 def test_one_address_part_alone_is_no_address(redactor: Redactor, text: str, kept: str) -> None:
     assert_kept(redactor, text, kept)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("she's staying in the third trailer past the chapter house", "she's staying in [ADDRESS]"),
+        ("last seen at BIA Route 1, mile marker 17 with her uncle", "last seen at [ADDRESS] with her uncle"),
+        ("found near mile marker 212 on I-90 at 0300", "found near [ADDRESS] at 0300"),
+        ("she's at the blue house behind the Dollar General on Hwy 18", "she's at [ADDRESS]"),
+        ("he is at his cousin's place near Ethete", "he is at his [ADDRESS]"),
+        ("lives off BIA 4 past the cattle guard", "lives off [ADDRESS]"),
+        ("the house is the green trailer at the end of CR 12", "the house is [ADDRESS]"),
+        ("she lives in unit B-2 at the back", "she lives in [ADDRESS] at the back"),
+        ("they moved her to 2B upstairs", "they moved her to [ADDRESS] upstairs"),
+        ("the girls sleep above the shop, the boss is in 3F", "the girls sleep above the shop, the boss is in [ADDRESS]"),
+    ],
+)  # fmt: skip
+def test_a_rural_or_described_place_and_a_unit_are_masked(
+    redactor: Redactor, text: str, expected: str
+) -> None:
+    assert masked(redactor, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("the quarterly report is in the third binder past the door", "third binder past the door"),
+        ("meet at the church lot on Pennsylvania at 9", "church lot on Pennsylvania"),
+        ("came from a massage place off Bellaire, interpreter requested", "massage place off Bellaire"),
+        ("Summary (6): Step-2 is still open; Sector-11 wraps up tomorrow.", "Step-2"),
+        ("we are in room 2B for the training at 9am", "2B"),
+        ("the class moved to 3F this semester", "3F"),
+    ],
+)  # fmt: skip
+def test_a_business_meeting_room_or_step_is_no_place(redactor: Redactor, text: str, kept: str) -> None:
+    assert_kept(redactor, text, kept)
