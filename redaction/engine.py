@@ -881,7 +881,8 @@ def _trimmed(text: str, finding: Finding) -> Finding:
         text[end - 1].isalnum()
         or unicodedata.category(text[end - 1]).startswith("M")
         or (text[end - 1] == "_" and finding.label in _UNDERSCORED)
-    ):
+        or (text[end - 1] == ")" and text.count("(", start, end) > text.count(")", start, end - 1))
+    ):  # a bracket the span opened is closed in it: "Y418203(5)"
         end -= 1  # a vowel sign ends many Devanagari and Thai names ("थापा", "แก้วมณี"): it is part of the word
     if (
         finding.label in _ABBREVIATED

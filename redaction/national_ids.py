@@ -79,6 +79,12 @@ def _qid_shape(value: str) -> bool:
 
 
 # country: (cue regex, validators). Each validator is a python-stdnum module (validate/is_valid) or a function.
+def _taiwan_id_shape(value: str) -> bool:
+    """Taiwan's national ID: a letter (the place of first registration), 1 or 2 (the sex) and eight digits, the last a
+    check digit -- taken by its layout after its cue (written with a typo as often as not), python-stdnum has none."""
+    return re.fullmatch(r"[A-Z][12]\d{8}", value.strip()) is not None
+
+
 _Check = ModuleType | Callable[[str], bool]
 _TABLE: dict[str, tuple[str, tuple[_Check, ...]]] = {
     "tr": (
@@ -135,6 +141,7 @@ _TABLE: dict[str, tuple[str, tuple[_Check, ...]]] = {
         (_iran_code_ok,),
     ),
     "qa": (r"(?-i:QID)|" + _named("qatari?"), (_qid_shape,)),
+    "tw": (r"身分證|身份證|國民身分證|" + _named(r"taiwan(?:ese)?"), (_taiwan_id_shape,)),
 }
 _CUES = re.compile(
     "|".join(rf"(?P<{country}>(?<!\w)(?:{cue})(?!\w))" for country, (cue, _checks) in _TABLE.items()),

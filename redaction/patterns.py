@@ -441,6 +441,9 @@ _LK_NIC_OLD = re.compile(r"(?<![\w.-])\d{2}(?P<day>\d{3})\d{4}[VvXx](?![\w-])")
 _CL_RUT = re.compile(r"(?<![\w.-])\d{1,2}\.\d{3}\.\d{3}-[\dkK](?![\w-]|\.\d)")
 _ZA_ID = re.compile(r"(?<![\w.-])\d{2}[01]\d[0-3]\d{8}(?![\w-]|\.\d)")
 _UG_NIN = re.compile(r"(?<![\w-])C[MF]\d{8}[A-Z0-9]{4}(?![\w-])")
+# An identity number written with its check digit in brackets, the Hong Kong and Macau way ("Y418203(5)",
+# "A123456(3)", "1234567(8)"): no case, form or phone number is written so; taken without a cue.
+_BRACKETED_CHECK = re.compile(r"(?<![\w(-])(?:[A-Z]{1,2}\d{6}|[1578]\d{6})[ ]?\([0-9A]\)(?![\w(])")
 
 
 def _lk_nic_ok(value: str) -> bool:
@@ -456,6 +459,7 @@ _NATID_CHECKED: tuple[tuple[re.Pattern[str], Callable[[str], bool]], ...] = (
     (_GHANA_CARD, lambda value: True),
     (_LK_NIC_OLD, _lk_nic_ok),
     (_UG_NIN, lambda value: True),
+    (_BRACKETED_CHECK, lambda value: True),
     (_CL_RUT, stdnum_rut.is_valid),
     (_ZA_ID, stdnum_za_id.is_valid),
     (_CPF_DOTTED, stdnum_cpf.is_valid),

@@ -80,3 +80,17 @@ def test_a_rural_or_described_place_and_a_unit_are_masked(
 )  # fmt: skip
 def test_a_business_meeting_room_or_step_is_no_place(redactor: Redactor, text: str, kept: str) -> None:
     assert_kept(redactor, text, kept)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("HKID Y418203(5) belongs to the mother", "HKID [SSN] belongs to the mother"),
+        ("her card says A123456 (3), issued 2019", "her card says [SSN], issued 2019"),
+        ("her Taiwanese ID is F228193047 per the consulate", "her Taiwanese ID is [SSN] per the consulate"),
+    ],
+)  # fmt: skip
+def test_an_id_with_its_check_digit_in_brackets_or_a_taiwan_id_is_masked(
+    redactor: Redactor, text: str, expected: str
+) -> None:
+    assert masked(redactor, text) == expected
