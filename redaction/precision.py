@@ -82,6 +82,7 @@ _ORG_HEADS = frozenset(
     tavern pub bistro deli laundromat cleaners daycare catering pharmacy supermarket grocery auto towing garage
     pavilion auditorium coliseum colosseum theater theatre amphitheater amphitheatre fieldhouse ballpark speedway
     raceway racetrack casino superdome dome courts courthouses annex
+    tribe tribes nation nations pueblo rancheria reservation lighthorse
     """.split()
 )
 # Events and things whose name opens with an event word: "Rodeo Houston", "Fiesta San Antonio".
@@ -162,6 +163,10 @@ _LAW_OR_DAY_AFTER = re.compile(
 # is the head alone).
 _POSSESSIVE_NAME_BEFORE = re.compile(r"\b[A-Z][\w-]*['’]s[ \t]+$")
 _POSSESSED_HEADS = frozenset("law laws day bill rule act acts alert alerts amendment".split())
+# Heads that make a thing of the capitalised word before them even without a possessive, when the model's span is the
+# head alone or starts with it: "Hopi [Tribe]", "Rosebud [Sioux Tribe]", "Adam Walsh [Act]".
+_NAMED_BEFORE_HEADS = frozenset("tribe tribes nation nations pueblo rancheria lighthorse act acts alert alerts".split())
+_CAPITALISED_WORD_BEFORE = re.compile(r"\b[A-Z][a-z][\w'’-]*[ \t]+$")
 # A pet's name: "our dog Pepper", "her cat named Tommy", "K9 Rex", "Pepper, our dog", "Pepper the cat". Pets with
 # people's names are no PII (the blind-set writers' rule).
 _PET_WORDS = (
@@ -669,6 +674,12 @@ def _person_false(text: str, start: int, end: int, source: str) -> bool:
         and _POSSESSIVE_NAME_BEFORE.search(text, max(0, start - 30), start)
     ):
         return True  # "Kari's Law", "Rosa's Place": the head of a thing named after a person
+    if (
+        words[-1][:1].isupper()
+        and folded[-1] in _NAMED_BEFORE_HEADS
+        and (len(words) > 1 or _CAPITALISED_WORD_BEFORE.search(text, max(0, start - 30), start))
+    ):
+        return True  # "Hopi Tribe", "Rosebud Sioux Tribe", "Muscogee Lighthorse": a nation or its police
     if (
         len(words) == 1
         and _INSTITUTION_POSSESSED.match(text, end)

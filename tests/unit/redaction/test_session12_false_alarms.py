@@ -170,3 +170,24 @@ def test_possessives_of_bodies_are_no_people(redactor: Redactor, text: str, expe
 )
 def test_possessives_of_people_stay_masked(redactor: Redactor, text: str, expected: str) -> None:
     assert masked(redactor, text) == expected
+
+
+# -- nations and their police --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Kiowa Tribe victim advocate is out until Jan", "Kiowa Tribe victim advocate is out until Jan"),
+        ("Muscogee Nation LH is looped in", "Muscogee Nation LH is looped in"),
+        ("Hopi Tribe LE has the call", "Hopi Tribe LE has the call"),
+    ],
+)
+def test_nations_are_no_people(redactor: Redactor, text: str, expected: str) -> None:
+    assert masked(redactor, text) == expected
+
+
+def test_a_person_of_a_nation_stays_masked(redactor: Redactor) -> None:
+    assert masked(redactor, "Winona Threestars (Kiowa Tribe member) called twice") == (
+        "[PERSON] (Kiowa Tribe member) called twice"
+    )
