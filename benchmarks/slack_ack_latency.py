@@ -137,7 +137,8 @@ def load_redactor() -> tuple[Any, str]:
     return redactor, f"loaded in {took:.1f} s; sample -> {result.text!r} (labels {labels})"
 
 
-def bench_config(tmp: str, worker_threads: int, members: int, database_url: str | None = None) -> Any:
+def bench_config(tmp: str, worker_threads: int, members: int, database_url: str | None = None,
+                 engine_process: bool = False) -> Any:
     """The contract tests' configuration plus ``members`` directory members (Slack ids UB0, UB1, ...),
     so each concurrent command comes from a different member, as in a real task force."""
     extra = [
@@ -146,7 +147,8 @@ def bench_config(tmp: str, worker_threads: int, members: int, database_url: str 
         for n in range(members)
     ]
     data = dict(CONFIG, database={"url": database_url or f"sqlite:///{tmp}/bench.db"},
-                members=[*CONFIG["members"], *extra], bot=dict(CONFIG["bot"], worker_threads=worker_threads))
+                members=[*CONFIG["members"], *extra], bot=dict(CONFIG["bot"], worker_threads=worker_threads,
+                                                                   engine_process=engine_process))
     return parse_config(data, source="benchmark", base_dir=tmp)
 
 
@@ -224,8 +226,8 @@ class LoadGenerator:
 
 
 async def burst_run(redactor: Any, client: LoadGenerator, worker_threads: int, concurrency: int, rounds: int,
-                    command: str, text: str | None, database_url: str | None, *, durable: bool = True
-                    ) -> dict[str, Any]:
+                    command: str, text: str | None, database_url: str | None, *, durable: bool = True,
+                    engine_process: bool = False) -> dict[str, Any]:
     """One bot (``[bot] worker_threads``) answering ``rounds`` bursts of ``concurrency`` commands.
 
     Ack latency: request sent -> HTTP 200 (measured in the load generator). Drain rate: a burst's
@@ -239,18 +241,21 @@ async def burst_run(redactor: Any, client: LoadGenerator, worker_threads: int, c
     cpu_seconds = 0.0
     stand_in_seconds = 0.0
     loop_seconds = 0.0
+    child_seconds = 0.0
     # The stand-in (Slack's side of the Web API) is a thread of this process: its CPU is counted apart,
     # so the bot's own CPU per command is known too (on a real deployment that work is Slack's).
     stand_in_clock = time.pthread_getcpuclockid(stand_in._thread.ident)  # type: ignore[arg-type]
     with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
         url_db = stack.enter_context(postgres_schema(database_url)) if database_url else None
-        config = bench_config(tmp, worker_threads, concurrency, url_db)
+        config = bench_config(tmp, worker_threads, concurrency, url_db, engine_process)
         # durable=False: the inbox in memory (no database write before the ack), the --inbox baseline.
         platform = SlackPlatform(http_settings(stand_in), inbox=None if durable else MemoryInbox())
         app = build_app(config, platform, keyring=KeyRing.generate(), redactor=redactor)
         engine = app.services.redactor_loader()  # the app's engine (directory names allowed) is ready too
         batcher = getattr(engine, "_batcher", None)
         await platform.start(app)
+        # [bot] engine_process: the engine's child process works for the bot too; its CPU is counted with the bot's.
+        child = getattr(getattr(engine, "process", None), "pid", None)
         url = f"http://127.0.0.1:{platform.port}/slack/events"
 
         async def replies(expected: int) -> list[float]:
@@ -270,7 +275,8 @@ async def burst_run(redactor: Any, client: LoadGenerator, worker_threads: int, c
         await replies(expected)
         batches_before = (getattr(batcher, "batches", 0), getattr(batcher, "items", 0))
         for r in range(rounds):
-            cpu_before = time.process_time()
+            child_before = _child_cpu(child)
+            cpu_before = time.process_time() + child_before
             loop_before = time.thread_time()  # this coroutine runs on the bot's event loop thread
             stand_in_before = time.clock_gettime(stand_in_clock)
             began, results = await client.burst(
@@ -281,7 +287,9 @@ async def burst_run(redactor: Any, client: LoadGenerator, worker_threads: int, c
                 statuses[status] = statuses.get(status, 0) + 1
             expected += concurrency
             stamps = await replies(expected)
-            cpu_seconds += time.process_time() - cpu_before
+            child_after = _child_cpu(child)
+            cpu_seconds += time.process_time() + child_after - cpu_before
+            child_seconds += child_after - child_before
             loop_seconds += time.thread_time() - loop_before
             stand_in_seconds += time.clock_gettime(stand_in_clock) - stand_in_before
             drained += concurrency
@@ -296,7 +304,16 @@ async def burst_run(redactor: Any, client: LoadGenerator, worker_threads: int, c
     return {"p50": statistics.median(ms), "p95": _p(ms, 0.95), "p99": _p(ms, 0.99), "max": ms[-1],
             "requests": len(ms), "statuses": statuses, "rate": drained / drain_seconds, "replies": drained,
             "cpu_ms": cpu_seconds * 1000 / drained, "bot_cpu_ms": (cpu_seconds - stand_in_seconds) * 1000 / drained,
-            "loop_cpu_ms": loop_seconds * 1000 / drained, "per_batch": scans / batches if batches else 0.0}
+            "loop_cpu_ms": loop_seconds * 1000 / drained, "child_cpu_ms": child_seconds * 1000 / drained,
+            "per_batch": scans / batches if batches else 0.0}
+
+
+def _child_cpu(pid: int | None) -> float:
+    """CPU seconds (user + system) a live child process has used so far (0 without one)."""
+    if pid is None:
+        return 0.0
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def compare(concurrency: int, rounds: int, command: str, text: str | None, repeat: int, database_url: str | None,
@@ -318,13 +335,16 @@ async def compare(concurrency: int, rounds: int, command: str, text: str | None,
         for _ in range(repeat):
             for side, (label, settings) in enumerate((baseline, candidate)):
                 r = await burst_run(redactor, client, settings.get("worker_threads", 8), concurrency, rounds,
-                                    command, text, database_url, durable=settings.get("durable", True))
+                                    command, text, database_url, durable=settings.get("durable", True),
+                                    engine_process=settings.get("engine_process", False))
                 results[side].append(r)
                 print(f"  {label}: ack p50 {r['p50']:.1f} ms, p95 {r['p95']:.1f} ms, p99 {r['p99']:.1f} ms, "
                       f"max {r['max']:.1f} ms; private replies drained at {r['rate']:.0f}/s "
                       f"({r['replies']} replies; statuses {r['statuses']}; process CPU "
                       f"{r['cpu_ms']:.1f} ms per command, the bot's own {r['bot_cpu_ms']:.1f} ms without the "
-                      f"stand-in, of which the event loop's thread {r['loop_cpu_ms']:.2f} ms; PII scans per "
+                      f"stand-in, of which the event loop's thread {r['loop_cpu_ms']:.2f} ms"
+                      + (f" and the engine process {r['child_cpu_ms']:.2f} ms" if r["child_cpu_ms"] else "")
+                      + "; PII scans per "
                       f"batch {r['per_batch']:.1f})", flush=True)
     finally:
         client.close()
@@ -458,6 +478,9 @@ if __name__ == "__main__":
     parser.add_argument("--repeat", type=int, default=1, help="run both settings this many times (medians)")
     parser.add_argument("--database-url", default=None,
                         help="PostgreSQL URL (a throwaway schema is created and dropped); default: a SQLite file")
+    parser.add_argument("--engine-process", action="store_true",
+                        help="the --worker-threads side runs the PII engine in a child process ([bot] engine_process;"
+                             " its CPU is counted with the bot's)")
     parser.add_argument("--inbox", action="store_true",
                         help="compare the inbox in memory (baseline) with the database inbox, at --worker-threads")
     args = parser.parse_args()
@@ -475,4 +498,6 @@ if __name__ == "__main__":
         asyncio.run(compare(args.concurrency, args.rounds, args.command, args.text, args.repeat, args.database_url,
                             f"handlers on the event loop vs on {args.worker_threads} worker threads",
                             ("worker_threads = 0 (handlers on the event loop: baseline)", {"worker_threads": 0}),
-                            (f"worker_threads = {args.worker_threads}", {"worker_threads": args.worker_threads})))
+                            (f"worker_threads = {args.worker_threads}"
+                             + (", engine_process = true" if args.engine_process else ""),
+                             {"worker_threads": args.worker_threads, "engine_process": args.engine_process})))

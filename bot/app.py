@@ -13,6 +13,7 @@ import enum
 import importlib
 import json
 import logging
+import sys
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -107,6 +108,10 @@ class Dispatched(enum.Enum):
         return self is Dispatched.HANDLED
 
 
+ENGINE_UNAVAILABLE = (
+    "The bot's PII check is unavailable right now, so nothing you sent was stored or posted. "
+    "Please try again in a few minutes."
+)
 NOTHING_STORED = (
     "The bot's database is unavailable right now, so nothing you sent was stored or posted. "
     "Please try again in a few minutes."
@@ -349,14 +354,17 @@ class App:
         try:
             return Dispatched.HANDLED, await self._in_member_order(event)
         except Exception as exc:
-            # Only database outages get here (everything else is answered in ``_handle``).
+            # Only database outages and a dead engine process get here (everything else is answered in ``_handle``).
+            engine = _engine_unavailable(exc)
             log.warning(
-                "database unavailable while handling %s: %s (nothing stored; not acknowledged)",
+                "%s unavailable while handling %s: %s (nothing stored; not acknowledged)",
+                "PII engine" if engine else "database",
                 type(event).__name__,
                 safe_exception_summary(exc),
             )
-            await self._tell_not_stored(event, NOTHING_STORED)
-            return Dispatched.NOT_HANDLED, self._form_error(event, NOTHING_STORED)
+            text = ENGINE_UNAVAILABLE if engine else NOTHING_STORED
+            await self._tell_not_stored(event, text)
+            return Dispatched.NOT_HANDLED, self._form_error(event, text)
         finally:
             self._busy -= 1
 
@@ -430,7 +438,8 @@ class App:
         except UserError as err:
             await self._safe_reply(ctx, str(err))
         except Exception as exc:
-            if database_unavailable(exc):
+            if database_unavailable(exc) or _engine_unavailable(exc):
+                # Fail closed: nothing goes out unscanned; the event is reported not handled and comes back.
                 raise
             log.error("handler failed for %s: %s", type(event).__name__, safe_exception_summary(exc))
             await self._safe_reply(ctx, _APOLOGY)
@@ -1103,6 +1112,9 @@ class App:
         await self.drain()
         if self._pool is not None:
             self._pool.stop()
+        close_engine = getattr(self.services.redactor_loader, "close", None)
+        if callable(close_engine):
+            close_engine()
         self.services.db.dispose()
 
 
@@ -1302,6 +1314,13 @@ def seed_directory(s: Any, config: Config) -> dict[str, list[str]]:
     return changed
 
 
+def _engine_unavailable(exc: BaseException) -> bool:
+    """The engine's child process died or hung and no fresh one could scan (``redaction.process``): like a
+    database outage, the event is not handled and comes back (never answered unscanned)."""
+    module = sys.modules.get("redaction.process")  # not imported unless [bot] engine_process is on
+    return module is not None and isinstance(exc, module.EngineUnavailable)
+
+
 class RedactorLoader:
     """The PII engine, loaded once on first use, with directory names on its allow-list.
 
@@ -1312,11 +1331,26 @@ class RedactorLoader:
         self._lock = threading.Lock()
         self._base = preloaded
         self._allowed: Redactor | None = None
+        self._remote = False  # the engine runs in a child process ([bot] engine_process)
         #: Other handlers in flight (set by ``App`` with worker threads): scans wait for theirs to batch.
         self.companions: Callable[[], int] | None = None
 
     def __call__(self) -> Redactor:
         with self._lock:
+            if self._config.engine_process and not self._remote:
+                # The engine in a child process (redaction/process.py); a preloaded engine gives its settings.
+                from redaction import RedactionSettings
+                from redaction.process import RemoteRedactor
+
+                preloaded = getattr(self._base, "settings", None)
+                settings = (
+                    preloaded
+                    if isinstance(preloaded, RedactionSettings)
+                    else RedactionSettings.from_mapping(self._config.redaction_table())
+                )
+                self._base = RemoteRedactor(settings, keyed_hash=self._hasher)  # type: ignore[assignment]
+                self._remote = True
+                self._allowed = None
             if self._base is None:
                 from redaction import RedactionSettings, Redactor
 
@@ -1334,3 +1368,9 @@ class RedactorLoader:
     def invalidate(self) -> None:
         with self._lock:
             self._allowed = None
+
+    def close(self) -> None:
+        """Stop the engine's child process, if it has one (``[bot] engine_process``)."""
+        with self._lock:
+            if self._remote and self._base is not None:
+                self._base.close()  # type: ignore[attr-defined]

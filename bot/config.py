@@ -170,6 +170,8 @@ class Config:
     #: Threads that run handlers off the event loop (0: on the loop, the old behaviour). 16: scans of
     #: concurrent messages share the engine's batches (redaction/batching.py), more of them with more threads.
     worker_threads: int = 16
+    #: The PII engine runs in a child process (redaction/process.py): scans use another core, off the GIL.
+    engine_process: bool = False
     log_format: str = "text"
     third_party_log_level: str = "WARNING"
     # [audit]: checkpoints of the audit chain exported outside the database (docs/audit.md).
@@ -320,11 +322,16 @@ def parse_config(
                 problems.add(key, "unknown section")
 
     bot = _table(data, "bot", problems)
-    _check_unknown(bot, {"platform", "task_force_name", "timezone", "log_level", "worker_threads"}, "bot", problems)
+    _check_unknown(bot, {"platform", "task_force_name", "timezone", "log_level", "worker_threads", "engine_process"},
+                   "bot", problems)
     worker_threads = bot.get("worker_threads", 16)
     if isinstance(worker_threads, bool) or not isinstance(worker_threads, int) or not 0 <= worker_threads <= 64:
         problems.add("bot.worker_threads", "must be a whole number from 0 to 64 (0 runs handlers on the event loop)")
         worker_threads = 16
+    engine_process = bot.get("engine_process", False)
+    if not isinstance(engine_process, bool):
+        problems.add("bot.engine_process", "must be true or false")
+        engine_process = False
     platform = _str(bot, "platform", "bot", problems, "console", PLATFORMS) or "console"
     timezone = _str(bot, "timezone", "bot", problems, "UTC") or "UTC"
     try:
@@ -407,6 +414,7 @@ def parse_config(
         shutdown_grace_seconds=grace,
         log_level=log_level,
         worker_threads=worker_threads,
+        engine_process=engine_process,
         log_format=log_format,
         third_party_log_level=third_party_level,
         audit_checkpoint_file=checkpoint_file,

@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import shutil
+import signal
+import threading
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -362,3 +365,81 @@ async def test_repost_button_on_a_thread_warning_reposts_into_the_thread(slack_a
     [repost] = await slack.until(lambda: slack.posts("CGENERAL"))
     assert repost.args["thread_ts"] == parent
     assert repost.args["text"].startswith("Dan Okafor wrote (PII removed by needtoknow)")
+
+
+# --- the PII engine in its own process ([bot] engine_process) ------------------------------------------
+
+PREVIEWERS = ("nina", "vera", "omar")
+
+
+def previews_seen(slack: SlackBot, handle: str) -> list[Call]:
+    return [c for c in slack.ephemerals(handle) if ok(c) and str(c.args.get("text", "")).startswith("Preview")]
+
+
+def engine_process(slack: SlackBot) -> Any:
+    return slack.app.services.redactor_loader().process
+
+
+@pytest.mark.slow
+async def test_killing_the_engine_process_mid_run_loses_nothing(tmp_path: Path, stand_in: SlackStandIn,
+                                                                redactor: Any) -> None:  # noqa: F811
+    async with running(tmp_path, stand_in, redactor, bot={"engine_process": True}, **FAST) as slack:
+        process = engine_process(slack)
+        first_pid = process.pid
+        assert first_pid is not None  # started and warmed before the adapter listened
+        scan = process.scan
+        killer: list[threading.Timer] = []
+
+        def scan_then_die(allow_terms: Any, texts: Any) -> Any:
+            if not killer:  # the child dies while the first batch is being scanned
+                killer.append(threading.Timer(0.01, os.kill, (first_pid, signal.SIGKILL)))
+                killer[0].start()
+            return scan(allow_terms, texts)
+
+        process.scan = scan_then_die
+        for n, handle in enumerate(POSTERS):
+            assert await deliver(slack, pii_message(handle, f"1772463600.{n + 1:06d}"), f"Ev-eng-{n}") == 200
+        for handle in PREVIEWERS:
+            await slack.command(handle, "/preview", CANARY)
+        await wait_for(lambda: all(warnings_seen(slack, h) for h in POSTERS)
+                       and all(previews_seen(slack, h) for h in PREVIEWERS), timeout=90)
+        await slack.settle(1.0)
+        assert process.pid not in (None, first_pid) and process.starts == 2
+        for handle in PREVIEWERS:
+            [preview] = previews_seen(slack, handle)
+            assert not any(bit in str(preview.args.get("text")) for bit in PII_BITS)
+        texts = json.dumps([c.args.get("text") for c in stand_in.calls])
+        assert "went wrong" not in texts and "unavailable" not in texts  # no apology: every scan was re-run
+
+
+@pytest.mark.slow
+async def test_while_the_engine_cannot_scan_nothing_goes_out_unscanned(
+    tmp_path: Path, stand_in: SlackStandIn, redactor: Any  # noqa: F811
+) -> None:
+    from redaction.process import EngineUnavailable
+
+    async with running(tmp_path, stand_in, redactor, bot={"engine_process": True}, **FAST) as slack:
+        process = engine_process(slack)
+        scan = process.scan
+        down = threading.Event()
+        down.set()
+
+        def unavailable(allow_terms: Any, texts: Any) -> Any:
+            if down.is_set():
+                raise EngineUnavailable("the engine process did not start")
+            return scan(allow_terms, texts)
+
+        process.scan = unavailable
+        assert await deliver(slack, pii_message("dan", "1772463600.000001"), "Ev-eng-down") == 200
+        await slack.command("nina", "/preview", CANARY)
+        await asyncio.sleep(1.0)
+        assert warnings_seen(slack, "dan") == [] and previews_seen(slack, "nina") == []
+        # A command is answered once, as when the database is down: a clear error, nothing scanned or stored.
+        told = [str(c.args.get("text")) for c in slack.ephemerals("nina")]
+        assert len(told) == 1 and "PII check is unavailable" in told[0] and "Quackenbush" not in told[0]
+        # A message is not acknowledged as handled: the inbox tries it again and it is warned once the engine is back.
+        down.clear()
+        await wait_for(lambda: warnings_seen(slack, "dan"), timeout=60)
+        await slack.settle(1.0)
+        assert len(warnings_seen(slack, "dan")) == 1 and previews_seen(slack, "nina") == []
+        assert [r.action for r in slack.audit()].count("pii.warned") == 1

@@ -207,8 +207,11 @@ class SlackBot:
 
 @asynccontextmanager
 async def running(tmp_path: Path, stand_in: SlackStandIn, redactor: Any, *,
-                  admin_token: bool = False, **overrides: Any) -> AsyncIterator[SlackBot]:
-    config = parse_config(slack_config_data(tmp_path), source="slack scenario test", base_dir=str(tmp_path))
+                  admin_token: bool = False, bot: dict[str, Any] | None = None,
+                  **overrides: Any) -> AsyncIterator[SlackBot]:
+    data = slack_config_data(tmp_path)
+    data["bot"].update(bot or {})  # e.g. engine_process
+    config = parse_config(data, source="slack scenario test", base_dir=str(tmp_path))
     settings = http_settings(stand_in, admin_user_token=ADMIN_TOKEN if admin_token else None, **overrides)
     platform = SlackPlatform(settings)
     clock = FakeClock(START)

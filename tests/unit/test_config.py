@@ -90,3 +90,10 @@ def test_a_trained_tagger_directory_is_relative_to_the_config_file(tmp_path: Pat
     assert load_config(cfg).redaction_table()["pii_model"] == str(tmp_path / "models" / "ours")
     cfg.write_text('[redaction]\npii_model = "builtin"\n', encoding="utf-8")
     assert load_config(cfg).redaction_table()["pii_model"] == "builtin"
+
+
+def test_engine_process_is_off_by_default_and_a_boolean() -> None:
+    assert parse_config(demo_data(), source="test").engine_process is False
+    assert parse_config(merge(demo_data(), {"bot": {"engine_process": True}}), source="test").engine_process is True
+    problems = problems_of(merge(demo_data(), {"bot": {"engine_process": "yes"}}))
+    assert any(p.startswith("bot.engine_process: must be true or false") for p in problems)
