@@ -339,7 +339,9 @@ def _grown_script(text: str, start: int, end: int) -> tuple[int, int]:
     Latin or Chinese text, "моя донька Ганна Колесниченко" aside), else the capitalised ones in a cased script
     (Cyrillic, Greek, Armenian). Arabic function words and words about a person stop it."""
     block = script_of(text[start:end])
-    if block is None:
+    if block is None or block[0] == 0xAC00:
+        # (a Korean name is one word, surname and given name together; the words beside it are titles, particles
+        # and the sentence: "이수진 학생", "강 실장", "성함은 김혜선입니다")
         return start, end
     cased = block[0] < 0x0590  # Greek, Cyrillic, Armenian have capitals
     left: list[tuple[int, int]] = []

@@ -2242,6 +2242,12 @@ _HAN_SURNAMES = (
     "蔡余杜叶葉程苏蘇魏吕呂丁任沈姚卢盧姜崔钟鍾谭譚陆陸汪范金石廖贾賈夏韦韋付方白邹鄒孟熊秦邱江尹薛闫段雷侯龙龍史陶黎"
     "贺賀顾顧毛郝龚龔邵万萬钱錢严嚴覃武戴莫孔向汤湯"
 )
+# Korean surnames (the common one-syllable ones; "사", "가", "부" and other everyday syllables left out), titles and
+# honorifics written after a name, job titles written after a surname alone, and the particles that attach to them.
+_KO_SURNAMES = "김이리박최정강조윤장임한오서신권황안송류유홍전고문양손배백허남심노하곽성차주우구민진나지엄채원천방공현함변염여추도석선설길연위표명기반라왕금옥육맹제탁국편용예경봉복태목형피두감"
+_KO_JOBS = "사장|실장|원장|대표|부장|과장|팀장|선생|여사|마담|이사|회장|변호사|기자"
+_KO_TITLES = "학생|씨|님|선생님|여사님|여사"
+_KO_PARTICLES = "에게서|에게|한테|께서|께|이가|이는|이를|이의|이도|이랑|이하고|[이가은는을를의도에와과랑]"
 _FOREIGN_NAME_CUES = (
     re.compile(
         rf"(?:叫|名字是|名字叫|姓名[:：]?|客户|客戶|受害人|被害人|女孩|阿姨)\s*(?P<n>[{_HAN_SURNAMES}][\u4e00-\u9fff]{{1,2}}?)"
@@ -2250,6 +2256,25 @@ _FOREIGN_NAME_CUES = (
     re.compile(rf"(?P<n>[{_HAN_SURNAMES}][\u4e00-\u9fff]{{1,2}}?)(?=的(?:护照|護照|电话|電話|身份证|地址)|说|說)"),
     re.compile(r"이름은\s*(?P<n>[가-힣]{2,4}?)(?=이고|이에요|예요|입니다|이래요|이라고|이다|씨|님|[,.\s]|$)"),
     re.compile(r"(?P<n>[가-힣]{2,4})\s?(?=씨\b|씨[가는를의도])"),
+    # a Korean name -- a common surname and one or two syllables -- before a title or honorific, spaced or attached,
+    # with any particle after it ("이수진 학생 (17살)", "최민서 학생이", "김민지님께"), a surname alone before a
+    # job title ("강 실장", "김 사장님"), after "I am"/"her name is" with a copula ("저는 김서연이에요", "성함은
+    # 김혜선입니다"), after "Miss" ("미스 리"), and in an English sentence after a naming word ("is 최영수")
+    re.compile(
+        rf"(?<![가-힣])(?P<n>[{_KO_SURNAMES}][가-힣]{{2}})[ \t]?(?=(?:{_KO_TITLES})(?:{_KO_PARTICLES})?(?![가-힣]))"
+    ),
+    re.compile(
+        rf"(?<![가-힣])(?P<n>[{_KO_SURNAMES}])[ \t](?=(?:{_KO_JOBS})님?(?:{_KO_PARTICLES})?(?![가-힣]))"
+    ),
+    re.compile(
+        rf"(?:저는|제[ \t]?이름은|이름은|이름이|성함은|성함이)[ \t]*(?P<n>[{_KO_SURNAMES}][가-힣]{{2}})"
+        r"(?=입니다|이에요|예요|이고|이라고|라고|이래요|[ \t]*[,.]|$)"
+    ),
+    re.compile(rf"(?:미스|미세스)[ \t]?(?P<n>[{_KO_SURNAMES}])(?![가-힣])"),
+    re.compile(
+        rf"(?i:\b(?:is|as|named|name|called|aka|boss|owner|manager|client|victim|mom|mother))[ \t]*[:=]?[ \t]*"
+        rf"(?P<n>[{_KO_SURNAMES}][가-힣]{{1,2}})(?![가-힣])(?=[ \t]*(?:[,.;()/]|$|[A-Za-z]))"
+    ),
     re.compile(
         r"(?:اسمها|اسمه|اسمي|يسمونه|يسمونها|يسمونها|تدعى|يدعى)\s+(?P<n>(?:(?:أبو|ابو|أم|ام|بنت|ابن)\s+)?[\u0621-\u064a]+)"
     ),
@@ -2260,12 +2285,19 @@ _FOREIGN_NAME_CUES = (
 )
 
 
+# A Korean "name" that is a title itself or ends in a particle is no name ("선생님", "주에 사장님").
+_KO_NOT_A_NAME = re.compile(rf"(?:{_KO_JOBS}|선생|학생|고객|손님|기사)|[가-힣]*[에를을는의와과]$")
+
+
 def find_foreign_script_names(text: str) -> Iterator[Finding]:
     """Names in Chinese, Korean, Arabic or Cyrillic script after a cue (see ``_FOREIGN_NAME_CUES``)."""
     if text.isascii():
         return
     for pattern in _FOREIGN_NAME_CUES:
         for match in pattern.finditer(text):
+            name = match.group("n")
+            if "\uac00" <= name[:1] <= "\ud7a3" and len(name) > 1 and _KO_NOT_A_NAME.match(name):
+                continue
             yield Finding(match.start("n"), match.end("n"), PERSON, 0.8, "name_cue_script")
 
 

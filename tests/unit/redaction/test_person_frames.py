@@ -76,3 +76,40 @@ def test_a_given_name_coordinated_with_a_found_name_is_masked(
 )
 def test_places_and_firms_coordinated_stay_readable(redactor: Redactor, text: str) -> None:
     assert redactor.redact(text).text == text
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        (
+            "상담 선생님 말씀으로는 정하윤 학생이 요즘 자주 결석해요",
+            "상담 선생님 말씀으로는 [PERSON] 학생이 요즘 자주 결석해요",
+        ),
+        ("어머니 성함은 박미숙입니다", "어머니 성함은 [PERSON]입니다"),
+        ('"저는 윤다은이에요. 여권이 없어요."', '"저는 [PERSON]이에요. 여권이 없어요."'),
+        (
+            "the broker she paid is 권 실장, no full name",
+            "the broker she paid is [PERSON] 실장, no full name",
+        ),
+        (
+            "the owner per the doumi is 한정우, he runs two spas",
+            "the owner per the doumi is [PERSON], he runs two spas",
+        ),
+    ],
+)
+def test_a_korean_name_before_a_title_or_after_a_cue_is_masked_alone(
+    redactor: Redactor, text: str, masked: str
+) -> None:
+    assert redactor.redact(text).text == masked
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "이번 주에 사장님이 오세요",
+        "정말 감사합니다 선생님",
+        "저는 학생이에요. 선생님이 도와주셨어요.",
+    ],
+)
+def test_korean_titles_and_sentences_stay_readable(redactor: Redactor, text: str) -> None:
+    assert redactor.redact(text).text == text
