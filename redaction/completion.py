@@ -651,8 +651,36 @@ def _bracketed(text: str, start: int, end: int) -> tuple[int, int] | None:
 _NOT_REPEATED = frozenset({AGE})
 
 
-def repeated(text: str, findings: list[Finding]) -> list[Finding]:
-    """Findings for every other occurrence of a found string and of a found name's distinctive words."""
+class Occurrences:
+    """Where strings occur in one message's text, each string searched for once: the every-occurrence search
+    (``repeated``) runs up to four times on a message -- twice for the work budget's forecasts, twice in the final
+    passes -- mostly for the same strings."""
+
+    __slots__ = ("_at", "folded", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.folded = text.lower()
+        self._at: dict[tuple[str, bool], list[int]] = {}
+
+    def of(self, needle: str, folded: bool) -> list[int]:
+        """The start of each occurrence of ``needle`` in the text (``folded``: in its lower-case form), left to right,
+        each searched for from the end of the one before."""
+        key = (needle, folded)
+        found = self._at.get(key)
+        if found is None:
+            haystack = self.folded if folded else self.text
+            found = self._at[key] = []
+            position = haystack.find(needle)
+            while position != -1:
+                found.append(position)
+                position = haystack.find(needle, position + len(needle))
+        return found
+
+
+def repeated(text: str, findings: list[Finding], occurrences: Occurrences | None = None) -> list[Finding]:
+    """Findings for every other occurrence of a found string and of a found name's distinctive words (``occurrences``:
+    the strings of ``text`` already searched for)."""
     wanted: dict[str, Finding] = {}  # search key -> the finding it came from
     everyday = everyday_words()
     seen: set[tuple[str, str, bool]] = set()  # a value found 10,000 times is looked at once
@@ -689,23 +717,22 @@ def repeated(text: str, findings: list[Finding]) -> list[Finding]:
             break
     if not wanted:
         return []
-    folded = text.lower()
-    same_length = len(folded) == len(text)
+    if occurrences is None or occurrences.text is not text:
+        occurrences = Occurrences(text)
+    same_length = len(occurrences.folded) == len(text)
     covered = {(f.start, f.end) for f in findings}
     out: list[Finding] = []
     for value, finding in wanted.items():
         # a name part that is also a word ("Precious", "Lâm", "Rose") is matched only as written
         person = finding.label == PERSON and value.casefold() not in everyday
-        haystack, needle = (folded, value.lower()) if person and same_length else (text, value)
+        in_folded, needle = (True, value.lower()) if person and same_length else (False, value)
         if len(needle) != len(value):
-            haystack, needle = text, value
-        position = haystack.find(needle)
-        while position != -1:
+            in_folded, needle = False, value
+        whole_word = finding.label == PERSON or value[-1:].isalpha() or len(value) < 8
+        for position in occurrences.of(needle, in_folded):
             stop = position + len(needle)
-            whole_word = finding.label == PERSON or value[-1:].isalpha() or len(value) < 8
             if (position, stop) not in covered and _bounded(text, position, stop, whole_word):
                 out.append(Finding(position, stop, finding.label, finding.score, "repeat"))
-            position = haystack.find(needle, stop)
     return out
 
 

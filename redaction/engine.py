@@ -16,7 +16,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from redaction.batching import Batcher
-from redaction.completion import complete_names, repeated, reversed_names
+from redaction.completion import Occurrences, complete_names, repeated, reversed_names
 from redaction.context import PERSONISH, ages_beside_people, people_beside_people, people_in_lists
 from redaction.findings import ADDRESS, AGE, DOB, EMAIL, HANDLE, PERSON, PHONE, Finding, Redacted
 from redaction.masking import mask
@@ -350,11 +350,12 @@ class Redactor:
         # The rules run first: NER then skips text whose every name candidate a rule already masks.
         rules = self._rules(normalised)
         work = [_Work(norm.text) for norm in normalised]
+        seen = [Occurrences(norm.text) for norm in normalised]  # each string searched for once per message
         # A text whose rules alone spend its budget is masked whole without running the models on it. What the later
         # passes are expected to take is spent ahead (``_Work.reserve``): a message they would overspend stops here.
         over = [
-            not (budget.spend(found) and _ahead(budget, norm.text, found))
-            for budget, norm, found in zip(work, normalised, rules, strict=True)
+            not (budget.spend(found) and _ahead(budget, norm.text, found, occurrences))
+            for budget, norm, found, occurrences in zip(work, normalised, rules, seen, strict=True)
         ]
         modelled = [_EMPTY if spent else norm for norm, spent in zip(normalised, over, strict=True)]
         results: list[list[list[Finding]]] = []
@@ -371,7 +372,7 @@ class Redactor:
             if (
                 over[index]
                 or not work[index].spend(f for found in results for f in found[index])
-                or not _ahead(work[index], norm.text, raw[index])
+                or not _ahead(work[index], norm.text, raw[index], seen[index])
             ):
                 over[index] = True
                 continue
@@ -403,10 +404,10 @@ class Redactor:
             if AGE not in settings.disabled_labels:
                 raw[index].extend(ages_beside_people(norm.text, list(raw[index])))
         out = []
-        for text, norm, found, false_alarm, place, budget, spent in zip(
-            texts, normalised, raw, alarms, places, work, over, strict=True
+        for text, norm, found, false_alarm, place, budget, spent, occurrences in zip(
+            texts, normalised, raw, alarms, places, work, over, seen, strict=True
         ):
-            finalised = None if spent else self._finalise(norm, found, false_alarm, place, budget)
+            finalised = None if spent else self._finalise(norm, found, false_alarm, place, budget, occurrences)
             out.append(_masked_whole(text) if finalised is None else finalised)
         return out
 
@@ -521,7 +522,13 @@ class Redactor:
         yield from find_phones(chunk, self.settings.default_region)
 
     def _finalise(
-        self, norm: Normalised, found: list[Finding], false_alarm: FalseAlarms, place: _Places, work: _Work
+        self,
+        norm: Normalised,
+        found: list[Finding],
+        false_alarm: FalseAlarms,
+        place: _Places,
+        work: _Work,
+        occurrences: Occurrences,
     ) -> list[Finding] | None:
         """The message's findings, or None when its per-finding passes would overspend ``work`` (see ``_Work``)."""
         settings = self.settings
@@ -545,7 +552,7 @@ class Redactor:
         judged = set(kept)  # what passed the false-alarm judgement; what the passes below add is judged too
         if PERSON not in settings.disabled_labels:
             kept.extend(f for f in complete_names(norm.text, kept, self._names.is_name_word) if not false_alarm(f))
-        found_again = repeated(norm.text, kept)
+        found_again = repeated(norm.text, kept, occurrences)
         # counted twice up front: each is judged now and, when kept, grown next -- so a message over the budget stops
         # before the judging, not after it (a count at most twice the passes' own, so still 172 at most on the corpora)
         if not work.settle(_AGAIN, found_again, times=2):
@@ -569,7 +576,7 @@ class Redactor:
                 return None
             grown = [f for f in grown if not false_alarm(f)]
             kept.extend(grown)
-            found_again = repeated(norm.text, grown) if grown else []
+            found_again = repeated(norm.text, grown, occurrences) if grown else []
             if not work.spend(found_again):
                 return None
             if grown:
@@ -660,7 +667,7 @@ _REPEATS = "repeats"  # those of them the filters keep
 _GROWN = "grown"  # and what growing them gives
 
 
-def _ahead(work: _Work, text: str, found: list[Finding]) -> bool:
+def _ahead(work: _Work, text: str, found: list[Finding], occurrences: Occurrences) -> bool:
     """Reserve what the final passes are expected to take of a message whose rules' (and models') findings are
     ``found``: each of its PERSON findings (the filters keep most), and the every-occurrence search's findings for
     them, counted as the passes count them (twice when found, once kept, once grown) -- found before the filters
@@ -668,7 +675,7 @@ def _ahead(work: _Work, text: str, found: list[Finding]) -> bool:
     people = [f for f in found if f.label == PERSON]
     if not work.reserve(_FINAL, people):
         return False
-    again = repeated(text, people)
+    again = repeated(text, people, occurrences)
     return work.reserve(_AGAIN, again, times=2) and work.reserve(_REPEATS, again) and work.reserve(_GROWN, again)
 
 

@@ -101,3 +101,30 @@ def test_a_forecast_over_the_budget_masks_whole_before_the_models_run(
     text = "Maria Lopez " * 2000
     assert [(f.start, f.end, f.source) for f in redactor.detect(text)] == [(0, len(text) - 1, "over_budget")]
     assert seen and not any(seen)  # the models got nothing to read
+
+
+
+def test_the_every_occurrence_search_looks_for_each_string_once_per_message() -> None:
+    # The budget's forecasts and the final passes search one message for mostly the same strings: each is searched
+    # for once per message (``completion.Occurrences``), and the findings are those of a fresh search.
+    from redaction import completion
+
+    class Counting(completion.Occurrences):
+        searches = 0
+
+        def of(self, needle: str, folded: bool) -> list[int]:
+            Counting.searches += (needle, folded) not in self._at
+            return super().of(needle, folded)
+
+    text = "Maria Lopez called. MARIA said maria lopez would come; Lopez, Maria. Call 713-555-0134, 713-555-0134."
+    phone = text.index("713")
+    first = [Finding(0, 11, PERSON, 0.9, "ner"), Finding(phone, phone + 12, PHONE, 0.9, "phone")]
+    second = [*first, Finding(20, 25, PERSON, 0.9, "name_lexicon")]
+    occurrences = Counting(text)
+    assert completion.repeated(text, first, occurrences) == completion.repeated(text, first)
+    searched = Counting.searches
+    assert searched >= 3  # "Maria", "Lopez", "Maria Lopez", the phone number
+    assert completion.repeated(text, second, occurrences) == completion.repeated(text, second)
+    assert completion.repeated(text, first, occurrences) == completion.repeated(text, first)
+    assert Counting.searches == searched + 1  # only "MARIA" was new ("maria" is also a word: matched as written)
+    assert occurrences.of("lopez", True) == [6, 37, 55]
