@@ -1118,13 +1118,32 @@ _VEHICLE = (
     r"expedition|econoline|transit|fusion|focus|mustang|silverado|tahoe|suburban|malibu|impala|equinox|camaro|"
     r"escalade|yukon|sierra|acadia|elantra|sonata|tucson|santa\s+fe|optima|sorento|soul|forte|jetta|passat|"
     r"wrangler|cherokee|compass|outback|forester|impreza|mazda\d?|cx-?5|model\s+[3sxy]|lexus|bmw|benz|audi|infiniti|"
-    r"honda|toyota|nissan|ford|chevy|chevrolet|dodge|jeep|kia|hyundai|gmc|subaru|volkswagen|vw|chrysler|buick|cadillac"
+    r"honda|toyota|nissan|ford|chevy|chevrolet|dodge|jeep|kia|hyundai|gmc|subaru|volkswagen|vw|chrysler|buick|cadillac|"
+    r"dacia|skoda|renault|peugeot|citro[eë]n|fiat|opel|volvo|sprinter|lada|"
+    r"drives|driving|drove"
+)
+_US_STATE_NAMES = (
+    r"alabama|alaska|arizona|arkansas|california|colorado|connecticut|delaware|florida|georgia|hawaii|idaho|illinois|"
+    r"indiana|iowa|kansas|kentucky|louisiana|maine|maryland|massachusetts|michigan|minnesota|mississippi|missouri|"
+    r"montana|nebraska|nevada|new\s+hampshire|new\s+jersey|new\s+mexico|new\s+york|north\s+carolina|north\s+dakota|"
+    r"ohio|oklahoma|oregon|pennsylvania|rhode\s+island|south\s+carolina|south\s+dakota|tennessee|texas|utah|vermont|"
+    r"virginia|washington|west\s+virginia|wisconsin|wyoming"
+)
+_MX_STATE_NAMES = (
+    r"aguascalientes|baja\s+california(?:\s+sur)?|campeche|chiapas|chihuahua|coahuila|colima|durango|guanajuato|"
+    r"guerrero|hidalgo|jalisco|edomex|estado\s+de\s+m[eé]xico|michoac[aá]n|morelos|nayarit|nuevo\s+le[oó]n|oaxaca|"
+    r"puebla|quer[eé]taro|quintana\s+roo|san\s+luis\s+potos[ií]|sinaloa|sonora|tabasco|tamaulipas|tlaxcala|"
+    r"veracruz|yucat[aá]n|zacatecas|cdmx"
 )
 _VEHICLE_WORD = re.compile(rf"\b(?:{_VEHICLE})\b", re.IGNORECASE)
+_VEHICLE_OR_PLATE_WORD = re.compile(rf"\b(?:{_VEHICLE}|plates?|placas?|tags?)\b", re.IGNORECASE)
 # Plate candidates first (rare), then a vehicle word in the 40 characters before: scanning the text for the long list
 # of vehicle words at every word was the slowest pattern on a 100 KB message.
 # Zero-width, so overlapping candidates are all tried: in "MN FZL 221" the plate is "FZL 221", not "MN FZL".
 _PLATE_SHAPE = re.compile(r"(?<![\w-])(?=(?P<id>[A-Z0-9]{2,4}[ -]?[A-Z0-9]{2,4})(?![\w-]))")
+# European plates of other layouts: a county letter, digits and letters ("B 123 XYZ"), or letters and five digits
+# ("WGM 48217").
+_PLATE_SHAPE_ABROAD = re.compile(r"(?<![\w-])(?P<id>[A-Z]{1,2} \d{2,3} [A-Z]{3}|[A-Z]{2,3}[ -]?\d{5})(?![\w-])")
 _VEHICLE_GAP = re.compile(r"[^\n.;]*$")
 _PLATE = re.compile(
     r"\b(?:licen[cs]e\s+plates?|plates?|tags?|lp|reg(?:istration)?|placas?)"
@@ -1215,16 +1234,40 @@ _STATE_THEN_PLATE = re.compile(
 )
 
 
+# A plate after the state, province or nation that issued it, in a clause about a vehicle: "maroon Impala, WY
+# 10-7841", "DODGE DURANGO MT 3-48117B", "Silverado, Idaho 1A K4471", "placas de Sonora 28-1149", "pickup, Navajo
+# Nation 4G-1187". A plate may be all digits here (many states' and Mexico's are): the issuer and the vehicle say so.
+_ISSUER_THEN_PLATE = re.compile(
+    rf"(?<![\w-])(?=(?:(?-i:{US_STATE_CODES})|(?i:{_US_STATE_NAMES}|{_MX_STATE_NAMES}|tribal|(?-i:[A-Z][a-z]+)[ \t]+nation))"
+    r"[ \t]+(?!(?:DL|ID|OL|PP|DOB|SSN|MRN|EXIT|RT|HWY|SB|NB|EB|WB)\b)(?P<id>[A-Z0-9]{1,4}(?:[ -][A-Z0-9]{1,6}){0,2})(?![\w-]))"
+)
+
+
+def _issued_plates(text: str) -> Iterator[Finding]:
+    for match in _ISSUER_THEN_PLATE.finditer(text):
+        plate = match.group("id")
+        compact = plate.replace(" ", "").replace("-", "")
+        if not 5 <= len(compact) <= 8 or sum(ch.isdigit() for ch in compact) < 3:
+            continue
+        if re.fullmatch(r"(?:19|20)\d\d", plate.split()[0]) or _NOT_AN_ID_AFTER.match(text, match.end("id")):
+            continue  # "TX 2010 budget", "MT 3-4 hrs"
+        window = text[max(0, match.start() - 60) : match.start()]
+        vehicles = list(_VEHICLE_OR_PLATE_WORD.finditer(window))
+        if vehicles and _VEHICLE_GAP.match(window, vehicles[-1].end()):
+            yield Finding(match.start("id"), match.end("id"), LICENSE_PLATE, 0.7, "plate_issuer")
+
+
 def find_vehicle_plates(text: str) -> Iterator[Finding]:
     """Plate-shaped tokens (letters and digits) after a vehicle word, or before a state code ("CFJ8821 WA"), or in
     capitals right after one ("GA RFX-8042")."""
+    yield from _issued_plates(text)
     for match in _STATE_THEN_PLATE.finditer(text):
         plate = match.group("id")
         compact = plate.replace(" ", "").replace("-", "")
         if 5 <= len(compact) <= 8 and 2 <= sum(ch.isdigit() for ch in compact) and not compact.isdigit():
             if not re.fullmatch(r"[A-Z]-?\d+|I-?\d+|[A-Z]{2,5}[ -]?(?:19|20)\d\d", plate):
                 yield Finding(match.start("id"), match.end("id"), LICENSE_PLATE, 0.7, "plate_state")
-    for match in _PLATE_SHAPE.finditer(text):
+    for match in (*_PLATE_SHAPE.finditer(text), *_PLATE_SHAPE_ABROAD.finditer(text)):
         plate = match.group("id")
         if not any(ch.isdigit() for ch in plate):
             continue

@@ -94,3 +94,34 @@ def test_an_id_with_its_check_digit_in_brackets_or_a_taiwan_id_is_masked(
     redactor: Redactor, text: str, expected: str
 ) -> None:
     assert masked(redactor, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("BLK 2011 DODGE DURANGO MT 3-48117B", "BLK 2011 DODGE DURANGO MT [LICENSE_PLATE]"),
+        ("white Silverado, Idaho 1A K4471, parked out back", "white Silverado, Idaho [LICENSE_PLATE], parked out back"),
+        ("grey Nissan Sentra con placas de Sonora 28-1149", "grey Nissan Sentra con placas de Sonora [LICENSE_PLATE]"),
+        ("silver pickup, Navajo Nation 4G-1187", "silver pickup, Navajo Nation [LICENSE_PLATE]"),
+        ("Polish van at the house: WGM 48217, white", "Polish van at the house: [LICENSE_PLATE], white"),
+        ("he drives a grey Golf EY21 LWP", "he drives a grey Golf [LICENSE_PLATE]"),
+        ("the Dacia • B 123 XYZ", "the Dacia • [LICENSE_PLATE]"),
+    ],
+)  # fmt: skip
+def test_a_plate_after_its_issuer_or_a_vehicle_is_masked(
+    redactor: Redactor, text: str, expected: str
+) -> None:
+    assert masked(redactor, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("MT 3-48117B is the case number", "3-48117B"),
+        ("Texas 10-4 copy, the truck is gone", "10-4"),
+    ],
+)  # fmt: skip
+def test_a_number_after_a_state_with_no_vehicle_or_a_year_is_no_plate(
+    redactor: Redactor, text: str, kept: str
+) -> None:
+    assert_kept(redactor, text, kept)
