@@ -52,6 +52,14 @@ _NICKNAME_CUE = re.compile(
     r"\s*[:\-]?\s*[\"'“‘]?",
     re.IGNORECASE,
 )
+# Someone saying who they are, at the start of a message, a line or a quote ("hey miss its me Nay Nay", "hi it's
+# Charmaine", "this is Tay from the group home"; "I'm Dez, I'm 31"): a capitalised name after it (a greeting or "hey
+# miss" may come first). "I'm" also opens "I'm Fine", so only a capitalised word that is no everyday word counts there.
+_SELF_CUE = re.compile(
+    r"(?:^|(?<=[\n\"“:]))[ \t]*(?:(?i:hey|hi|hello|hola|yo|ok|okay)[ \t,]+(?:(?i:miss|ms|mr|sir|maam|ma'am)[ \t,]+)?)?"
+    r"(?i:it'?s[ \t]+me|it’s[ \t]+me|this[ \t]+is|it'?s|it’s|soy)[ \t,]+"
+)
+_SELF_WEAK_CUE = re.compile(r"(?:^|(?<=[\n\"“:.!?]))[ \t]*(?:I'?m|I’m|I[ \t]+am)[ \t]+(?=[A-ZÀ-Þ][^\W\d_]+[ \t]*,)")
 _WEAK_CUE = re.compile(
     r"\b(?:client|victim|survivor|vic|minor|juvenile|suspect|trafficker|pimp|boyfriend|girlfriend|bf|gf|mother|"
     r"mom|father|dad|sister|brother|cousin|aunt|uncle|daughter|son|mr|mrs|ms|miss|dr|witness|"
@@ -274,6 +282,15 @@ class NameRules:
         yield from self._given_in_frame(text, tokens)
         yield from self._cued(text, tokens, starts, _STRONG_CUE, strong=True)
         yield from self._cued(text, tokens, starts, _NICKNAME_CUE, strong=True, capitalised=True)
+        if "'" in text or "’" in text or "its" in text or "his" in text or "soy" in text:
+            for cue in (_SELF_CUE, _SELF_WEAK_CUE):
+                for found in self._cued(text, tokens, starts, cue, strong=False, capitalised=True):
+                    if is_place(text, found.start, found.end):
+                        continue  # "This is Houston PD calling back"
+                    first = text[found.start : found.end].split()[0]
+                    if cue is _SELF_WEAK_CUE and not (self.is_name_word(first) or self.is_given_name(first)):
+                        continue  # "I'm Sorry, ...": an everyday word
+                    yield found
         yield from self._cued(text, tokens, starts, _WEAK_CUE, strong=False)
         yield from self._cued(text, tokens, starts, _LABEL_CUE, strong=False)
         for match in _HONORIFIC_AFTER.finditer(text):
@@ -553,8 +570,8 @@ class NameRules:
             return bool(following in _STRONG_VERBS_AFTER and _GAP.fullmatch(gap))
         if after[:2] in ("'s", "’s") and not after[2:].isalpha():
             return True
-        if _KIN_PREDICATE.match(text, tokens[last][1]):
-            return True  # "Emberly is the kid's older cousin"
+        if _KIN_PREDICATE.match(text, tokens[last][1]) or _PERSON_AFTER.match(text, tokens[last][1]):
+            return True  # "Emberly is the kid's older cousin", "Jax (he/him)", "Zaria (the cousin)"
         if _GAP.fullmatch(gap or "x"):
             if following in _VERBS_AFTER_NAME:
                 return True
@@ -588,6 +605,8 @@ class NameRules:
                 break
             word = tokens[last + 1][2]
             key = fold_accents(word)
+            if word[:2] in ("I'", "I’"):
+                break  # "Charmaine I'm at ...": the speaker's "I'm" ends the name
             if len(word) == 1 and word.isupper() and style == "title":
                 # An initial after a given name ("Svetlana K."): it ends the name.
                 last += 1
@@ -806,7 +825,10 @@ _PERSON_AFTER = re.compile(
     # a person's accounts, kin and papers: "Slim's IG", "Tay's cash app", "Blessing's mum", "Lan's DOB"
     r"mum|mama|baby[ \t]+(?:mama|mother|daddy|father)|grandma|grandmother|niece|nephew|ig|insta|instagram|snap|"
     r"snapchat|whatsapp|tiktok|cash[ \t]?app|dob|real[ \t]+name|full[ \t]+name|last[ \t]+name|ssn|man|"
-    r"caseworker|foster|social[ \t]+worker)\b"
+    r"caseworker|foster|social[ \t]+worker|po|parole[ \t]+officer|probation[ \t]+officer|wallet|kakao|wechat|"
+    r"telegram|signal|line[ \t]+id|cedula|cédula|dpi|curp|id|a#|visa|ead|resume|ex|wife-in-law|main[ \t]+girl)\b"
+    # the pronouns someone goes by: "Jax (he/him)", "Rory (they/them, 17)"
+    r"|[ \t]*\([ \t]*(?i:she|he|they|ze|xe)[ \t]*/[ \t]*(?i:her|hers|him|his|them|theirs|they|she|he|zir|xem)\b"
     r"|[ \t]*\([ \t]*(?:\d{1,2}[ \t]*\)|(?i:the|her|his)[ \t]+(?i:kid|boy|girl|boyfriend|girlfriend|victim|client|"
     r"minor|son|daughter|brother|sister|mom|dad|guy|man|woman|person|cousin|uncle|aunt|driver|manager|owner)\b))"
 )

@@ -113,3 +113,39 @@ def test_a_korean_name_before_a_title_or_after_a_cue_is_masked_alone(
 )
 def test_korean_titles_and_sentences_stay_readable(redactor: Redactor, text: str) -> None:
     assert redactor.redact(text).text == text
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        (
+            '"hey miss its me Kay Kay my new number is gone"',
+            '"hey miss its me [PERSON] my new number is gone"',
+        ),
+        ("hi it's Charlize I'm at my cousin's place", "hi it's [PERSON] I'm at my cousin's place"),
+        (
+            "\"I'm Jaz, I'm 31, I've been out six years\"",
+            "\"I'm [PERSON], I'm [AGE], I've been out six years\"",
+        ),
+        ("name update: Jaxen (he/him), new card coming", "name update: [PERSON] (he/him), new card coming"),
+        ("Tiny's PO says he checked in", "[PERSON]'s PO says he checked in"),
+    ],
+)
+def test_someone_saying_who_they_are_or_their_pronouns_is_masked(
+    redactor: Redactor, text: str, masked: str
+) -> None:
+    assert redactor.redact(text).text == masked
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "It's Monday, the office is closed",
+        "I'm Sorry, I'm late",
+        "it's Fine, I can do it",
+        "This is Houston PD calling back",
+        "It's Ok",
+    ],
+)
+def test_ordinary_sentences_after_its_and_im_stay_readable(redactor: Redactor, text: str) -> None:
+    assert redactor.redact(text).text == text
