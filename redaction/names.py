@@ -545,13 +545,14 @@ class NameRules:
                 continue
             if _is_common(word) or key in _NEVER_A_NICKNAME or key in self._first:
                 continue
-            if index > 0 and (
+            titled = _TITLE_BEFORE.search(text, max(0, start - 24), start) is not None
+            if index > 0 and not titled and (
                 tokens[index - 1][2].casefold() in _ARTICLES or tokens[index - 1][2].casefold() in _PLACE_PREPOSITIONS
             ):
                 continue  # "the Harmony shelter", "la Esperanza", "at Mercy", "Center for Justice"
             if _next_to_capital(text, tokens, index) or "\t" in text[max(0, start - 1) : end + 1]:
                 continue  # one word of a longer name ("Grace Haven", "Round Rock", "Chevy Chase") or a table cell
-            if key in self._places or is_place(text, start, end):
+            if not titled and (key in self._places or is_place(text, start, end)):
                 continue  # "Austin asked", "Madison just sent theirs": a city's office as often as a person
             if (
                 person_evidence(text, start, end)
@@ -807,7 +808,10 @@ def locative_town(text: str, start: int, end: int) -> bool:
 _TITLE_BEFORE = re.compile(
     r"(?i:\b(?:mr|mrs|ms|miss|mx|dr|det|detective|officer|ofc|agent|sgt|sergeant|deputy|trooper|sra|srta|sr|don|"
     r"dona|doña|uncle|aunt|auntie|tía|tio|tío|tia|inmate|client|victim|defendant|suspect|pimp|trafficker|"
-    r"noticed|picked\s+up|call|called|told|tell|text|texted|ask|asked|met\s+with|spoke\s+(?:to|with)))\.?[ \t]+$"
+    r"noticed|picked\s+up|call|called|told|tell|text|texted|ask|asked|met\s+with|spoke\s+(?:to|with)|"
+    # a person's identifier or record "for" them: "dob for Guadalupe", "passport for Grâce", "IHS record for Mary"
+    r"(?:dob|d\.o\.b|dl|passport|mrn|ssn|a#|visa|ead|cedula|cédula|record|chart)"
+    r"[ \t]+for))\.?[ \t]+$"
 )
 # "X is the kid's older cousin", "X is the victim's sister", "X was her boyfriend": a kin or role noun said of X.
 _KIN_NOUNS = (

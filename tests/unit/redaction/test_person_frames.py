@@ -149,3 +149,22 @@ def test_someone_saying_who_they_are_or_their_pronouns_is_masked(
 )
 def test_ordinary_sentences_after_its_and_im_stay_readable(redactor: Redactor, text: str) -> None:
     assert redactor.redact(text).text == text
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("dob for Guadalupe per the school 11/08/2008", "dob for [PERSON] per the school [DOB]"),
+        ("DRC passport for Grâce is with the owner", "DRC passport for [PERSON] is with the owner"),
+    ],
+)
+def test_a_name_a_persons_identifier_is_for_is_masked(redactor: Redactor, text: str, masked: str) -> None:
+    assert redactor.redact(text).text == masked
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["the number for Mercy is on the wall", "phone for Austin PD is on the sheet"],
+)
+def test_an_organisations_number_stays_readable(redactor: Redactor, text: str) -> None:
+    assert redactor.redact(text).text == text
