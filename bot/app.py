@@ -10,6 +10,7 @@ import asyncio
 import contextvars
 import dataclasses
 import enum
+import gc
 import importlib
 import json
 import logging
@@ -239,6 +240,7 @@ class App:
             warm()
         else:
             engine.redact("Warm-up: call 312-555-0100 about the meeting.")
+        freeze_the_heap()
 
     def record_refused_request(self, platform: str, reason: str, kind: str) -> None:
         """Audit a request an adapter refused before it reached a handler (another workspace, an
@@ -1312,6 +1314,26 @@ def seed_directory(s: Any, config: Config) -> dict[str, list[str]]:
             identities=_identities(c.name, c.slack_id, c.matrix_id),
         )
     return changed
+
+
+_FROZEN = threading.Lock()
+_frozen = False
+
+
+def freeze_the_heap() -> None:
+    """Once per process, after the engine is loaded and warm: collect, then move every object alive into the
+    garbage collector's permanent generation (``gc.freeze``), so the cyclic collections that follow never walk the
+    engine's model again. Before this a full collection walked the loaded spaCy model and vocabulary each time:
+    160-630 ms with the event loop stopped at load 6 (acks waited that long: the ack p99 tails of 500-700 ms in
+    docs/slack.md, session 12). Objects frozen are still freed by reference counting; only cycles among them would
+    stay (none expected in a loaded model)."""
+    global _frozen
+    with _FROZEN:
+        if _frozen:
+            return
+        _frozen = True
+    gc.collect()
+    gc.freeze()
 
 
 def _engine_unavailable(exc: BaseException) -> bool:

@@ -24,6 +24,7 @@ Texts and findings cross a local socket pair between two processes of the same u
 
 from __future__ import annotations
 
+import gc
 import os
 import socket
 import subprocess
@@ -256,6 +257,8 @@ def _serve(fd: int) -> None:
 
         base = Redactor(settings, keyed_hash=keyed_hash)
         base.warm_up()
+        gc.collect()
+        gc.freeze()  # full collections never walk the loaded model again (bot.app.freeze_the_heap)
     except Exception as exc:
         conn.send(("failed", type(exc).__name__))
         return
