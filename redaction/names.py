@@ -70,7 +70,9 @@ _WEAK_CUE = re.compile(
     r"rented\s+by|leased\s+(?:to|by)|sent\s+to|paid\s+to|name\s+on\s+(?:the\s+)?(?:card|account|lease|id)|"
     r"inmate|defendant|passenger|missing|runaway|titular|beneficiario|remitente|destinatario|"
     # "the girls call her Ehis", "everybody calls him Shawny"
-    r"call(?:s|ed)?\s+(?:her|him)|le\s+dicen|la\s+llaman|lo\s+llaman)\s*[:\-]?\s+",
+    r"call(?:s|ed)?\s+(?:her|him)|le\s+dicen|la\s+llaman|lo\s+llaman|"
+    # a person noun and a colon: "the Standing Rock girl: Anpo Whitebull", "older one: Kiana"
+    r"(?:girl|boy|kid|child|teen|youth|woman|man|guy|female|male|one|lady|sibling|twin)\s*:(?=\s))\s*[:\-]?\s+",
     re.IGNORECASE,
 )
 

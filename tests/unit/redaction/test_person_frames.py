@@ -168,3 +168,21 @@ def test_a_name_a_persons_identifier_is_for_is_masked(redactor: Redactor, text: 
 )
 def test_an_organisations_number_stays_readable(redactor: Redactor, text: str) -> None:
     assert redactor.redact(text).text == text
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        (
+            "tribal ID scan for the Rosebud girl: Wakinyan Redcloud, enrollment pending",
+            "tribal ID scan for the Rosebud girl: [PERSON], enrollment pending",
+        ),
+        ("the older one: Kiana, she is 15", "the older one: [PERSON], she is [AGE]"),
+    ],
+)
+def test_a_name_after_a_person_noun_and_a_colon_is_masked(redactor: Redactor, text: str, masked: str) -> None:
+    assert redactor.redact(text).text == masked
+
+
+def test_a_time_after_a_colon_stays_readable(redactor: Redactor) -> None:
+    assert redactor.redact("reminder for the team: Monday at 9").text == "reminder for the team: Monday at 9"
