@@ -69,6 +69,7 @@ _PLAIN = (
 _PIECE = re.compile(rf"(?<![\w'’-])(?:{_PART}|{_PLAIN})")
 _COMMA = re.compile(r"[ \t]*[,،][ \t]*")
 _SPACE = re.compile(r"[ \t]{1,3}")
+_DIGIT = re.compile(r"\d")
 _POSSESSIVE = re.compile(r"['’]s?[ \t]")
 _SLASHED = re.compile(r"[^ \t/]+[ \t]*/")
 
@@ -87,6 +88,8 @@ def _leading_town(words: str) -> bool:
 
 
 def find_address_chains(text: str) -> Iterator[Finding]:
+    if _DIGIT.search(text) is None and "," not in text and "،" not in text:
+        return  # a chain needs a number, or three parts (written with commas): most messages end here
     pieces: list[tuple[int, int, str]] = []  # start, end, kind
     for match in _PIECE.finditer(text):
         kind = match.lastgroup or ""
@@ -187,6 +190,9 @@ _DESCRIBED = re.compile(
     rf"(?:the[ \t]+)?)(?P<l>{_LANDMARK})"
     rf"(?:[ \t]+(?i:{_RELATION})[ \t]+(?:the[ \t]+)?{_LANDMARK}){{0,2}})"
 )
+_DWELLING_WORD = re.compile(
+    r"(?i:\b(?:trailer|house|home|cabin|camper|shack|hogan|duplex|apartment|apt|unit|rv|place|yard|building|one)\b)"
+)
 # A road said as where someone is: "lives off BIA 4", "last seen on Route 12".
 _ON_ROAD = re.compile(
     r"\b(?i:lives?|living|staying|lka|last[ \t]+seen|seen|found|dropped(?:[ \t]+off)?|picked[ \t]+up)[ \t]+"
@@ -195,12 +201,16 @@ _ON_ROAD = re.compile(
 
 
 def find_described_places(text: str) -> Iterator[Finding]:
-    for match in _MILE_MARKER.finditer(text):
-        yield Finding(match.start(), match.end(), ADDRESS, 0.75, "described_place")
+    digits = _DIGIT.search(text) is not None
+    if digits:
+        for match in _MILE_MARKER.finditer(text):
+            yield Finding(match.start(), match.end(), ADDRESS, 0.75, "described_place")
+        for match in _ON_ROAD.finditer(text):
+            yield Finding(match.start("a"), match.end("a"), ADDRESS, 0.7, "described_place")
+    if _DWELLING_WORD.search(text) is None:
+        return
     for match in _DESCRIBED.finditer(text):
         landmark = match.group("l")
         if landmark[:1].isupper() and _ordinary(landmark):
             continue
-        yield Finding(match.start("a"), match.end("a"), ADDRESS, 0.7, "described_place")
-    for match in _ON_ROAD.finditer(text):
         yield Finding(match.start("a"), match.end("a"), ADDRESS, 0.7, "described_place")

@@ -1243,7 +1243,12 @@ _ISSUER_THEN_PLATE = re.compile(
 )
 
 
+_ANY_DIGIT = re.compile(r"\d")
+
+
 def _issued_plates(text: str) -> Iterator[Finding]:
+    if _ANY_DIGIT.search(text) is None:
+        return  # a plate here has three digits
     for match in _ISSUER_THEN_PLATE.finditer(text):
         plate = match.group("id")
         compact = plate.replace(" ", "").replace("-", "")
