@@ -2235,7 +2235,9 @@ def _cross_end(match: re.Match[str]) -> int:
 # known places or one is a short capitalised word.
 _CROSS_STRONG_CUE = re.compile(
     r"\b(?i:lka|l\.k\.a\.?|last\s+known(?:\s+address)?|incall|in-call|address(?:\s+(?:is|was))?|"
-    r"lives?\s+(?:at|on|off|near)|living\s+(?:at|on|off|near)|staying\s+(?:at|on|off|near))[ \t]*:?[ \t]+"
+    r"lives?\s+(?:at|on|off|near)|living\s+(?:at|on|off|near)|staying\s+(?:at|on|off|near)|"
+    r"(?:dropped(?:\s+off)?|picked\s+up|(?:last\s+)?seen|found|spotted|walking|standing)\s+(?:at|on|near|by|outside))"
+    r"[ \t]*:?[ \t]+"
     r"(?i:only[ \t]+|(?:the[ \t]+)?corner[ \t]+of[ \t]+)?"
     rf"(?P<a>{_STREET_NAME})[ \t]*(?:&|/|\b(?i:and|y)\b)[ \t]*(?P<b>{_STREET_NAME})"
 )

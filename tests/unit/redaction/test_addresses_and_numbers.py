@@ -125,3 +125,10 @@ def test_a_number_after_a_state_with_no_vehicle_or_a_year_is_no_plate(
     redactor: Redactor, text: str, kept: str
 ) -> None:
     assert_kept(redactor, text, kept)
+
+
+def test_cross_streets_after_a_verb_that_places_someone_are_masked(redactor: Redactor) -> None:
+    assert masked(redactor, "girls were dropped at Rundberg and Lamar every night") == (
+        "girls were dropped at [ADDRESS] every night"
+    )
+    assert_kept(redactor, "the meeting is at Austin and Dallas offices", "Austin and Dallas")
