@@ -1238,7 +1238,7 @@ _STATE_THEN_PLATE = re.compile(
 # 10-7841", "DODGE DURANGO MT 3-48117B", "Silverado, Idaho 1A K4471", "placas de Sonora 28-1149", "pickup, Navajo
 # Nation 4G-1187". A plate may be all digits here (many states' and Mexico's are): the issuer and the vehicle say so.
 _ISSUER_THEN_PLATE = re.compile(
-    rf"(?<![\w-])(?=(?:(?-i:{US_STATE_CODES})|(?i:{_US_STATE_NAMES}|{_MX_STATE_NAMES}|tribal|(?-i:[A-Z][a-z]+)[ \t]+nation))"
+    rf"(?=[^\W\d_])(?<![\w-])(?=(?:(?-i:{US_STATE_CODES})|(?i:{_US_STATE_NAMES}|{_MX_STATE_NAMES}|tribal|(?-i:[A-Z][a-z]+)[ \t]+nation))"
     r"[ \t]+(?!(?:DL|ID|OL|PP|DOB|SSN|MRN|EXIT|RT|HWY|SB|NB|EB|WB)\b)(?P<id>[A-Z0-9]{1,4}(?:[ -][A-Z0-9]{1,6}){0,2})(?![\w-]))"
 )
 
