@@ -49,6 +49,13 @@ _AFTER_PERSON = re.compile(
     rf"es|tiene)\s+(?:(?:only|like|maybe|about|around|now|barely|almost)\s+)?(?P<v>{_N}){_AFTER_AGE}"
     r")"
 )
+# A baby's or toddler's age in months, weeks or days set off after the person: "Precious, 4 months, dob ...",
+# "Kaeden (3 weeks)", "sibling Zion - 9 mos." -- a count of months after a name and a comma is the age it says.
+_INFANT_AFTER_PERSON = re.compile(
+    r"(?:'s|’s)?\s*[,(:—–-]\s*(?P<i>\d{1,2}\s*(?:months?|mos?\.?|weeks?|wks?\.?|days?|meses|semanas)(?:\s+old)?)"
+    r"(?=\s*(?:$|[,;:!?)\]\n/]|\.(?:\s|$)))",
+    re.IGNORECASE,
+)
 # A further age after an age: "14 not 17", "14 or 15", "19 now but was 16", "14 maybe 15".
 _AGE_CHAIN = re.compile(
     r"(?:\s*(?:now|today)?\s*(?:,|but|and|&|;)?\s*(?:not|or|maybe|o|ni|was|is|turns|turned|will\s+be|"
@@ -90,6 +97,10 @@ def ages_beside_people(text: str, findings: Iterable[Finding]) -> Iterator[Findi
                 group = next(g for g in ("p", "c", "s", "v") if match.group(g) is not None)
                 if not _COUNTED.match(text, match.end(group)):
                     ages.append((match.start(group), match.end(group)))
+            else:
+                infant = _INFANT_AFTER_PERSON.match(text, finding.end)
+                if infant is not None:
+                    ages.append((infant.start("i"), infant.end("i")))
         elif finding.label == AGE:
             ages.append((finding.start, finding.end))
     if PERSONISH.search(text):

@@ -1428,8 +1428,9 @@ _ID_CUES = (
                 r"enrol+ment\s*(?:#|no\b|number)|(?:membership|census|roll)\s+(?:#|no\b|number))", re.I), SSN),
     # a health insurance member number identifies the patient as well as a chart number does; only the first number
     # after it ("member ID XJH884120377, group 00781, Rx BIN 004336": the group and BIN are the plan's)
-    (re.compile(r"\b(?:member(?:\s+(?:id|#|number|no\b))?|(?:medicaid|medicare|insurance|policy|subscriber|"
-                r"health\s+card|nhs|chip)\s*(?:id\b|#|number|no\b))", re.I), MEDICAL_RECORD),
+    # -- a plural cue ("Medicaid IDs: ..., ..., ...") covers every number of its list
+    (re.compile(r"\b(?:member(?:\s+(?:ids?\b|#s?|numbers?|nos?\b))?|(?:medicaid|medicare|insurance|policy|subscriber|"
+                r"health\s+card|nhs|chip)\s*(?:ids?\b|#s?|numbers?|nos?\b))", re.I), MEDICAL_RECORD),
 )  # fmt: skip
 # (a letter after a leading digit too: Cameroon's "0B114732"; CJK or Thai text may touch it: "护照号码EB4417823")
 _ID_TOKEN = re.compile(
@@ -1447,6 +1448,17 @@ _NOT_AN_ID_AFTER = re.compile(r"\s*(?:am|pm|hrs?|hours|min|mins|minutes|days|wee
 
 
 _FIRST_ONLY = _ID_CUES[-1][0]
+_PLURAL_CUE = re.compile(r"(?:ids|#s|numbers|nos)$", re.I)
+# The Medicare Beneficiary Identifier (CMS's published format: 11 characters, digit 1-9, then letters and digits at
+# fixed places, no S L O I B Z; printed 4-3-4 with dashes or run together) after "Medicare"/"MBI" in the same clause:
+# its fixed shape is what tells it from a claim or group number, which the general cue rule cannot read ("Medicare
+# 5HQ2-NV8-XT63", "Medicare MBI 7KD2MP4XC91").
+_MBI_CUE = re.compile(r"\b(?:medicare|mbi)\b", re.I)
+_MBI_L = "AC-HJKMNP-RT-Y"
+_MBI = re.compile(
+    rf"(?<![A-Za-z0-9-])[1-9][{_MBI_L}][{_MBI_L}0-9][0-9]-?[{_MBI_L}][{_MBI_L}0-9][0-9]-?[{_MBI_L}]{{2}}[0-9]{{2}}"
+    r"(?![A-Za-z0-9]|-[A-Za-z0-9])"
+)
 _HOURS = re.compile(r"(?:[01]\d|2[0-4])[0-5]\d ?[-–] ?(?:[01]\d|2[0-4])[0-5]\d")
 
 
@@ -1468,8 +1480,13 @@ def find_identifiers_after_cue(text: str) -> Iterator[Finding]:
                     continue  # "on standby 1400-2200": a shift, not an identifier
                 start = token.start() + (len(token.group(0)) - len(token.group(0).lstrip()))
                 yield Finding(start, start + len(value), label, 0.7, "id_after_cue")
-                if cue is _FIRST_ONLY:
+                if cue is _FIRST_ONLY and not _PLURAL_CUE.search(match.group(0)):
                     break
+    for match in _MBI_CUE.finditer(text):
+        reach = _ID_REACH.match(text, match.end())
+        if reach is not None:
+            for mbi in _MBI.finditer(text, match.end(), reach.end()):
+                yield Finding(mbi.start(), mbi.end(), MEDICAL_RECORD, 0.8, "id_after_cue")
 
 
 # The second line of a passport's machine-readable zone (ICAO 9303, TD3): document number (padded with "<") and its

@@ -388,12 +388,14 @@ async def test_killing_the_engine_process_mid_run_loses_nothing(tmp_path: Path, 
         first_pid = process.pid
         assert first_pid is not None  # started and warmed before the adapter listened
         scan = process.scan
-        killer: list[threading.Timer] = []
+        killed: list[int] = []
 
         def scan_then_die(allow_terms: Any, texts: Any) -> Any:
-            if not killer:  # the child dies while the first batch is being scanned
-                killer.append(threading.Timer(0.01, os.kill, (first_pid, signal.SIGKILL)))
-                killer[0].start()
+            # The child dies as the first batch is handed to it (killed before the hand-off, not on a timer: a timer
+            # could fire after the last scan on a fast machine, and then nothing would be restarted or re-run).
+            if not killed:
+                killed.append(first_pid)
+                os.kill(first_pid, signal.SIGKILL)
             return scan(allow_terms, texts)
 
         process.scan = scan_then_die
