@@ -78,13 +78,13 @@ def _qid_shape(value: str) -> bool:
     return len(digits) == 11 and digits.isdigit() and digits[0] in "23"
 
 
-# country: (cue regex, validators). Each validator is a python-stdnum module (validate/is_valid) or a function.
 def _taiwan_id_shape(value: str) -> bool:
     """Taiwan's national ID: a letter (the place of first registration), 1 or 2 (the sex) and eight digits, the last a
     check digit -- taken by its layout after its cue (written with a typo as often as not), python-stdnum has none."""
     return re.fullmatch(r"[A-Z][12]\d{8}", value.strip()) is not None
 
 
+# country: (cue regex, validators). Each validator is a python-stdnum module (validate/is_valid) or a function.
 _Check = ModuleType | Callable[[str], bool]
 _TABLE: dict[str, tuple[str, tuple[_Check, ...]]] = {
     "tr": (
