@@ -7,7 +7,7 @@ import re
 import threading
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -46,9 +46,12 @@ from redaction.settings import RedactionSettings
 from redaction.tagger import (
     OPENER_BEFORE,
     ModelNotAvailable,
+    confident,
     load_pii_model,
+    min_confidence,
     ordinary_word,
     plausible,
+    record_confidence,
     tagged_spans,
     tagger_person,
     trusted_labels,
@@ -83,6 +86,7 @@ class _Model:
     tagger_labels: frozenset[str] = frozenset()
     tagger_lock: threading.Lock | None = None
     fast_ner: FastNer | None = None  # spaCy's NER decoded without its per-token GIL round trips (ner_decode.py)
+    tagger_floors: dict[str, float] = field(default_factory=dict)  # the pipeline meta's min_confidence
 
 
 def _model_dir(name: str) -> Path:
@@ -250,6 +254,9 @@ class Redactor:
         nlp, name = load_ner_pipeline(settings)
         tagger = load_pii_model(settings.pii_model)
         trusted = trusted_labels(tagger) if tagger is not None else frozenset()
+        floors = min_confidence(tagger) if tagger is not None else {}
+        if tagger is not None and floors:
+            record_confidence(tagger)
         model = _Model(
             nlp,
             name,
@@ -258,6 +265,7 @@ class Redactor:
             trusted,
             threading.Lock() if tagger is not None else None,
             FastNer(nlp) if FastNer.supports(nlp) else None,
+            floors,
         )
         self._setup(settings, keyed_hash, model)
 
@@ -484,7 +492,11 @@ class Redactor:
             model.tagger_lock,
             [segment for _i, _o, segment in segments],
             settings.batch_size,
-            lambda doc: [span for span in tagged_spans(doc) if span[2] in model.tagger_labels],
+            lambda doc: [
+                span
+                for span in tagged_spans(doc)
+                if span[2] in model.tagger_labels and confident(doc, *span, model.tagger_floors)
+            ],
         )
         for (index, offset, segment), tags in zip(segments, spans, strict=True):
             for start, end, label in tags:

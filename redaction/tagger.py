@@ -13,7 +13,9 @@ from __future__ import annotations
 import re
 from datetime import date
 from pathlib import Path
+from typing import Any
 
+import numpy
 import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -85,6 +87,53 @@ def trusted_labels(tagger: Language) -> frozenset[str]:
     tags = getattr(tagger.get_pipe(PIPE), "labels", ())
     known = frozenset(str(tag).partition("-")[2] for tag in tags if "-" in str(tag))
     return wanted & known & LABELS
+
+
+# doc.user_data key: per token, the softmax probability of the tag the tagger chose (only when a pipeline's meta sets
+# ``min_confidence``; see ``record_confidence``).
+CONFIDENCE = "pii_tag_confidence"
+
+
+def min_confidence(tagger: Language) -> dict[str, float]:
+    """``min_confidence`` from the pipeline's meta: per label, the probability below which a tagger span of that
+    label is dropped (the span's confidence is its least sure token's). Empty when not given: every span is kept."""
+    declared = tagger.meta.get("min_confidence")
+    if not isinstance(declared, dict):
+        return {}
+    return {str(label): float(value) for label, value in declared.items() if str(label) in LABELS}
+
+
+def record_confidence(tagger: Language) -> None:
+    """Make the tagger keep each token's tag probability (the softmax of its scores, which the shipped pipelines do
+    not normalise) in ``doc.user_data[CONFIDENCE]``; the tags are the same, the extra cost one softmax per token."""
+    pipe: Any = tagger.get_pipe(PIPE)
+    original = pipe.predict
+
+    def predict(docs: list[Doc]) -> list[Any]:
+        docs = list(docs)
+        if not any(len(doc) for doc in docs):
+            return list(original(docs))
+        guesses = []
+        for doc, scores in zip(docs, pipe.model.predict(docs), strict=True):
+            array = numpy.asarray(pipe.model.ops.to_numpy(scores), dtype="float64")
+            shifted = numpy.exp(array - array.max(axis=1, keepdims=True))
+            doc.user_data[CONFIDENCE] = (1.0 / shifted.sum(axis=1)).tolist()
+            guesses.append(array.argmax(axis=1))
+        return guesses
+
+    pipe.predict = predict
+
+
+def confident(doc: Doc, start: int, end: int, label: str, thresholds: dict[str, float]) -> bool:
+    """Whether the tagger span ``doc.text[start:end]`` is at least as sure as ``thresholds`` asks for its label."""
+    floor = thresholds.get(label)
+    scores = doc.user_data.get(CONFIDENCE)
+    if floor is None or scores is None:
+        return True
+    span = doc.char_span(start, end, alignment_mode="expand")
+    if span is None or not len(span):
+        return True
+    return bool(min(scores[span.start : span.end]) >= floor)
 
 
 def tagged_spans(doc: Doc) -> list[tuple[int, int, str]]:

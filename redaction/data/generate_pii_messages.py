@@ -401,6 +401,45 @@ CLEAN_FRAMES = (
     "{Word} and {Word2} are program names, not people, fyi for the link chart",
     "training on {tool} {day} at {time}, {Word} track",
 )
+# Clean frames of the classes a tagger trained on generated data flagged on sets it never saw (session 10 and 12
+# out-of-sample checks, docs/redaction-evaluation.md): numbers where an age could stand (shifts, days of the month,
+# counts, rooms, versions, durations), programmes, languages and teams named with capitalised words, and given names
+# used as ordinary words ("Will do", "May need"). ``--number-frames``; its own random stream.
+NUMBER_FRAMES = (
+    "shift is {h}p-{h2}a this week, {place} coverage after that",
+    "can we do the {d}th instead? {place} folks are out on the {d2}th",
+    "{n} of us on the call, {n2} dropped at {time}",
+    "Room {n} is booked for the {word} training, {n2} seats",
+    "we're at {n} referrals for {month}, up from {n2}",
+    "{tool} {v}.{v2} broke the export again",
+    "back in {n} min, {word} call ran long",
+    "{n} yrs of {word} data in the {place} pull, {n2} rows flagged",
+    "Day {n2} of the {word} training, {n} people showed",
+    "{n} hotline calls, {n2} texts, {n3} emails overnight",
+    "Q{q} numbers: {n} cases opened, {n2} closed, {n3} referred",
+    "ages {n2}-{n} only for the {word} program, per the grant",
+    "the {d}th at {h}, {place} office, {n} seats",
+    "Step {n2}: upload to {tool}. Step {n3}: tag it {word}.",
+    "{n}+ volunteers signed up for {month} {d}",
+    "{month} {d} - {word} meeting, {n} on the list",
+    "page {n} of the {word} report, table {n2}",
+    "grade {n2} curriculum went out to {n} schools in {place}",
+    "{Word} Start and {Word2} Futures are both programs, not people",
+    "{Lang} speakers needed {day}, {n} cases pending",
+    "the {Lang} interpreter pool is down to {n2}",
+    "{Word} {Word2} is the name of the new {word} initiative",
+    "Will do, {word} notes by {day}",
+    "May need {n2} more folks for {place} on {day}",
+    "Mark as resolved, {word} was a duplicate",
+    "Bill the {place} account for the {n} hours",
+    "Grace period on the {word} grant ends {month} {d}",
+    "Faith-based partners in {place}: {n} orgs so far",
+    "Art and {word} sessions every {day} at {time}",
+    "{Word} Team ({n} people) meets {day}",
+)
+LANGUAGES = ("Mayan", "Mam", "K'iche'", "Q'anjob'al", "Haitian Creole", "Somali", "Karen", "Hmong", "Dari", "Pashto",
+             "Tigrinya", "Amharic", "Swahili", "Tagalog", "Ilocano", "Punjabi", "Nepali", "Burmese", "Arabic", "Wolof")  # fmt: skip
+MONTHS = ("Jan", "Feb", "March", "April", "May", "June", "July", "Aug", "Sept", "Oct", "Nov", "Dec")
 # Everyday words that are given names in the corpora's cases (virtue names, street names): never a clean frame's
 # capitalised word, though no name list holds some of them (c2 lost "Precious Mbeki" and "Candy" on blind9 dev).
 WORD_NAMES = ("Precious", "Destiny", "Crystal", "Junior", "Candy", "Princess", "Angel", "Honey", "Diamond", "Star",
@@ -503,6 +542,31 @@ class Negatives:
         )
 
 
+    def number_frame(self) -> str:
+        rng = self.rng
+        return rng.choice(NUMBER_FRAMES).format(
+            tool=rng.choice(TOOLS),
+            Word=rng.choice(self.words).capitalize(),
+            Word2=rng.choice(self.words).capitalize(),
+            word=rng.choice(self.words),
+            Lang=rng.choice(LANGUAGES),
+            place=self.place(0.4),
+            day=rng.choice(DAYS),
+            month=rng.choice(MONTHS),
+            time=rng.choice(("9am", "10:30", "noon", "3pm", "EOD", "14:00")),
+            h=rng.randint(1, 12),
+            h2=rng.randint(1, 12),
+            d=rng.randint(1, 28),
+            d2=rng.randint(1, 28),
+            q=rng.randint(1, 4),
+            v=rng.randint(1, 20),
+            v2=rng.randint(0, 9),
+            n=rng.randint(2, 90),
+            n2=rng.randint(1, 30),
+            n3=rng.randint(0, 20),
+        )
+
+
 def hard_negative_ids(rows: list[dict[str, object]], model: Path) -> set[str]:
     """Ids of the clean ``rows`` on which the tagger at ``model`` finds a span it is trusted for (after its shape
     filters): the false alarms to weight up (hard-negative mining). Only the tagger, not the whole engine."""
@@ -574,6 +638,10 @@ def main() -> int:
                         help="copies of each clean template with its place names swapped for others")  # fmt: skip
     parser.add_argument("--clean-frames", type=int, default=0, help="clean messages from the built-in frames")
     parser.add_argument("--foreign-lines", type=int, default=0, help="clean lines in other languages (Faker words)")
+    parser.add_argument("--number-frames", type=int, default=0,
+                        help="clean messages from the number, programme and word-name frames")  # fmt: skip
+    parser.add_argument("--clean-template", action="append", default=[], metavar="SET[:SPLIT]",
+                        help="more clean rows for place swaps and hard negatives (their PII rows are not used)")  # fmt: skip
     parser.add_argument("--mine-with", type=Path, metavar="MODEL",
                         help="a tagger pipeline: clean templates it flags are hard negatives")  # fmt: skip
     parser.add_argument("--hard-ids", type=Path, metavar="FILE",
@@ -589,6 +657,12 @@ def main() -> int:
     rows = load_templates(args.template)
     templates = [row for row in rows if row["spans"]]
     negatives = [row for row in rows if not row["spans"]]
+    seen = {(row.get("set"), row["id"]) for row in negatives}
+    negatives += [
+        row
+        for row in load_templates(args.clean_template)
+        if not row["spans"] and (row.get("set"), row["id"]) not in seen
+    ]
     written = 0
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with args.out.open("w", encoding="utf-8") as out:
@@ -625,6 +699,12 @@ def main() -> int:
         for index in range(args.clean_frames):
             record = {"id": f"f{index}", "text": clean.frame(), "spans": [], "set": "synthetic", "split": "train",
                       "source": "frame"}  # fmt: skip
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+            written += 1
+        number_rng = Negatives(random.Random(args.seed + 2), clean.words)  # its own stream again
+        for index in range(args.number_frames):
+            record = {"id": f"m{index}", "text": number_rng.number_frame(), "spans": [], "set": "synthetic",
+                      "split": "train", "source": "number-frame"}  # fmt: skip
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
             written += 1
         if args.mine_with is not None or args.hard_ids is not None:

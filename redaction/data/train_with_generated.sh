@@ -35,12 +35,21 @@ for i in $TRAIN_SETS; do
 done
 T="$T --template clean:dev"
 CS="$CS --corpus $C/clean/clean.jsonl"
+# Session 13's clean-negative variant (docs/redaction-evaluation.md, "Session 13, tagger"): CLEAN_HALVES=1 adds the
+# clean messages of the training sets' test halves to the place-swapped and hard negatives, GEN_EXTRA passes more
+# generator options (e.g. "--number-frames 1500 --mine-with redaction/data/pii_model --hard-copies 3").
+if [ -n "${CLEAN_HALVES:-}" ]; then
+  for i in $TRAIN_SETS; do T="$T --clean-template blind$i:test"; done
+  T="$T --clean-template heldout:test"
+fi
+HARD="--hard-ids $ROOT/redaction/data/hard_negatives.txt"
+case " ${GEN_EXTRA:-} " in *" --mine-with "*) HARD="" ;; esac
 mkdir -p "$OUT"
 GEN=$OUT.generated.jsonl
 # shellcheck disable=SC2086
 "$PY" "$ROOT/redaction/data/generate_pii_messages.py" --out "$GEN" $T --copies 2 --negative-copies 0 \
-  --place-swaps 1 --clean-frames 2000 --foreign-lines 1000 --hard-ids "$ROOT/redaction/data/hard_negatives.txt" \
-  --hard-copies 3 --nickname-share 0.08 --script-share 0.12 --seed 20261207
+  --place-swaps 1 --clean-frames 2000 --foreign-lines 1000 $HARD \
+  --hard-copies 3 --nickname-share 0.08 --script-share 0.12 --seed 20261207 ${GEN_EXTRA:-}
 # shellcheck disable=SC2086
 "$PY" "$ROOT/redaction/data/train_pii_model.py" --out "$OUT" --epochs "$EPOCHS" --seed 20261121 $CS --corpus "$GEN" \
   ${SNAPSHOTS:+--snapshots "$SNAPSHOTS"}

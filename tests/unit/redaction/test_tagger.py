@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import shutil
+from pathlib import Path
+
 import pytest
 from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
-from redaction import Redactor
+from redaction import RedactionSettings, Redactor
 from redaction.patterns import address_head_start, address_tail_end, age_end, date_span
-from redaction.tagger import plausible, tagged_spans, worth_tagging
+from redaction.tagger import BUILTIN_PII_MODEL, plausible, tagged_spans, worth_tagging
 
 
 def doc_with_tags(words: list[str], tags: list[str]) -> Doc:
@@ -134,3 +138,36 @@ def test_a_date_of_birth_found_in_part_is_masked_whole(text: str, part: str, who
 
 def test_partial_ages_and_dates_are_completed_in_the_redacted_text(redactor: Redactor) -> None:
     assert "años" not in redactor.redact("la niña Yesenia tiene catorce años").text
+
+
+def _pipeline_with_meta(tmp_path: Path, **meta: object) -> str:
+    """A copy of the shipped tagger whose meta.json also says ``meta`` (the per-label gate and floors)."""
+    copy = tmp_path / "pii_model"
+    shutil.copytree(BUILTIN_PII_MODEL, copy)
+    saved = json.loads((copy / "meta.json").read_text(encoding="utf-8"))
+    (copy / "meta.json").write_text(json.dumps({**saved, **meta}), encoding="utf-8")
+    return str(copy)
+
+
+def test_a_pipeline_can_keep_only_some_labels_of_its_tagger(tmp_path: Path) -> None:
+    """An age only the tagger finds is masked by the shipped tagger and left when its meta trusts PERSON only."""
+    text = "the boy, fourteen maybe, was with Tomasz"
+    assert Redactor(RedactionSettings(pii_model="builtin")).redact(text).text == (
+        "the boy, [AGE] maybe, was with [PERSON]"
+    )
+    gated = _pipeline_with_meta(tmp_path, trusted_labels=["PERSON"])
+    assert Redactor(RedactionSettings(pii_model=gated)).redact(text).text == (
+        "the boy, fourteen maybe, was with [PERSON]"
+    )
+
+
+@pytest.mark.parametrize(("floor", "expected"), [(0.5, "[AGE]"), (1.01, "fourteen")])
+def test_a_pipeline_can_drop_tagger_spans_below_a_confidence(
+    tmp_path: Path, floor: float, expected: str
+) -> None:
+    """``min_confidence`` per label: a tagger span whose least sure token is below the floor is not used."""
+    text = "the boy, fourteen maybe, was with Tomasz"
+    pipeline = _pipeline_with_meta(tmp_path, min_confidence={"AGE": floor})
+    assert Redactor(RedactionSettings(pii_model=pipeline)).redact(text).text == (
+        f"the boy, {expected} maybe, was with [PERSON]"
+    )
