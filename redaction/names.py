@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 
 from spacy.lang.en.stop_words import STOP_WORDS
 
+from redaction.alternation import by_first_letter
 from redaction.context import NUMBER_WORDS
 from redaction.findings import PERSON, Finding
 from redaction.normalise import fold_accents, normalise_alias
@@ -61,18 +62,27 @@ _SELF_CUE = re.compile(
 )
 _SELF_WEAK_CUE = re.compile(r"(?:^|(?<=[\n\"“:.!?]))[ \t]*(?:I'?m|I’m|I[ \t]+am)[ \t]+(?=[A-ZÀ-Þ][^\W\d_]+[ \t]*,)")
 _WEAK_CUE = re.compile(
-    r"\b(?:client|victim|survivor|vic|minor|juvenile|suspect|trafficker|pimp|boyfriend|girlfriend|bf|gf|mother|"
-    r"mom|father|dad|sister|brother|cousin|aunt|uncle|daughter|son|mr|mrs|ms|miss|dr|witness|"
-    r"spoke\s+(?:to|with)|talked\s+(?:to|with)|met\s+with|interviewed|"
-    # subpoena returns, card and wire slips, records: "sender X", "name on card X", "comes back to X"
-    r"sender|receiver|recipient|beneficiary|payee|remitter|cardholder|card\s*holder|account\s+holder|holder|"
-    r"subscriber|registrant|registered\s+(?:owner|to)|returns\s+to|comes?\s+back\s+to|came\s+back\s+to|"
-    r"rented\s+by|leased\s+(?:to|by)|sent\s+to|paid\s+to|name\s+on\s+(?:the\s+)?(?:card|account|lease|id)|"
-    r"inmate|defendant|passenger|missing|runaway|titular|beneficiario|remitente|destinatario|"
-    # "the girls call her Ehis", "everybody calls him Shawny"
-    r"call(?:s|ed)?\s+(?:her|him)|le\s+dicen|la\s+llaman|lo\s+llaman|"
-    # a person noun and a colon: "the Standing Rock girl: Anpo Whitebull", "older one: Kiana"
-    r"(?:girl|boy|kid|child|teen|youth|woman|man|guy|female|male|one|lady|sibling|twin)\s*:(?=\s))\s*[:\-]?\s+",
+    r"\b"
+    + by_first_letter(  # (the same words, tried by their first letter: redaction/alternation.py)
+        r"client|victim|survivor|vic|minor|juvenile|suspect|trafficker|pimp|boyfriend|girlfriend|bf|gf|mother|"
+        r"mom|father|dad|sister|brother|cousin|aunt|uncle|daughter|son|mr|mrs|ms|miss|dr|witness|"
+        r"spoke\s+(?:to|with)|talked\s+(?:to|with)|met\s+with|interviewed|"
+        # subpoena returns, card and wire slips, records: "sender X", "name on card X", "comes back to X"
+        r"sender|receiver|recipient|beneficiary|payee|remitter|cardholder|card\s*holder|account\s+holder|holder|"
+        r"subscriber|registrant|registered\s+(?:owner|to)|returns\s+to|comes?\s+back\s+to|came\s+back\s+to|"
+        r"rented\s+by|leased\s+(?:to|by)|sent\s+to|paid\s+to|name\s+on\s+(?:the\s+)?(?:card|account|lease|id)|"
+        r"inmate|defendant|passenger|missing|runaway|titular|beneficiario|remitente|destinatario|"
+        # "the girls call her Ehis", "everybody calls him Shawny"
+        r"call(?:s|ed)?\s+(?:her|him)|le\s+dicen|la\s+llaman|lo\s+llaman|"
+        # a person noun and a colon: "the Standing Rock girl: Anpo Whitebull", "older one: Kiana"
+        + "|".join(
+            rf"{noun}\s*:(?=\s)"
+            for noun in "girl|boy|kid|child|teen|youth|woman|man|guy|female|male|one|lady|sibling|twin".split(
+                "|"
+            )
+        )
+    )
+    + r"\s*[:\-]?\s+",
     re.IGNORECASE,
 )
 

@@ -143,8 +143,12 @@ _TABLE: dict[str, tuple[str, tuple[_Check, ...]]] = {
     "qa": (r"(?-i:QID)|" + _named("qatari?"), (_qid_shape,)),
     "tw": (r"身分證|身份證|國民身分證|" + _named(r"taiwan(?:ese)?"), (_taiwan_id_shape,)),
 }
+# (the word start is checked once for all countries: written in each country's group, it was tried 40 times at every
+# character, 2.8x the scan's time)
 _CUES = re.compile(
-    "|".join(rf"(?P<{country}>(?<!\w)(?:{cue})(?!\w))" for country, (cue, _checks) in _TABLE.items()),
+    r"(?<!\w)(?:"
+    + "|".join(rf"(?P<{country}>(?:{cue})(?!\w))" for country, (cue, _checks) in _TABLE.items())
+    + ")",
     re.IGNORECASE,
 )
 # a number with the separators people type, or a compact run of letters and digits (codice fiscale, DNI, NIE)
