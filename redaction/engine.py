@@ -21,6 +21,7 @@ from redaction.context import PERSONISH, ages_beside_people, people_beside_peopl
 from redaction.findings import ADDRESS, AGE, DOB, EMAIL, HANDLE, PERSON, PHONE, Finding, Redacted
 from redaction.masking import mask
 from redaction.names import (
+    PLACE_WORDS_AFTER,
     NameRules,
     find_denied_aliases,
     is_place,
@@ -569,13 +570,15 @@ class Redactor:
         # before the judging, not after it (a count at most twice the passes' own, so still 172 at most on the corpora)
         if not work.settle(_AGAIN, found_again, times=2):
             return None
+        surnames = _surnames(norm.text, kept)
         repeats = [
             f
             for f in found_again
-            if not (
-                f.label == PERSON and (place(norm.text, f.start, f.end) or _not_a_person(norm.text, f))
+            if (surnames and _surname_again(norm.text, f, surnames))
+            or (
+                not (f.label == PERSON and (place(norm.text, f.start, f.end) or _not_a_person(norm.text, f)))
+                and not false_alarm(f)
             )
-            and not false_alarm(f)
         ]
         kept.extend(repeats)
         if PERSON not in settings.disabled_labels:
@@ -775,6 +778,58 @@ def _place_not_person(
     if locative_town(text, finding.start, finding.end):
         return True  # "a counsellor from Paterson called", "security in Everett asked": the verb is not the town's
     return " ".join(fold_accents(w) for w in text[finding.start : finding.end].split()) in listed_places()
+
+
+# A surname said alone after the whole name was written in the same message ("Gerald T. Long, ... Long also has 40
+# other wards", "Pennington DOB 2/19/1983. his dad Ransom Pennington Sr. ..."): the message has said whose name the
+# word is, so its other occurrences are kept even when the word alone is also a place or an everyday word -- but not
+# after an article or a place preposition ("the Long case", "in Pennington") nor before a title-case word or a place
+# word ("Long Island", "Pennington County"), where the word starts another name, nor after a capitalised word
+# ("Leech Lake ... Red Lake") or before "&" ("Pruitt & Sons").
+_SURNAME_NOT_AFTER = re.compile(
+    r"(?i:\b(?:the|a|an|at|in|from|to|near|of|on|into|outside|inside|via|by|for))[ \t]+$"
+)
+_SURNAME_NEXT = re.compile(r"[ \t]+([^\W\d_]+)")
+_CAPITAL_BEFORE = re.compile(r"(?<![\w'’-])[A-ZÀ-Þ][^\W\d_]*[ \t]+$")
+_NAME_SUFFIXES = frozenset({"jr", "jr.", "sr", "sr.", "ii", "iii", "iv"})
+
+
+def _surnames(text: str, findings: Iterable[Finding]) -> frozenset[str]:
+    """The last word of each found name of two or more title-case words (a generational suffix aside): its
+    surname, as written."""
+    out: set[str] = set()
+    for finding in findings:
+        if finding.label != PERSON or finding.source == "tagger" or finding.end - finding.start < 7:
+            continue
+        words = text[finding.start : finding.end].split()
+        if words and words[-1].casefold() in _NAME_SUFFIXES:
+            words.pop()
+        if len(words) < 2 or not all(word[:1].isupper() for word in words):
+            continue
+        last = words[-1].rstrip(".,")
+        if len(last) >= 3 and last[1:].islower() and last.isalpha():
+            out.add(last)
+    return frozenset(out)
+
+
+def _surname_again(text: str, finding: Finding, surnames: frozenset[str]) -> bool:
+    """An every-occurrence copy of a found name's surname (see ``_surnames``) where it stands alone."""
+    if finding.label != PERSON or text[finding.start : finding.end] not in surnames:
+        return False
+    if fold_accents(text[finding.start : finding.end]) in listed_places():
+        return False  # "Moldova side: ... La Strada Moldova": a country, state or city of the hand-made list
+    if _SURNAME_NOT_AFTER.search(text, max(0, finding.start - 10), finding.start):
+        return False
+    if _CAPITAL_BEFORE.search(text, max(0, finding.start - 24), finding.start):
+        return False  # "Red Lake" after "Leech Lake", "La Strada Moldova": another name's last word
+    if text[finding.end : finding.end + 3].lstrip(" \t")[:1] == "&":
+        return False  # "Pruitt & Sons Trucking": a firm
+    after = _SURNAME_NEXT.match(text, finding.end)
+    if after is not None:
+        word = after.group(1)
+        if (word[:1].isupper() and word[1:2].islower()) or word.casefold() in PLACE_WORDS_AFTER:
+            return False
+    return True
 
 
 def _not_a_person(text: str, finding: Finding) -> bool:

@@ -553,10 +553,13 @@ class NameRules:
             if _style(word) != "title" or len(word) < 3:
                 continue
             key = fold_accents(word)
-            if key not in self._word_names and key not in AMBIGUOUS_FIRST_NAMES:
+            word_name = key in self._word_names or key in AMBIGUOUS_FIRST_NAMES
+            if not word_name and key not in self._places and key not in self._last:
                 continue
             if _is_common(word) or key in _NEVER_A_NICKNAME or key in self._first:
                 continue
+            if not word_name and (self._unknown(word) or not _strong_frame(text, end)):
+                continue  # a surname no other list knows is ``_in_context``'s; a place needs a frame (below)
             titled = _TITLE_BEFORE.search(text, max(0, start - 24), start) is not None
             if index > 0 and not titled and (
                 tokens[index - 1][2].casefold() in _ARTICLES or tokens[index - 1][2].casefold() in _PLACE_PREPOSITIONS
@@ -564,8 +567,12 @@ class NameRules:
                 continue  # "the Harmony shelter", "la Esperanza", "at Mercy", "Center for Justice"
             if _next_to_capital(text, tokens, index) or "\t" in text[max(0, start - 1) : end + 1]:
                 continue  # one word of a longer name ("Grace Haven", "Round Rock", "Chevy Chase") or a table cell
-            if not titled and (key in self._places or is_place(text, start, end)):
-                continue  # "Austin asked", "Madison just sent theirs": a city's office as often as a person
+            if not titled and (not word_name or key in self._places or is_place(text, start, end)):
+                # "Austin asked", "Madison just sent theirs": a city's office as often as a person; a place or a
+                # surname that is also a word is a person only in a frame no place or thing fits
+                if _strong_frame(text, end):
+                    yield Finding(start, end, PERSON, 0.7, "name_frame")
+                continue
             if (
                 person_evidence(text, start, end)
                 or _FRAME_VERB_AFTER.match(text, end)
@@ -588,6 +595,11 @@ class NameRules:
         if _GAP.fullmatch(gap or "x"):
             if following in _VERBS_AFTER_NAME:
                 return True
+            if (following == "has" or following == "had") and has_thing(text, tokens[last][1]):
+                # "Bazemore has a 19yo son", "Dritan has a UK mobile" -- not a place's part ("Miami-Dade has a
+                # warrant packet going")
+                parts = re.split(r"[-'’ ]", text[tokens[first][0] : tokens[last][1]])
+                return not any(fold_accents(part) in self._places for part in parts)
             if following in _LINK_VERBS and last + 2 < len(tokens):
                 then = tokens[last + 2][2].casefold()
                 return then in _PERSON_PREDICATES
@@ -794,6 +806,7 @@ _PLACE_AFTER = frozenset(
     mall plaza center centre clinic hospital airport station market ranch farm co parish township twp borough
     """.split()
 )
+PLACE_WORDS_AFTER = _PLACE_AFTER
 # Abbreviations no surname is spelled as (unlike "Lane", "Park", "Street"), so a span ending in one is a place.
 _PLACE_ABBREVIATION = frozenset("st ave rd blvd hwy ln pkwy co twp pd isd apts".split())
 # A state code after a one-word span makes it a town: "Paris TX", "Jackson, MI" (not "Dennis Ruehl, CO DL").
@@ -859,6 +872,58 @@ _FRAME_VERB_AFTER = re.compile(
     r"located|recovered|found|seen|is[ \t]+(?:safe|missing|scared|afraid|pregnant|back|home|with|staying|living)|"
     r"was[ \t]+(?:seen|found|located|recovered|picked|dropped|taken|arrested|missing|with))\b"
 )
+# What a person has and a place, a firm or an office does not: "Bazemore has a 19yo son", "Wheeler has a 2019 sex
+# offense", "Major has a warrant?", "Hutchings has a FB", "Simms had 2 phones on him" (up to two words between).
+_HAS_THING = re.compile(
+    r"[ \t]+(?:also[ \t]+|still[ \t]+|now[ \t]+|already[ \t]+)?(?:has|had)[ \t]+"
+    r"(?:(?:a|an|no|his|her|two|another|\d{1,4})[ \t]+)?(?P<between>(?:[^\W_]+[ \t]+){0,2}?)"
+    r"(?i:warrants?|priors?|convictions?|sex[ \t]+offen[cs]e|record|rap[ \t]+sheet|son|sons|daughters?|kids?|"
+    r"children|baby|girlfriend|boyfriend|gf|bf|wife|husband|brothers?|sisters?|mom|mother|dad|father|cousins?|"
+    r"phones?|cell|mobile|fb|ig|snap|insta|instagram|facebook|po|parole|probation|lawyer|attorney|dl|passport|"
+    r"visa|tps|ead|green[ \t]+card|tattoos?|gun|pistol|firearm|pickup|protective[ \t]+order|restraining[ \t]+order|"
+    r"beard)\b"
+)
+# The possessive of a person's kin, papers or placement, an adjective allowed between ("Crystal's new number",
+# "Justice's dob", "Honesty's placement", "Hope's intake", "Brook's guardian").
+_PAPERS_AFTER = re.compile(
+    r"['’]s[ \t]+(?:(?:new|old|real|current|other|legal|own|older|younger|little|big)[ \t]+)?"
+    r"((?i:dob|d\.o\.b|ssn|passport|placement|intake|guardian|mom|mum|mama|mother|dad|father|sister|brother|"
+    r"aunt|uncle|cousin|grandma|grandmother|baby[ \t]+(?:mama|mother|daddy|father)|kids?|son|daughter|"
+    r"boyfriend|girlfriend|husband|wife|pimp|caseworker|po|parole|probation|lawyer|attorney|advocate|"
+    r"number|phone|cell|wallet|dl|real[ \t]+name|full[ \t]+name|last[ \t]+name|resume))\b"
+)
+# "Kingston is 12.", "Boston is 15 and": an age said of the word, nothing after the number.
+_IS_AGE = re.compile(
+    r"[ \t]+(?:is|was|turned|turns)[ \t]+\d{1,2}(?=[ \t]*(?:[.,;!?)]|$|and\b|or\b|y/?o\b|years?\b))"
+)
+
+
+_FRAME_LEAD = re.compile(r"['’]s|[ \t]+(?:is|was|'s|’s|turns|turned|also|still|now|already|has|had)\b")
+
+
+def _strong_frame(text: str, end: int) -> bool:
+    """A frame after a word that only a person fits, even a word that is also a place or a thing: a kin or role noun
+    said of it ("King is the one they think ...", "Greer is the aunt"), the possessive of a person's kin or papers
+    ("Justice's dob", "Crystal's new number"), an age said of it ("Kingston is 12.") or what a person has ("Young has
+    a pickup", "Major has a warrant?")."""
+    if not _FRAME_LEAD.match(text, end):
+        return False  # most words: one match tells
+    if _KIN_PREDICATE.match(text, end) or _IS_AGE.match(text, end) or has_thing(text, end):
+        return True
+    papers = _PAPERS_AFTER.match(text, end)
+    # a title-case noun is an office's title ("Commonwealth's Attorney", "State's Witness")
+    return papers is not None and not papers.group(1).istitle()
+
+
+def has_thing(text: str, end: int) -> bool:
+    """``_HAS_THING`` after ``end``, no function word between "has" and the thing ("Catholic Charities has one via
+    phone" is no one's phone)."""
+    match = _HAS_THING.match(text, end)
+    return match is not None and not any(
+        word.casefold() in STOP_WORDS for word in match.group("between").split()
+    )
+
+
 _PERSON_VERBS_AFTER = _VERBS_AFTER_NAME - frozenset(
     "will would should could cannot can might may never finally already just still also dob mrn ssn cell ph tel "
     "phone email passport dl age aged named".split()
