@@ -26,6 +26,7 @@ from stdnum.ro import cnp as stdnum_cnp
 from stdnum.za import idnr as stdnum_za_id
 
 from redaction.address_parts import find_address_chains, find_described_places
+from redaction.alternation import by_first_letter
 from redaction.context import AGE_UNITS, NUMBER_WORDS
 from redaction.findings import (
     A_NUMBER,
@@ -1629,9 +1630,37 @@ _CONTRACTION_AFTER = re.compile(r"['’](?:t|s|re|ve|ll|d|m)\b", re.IGNORECASE)
 _QUANTITY = re.compile(r"\d+(?:[.,]\d+)?(?:k|m|mil|kg|km|mi|lb|lbs|usd|eur|gbp|mxn)", re.IGNORECASE)
 
 
+# A handle later in the clause of a platform's name, after "is", "was", "on", "id", "format" or a colon ("Snap return
+# came back on dezzyxo2k9", "Snap from the flyer at the bus station: j0bs4girlz_", "prefers KakaoTalk, id is
+# seoyeon_k92", "Discord user ... and the newer format unckingpin.912"): only a token no word is shaped like -- lower
+# case, starting with a letter, three letters or more and a digit or "_" among them -- and only tried in a message
+# that has a letter beside a digit or "_" (``_LETTER_DIGIT``, one cheap scan).
+_LATER_PLATFORMS = by_first_letter(
+    "snapchat|snap|instagram|insta|ig|tiktok|tik tok|telegram|tg|kik|discord|kakaotalk|kakao|wechat|vx|grindr|"
+    "tinder|onlyfans|whatsapp|signal|vk"
+)
+_HANDLE_LATER = re.compile(
+    rf"\b{_LATER_PLATFORMS}\b[^\n.!?;\"“”]{{0,48}}?(?::|\bis\b|\bwas\b|\bon\b|\bid\b|\bformat\b)[ \t]*[\"“]?[ \t]*@?"
+    r"(?P<h>[a-z][a-z0-9_.]{2,28}[a-z0-9_])(?![\w@]|\.[a-z0-9])"
+)
+# (written to start with the digit class: ``re`` skips ahead to a digit or "_" without trying every letter)
+_LETTER_DIGIT = re.compile(r"[0-9_](?:(?<=[a-z][0-9_])|(?=[a-z]))")
+
+
+def _later_handles(text: str) -> Iterator[Finding]:
+    if not _LETTER_DIGIT.search(text):
+        return
+    for match in _HANDLE_LATER.finditer(text):
+        handle = match.group("h")
+        letters = sum(ch.isalpha() for ch in handle)
+        if letters >= 3 and any(ch.isdigit() or ch == "_" for ch in handle) and not _QUANTITY.fullmatch(handle):
+            yield Finding(match.start("h"), match.end("h"), HANDLE, 0.75, "handle_later")
+
+
 def find_bare_handles(text: str) -> Iterator[Finding]:
     """Handles typed after the platform's name (or "username", "acct", "profile") without a colon or an @, and
     handle-shaped lines of a pasted thread."""
+    yield from _later_handles(text)
     if text.count("\n") >= 2:
         for match in _HANDLE_LINE.finditer(text):
             handle = match.group("h")
