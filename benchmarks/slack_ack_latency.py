@@ -48,6 +48,14 @@ alternating, each on a fresh bot with ``--worker-threads``, once with the inbox 
 the database inbox (production), and prints the medians and their ratios.
 
     .venv/bin/python benchmarks/slack_ack_latency.py --inbox --concurrency 50 --rounds 5 --repeat 3
+
+``--plain`` measures what running the hot statements on SQLite's driver saves (``storage.plain``: the member
+lookup, the delivery step, the pending row, its purge item, the audit append; the BEGIN issued by the dialect
+instead of a connection event listener): the same bursts, ``--repeat`` times alternating in this process, each on
+a fresh bot with ``--worker-threads``, once with those statements through SQLAlchemy Core and the listener (the
+code path before session 13: the baseline) and once as shipped.
+
+    .venv/bin/python benchmarks/slack_ack_latency.py --plain --command /preview --rounds 5 --repeat 3
 """
 
 from __future__ import annotations
@@ -76,6 +84,8 @@ from bot.app import build_app
 from bot.config import parse_config
 from bot.slack.inbox import MemoryInbox
 from bot.slack.platform import SlackPlatform
+from storage import db as db_module
+from storage import plain
 from storage.crypto import KeyRing
 from tests.contract.test_slack_contract import CONFIG
 from tests.integration.slack.conftest import command_body, http_settings, signed
@@ -227,12 +237,23 @@ class LoadGenerator:
 
 async def burst_run(redactor: Any, client: LoadGenerator, worker_threads: int, concurrency: int, rounds: int,
                     command: str, text: str | None, database_url: str | None, *, durable: bool = True,
-                    engine_process: bool = False) -> dict[str, Any]:
+                    engine_process: bool = False, core_statements: bool = False) -> dict[str, Any]:
     """One bot (``[bot] worker_threads``) answering ``rounds`` bursts of ``concurrency`` commands.
 
     Ack latency: request sent -> HTTP 200 (measured in the load generator). Drain rate: a burst's
     private replies (``chat.postEphemeral`` calls the stand-in received) divided by the time from the
-    burst's first request to its last reply."""
+    burst's first request to its last reply. ``core_statements``: the ``--plain`` baseline (see the module doc)."""
+    plain.ON_THE_DRIVER, db_module.BEGIN_BY_LISTENER = not core_statements, core_statements
+    try:
+        return await _burst_run(redactor, client, worker_threads, concurrency, rounds, command, text, database_url,
+                                durable=durable, engine_process=engine_process)
+    finally:
+        plain.ON_THE_DRIVER, db_module.BEGIN_BY_LISTENER = True, False
+
+
+async def _burst_run(redactor: Any, client: LoadGenerator, worker_threads: int, concurrency: int, rounds: int,
+                     command: str, text: str | None, database_url: str | None, *, durable: bool,
+                     engine_process: bool) -> dict[str, Any]:
     stand_in = SlackStandIn().start()
     latencies: list[float] = []
     statuses: dict[int, int] = {}
@@ -336,7 +357,8 @@ async def compare(concurrency: int, rounds: int, command: str, text: str | None,
             for side, (label, settings) in enumerate((baseline, candidate)):
                 r = await burst_run(redactor, client, settings.get("worker_threads", 8), concurrency, rounds,
                                     command, text, database_url, durable=settings.get("durable", True),
-                                    engine_process=settings.get("engine_process", False))
+                                    engine_process=settings.get("engine_process", False),
+                                    core_statements=settings.get("core_statements", False))
                 results[side].append(r)
                 print(f"  {label}: ack p50 {r['p50']:.1f} ms, p95 {r['p95']:.1f} ms, p99 {r['p99']:.1f} ms, "
                       f"max {r['max']:.1f} ms; private replies drained at {r['rate']:.0f}/s "
@@ -481,6 +503,9 @@ if __name__ == "__main__":
     parser.add_argument("--engine-process", action="store_true",
                         help="the --worker-threads side runs the PII engine in a child process ([bot] engine_process;"
                              " its CPU is counted with the bot's)")
+    parser.add_argument("--plain", action="store_true",
+                        help="compare the hot statements through SQLAlchemy Core (baseline) with them on SQLite's "
+                             "driver (storage.plain), at --worker-threads")
     parser.add_argument("--inbox", action="store_true",
                         help="compare the inbox in memory (baseline) with the database inbox, at --worker-threads")
     args = parser.parse_args()
@@ -488,6 +513,13 @@ if __name__ == "__main__":
         args.text = "benchmark"  # TEXTS are messages to preview
     if args.readiness:
         asyncio.run(readiness(args.acks, args.load_messages, args.message_kb))
+    elif args.plain:
+        asyncio.run(compare(args.concurrency, args.rounds, args.command, args.text, args.repeat, args.database_url,
+                            f"worker_threads = {args.worker_threads}, hot statements through SQLAlchemy Core vs on "
+                            "SQLite's driver",
+                            ("statements through SQLAlchemy Core (baseline)",
+                             {"worker_threads": args.worker_threads, "core_statements": True}),
+                            ("statements on the driver (storage.plain)", {"worker_threads": args.worker_threads})))
     elif args.inbox:
         asyncio.run(compare(args.concurrency, args.rounds, args.command, args.text, args.repeat, args.database_url,
                             f"worker_threads = {args.worker_threads}, inbox in memory vs in the database",

@@ -42,20 +42,24 @@ from sqlalchemy.orm import Session
 
 from storage.crypto import KeyedHasher
 from storage.models import AuditEntry, AuditHead, Counter
+from storage.plain import Plain
 
 #: Built once: building a statement and its cache key costs more CPU than running it, and the head
 #: is locked for every audit row.
 _HEAD_TABLE: Table = AuditHead.__table__  # type: ignore[assignment]
 _ENTRY_TABLE: Table = AuditEntry.__table__  # type: ignore[assignment]
-_HEAD_ROW_FOR_UPDATE = (
+#: The three statements of every append run on SQLite's driver connection (``storage.plain``).
+_HEAD_ROW_FOR_UPDATE = Plain(
     select(_HEAD_TABLE.c.last_id, _HEAD_TABLE.c.last_hash, _HEAD_TABLE.c.head_mac)
     .where(_HEAD_TABLE.c.id == 1)
     .with_for_update()
 )
 _NEWEST_ENTRY = select(_ENTRY_TABLE.c.id, _ENTRY_TABLE.c.hash).order_by(_ENTRY_TABLE.c.id.desc()).limit(1)
 _CREATE_HEAD = insert(_HEAD_TABLE).values(id=1)
-_INSERT_ENTRY = insert(_ENTRY_TABLE)
-_MOVE_HEAD = (
+_INSERT_ENTRY = Plain(
+    insert(_ENTRY_TABLE), columns=("id", "at", "actor", "action", "target", "detail", "prev_hash", "hash")
+)
+_MOVE_HEAD = Plain(
     update(_HEAD_TABLE)
     .where(_HEAD_TABLE.c.id == 1)
     .values(last_id=bindparam("new_id"), last_hash=bindparam("new_hash"), head_mac=bindparam("new_mac"))
@@ -83,6 +87,7 @@ class AuditRecord:
     detail: dict[str, Any]
     prev_hash: str
     hash: str
+
 
 GENESIS = "0" * 64
 
@@ -173,13 +178,21 @@ class AuditLog:
         """Insert the next row and move the head to it, at once, on the caller's transaction."""
         entry_id = head.last_id + 1
         digest = _row_digest(self._hasher, entry_id, at, actor, action, target, detail, head.last_hash)
-        conn.execute(
-            _INSERT_ENTRY,
-            {"id": entry_id, "at": at, "actor": actor, "action": action, "target": target, "detail": detail,
-             "prev_hash": head.last_hash, "hash": digest},
+        _INSERT_ENTRY.run(
+            conn,
+            {
+                "id": entry_id,
+                "at": at,
+                "actor": actor,
+                "action": action,
+                "target": target,
+                "detail": detail,
+                "prev_hash": head.last_hash,
+                "hash": digest,
+            },
         )
         mac = self._head_mac(entry_id, digest)
-        conn.execute(_MOVE_HEAD, {"new_id": entry_id, "new_hash": digest, "new_mac": mac})
+        _MOVE_HEAD.run(conn, {"new_id": entry_id, "new_hash": digest, "new_mac": mac})
         record = AuditRecord(entry_id, at, actor, action, target, detail, head.last_hash, digest)
         head.last_id, head.last_hash, head.head_mac = entry_id, digest, mac
         return record
@@ -197,7 +210,7 @@ class AuditLog:
         several times the statements themselves. The session's pending ORM objects are not flushed
         here; they go to the database at the caller's next query or commit, in the same transaction."""
         conn = session.connection()
-        found = conn.execute(_HEAD_ROW_FOR_UPDATE).first()
+        found = _HEAD_ROW_FOR_UPDATE.first(conn, {})
         head = _Head(found[0], found[1], found[2]) if found is not None else None
         problem = self._head_problem(head)
         if head is None:

@@ -162,10 +162,6 @@ class Database:
         if self.is_sqlite:
             _configure_sqlite(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-        # Reads only (``reading()``): on SQLite a plain (deferred) BEGIN, which under WAL never waits
-        # for the writer; the "begin" hook below reads this option.
-        self._read_engine = self.engine.execution_options(ntk_read_only=True)
-        self._readers = sessionmaker(self._read_engine, expire_on_commit=False)
         self._turns: Turns | None = Turns() if self.is_sqlite else None
 
     @contextmanager
@@ -199,15 +195,25 @@ class Database:
             with self.session() as s:
                 yield s
             return
-        with self._readers() as s, s.begin():
+        with self._sessions() as s, s.begin():
+            # On SQLite a plain (deferred) BEGIN, which under WAL never waits for the writer
+            # (``_sqlite_begin`` below), taken now rather than at the first statement.
+            with _deferred_begin():
+                s.connection()
             yield s
 
     @contextmanager
     def read_connection(self) -> Iterator[Connection]:
         """Like ``reading`` without an ORM session, for plain-row statements run for every event (the
         acting member's lookup): a session costs more CPU to open and close than such a statement."""
-        with self._read_engine.connect() as conn, conn.begin():
-            yield conn
+        with self.engine.connect() as conn:
+            if self._turns is None:
+                transaction = conn.begin()
+            else:
+                with _deferred_begin():
+                    transaction = conn.begin()
+            with transaction:
+                yield conn
 
     def upgrade(self) -> None:
         """Apply every migration (all feature branches: ``heads``), under a database lock so
@@ -290,15 +296,39 @@ def _configure_sqlite(engine: Engine) -> None:
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.close()
 
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn: Any) -> None:
-        # IMMEDIATE takes the write lock at BEGIN: a claim (select due rows, mark claimed) can
-        # never interleave with another process's claim. Reads are cheap under WAL anyway; a
-        # read-only session (``Database.reading``) begins deferred and never takes it.
-        if conn.get_execution_options().get("ntk_read_only"):
-            conn.exec_driver_sql("BEGIN")
-        else:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # IMMEDIATE takes the write lock at BEGIN: a claim (select due rows, mark claimed) can never
+    # interleave with another process's claim. Reads are cheap under WAL anyway; a read-only session
+    # (``Database.reading``, ``read_connection``) begins deferred and never takes it. The BEGIN is the
+    # dialect's own step (SQLAlchemy wraps its errors as for any statement), not a connection event
+    # listener: any such listener makes SQLAlchemy dispatch its connection events around every
+    # statement of every session (about a tenth of a write transaction's CPU, profiled).
+    def _sqlite_begin(dbapi_conn: Any) -> None:
+        dbapi_conn.execute("BEGIN" if getattr(_BEGIN, "deferred", False) else "BEGIN IMMEDIATE")
+
+    if BEGIN_BY_LISTENER:
+        # The way before (the baseline of ``benchmarks/slack_ack_latency.py --plain``; never in production).
+        @event.listens_for(engine, "begin")
+        def _on_begin(conn: Any) -> None:
+            conn.exec_driver_sql("BEGIN" if getattr(_BEGIN, "deferred", False) else "BEGIN IMMEDIATE")
+
+        return
+    engine.dialect.do_begin = _sqlite_begin  # type: ignore[method-assign,assignment]
+
+
+#: True: SQLite's BEGIN is issued by a connection event listener, as before (a benchmark's baseline only).
+BEGIN_BY_LISTENER = False
+
+#: Set on this thread while a read-only transaction begins (``_deferred_begin``).
+_BEGIN = threading.local()
+
+
+@contextmanager
+def _deferred_begin() -> Iterator[None]:
+    _BEGIN.deferred = True
+    try:
+        yield
+    finally:
+        _BEGIN.deferred = False
 
 
 def _use_wal(cur: Any) -> None:

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from storage.crypto import EncryptedText
 from storage.models import Base
+from storage.plain import Plain
 
 RETENTION = timedelta(days=8)
 
@@ -55,44 +56,43 @@ class Step:
     answer: str | None
 
 
-#: Built once, run as plain statements on the session's connection: every command, button and message
-#: with a write step runs ``find`` and ``record``, and an ORM query and object with its flush cost several
-#: times the statement itself. The answer column is encrypted by its column type as with the ORM.
+#: Built once, run as plain statements in the session's transaction (``storage.plain``): every command,
+#: button and message with a write step runs ``find`` and ``record``, and an ORM query and object with its
+#: flush cost several times the statement itself. The answer column is encrypted by its column type as
+#: with the ORM.
 _STEPS: Table = DeliveryStep.__table__  # type: ignore[assignment]
-_FIND = select(_STEPS.c.id, _STEPS.c.answer).where(
-    _STEPS.c.delivery == bindparam("b_delivery"), _STEPS.c.step == bindparam("b_step")
+_FIND = Plain(
+    select(_STEPS.c.id, _STEPS.c.answer).where(
+        _STEPS.c.delivery == bindparam("b_delivery"), _STEPS.c.step == bindparam("b_step")
+    )
 )
-_INSERT = _STEPS.insert()
-_ANSWER = _STEPS.update().where(_STEPS.c.id == bindparam("b_id")).values(answer=bindparam("b_answer"))
+_INSERT = Plain(_STEPS.insert(), columns=("delivery", "step", "created_at", "answer"))
+_ANSWER = Plain(_STEPS.update().where(_STEPS.c.id == bindparam("b_id")).values(answer=bindparam("b_answer")))
 
 
 def find(session: Session, delivery: str, step: str) -> Step | None:
-    row = session.connection().execute(_FIND, {"b_delivery": delivery[:255], "b_step": step}).first()
-    return Step(int(row.id), row.answer) if row is not None else None
+    row = _FIND.first(session, {"b_delivery": delivery[:255], "b_step": step})
+    return Step(int(row[0]), row[1]) if row is not None else None
 
 
 def claim(session: Session, delivery: str, step: str, now: datetime) -> Step:
     """Insert the step's row now: a concurrent run of the same delivery conflicts here (``IntegrityError``),
     before doing any work, and the transaction that finishes first wins. ``answer`` stores the answer later
     in the same transaction."""
-    result = session.connection().execute(
-        _INSERT, {"delivery": delivery[:255], "step": step, "created_at": now, "answer": None}
+    key = _INSERT.insert(
+        session, {"delivery": delivery[:255], "step": step, "created_at": now, "answer": None}
     )
-    key = result.inserted_primary_key
-    assert key is not None
-    return Step(int(key[0]), None)
+    return Step(key, None)
 
 
 def answer(session: Session, claimed: Step, answer: str) -> None:
     """Store the answer of a step ``claim`` inserted (same transaction)."""
-    session.connection().execute(_ANSWER, {"b_id": claimed.id, "b_answer": answer})
+    _ANSWER.run(session, {"b_id": claimed.id, "b_answer": answer})
 
 
 def record(session: Session, delivery: str, step: str, now: datetime, *, answer: str) -> None:
     """Write the step's row with its answer at once (SQLite: one writer, nothing to race)."""
-    session.connection().execute(
-        _INSERT, {"delivery": delivery[:255], "step": step, "created_at": now, "answer": answer}
-    )
+    _INSERT.insert(session, {"delivery": delivery[:255], "step": step, "created_at": now, "answer": answer})
 
 
 def purge(session: Session, *, before: datetime) -> int:

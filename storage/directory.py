@@ -23,6 +23,7 @@ from storage.models import (
     MemberIdentity,
     RoleAssignment,
 )
+from storage.plain import Plain
 
 _MEMBERS: Table = Member.__table__  # type: ignore[assignment]
 _AGENCIES: Table = Agency.__table__  # type: ignore[assignment]
@@ -36,8 +37,18 @@ def _member_by_identity_statement() -> Any:
     m, a, i, every, r = _MEMBERS, _AGENCIES, _MEMBER_IDS, _MEMBER_IDS.alias("every_identity"), _ROLES
     return (
         select(
-            m.c.id, m.c.handle, m.c.display_name, m.c.discipline, m.c.active,
-            a.c.id, a.c.key, a.c.name, a.c.kind, every.c.platform, every.c.external_id, r.c.role,
+            m.c.id,
+            m.c.handle,
+            m.c.display_name,
+            m.c.discipline,
+            m.c.active,
+            a.c.id,
+            a.c.key,
+            a.c.name,
+            a.c.kind,
+            every.c.platform,
+            every.c.external_id,
+            r.c.role,
         )
         .select_from(
             i.join(m, m.c.id == i.c.member_id)
@@ -59,9 +70,10 @@ def _channel_by_identity_statement() -> Any:
 
 
 # The per-event lookups, built once: building them per call (an alias, its column proxies, the
-# select and its cache key) cost more CPU than running them (profiled under 50 concurrent /preview).
-_MEMBER_BY_IDENTITY = _member_by_identity_statement()
-_CHANNEL_BY_IDENTITY = _channel_by_identity_statement()
+# select and its cache key) cost more CPU than running them (profiled under 50 concurrent /preview);
+# run on SQLite's driver connection (``storage.plain``).
+_MEMBER_BY_IDENTITY = Plain(_member_by_identity_statement())
+_CHANNEL_BY_IDENTITY = Plain(_channel_by_identity_statement())
 
 # Older agency type names (first releases) and their current names; see bot/config.py.
 _LEGACY_TYPES = {"ngo": "victim_services", "healthcare": "health", "coordination": "other"}
@@ -259,7 +271,7 @@ def member_by_identity(session: Session | Connection, platform: str, external_id
     agency joined with every identity and role of the member (a handful of rows). Loading the
     ``Member`` entity with its eager relationships took three statements and about three times the
     CPU."""
-    rows = _plain(session).execute(_MEMBER_BY_IDENTITY, {"platform": platform, "external_id": external_id}).all()
+    rows = _MEMBER_BY_IDENTITY.rows(_plain(session), {"platform": platform, "external_id": external_id})
     if not rows or not rows[0][4]:
         return None
     row = rows[0]
@@ -326,7 +338,7 @@ def all_agencies(session: Session) -> list[AgencyView]:
 def channel_by_identity(session: Session | Connection, platform: str, external_id: str) -> ChannelView | None:
     """The directory channel with this platform identity: one plain-row statement (no ORM objects;
     looked up for every message the PII guard scans)."""
-    rows = _plain(session).execute(_CHANNEL_BY_IDENTITY, {"platform": platform, "external_id": external_id}).all()
+    rows = _CHANNEL_BY_IDENTITY.rows(_plain(session), {"platform": platform, "external_id": external_id})
     if not rows:
         return None
     first = rows[0]

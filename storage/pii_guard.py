@@ -19,6 +19,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from storage.crypto import EncryptedText
 from storage.models import Base
+from storage.plain import Plain
 
 
 class PiiPending(Base):
@@ -80,9 +81,10 @@ class NewPending:
     expires_at: datetime
 
 
-#: Built once (building a statement costs more CPU than running it).
+#: Built once (building a statement costs more CPU than running it), one per set of columns given
+#: (``storage.plain``: an INSERT lists its columns).
 _PENDING: Table = PiiPending.__table__  # type: ignore[assignment]
-_INSERT_PENDING = _PENDING.insert()
+_INSERT_PENDING: dict[frozenset[str], Plain] = {}
 
 
 def add_pending(session: Session, **fields: Any) -> NewPending:
@@ -90,11 +92,14 @@ def add_pending(session: Session, **fields: Any) -> NewPending:
     row goes with every warning and preview; an ORM object and its flush cost several times that).
     The text columns are encrypted by their column type as with the ORM."""
     token = new_token()
-    result = session.connection().execute(_INSERT_PENDING, {"token": token, **fields})
-    key = result.inserted_primary_key
-    assert key is not None
+    values = {"token": token, **fields}
+    columns = frozenset(values)
+    insert = _INSERT_PENDING.get(columns)
+    if insert is None:
+        insert = _INSERT_PENDING[columns] = Plain(_PENDING.insert(), columns=sorted(columns))
+    key = insert.insert(session, values)
     return NewPending(
-        id=int(key[0]),
+        id=key,
         token=token,
         channel_label=str(fields["channel_label"]),
         labels=dict(fields.get("labels") or {}),

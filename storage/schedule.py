@@ -21,12 +21,14 @@ from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import ScheduledItem
+from storage.plain import Plain
 
 #: Built once (building a statement and its cache key costs more CPU than running it).
+#: Run on SQLite's driver connection (``storage.plain``).
 _ITEMS: Table = ScheduledItem.__table__  # type: ignore[assignment]
-_KEY_ROW = select(_ITEMS.c.id, _ITEMS.c.status).where(_ITEMS.c.key == bindparam("key"))
-_INSERT = _ITEMS.insert()
-_MOVE = (
+_KEY_ROW = Plain(select(_ITEMS.c.id, _ITEMS.c.status).where(_ITEMS.c.key == bindparam("key")))
+_INSERT = Plain(_ITEMS.insert(), columns=("key", "kind", "ref", "due_at", "payload", "status", "attempts"))
+_MOVE = Plain(
     update(_ITEMS)
     .where(_ITEMS.c.id == bindparam("item_id"))
     .values(due_at=bindparam("new_due_at"), payload=bindparam("new_payload"))
@@ -57,13 +59,22 @@ def schedule(
             loaded.payload = payload or {}
         return
     conn = session.connection()
-    found = conn.execute(_KEY_ROW, {"key": key}).first()
+    found = _KEY_ROW.first(conn, {"key": key})
     if found is not None:
         if found[1] == "pending":
-            conn.execute(_MOVE, {"item_id": found[0], "new_due_at": due_at, "new_payload": payload or {}})
+            _MOVE.run(conn, {"item_id": found[0], "new_due_at": due_at, "new_payload": payload or {}})
         return
-    conn.execute(
-        _INSERT, {"key": key, "kind": kind, "ref": ref, "due_at": due_at, "payload": payload or {}, "status": "pending"}
+    _INSERT.run(
+        conn,
+        {
+            "key": key,
+            "kind": kind,
+            "ref": ref,
+            "due_at": due_at,
+            "payload": payload or {},
+            "status": "pending",
+            "attempts": 0,
+        },
     )
 
 
