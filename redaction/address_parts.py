@@ -199,12 +199,16 @@ _DESCRIBED = re.compile(
     rf"(?:the[ \t]+)?)(?P<l>{_LANDMARK})"
     rf"(?:[ \t]+(?i:{_RELATION})[ \t]+(?:the[ \t]+)?{_LANDMARK}){{0,2}})"
 )
+# every mile marker holds "mile" (any case), "MM" or "MP" ("m" matches only "m" and "M" ignoring case)
+_MILE_WORD = re.compile(r"[mM](?:(?i:ile)|(?<=M)[MP])")
 _DWELLING_WORD = re.compile(
-    r"(?i:\b(?:trailer|house|home|cabin|camper|shack|hogan|duplex|apartment|apt|unit|rv|place|yard|building|one)\b)"
+    rf"\b{by_first_letter('trailer|house|home|cabin|camper|shack|hogan|duplex|apartment|apt|unit|rv|place|yard|building|one')}\b"
 )
 # A road said as where someone is: "lives off BIA 4", "last seen on Route 12".
 _ON_ROAD = re.compile(
-    r"\b(?i:lives?|living|staying|lka|last[ \t]+seen|seen|found|dropped(?:[ \t]+off)?|picked[ \t]+up)[ \t]+"
+    r"\b"
+    + by_first_letter(r"lives?|living|staying|lka|last[ \t]+seen|seen|found|dropped(?:[ \t]+off)?|picked[ \t]+up")
+    + r"[ \t]+"
     rf"(?i:on|off|at|near|along)[ \t]+(?P<a>{_ROAD}(?:[ \t]+(?i:{_RELATION})[ \t]+(?:the[ \t]+)?{_LANDMARK})?)"
 )
 
@@ -212,8 +216,9 @@ _ON_ROAD = re.compile(
 def find_described_places(text: str) -> Iterator[Finding]:
     digits = _DIGIT.search(text) is not None
     if digits:
-        for match in _MILE_MARKER.finditer(text):
-            yield Finding(match.start(), match.end(), ADDRESS, 0.75, "described_place")
+        if _MILE_WORD.search(text) is not None:  # (a scan for its letters first: most messages have none)
+            for match in _MILE_MARKER.finditer(text):
+                yield Finding(match.start(), match.end(), ADDRESS, 0.75, "described_place")
         for match in _ON_ROAD.finditer(text):
             yield Finding(match.start("a"), match.end("a"), ADDRESS, 0.7, "described_place")
     if _DWELLING_WORD.search(text) is None:

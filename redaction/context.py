@@ -13,6 +13,7 @@ from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator
 from itertools import accumulate
 
+from redaction.alternation import by_first_letter
 from redaction.findings import AGE, PERSON, Finding
 from redaction.normalise import fold_accents
 from redaction.vocabulary import AMBIGUOUS_FIRST_NAMES, COMMON_WORDS, places, word_names
@@ -74,9 +75,13 @@ _JUDGED = re.compile(
 # Person words a "judged" number must sit near (within the same message) to count: without one, "maybe 15"
 # is just as likely minutes or dollars.
 PERSONISH = re.compile(
-    r"\b(?:she|he|her|him|girl|boy|kid|child|minor|juvenile|teen|victim|client|woman|man|guy|daughter|son|"
-    r"niña|niño|chica|chico|muchacha|ella|él|tengo|tiene|cumple|years?|yrs?|age|underage|young|younger|older|"
-    r"booking|id|dob|birthday)\b",
+    r"\b"
+    + by_first_letter(  # (tried by first letter, same matches: redaction/alternation.py)
+        r"she|he|her|him|girl|boy|kid|child|minor|juvenile|teen|victim|client|woman|man|guy|daughter|son|"
+        r"niña|niño|chica|chico|muchacha|ella|él|tengo|tiene|cumple|years?|yrs?|age|underage|young|younger|older|"
+        r"booking|id|dob|birthday"
+    )
+    + r"\b",
     re.IGNORECASE,
 )
 _COUNTED = re.compile(

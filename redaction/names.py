@@ -40,17 +40,28 @@ _TOKEN = re.compile(r"[^\W\d_]+(?:['’-](?![sS]\b)[^\W\d_]+)*")
 _GAP = re.compile(r"[ \t]{1,3}")
 
 _STRONG_CUE = re.compile(
-    r"\b(?:named|name\s+is|name's|name’s|name\s+was|names?\s*:|goes\s+by|go\s+by|went\s+by|going\s+by|aka|"
-    r"a\.k\.a\.?|a/k/a|known\s+as|calls\s+(?:herself|himself|themself|themselves)|nicknamed|nickname\s+is|nickname:|"
-    r"alias|se\s+llama|llamada|llamado)\s*[:\-]?\s*[\"'“‘]?",
+    r"\b"
+    + by_first_letter(
+        r"named|name\s+is|name's|name’s|name\s+was|names?\s*:|goes\s+by|go\s+by|went\s+by|going\s+by|aka|"
+        r"a\.k\.a\.?|a/k/a|known\s+as|calls\s+(?:herself|himself|themself|themselves)|nicknamed|nickname\s+is|"
+        r"nickname:|alias|se\s+llama|llamada|llamado"
+    )
+    + r"\s*[:\-]?\s*[\"'“‘]?",
     re.IGNORECASE,
 )
 # What someone is called, before a capitalised name only ("her old street name anymore" is no name): "street name Roy
 # Boy", "she knew as Ty", "everybody called him Boss Man", "just call me T-Baby".
 _NICKNAME_CUE = re.compile(
-    r"\b(?:street\s+names?(?:\s+is)?|(?:knew|know|knows)\s+(?:him\s+|her\s+|them\s+)?as|(?:just\s+)?call\s+me|"
-    r"(?:everybody|everyone|people|they|the\s+girls|the\s+guys)\s+call(?:s|ed)?(?:\s+(?:him|her|them))?)"
-    r"\s*[:\-]?\s*[\"'“‘]?",
+    r"\b"
+    + by_first_letter(
+        r"street\s+names?(?:\s+is)?|knew\s+(?:him\s+|her\s+|them\s+)?as|know\s+(?:him\s+|her\s+|them\s+)?as|"
+        r"knows\s+(?:him\s+|her\s+|them\s+)?as|just\s+call\s+me|call\s+me|"
+        + "|".join(
+            rf"{who}\s+call(?:s|ed)?(?:\s+(?:him|her|them))?"
+            for who in (r"everybody", r"everyone", r"people", r"they", r"the\s+girls", r"the\s+guys")
+        )
+    )
+    + r"\s*[:\-]?\s*[\"'“‘]?",
     re.IGNORECASE,
 )
 # Someone saying who they are, at the start of a message, a line or a quote ("hey miss its me Nay Nay", "hi it's
@@ -110,11 +121,14 @@ _HONORIFIC_AFTER = re.compile(
 # be a lexicon name or an unknown word, and is dropped when it is a place ("w/ Ruslana", "husband Yonas", not
 # "with Houston PD").
 _SOFT_CUE = re.compile(
-    r"(?<![\w/])(?:w/|with|for|vs\.?|versus|against|ask\s+for|husband|wife|grandma|grandmother|grandpa|grandfather|"
-    r"abuela|abuelo|auntie|stepdad|stepmom|stepfather|stepmother|niece|nephew|roommate|friend|manager|boss|employer|"
-    r"recruiter|buyer|john|madam|driver|landlord|landlady|pt|patient|defendant|contractor|owner|encargado|encargada|"
-    r"señora|senora|señor|senor|sr|sra|doña|dona|didi|bhai|baba|tía|tia|tío|tio)"
-    r"\.?[ \t]+",
+    r"(?<![\w/])"
+    + by_first_letter(
+        r"w/|with|for|vs\.?|versus|against|ask\s+for|husband|wife|grandma|grandmother|grandpa|grandfather|"
+        r"abuela|abuelo|auntie|stepdad|stepmom|stepfather|stepmother|niece|nephew|roommate|friend|manager|boss|employer|"
+        r"recruiter|buyer|john|madam|driver|landlord|landlady|pt|patient|defendant|contractor|owner|encargado|encargada|"
+        r"señora|senora|señor|senor|sr|sra|doña|dona|didi|bhai|baba|tía|tia|tío|tio"
+    )
+    + r"\.?[ \t]+",
     re.IGNORECASE,
 )
 # Nicknames made with a prefix word, masked whole: "El Güero", "Big Vic", "Mama Joy", "Lil Dre".

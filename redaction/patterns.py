@@ -386,18 +386,23 @@ def find_ssns(text: str) -> Iterator[Finding]:
 # resident ID, a hyphenated Korean RRN; plain 10-11 digit runs (PESEL, EGN, bare CPF) look like phone numbers and
 # are left to their cue.
 _NATID_CUE_LATIN = (
-    r"\b(?:(?i:curp|dpi|cui|dni|c[ée]dulas?|cpf|cnp|pesel|egn|idnp|nino|e-?tazkira|tazkira|nid|n[°º]\s*id|"
-    r"national\s+(?:id(?:entity)?|insurance)(?:\s+(?:card|number|no\.?|#))?|ni\s+(?:numbers?|no\.?|#)|"
-    r"(?:personal|citizen(?:ship)?|resident|identity|voter)\s+id|(?:citizen(?:ship)?|identity|voter)\s+(?:card|number)|"
-    r"id\s+(?:nacional|personal)|documento\s+(?:de\s+identidad|nacional)|registro\s+geral|carteira\s+de\s+identidade|"
-    r"c[ăa]n\s+c[ưu][ớo]c(?:\s+c[ôo]ng\s+d[âa]n)?|ch[ứu]ng\s+minh(?:\s+nh[âa]n\s+d[âa]n)?|cccd|cmnd|"
-    r"buletin(?:ul)?|ka?rta\s+pobytu|l[ií]čna\s+karta|rrn|"
-    # South Asian and African national numbers: Aadhaar, PAN card, Nigeria's NIN and BVN, Tanzania's NIDA, Ghana
-    # Card, Pakistan's CNIC, Sri Lanka's NIC, Kenya's Huduma number; an "ID number" of any country
-    r"aadhaa?r|aadhar|uidai|uid\s+(?:no\.?|number|#)|pan\s+(?:card|no\.?|number|#)|nin|bvn|nida|nnin|"
-    r"ghana\s+card|cnics?|n\.?i\.?c\s+(?:no\.?|number|#)|huduma(?:\s+namba)?|omang|fayda|kitambulisho|"
-    r"carte\s+(?:nationale\s+)?d['’]identit[ée]|credencial\s+(?:para\s+votar|de\s+elector)|cuil|cuit|"
-    r"id\s+(?:number|no\.?|#|card\s+(?:number|no\.?|#)))\b"
+    r"\b(?:"
+    + by_first_letter(  # (tried by first letter, same matches: redaction/alternation.py)
+        r"curp|dpi|cui|dni|c[ée]dulas?|cpf|cnp|pesel|egn|idnp|nino|e-?tazkira|tazkira|nid|n[°º]\s*id|"
+        r"national\s+(?:id(?:entity)?|insurance)(?:\s+(?:card|number|no\.?|#))?|ni\s+(?:numbers?|no\.?|#)|"
+        r"personal\s+id|citizen(?:ship)?\s+id|resident\s+id|identity\s+id|voter\s+id|"
+        r"citizen(?:ship)?\s+(?:card|number)|identity\s+(?:card|number)|voter\s+(?:card|number)|"
+        r"id\s+(?:nacional|personal)|documento\s+(?:de\s+identidad|nacional)|registro\s+geral|carteira\s+de\s+identidade|"
+        r"c[ăa]n\s+c[ưu][ớo]c(?:\s+c[ôo]ng\s+d[âa]n)?|ch[ứu]ng\s+minh(?:\s+nh[âa]n\s+d[âa]n)?|cccd|cmnd|"
+        r"buletin(?:ul)?|ka?rta\s+pobytu|l[ií]čna\s+karta|rrn|"
+        # South Asian and African national numbers: Aadhaar, PAN card, Nigeria's NIN and BVN, Tanzania's NIDA, Ghana
+        # Card, Pakistan's CNIC, Sri Lanka's NIC, Kenya's Huduma number; an "ID number" of any country
+        r"aadhaa?r|aadhar|uidai|uid\s+(?:no\.?|number|#)|pan\s+(?:card|no\.?|number|#)|nin|bvn|nida|nnin|"
+        r"ghana\s+card|cnics?|n\.?i\.?c\s+(?:no\.?|number|#)|huduma(?:\s+namba)?|omang|fayda|kitambulisho|"
+        r"carte\s+(?:nationale\s+)?d['’]identit[ée]|credencial\s+(?:para\s+votar|de\s+elector)|cuil|cuit|"
+        r"id\s+(?:number|no\.?|#|card\s+(?:number|no\.?|#))"
+    )
+    + r"\b"
     r"|(?-i:CC|C\.C\.|RG|NIK|KTP|NI|ID|PAN|NICs?|NIE|NIF|RFC|DUI|UID|CNI|INE|RUT|RUN)(?![\w]|['’]d)"
     r"|(?:[A-Z][a-z]{1,20}(?:an|ese|ish|ian|i|ch)|Thai|Swiss|Greek)\s+(?:national\s+)?(?i:ids?|nid|id\s+cards?)\b)"
 )
@@ -825,9 +830,13 @@ _DATE = (
     rf"|\d{{1,2}}-{_MONTH}-(?:\d{{4}}|\d{{2}})|{_MONTH}-\d{{1,2}}-\d{{4}})"
 )
 _DOB = re.compile(
-    r"\b(?:dob|d\.o\.b\.?|date\s+of\s+birth|birth\s*date|birthday|bday|b-day|born(?:\s+on|\s+in)?"
-    r"|fecha\s+de\s+nac(?:imiento|\.)?|fdn|nacid[oa]|naci[óo]|cumplea[ñn]os|cumple|nascid[oa]|nasceu|anivers[áa]rio|"
-    r"n[ée]e?\s+le|date\s+de\s+naissance|생년월일(?:\s*확인했어요)?|생일)(?!\w)\W{0,4}"
+    r"\b"
+    + by_first_letter(
+        r"dob|d\.o\.b\.?|date\s+of\s+birth|birth\s*date|birthday|bday|b-day|born(?:\s+on|\s+in)?"
+        r"|fecha\s+de\s+nac(?:imiento|\.)?|fdn|nacid[oa]|naci[óo]|cumplea[ñn]os|cumple|nascid[oa]|nasceu|"
+        r"anivers[áa]rio|n[ée]e?\s+le|date\s+de\s+naissance|생년월일(?:\s*확인했어요)?|생일"
+    )
+    + r"(?!\w)\W{0,4}"
     r"(?:is\s+|was\s+|on\s+|of\s+|el\s+|en\s+|em\s+|it'?s\s+)?"
     rf"(?P<date>{_DATE})(?![\w/])",
     re.IGNORECASE,
@@ -956,15 +965,21 @@ def find_dates_of_birth(text: str) -> Iterator[Finding]:
 _AGE_UNIT = re.compile(
     r"(?<![\w.$])\d{1,2}\s?(?:-\s?)?(?:yo|y/o|y\.o\.?|yoa|yrs?\.?\s?old|years?\s?old|years?-old|yr-old|year\s?old|años|anos|"
     r"yrs?\.?\s?young|years?\s?young|years?\s+of\s+age|tuổi|歲|岁|살|anyos|taong\s+gulang)(?![\w])"
-    rf"|(?<![\w.$-])(?:{NUMBER_WORDS})(?:[ -](?:one|two|three|four|five|six|seven|eight|nine))?[ \t-]"
+    rf"|(?<![\w.$-]){by_first_letter(NUMBER_WORDS)}(?:[ -](?:one|two|three|four|five|six|seven|eight|nine))?[ \t-]"
     r"(?:yrs?\.?\s?old|years?[ \t-]old|year-old|yo|y/o|y\.o\.?)(?![\w])",
     re.IGNORECASE,
 )
 _AGE_CUE = re.compile(
-    r"\b(?:age[ds]?|aged|edad|و?عمر(?:ها|ه|ي)|возраст|вік)\s*(?:is\s+|of\s+)?[:=]?\s*(?P<n>\d{1,2})(?![\w:.]|\.\d)"
+    r"\b"
+    + by_first_letter("age[ds]?|aged|edad|وعمر(?:ها|ه|ي)|عمر(?:ها|ه|ي)|возраст|вік")
+    + r"\s*(?:is\s+|of\s+)?[:=]?\s*(?P<n>\d{1,2})(?![\w:.]|\.\d)"
     r"(?:\s*(?:,|and|&)\s*(?P<n2>\d{1,2})(?![\w:.]|\.\d))?"
-    r"|\b(?:she|he|they|victim|vic|client|survivor|minor|girl|boy|kid|child|baby|daughter|son|bf|gf|boyfriend|"
-    r"girlfriend|suspect)(?:\s+(?-i:[A-ZÀ-Þ][\w'’-]+))?"
+    r"|\b"
+    + by_first_letter(
+        "she|he|they|victim|vic|client|survivor|minor|girl|boy|kid|child|baby|daughter|son|bf|gf|boyfriend|"
+        "girlfriend|suspect"
+    )
+    + r"(?:\s+(?-i:[A-ZÀ-Þ][\w'’-]+))?"
     r"(?:'s|’s|\s+is|\s+was|\s+just\s+turned|\s+turned|\s+turns|\s+will\s+be)"
     r"\s+(?:only\s+|about\s+|like\s+|maybe\s+)?(?P<m>\d{1,2})"
     r"(?!\s*(?:min|minutes|hours|hrs|days|weeks|months|miles|mi\b|%|am\b|pm\b|:|\.\d|\d|/|x\b|times))"
@@ -986,13 +1001,13 @@ _AGE_GROUP = re.compile(
     re.IGNORECASE,
 )
 _AGE_PERSON_IS = re.compile(
-    rf"\b(?:(?i:{_PERSON_NOUNS})|(?P<name>[A-ZÀ-Þ][^\W\d_]+))\s+(?i:is|was|just\s+turned|turned|turns)\s+"
+    rf"\b(?:{by_first_letter(_PERSON_NOUNS)}|(?P<name>[A-ZÀ-Þ][^\W\d_]+))\s+(?i:is|was|just\s+turned|turned|turns)\s+"
     r"(?P<n>\d{1,2})(?=\s*(?:$|[&,.;!)\n]|-\s|(?i:and|y|e|now|too|pregnant|yrs?|years?|yo|y/o)\b))"
 )
 # "Nadia 22 Moldovan", "Wilmer 16 from Olancho", "Marta - 42 yrs", "son Kevin (9)", "minor (14)": a number beside
 # a known first name or a person word, then the end, punctuation, a unit, "from" or a capitalised word.
 _AGE_BESIDE = re.compile(
-    rf"\b(?:(?P<noun>(?i:{_PERSON_NOUNS}))|(?P<name>[A-ZÀ-Þa-zß-ÿ][^\W\d_]+))"
+    rf"\b(?:(?P<noun>{by_first_letter(_PERSON_NOUNS)})|(?P<name>[A-ZÀ-Þa-zß-ÿ][^\W\d_]+))"
     r"(?:\s*[-–:]\s*|\s*\(\s*|\s+)(?P<n>\d{1,2})"
     r"(?=\s*(?:$|[&,.;!)\n]|-\s|(?i:yrs?|years?|yo|y/o|años|anos|from|de|del|and|y|w/|with)\b|(?-i:[A-Z])))",
 )
@@ -1011,7 +1026,7 @@ _AGE_MORE = re.compile(
     rf"(?=\s+{_NUM}\s*(?:,|or\b|not\b|-|–|$|\.|\s+(?:now|then|maybe|yrs?|years?|at\s+most|tops)\b)))\s+(?P<a>{_NUM}){_NOT_AGE_AFTER}"
     rf"|\b(?:came|brought(?:\s+(?:over|here))?|arrived|recruited|trafficked|sold|started|taken|married)\s+(?:here\s+)?"
     rf"at\s+(?:age\s+)?(?P<b>{_NUM})\b(?!\s*(?:am|pm|:|\d))"
-    rf"|\b(?:{_PERSON_NOUNS}|shes|hes|she|he)(?:'s|’s|\s+is|\s+was)?\s+(?:only\s+|like\s+|about\s+|maybe\s+)?"
+    rf"|\b{by_first_letter(_PERSON_NOUNS + '|shes|hes|she|he')}(?:'s|’s|\s+is|\s+was)?\s+(?:only\s+|like\s+|about\s+|maybe\s+)?"
     rf"(?P<c>(?i:(?:thirty|forty|fifty|sixty)-[a-z]+|{NUMBER_WORDS})\b|(?<=shes\s)\d{{1,2}}|(?<=hes\s)\d{{1,2}}|(?<='s\s)\d{{1,2}}|(?<=’s\s)\d{{1,2}})"
     rf"\b{_NOT_AGE_AFTER}"
     rf"|\bage\b[^\n.;:]{{0,30}}:\s*(?P<d>{_NUM})\b"
@@ -1021,8 +1036,11 @@ _AGE_MORE = re.compile(
 )
 
 
+_PERSON_NEAR_WORD = by_first_letter(
+    rf"she|her|he|him|shes|hes|juv|juvenile|female|male|{_PERSON_NOUNS}|cousin|age|aged|dob|born|class\s+of"
+)
 _PERSON_NEAR = re.compile(
-    rf"\b(?:she|her|he|him|shes|hes|juv|juvenile|female|male|{_PERSON_NOUNS}|cousin|age|aged|dob|born|class\s+of)\b",
+    rf"\b{_PERSON_NEAR_WORD}\b",
     re.IGNORECASE,
 )
 
@@ -1114,7 +1132,7 @@ def _dl_shape(value: str) -> bool:
 # A plate after a vehicle or a state code: "red Charger CSM3318", "white Camry MN FZL 221", "LPR hit ...: RHN 5093".
 _VEHICLE = (
     r"car|truck|van|suv|sedan|coupe|pickup|minivan|camper|rv|vehicle|veh|lpr(?:\s+hit)?|"
-    r"camry|corolla|tacoma|tundra|sienna|rav4|highlander|4runner|prius|civic|accord|odyssey|pilot|crv|cr-v|altima|sentra|"
+    r"camry|corolla|tacoma|tundra|sienna|rav4|highlander|prius|civic|accord|odyssey|pilot|crv|cr-v|altima|sentra|"
     r"maxima|rogue|pathfinder|titan|charger|challenger|durango|ram|caravan|journey|f-?150|f-?250|explorer|escape|"
     r"expedition|econoline|transit|fusion|focus|mustang|silverado|tahoe|suburban|malibu|impala|equinox|camaro|"
     r"escalade|yukon|sierra|acadia|elantra|sonata|tucson|santa\s+fe|optima|sorento|soul|forte|jetta|passat|"
@@ -1136,8 +1154,12 @@ _MX_STATE_NAMES = (
     r"puebla|quer[eé]taro|quintana\s+roo|san\s+luis\s+potos[ií]|sinaloa|sonora|tabasco|tamaulipas|tlaxcala|"
     r"veracruz|yucat[aá]n|zacatecas|cdmx"
 )
-_VEHICLE_WORD = re.compile(rf"\b(?:{_VEHICLE})\b", re.IGNORECASE)
-_VEHICLE_OR_PLATE_WORD = re.compile(rf"\b(?:{_VEHICLE}|plates?|placas?|tags?)\b", re.IGNORECASE)
+# (the lists tried by their words' first letter, same matches: redaction/alternation.py; "4runner" is the one word
+# that starts with a digit)
+_VEHICLE_WORD = re.compile(rf"\b(?:{by_first_letter(_VEHICLE)}|4runner)\b", re.IGNORECASE)
+_VEHICLE_OR_PLATE_WORD = re.compile(
+    rf"\b(?:{by_first_letter(_VEHICLE + '|plates?|placas?|tags?')}|4runner)\b", re.IGNORECASE
+)
 # Plate candidates first (rare), then a vehicle word in the 40 characters before: scanning the text for the long list
 # of vehicle words at every word was the slowest pattern on a 100 KB message.
 # Zero-width, so overlapping candidates are all tried: in "MN FZL 221" the plate is "FZL 221", not "MN FZL".
@@ -1239,7 +1261,7 @@ _STATE_THEN_PLATE = re.compile(
 # 10-7841", "DODGE DURANGO MT 3-48117B", "Silverado, Idaho 1A K4471", "placas de Sonora 28-1149", "pickup, Navajo
 # Nation 4G-1187". A plate may be all digits here (many states' and Mexico's are): the issuer and the vehicle say so.
 _ISSUER_THEN_PLATE = re.compile(
-    rf"(?=[^\W\d_])(?<![\w-])(?=(?:(?-i:{US_STATE_CODES})|(?i:{_US_STATE_NAMES}|{_MX_STATE_NAMES}|tribal|(?-i:[A-Z][a-z]+)[ \t]+nation))"
+    rf"(?=[^\W\d_])(?<![\w-])(?=(?:(?-i:{US_STATE_CODES})|(?:{by_first_letter(f'{_US_STATE_NAMES}|{_MX_STATE_NAMES}|tribal')}|(?i:(?-i:[A-Z][a-z]+)[ \t]+nation)))"
     r"[ \t]+(?!(?:DL|ID|OL|PP|DOB|SSN|MRN|EXIT|RT|HWY|SB|NB|EB|WB)\b)(?P<id>[A-Z0-9]{1,4}(?:[ -][A-Z0-9]{1,6}){0,2})(?![\w-]))"
 )
 
@@ -1598,7 +1620,7 @@ _PLATFORMS = (
     r"skip\s?the\s?games|listcrawler|x|of|tt|wa|line|kakao(?:\s?talk)?|viber|threads"
 )
 _HANDLE_CUE = re.compile(
-    rf"\b(?:{_PLATFORMS})(?:\s+(?:handle|name|id|user(?:name)?|acct|account))?\s*(?::|=|\bis\b|->|[ \t][-–][ \t])\s*@?"
+    rf"\b{by_first_letter(_PLATFORMS)}(?:\s+(?:handle|name|id|user(?:name)?|acct|account))?\s*(?::|=|\bis\b|->|[ \t][-–][ \t])\s*@?"
     r"(?P<h>[A-Za-z0-9_][A-Za-z0-9_.-]{1,29}[A-Za-z0-9_]" + _DISCRIMINATOR + ")",
     re.IGNORECASE,
 )
@@ -1610,8 +1632,9 @@ _HANDLE_LOOSE = re.compile(
 _NOT_HANDLES = frozenset({"@here", "@channel", "@everyone", "@room", "@all"})
 # "snap pr1nce.m", "Kik user nizhoni_lvs_u", "OnlyFans acct yorbelis.vzla", "on megapersonals under sweetbri419":
 # a platform word, then a handle-shaped word (a digit, "_" or "." inside, or a lower-case word no list knows).
+_SITE = by_first_letter(_PLATFORMS + r"|the\s+OF|OF|ad\s+site|site")
 _HANDLE_BARE = re.compile(
-    rf"\b(?:(?:{_PLATFORMS}|(?:the\s+)?OF|ad\s+site|site)(?:\s+(?:user(?:name)?|acct|account|page|profile|handle|name|id|"
+    rf"\b(?:{_SITE}(?:\s+(?:user(?:name)?|acct|account|page|profile|handle|name|id|"
     r"display\s+name))?|user\s?name|acct|account|profile|handle|alt)(?:\s+(?:is|under|as|was))?\s*[:=]?\s+@?"
     r"(?P<h>[A-Za-z0-9_][A-Za-z0-9_.-]{1,29}[A-Za-z0-9_]" + _DISCRIMINATOR + r")(?![\w@])",
     re.IGNORECASE,
@@ -1880,8 +1903,12 @@ _BLOCK = re.compile(
 # Worker housing has its own words: "bunkhouse 3", "cabin 14", "barrack B", "camper #7", "bunk trailer 7"; a unit may
 # be one letter ("unit B", "apt C"), several rooms a range or a pair ("rooms 311-312", "rooms 14 and 16").
 _UNIT_ALONE = re.compile(
-    r"\b(?i:apt|apartment|apto|suite|ste|lot|(?:bunk\s+)?trlr|(?:bunk\s+)?trailer|spc|space|unit|rm|rooms?|habitaci[oó]n|cuarto|"
-    r"cabin|bunkhouse|barracks?|camper|dorm)\.?\s*(?:no\.?)?\s*"
+    r"\b"
+    + by_first_letter(
+        r"apt|apartment|apto|suite|ste|lot|bunk\s+trlr|trlr|bunk\s+trailer|trailer|spc|space|unit|rm|rooms?|"
+        r"habitaci[oó]n|cuarto|cabin|bunkhouse|barracks?|camper|dorm"
+    )
+    + r"\.?\s*(?:no\.?)?\s*"
     r"(?P<u>(?:#?[A-Za-z]?\d{1,5}[A-Za-z]?(?:-\d{1,4}|[ \t]+(?:and|&)[ \t]+\d{1,5}[A-Za-z]?)?|(?<=[\s#])[A-Za-z]{1,2}-\d{1,4}[A-Za-z]?"
     r"|\d{1,4}-[A-Za-z])(?![\w-])"
     r"|(?<=[ \t])(?-i:[A-H])(?![\w'’-]))"
@@ -1897,10 +1924,13 @@ _FLAT_AFTER_VERB = re.compile(
 _LODGING_ONLY = frozenset({"unit", "rm", "room", "rooms", "space", "spc", "habitacion", "habitación", "cuarto"})
 _LETTER_UNIT_CUES = frozenset({"apt", "apartment", "apto", "unit", "cabin", "bunkhouse", "barrack", "barracks", "trailer"})
 _LODGING = re.compile(
-    r"\b(?:motel|hotel|inn|suites|lodge|apartments?|apts?|complex|lives?|living|stay(?:s|ing)?|staying|house|"
-    r"building|bldg|trailer|door|fence|airbnb|vive|casa|sleeps?|sleeping|slept|housed|bunkhouse|barracks?|hostal|hostel|"
-    r"upstairs|downstairs|flat|"
-    r"(?:el|al|del)\s+cuarto|la\s+habitaci[oó]n)\b",
+    r"\b"
+    + by_first_letter(
+        r"motel|hotel|inn|suites|lodge|apartments?|apts?|complex|lives?|living|stay(?:s|ing)?|staying|house|"
+        r"building|bldg|trailer|door|fence|airbnb|vive|casa|sleeps?|sleeping|slept|housed|bunkhouse|barracks?|hostal|"
+        r"hostel|upstairs|downstairs|flat|el\s+cuarto|al\s+cuarto|del\s+cuarto|la\s+habitaci[oó]n"
+    )
+    + r"\b",
     re.IGNORECASE,
 )
 _NOT_UNIT_BEFORE = re.compile(
@@ -1937,8 +1967,12 @@ _COMPLEX_WORDS = re.compile(
 )
 # Non-US street forms: "calle Rosales 45", "Rua das Flores, 128 - Campinas", "ul. Mickiewicza 14/3, Kraków".
 _FOREIGN_STREET = re.compile(
-    r"\b(?i:calle|avenida|av\.|avda\.?|carrera|cra\.?|rua|travessa|ul\.|ulica|str\.|strada|bulevardul|rue|"
-    r"vulytsia|vul\.|jalan|soi)\s+(?:(?i:de|del|la|las|los|das|dos|da|do|di|du)\s+){0,2}[A-Za-zÀ-ÿĀ-ž][\w'’.-]{1,30}"
+    r"\b"
+    + by_first_letter(
+        r"calle|avenida|av\.|avda\.?|carrera|cra\.?|rua|travessa|ul\.|ulica|str\.|strada|bulevardul|rue|"
+        r"vulytsia|vul\.|jalan|soi"
+    )
+    + r"\s+(?:(?i:de|del|la|las|los|das|dos|da|do|di|du)\s+){0,2}[A-Za-zÀ-ÿĀ-ž][\w'’.-]{1,30}"
     r"(?:\s+[A-ZÀ-ÞĀ-Ž][\w'’.-]{1,30}){0,2},?\s*(?:(?i:n[º°o]?\.?|#)\s*)?\d{1,5}[A-Za-z]?(?:\s*[/-]\s*\d{1,4})?"
     r"(?:\s*[,-]\s*[A-ZÀ-ÞĀ-Ž][\w'’-]{1,30}(?:\s+[A-ZÀ-ÞĀ-Ž][\w'’-]{1,30})?)?"
 )
@@ -1947,7 +1981,9 @@ _FOREIGN_STREET = re.compile(
 # "dropped at Beechnut and Wilcrest", "por Airline y Tidwell", "from Hamilton St & 7th": cross streets joined by a
 # word; each side must look like a street (a suffix, a number, a direction) or be a word no list knows.
 _CROSS_AND = re.compile(
-    r"(?:^|\b(?i:at|on|near|by|around|off|outside|from|to|of|corner|por|en|entre|past|behind)\s+(?:the\s+)?)"
+    r"(?:^|\b"
+    + by_first_letter(r"at|on|near|by|around|off|outside|from|to|of|corner|por|en|entre|past|behind")
+    + r"\s+(?:the\s+)?)"
     rf"(?P<a>{_STREET_NAME})\s+(?i:and|y|n)\s+(?P<b>{_STREET_NAME})"
 )
 # Cross streets with no cue word before them, when one side is plainly a street ("International Blvd & 23rd Ave",
@@ -2005,8 +2041,12 @@ SCHEDULED_BEFORE = re.compile(
 # A street given as where someone lives: "stays on E 131st Ave", "lives on Maple St", "house is on Beechnut near
 # Bellaire Blvd".
 _LIVES_ON = re.compile(
-    r"\b(?i:lives?|living|stays?|staying|stayed|moved|house|home|apartment|apt|place|trailer|addy|address|"
-    r"vive|viven|casa)\b[^.\n]{0,25}?\b(?i:on|off|en|por)\s+(?P<a>" + _STREET_NAME + r")"
+    r"\b"
+    + by_first_letter(
+        r"lives?|living|stays?|staying|stayed|moved|house|home|apartment|apt|place|trailer|addy|address|"
+        r"vive|viven|casa"
+    )
+    + r"\b[^.\n]{0,25}?\b(?i:on|off|en|por)\s+(?P<a>" + _STREET_NAME + r")"
     r"(?:\s+(?i:near|by|off|at|&|and|y)\s+(?P<b>" + _STREET_NAME + r"))?"
 )
 # Addresses abroad in their own formats: Guatemala ("10a Calle 14-22, zona 1, Quetzaltenango"), Romania/Moldova
@@ -2015,9 +2055,13 @@ _LIVES_ON = re.compile(
 _WORDS_AFTER = r"(?:\s*,\s*(?:[A-ZÀ-ÞĀ-ŽА-ЯІЇЄҐ][\w'’.-]{1,30}(?:\s+[A-ZÀ-ÞĀ-ŽА-ЯІЇЄҐ][\w'’.-]{1,30}){0,2}|\d{4,6}|(?:zona|zone|sector|col\.?|colonia|bl\.?|ap\.?|sc\.?|et\.?|кв\.?|корп\.?)\s*[\w-]{1,5})(?:\s+\d{5,6})?){0,4}"
 _ABROAD = re.compile(
     r"(?<![\w])(?:\d{1,2}[a-z]?\.?\s+(?i:calle|avenida|av\.?)\s+\d{1,3}-\d{1,3}"
-    r"|(?i:str\.|strada|bd\.|bdul\.?|bulevardul|șos\.|sos\.|calea|aleea)\s+(?:[A-ZÀ-ÞĀ-Ž][\w'’.-]{1,30}\s+){1,3}(?:nr\.?\s*)?\d{1,4}[A-Za-z]?"
+    r"|"
+    + by_first_letter(r"str\.|strada|bd\.|bdul\.?|bulevardul|șos\.|sos\.|calea|aleea")
+    + r"\s+(?:[A-ZÀ-ÞĀ-Ž][\w'’.-]{1,30}\s+){1,3}(?:nr\.?\s*)?\d{1,4}[A-Za-z]?"
     r"|(?:вул\.|вулиця|ул\.|улица|просп\.|проспект|пров\.|пер\.|бульв\.|пл\.)\s*(?:[А-ЯІЇЄҐA-Z][\w'’.-]{1,30}\s+){1,3}\d{1,4}[А-Яа-яA-Za-z]?"
-    r"|(?i:xóm|thôn|ấp|số|hẻm|ngõ|phường|quận|xã|huyện)\s+[\w]{1,12}(?:\s+[\w]{1,12}){0,3})" + _WORDS_AFTER
+    r"|"
+    + by_first_letter("xóm|thôn|ấp|số|hẻm|ngõ|phường|quận|xã|huyện")
+    + r"\s+[\w]{1,12}(?:\s+[\w]{1,12}){0,3})" + _WORDS_AFTER
 )
 # French-style numbered addresses of West and Central Africa and Haiti: the street or estate first, the number
 # after "n°"/"No." ("Avenue Kasa-Vubu n°112, Commune de Kalamu", "Cité Keur Gorgui, villa n° 38, Dakar").
