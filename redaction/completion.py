@@ -28,6 +28,7 @@ from functools import lru_cache
 from redaction.findings import AGE, PERSON, Finding
 from redaction.names import _SOFT_CUE, _WEAK_CUE
 from redaction.normalise import fold_accents
+from redaction.transliterate import same_name
 from redaction.vocabulary import (
     AMBIGUOUS_FIRST_NAMES,
     COMMON_WORDS,
@@ -401,6 +402,9 @@ def _grown_arabic(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+_COMMA_OTHER = re.compile(r",[ \t]*([\u0400-\u04ff\u0600-\u06ff]+(?:[ \t][\u0400-\u04ff\u0600-\u06ff]+){0,3})")
+
+
 def _paired_word(word: str, span_latin: bool) -> bool:
     """A word of the other script than the found name's; in Latin letters only a capitalised one ("Selam")."""
     if _NON_LATIN.search(word) is not None:
@@ -445,6 +449,12 @@ def _other_script(text: str, start: int, end: int, score: float) -> list[Finding
         if kept:
             base = paired.start(1)
             out.append(Finding(base + kept[0].start(), base + kept[-1].end(), PERSON, score, "name_script"))
+    if span_latin and text.startswith(",", end):
+        # the same name in Cyrillic or Arabic letters after a comma ("Gulnora Yusupova, Гулнора Юсупова"): only
+        # when it is spelled the same, consonant for consonant (``same_name``)
+        comma = _COMMA_OTHER.match(text, end)
+        if comma is not None and same_name(text[start:end], comma.group(1)):
+            out.append(Finding(comma.start(1), comma.end(1), PERSON, score, "name_script"))
     if span_latin:
         island = _CJK_AFTER.match(text, end)
         if island is not None:

@@ -17,6 +17,7 @@ from redaction.alternation import by_first_letter
 from redaction.context import NUMBER_WORDS
 from redaction.findings import PERSON, Finding
 from redaction.normalise import fold_accents, normalise_alias
+from redaction.transliterate import same_name
 from redaction.vocabulary import (
     AMBIGUOUS_FIRST_NAMES,
     COMMON_SUFFIXES,
@@ -385,8 +386,13 @@ class NameRules:
                 continue
             start, end = base + kept[0].start(), base + kept[-1].end()
             key = fold_accents(kept[0].group(0))
-            if len(kept) == 1 and key not in self._first and key not in self._extra:
-                continue
+            if (
+                len(kept) == 1
+                and key not in self._first
+                and key not in self._extra
+                and not same_name(kept[0].group(0), match.group(other))
+            ):
+                continue  # one word: a given name of the lexicon, or spelled the same in both ("Shabnam (شبنم)")
             if is_place(text, start, end):
                 continue
             written = match.group(other)

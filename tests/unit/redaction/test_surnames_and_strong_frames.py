@@ -77,3 +77,30 @@ def test_a_word_in_a_frame_only_a_person_fits_is_masked(redactor: Redactor, text
 )
 def test_places_offices_and_firms_stay_readable(redactor: Redactor, text: str) -> None:
     assert redactor.redact(text).text == text
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        # the same name in Cyrillic after a comma, spelled the same consonant for consonant
+        (
+            "passport spelling Gulnara Yusupova, Гулнара Юсупова on the old internal passport",
+            "passport spelling [PERSON] on the old internal passport",
+        ),
+    ],
+)
+def test_a_name_beside_its_cyrillic_or_arabic_spelling_is_masked(
+    redactor: Redactor, text: str, masked: str
+) -> None:
+    assert redactor.redact(text).text == masked
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the office in Kabul (کابل) is closed this week",
+        "staff meeting (собрание) moved to Friday",
+    ],
+)
+def test_places_and_words_beside_another_script_stay_readable(redactor: Redactor, text: str) -> None:
+    assert redactor.redact(text).text == text
