@@ -104,3 +104,33 @@ def test_a_name_beside_its_cyrillic_or_arabic_spelling_is_masked(
 )
 def test_places_and_words_beside_another_script_stay_readable(redactor: Redactor, text: str) -> None:
     assert redactor.redact(text).text == text
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        (
+            "driver for the Quarshie family is the one who helped",
+            "driver for the [PERSON] family is the one who helped",
+        ),
+        ("federal only for the Tuilagi brothers", "federal only for the [PERSON] brothers"),
+        (
+            "the return date on the Adeyemo subpoena is 12/30",
+            "the return date on the [PERSON] subpoena is 12/30",
+        ),
+    ],
+)
+def test_a_surname_before_a_familys_noun_is_masked(redactor: Redactor, text: str, masked: str) -> None:
+    assert redactor.redact(text).text == masked
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the Dallas family court docket is full",
+        "that's the pattern we flagged in the Sparks case too",
+        "Can we get a Diné interpreter for the Chinle interview?",
+    ],
+)
+def test_a_place_before_a_familys_noun_stays_readable(redactor: Redactor, text: str) -> None:
+    assert redactor.redact(text).text == text
