@@ -561,7 +561,9 @@ class Redactor:
             and not (f.label == PHONE and _public_number(norm.text[max(0, f.start - 8) : f.end]))
             and not (f.source in _CONTEXT_SOURCES and false_alarm(f))
         ]
-        kept = [_completed(norm.text, f) for f in kept]
+        # each span completed once: the rules, NER and the tagger often find the same one
+        spans: dict[tuple[str, int, int], tuple[int, int]] = {}
+        kept = [_completed(norm.text, f, spans) for f in kept]
         judged = set(kept)  # what passed the false-alarm judgement; what the passes below add is judged too
         if PERSON not in settings.disabled_labels:
             kept.extend(f for f in complete_names(norm.text, kept, self._names.is_name_word) if not false_alarm(f))
@@ -900,16 +902,27 @@ def _public_number(text: str) -> bool:
     return any(digits[-n:].removeprefix("1") in PUBLIC_NUMBERS for n in (10, 11) if len(digits) >= n - 1)
 
 
-def _completed(text: str, finding: Finding) -> Finding:
-    """An address with its locality, an age with its unit or range, a date of birth whole (see patterns.py)."""
-    start, end = finding.start, finding.end
-    if finding.label == ADDRESS:
-        end = address_tail_end(text, end)
-    elif finding.label == AGE:
-        end = age_end(text, end)
-    elif finding.label == DOB:
-        start, end = date_span(text, start, end)
-    return finding if (start, end) == (finding.start, finding.end) else replace(finding, start=start, end=end)
+_COMPLETED = frozenset({ADDRESS, AGE, DOB})
+
+
+def _completed(text: str, finding: Finding, spans: dict[tuple[str, int, int], tuple[int, int]]) -> Finding:
+    """An address with its locality, an age with its unit or range, a date of birth whole (see patterns.py).
+    ``spans`` holds the spans already completed in ``text`` (the rules, NER and the tagger often find the same one:
+    1,436 dates found 6,329 times in 20 KB of dates of birth)."""
+    label, start, end = finding.label, finding.start, finding.end
+    if label not in _COMPLETED:
+        return finding
+    key = (label, start, end)
+    span = spans.get(key)
+    if span is None:
+        if label == ADDRESS:
+            span = (start, address_tail_end(text, end))
+        elif label == AGE:
+            span = (start, age_end(text, end))
+        else:
+            span = date_span(text, start, end)
+        spans[key] = span
+    return finding if span == (start, end) else replace(finding, start=span[0], end=span[1])
 
 
 # A token of letters, digits, "_" and "." (no space, "/" or "@"): an account name when it holds "_", a digit or a dot
