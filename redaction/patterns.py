@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import ipaddress
+import itertools
 import re
 from collections.abc import Callable, Iterator
 
@@ -152,70 +153,180 @@ def find_phones(text: str, region: str = "US") -> Iterator[Finding]:
     """
     yield from _obfuscated_phones(text, region)
     for match in _PHONE.finditer(text):
-        raw = match.group(0)
-        if raw.startswith(("011 ", "011-", "011.")) and raw.count(raw[3]) >= 2:
-            # "011 52 1 33 5555 0123": the international prefix dialled from the US (same length), when what follows
-            # is a valid number abroad -- not Delhi's area code ("landline 011-2644-7701")
-            abroad = _parse_or_none("+  " + raw[3:], region)
-            if abroad is not None and phonenumbers.is_valid_number(abroad):
-                raw = "+  " + raw[3:]
-        if _DATE_IN_PHONE.search(raw) or (text.startswith(":", match.end()) and text[match.end() + 1 : match.end() + 2].isdigit()):
-            continue  # "12/24/2024 19:05": a date and an hour in a call log, not a number
-        groups = [g for g in _SEPARATORS.split(raw) if g]
-        digits = "".join(groups).lstrip("+")
-        if not 7 <= len(digits) <= 15:
+        finding = _plain_phone(text, match, region)
+        if finding is None:
+            finding = _national_phone(text, match)
+        if finding is not None:
+            yield finding
+
+
+def _plain_phone(text: str, match: re.Match[str], region: str) -> Finding | None:
+    """One candidate of ``_PHONE``: a phone in ``region``, a valid international one, or one dialled nationally in
+    one of ``_ORIGIN_REGIONS``."""
+    raw = match.group(0)
+    if raw.startswith(("011 ", "011-", "011.")) and raw.count(raw[3]) >= 2:
+        # "011 52 1 33 5555 0123": the international prefix dialled from the US (same length), when what follows
+        # is a valid number abroad -- not Delhi's area code ("landline 011-2644-7701")
+        abroad = _parse_or_none("+  " + raw[3:], region)
+        if abroad is not None and phonenumbers.is_valid_number(abroad):
+            raw = "+  " + raw[3:]
+    if _DATE_IN_PHONE.search(raw) or (text.startswith(":", match.end()) and text[match.end() + 1 : match.end() + 2].isdigit()):
+        return None  # "12/24/2024 19:05": a date and an hour in a call log, not a number
+    groups = [g for g in _SEPARATORS.split(raw) if g]
+    digits = "".join(groups).lstrip("+")
+    if not 7 <= len(digits) <= 15:
+        return None
+    if "(0)" in raw and raw.startswith("+"):
+        # "+243 (0)97 551 2204": the trunk 0 in brackets is not dialled from abroad
+        groups = [g for g in _SEPARATORS.split(raw.replace("(0)", "")) if g]
+    inner = groups[1:] if raw.startswith("+") or groups[0] in ("1", "+1") else groups
+    if any(len(g) == 1 for g in inner) and not all(len(g) == 1 for g in inner):
+        # "+52 1 669 447 2031", "+977-1-4470231": a one-digit group is fine in a valid international number
+        # (or a possible one: "+52 1 686 ..." keeps Mexico's old mobile "1", which the library calls invalid)
+        number = _parse_or_none(raw, region) if raw.startswith("+") else None
+        if number is None or not phonenumbers.is_possible_number(number):
+            return None
+    if len(groups) == 3 and [len(g) for g in groups] == [3, 2, 4]:
+        return None  # SSN shape; the SSN recognizer owns it
+    if raw.count(".") == 3 and _IPV4.fullmatch(raw):
+        return None  # an IPv4 address
+    if raw.startswith("00") and len(groups[0]) == 2:
+        raw_number = "+" + raw[2:]  # "00 40 721 555 012": the international prefix dialled from abroad
+    else:
+        raw_number = raw
+    if "(0)" in raw_number and raw_number.startswith("+"):
+        raw_number = raw_number.replace("(0)", "")
+    number = _parse_or_none(raw_number, region)
+    cued = None
+    if number is None or not phonenumbers.is_valid_number(number):
+        cued = PHONE_CUE_BEFORE.search(text, max(0, match.start() - 60), match.start()) and not (
+            _CASE_NUMBER_BEFORE.search(text, max(0, match.start() - 30), match.start())
+        )
+    if cued and not raw_number.startswith(("+", "0")) and 10 <= len(digits) <= 15:
+        # "WhatsApp 221774410932", "whatsapp: 243 81 554 7720": an international number written without its "+"
+        abroad = _parse_or_none("+" + digits, region)
+        if abroad is not None and phonenumbers.is_valid_number(abroad):
+            return Finding(match.start(), match.start() + len(raw), PHONE, 0.75, "phone")
+            return None
+    if number is None and not raw_number.startswith("0"):
+        return None
+    if raw_number.startswith("0") and (number is None or not phonenumbers.is_possible_number(number)):
+        # "0803 441 2907": a number dialled inside its own country; valid in a region survivors come from
+        # (not after a case or form word: "case 0412 2026 118")
+        if _valid_abroad(raw_number) and (
+            cued or not _NOT_UNIT_BEFORE.search(text, max(0, match.start() - 12), match.start())
+        ):
+            return Finding(match.start(), match.start() + len(raw), PHONE, 0.7, "phone")
+        return None
+    if number is None:
+        return None
+    if phonenumbers.is_valid_number(number):
+        score = 0.9
+    elif phonenumbers.is_possible_number(number):
+        score = 0.75
+    else:
+        return None
+    return Finding(match.start(), match.start() + len(raw), PHONE, score, "phone")
+
+
+# A number written the way its own country writes it, trunk prefix first ("8 (928) 743-18-02" in Russia and
+# Kazakhstan, "(077) 12-34-56" in Armenia, "8 029 123-45-67" in Belarus, "06 30 123 4567" in Hungary): valid in a
+# region whose national prefix it starts with -- any of phonenumbers' regions, not only ``_ORIGIN_REGIONS`` -- and
+# grouped as phones are there: the trunk prefix and the area or operator code (its length from the library) end at
+# a group break and every later group has two to four digits. Run together only after a phone word ("тел.
+# 89287431802"). The layout is what the existing "leading 0" rule does not ask for, so a case number such as "0412
+# 2026 118" valid somewhere by chance is still refused when its groups do not fall where the region's do.
+def _national_prefixes() -> dict[str, tuple[tuple[str, int, re.Pattern[str], re.Pattern[str]], ...]]:
+    """Regions by the first digit of their trunk prefix: (region, its country code, the prefix as the library parses
+    it -- Belarus dials "8 0..." --, the pattern every valid national number fits)."""
+    table: dict[str, list[tuple[str, int, re.Pattern[str], re.Pattern[str]]]] = {}
+    for code in sorted(phonenumbers.SUPPORTED_REGIONS):
+        meta = phonenumbers.PhoneMetadata.metadata_for_region(code)
+        prefix = meta.national_prefix if meta is not None else None
+        if not prefix or prefix == "1" or meta.general_desc.national_number_pattern is None:
             continue
-        if "(0)" in raw and raw.startswith("+"):
-            # "+243 (0)97 551 2204": the trunk 0 in brackets is not dialled from abroad
-            groups = [g for g in _SEPARATORS.split(raw.replace("(0)", "")) if g]
-        inner = groups[1:] if raw.startswith("+") or groups[0] in ("1", "+1") else groups
-        if any(len(g) == 1 for g in inner) and not all(len(g) == 1 for g in inner):
-            # "+52 1 669 447 2031", "+977-1-4470231": a one-digit group is fine in a valid international number
-            # (or a possible one: "+52 1 686 ..." keeps Mexico's old mobile "1", which the library calls invalid)
-            number = _parse_or_none(raw, region) if raw.startswith("+") else None
-            if number is None or not phonenumbers.is_possible_number(number):
-                continue
-        if len(groups) == 3 and [len(g) for g in groups] == [3, 2, 4]:
-            continue  # SSN shape; the SSN recognizer owns it
-        if raw.count(".") == 3 and _IPV4.fullmatch(raw):
-            continue  # an IPv4 address
-        if raw.startswith("00") and len(groups[0]) == 2:
-            raw_number = "+" + raw[2:]  # "00 40 721 555 012": the international prefix dialled from abroad
-        else:
-            raw_number = raw
-        if "(0)" in raw_number and raw_number.startswith("+"):
-            raw_number = raw_number.replace("(0)", "")
-        number = _parse_or_none(raw_number, region)
-        cued = None
-        if number is None or not phonenumbers.is_valid_number(number):
-            cued = PHONE_CUE_BEFORE.search(text, max(0, match.start() - 60), match.start()) and not (
-                _CASE_NUMBER_BEFORE.search(text, max(0, match.start() - 30), match.start())
-            )
-        if cued and not raw_number.startswith(("+", "0")) and 10 <= len(digits) <= 15:
-            # "WhatsApp 221774410932", "whatsapp: 243 81 554 7720": an international number written without its "+"
-            abroad = _parse_or_none("+" + digits, region)
-            if abroad is not None and phonenumbers.is_valid_number(abroad):
-                yield Finding(match.start(), match.start() + len(raw), PHONE, 0.75, "phone")
-                continue
-        if number is None and not raw_number.startswith("0"):
+        parsing = re.compile(rf"(?:{meta.national_prefix_for_parsing or re.escape(prefix)})")
+        pattern = re.compile(meta.general_desc.national_number_pattern)
+        table.setdefault(prefix[0], []).append((code, meta.country_code, parsing, pattern))
+    return {first: tuple(entries) for first, entries in table.items()}
+
+
+_NATIONAL_PREFIXES = _national_prefixes()
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
+def _area_code_length(national: str, code: str) -> int:
+    """The length of the first group the region's own layout puts the number in (its area or operator code): the
+    library's format rules matched directly (its formatting functions cost milliseconds a number)."""
+    meta = phonenumbers.PhoneMetadata.metadata_for_region(code)
+    if (
+        meta is not None and not meta.number_format
+    ):  # Kazakhstan is laid out by Russia's rules (country code 7)
+        meta = phonenumbers.PhoneMetadata.metadata_for_region(
+            phonenumbers.region_code_for_country_code(meta.country_code)
+        )
+    for layout in meta.number_format if meta is not None else ():
+        leading = layout.leading_digits_pattern
+        if leading and not _compiled(leading[-1]).match(national):
             continue
-        if raw_number.startswith("0") and (number is None or not phonenumbers.is_possible_number(number)):
-            # "0803 441 2907": a number dialled inside its own country; valid in a region survivors come from
-            # (not after a case or form word: "case 0412 2026 118")
-            if _valid_abroad(raw_number) and (
-                cued or not _NOT_UNIT_BEFORE.search(text, max(0, match.start() - 12), match.start())
-            ):
-                yield Finding(match.start(), match.start() + len(raw), PHONE, 0.7, "phone")
+        grouped = _compiled(layout.pattern).fullmatch(national)
+        if grouped is not None:
+            return len(grouped.group(1)) if grouped.groups() else 0
+    return 0
+
+
+@functools.lru_cache(maxsize=1024)
+def _national_regions(digits: str) -> tuple[tuple[int, int], ...]:
+    """(trunk prefix length, trunk prefix + area code length) for each region in which ``digits`` (trunk prefix
+    included) is a valid number: a cheap pattern first, the library's check of the number's types after."""
+    found = []
+    for code, country, parsing, pattern in _NATIONAL_PREFIXES.get(digits[:1], ()):
+        prefix = parsing.match(digits)
+        if not prefix or not prefix.end() or not pattern.fullmatch(digits, prefix.end()):
             continue
-        if number is None:
-            continue
-        if phonenumbers.is_valid_number(number):
-            score = 0.9
-        elif phonenumbers.is_possible_number(number):
-            score = 0.75
-        else:
-            continue
-        yield Finding(match.start(), match.start() + len(raw), PHONE, score, "phone")
+        national = digits[prefix.end() :]
+        number = phonenumbers.PhoneNumber(country_code=country, national_number=int(national))
+        if phonenumbers.is_valid_number_for_region(number, code):
+            found.append((prefix.end(), prefix.end() + _area_code_length(national, code)))
+    return tuple(found)
+
+
+def _national_phone(text: str, match: re.Match[str]) -> Finding | None:
+    raw = match.group(0)
+    if raw.lstrip("(")[:1] not in ("0", "8") or _DATE_IN_PHONE.search(raw):
+        return None
+    groups = [g for g in _SEPARATORS.split(raw) if g]
+    digits = "".join(groups)
+    if not 8 <= len(digits) <= 13 or [len(g) for g in groups] == [3, 2, 4]:
+        return None
+    regions = _national_regions(digits)
+    if not regions:
+        return None
+    cued = PHONE_CUE_BEFORE.search(text, max(0, match.start() - 60), match.start()) is not None
+    if not cued and _NOT_UNIT_BEFORE.search(text, max(0, match.start() - 12), match.start()):
+        return None
+    if _CASE_NUMBER_BEFORE.search(text, max(0, match.start() - 30), match.start()):
+        return None
+    if len(groups) == 1:
+        return Finding(match.start(), match.end(), PHONE, 0.7, "phone_national") if cued else None
+    breaks = list(itertools.accumulate(len(g) for g in groups))
+    for prefix, area in regions:
+        # the trunk prefix and the area code are the first group ("(077)") or the first groups, the prefix apart
+        # ("8 (928)", Belarus' "8 029")
+        head = breaks.index(area) + 1 if area in breaks else 0
+        before_area = breaks[: head - 1]
+        if (
+            area > prefix
+            and head
+            and all(b <= prefix for b in before_area)
+            and all(2 <= len(g) <= 4 for g in groups[head:])
+        ):
+            return Finding(match.start(), match.end(), PHONE, 0.7, "phone_national")
+    return None
 
 
 # Regions a number dialled inside its own country ("0803 441 2907", UK "07452 911 386", German "05242 931 40") is
