@@ -16,10 +16,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from redaction.alternation import by_first_letter
+from redaction.alternation import branches, by_first_letter
 from redaction.findings import ADDRESS, Finding
 from redaction.normalise import fold_accents
-from redaction.vocabulary import COMMON_WORDS, places
+from redaction.vocabulary import COMMON_WORDS, everyday_words, places
 
 # Part words that come before their value. Single letters ("d. 5", "s. Cărpineni", "g. Bishkek") need their dot.
 _BEFORE_LATIN = (
@@ -29,13 +29,25 @@ _BEFORE_LATIN = (
     r"cadde|cad|cd|mkr|mikrorayon|microraion|mahalla|mahalle|mah|mohalla|colonia|col|barrio|zona|sector|ward|woreda|"
     r"kebele|tehsil|district|distt|dist|taluk|taluka|mavze|massiv|mandal|village|vill|vpo|sat|selo|pos|posyolok|obl|oblast|r-n|"
     r"r-nul|rayon|raion|jud|judetul|comuna|com|moo|tambon|amphoe|changwat|brgy|barangay|purok|sitio|kampung|kg|desa|"
-    r"kel|kec|kab|upazila|thana|quartier|secteur|province|prov|il[cç]e|sub-?city"
+    r"kel|kec|kab|upazila|thana|quartier|secteur|province|prov|il[cç]e|sub-?city|"
+    # session 13: Ukrainian "bud." (house), Azerbaijani "mənzil" (flat), Georgian "bina"/"korpusi" (flat, block)
+    r"bud|budynok|bina|korpusi|korp|m[əe]nzil|kvartal|house"
 )
-_BEFORE_DOTTED = r"(?:[dsgtapm]\.|(?i:d):)"  # with their dot only (Turkish "D:4", the flat)
+# Vietnamese (số = number, ngõ/ngách/hẻm = lane and alley, đường = street, phường/quận/huyện/xã/thôn/tỉnh): the
+# number comes first and the street's name after it ("số 18 ngõ 42 Trần Duy Hưng")
+_BEFORE_VIET = by_first_letter("số|ngõ|ngách|hẻm|kiệt|đường|phường|quận|huyện|xã|thôn|tỉnh")
+_BEFORE_DOTTED = rf"(?:[dsgtapm]\.|(?i:d):|{by_first_letter('bn|m[əe]n|k[üu]ç')}\.|P\.[ \t]?O\.|Co\.)"  # with their dot only (Turkish "D:4", the flat)
 _BEFORE_CYRILLIC = (
     r"ул|улица|вул|вулиця|просп|проспект|пр-т|пер|переулок|провулок|бульвар|б-р|мкр|микрорайон|мкрн|дом|д|кв|"
-    r"квартира|корп|корпус|стр|г|город|м|с|село|пос|п|пгт|обл|область|р-н|район|махалля|туман|вилоят"
+    r"квартира|корп|корпус|стр|г|город|м|с|село|пос|п|пгт|обл|область|р-н|район|махалля|туман|вилоят|"
+    # session 13: Ukrainian (буд. = house, смт = town), Kyrgyz and Kazakh (үй house, батир/пәтер flat)
+    r"буд|будинок|пров|смт|мкрн|квартал|үй|уй|батир|пәтер|"
+    # Armenian (բն. flat, շենք building, տուն house, ք. town, գ. village) and Georgian (ბინა flat, კორპ. block,
+    # სახლი house, ქ. town, სოფ. village)
+    r"բն|բնակարան|շենք|շ|տուն|ք|գ|ბინა|ბ|კორპ|კორპუსი|სახლი|ქ|სოფ|სოფელი"
 )
+# Thai part words (หมู่ = village number, ซอย = lane, ถนน/ถ. = road, ต./อ./จ. = subdistrict, district, province)
+_BEFORE_THAI = r"หมู่ที่|หมู่|ซอย|ซ\.|ถนน|ถ\.|ตำบล|ต\.|อำเภอ|อ\.|จังหวัด|จ\.|แขวง|เขต|บ้านเลขที่"
 _BEFORE_ARABIC = (
     r"شارع|حي|زقاق|کوچه|كوچه|خیابان|خيابان|پلاک|پلاك|واحد|طبقه|بلوک|بلوك|منطقه|محله|عمارة|شقة|مبنى|بناية|ساختمان|"
     r"میدان|ميدان|بلوار|کوی|شهرک|استان|شهرستان|روستا|ولسوالی|ناحیه|گذر|سرک|محافظة|قرية|حارة|مربع|منزل|رقم"
@@ -45,33 +57,63 @@ _AFTER = (
     r"oblast|oblysy|oblys|raion|rayon|region|province|municipality|district|sub-?city|nagar|colony|society|estate|"
     r"township|tumani|tuman|mfy|qishlog[ʻ'’]?i|mahallesi|mahalle|mahalla|mah|sokağı|sokagi|sokak|sok|caddesi|cad|cd|bulvarı|bulvari|street|road|"
     r"avenue|lane|marg|marga|enclave|residency|layout|chowk|bazaar|bazar|house|municipio|distrito|"
-    r"область|обл|район|р-н|край|улица|ул|проспект|вилояти|тумани"
+    r"область|обл|район|р-н|край|улица|ул|проспект|вилояти|тумани|"
+    # session 13: the street word after its name in Ukrainian, Kyrgyz, Kazakh, Uzbek, Azerbaijani, Armenian,
+    # Georgian ("Ахунбаев көч.", "Абай даңғ.", "Bunyodkor ko'chasi", "Nizami küç.", "Թումանյան փող.",
+    # "რუსთაველის გამზ."), the town word ("Бишкек ш.", "Алматы қ.", "Toshkent sh.")
+    r"вул|вулиця|просп|пров|провулок|бульвар|б-р|шосе|көч|көчөсү|көш|көшесі|даңғ|даңғылы|шаары|ш|қ|қаласы|ауданы|"
+    r"облысы|ko[ʻ'’‘]?chasi|kuchasi|k[üu]ç|k[üu]ç[əe]si|prospekti|rayonu|r-nu|sh|şəhəri|ş|poghots|poghota|gamziri|"
+    r"փող|փողոց|պող|պողոտա|թաղամաս|նրբանցք|մարզ|ქ|ქუჩა|გამზ|გამზირი|შეს|შესახვევი|ჩიხი|კვარტალი|რაიონი|"
+    r"მუნიციპალიტეტი"
 )
 # (each list tried by its words' first letter, same matches: redaction/alternation.py; tried branch by branch at every
 # word, they were most of the chain scan's time)
 _BEFORE_LATIN_WORD = by_first_letter(_BEFORE_LATIN)
-_BEFORE_WORD = by_first_letter(f"{_BEFORE_LATIN}|{_BEFORE_CYRILLIC}")
-_AFTER_WORD = by_first_letter(_AFTER)
+
+
+def _by_script(alternation: str) -> str:
+    """``by_first_letter``, the words of other scripts behind one test for a non-ASCII character (same matches: the
+    two groups start with different characters)."""
+    words = branches(alternation)
+    ascii_words = "|".join(w for w in words if w[:1].isascii())
+    other = "|".join(w for w in words if not w[:1].isascii())
+    return f"(?:{by_first_letter(ascii_words)}|(?=[^\x00-\x7f]){by_first_letter(other)})"
+
+
+_BEFORE_WORD = _by_script(f"{_BEFORE_LATIN}|{_BEFORE_CYRILLIC}")
+_AFTER_WORD = _by_script(_AFTER)
 _NEAR_WORD = by_first_letter(r"near|opp\.?|opposite|behind|off|c/o")
-_CAP = r"[A-ZÀ-ÞĀ-ŽА-ЯЁІЇЄҐЎҚҒҲ][\w'’-]{1,30}"
+_CAP = r"[A-ZÀ-ÞĀ-ŽА-ЯЁІЇЄҐЎҚҒҲӘҢӨҰҮҺԱ-Ֆა-ჰ][\w'’-]{1,30}"  # (Georgian has no capitals: any Georgian word)
 _ARABIC_WORD = r"(?:(?![\u060c\u061b\u061f\u0660-\u0669\u06d4\u06f0-\u06f9])[\u0600-\u06ff\u200c]){2,20}"
 _NAME = rf"(?:(?:{_CAP}|\d{{1,3}}(?:st|nd|rd|th)\b)(?:[ \t]+{_CAP}){{0,2}}|{_ARABIC_WORD}(?:[ \t]+{_ARABIC_WORD}){{0,2}})"
-_NUMBER = r"\d{1,5}[A-Za-zА-Яа-я]?(?:[/-][0-9A-Za-z]{1,5}){0,2}"
-_VALUE = rf"(?:{_NUMBER}(?![\w])|{_NAME}(?:[ \t]+{_NUMBER}(?![\w]))?)"
+_NUMBER = r"\d{1,5}[A-Za-zА-Яа-я]?(?:[/-][0-9A-Za-z]{1,5}){0,3}"
+_THAI_WORD = r"[\u0e01-\u0e4e]{2,30}"
+_VALUE = (
+    rf"(?:{_NUMBER}(?![\w])|[A-Z]{{1,3}}-{_NUMBER}(?![\w])|{_NAME}(?:[ \t]+{_NUMBER}(?![\w]))?|(?-i:[A-Z])(?![\w'’-])"
+    rf"|{_THAI_WORD})"
+)
 _PART = (
-    rf"(?P<after>{_NAME}[ \t]+{_AFTER_WORD}\.?(?![\w])|\d{{1,3}}-(?i:kvartal|uy|mavze|dom|kv|daire|mikrorayon|mkr)\b"
+    rf"(?P<after>{_NAME}[ \t]+{_AFTER_WORD}\.?(?![\w])(?:[ \t]+{_NUMBER}(?![\w]))?"
+    r"|\d{1,3}-(?i:kvartal|uy|mavze|dom|kv|daire|mikrorayon|mkr|xonadon|үй|уй|батир|пәтер|кв|квартира)\b"
     r"|\d{1,2}(?i:st|nd|rd|th)[ \t]+(?i:floor|fl\.?))"
-    rf"|(?P<before>(?:{_BEFORE_WORD}(?:\.|(?![\w-]))|{_BEFORE_DOTTED}|{_BEFORE_ARABIC})"
-    rf"(?:[ \t]*(?:[:#.№]|(?i:no\.?|nr\.?|n[º°o]\.?)))?[ \t]*{_VALUE})"
+    rf"|(?P<before>(?:{_BEFORE_WORD}(?:\.|(?![\w-]))|{_BEFORE_DOTTED}|{_BEFORE_ARABIC}|{_BEFORE_THAI})"
+    rf"(?:[ \t]*(?:[:#.№]|(?i:no\.?|nr\.?|n[º°o]\.?)))?[ \t]*{_VALUE}"
+    rf"|{_BEFORE_VIET}(?![\w-])[ \t]*(?:{_NUMBER}(?![\w])(?:[ \t]+{_NAME})?|{_NAME}))"
 )
 _POSTCODE = r"(?:(?:[A-Z]{1,2}-)?\d{4,6}(?![\w])|[A-Z]{1,2}\d[A-Z\d]?[ \t]\d[A-Z]{2}(?![\w])|[A-Z]\d\d[ \t][A-Z\d]{4}(?![\w]))"
-_TOWN_WORD = r"[A-ZÀ-ÞĀ-ŽА-ЯЁІЇЄҐЎҚҒҲ](?:[^\W\d_]|['’-]){1,30}(?![\w])"
+_HOUSE = r"\d{1,3}[^\W\d_]?(?:/\d{1,3})?(?![\w/-]|[.,]\d)"
+_TOWN_WORD = r"[A-ZÀ-ÞĀ-ŽА-ЯЁІЇЄҐЎҚҒҲӘҢӨҰҮҺԱ-Ֆა-ჰ](?:[^\W\d_]|['’-]){1,30}(?![\w])"
 _NOT_PART = rf"(?!{_BEFORE_LATIN_WORD}(?:\.|(?![\w-])))"
 # Other pieces a chain may hold after a comma: a town (names), a postcode, a landmark.
 _PLAIN = (
     rf"(?P<post>{_POSTCODE})"
     rf"|(?P<near>{_NEAR_WORD}[ \t]+{_NAME})"
-    rf"|(?P<town>{_TOWN_WORD}(?:[ \t]*/[ \t]*{_TOWN_WORD}|[ \t]+{_NOT_PART}{_TOWN_WORD}){{0,2}}(?:[ \t]+{_POSTCODE})?|{_ARABIC_WORD}(?:[ \t]+{_ARABIC_WORD})?)"
+    # a house number alone after a comma ("просп. Перемоги, 37, кв. 112")
+    rf"|(?P<num>(?:(?<=[,،])|(?<=[,،][ \t])){_HOUSE})"
+    # a town, or a street and its house number with no street word ("Rustaveli 18", "Сумська 72", "Boudha-6"): an
+    # address part only in a chain that has a part word too ("Rustaveli 18, bn. 3")
+    rf"|(?P<town>{_TOWN_WORD}(?:[ \t]*/[ \t]*{_TOWN_WORD}|[ \t]+{_NOT_PART}{_TOWN_WORD}){{0,2}}"
+    rf"(?:[ \t]+(?:{_POSTCODE}|{_HOUSE})|-{_HOUSE})?|{_ARABIC_WORD}(?:[ \t]+{_ARABIC_WORD})?)"
 )
 # (the lookahead first: every piece starts with a letter, a digit or an Arabic-block character, and trying the
 # alternatives at every space or symbol cost 2 ms per KB of them)
@@ -79,6 +121,8 @@ _PIECE = re.compile(rf"(?=[^\W_]|[\u0600-\u06ff\u200c])(?<![\w'’-])(?:{_PART}|
 _COMMA = re.compile(r"[ \t]*[,،][ \t]*")
 _SPACE = re.compile(r"[ \t]{1,3}")
 _DIGIT = re.compile(r"\d")
+_HOUSE_AFTER = re.compile(r"(?:[ \t]+|-)\d{1,3}[^\W\d_]?(?:/\d{1,3})?$")
+_LEADING_HOUSE = re.compile(r"(?<![\w/.,-])\d{1,5}[A-Za-z]?(?:/\d{1,4})?,?[ \t]+$")
 _POSSESSIVE = re.compile(r"['’]s?[ \t]")
 _SLASHED = re.compile(r"[^ \t/]+[ \t]*/")
 
@@ -86,6 +130,12 @@ _SLASHED = re.compile(r"[^ \t/]+[ \t]*/")
 def _ordinary(words: str) -> bool:
     """A town made of chat words is no town ("Yes", "The Mother", "Address")."""
     return all(w.casefold() in COMMON_WORDS for w in re.split(r"[ \t/]+", words.strip()) if w)
+
+
+def _everyday(words: str) -> bool:
+    """A street named without its street word must not be an everyday English word ("Chapter", "Windows", "Gate")."""
+    vocabulary = everyday_words()
+    return all(fold_accents(w).casefold() in vocabulary for w in words.split())
 
 
 def _leading_town(words: str) -> bool:
@@ -102,11 +152,19 @@ def find_address_chains(text: str) -> Iterator[Finding]:
     pieces: list[tuple[int, int, str]] = []  # start, end, kind
     for match in _PIECE.finditer(text):
         kind = match.lastgroup or ""
-        if kind == "town" and _ordinary(match.group(0)):
+        start, end = match.start(), match.end()
+        if kind == "town" and text[end - 1].isdigit():
+            house = _HOUSE_AFTER.search(text, start, end)
+            if house is not None:
+                kind = "named"
+                words = text[start : house.start()]
+                if _everyday(words) or sum(ch.isalpha() for ch in words) < 4:
+                    kind, end = "town", house.start()  # "Chapter 5", "Windows 10", "Rm 318": not a street
+        if kind == "town" and _ordinary(text[start:end]):
             continue
         if kind == "after" and _POSSESSIVE.search(match.group(0)):
             continue  # "Mama Blessing's house": whose, not where
-        pieces.append((match.start(), match.end(), kind))
+        pieces.append((start, end, kind))
     chain: list[tuple[int, int, str]] = []
     for piece in [*pieces, (len(text) + 10, len(text) + 10, "end")]:
         if chain:
@@ -129,9 +187,10 @@ def find_address_chains(text: str) -> Iterator[Finding]:
 
 
 def _judge(text: str, chain: list[tuple[int, int, str]]) -> Iterator[Finding]:
-    parts = [p for p in chain if p[2] in ("before", "after")]
-    if not parts:
+    real = [p for p in chain if p[2] in ("before", "after")]
+    if not real:
         return
+    parts = [p for p in chain if p[2] in ("before", "after", "named")]
     # the chain runs from its first to its last part, and takes a town or postcode joined by a comma at either end
     first = chain.index(parts[0])
     last = chain.index(parts[-1])
@@ -144,22 +203,46 @@ def _judge(text: str, chain: list[tuple[int, int, str]]) -> Iterator[Finding]:
         and _leading_town(text[before[0] : before[1]])
     ):
         start = chain[first - 1][0]
+    else:
+        house = _LEADING_HOUSE.search(text, max(0, start - 14), start)
+        if house is not None:
+            start = (
+                house.start()
+            )  # "88/3 Moo 5, ...", "12 Shivam Society, ...": the house number before the parts
+    posted = False
     for piece in chain[last + 1 :]:
         if piece[2] == "near" and piece is not chain[-1]:
             end = piece[1]
             continue
-        if piece[2] not in ("town", "post"):
-            break
+        if piece[2] not in ("town", "post", "num") or (
+            piece[2] == "num" and chain[chain.index(piece) - 1] is not chain[last]
+        ):
+            break  # a house number only right after its street ("ул. Ленина, 5"), not "..., TX 77036, 4 women"
+        posted = (
+            posted
+            or (
+                piece[2] != "num"
+                and _DIGIT.search(text, piece[0], piece[1]) is not None
+                and _COMMA.fullmatch(text, end, piece[0]) is not None
+            )
+        )  # a town and postcode after a comma ("..., Cork T12 P9K3"), not digits run on ("apartment: 4147 2090")
         end = piece[1]
-    strong = [p for p in parts if not _dotted_only(text, p)]
+    strong = [p for p in real if not _dotted_only(text, p)]
     has_number = any(ch.isdigit() for ch in text[start:end])
-    if (len(parts) >= 2 and has_number and strong) or len(parts) >= 3:
+    if (
+        (len(parts) >= 2 and has_number and strong)
+        or len(real) >= 3
+        or (strong and posted and end > strong[-1][1])
+    ):
+        # one part with a town and its postcode after it will do: "Douglas Road, Cork T12 P9K3"
         yield Finding(start, end, ADDRESS, 0.75, "address_parts")
 
 
 def _dotted_only(text: str, part: tuple[int, int, str]) -> bool:
     """ "d. 5", "s. Cărpineni": a part whose word is a single letter is weak on its own."""
-    return part[2] == "before" and re.match(r"[dsgtapmдсгмп]\.", text[part[0] : part[1]], re.I) is not None
+    return (
+        part[2] == "before" and re.match(r"[dsgtapmдсгмпքգշბქ]\.", text[part[0] : part[1]], re.I) is not None
+    )
 
 
 # --- where someone is, said the rural or descriptive way ------------------------------------------------------------

@@ -742,7 +742,13 @@ _UNDERSCORED = frozenset({HANDLE, EMAIL})
 # province ("Tlax.", "Mich.", "B.C.", "TAMPS.").
 _ABBREVIATION_END = {
     AGE: re.compile(r"(?i:\by\.o)$"),
-    ADDRESS: re.compile(r"(?:(?<=[ ,])(?:[A-Z][a-z]{1,3}|[A-Z]{2,5})|\b[A-Z]\.[A-Z])$"),
+    ADDRESS: re.compile(
+        r"(?:(?<=[ ,])(?:[A-Z][a-z]{1,3}|[A-Z]{2,5})|\b[A-Z]\.[A-Z]"
+        # a part word abbreviated the local way at the end: "Абай даңғ.", "Nizami küç.", "Թումանյան փող."
+        r"|(?<=[ ,])(?=[^\W\d_]{0,4}[^\x00-\x7f])(?-i:[a-zçğışüəа-яёіїєґәғқңөұүһա-ֆა-ჰ]{1,5}))$"
+    ),
+    # the year word after a year: "1998 г.", "1998 թ.", "2001 m."
+    DOB: re.compile(r"(?<=\d[ \t])(?:г|р|թ|წ|ж|m)$"),
 }
 _ABBREVIATED = frozenset(_ABBREVIATION_END)
 # PERSON findings dropped when they are a place ("Austin and San Antonio teams"); a name cue or the deny-list wins.

@@ -50,6 +50,7 @@ from redaction.findings import (
     Finding,
 )
 from redaction.manifest import find_manifest_names
+from redaction.month_names import month_of
 from redaction.national_ids import find_table_national_ids
 from redaction.normalise import fold_accents
 from redaction.vocabulary import (
@@ -242,12 +243,14 @@ def _national_prefixes() -> dict[str, tuple[tuple[str, int, re.Pattern[str], re.
     table: dict[str, list[tuple[str, int, re.Pattern[str], re.Pattern[str]]]] = {}
     for code in sorted(phonenumbers.SUPPORTED_REGIONS):
         meta = phonenumbers.PhoneMetadata.metadata_for_region(code)
-        prefix = meta.national_prefix if meta is not None else None
-        if not prefix or prefix == "1" or meta.general_desc.national_number_pattern is None:
+        if meta is None or meta.general_desc is None or meta.country_code is None:
+            continue
+        prefix = meta.national_prefix
+        general = meta.general_desc.national_number_pattern
+        if not prefix or prefix == "1" or general is None:
             continue
         parsing = re.compile(rf"(?:{meta.national_prefix_for_parsing or re.escape(prefix)})")
-        pattern = re.compile(meta.general_desc.national_number_pattern)
-        table.setdefault(prefix[0], []).append((code, meta.country_code, parsing, pattern))
+        table.setdefault(prefix[0], []).append((code, meta.country_code, parsing, re.compile(general)))
     return {first: tuple(entries) for first, entries in table.items()}
 
 
@@ -263,12 +266,10 @@ def _area_code_length(national: str, code: str) -> int:
     """The length of the first group the region's own layout puts the number in (its area or operator code): the
     library's format rules matched directly (its formatting functions cost milliseconds a number)."""
     meta = phonenumbers.PhoneMetadata.metadata_for_region(code)
-    if (
-        meta is not None and not meta.number_format
-    ):  # Kazakhstan is laid out by Russia's rules (country code 7)
-        meta = phonenumbers.PhoneMetadata.metadata_for_region(
-            phonenumbers.region_code_for_country_code(meta.country_code)
-        )
+    if meta is not None and not meta.number_format and meta.country_code is not None:
+        # Kazakhstan is laid out by Russia's rules (country code 7)
+        main_region = phonenumbers.region_code_for_country_code(meta.country_code)
+        meta = phonenumbers.PhoneMetadata.metadata_for_region(main_region)
     for layout in meta.number_format if meta is not None else ():
         leading = layout.leading_digits_pattern
         if leading and not _compiled(leading[-1]).match(national):
@@ -1026,6 +1027,68 @@ _DATE_LIST_GAP = re.compile(r"[ \t]*(?:[/,;]|\b(?:and|or)\b)[ \t]*")
 _LISTED_DATE = re.compile(rf"(?:{_DATE_IN_WORDS}|{_DATE})(?![\w/])", re.IGNORECASE)
 
 
+# A date with its month named in another language ("14 березня 1998", "12 մարտի 1998 թ.", "1998 წლის 12 მარტი", "3
+# ago. 2007", "14 มี.ค. 2541" in the Thai year): around each year, the day and a word that ``month_names`` knows,
+# either order, or year first with its year word. A date of birth when the year is before ``_OLD_YEAR`` (as for
+# English dates) or a birth word of one of those languages comes shortly before it.
+# (19xx, 20xx; 13xx for a solar-calendar month, 24xx-25xx for a Thai one; a digit first so the scan is a fast one)
+_LOCAL_YEAR = re.compile(r"[12](?<![\d.,/-][12])(?:(?<=1)[93]|(?<=2)[045])\d\d(?![\d/-]|[.,]\d)")
+_MONTH_WORD = r"[^\W\d_](?:[^\s\d,;:/()\[\]\"'-]){0,15}"
+_DAY = r"(?:[0-3]?\d)(?:-?(?:го|ի|er|ro|º|°)|\.)?"
+_DAY_MONTH_BEFORE = re.compile(
+    rf"(?:(?P<d1>{_DAY})[ \t]*(?:de[ \t]+)?(?P<m1>{_MONTH_WORD})|(?P<m2>{_MONTH_WORD})[ \t]+(?P<d2>{_DAY}))"
+    r"[ \t]*(?:,|de|del)?[ \t]*$"
+)
+_YEAR_WORD = r"(?:г\.|года|год|року|р\.|թ\.|թվականի|წლის|წ\.|ж\.|жылы|yil|yılı|m\.|\.)"
+_MONTH_DAY_AFTER = re.compile(
+    rf"[ \t]*(?:{_YEAR_WORD}[ \t]*)?,?[ \t]*(?:(?P<m1>{_MONTH_WORD})[ \t]+(?P<d1>{_DAY})"
+    rf"|(?P<d2>{_DAY})[ \t]+(?P<m2>{_MONTH_WORD}))"
+)
+_ENGLISH_MONTH = re.compile(rf"(?i:{_MONTH})\.?")  # English dates are the rules above's
+_YEAR_WORD_AFTER = re.compile(rf"[ \t]*{_YEAR_WORD}(?!\w)")
+_LOCAL_BIRTH_CUE = re.compile(
+    r"(?i:dob|d\.o\.b|born|birth|b-?day|nac[ií]|nasc|n[ée]e?\b|geb|urodz|ur\.|n[ăa]scut|do[gğ]um|do[gğ]du|tug['ʻ’]?il|"
+    r"род|рожд|д\.р|г\.р|народ|туған|туулган|ծն|დაბად|დაიბად|lahir|ipinanganak|kapanganakan|kaarawan|lindur|fēt|fet|"
+    r"ميلاد|مواليد|تولد|متولد|เกิด|जन्म|জন্ম)"
+)
+
+
+def _day_ok(day: str) -> bool:
+    digits = "".join(ch for ch in day if ch.isdigit())
+    return bool(digits) and 1 <= int(digits) <= 31
+
+
+def _local_month_dates(text: str) -> Iterator[Finding]:
+    for year_match in _LOCAL_YEAR.finditer(text):
+        start = end = None
+        month = None
+        before = _DAY_MONTH_BEFORE.search(text, max(0, year_match.start() - 28), year_match.start())
+        if before is not None:
+            word = before.group("m1") or before.group("m2")
+            day = before.group("d1") or before.group("d2")
+            month = month_of(word) if _day_ok(day) and not _ENGLISH_MONTH.fullmatch(word) else None
+            if month is not None:
+                start, end = before.start(), year_match.end()
+                tail = _YEAR_WORD_AFTER.match(text, end)
+                if tail is not None and tail.group(0).strip() != ".":
+                    end = tail.end()
+        if month is None:
+            after = _MONTH_DAY_AFTER.match(text, year_match.end())
+            word = after.group("m1") or after.group("m2") if after is not None else ""
+            if after is not None and _day_ok(after.group("d1") or after.group("d2")) and not _ENGLISH_MONTH.fullmatch(word):
+                month = month_of(word)
+                start, end = year_match.start(), after.end()
+        if month is None or start is None or end is None:
+            continue
+        year = int(year_match.group(0)) + month[1]
+        if not 1900 <= year <= 2030 or (month[1] == 0 and not year_match.group(0).startswith(("19", "20"))):
+            continue
+        if (year < _OLD_YEAR and not arrival_date(text, start)) or _LOCAL_BIRTH_CUE.search(
+            text, max(0, start - 40), start
+        ):
+            yield Finding(start, end, DOB, 0.8, "dob_local")
+
+
 def arrival_date(text: str, start: int) -> bool:
     """Whether the date at ``start`` follows a word that makes it some other event ("arrived", "visa", "since")."""
     return _NOT_BIRTH.search(text, max(0, start - 25), start) is not None
@@ -1058,6 +1121,7 @@ def find_dates_of_birth(text: str) -> Iterator[Finding]:
             continue
         yield Finding(match.start("date"), match.end("date"), DOB, 0.85, "dob_words")
         yield from _listed_dates(text, match.end("date"))
+    yield from _local_month_dates(text)
     if not text.isascii():
         for match in _DOB_ASIAN.finditer(text):
             group = "a" if match.group("a") else "b" if match.group("b") else "c"
@@ -1815,8 +1879,9 @@ def find_bare_handles(text: str) -> Iterator[Finding]:
 _PROFILE_URL = re.compile(
     r"(?i:\b(?:t\.me|telegram\.me|instagram\.com|instagr\.am|fb\.com|facebook\.com|m\.facebook\.com|tiktok\.com|"
     r"onlyfans\.com|fansly\.com|snapchat\.com/add|x\.com|twitter\.com|vk\.com|linktr\.ee|cash\.app|venmo\.com|"
-    r"youtube\.com|threads\.net)/)(?P<h>[@$]?[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,38}[A-Za-z0-9_])?)(?![\w/])"
+    r"youtube\.com|threads\.net|ok\.ru|vk\.ru|m\.me|pinterest\.com|twitch\.tv|weibo\.com|line\.me/ti/p)/)(?P<h>[@$]?[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,38}[A-Za-z0-9_])?)(?![\w/])"
 )
+_URL_SCHEME = re.compile(r"(?i:(?:https?://)?(?:www\.|m\.)?)$")
 _NOT_PROFILE_PATHS = frozenset({"share", "login", "groups", "events", "watch", "p", "reel", "reels", "stories", "search"})
 
 
@@ -1876,7 +1941,10 @@ def find_handles(text: str) -> Iterator[Finding]:
     if "/" in text:
         for match in _PROFILE_URL.finditer(text):
             if match.group("h").casefold() not in _NOT_PROFILE_PATHS:
-                yield Finding(match.start("h"), match.end("h"), HANDLE, 0.85, "handle_url")
+                # the whole address names the account: "vk.com/id48213377", "https://www.instagram.com/mari_b"
+                scheme = _URL_SCHEME.search(text, max(0, match.start() - 12), match.start())
+                start = scheme.start() if scheme is not None else match.start()
+                yield Finding(start, match.end("h"), HANDLE, 0.85, "handle_url")
     if "@" in text:
         for match in _MENTION.finditer(text):
             if match.group(0).casefold() not in _NOT_HANDLES:
@@ -2240,6 +2308,32 @@ def _european_addresses(text: str) -> Iterator[Finding]:
 
 
 _CJK_ADDRESS = re.compile(r"[\u4e00-\u9fff]{2,40}\d{1,5}[号號](?:[\u4e00-\u9fff\d]{0,10}[室楼樓])?")
+# A Chinese estate address by its building ("融侨小区8栋502": estate, building 8, flat 502; 幢/座 building, 弄 lane)
+# -- from the first place word: one to three characters and a place suffix each, no verb or particle first)
+_CJK_BUILDING = re.compile(
+    r"(?:(?![在住是的说說到从從于於去来來和跟])[\u4e00-\u9fff]{1,3}?(?:省|市|区|區|县|縣|镇|鎮|乡|鄉|街道|路|街|道|村|小区|小區|苑|"
+    r"花园|花園|新村|大厦|大廈|公寓|里)){1,5}\d{1,5}[栋棟幢座弄](?:\d{1,5}(?:[室号號])?|[\u4e00-\u9fff\d]{0,10}[室楼樓])?"
+)
+# A Korean address by its administrative words: city or province (시/도), district (구/군), neighbourhood, road or
+# street (동/읍/면/리/로/길/가), then the lot or building number ("서울시 강남구 역삼동 823-15", "부산 해운대구 우동
+# 1408 101동 1203호")
+_KOREAN_ADDRESS = re.compile(
+    r"(?:[가-힣]{1,6}(?:특별시|광역시|특별자치시|특별자치도|시|도)[ \t]*|(?:서울|부산|대구|인천|광주|대전|울산|세종|제주)[ \t]+)?"
+    r"(?:[가-힣]{1,8}(?:시|군|구)[ \t]*){1,2}"
+    r"(?:[가-힣\d]{1,10}(?:동|읍|면|리|로|길|가)[ \t]*){1,2}\d{1,5}(?:-\d{1,5})?(?:번지|번길)?"
+    r"(?:[ \t]*\d{1,4}동)?(?:[ \t]*\d{1,5}(?:호|층))?(?![\d-])"
+)
+
+
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+_HANGUL = re.compile(r"[\uac00-\ud7a3]")
+
+
+def _east_asian_addresses(text: str) -> Iterator[Finding]:
+    for script, pattern in ((_HAN, _CJK_BUILDING), (_HANGUL, _KOREAN_ADDRESS)):
+        if script.search(text) is not None:
+            for match in pattern.finditer(text):
+                yield Finding(match.start(), match.end(), ADDRESS, 0.75, "foreign_street")
 
 
 def _street_like(name: str) -> bool:
@@ -2345,6 +2439,8 @@ def _places_in_context(text: str) -> Iterator[Finding]:
         yield Finding(match.start(), match.end(), ADDRESS, 0.75, "foreign_street")
     for match in _CJK_ADDRESS.finditer(text):
         yield Finding(match.start(), match.end(), ADDRESS, 0.75, "foreign_street")
+    if not text.isascii():
+        yield from _east_asian_addresses(text)
     if "," in text:
         yield from _european_addresses(text)
     for match in _EU_STREET_WORD.finditer(text):
