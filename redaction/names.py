@@ -269,16 +269,19 @@ def _name_end(text: str, tokens: list[tuple[int, int, str]], last: int) -> int:
     return end
 
 
+_STYLE_PARTS = re.compile(r"[-'’]")
+
+
 def _style(word: str) -> str:
     if word.isupper():
         return "upper"
     if word[:1].isupper() and word[1:].islower():
         return "title"
-    parts = [part for part in re.split(r"[-'’]", word) if part]
+    if word.islower():
+        return "lower"  # (before the split below, which no lower-case word passes: a title part starts upper-case)
+    parts = [part for part in _STYLE_PARTS.split(word) if part]
     if len(parts) > 1 and all(part[:1].isupper() and part[1:].islower() for part in parts):
         return "title"  # "Jean-Wesner", "Pierre-Louis", "O'Neil"
-    if word.islower():
-        return "lower"
     return "mixed"
 
 
