@@ -762,6 +762,12 @@ _WEEKDAY = re.compile(
     r"(?i:\b(?:mon|tues?|wed|thu(?:rs?)?|fri|sat|sun)(?:day)?\b|\bwednesday\b|\bsaturday\b|\bthursday\b)"
 )
 _TIME_AFTER = re.compile(r"[ \t]*(?:\d|/|-|,[ \t]*(?:mon|tue|wed|thu|fri|sat|sun))", re.IGNORECASE)
+# A word that puts a day after it: "available Thu", "consult scheduled Thu", "by Fri", "moved to Wed".
+_SCHEDULED_BEFORE = re.compile(
+    r"(?i:\b(?:on|by|until|til|till|next|this|every|scheduled|available|due|before|after|starting|thru|through|"
+    r"since|moved\s+to|pushed\s+to|set\s+for)[ \t]+)$"
+)
+_NAME_AFTER = re.compile(r"[ \t]*(?:['’]s\b|[ \t][A-Z][a-z])")
 _CODE_PREFIXES = frozenset(
     "op ops operation team unit case phase wave sweep zone sector batch step rev form item kill alpha bravo "
     "charlie delta echo lane route shift squad task".split()
@@ -853,6 +859,10 @@ def _not_a_person(text: str, finding: Finding) -> bool:
         before = text[max(0, finding.start - 1) : finding.start]
         if before == "/" or _TIME_AFTER.match(text, finding.end):
             return True
+        if _SCHEDULED_BEFORE.search(text, max(0, finding.start - 24), finding.start) and not _NAME_AFTER.match(
+            text, finding.end
+        ):
+            return True  # "available Thu", "scheduled Thu", "moved to Fri": a day (but "on Thu Nguyen's case")
         weekdays = _WEEKDAY.findall(text, max(0, finding.start - 60), finding.end + 60)
         return len(weekdays) >= 2
     head, dash, _rest = key.partition("-")

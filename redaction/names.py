@@ -846,6 +846,7 @@ _PLACE_AFTER = frozenset(
     complex apartments apartment apts apt village villas homes estates motel hotel inn suites lodge church school
     county pd police sheriff isd city street st avenue ave road rd boulevard blvd drive lane ln highway hwy park
     mall plaza center centre clinic hospital airport station market ranch farm co parish township twp borough
+    oblast oblasts province provinces governorate prefecture raion rayon krai voivodeship
     """.split()
 )
 PLACE_WORDS_AFTER = _PLACE_AFTER
@@ -1036,7 +1037,7 @@ def _is_place_in(text: str, start: int, end: int) -> bool:
     for i in range(max(0, first - 3), first + 1):
         for j in range(last, min(len(words), i + 4)):
             if all(text[words[k][1] : words[k + 1][0]] == " " for k in range(i, j)):
-                if " ".join(w for _s, _e, w in words[i : j + 1]) in known:
+                if " ".join(w for _s, _e, w in words[i : j + 1]).replace("-", " ") in known:
                     return True
     return False
 

@@ -83,6 +83,7 @@ _ORG_HEADS = frozenset(
     pavilion auditorium coliseum colosseum theater theatre amphitheater amphitheatre fieldhouse ballpark speedway
     raceway racetrack casino superdome dome courts courthouses annex
     tribe tribes nation nations pueblo rancheria reservation lighthorse
+    baptist lutheran methodist presbyterian episcopal pentecostal adventist tabernacle
     """.split()
 )
 # Events and things whose name opens with an event word: "Rodeo Houston", "Fiesta San Antonio".
@@ -361,7 +362,11 @@ _PLACE_LIST_AFTER = re.compile(
 # Joins inside a list: "A, B", "A and B", "A + B", "A / B", "A–B" (a spaced dash introduces a name: "Waianae — Tavita").
 _LIST_JOIN = r"(?P<j>[ \t]*(?:,|/|\+|&)[ \t]*|[–—]|[ \t]+(?:and|y|&)[ \t]+|[ \t]*,[ \t]*and[ \t]+)"
 _LIST_ENDINGS = (",", "/", "+", "&", "–", "—", "and", "y")
-_NEIGHBOUR_BEFORE = re.compile(rf"(?P<w>(?:[A-Z][\w.'’-]*[ \t]+){{0,2}}[A-Z][\w.'’-]*){_LIST_JOIN}$")
+# A region word after a place's name: "Kherson oblast, Zaporizhzhia", "Helmand province and Kandahar".
+_REGION_WORDS = "oblast|province|provincia|region|governorate|prefecture|raion|rayon|krai|voivodeship"
+_NEIGHBOUR_BEFORE = re.compile(
+    rf"(?P<w>(?:[A-Z][\w.'’-]*[ \t]+){{0,2}}[A-Z][\w.'’-]*(?:[ \t]+(?:{_REGION_WORDS}))?){_LIST_JOIN}$"
+)
 _NEIGHBOUR_AFTER = re.compile(rf"{_LIST_JOIN}(?P<w>[A-Z][\w.'’-]*(?:[ \t]+[A-Z][\w.'’-]*){{0,2}})")
 # Speaking a language: "Karen-speaking", "Sgaw Karen", "(Karen) interpreter".
 _LANGUAGE_AFTER = re.compile(
@@ -437,6 +442,8 @@ def _is_org_acronym(word: str) -> bool:
 
 def _neighbour_is_place(word: str) -> bool:
     words = word.split()
+    if len(words) >= 2 and words[-1] in _REGION_WORDS.split("|"):
+        return True  # "Kherson oblast": a region
     folded = " ".join(fold_accents(w.strip(".")) for w in words)
     if folded in places() and folded not in AMBIGUOUS_FIRST_NAMES:
         return True
@@ -1066,8 +1073,8 @@ def _in_place_list(text: str, start: int, end: int) -> bool:
     for match, other in ((before, after), (after, before)):
         if match is None or not _neighbour_is_place(match.group("w")):
             continue
-        if match.group("j").strip() == "," and other is None:
-            continue
+        if match.group("j").strip() == "," and other is None and match.group("w").split()[-1][:1].isupper():
+            continue  # a region ("Kherson oblast, Zaporizhzhia") needs no member on the other side
         return True
     return False
 

@@ -193,8 +193,14 @@ def word_names() -> frozenset[str]:
 @lru_cache(maxsize=1)
 def places() -> frozenset[str]:
     """Accent- and case-folded place names (one to four words) that are never a person on NER or lexicon evidence:
-    the hand list, GeoNames, and the towns of two words or more of the ``phonenumbers`` geocoding data."""
-    return _load("places.txt") | _load("places_geonames.txt") | frozenset(t for t in _phone_towns() if " " in t)
+    the hand list, GeoNames, the countries' names in the languages of ``phonenumbers``' locale data ("Türkiye",
+    "Україна"), and the towns of two words or more of its geocoding data."""
+    return (
+        _load("places.txt")
+        | _load("places_geonames.txt")
+        | _load("places_countries.txt")
+        | frozenset(t for t in _phone_towns() if " " in t)
+    )
 
 
 @lru_cache(maxsize=1)
