@@ -40,6 +40,7 @@ from redaction.vocabulary import (
     COMMON_SUFFIXES,
     NATIONALITIES,
     US_STATE_CODES,
+    countries,
     everyday_words,
     extra_first_names,
     first_name_places,
@@ -47,6 +48,7 @@ from redaction.vocabulary import (
     last_names,
     listed_places,
     places,
+    towns,
     word_names,
 )
 
@@ -440,6 +442,18 @@ def _is_org_acronym(word: str) -> bool:
     )
 
 
+def _acronym_and_place(words: list[str], folded: list[str]) -> bool:
+    """Two words, an acronym that is no name (2-6 capitals) and a place: "UNHCR Türkiye", "Monterrey CJM"."""
+    for acronym, place in ((0, 1), (1, 0)):
+        word = words[acronym]
+        if not (word.isupper() and 2 <= len(word) <= 6) or folded[acronym] in _all_names():
+            continue
+        key = folded[place]
+        if (key in places() or key in towns()) and key not in AMBIGUOUS_FIRST_NAMES:
+            return True
+    return False
+
+
 def _neighbour_is_place(word: str) -> bool:
     words = word.split()
     if len(words) >= 2 and words[-1] in _REGION_WORDS.split("|"):
@@ -497,6 +511,10 @@ def _demonym(word: str) -> bool:
         return True
     if len(key) < 5 or not word.isascii() or key in _LEXICON_NAMES() or key in last_names():
         return False  # (an English demonym has no accent: "Guamán" is a surname, not "Guam-an")
+    if key.endswith("s") and key[:-1] in NATIONALITIES:
+        return True  # a people in the plural: "parole for Afghans", "Somalis"
+    if key.endswith("s") and _demonym(word[:-1]):
+        return True  # "Ukrainians", "Syrians", "Hondurans"
     gazetteer = places()
     for ending, restore in _DEMONYM_ENDINGS:
         if key.endswith(ending):
@@ -746,6 +764,10 @@ def _person_false(text: str, start: int, end: int, source: str) -> bool:
         return True  # "FCI Butner", "CT DCF"
     if len(words) > 2 and not span.isupper() and any(_is_org_acronym(w) for w in words[1:-1]):
         return True  # "Aurora PD + CDLE"
+    if len(words) == 2 and not span.isupper() and _acronym_and_place(words, folded):
+        return True  # "UNHCR Türkiye", "Monterrey CJM", "NCB Washington": an office of a place
+    if len(words) >= 2 and folded[-1] in countries() and not person_evidence(text, start, end):
+        return True  # "Nova Ukraine", "Radio Free Asia": named after a country, not a person's surname
     agency = _ACRONYM_BEFORE.search(text[max(0, start - 8) : start])
     if (
         agency is not None

@@ -204,6 +204,13 @@ def places() -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
+def countries() -> frozenset[str]:
+    """Countries' names in English and as their own people write them (``data/build_places_countries.py``): "turkiye",
+    "ukraine", "deutschland"; none is a person's name of the lexicons."""
+    return _load("places_countries.txt")
+
+
+@lru_cache(maxsize=1)
 def towns() -> frozenset[str]:
     """One-word towns of the ``phonenumbers`` geocoding data ("Whiteriver", "Walcott", "Ogallala"): many are also
     surnames ("Mullins", "Napier"), so they are places only after a locative preposition ("out of Whiteriver")."""

@@ -7,8 +7,7 @@ another language write it ("family still in Türkiye", "до Україна") wa
 lexicon. The locale data ships inside ``phonenumbers`` (a run-time dependency already, Apache 2.0), so nothing is
 downloaded; it is read here, at build time, and the folded names written to a text file.
 
-What is left out: a country's name in another country's language ("Kenia", Kenya in Spanish, is a given name),
-names the gazetteers already hold, names that are a first name, a surname or an everyday-word
+What is left out: a country's name in another country's language ("Kenia", Kenya in Spanish, is a given name), names that are a first name, a surname or an everyday-word
 name of the lexicons ("Jordan", "Chad", "Georgia", "Israel" stay with the context rules), names in scripts written
 without spaces (Han, kana, Thai: a whole sentence is one token there), and names of five words or more.
 
@@ -77,7 +76,7 @@ def build() -> list[str]:
                 continue
             if language == "en" or country in _OWN_COUNTRIES.get(language, "").split():
                 names.add(name)
-    known = _load("places.txt") | _load("places_geonames.txt") | _load("places_first_names.txt")
+    known = _load("places_first_names.txt")
     person = first_names() | extra_first_names() | AMBIGUOUS_FIRST_NAMES | word_names() | last_names()
     keep: set[str] = set()
     for name in names:
@@ -85,9 +84,9 @@ def build() -> list[str]:
             continue  # Thai, kana, Han, Hangul: no spaces between words
         key = " ".join(fold_accents(part) for part in name.replace("-", " ").split())
         words = key.split()
-        if len(key) < 4 or len(words) > 4 or key in known or re.search(r"[\d()&,.]", key):
+        if len(key) < 4 or len(words) > 4 or re.search(r"[\d()&,.]", key):
             continue
-        if any(word in person for word in words):
+        if key in known or any(word in person for word in words):
             continue
         keep.add(key)
     return sorted(keep)

@@ -73,3 +73,34 @@ def test_thu_as_a_given_name_is_still_masked(redactor: Redactor) -> None:
 def test_a_church_named_by_its_denomination_is_not_a_person(redactor: Redactor) -> None:
     text = "Hope Baptist, Grace Lutheran and Faith Methodist all have beds tonight"
     assert masked(redactor, text) == text
+
+
+# -- offices of a place and bodies named after a country -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "UNHCR Türkiye might reach the family, I'll ask",
+        "Monterrey CJM has an advocate we can call",
+        "Nova Ukraine does direct assistance for U4U, no referral needed",
+    ],
+)
+def test_an_office_of_a_place_or_a_body_named_after_a_country_is_not_a_person(
+    redactor: Redactor, text: str
+) -> None:
+    assert masked(redactor, text) == text
+
+
+def test_a_name_beside_an_office_is_still_masked(redactor: Redactor) -> None:
+    assert (
+        masked(redactor, "UNHCR Türkiye called Oksana Melnychuk back") == "UNHCR Türkiye called [PERSON] back"
+    )
+
+
+# -- peoples in the plural -----------------------------------------------------------------------------------------
+
+
+def test_a_people_in_the_plural_is_not_a_person(redactor: Redactor) -> None:
+    text = "Humanitarian parole for Afghans, same deal, re-parole window"
+    assert masked(redactor, text) == text
