@@ -781,6 +781,13 @@ _CARD_LAST_FOUR_AFTER = re.compile(
 # four groups of four as printed on a receipt, some masked and some not: "xxxx-xxxx-xxxx-4417", "4147-xxxx-xxxx-4417",
 # "4417 5xxx xxxx xxxx" -- the visible digits still narrow the card down
 _CARD_MASKED = re.compile(r"(?<![\w*#•-])[0-9xX*#•]{4}([ -]?)(?:[0-9xX*#•]{4}\1){2}[0-9xX*#•]{1,4}(?![\w*#•-])")
+# a card's last four behind a short run of mask characters, as receipts and folios print it after the brand or card
+# word ("VISA ****9920", "Mastercard ••0392", "debit card xx-4417"): the four digits, not the masks
+_CARD_MASK_RUN = re.compile(r"[xX*#•·]\d{4}|[xX*#•·][ -]\d{4}")
+_CARD_MASKED_LAST_FOUR = re.compile(
+    r"\b(?i:card|visa|mastercard|mc|amex|discover|debit|credit|cc)\b[^\n.;!?\d]{0,24}?"
+    r"(?<![\w*#•·])[xX*#•·]{1,16}[ -]?(?P<d>\d{4})(?![\w-])"
+)
 
 
 _CARD_LIST_GAP = re.compile(r"[ \t]*(?:[,;/|]|\n|(?i:and|or|&))[ \t]*(?:(?i:and|or)[ \t]+)?")
@@ -804,6 +811,9 @@ def find_credit_cards(text: str) -> Iterator[Finding]:
                 # (a whole group of digits first or last: "4417 5xxx xxxx xxxx" shows a card's first digits,
                 # "xxxx xxxx xxxx 4417" its last; "12xx 34xx 56xx 78xx" is no card)
                 yield Finding(match.start(), match.end(), CREDIT_CARD, 0.8, "credit_card_masked")
+    if _CARD_MASK_RUN.search(text):
+        for match in _CARD_MASKED_LAST_FOUR.finditer(text):
+            yield Finding(match.start("d"), match.end("d"), CREDIT_CARD, 0.8, "credit_card_last4")
     # A number of a card's length beside cards in the same list ("card numbers: 4847 1900 2248 6615,
     # 4847190022481092, ..."): one mistyped digit fails the Luhn check, and the card word is out of reach by then.
     cards: list[tuple[int, int, int]] = []  # (start, end, digit count) of each card found
