@@ -366,6 +366,7 @@ _LIST_JOIN = r"(?P<j>[ \t]*(?:,|/|\+|&)[ \t]*|[–—]|[ \t]+(?:and|y|&)[ \t]+|[
 _LIST_ENDINGS = (",", "/", "+", "&", "–", "—", "and", "y")
 # A region word after a place's name: "Kherson oblast, Zaporizhzhia", "Helmand province and Kandahar".
 _REGION_WORDS = "oblast|province|provincia|region|governorate|prefecture|raion|rayon|krai|voivodeship"
+_REGION_WORD_SET = frozenset(_REGION_WORDS.split("|"))
 _NEIGHBOUR_BEFORE = re.compile(
     rf"(?P<w>(?:[A-Z][\w.'’-]*[ \t]+){{0,2}}[A-Z][\w.'’-]*(?:[ \t]+(?:{_REGION_WORDS}))?){_LIST_JOIN}$"
 )
@@ -456,7 +457,7 @@ def _acronym_and_place(words: list[str], folded: list[str]) -> bool:
 
 def _neighbour_is_place(word: str) -> bool:
     words = word.split()
-    if len(words) >= 2 and words[-1] in _REGION_WORDS.split("|"):
+    if len(words) >= 2 and words[-1] in _REGION_WORD_SET:
         return True  # "Kherson oblast": a region
     folded = " ".join(fold_accents(w.strip(".")) for w in words)
     if folded in places() and folded not in AMBIGUOUS_FIRST_NAMES:
