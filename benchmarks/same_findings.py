@@ -7,7 +7,7 @@ the code after it (``--compare``), from the repository root of each::
     .venv/bin/python benchmarks/same_findings.py --compare /tmp/before.json
 
 Inputs: every ``tests/corpus/*.jsonl`` and ``tests/corpus/*/*.jsonl`` except the sets named in ``--skip`` (default
-``blind16``: a blind set is scored once, by its own protocol, and never run while the engine is being changed), the
+``blind17``: a blind set is scored once, by its own protocol, and never run while the engine is being changed), the
 inputs of ``benchmarks/adversarial_bench.py`` at ``--size`` and its ``--fuzz`` fuzzed inputs, and ``--fuzz-bench``
 inputs of ``benchmarks/fuzz_bench.py``. Only offsets, labels, scores and sources are stored -- never the text.
 ``--compare`` prints the number of inputs whose findings differ (and the first few ids) and exits 1 when any do.
@@ -55,7 +55,7 @@ def main() -> int:
     mode = parser.add_mutually_exclusive_group(required=True)
     mode.add_argument("--write", metavar="PATH")
     mode.add_argument("--compare", metavar="PATH")
-    parser.add_argument("--skip", default="blind16", help="comma-separated corpus sets not to read")
+    parser.add_argument("--skip", default="blind17", help="comma-separated corpus sets not to read")
     parser.add_argument("--size", type=int, default=20_000)
     parser.add_argument("--fuzz", type=int, default=100)
     parser.add_argument("--fuzz-bench", type=int, default=200)

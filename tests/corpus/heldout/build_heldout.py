@@ -35,8 +35,8 @@ CORPORA = {
     "heldout": (HERE, ("heldout_pii_a.txt", "heldout_pii_b.txt", "heldout_clean.txt"), "heldout.jsonl", "h"),
     "blind2": (HERE.parent / "blind2", ("blind2_a.txt", "blind2_b.txt", "blind2_c.txt"), "blind2.jsonl", "b"),
     # "h" is heldout's prefix, so blind8 takes "i", blind9 "j", blind10 "k", blind11 "l", blind12 "m", blind13 "n", blind14 "o",
-    # blind15 "p", blind16 "q"
-    **{f"blind{n}": _blind(n, prefix) for n, prefix in zip(range(3, 17), "cdefgijklmnopq", strict=True)},
+    # blind15 "p", blind16 "q", blind17 "r"
+    **{f"blind{n}": _blind(n, prefix) for n, prefix in zip(range(3, 18), "cdefgijklmnopqr", strict=True)},
 }
 LABELS = {
     "PERSON", "ADDRESS", "PHONE", "EMAIL", "SSN", "DOB", "AGE", "CREDIT_CARD", "IBAN", "IP_ADDRESS",
