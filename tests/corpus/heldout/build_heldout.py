@@ -37,6 +37,9 @@ CORPORA = {
     # "h" is heldout's prefix, so blind8 takes "i", blind9 "j", blind10 "k", blind11 "l", blind12 "m", blind13 "n", blind14 "o",
     # blind15 "p", blind16 "q", blind17 "r"
     **{f"blind{n}": _blind(n, prefix) for n, prefix in zip(range(3, 18), "cdefgijklmnopqr", strict=True)},
+    # Public social-media posts with only PERSON marked (session 14; one writer who never saw the engine): the
+    # "never below plain NER" check on noisy social text. Tuning data, not a blind set.
+    "social": (HERE.parent / "social", ("social_a.txt", "social_b.txt"), "social.jsonl", "w"),
 }
 LABELS = {
     "PERSON", "ADDRESS", "PHONE", "EMAIL", "SSN", "DOB", "AGE", "CREDIT_CARD", "IBAN", "IP_ADDRESS",
