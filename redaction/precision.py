@@ -30,6 +30,7 @@ from redaction.findings import (
     PASSPORT,
     PERSON,
     PHONE,
+    SSN,
     Finding,
 )
 from redaction.names import person_evidence
@@ -63,6 +64,12 @@ _PLACE_BEFORE = re.compile(
     r"(?:\b(?:St|Ste|Saint|Sainte|Fort|Ft|Mount|Mt|Lake|Port|Camp|Casa|Hogar|Centro|Iglesia|Colegio|Escuela|"
     r"Hospital|Hotel|Villa|Rancho|Club|Op|OP|Operation|OPERATION|thứ|Thứ|Hurricane|Typhoon|Cyclone|Storm|PT|USS|HMS)\.?(?:[ \t]+(?:de|del|de[ \t]+la|de[ \t]+los|do|da|dos|das))?"
     r"[ \t]+)$"
+)
+# A saint's given name before a span opening with a particle: "St. Vincent [de Paul]", "San Juan [de Dios]".
+_SAINT_BEFORE = re.compile(r"\b(?:St|Saint|Ste|Sainte|San|Santa|Santo|São|Sao)\.?[ \t]+[A-Z][a-z]+[ \t]+$")
+_SAINT_PARTICLES = frozenset("de del da do dos das di of la".split())
+_SAINT_PARTICLE_BEFORE = re.compile(
+    r"\b(?:St|Saint|Ste|Sainte|San|Santa|Santo|São|Sao)\.?[ \t]+[A-Z][a-z]+[ \t]+(?:de|del|da|do|dos|das|di|of)[ \t]+$"
 )
 # A capitalised word after a name-like word (after an optional "'s") that makes the whole an organisation or a
 # place: "Mary's House", "Covenant House", "Trevor Project", "Hays Medical", "Tamiami Trail", "Salinas Valley".
@@ -121,6 +128,7 @@ _ORG_ACRONYMS = frozenset(
     rac dps dcfs dcf dcs dss dhs dhr dfps cps aps cac ed er mci fci pd pds so sos da das pao sao usao isd cisd
     hs ms es ice hsi fbi atf dea dol whd cbp uscis ero osp hpd sheriff ncmec icac jjc cjc fd ems cdle dot ag oag
     vs vw sane ovc oig irs dmv hq uk usa fo isp bci htpu icu nicu picu
+    afb nas mcas mcb jbsa
     """.split()
 )
 # Companies, payment apps, platforms and investigative tools named in case talk ("asked Meta for the port", "Axon
@@ -131,12 +139,14 @@ _PRODUCTS = frozenset(
     microsoft axon cellebrite graykey relativity fincen netspend chime wawa walgreens cvs grindr tinder bumble
     backpage craigslist megapersonals skipthegames tryst doublelist moneygram remitly payoneer coinbase lexisnexis
     accurint penlink leadsonline stripe kakaotalk kakao line viber snapchat tiktok whatsapp telegram
+    linode linktree sniffies quickbooks sharepoint bitfocus zalo didi uber lyft wechat paypal zelle venmo
     """.split()
 ) | frozenset({"green dot", "western union", "language line", "cash app", "legal aid", "mardi gras"})
 # Lower-case words after a full name that make it a building, a grant or an award named after the person, with no
-# "the" before it: "Earle Cabell federal building", "Annie E. Casey grant application", "Joyful Heart grant report".
+# "the" before it: "Earle Cabell federal building", "Annie E. Casey grant application", "Joyful Heart grant report";
+# the rest of the name may come between ("Daniel K. [Inouye] airport").
 _NAMED_THING_AFTER = re.compile(
-    r"(?:[ \t]+(?:federal|county|state|city|memorial|community|public))?[ \t]+(?:building|bldg|courthouse|grant|"
+    r"(?:[ \t]+[A-Z][\w'’-]*\.?){0,2}(?:[ \t]+(?:federal|county|state|city|memorial|community|public))?[ \t]+(?:building|bldg|courthouse|grant|"
     r"grants|award|awards|scholarship|fellowship|foundation|library|fund|airport|hospital|bridge|tollway|"
     r"freeway|expressway|highway|stadium|arena|park|lake)\b"
 )
@@ -226,6 +236,16 @@ _SAID_OF_A_WORD = re.compile(
     r"|[\"”][ \t]+in[ \t]+(?:the|that|this)[ \t]+(?:ad|msg|message|narrative|report|text|post)\b[^.\n]{0,12}"
     r"(?:=|is)[ \t]+(?:the|a|an)[ \t]+(?:city|town|county|street|place)\b"
 )
+# A name said to be a thing's, with up to three words before the noun: "Ali Forney is a shelter, named after ...",
+# "LaBeija is a known public ballroom house, not PII", "Jordan Downs is the housing development in Watts". The noun
+# must end the clause or be followed by a preposition or "name" ("Maria is a shelter resident" is a person).
+_SAID_A_THING = re.compile(
+    r"(?:['’]s)?[\"”]?[ \t]+(?:is|was|=)[ \t]+(?:also[ \t]+|just[ \t]+)?(?:the|a|an)[ \t]+(?:[a-z-]+[ \t]+){0,3}?"
+    r"(?:shelter|business|company|restaurant|hotel|motel|mall|store|shop|church|park|building|complex|development|"
+    r"app|website|program|programme|organi[sz]ation|org|nonprofit|non-profit|charity|agency|hospital|clinic|book|"
+    r"song|band|ship|house|school|base|airport|courthouse|mosque|temple|brand|chain|franchise|project)"
+    r"(?=[ \t]*(?:[,.;:!?)\n—–]|$|[ \t]-[ \t]|[ \t]+(?:in|on|at|of|for|name|not|and|named|that|which|here|there)\b))"
+)
 # Words of forms, procedure and roles that the model and the cue rules take for names: "I-914 Supp B", "victim
 # comp", "client ID", "bona fide", "Victim-witness needs ...", "city atty says".
 _NEVER_NAMES = frozenset(
@@ -276,7 +296,7 @@ _CONTACT_LABELS = frozenset(
 # "Sally Army", "Migrant Help", "Valley Interfaith", "Salvador Consulate", "Wolverhampton Magistrates"); not in
 # _ORG_HEADS because a few are surnames in their singular form.
 _SERVICE_HEADS = frozenset(
-    "nails army help interfaith consulate embassy magistrates magistrates' tribunal council".split()
+    "nails army help interfaith consulate embassy magistrates magistrates' tribunal council metro".split()
 )
 
 
@@ -432,6 +452,8 @@ def _caps_context(text: str, start: int, end: int) -> bool:
 
 
 # State codes that are also name particles or surnames ("Maria DE LEON", "Wei MA", "AL Hassan") do not count.
+# A police department's acronym: a city's or county's letters and PD ("LVMPD", "NYPD", "SAPD", "MCPD").
+_POLICE_ACRONYM = re.compile(r"[A-Z]{1,4}PD")
 _PARTICLE_CODES = frozenset("DE LA AL IN OR ME HI OK ID MA PA MO".split())
 
 
@@ -664,6 +686,8 @@ def _person_false(text: str, start: int, end: int, source: str) -> bool:
         return True  # "Keyla Mejía, DNI 0801...", "Dil Kumari, CWS too": an ID or an office, not a second name
     if len(words) == 1 and words[0].isupper() and folded[0] in _ORG_ACRONYMS:
         return True  # "King County PAO", "AMBER": an office, not "Pao"
+    if len(words) == 1 and _POLICE_ACRONYM.fullmatch(words[0]):
+        return True  # "LVMPD's turf", "NYPD", "SAPD": a police department (a city's letters and PD)
     if (
         len(words) == 1
         and span.isupper()
@@ -752,6 +776,10 @@ def _person_false(text: str, start: int, end: int, source: str) -> bool:
         return True  # the span itself: "St. Joseph CAC", "Casa Marianella"
     if _PLACE_BEFORE.search(text, max(0, start - 24), start):
         return True  # "St. Jude's", "Casa de Esperanza"
+    if (span.split()[0] in _SAINT_PARTICLES and _SAINT_BEFORE.search(text, max(0, start - 24), start)) or (
+        len(words) == 1 and _SAINT_PARTICLE_BEFORE.search(text, max(0, start - 28), start)
+    ):
+        return True  # "St. Vincent [de Paul]", "St. Francis [of Assisi]": a saint's name, a church or a charity
     if (
         len(words) >= 2
         and _is_org_acronym(words[-1])
@@ -798,6 +826,8 @@ def _person_false(text: str, start: int, end: int, source: str) -> bool:
         return True  # "Memorial [Hermann]", "University [Hospital]"
     if len(words) > 1 and words[-1].isupper() and folded[-1] in _ORG_ACRONYMS and not span.isupper():
         return True  # "Ben Taub ER", "Dell Seton ED": a hospital's department
+    if len(words) > 1 and not span.isupper() and (words[-1] == "TC" or re.match(r"[ \t]+TC\b(?![ \t]+[Kk]imlik)", text[end : end + 12])):
+        return True  # "Rosa Parks TC": a transit centre named after a person ("Elif's TC Kimlik" is a Turkish ID)
     if _THE_BEFORE.search(text[max(0, start - 5) : start]) and _FACILITY_AFTER.match(text, end):
         return True  # "the Frederick Douglass building", "the Jesse Tree food pantry"
     if source in _MODEL_SOURCES and len(words) >= 2 and _NAMED_THING_AFTER.match(text, end):
@@ -846,10 +876,14 @@ def _person_false(text: str, start: int, end: int, source: str) -> bool:
         )
     ):
         return True  # "2 Somali, 1 Karen, 1 Guatemalan": a count of a people or a language
+    if source == "name_context" and len(words) == 1 and _tally_label(text, start, end):
+        return True  # "24 Lewisham, 15 Southwark, 11 Greenwich": a tally's label, its count no age
     if source in _LONE_WORD_SOURCES and len(words) == 1 and _unsupported_everyday_word(text, start, end, span):
         return True  # "Verdict in 24-CR-...", "Gift cards preferred", "approved by Thorn": a word, not a name
     if _SAID_OF_A_WORD.match(text, end):
         return True  # "Monaghan is the county not a person", '"Elizabeth" in that msg = the city'
+    if _SAID_A_THING.match(text, end) and not person_evidence(text, start, end):
+        return True  # "Ali Forney is a shelter", "LaBeija is a known public ballroom house": a thing's name
     if source != "repeat" and _town_not_person(text, start, end, words, folded):
         return True  # "Travis has the one on Thursdays", "the Edison warrant"
     return len(words) == 1 and _in_place_list(text, start, end)
@@ -1113,6 +1147,13 @@ _CROSS_CUE_BEFORE = re.compile(
 _LOCATION_BEFORE = re.compile(r"(?i:\b(?:at|to|on|near|seen|off|by|from|corner\s+of|around|outside)[ \t]+(?:the[ \t]+)?)$")
 
 
+# A cross street is two streets: a third member of the list before or after it, or a plural verb after it, makes it a
+# list of streets, areas or places ("the whole corridor", "are the two areas").
+_LISTED_BEFORE = re.compile(r"[A-Z][\w.'’-]*(?:[ \t]+[A-Z][\w.'’-]*){0,2}[ \t]*,[ \t]*$")
+_LISTED_AFTER = re.compile(r"[ \t]*/[ \t]*[A-Z][\w'’-]*")
+_PLURAL_AFTER = re.compile(r"[ \t]+(?:are|were|have|both)\b")
+
+
 def _cross_street_false(text: str, start: int, end: int) -> bool:
     """A "cross street" that is two places or two offices: "Decatur and Marietta PDs", "Seoul/LA pipeline",
     "Brownsville & Harlingen both", "Tues/Thurs"."""
@@ -1124,6 +1165,12 @@ def _cross_street_false(text: str, start: int, end: int) -> bool:
         return False  # "the corner of Bellaire and Hillcroft": the words before say it is an intersection
     if re.match(r"-\d", text[end : end + 2]) or re.match(r"(?i:op|ops|operation)-", span):
         return True  # "Op-Sunrise and Kill-2 sweeps": two operation codes
+    if (re.search(r"[ \t]and[ \t]", span) and _LISTED_BEFORE.search(text, max(0, start - 40), start)) or (
+        "/" in span and _LISTED_AFTER.match(text, end)
+    ):
+        return True  # "Corona Ave, Roosevelt Ave and Junction Blvd", "Roosevelt Ave / Jackson Heights / Corona": a list
+    if _PLURAL_AFTER.match(text, end):
+        return True  # "Condado and Isla Verde are the two areas", "Tohatchi and Leupp are different chapters"
     strong = re.compile(
         r"\d|(?i:\b(?:st|ave|rd|blvd|dr|ln|hwy|pkwy|street|avenue|road|boulevard|drive|lane|highway)\b\.?)"
     )
@@ -1326,9 +1373,25 @@ def _false_alarm_in(text: str, start: int, end: int, label: str, source: str) ->
         )
     if label == ADDRESS:
         return _address_false(text, start, end, source)
+    if label == SSN and source == "national_id_checked" and _OTHER_NUMBER_BEFORE.search(text, max(0, start - 40), start):
+        return True  # "loyalty # on the folio is 8812 0456 2231": a number of another kind, its digits a valid ID by chance
     if label in (LICENSE_PLATE, PASSPORT, DRIVER_LICENSE) and source not in ("tagger", "passport_mrz"):
         return _identifier_false(text, start, end)
     return False
+
+
+# A 24-hour clock time read as a plate: "0340 HRS", "ETA 1400" (with a time word in or after it).
+_CLOCK_PLATE = re.compile(
+    r"(?i:(?:eta|etd|at|@)[ \t]+)?(?:[01]\d|2[0-3])[0-5]\d(?:[ \t]*(?i:hrs?|hours)|[ \t]+(?:[ECMPA]K?[SD]?T|HST|UTC|GMT|Z))?"
+)
+_CLOCK_AFTER = re.compile(r"[ \t]*(?:hrs?\b|HRS?\b|hours\b|(?:[ECMPA]K?[SD]?T|HST|UTC|GMT|Z)\b)")
+
+
+# Numbers of other kinds before an ID that needs no cue (an Aadhaar's 4-4-4 digits pass their check one time in ten).
+_OTHER_NUMBER_BEFORE = re.compile(
+    r"(?i:\b(?:loyalty|rewards?|membership|folio|confirmation|conf|reservation|booking|order|tracking|ticket|"
+    r"invoice|receipt|points|frequent[ \t]+flyer|itinerary)\b[^\n.;]{0,28})$"
+)
 
 
 def _identifier_false(text: str, start: int, end: int) -> bool:
@@ -1340,6 +1403,10 @@ def _identifier_false(text: str, start: int, end: int) -> bool:
         return True
     if text[max(0, start - 1) : start] == "$":
         return True
+    if _CLOCK_PLATE.fullmatch(text, start, end) and (
+        re.search(r"(?i:hrs?|hours|eta|etd)|[A-Z][ \t]*$", text[start:end]) or _CLOCK_AFTER.match(text, end)
+    ):
+        return True  # "0340 HRS", "ETA 1400 MT": a 24-hour time, not a plate
     return (
         re.fullmatch(r"(?i:\d{1,2}(?::\d\d)?[ap]m[ \t]*[-–][ \t]*\d{1,2}(?::\d\d)?[ap]m)", text[start:end])
         is not None
@@ -1419,7 +1486,77 @@ def _numbering_or_count(text: str, start: int, end: int) -> bool:
             if word[:1].isupper()
         ):
             return True
-    return False
+    return _comma_tally(text, start, end, line_start, line_end)
+
+
+# A cell of a comma-separated tally, label then count or count then label: "Lewisham 24", "24 Lewisham", "he/him 14".
+_COMMA_CELL = re.compile(
+    r"[ \t]*(?:(?P<a>[^\W\d][^,\d\n]{0,24}?)[ \t]*:?[ \t]+(?P<n>\d{1,4})|(?P<m>\d{1,4})[ \t]+(?P<b>[^\W\d][^,\d\n]{0,24}?))"
+    r"(?P<tail>(?:[ \t]+[a-z]+){0,3})[ \t]*[.)]?[ \t]*"
+)
+_PRONOUN_LABELS = frozenset("he him she her they them his hers theirs xe ze".split())
+
+
+def _tally_label_word(word: str) -> bool:
+    """A tally's label word that names no person: a pronoun, an everyday word in lower case, a place."""
+    key = fold_accents(word)
+    if key in _PRONOUN_LABELS:
+        return True
+    if word.islower():
+        return _everyday(key)
+    return key in places() or key in towns() or key in first_name_places()
+
+
+_COUNT_BEFORE = re.compile(r"\b(\d{1,4})[ \t]+$")
+_COUNT_AFTER = re.compile(r"[ \t]+(\d{1,4})\b")
+
+
+def _tally_label(text: str, start: int, end: int) -> bool:
+    """The word is the label of a comma-separated tally cell whose count is no age ("24 Lewisham, 15 Southwark")."""
+    count = _COUNT_BEFORE.search(text, max(0, start - 8), start) or _COUNT_AFTER.match(text, end, end + 8)
+    if count is None:
+        return False
+    line_start, line_end = _line_bounds(text, count.start(1))
+    return _comma_tally(text, count.start(1), count.end(1), line_start, line_end)
+
+
+def _comma_tally(text: str, start: int, end: int, line_start: int, line_end: int) -> bool:
+    """A count in a comma-separated tally of three or more cells that are a label and a number ("24 Lewisham, 15
+    Southwark, 11 Greenwich", "he/him 14, she/her 9, they/them 6", "construction 7, agriculture 6, restaurants 4"):
+    every label a pronoun, an everyday word in lower case or a place (ages listed with names, "Rosa 15, Ana 16",
+    "Jomar Lacson 27", "W/M 47", "16 on CPS, 18 on the jail roster", keep their ages)."""
+    if "," not in text[max(line_start, start - 40) : min(line_end, end + 40)]:
+        return False
+    # the clause around the number, within its line
+    left = max(text.rfind(sep, line_start, start) for sep in (".", ":", "—", "(", "?", "!", ";"))
+    left = line_start if left < 0 else left + 1
+    ends = [i for i in (text.find(sep, end, line_end) for sep in (".", "(", "?", "!", ";", "—")) if i >= 0]
+    right = min(ends) if ends else line_end
+    cells = text[left:right].split(",")
+    offset, own, tally, big, unlisted = left, None, 0, False, False
+    for index, cell in enumerate(cells):
+        match = _COMMA_CELL.fullmatch(cell)
+        if match is not None and match.group("tail") and index != len(cells) - 1:
+            match = None  # words after the count only in the last cell ("they/them 6 this month")
+        if match is not None:
+            label = match.group("a") or match.group("b") or ""
+            words = re.findall(r"[^\W\d_]+", label)
+            big = big or int(match.group("n") or match.group("m")) > 110
+            for word in words:
+                if _tally_label_word(word):
+                    continue
+                if word.istitle() and fold_accents(word) not in _all_names():
+                    unlisted = True  # a capitalised word no list holds ("Bexar"): only beside a count no age can be
+                else:
+                    match = None
+                    break
+            if not words:
+                match = None
+        tally += match is not None
+        if offset <= start < offset + len(cell):
+            own = match
+        offset += len(cell) + 1
+    return own is not None and tally >= 3 and (big or not unlisted)
 
 
 def _not_an_age_column(text: str, start: int, line_start: int) -> bool:
@@ -1467,7 +1604,7 @@ def _age_not_an_age(text: str, start: int, end: int) -> bool:
     span = text[start:end]
     if _a_count(text, start, end):
         return True  # "34 pages", "no 5-year bar", "the 11th", "n=88"
-    if re.search(r"(?i:[ap]\.?m\.?)$", span) or _AGE_UNIT_AFTER.match(text, end):
+    if re.search(r"(?i:[ap]\.?m\.?)$", span) or re.fullmatch(r"\d{1,2}[ap]", span) or _AGE_UNIT_AFTER.match(text, end):
         return True  # "1–4pm", "2-3 wks", "24-0117-T"
     if re.fullmatch(r"\d{1,2}h(?:\d\d)?", span) or re.match(r"h\d\d\b|-(?:day|week|month|hour)s?\b", text[end : end + 6]):
         return True  # "amanhã, 14h", "16h30", "45-day recovery period": a time or a duration
