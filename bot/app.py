@@ -301,6 +301,25 @@ class App:
         result, _errors = await self._dispatch(event)
         return result
 
+    def scan_ahead(self, event: Event) -> None:
+        """A command waiting for a handler thread whose handler will scan a text (``CommandSpec.scans``: ``/preview``)
+        announces that text to the engine, so the texts of a burst are scanned in one batch by whichever handler
+        scans first (``redaction/batching.py``, scanning ahead; same findings). Cheap and never raises: on the
+        adapter's loop, no database (nothing is announced before the engine is built)."""
+        if not isinstance(event, CommandInvoked):
+            return
+        spec = self.router.commands.get(event.name)
+        if spec is None or spec.scans is None:
+            return
+        loader = self.services.redactor_loader
+        engine = loader.current() if isinstance(loader, RedactorLoader) else None
+        announce = getattr(engine, "scan_ahead", None)
+        if callable(announce):
+            try:
+                announce([spec.scans(event.args)])
+            except Exception as exc:  # an optimisation only: the handler scans the text itself
+                log.warning("scanning ahead failed: %s", safe_exception_summary(exc))
+
     async def remove_pii_first(self, events: Sequence[Event], *, concurrency: int | None = None) -> int:
         """The PII guard's removal on arrival (``handlers.pii_guard.remove_first``): an adapter that
         received messages — a catch-up's backlog, or live ones while the backlog is being handled —
@@ -1386,6 +1405,11 @@ class RedactorLoader:
                 if self.companions is not None and callable(scan_together):
                     scan_together(self.companions)
             return self._allowed
+
+    def current(self) -> Redactor | None:
+        """The engine with its allow-list when built (None before the first use or after ``invalidate``); never
+        builds it, never touches the database (``App.scan_ahead``, on the adapter's loop)."""
+        return self._allowed
 
     def invalidate(self) -> None:
         with self._lock:

@@ -54,6 +54,10 @@ class CommandSpec:
     # The first words the command treats as subcommands (``tip ack``, ``release check``); every one
     # has a row of its own in the policy table (handlers/policy.py).
     subcommands: tuple[str, ...] = ()
+    # The text the handler will scan for PII, from the command's arguments (``/preview``), when it scans one:
+    # the adapter announces it as the command waits for a handler thread, so the texts of a burst are scanned
+    # in one batch (``App.scan_ahead``). A guess only: a text the handler does not scan is scanned for nothing.
+    scans: Callable[[str], str] | None = None
 
 
 @dataclass
@@ -74,12 +78,13 @@ class Router:
     summaries: list[SummaryHandler] = field(default_factory=list)
 
     def command(
-        self, name: str, *, summary: str, usage: str = "", subcommands: tuple[str, ...] = ()
+        self, name: str, *, summary: str, usage: str = "", subcommands: tuple[str, ...] = (),
+        scans: Callable[[str], str] | None = None,
     ) -> Callable[[Callable[[CommandInvoked, Context], Awaitable[None]]], Any]:
         def deco(fn: Callable[[CommandInvoked, Context], Awaitable[None]]) -> Any:
             if name in self.commands:
                 raise ValueError(f"command {name!r} registered twice")
-            self.commands[name] = CommandSpec(name, summary, usage or name, fn, tuple(subcommands))
+            self.commands[name] = CommandSpec(name, summary, usage or name, fn, tuple(subcommands), scans)
             return fn
 
         return deco

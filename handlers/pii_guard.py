@@ -371,7 +371,9 @@ def register(router: Router) -> None:
             return
         await guard_message(event, ctx)
 
-    @router.command("preview", summary="check a message for PII before posting it", usage="preview <text>")
+    @router.command(
+        "preview", summary="check a message for PII before posting it", usage="preview <text>", scans=preview_scans
+    )
     async def preview(event: CommandInvoked, ctx: Context) -> None:
         await preview_message(event, ctx)
 
@@ -1300,6 +1302,14 @@ async def keep_message(event: FormSubmitted, ctx: Context) -> None:
 
 
 # -- preview --------------------------------------------------------------------------------------
+def preview_scans(args: str) -> str:
+    """The text ``preview_message`` will scan for ``args`` (a leading ``#channel`` names the channel; when it
+    names none the handler scans the whole text, and this guess costs one scan for nothing)."""
+    text = args.strip()
+    first, _, rest = text.partition(" ")
+    return rest.strip() if first.startswith("#") and len(first) > 1 else text
+
+
 async def preview_message(event: CommandInvoked, ctx: Context) -> None:
     ctx.require(Permission.USE_BOT)
     settings: PiiGuardSettings = ctx.settings(SECTION)

@@ -311,6 +311,11 @@ class Redactor:
         so a scan that finds the engine free waits a moment for them (``redaction/batching.py``). Same findings."""
         self._batcher.companions = companions
 
+    def scan_ahead(self, texts: Iterable[str]) -> None:
+        """``texts`` will be scanned soon (``detect``) by callers waiting for a thread: the next batch takes them along
+        (``Batcher.ahead``; same findings). Long texts are scanned alone anyway and are not announced."""
+        self._batcher.ahead([text for text in texts if text and len(text) <= _SHORT_SEGMENT])
+
     def warm_up(self) -> None:
         """Run once on a sample and load what the filters read lazily (``precision.load_word_lists``), so
         the first real message is scanned as fast as any other (adapters call this before they listen)."""

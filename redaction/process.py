@@ -210,6 +210,11 @@ class RemoteRedactor:
     def scan_together(self, companions: Any) -> None:
         self._batcher.companions = companions
 
+    def scan_ahead(self, texts: Iterable[str]) -> None:
+        from redaction.engine import _SHORT_SEGMENT
+
+        self._batcher.ahead([text for text in texts if text and len(text) <= _SHORT_SEGMENT])
+
     def warm_up(self) -> None:
         """Start the child (it loads and warms the engine before it answers) and scan once through it."""
         self._process.start()

@@ -1341,6 +1341,11 @@ class SlackPlatform:
             args=blocks.plain_text(str(body.get("text") or "")).strip(),
             trigger=body.get("trigger_id") or None,
         )
+        # The text its handler will scan, announced while it waits for a handler thread: a burst's texts are
+        # scanned in one batch (``App.scan_ahead``).
+        scan_ahead = getattr(self._core_app(), "scan_ahead", None)
+        if callable(scan_ahead):
+            scan_ahead(event)
         return await self._dispatch(event)
 
     async def _on_action(self, body: Mapping[str, Any]) -> bool | None:

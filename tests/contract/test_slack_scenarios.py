@@ -384,6 +384,39 @@ async def test_redacted_message_edited_back_to_pii_is_deleted_again(slack_admin:
 # --- 5. preview ----------------------------------------------------------------------------------------
 
 
+async def test_a_burst_of_previews_is_scanned_ahead_in_one_batch_and_each_member_gets_their_own(
+    slack: SlackBot,
+) -> None:
+    """``/preview``s acknowledged together announce their texts while they wait for a handler thread, so the first
+    scan takes the others along (``App.scan_ahead``, ``redaction/batching.py``): each member still gets the preview
+    of their own text (the same as scanned alone), one pending row and one audit row each, nothing else sent."""
+    colours = ("red", "blue", "green", "white", "black", "silver", "brown", "yellow")
+    texts = {
+        handle: (f"Tell {first} Quackenbush to call 312-555-01{n:02d} about the {colour} van" if n % 2 else
+                 f"The shelter has beds open tonight, the {colour} van brings blankets")
+        for n, (handle, first, colour) in enumerate(zip(USERS, ("Zebediah", "Maria", "Ana", "Luis", "Dmitri",
+                                                                "Keisha", "Oksana", "Tomas"), colours, strict=True))
+    }
+    engine = slack.app.services.redactor_loader()
+    expected = {handle: engine.redact(text).text for handle, text in texts.items()}  # each scanned alone
+    assert len(set(expected.values())) == len(texts)
+    batcher = engine._batcher
+    served_before = batcher.served_ahead
+    await asyncio.gather(*(slack.command(h, "/preview", text, channel="general") for h, text in texts.items()))
+    for handle in texts:
+        await slack.until(lambda h=handle: slack.ephemerals(h, "general"), timeout=30)
+    await slack.settle(0.5)
+    for handle, masked in expected.items():
+        [preview] = slack.ephemerals(handle, "general")
+        assert masked in preview.args["text"], handle
+        others = [m for h, m in expected.items() if h != handle]
+        assert not any(m in preview.args["text"] for m in others), handle
+    assert not any(bit in slack.everything_sent() for bit in ("Quackenbush", "312-555-01"))
+    assert [r.action for r in slack.audit() if r.action.startswith("pii.")] == ["pii.previewed"] * len(texts)
+    assert batcher.served_ahead > served_before  # some handlers found their text scanned ahead
+    assert not batcher._ahead and not batcher._done_ahead  # nothing announced is left over
+
+
 async def test_preview_then_post_redacted(slack: SlackBot) -> None:
     await slack.command("dan", "/preview", CANARY, channel="general")
     [preview] = await slack.until(lambda: slack.ephemerals("dan", "general"))

@@ -155,3 +155,107 @@ def test_a_leader_with_companions_on_their_way_waits_for_them_and_a_lone_one_doe
     started = time.monotonic()
     assert batcher("lone") == "LONE"
     assert time.monotonic() - started < 1.0 and batches[-1] == ["lone"]
+
+
+# -- scanning ahead ---------------------------------------------------------------------------------------------------
+
+
+def _recording() -> tuple[list[list[str]], Batcher[str, str]]:
+    batches: list[list[str]] = []
+
+    def run_many(items: list[str]) -> list[str]:
+        batches.append(list(items))
+        return [item.upper() for item in items]
+
+    return batches, Batcher(run_many, limit=8)
+
+
+def test_texts_announced_ahead_are_scanned_with_the_first_call_and_their_callers_get_them_without_a_scan() -> None:
+    batches, batcher = _recording()
+    batcher.ahead(["b", "c", "d"])
+    assert batcher("a") == "A"
+    assert batches == [["a", "b", "c", "d"]]  # one batch: the caller's text and the three announced
+    assert [batcher(x) for x in ("c", "b", "d")] == ["C", "B", "D"]
+    assert batches == [["a", "b", "c", "d"]] and batcher.served_ahead == 3  # no second scan
+    assert batcher("b") == "B" and batches[-1] == ["b"]  # each result is handed out once: asked again, scanned again
+
+
+def test_a_text_announced_ahead_and_asked_for_first_is_scanned_once() -> None:
+    batches, batcher = _recording()
+    batcher.ahead(["a", "b"])
+    assert batcher("a") == "A"
+    assert batches == [["a", "b"]]  # "a" is not scanned a second time for its announcement
+    assert batcher("b") == "B" and len(batches) == 1
+
+
+def test_texts_ahead_join_a_batch_up_to_the_ahead_limit() -> None:
+    batches, batcher = _recording()
+    batcher.ahead_limit = 2
+    batcher.ahead(["b", "c", "d"])
+    assert batcher("a") == "A" and batches == [["a", "b", "c"]]
+    assert batcher("e") == "E" and batches[-1] == ["e", "d"]
+    assert [batcher(x) for x in "bcd"] == ["B", "C", "D"] and len(batches) == 2
+
+
+def test_a_batch_with_texts_ahead_never_exceeds_its_limit_and_the_rest_go_next() -> None:
+    batches, batcher = _recording()
+    batcher.ahead([f"t{n}" for n in range(12)])
+    assert batcher("x") == "X"
+    assert batches == [["x"] + [f"t{n}" for n in range(7)]]
+    assert batcher("t10") == "T10"  # still waiting to be scanned: its caller scans it (with the rest)
+    assert batches[1][0] == "t10" and sorted(batches[1]) == sorted(["t10", "t7", "t8", "t9", "t11"])
+    assert [batcher(f"t{n}") for n in range(12) if n != 10] == [f"T{n}" for n in range(12) if n != 10]
+    assert len(batches) == 2
+
+
+def test_a_caller_whose_text_is_in_a_batch_running_ahead_waits_for_that_batch() -> None:
+    gate = _Gate()
+    batcher: Batcher[str, str] = Batcher(gate, limit=8)
+    batcher.ahead(["mine", "other"])
+    with ThreadPoolExecutor(4) as pool:
+        try:
+            first = pool.submit(batcher, "first")
+            assert gate.entered.wait(10)
+            mine = pool.submit(batcher, "mine")
+            time.sleep(0.05)
+            assert not mine.done()  # it waits for the running batch ...
+        finally:
+            gate.release.set()
+        assert first.result(10) == "FIRST" and mine.result(10) == "MINE"
+    assert gate.batches == [["first", "mine", "other"]]  # ... and runs no batch of its own
+    assert batcher("other") == "OTHER" and len(gate.batches) == 1
+
+
+def test_a_failed_text_scanned_ahead_is_scanned_again_by_its_caller_and_others_are_unaffected() -> None:
+    gate = _Gate()
+    gate.release.set()
+    batcher: Batcher[str, str] = Batcher(gate, limit=8)
+    batcher.ahead(["bad", "good"])
+    assert batcher("first") == "FIRST"  # the batch raised; every item was run again alone
+    with pytest.raises(ValueError):
+        batcher("bad")  # not kept as a result: its caller scans it and gets its own error
+    assert batcher("good") == "GOOD"
+
+
+def test_announcements_and_results_nobody_asked_for_are_dropped_after_a_while() -> None:
+    batches, batcher = _recording()
+    batcher.ahead_seconds = 0.05
+    batcher.ahead(["never-asked"])
+    assert batcher("a") == "A"  # scans "never-asked" along
+    batcher.ahead(["announced-only"])
+    time.sleep(0.1)
+    assert batcher("b") == "B"
+    assert batches[-1] == ["b"]  # the stale announcement was dropped, not scanned
+    assert not batcher._done_ahead and not batcher._ahead  # no text kept
+
+
+def test_a_burst_scanned_ahead_finds_what_each_text_alone_finds(redactor: Redactor) -> None:
+    texts = [f"{text} ({n})" for n in range(4) for text in TEXTS]
+    alone = [redactor.redact(text) for text in texts]
+    clone = redactor.allow(())  # a batcher of its own
+    clone.scan_ahead(texts)
+    with ThreadPoolExecutor(8) as pool:
+        together = list(pool.map(clone.redact, texts))
+    assert together == alone
+    assert clone._batcher.batches <= 4  # the first scan took 16 others along, and so on
+    assert clone._batcher.served_ahead >= 8
