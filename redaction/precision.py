@@ -912,6 +912,13 @@ _SENTENCE_END = re.compile(r"[.!?;\n]+(?:\s|$)")
 def _said_not_a_person(text: str, start: int, end: int) -> bool:
     """The sentence around the span says a word in it is not a person (``_NOT_A_PERSON_SAID``)."""
     sentence_start = max(0, start - 160)
+    # Every alternative of the pattern holds "no" or "(pseud)onym" and the sentence lies within 160 characters of
+    # the span, so a window without them cannot match: most windows (a third pass) are settled by one ``lower``
+    # and two substring tests instead of two regex scans (28 -> 10 us a call on name-dense text, issue 17). No other
+    # character matches "n", "o", "e", "u", "d", "y" or "m" case-insensitively ("ſ" does "s", so "s" is left out).
+    window = text[sentence_start : end + 160].lower()
+    if "no" not in window and "eudonym" not in window:
+        return False
     for match in _SENTENCE_END.finditer(text, sentence_start, start):
         sentence_start = match.end()
     sentence_end = _SENTENCE_END.search(text, end, end + 160)
