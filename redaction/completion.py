@@ -22,6 +22,7 @@ small and bounded (at most ``_MAX_EXTRA`` words each side).
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 
@@ -37,6 +38,7 @@ from redaction.vocabulary import (
     everyday_words,
     first_names,
     last_names,
+    word_names,
 )
 
 _MAX_EXTRA = 4
@@ -127,6 +129,45 @@ _GIVEN_ABBREVIATIONS = frozenset("ma md mohd muhd wm jos geo chas thos fco ma.".
 _SHORT_SURNAMES = frozenset("Do Ho Le Ly Ma Vu He Lo Ng Oh Ha Ta Yu Wu Hu Xu Li Lu Mo Bo Ko".split())
 
 
+# After a name: generational suffixes (written as they are), patronymic words of Central Asia and the Caucasus
+# ("son of", "daughter of", written after the father's name), and a widow's "viuda de" before her husband's surname.
+_SUFFIXES = frozenset("Jr Sr Jnr Snr JR SR II III".split())
+_PATRONYMIC_AFTER = frozenset("uulu kyzy kizi kızı qizi qyzy ogly oglu oğlu ogli o'g'li oʻgʻli o‘g‘li o’g’li uly".split())
+_WIDOW = frozenset("viuda vda vda. vda".split())
+# A Vietnamese name's middle word that announces the given name after it ("Thị", "Văn"; "Van" and "Thi" only after a
+# Vietnamese surname): the given name may be any word ("My", "Long", "Hung").
+_VIETNAMESE_MIDDLE = re.compile(
+    r"(?:\b(?:Th[ịi]|TH[ỊI]|V[ăa]n|V[ĂA]N)|"
+    r"\b(?:Nguy[ễe]n|Tr[ầa]n|L[êe]|Ph[ạa]m|Ho[àa]ng|Hu[ỳy]nh|Phan|V[ũu]|V[õo]|[ĐD][ặa]ng|B[ùu]i|[ĐD][ỗo]|Ng[ôo]|D[ươ]*ng)"
+    r"[ \t]+(?:Thi|Van))$"
+)
+# Balinese birth-order words (first to fourth child, and "Luh"/"Gede", girl and boy): a given name's part.
+_BIRTH_ORDER = frozenset("wayan putu gede luh made kadek nengah nyoman komang ketut".split())
+# Words before a name that are a place's first word or an honorific, not a given name: "Santa Cruz Barillas",
+# "Tan Rosa Cruz Taitano" (Chamorro "Tan"/"Tun": Mrs/Mr).
+_NOT_GIVEN_BEFORE = frozenset("san santa santo sao saint st tan tun".split())
+_ARTICLE_BEFORE = re.compile(r"(?i:\b(?:the|a|an)[ \t]+)$")
+
+
+def _particle_then_name(text: str, position: int) -> int | None:
+    """The end of "de X" / "de la X" right after ``position`` when X is a capitalised name word, else None."""
+    match = re.match(r"[ \t]+(?:de|del)(?:[ \t]+(?:la|los|las))?[ \t]+([A-ZÀ-Þ][^\W\d_]+(?:['’-][^\W\d_]+)*)", text[position : position + 60])
+    if match is None or not _is_capitalised(match.group(1)) or match.group(1).casefold() in COMMON_WORDS:
+        return None
+    return position + match.end(1)
+
+
+def _surname_first(span: str) -> bool:
+    """A found name of title-case words that is a surname alone ("Balogun") or two names or more ("Akinyi
+    Wanjiru"): a given name that is also a word may stand before it."""
+    words = span.split()
+    return (
+        bool(words)
+        and all(w[:1].isupper() for w in words)
+        and (len(words) >= 2 or fold_accents(words[0]) not in first_names())
+    )
+
+
 def _lexicon_given(span: str) -> bool:
     """The last word of ``span`` is a given name of the lexicon ("Kevin" of "Kevin")."""
     words = span.split()
@@ -213,10 +254,13 @@ _WORD_BEFORE = re.compile(
 def _grown(text: str, start: int, end: int, is_name_word: Callable[[str], bool]) -> tuple[int, int]:
     span = text[start:end]
     if _ARABIC_WORD.search(span) and not re.search(r"[A-Za-z]", span):
+        start, end = _whole_script_words(text, start, end)
         start, end = _grown_arabic(text, start, end)
         return _grown_script(text, start, end)
     if script_of(span) is not None:
-        return _grown_script(text, start, end)
+        return _grown_script(text, *_whole_script_words(text, start, end))
+    if _THAI.search(span) is not None and not re.search(r"[A-Za-z]", span):
+        return _thai_island(text, start, end)
     lower_name = span.islower()
     caps_name = span.isupper() and len(span) > 4
     # right
@@ -242,6 +286,26 @@ def _grown(text: str, start: int, end: int, is_name_word: Callable[[str], bool])
             ):
                 break
             end = word_end
+            continue
+        if bare in _SUFFIXES and not lower_name and text[start:end][:1].isupper():
+            end = word.end()  # "Jose Santos Reyes Jr.", "Ransom Pennington Sr.", "Juan Carlos Mendoza III"
+            break
+        if bare.casefold() in _PATRONYMIC_AFTER:
+            end = word_end  # "Azamat Bakyt uulu", "Rustam Alisher o'g'li", "Elnur Rashid oglu": son/daughter of
+            continue
+        if (
+            bare.casefold() in _WIDOW
+            and (married := _particle_then_name(text, word_end)) is not None
+        ):
+            end = married  # "Josefa Benítez viuda de Vásquez", "María López vda. de Ruiz": a widow's married name
+            continue
+        if (
+            _VIETNAMESE_MIDDLE.search(text, start, end)
+            and bare[:1].isupper()
+            and len(bare) <= 6
+            and bare.casefold() not in _NOT_A_PART
+        ):
+            end = word_end  # "Huỳnh Thị My", "Pham Van Long": after Thị/Văn comes the given name, whatever it means
             continue
         if token in _SHORT_SURNAMES and not lower_name and not caps_name and _lexicon_given(text[start:end]):
             end = word_end  # "Kevin Do", "Anna Ho": a short surname that is also an English word
@@ -293,6 +357,27 @@ def _grown(text: str, start: int, end: int, is_name_word: Callable[[str], bool])
             continue
         if token.endswith(".") and len(bare) > 1:
             break  # a sentence ends before the name
+        if bare.casefold() in _BIRTH_ORDER and bare.istitle():
+            # Balinese birth-order names before the given name, with "I" (a man) or "Ni" (a woman) before them:
+            # "I Made Suarjana", "Ni Luh Putu Ayu", "I Wayan Sudirta"
+            start = new_start
+            marker = re.search(r"(?:^|(?<=[\s(\"“']))(I|Ni)[ \t]$", text[max(0, start - 4) : start])
+            if marker is not None:
+                start = max(0, start - 4) + marker.start(1)
+                break
+            continue
+        if (
+            bare.istitle()
+            and fold_accents(bare) in word_names()
+            and fold_accents(bare) not in TITLES
+            and fold_accents(bare) not in _NOT_GIVEN_BEFORE
+            and bare.casefold() not in _QUOTE_OPENERS  # "Boss Lam", "Uncle Minh": a role or kin word
+            and not _sentence_start(text, new_start)
+            and _surname_first(text[start:end])
+            and not _ARTICLE_BEFORE.search(text, max(0, new_start - 5), new_start)
+        ):
+            start = new_start  # "with Peace Balogun", "she's Mercy Akinyi Wanjiru": a given name that is a word
+            break
         if token in _SHORT_SURNAMES and not _sentence_start(text, new_start) and text[start:end].istitle():
             start = new_start  # "one of the men, He Jianjun": a surname written first
             break
@@ -329,8 +414,47 @@ def script_of(span: str) -> tuple[int, int] | None:
     return block
 
 
+def _whole_script_words(text: str, start: int, end: int) -> tuple[int, int]:
+    """A name found in a spaced non-Latin script that starts or ends inside a word takes the whole word: a
+    recognizer's token stops at a vowel sign or a virama, which are no word characters to ``re`` ("अन" of "अनुज",
+    "රොෂාන" of "රොෂාන්", "राजेश थाप" of "राजेश थापा"). Not Hangul: a Korean word holds its particles."""
+    block = script_of(text[start:end])
+    if block is None or block[0] == 0xAC00:
+        return start, end
+    size = len(text)
+    low, high = block
+    while end < size and (_is_mark(text[end]) or (low <= ord(text[end]) <= high and text[end].isalpha())):
+        end += 1
+    while start > 0 and (_is_mark(text[start - 1]) or (low <= ord(text[start - 1]) <= high and text[start - 1].isalpha())):
+        start -= 1
+    return start, end
+
+
+_THAI = re.compile("[\u0e00-\u0e7f]")
+# A Thai name in other text: a given name and a surname, each a run of Thai letters, one space between
+_THAI_ISLAND = re.compile("(?<![\u0e00-\u0e7f])[\u0e01-\u0e7f]{2,16}(?:[ \t][\u0e01-\u0e7f]{2,16})?(?![\u0e00-\u0e7f]|[ \t][\u0e00-\u0e7f])")
+
+
+def _thai_island(text: str, start: int, end: int) -> tuple[int, int]:
+    """Thai is written without spaces between words but with one between a given name and a surname: a name found
+    in Thai letters takes the whole of a short island of Thai in other text, one or two runs of up to 16 characters
+    ("สมชาย ใจดี" in an English line; its vowel signs after the found part too), never a word of a Thai sentence."""
+    for island in _THAI_ISLAND.finditer(text, max(0, start - 17)):
+        if island.start() > start:
+            break
+        if end <= island.end():
+            return island.start(), island.end()
+    return start, end
+
+
+def _is_mark(char: str) -> bool:
+    """A combining vowel sign, virama or diacritic (Unicode category M)."""
+    return unicodedata.category(char)[0] == "M"
+
+
 def _in_script(word: str, block: tuple[int, int]) -> bool:
-    letters = [ch for ch in word if ch.isalpha()]
+    # (a modifier letter is no script's: Ukrainian "Вʼячеслав" writes its apostrophe as U+02BC)
+    letters = [ch for ch in word if ch.isalpha() and not 0x02B0 <= ord(ch) <= 0x02FF]
     return bool(letters) and all(block[0] <= ord(ch) <= block[1] for ch in letters)
 
 
@@ -362,10 +486,17 @@ def _grown_script(text: str, start: int, end: int) -> tuple[int, int]:
     while len(right) <= _MAX_EXTRA:
         gap = _GAP.match(text, position)
         word_match = _SCRIPT_WORD.match(text, gap.end()) if gap else None
-        if word_match is None or not _in_script(word_match.group(0), block) or word_match.group(0) in _ARABIC_STOP:
+        if word_match is None:
             break
-        right.append((word_match.start(), word_match.end()))
-        position = word_match.end()
+        word = word_match.group(0)
+        if word.endswith(("'s", "’s")):
+            word = word[:-2]  # "இசைவளன் ரமணன்'s cousin": the English possessive is not part of the name
+        if not _in_script(word, block) or word in _ARABIC_STOP:
+            break
+        right.append((word_match.start(), word_match.start() + len(word)))
+        position = word_match.start() + len(word)
+        if len(word) < len(word_match.group(0)):
+            break
     span_words = len(text[start:end].split())
     if span_words + len(left) + len(right) <= _MAX_EXTRA:
         if left:

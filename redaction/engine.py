@@ -16,7 +16,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from redaction.batching import Batcher
-from redaction.completion import Occurrences, complete_names, repeated, reversed_names
+from redaction.completion import Occurrences, complete_names, repeated, reversed_names, script_of
 from redaction.context import PERSONISH, ages_beside_people, people_beside_people, people_in_lists
 from redaction.findings import ADDRESS, AGE, DOB, EMAIL, HANDLE, PERSON, PHONE, Finding, Redacted
 from redaction.masking import mask
@@ -510,6 +510,15 @@ class Redactor:
                     start = address_head_start(segment, start)
                 if not plausible(label, segment[start:end]):
                     continue
+                if (
+                    label == HANDLE
+                    and _SCRIPT_NAME.fullmatch(segment, start, end)
+                    and script_of(segment[start:end])
+                    and _LATIN_LETTER.search(segment)
+                ):
+                    # "আফরোজা", "शोभा" in an English line: a word of a spaced non-Latin script is a name, not a handle
+                    # (in a line of that script alone the tagger's guess stays what it was)
+                    label = PERSON
                 if label == DOB and arrival_date(segment, start):
                     continue
                 if label == AGE and (_list_marker(segment, start, end) or _in_code(segment, start, end)):
@@ -949,6 +958,10 @@ def _completed(text: str, finding: Finding, spans: dict[tuple[str, int, int], tu
 # A token of letters, digits, "_" and "." (no space, "/" or "@"): an account name when it holds "_", a digit or a dot
 # between letters ("beto.leiva.hn", "hobbyist_dave", "ploy_ploy2541", "ty.bullz.9").
 _TOKEN_CHAR = re.compile(r"[\w.]")
+# A tagger "handle" of letters (and vowel signs) alone, no digit, "_", "@", dot or slash: one of a non-Latin script is a
+# name the tagger mislabels (handles are written in Latin letters).
+_SCRIPT_NAME = re.compile(r"[^\W\d_][^\d_@.:/#$\n]*")
+_LATIN_LETTER = re.compile("[A-Za-z]")
 _HANDLE_TOKEN = re.compile(r"(?=[\w.]*[A-Za-z])(?:[\w.]*_[\w.]*|[\w.]*[^\W\d_]\.[^\W\d_][\w.]*|[\w.]*[^\W\d_]\d[\w.]*|[\w.]*\d[^\W\d_][\w.]*)")
 _NUMBERISH = re.compile(
     r"[\d.]+|\d{1,2}(?:am|pm|st|nd|rd|th|yo|h|k|m)|[A-Za-z]\.(?:[A-Za-z]\.)*[A-Za-z]?|(?i:(?:mr|mrs|ms|dr|sr|sra|st)\.[^\W\d_]+)"

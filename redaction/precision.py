@@ -367,7 +367,9 @@ _MODEL_SOURCES = frozenset({"ner", "tagger", "name_lexicon", "name_context", "re
 # Lower-case words inside a name: "Maria de la Cruz", "Ludwig van der Berg", "nguyen v. hieu", "Abdullah bin Omar".
 _NAME_PARTICLES = frozenset(
     "de del della der den di da das do dos du la las le les los van von y e al el bin binti ibn bint ter ten zu st si ni sa kay v. v et".split()
-) | frozenset("uulu kyzy ogly oglu qizi уулу кызы оглы улы кизи".split())  # Turkic patronymics: "Бакыт Асанбек уулу"
+) | frozenset(
+    "uulu kyzy ogly oglu qizi уулу кызы оглы улы кизи kizi kızı qyzy oğlu ogli o'g'li oʻgʻli o‘g‘li o’g’li uly".split()
+) | frozenset("viuda vda vda.".split())  # Turkic patronymics: "Бакыт Асанбек уулу"; "viuda de Vásquez"
 _PLACE_PREFIXES = frozenset(
     "Upper Lower Northern Southern Eastern Western Greater North South East West".split()
 )
