@@ -149,6 +149,21 @@ _NOT_GIVEN_BEFORE = frozenset("san santa santo sao saint st tan tun".split())
 _ARTICLE_BEFORE = re.compile(r"(?i:\b(?:the|a|an)[ \t]+)$")
 
 
+# Common Chinese surnames in pinyin (and Cantonese spellings), and a given name of one or two pinyin syllables:
+# after a found surname of the list the given name is a part whatever English word it also is ("Wang Jun").
+_CHINESE_SURNAMES = frozenset(
+    """
+    wang li zhang liu chen yang huang zhao wu zhou xu sun ma zhu hu guo he gao lin luo zheng liang xie song tang han
+    feng deng cao peng zeng xiao tian dong pan yuan cai jiang yu du ye cheng wei su lu ding ren shen yao cui zhong
+    tan fan jin shi liao jia xia fu fang zou xiong bai meng qin qiu hou yin xue yan duan lei long shao qian kong mao
+    wong chan cheung lau ng leung kwok
+    """.split()
+)
+_PINYIN_SYLLABLE = r"(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?(?:iang|iong|uang|ang|eng|ing|ong|ian|iao|uai|uan|ai|ei|ao|ou|an|en|er|ia|ie|iu|in|ua|uo|ui|un|ue|a|o|e|i|u)"
+_PINYIN_GIVEN = re.compile(rf"{_PINYIN_SYLLABLE}(?:-?{_PINYIN_SYLLABLE})?")
+_PREFIX_NICKNAMES = frozenset("Lao Xiao Ah Da".split())
+
+
 def _particle_then_name(text: str, position: int) -> int | None:
     """The end of "de X" / "de la X" right after ``position`` when X is a capitalised name word, else None."""
     match = re.match(r"[ \t]+(?:de|del)(?:[ \t]+(?:la|los|las))?[ \t]+([A-ZÀ-Þ][^\W\d_]+(?:['’-][^\W\d_]+)*)", text[position : position + 60])
@@ -307,6 +322,14 @@ def _grown(text: str, start: int, end: int, is_name_word: Callable[[str], bool])
         ):
             end = word_end  # "Huỳnh Thị My", "Pham Van Long": after Thị/Văn comes the given name, whatever it means
             continue
+        if (
+            text[start:end].casefold() in _CHINESE_SURNAMES
+            and bare[:1].isupper()
+            and _PINYIN_GIVEN.fullmatch(bare.casefold())
+            and bare.casefold() not in _NOT_A_PART
+        ):
+            end = word_end  # "Wang Jun", "Chen Fang": a Chinese surname, then a given name of one or two syllables
+            break
         if token in _SHORT_SURNAMES and not lower_name and not caps_name and _lexicon_given(text[start:end]):
             end = word_end  # "Kevin Do", "Anna Ho": a short surname that is also an English word
             break
@@ -377,6 +400,17 @@ def _grown(text: str, start: int, end: int, is_name_word: Callable[[str], bool])
             and not _ARTICLE_BEFORE.search(text, max(0, new_start - 5), new_start)
         ):
             start = new_start  # "with Peace Balogun", "she's Mercy Akinyi Wanjiru": a given name that is a word
+            break
+        if (
+            bare.casefold() in _CHINESE_SURNAMES
+            and bare.istitle()
+            and _PINYIN_GIVEN.fullmatch(text[start:end].casefold())
+            and not _sentence_start(text, new_start)
+        ):
+            start = new_start  # "Sun Guiying", "Long Xiaomei": a Chinese surname that is also a word, before a
+            break  # given name of one or two syllables of pinyin
+        if bare in _PREFIX_NICKNAMES and text[start:end].casefold() in _CHINESE_SURNAMES:
+            start = new_start  # "Lao Zhou", "Xiao Ma", "Ah Keung": old/young/familiar before a surname
             break
         if token in _SHORT_SURNAMES and not _sentence_start(text, new_start) and text[start:end].istitle():
             start = new_start  # "one of the men, He Jianjun": a surname written first

@@ -99,3 +99,25 @@ def test_the_parts_before_and_after_a_found_name(redactor: Redactor, text: str, 
 )
 def test_name_particles_that_name_no_one_stay_readable(redactor: Redactor, text: str) -> None:
     assert redactor.redact(text).text == text
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        # a Chinese surname and a given name of one or two pinyin syllables that is also an English word
+        ("wire transfers list the beneficiary as Zhang Jun, Harbin", "wire transfers list the beneficiary as [PERSON], Harbin"),
+        ("the landlady is Sun Meiling, she collects the rent", "the landlady is [PERSON], she collects the rent"),
+        # old / young before a surname
+        ("the cook = Lao Chen (老陈), nobody knows his full name", "the cook = [PERSON] ([PERSON]), nobody knows his full name"),
+    ],
+)
+def test_chinese_names_with_a_surname_or_given_name_that_is_a_word(redactor: Redactor, text: str, masked: str) -> None:
+    assert redactor.redact(text).text == masked
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["office closed Sun Mon Tue for the holiday", "the Long Beach office has the file", "we met Lao workers at the camp"],
+)
+def test_chinese_surname_words_that_name_no_one_stay_readable(redactor: Redactor, text: str) -> None:
+    assert redactor.redact(text).text == text
