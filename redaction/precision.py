@@ -985,7 +985,7 @@ _PERSON_CLAUSE = re.compile(
     r"(?i:\b(?:she|her|hers|herself|he|him|his|himself|they/them|she/her|he/him|wife|husband|mom|mum|mother|dad|"
     r"father|sister|brother|cousin|uncle|aunt|auntie|tia|tita|tito|kuya|ate|grandma|grandmother|grandpa|grandfather|"
     r"abuela|abuelo|son|daughter|kid|baby|boyfriend|girlfriend|bf|gf|fianc[eé]e?|buyer|clerk|victim|client|pt|"
-    r"patient|minor|girl|boy|woman|man|guy|twins?|juvenile|defendant|suspect|trafficker|pimp|witness|dob|passport|"
+    r"patient|minor|girl|boy|woman|man|guy|twins?|juvenile|uacs?|defendant|suspect|trafficker|pimp|witness|dob|passport|"
     r"phone|cell|snap|snapchat|fb|ig|insta|ssn|dl|missing|runaway|first\s+name|named|v\d{1,2}|\d{1,2}\s*(?:yo|y/o|"
     r"yrs?|years?)|\d{1,2}-years?-old|years?\s+old)\b|\(\s*(?:[^()\n]{0,20},\s*)?\d{1,2}\s*\)|,\s*\d{1,2}\s*,)"
 )
@@ -1012,6 +1012,10 @@ def _clause(text: str, start: int, end: int, reach: int) -> str:
     return text[clause_start : clause_end.start() if clause_end else end + reach]
 
 
+# A house, lot or street number and the street's capitalised words before the comma: "Lot 14 Chalan Kanton Tasi, ".
+_ADDRESS_BEFORE = re.compile(r"\b\d{1,6}[A-Za-z]?[ \t]+[A-Z][\w'’.-]*(?:[ \t]+[\w'’.-]+){0,5}[ \t]*,[ \t]*$")
+
+
 def _town_not_person(text: str, start: int, end: int, words: list[str], folded: list[str]) -> bool:
     """A one-word name that is also a town or county (``first_name_places``: "Travis", "Edison", "Cheyenne") with
     nothing around it that shows a person: "Travis has the one on Thursdays", "the Edison warrant", "Cheyenne is 3
@@ -1023,6 +1027,8 @@ def _town_not_person(text: str, start: int, end: int, words: list[str], folded: 
         return True  # "Kent (WA) warehouse tip"
     if text.startswith(("'s", "’s"), end) or person_evidence(text, start, end) or _PERSON_VERB.match(text, end):
         return False
+    if _ADDRESS_BEFORE.search(text, max(0, start - 50), start):
+        return False  # "Lot 14 Chalan Kanton Tasi, Dededo": the town that ends an address is masked with it
     if _beside_a_given_name(text, start, end):
         return False  # "for Rosa Elena and Marvin (the siblings ...)": listed with a person
     if (

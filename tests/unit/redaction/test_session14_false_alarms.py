@@ -142,3 +142,42 @@ def test_counts_in_a_comma_tally_are_no_ages(redactor: Redactor, text: str) -> N
 )
 def test_ages_listed_with_names_are_still_ages(redactor: Redactor, text: str, expected: str) -> None:
     assert masked(redactor, text) == expected
+
+
+# -- towns of the islands, territories, Alaska and Hawaii ----------------------------------------------------------
+
+
+def test_island_towns_are_in_the_gazetteers() -> None:
+    from redaction.vocabulary import first_name_places, places
+
+    assert "mayaguez" in places() and "charlotte amalie" in places()  # a municipio, a town of two words
+    assert "christiansted" in first_name_places() and "hoonah" in first_name_places()  # one word: evidence tier
+    assert "christiansted" not in places()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Fajardo and Humacao teams both checked in, nothing new",
+        "Tamuning, Yigo and Mangilao sites are all north of Route 1",
+        "Hoonah outreach is moved to Wednesday",
+    ],
+)
+def test_island_towns_are_not_people(redactor: Redactor, text: str) -> None:
+    _unchanged(redactor, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Bartolo says he is from Cayey, his sister is 16", "[PERSON] says he is from Cayey, his sister is [AGE]"),
+        ("if Bartolo could be a UAC call ORR first", "if [PERSON] could be a UAC call ORR first"),
+        ("Anuenue's foster mom has a new number", "[PERSON]'s foster mom has a new number"),
+    ],
+)
+def test_a_person_named_like_an_island_town_is_still_masked(redactor: Redactor, text: str, expected: str) -> None:
+    assert masked(redactor, text) == expected
+
+
+def test_an_island_town_that_ends_an_address_is_masked_with_it(redactor: Redactor) -> None:
+    assert "Mangilao" not in masked(redactor, "they were housed at Lot 9 Chalan Lujan, Mangilao")
