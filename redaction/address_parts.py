@@ -36,7 +36,10 @@ _BEFORE_LATIN = (
 # Vietnamese (số = number, ngõ/ngách/hẻm = lane and alley, đường = street, phường/quận/huyện/xã/thôn/tỉnh): the
 # number comes first and the street's name after it ("số 18 ngõ 42 Trần Duy Hưng")
 _BEFORE_VIET = by_first_letter("số|ngõ|ngách|hẻm|kiệt|đường|phường|quận|huyện|xã|thôn|tỉnh")
-_BEFORE_DOTTED = rf"(?:[dsgtapm]\.|(?i:d):|{by_first_letter('bn|m[əe]n|k[üu]ç')}\.|P\.[ \t]?O\.|Co\.)"  # with their dot only (Turkish "D:4", the flat)
+# session 14: Puerto Rico's rural parts with their dot -- "Bo." (barrio), "Carr." (carretera), "Urb." (urbanización)
+_BEFORE_DOTTED = (
+    rf"(?:[dsgtapm]\.|(?i:d):|{by_first_letter('bn|m[əe]n|k[üu]ç|bo|carr|urb')}\.|P\.[ \t]?O\.|Co\.)"
+)  # with their dot only (Turkish "D:4", the flat)
 _BEFORE_CYRILLIC = (
     r"ул|улица|вул|вулиця|просп|проспект|пр-т|пер|переулок|провулок|бульвар|б-р|мкр|микрорайон|мкрн|дом|д|кв|"
     r"квартира|корп|корпус|стр|г|город|м|с|село|пос|п|пгт|обл|область|р-н|район|махалля|туман|вилоят|"
@@ -98,7 +101,9 @@ _PART = (
     r"|\d{1,2}(?i:st|nd|rd|th)[ \t]+(?i:floor|fl\.?))"
     rf"|(?P<before>(?:{_BEFORE_WORD}(?:\.|(?![\w-]))|{_BEFORE_DOTTED}|{_BEFORE_ARABIC}|{_BEFORE_THAI})"
     rf"(?:[ \t]*(?:[:#.№]|(?i:no\.?|nr\.?|n[º°o]\.?)))?[ \t]*{_VALUE}"
-    rf"|{_BEFORE_VIET}(?![\w-])[ \t]*(?:{_NUMBER}(?![\w])(?:[ \t]+{_NAME})?|{_NAME}))"
+    rf"|{_BEFORE_VIET}(?![\w-])[ \t]*(?:{_NUMBER}(?![\w])(?:[ \t]+{_NAME})?|{_NAME})"
+    # the kilometre of a road ("Carr. 173 Km 6.2", "km 32,4")
+    r"|(?i:km|kil[oó]metro)\.?[ \t]*\d{1,3}(?:[.,]\d{1,2})?(?![\w.]|,\d))"
 )
 _POSTCODE = r"(?:(?:[A-Z]{1,2}-)?\d{4,6}(?![\w])|[A-Z]{1,2}\d[A-Z\d]?[ \t]\d[A-Z]{2}(?![\w])|[A-Z]\d\d[ \t][A-Z\d]{4}(?![\w]))"
 _HOUSE = r"\d{1,3}[^\W\d_]?(?:/\d{1,3})?(?![\w/-]|[.,]\d)"
@@ -296,12 +301,24 @@ _ON_ROAD = re.compile(
 )
 
 
+# A mile of a named road, Alaska's and the rural West's address: "Mile 12.5 Alaska Peninsula Hwy", "Hwy 130 near Mile
+# 9" -- the capitalised "Mile" and its number with a road after it or a road and a place word before it.
+_ROAD_WORD = r"(?:Hwy|Highway|Road|Rd|Route|Rte|Loop|Trail|Spur|Parkway|Pkwy)"
+_MILE_OF_ROAD = re.compile(
+    rf"(?P<road>{_ROAD}[ \t]+(?i:near|at|by|past|around|about)[ \t]+)?(?<![\w-])(?-i:Mile|MILE)[ \t]+\d{{1,4}}"
+    rf"(?:\.\d{{1,2}})?(?![\w.]|,\d)(?P<after>[ \t]+(?:(?-i:[A-Z])[\w'’ʻ-]{{1,20}}[ \t]+){{0,3}}{_ROAD_WORD}\b\.?)?"
+)
+
+
 def find_described_places(text: str) -> Iterator[Finding]:
     digits = _DIGIT.search(text) is not None
     if digits:
         if _MILE_WORD.search(text) is not None:  # (a scan for its letters first: most messages have none)
             for match in _MILE_MARKER.finditer(text):
                 yield Finding(match.start(), match.end(), ADDRESS, 0.75, "described_place")
+            for match in _MILE_OF_ROAD.finditer(text):
+                if match.group("road") or match.group("after"):
+                    yield Finding(match.start(), match.end(), ADDRESS, 0.75, "described_place")
         for match in _ON_ROAD.finditer(text):
             yield Finding(match.start("a"), match.end("a"), ADDRESS, 0.7, "described_place")
     if _DWELLING_WORD.search(text) is None:

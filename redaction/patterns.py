@@ -53,6 +53,7 @@ from redaction.manifest import find_manifest_names
 from redaction.month_names import month_of
 from redaction.national_ids import find_table_national_ids
 from redaction.normalise import fold_accents
+from redaction.postal import find_postal_lines
 from redaction.vocabulary import (
     COMMON_WORDS,
     NATIONALITIES,
@@ -130,9 +131,39 @@ def find_emails(text: str) -> Iterator[Finding]:
 
 # --- phone -------------------------------------------------------------------------------------------------------
 _PHONE = re.compile(
-    r"(?<![A-Za-z0-9_À-ʯ$./:#+-])(?:\+\s?)?(?:\(?\d{1,6}\)?(?:(?:[ .\-]{1,2}|\s?[/\-.•·‧∙‑‐–]\s?|/|(?<=\)))\(?\d{1,8}\)?){1,6}|\d{7,15})"
-    r"(?![\w/]|-\d)"
+    r"(?<![A-Za-z0-9_À-ʯ$./:#+-])(?:\+\s?)?(?:\(?\d{1,6}\)?(?:(?:[ .\-]{1,2}|\s?[/\-.•·‧∙‑‐–]\s?|/|(?<=\))|(?<=\d)(?=\())\(?\d{1,8}\)?){1,6}|\d{7,15})"
+    r"(?!(?![xX]\d|(?i:ext))[\w/]|-\d)"  # (an extension may follow: "558-610-0442x43318", "...0190ext. 12")
 )
+# An extension after a number: "x43318", "ext. 12", "extension 4410".
+_EXTENSION = re.compile(r"[ \t]*(?:(?<=\d)[xX]|(?i:[ \t]x|ext\.?|extension))[ \t]*\d{1,6}(?![\w-])")
+# A phone label right before a number ("Tel. 6747 7669", "Mob: 478 04 143", "mobile (20)/119-5014"): a number of the
+# layout of a country that dials no trunk prefix (Denmark, Norway) or written without it is still a phone when it is
+# valid in one of the regions of its length -- checked only when the label is right there.
+_PHONE_LABEL_RIGHT_BEFORE = re.compile(
+    r"(?<![^\W_])(?i:(?:phone|tel|t[ée]l|telf|mob|mobile|mobil|cell|cel|celular|handy|whats\s?app)\b\.?"
+    r"(?:[ \t]*(?:no\.?|number|#))?"
+    # a person's number, not a case's or a meeting's: "his number is", "the mother's number"
+    r"|(?:his|her|my|their|your|\w+['’]s)[ \t]+(?:number|n[úu]mero|num[ée]ro)\b)[ \t]*(?:(?i:is)[ \t]+)?[:.#=]?[ \t]*$"
+)
+
+
+# a ZIP+4, a date or a time is no phone after a label ("cell 31004-2211 is the sector", "phone log 2025-01-17")
+_ZIP_OR_DATE_SHAPE = re.compile(r"\d{5}-\d{4}|\d{1,4}[-./]\d{1,2}[-./]\d{1,4}|\d{1,2}[:.]\d\d(?:[:.]\d\d)?")
+
+
+@functools.lru_cache(maxsize=512)
+def _valid_in_some_region(digits: str) -> bool:
+    """Whether ``digits``, as a national number with no trunk prefix, is valid in some region (each country code's
+    metadata: about 215 checks, only for a number right after a phone label that nothing else took)."""
+    if not 7 <= len(digits) <= 12 or digits[0] == "0":
+        return False
+    national = int(digits)
+    for country in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
+        if country == 1:
+            continue
+        if phonenumbers.is_valid_number(phonenumbers.PhoneNumber(country_code=country, national_number=national)):
+            return True
+    return False
 _DATE_IN_PHONE = re.compile(r"\b\d{1,2}/\d{1,2}/\d{2,4}\b|\b(?:19|20)\d{2}-\d{2}-\d{2}\b")
 # Public numbers that are never a person's (digits without the leading 1). National hotlines that appear on every flyer and in every coordination message: never a person's number.
 # Trafficking (Polaris), domestic violence, Childhelp, RAINN, NCMEC, FBI tips.
@@ -157,7 +188,20 @@ def find_phones(text: str, region: str = "US") -> Iterator[Finding]:
         finding = _plain_phone(text, match, region)
         if finding is None:
             finding = _national_phone(text, match)
+        if finding is None and _PHONE_LABEL_RIGHT_BEFORE.search(text, max(0, match.start() - 24), match.start()):
+            raw = match.group(0)
+            digits = "".join(ch for ch in raw if ch.isdigit())
+            if (
+                not raw.startswith("+")
+                and not _DATE_IN_PHONE.search(raw)
+                and not _ZIP_OR_DATE_SHAPE.fullmatch(raw)
+                and _valid_in_some_region(digits)
+            ):
+                finding = Finding(match.start(), match.end(), PHONE, 0.7, "phone_national")
         if finding is not None:
+            extension = _EXTENSION.match(text, finding.end) if text[finding.end : finding.end + 1] in "xXe " else None
+            if extension is not None:
+                finding = Finding(finding.start, extension.end(), finding.label, finding.score, finding.source)
             yield finding
 
 
@@ -209,9 +253,10 @@ def _plain_phone(text: str, match: re.Match[str], region: str) -> Finding | None
         if abroad is not None and phonenumbers.is_valid_number(abroad):
             return Finding(match.start(), match.start() + len(raw), PHONE, 0.75, "phone")
             return None
-    if number is None and not raw_number.startswith("0"):
+    trunk_first = raw_number.lstrip("(").startswith("0")  # "(0151) 4960911" too
+    if number is None and not trunk_first:
         return None
-    if raw_number.startswith("0") and (number is None or not phonenumbers.is_possible_number(number)):
+    if trunk_first and (number is None or not phonenumbers.is_possible_number(number)):
         # "0803 441 2907": a number dialled inside its own country; valid in a region survivors come from
         # (not after a case or form word: "case 0412 2026 118")
         if _valid_abroad(raw_number) and (
@@ -1247,6 +1292,40 @@ _AGE_CJK = re.compile(r"(?<![\d.,])\d{1,2}[ \t]?(?:周岁|週歲|歲|岁|살)")
 _AGE_SEX = re.compile(r"(?<![\w.$/-])\d{1,2}[ \t]?y[ \t,]{0,2}(?-i:[FM])(?![\w&/-])")
 
 
+# One person's age guessed as a range or a decade (session 14): "the nurse thinks 15-16", "approx 15–16", "looks
+# 16-17", "maybe 50s", "in his 40s" -- the two numbers one to three apart, after a word of guessing, with a person in
+# view (a group's range, "ages 14-17", is no one's age).
+_AGE_GUESS = re.compile(
+    r"\b(?i:thinks?|thought|suggests?|suggested|looks?(?:[ \t]+like)?|looked|approx\.?|approximately|maybe|about|around|"
+    r"prob(?:ably)?|guess(?:ing|ed)?|estimated?|est\.?|like|either|says|said|claims?|between|in[ \t]+(?:her|his|their))"
+    r"[ \t]+(?:(?P<x>\d{1,2})[ \t]?(?:[-–]|to|or)[ \t]?(?P<y>\d{1,2})|(?P<d>[1-9]0)['’]?(?-i:s|S))"
+    r"(?![\w:/%$-]|[.,]\d)"
+    r"(?![ \t]*(?i:min|mins|minutes|hours|hrs|days|weeks|months|miles|mi|km|am|pm|people|girls|boys|women|men|times|"
+    r"percent|degrees|mph|lbs|k)\b)"
+)
+_AGE_RANGE_CUE = re.compile(r"\d[ \t]?(?:[-–]|to|or)[ \t]?\d|0['’]?[sS]\b")
+_GUESS_PERSON = re.compile(
+    rf"\b(?:{_PERSON_NEAR_WORD}|guy|man|woman|lady|dude|juvenile|teen|nurse|doctor|trucker|driver)\b", re.IGNORECASE
+)
+
+
+def _guessed_ages(text: str) -> Iterator[Finding]:
+    for match in _AGE_GUESS.finditer(text):
+        if match.group("x"):
+            x, y = int(match.group("x")), int(match.group("y"))
+            if not (1 <= y - x <= 3 and 10 <= x <= 90):
+                continue
+        elif text[max(0, match.start() - 16) : match.start()].casefold().rstrip().endswith(("the", "in the")):
+            continue  # "temps in the 50s"
+        if re.match(r"(?i:ages?)\b", text[max(0, match.start() - 5) : match.start()].strip() or "x"):
+            continue
+        if not _GUESS_PERSON.search(text, max(0, match.start() - 80), match.start()):
+            continue
+        group = "x" if match.group("x") else "d"
+        end = match.end("y") if group == "x" else match.end()
+        yield Finding(match.start(group), end, AGE, 0.65, "age_phrase")
+
+
 def find_ages(text: str) -> Iterator[Finding]:
     """Ages of a person: "17 yo", "17-year-old", "age 17", "she's 16", "Nadia 22", "kids are 2 and 7"; a bare number
     away from a person word or a known name is never an age."""
@@ -1283,6 +1362,8 @@ def find_ages(text: str) -> Iterator[Finding]:
             yield Finding(match.start("n"), match.end("n"), AGE, 0.7, "age_beside")
     for match in _AGE_UNIT.finditer(text):
         yield Finding(match.start(), match.end(), AGE, 0.85, "age")
+    if _AGE_RANGE_CUE.search(text) is not None:
+        yield from _guessed_ages(text)
     for match in _AGE_MORE.finditer(text):
         if match.group("a") and not _PERSON_NEAR.search(text, max(0, match.start() - 60), match.start("a")):
             continue  # "so 2 or 3 of us", "about 20, maybe 25": a person must be in view
@@ -2020,7 +2101,10 @@ _STOP = (
     r"mins|days|weeks|months|years|miles|blocks|pm|am|apt|unit|suite|ste|about|around|than|then|that|this|but|so|if|"
     r"when|while|because|like|just|really|only|very|not|no|yes|looked|looks|said|says|honestly|maybe)\b)"
 )
-_WORD = _STOP + r"[A-Za-z0-9][A-Za-z0-9.'’-]{0,24}"
+# (Hawaiian names hold the ʻokina, U+02BB, often typed as ‘, and macrons: "Kaiheʻe St", "Kalanianaʻole Hwy", "ʻEwa
+# Beach", "Waimānalo"; Spanish names accents: "Mayagüez")
+_LETTER_MORE = "À-ÖØ-öø-ɏʻ‘"
+_WORD = _STOP + rf"[A-Za-z0-9{_LETTER_MORE}][A-Za-z0-9{_LETTER_MORE}.'’-]{{0,24}}"
 _UNIT = r"(?:\s*,?\s*(?:apt|apartment|unit|suite|ste|#|rm|room|lot|trlr|trailer|bldg|building|fl|floor|spc|space|hab|depto|dpto|piso)\.?\s*#?\s*[A-Za-z0-9-]{1,6}(?![\w]))"
 _STATES = (
     rf"(?:(?-i:{US_STATE_CODES}|PR|GU|VI|AS|MP|FM|MH|PW|A[AEP])|alabama|alaska|arizona|arkansas|california|colorado|connecticut|delaware|florida|georgia|"
@@ -2029,8 +2113,8 @@ _STATES = (
     r"north\s+carolina|north\s+dakota|ohio|oklahoma|oregon|pennsylvania|rhode\s+island|south\s+carolina|"
     r"south\s+dakota|tennessee|texas|utah|vermont|virginia|washington|west\s+virginia|wisconsin|wyoming)"
 )
-_CITY_WORD = _STOP + r"[A-Za-z][A-Za-z.'’-]{1,24}"
-_CAP_CITY_WORD = _STOP + r"(?-i:[A-Z])[A-Za-z.'’-]{1,24}"
+_CITY_WORD = _STOP + rf"[A-Za-z{_LETTER_MORE}][A-Za-z{_LETTER_MORE}.'’-]{{1,24}}"
+_CAP_CITY_WORD = _STOP + rf"(?-i:[A-ZÀ-ÖØ-Þ]|[ʻ‘](?=[A-Z]))[A-Za-z{_LETTER_MORE}.'’-]{{1,24}}"
 _PLACE = (
     rf"(?:\s*,?\s*(?:{_CITY_WORD}\s+){{0,2}}{_CITY_WORD}\s*,?\s+{_STATES}\b(?:\s*,?\s*\d{{5}}(?:-\d{{4}})?\b)?"
     rf"|\s*,\s*(?:{_CAP_CITY_WORD}\s+)?{_CAP_CITY_WORD}(?:\s*,\s*(?:{_CAP_CITY_WORD}\s+)?{_CAP_CITY_WORD})?"
@@ -2372,6 +2456,7 @@ def find_addresses(text: str) -> Iterator[Finding]:
         yield Finding(match.start(), match.end(), ADDRESS, 0.7, "city_state_zip")
     yield from _places_without_number(text, lowered)
     yield from _places_in_context(text)
+    yield from _rooms_in_frame(text)
 
 
 def _real_street(name: str) -> bool:
@@ -2453,6 +2538,7 @@ def _places_in_context(text: str) -> Iterator[Finding]:
         yield from _east_asian_addresses(text)
     if "," in text:
         yield from _european_addresses(text)
+        yield from find_postal_lines(text)
     for match in _EU_STREET_WORD.finditer(text):
         yield Finding(match.start(), match.end(), ADDRESS, 0.75, "foreign_street")
     for match in _SPOKEN_ADDRESS.finditer(text):
@@ -2462,6 +2548,44 @@ def _places_in_context(text: str) -> Iterator[Finding]:
             yield Finding(match.start(), match.end(), ADDRESS, 0.75, "foreign_street")
     yield from find_address_chains(text)
     yield from find_described_places(text)
+
+
+# A room, unit or flat number said bare in a frame that locates someone (session 14): corrected after its cue ("room
+# was 118 -- no wait, 181"), or after a door, a guest, a lease ("nobody answered in 226", "who is the guest in 412",
+# "who's on the lease for 1214", "knocked on 310"). Three or four digits, no year, time or count after them.
+_ROOM_NUMBER = r"(?P<u>\d{2,5}[A-Za-z]?)(?![\w:/%$-]|[.,]\d)"
+_ROOM_CORRECTED = re.compile(
+    r"\b(?i:rooms?|rm|unit|apt|suite|ste|cabin)[ \t]+(?i:was|is)[ \t]+#?[ \t]*"
+    + _ROOM_NUMBER
+    + r"(?:[^\n\d]{0,24}?\b(?i:no[ \t]+wait|i[ \t]+mean|not|actually|sorry|correction|make[ \t]+that)\b[ \t,:—–-]*"
+    r"(?P<v>\d{2,5}[A-Za-z]?)(?![\w:/%$-]|[.,]\d))?"
+)
+_ROOM_FRAME = re.compile(
+    r"\b(?i:(?:nobody|no[ \t]+one|someone|somebody|she|he|they|no[ \t]+answer)[ \t]+(?:answered|answers|opened|answering)?"
+    r"[ \t]*(?:in|at)|guests?[ \t]+in|(?:who(?:'s|’s|[ \t]+is|[ \t]+was)|anyone)[ \t]+(?:on[ \t]+the[ \t]+lease[ \t]+for|in)"
+    r"|lease[ \t]+for|knock(?:ed)?[ \t]+on|checked[ \t]+(?:in)?to)"
+    r"[ \t]+(?:(?i:room|rm|unit|apt|door)[ \t]+|#)?(?P<u>\d{3,4}[A-Za-z]?)(?![\w:/%$-]|[.,]\d)"
+    r"(?![ \t]*(?i:am|pm|hrs|hours|min|mins|minutes|days|weeks|months|years|people|dollars|bucks|k)\b)"
+)
+_THREE_DIGITS_RUN = re.compile(r"\d{2}")
+
+
+def _rooms_in_frame(text: str) -> Iterator[Finding]:
+    if _THREE_DIGITS_RUN.search(text) is None:
+        return
+    for match in _ROOM_CORRECTED.finditer(text):
+        if not match.group("v") and (
+            _LODGING.search(text) is None or SCHEDULED_BEFORE.search(text, max(0, match.start() - 40), match.start())
+        ):
+            continue  # "the meeting room is 204": a room is where someone is when corrected or lodged there
+        for group in ("u", "v"):
+            if match.group(group):
+                yield Finding(match.start(group), match.end(group), ADDRESS, 0.75, "unit")
+    for match in _ROOM_FRAME.finditer(text):
+        number = match.group("u")
+        if number.isdigit() and 1900 <= int(number) <= 2039:
+            continue  # a year: "checked into 2019"
+        yield Finding(match.start("u"), match.end("u"), ADDRESS, 0.7, "unit")
 
 
 def _known_place(name: str) -> bool:

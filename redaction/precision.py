@@ -1232,7 +1232,15 @@ def _phone_false(text: str, start: int, end: int) -> bool:
     span = text[start:end]
     if _TIME_RANGE.fullmatch(span.strip()):
         return True  # "0900-1200": a shift, not a number
-    return _CASE_CUE.search(text, max(0, start - 30), start) is not None
+    cue = _CASE_CUE.search(text, max(0, start - 30), start)
+    # "phone on file 410-...", "her call log: 612-...": the record word says where the phone number is kept
+    return cue is not None and _PHONE_BEFORE_CUE.search(text, max(0, cue.start() - 12), cue.start()) is None
+
+
+# a phone word right before the record word ("phone on file", "phone # on file", "call log", "cell on the log")
+_PHONE_BEFORE_CUE = re.compile(
+    r"(?i:\b(?:phone|cell|mobile|tel|number|call|contact)(?:[ \t]*(?:#|no\.?|number))?[ \t]+(?:on[ \t]+(?:the[ \t]+)?)?)$"
+)
 
 
 _NOUN_SUFFIXES = ("tion", "sion", "ment", "ness", "ing", "ed")
