@@ -1295,35 +1295,40 @@ _AGE_SEX = re.compile(r"(?<![\w.$/-])\d{1,2}[ \t]?y[ \t,]{0,2}(?-i:[FM])(?![\w&/
 # One person's age guessed as a range or a decade (session 14): "the nurse thinks 15-16", "approx 15–16", "looks
 # 16-17", "maybe 50s", "in his 40s" -- the two numbers one to three apart, after a word of guessing, with a person in
 # view (a group's range, "ages 14-17", is no one's age).
-_AGE_GUESS = re.compile(
-    r"\b(?i:thinks?|thought|suggests?|suggested|looks?(?:[ \t]+like)?|looked|approx\.?|approximately|maybe|about|around|"
-    r"prob(?:ably)?|guess(?:ing|ed)?|estimated?|est\.?|like|either|says|said|claims?|between|in[ \t]+(?:her|his|their))"
-    r"[ \t]+(?:(?P<x>\d{1,2})[ \t]?(?:[-–]|to|or)[ \t]?(?P<y>\d{1,2})|(?P<d>[1-9]0)['’]?(?-i:s|S))"
+_AGE_GUESS_NUMBER = re.compile(
+    r"(?<![\w.:/$-])(?:(?P<x>\d{1,2})[ \t]?(?:[-–]|to|or)[ \t]?(?P<y>\d{1,2})|(?P<d>[1-9]0)['’]?(?-i:s|S))"
     r"(?![\w:/%$-]|[.,]\d)"
     r"(?![ \t]*(?i:min|mins|minutes|hours|hrs|days|weeks|months|miles|mi|km|am|pm|people|girls|boys|women|men|times|"
     r"percent|degrees|mph|lbs|k)\b)"
 )
-_AGE_RANGE_CUE = re.compile(r"\d[ \t]?(?:[-–]|to|or)[ \t]?\d|0['’]?[sS]\b")
+_AGE_GUESS_BEFORE = re.compile(
+    r"\b(?i:thinks?|thought|suggests?|suggested|looks?(?:[ \t]+like)?|looked|approx\.?|approximately|maybe|about|around|"
+    r"prob(?:ably)?|guess(?:ing|ed)?|estimated?|est\.?|like|either|says|said|claims?|between|in[ \t]+(?:her|his|their))"
+    r"[ \t]+$"
+)
+_DECADE_CUE = re.compile(r"(?i:maybe|approx|about|around|prob|in[ \t])")
 _GUESS_PERSON = re.compile(
     rf"\b(?:{_PERSON_NEAR_WORD}|guy|man|woman|lady|dude|juvenile|teen|nurse|doctor|trucker|driver)\b", re.IGNORECASE
 )
 
 
 def _guessed_ages(text: str) -> Iterator[Finding]:
-    for match in _AGE_GUESS.finditer(text):
+    for match in _AGE_GUESS_NUMBER.finditer(text):  # (the number first: a scan for digits, not for every word)
+        before = _AGE_GUESS_BEFORE.search(text, max(0, match.start() - 24), match.start())
+        if before is None:
+            continue
+        if match.group("d") and not _DECADE_CUE.match(before.group(0)):
+            continue  # a decade only after "maybe", "approx", "about", "around", "probably", "in his"
         if match.group("x"):
             x, y = int(match.group("x")), int(match.group("y"))
             if not (1 <= y - x <= 3 and 10 <= x <= 90):
                 continue
-        elif text[max(0, match.start() - 16) : match.start()].casefold().rstrip().endswith(("the", "in the")):
-            continue  # "temps in the 50s"
-        if re.match(r"(?i:ages?)\b", text[max(0, match.start() - 5) : match.start()].strip() or "x"):
+        if re.search(r"(?i:\bages?)[ \t]+$", text[max(0, match.start() - 8) : match.start()]):
             continue
         if not _GUESS_PERSON.search(text, max(0, match.start() - 80), match.start()):
             continue
-        group = "x" if match.group("x") else "d"
-        end = match.end("y") if group == "x" else match.end()
-        yield Finding(match.start(group), end, AGE, 0.65, "age_phrase")
+        end = match.end("y") if match.group("x") else match.end()
+        yield Finding(match.start(), end, AGE, 0.65, "age_phrase")
 
 
 def find_ages(text: str) -> Iterator[Finding]:
@@ -1362,8 +1367,7 @@ def find_ages(text: str) -> Iterator[Finding]:
             yield Finding(match.start("n"), match.end("n"), AGE, 0.7, "age_beside")
     for match in _AGE_UNIT.finditer(text):
         yield Finding(match.start(), match.end(), AGE, 0.85, "age")
-    if _AGE_RANGE_CUE.search(text) is not None:
-        yield from _guessed_ages(text)
+    yield from _guessed_ages(text)
     for match in _AGE_MORE.finditer(text):
         if match.group("a") and not _PERSON_NEAR.search(text, max(0, match.start() - 60), match.start("a")):
             continue  # "so 2 or 3 of us", "about 20, maybe 25": a person must be in view
@@ -2456,7 +2460,7 @@ def find_addresses(text: str) -> Iterator[Finding]:
         yield Finding(match.start(), match.end(), ADDRESS, 0.7, "city_state_zip")
     yield from _places_without_number(text, lowered)
     yield from _places_in_context(text)
-    yield from _rooms_in_frame(text)
+    yield from _rooms_in_frame(text, lowered)
 
 
 def _real_street(name: str) -> bool:
@@ -2561,8 +2565,8 @@ _ROOM_CORRECTED = re.compile(
     r"(?P<v>\d{2,5}[A-Za-z]?)(?![\w:/%$-]|[.,]\d))?"
 )
 _ROOM_FRAME = re.compile(
-    r"\b(?i:(?:nobody|no[ \t]+one|someone|somebody|she|he|they|no[ \t]+answer)[ \t]+(?:answered|answers|opened|answering)?"
-    r"[ \t]*(?:in|at)|guests?[ \t]+in|(?:who(?:'s|’s|[ \t]+is|[ \t]+was)|anyone)[ \t]+(?:on[ \t]+the[ \t]+lease[ \t]+for|in)"
+    r"\b(?i:(?:nobody|no[ \t]+one|someone|somebody|she|he|they)[ \t]+(?:answered|answers|opened|answering)[ \t]+"
+    r"(?:in|at)|no[ \t]+answer[ \t]+(?:in|at)|guests?[ \t]+in|(?:who(?:'s|’s|[ \t]+is|[ \t]+was)|anyone)[ \t]+(?:on[ \t]+the[ \t]+lease[ \t]+for|in)"
     r"|lease[ \t]+for|knock(?:ed)?[ \t]+on|checked[ \t]+(?:in)?to)"
     r"[ \t]+(?:(?i:room|rm|unit|apt|door)[ \t]+|#)?(?P<u>\d{3,4}[A-Za-z]?)(?![\w:/%$-]|[.,]\d)"
     r"(?![ \t]*(?i:am|pm|hrs|hours|min|mins|minutes|days|weeks|months|years|people|dollars|bucks|k)\b)"
@@ -2570,8 +2574,12 @@ _ROOM_FRAME = re.compile(
 _THREE_DIGITS_RUN = re.compile(r"\d{2}")
 
 
-def _rooms_in_frame(text: str) -> Iterator[Finding]:
-    if _THREE_DIGITS_RUN.search(text) is None:
+_ROOM_CUES = ("room", "rm ", "unit", "apt", "suite", "ste ", "cabin", "answer", "opened", "guest", "lease", "knock",
+              "checked")
+
+
+def _rooms_in_frame(text: str, lowered: str) -> Iterator[Finding]:
+    if not any(cue in lowered for cue in _ROOM_CUES) or _THREE_DIGITS_RUN.search(text) is None:
         return
     for match in _ROOM_CORRECTED.finditer(text):
         if not match.group("v") and (
