@@ -764,7 +764,7 @@ def _quoted(text: str, start: int, end: int) -> tuple[int, int] | None:
     inner = text[left + 1 : right]
     if not inner.strip() or len(inner.split()) > 3 or any(ch.isdigit() for ch in inner):
         return None
-    if not _nickname_words(inner):
+    if not _nickname_words(inner, quoted=True):
         return None  # '"Nena's Spa"', '"in the US"': not a nickname
     if text[left] == "'" and (left > 0 and text[left - 1].isalnum()):
         return None  # an apostrophe, not a quote
@@ -780,13 +780,19 @@ _QUOTE_OPENERS = frozenset(
 ) | TITLES
 
 
-def _nickname_words(inner: str) -> bool:
-    """The words of a quote or bracket read as one name: an everyday word only in title case ('"Uncle Ray"', '"Sweet
-    Mother"', '"Lao Wang"', '"Ty Bullz"' -- a street or contact name), never a place or organisation word, a greeting
-    or a lower-case everyday word ('"in the US"')."""
+_QUOTED_KIN = frozenset("uncle aunt auntie".split())
+
+
+def _nickname_words(inner: str, quoted: bool = False) -> bool:
+    """The words of a quote or bracket read as one name: an everyday word only in title case ('"Sweet Mother"', '"Lao
+    Wang"', '"Ty Bullz"' -- a street or contact name), never a place or organisation word, a greeting or a lower-case
+    everyday word ('"in the US"'). In quotes a kin word heading the name is part of it (session 14: '"Uncle Ray"',
+    '"Auntie Lan"', the name a contact is saved or known under); in brackets it is not ("(Uncle Minh)")."""
     for raw in inner.split():
         word = raw.strip(".,'’")
         key = word.casefold()
+        if quoted and key in _QUOTED_KIN and word[:1].isupper():
+            continue
         if key in _NOT_A_PART or key in _QUOTE_OPENERS or key in NOT_A_PERSON:
             return False
         if key in COMMON_WORDS and key not in PARTICLES and not word[:1].isupper():

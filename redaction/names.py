@@ -345,6 +345,11 @@ class NameRules:
                     yield Finding(match.start(), match.end(), PERSON, 0.7, "name_reversed")
         if ("(" in text or "（" in text) and _OTHER_LETTER.search(text):
             yield from self._beside_other_script(text)
+        yield from self._only_a_person(text, tokens)
+        if " is " in text or " was " in text:
+            yield from self._role_is_name(text)
+        if "not" in text or "NOT" in text or "instead" in text:
+            yield from self._corrected(text)
         if "he " in text:
             yield from self._surname_before_group(text)
         if _particle_gate(text) or any(mark in text for mark in _PATRONYMIC_MARKS):
@@ -396,6 +401,99 @@ class NameRules:
             if is_place(text, match.start(), match.end()):
                 continue
             yield Finding(match.start(), match.end(), PERSON, 0.7, "name_structure")
+
+    def _only_a_person(self, text: str, tokens: list[tuple[int, int, str]]) -> Iterator[Finding]:
+        """Any title-case word, an everyday word or a place too, in a frame only a person fits (``_ONLY_A_PERSON``):
+        "Ash (they/them, 22)", "Phoenix (the client) moved", "Tempest was forced to perform", "Onyx's cell ...";
+        the subject of a sentence said to go by a person's pronouns ("River is a good fit ..., they/them, 20"); two
+        words said to be twins or siblings ("Sage and Storm are twins"). Not a function word, a month, a weekday, an
+        agency, a nationality, a title; not after an article or a place preposition, nor beside another capitalised
+        word ("the Phoenix (the old one)", "Grace House (the shelter)")."""
+        ends = None
+        candidates = []
+        for frames in _ONLY_A_PERSON:
+            for frame in frames.finditer(text):
+                if ends is None:
+                    ends = {end: index for index, (_start, end, _word) in enumerate(tokens)}
+                at = frame.start()
+                while at > 0 and text[at - 1] in " \t":
+                    at -= 1  # "Ash (they/them ...)": the word ends before the spaces
+                index = ends.get(at)
+                if index is not None:
+                    candidates.append(index)
+        if "/t" in text or "/h" in text or "/T" in text or "/H" in text:  # a subject, pronouns later in its sentence
+            for index, (start, end, _word) in enumerate(tokens):
+                if _SENTENCE_START.search(text, max(0, start - 4), start) and _SUBJECT_PRONOUNS.match(text, end):
+                    candidates.append(index)
+        for index in candidates:
+            start, end, word = tokens[index]
+            if _style(word) != "title" or len(word) < 3:
+                continue
+            if _is_common(word) or fold_accents(word) in _NEVER_A_NICKNAME or fold_accents(word) in self._first:
+                continue  # (a lexicon given name is the lexicon's)
+            before = tokens[index - 1][2].casefold() if index > 0 else ""
+            if before in _ARTICLES or before in _PLACE_PREPOSITIONS or _next_to_capital(text, tokens, index):
+                continue
+            yield Finding(start, end, PERSON, 0.7, "name_frame")
+        if " and " in text or "&" in text:
+            for match in _PAIR_OF_PEOPLE.finditer(text):
+                if any(_is_common(w) or fold_accents(w) in _NEVER_A_NICKNAME for w in (match.group("a"), match.group("b"))):
+                    continue
+                if _CAPITALISED_BEFORE.search(text, max(0, match.start() - 24), match.start()):
+                    continue
+                yield Finding(match.start("a"), match.end("a"), PERSON, 0.7, "name_frame")
+                yield Finding(match.start("b"), match.end("b"), PERSON, 0.7, "name_frame")
+
+    def _role_is_name(self, text: str) -> Iterator[Finding]:
+        """One or two capitalised words said to be a person ("the client is Ocean, nonbinary, 19", "night auditor is
+        Pradeep", "V2 in the Dallas case is Brooklyn, 16"), ending the clause: name words (a lexicon name or a word
+        no list knows), or an everyday word or place with an age or a person's pronouns after it in the clause; never
+        an agency, nationality, language, title, month or weekday ("the suspect is Hispanic")."""
+        for cue in _IS_CAPITAL.finditer(text):
+            match = _NAME_AFTER_IS.match(text, cue.end())
+            if match is None or not _ROLE_BEFORE.search(text, max(0, cue.start() - 48), cue.start()):
+                continue
+            words = match.group(0).split()
+            if any(_is_common(w) or fold_accents(w) in _NEVER_A_NICKNAME for w in words):
+                continue
+            if not all(self.is_name_word(w) or self.is_given_name(w) for w in words) and not (
+                len(words) == 1
+                and fold_accents(words[0]) not in _DESCRIPTIONS
+                and _AGE_OR_PRONOUN_SOON.match(text, match.end())
+            ):
+                continue  # (an everyday word or a place needs an age or pronouns after it: "is Brooklyn, 16")
+            yield Finding(match.start(), match.end(), PERSON, 0.7, "name_frame")
+
+    def _corrected(self, text: str) -> Iterator[Finding]:
+        """Both spellings of a name in a correction ("Falk, not Faulk", "*Tull not Hull", "Hodge not Hedge"): two
+        single words of one style (capitals of five letters or more), one to two letters apart (three for words of
+        six letters or more), at least one a name word (a lexicon name or a word no list knows), neither an agency,
+        nationality, language, title, month or weekday, not both places ("Moldavia, not Moldova") and no word of a
+        longer capitalised name ("Ruth's Place not Grace House", "Flint, not Flint Hills")."""
+        for match in _CORRECTION.finditer(text):
+            a, b = match.group("a"), match.group("b")
+            style = _style(a)
+            if style not in ("title", "upper") or _style(b) != style or (style == "upper" and min(len(a), len(b)) < 5):
+                continue
+            key_a, key_b = fold_accents(a), fold_accents(b)
+            if key_a == key_b or any(_is_common(w) or fold_accents(w) in _NEVER_A_NICKNAME for w in (a, b)):
+                continue
+            limit = 3 if min(len(a), len(b)) >= 6 else 2
+            if edit_distance(key_a, key_b, limit) > limit:
+                continue
+            if not (self.is_name_word(a) or self.is_name_word(b)):
+                continue  # "Poplar, not Popular": two everyday words
+            if key_a in self._places and key_b in self._places:
+                continue
+            if _CAPITALISED_BEFORE.search(text, max(0, match.start("a") - 24), match.start("a")) or (
+                _CAPITALISED_AFTER.match(text, match.end("b"))
+            ):
+                continue
+            before = _WORD_BEFORE.search(text, max(0, match.start("a") - 16), match.start("a"))
+            if before is not None and before.group(1).casefold() in _ARTICLES | _PLACE_PREPOSITIONS:
+                continue  # "in Moldavia, not Moldova": a place
+            yield Finding(match.start("a"), match.end("a"), PERSON, 0.7, "name_frame")
+            yield Finding(match.start("b"), match.end("b"), PERSON, 0.7, "name_frame")
 
     def _surname_before_group(self, text: str) -> Iterator[Finding]:
         """A surname between "the" and a noun of a family, a group of siblings or papers served on them ("the Qureshi
@@ -1019,6 +1117,92 @@ def has_thing(text: str, end: int) -> bool:
         word.casefold() in STOP_WORDS for word in match.group("between").split()
     )
 
+
+
+# A correction of a name's spelling ("Falk, not Faulk", "*Okonkwo not Okonjo", "sorry typo above: Choi not Chio"):
+# two single capitalised words of one style, spelled nearly alike, either side of "not" or "instead of".
+_CORRECTION = re.compile(
+    r"(?<![\w'’-])\*?(?P<a>[A-ZÀ-Þ][^\W\d_]+(?:['’-][^\W\d_]+)?),?[ \t]+(?:not|NOT|instead[ \t]+of)[ \t]+\*?"
+    r"(?P<b>[A-ZÀ-Þ][^\W\d_]+(?:['’-][^\W\d_]+)?)(?![\w'’-])"
+)
+_CAPITALISED_BEFORE = re.compile(r"[A-ZÀ-Þ][^\W\d_]*(?:['’]s?)?[ \t]+$")
+_CAPITALISED_AFTER = re.compile(r"[ \t]+[A-ZÀ-Þ0-9]")
+_WORD_BEFORE = re.compile(r"([^\W\d_]+)[ \t]+\*?$")
+_SENTENCE_START = re.compile(r"(?:^|[.!?\n]|^>)[ \t]*$")
+
+
+def edit_distance(a: str, b: str, limit: int) -> int:
+    """Levenshtein distance of two short words, or ``limit + 1`` once it is certainly above ``limit``."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    row = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        previous, row[0] = row[:], i
+        for j, cb in enumerate(b, 1):
+            row[j] = min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (ca != cb))
+        if min(row) > limit:
+            return limit + 1
+    return row[-1]
+
+
+# Frames only a person fits, strong enough for any capitalised word, an everyday word too ("Ash", "Ocean", "Onyx"):
+# the pronouns someone goes by, a person noun in brackets, what is done only to a person, the possessive of a
+# person's name, kin or cell.
+_PERSON_NOUNS = (
+    r"kid|boy|girl|teen|teenager|youth|client|victim|survivor|minor|son|daughter|brother|sister|cousin|mom|dad|"
+    r"mother|father|boyfriend|girlfriend|woman|man|guy|baby|niece|nephew|aunt|uncle|grandma|grandmother|grandson|"
+    r"granddaughter|twin|resident|participant|mentee|worker"
+)
+# (three expressions, each opening with a character or a class, so ``re`` skips ahead to where one can start)
+_ONLY_A_PERSON = (
+    re.compile(
+        r"\((?=[ \t]*(?i:she|he|they|ze|xe)[ \t]*/"
+        rf"|[ \t]*(?i:the|her|his|our|their|a|an)[ \t]+(?:[^\W\d_]+[ \t]+){{0,3}}?(?i:{_PERSON_NOUNS})\b(?!['’]))"
+    ),
+    re.compile(
+        r"[ \t](?:was|were|got|had[ \t]+been|has[ \t]+been|is[ \t]+being)[ \t]+(?:forced[ \t]+to|trafficked|recruited|"
+        r"groomed|raped|assaulted|abused|beaten|pimped|kidnapped|abducted|arrested|detained|deported|"
+        r"picked[ \t]+up[ \t]+by|born|diagnosed|hospitali[sz]ed)\b"
+    ),
+    re.compile(
+        r"['’]s[ \t]+(?:(?:new|old|real|legal|chosen|current|other)[ \t]+)?(?i:deadname|dead[ \t]+name|legal[ \t]+name|"
+        r"real[ \t]+name|chosen[ \t]+name|pronouns|cell|mom|mum|mother|dad|father|auntie|aunt|uncle|grandma|"
+        r"grandmother|sister|brother|cousin|boyfriend|girlfriend|baby[ \t]+(?:mama|daddy)|caseworker|guardian)\b"
+    ),
+)
+# "River is a good fit for the program, they/them, 20": the subject of a sentence said to go by a person's pronouns.
+_SUBJECT_PRONOUNS = re.compile(
+    r"[ \t]+(?:is|was)\b[^.!?\n]{0,80}?,[ \t]*(?i:she|he|they|ze|xe)[ \t]*/[ \t]*(?i:her|him|them|hers|his|theirs)\b"
+)
+# "Sage and Storm are twins": two capitalised words said to be siblings or minors together.
+_PAIR_OF_PEOPLE = re.compile(
+    r"(?<![\w'’-])(?P<a>[A-ZÀ-Þ][a-zß-ÿ]{2,})[ \t]+(?:and|&)[ \t]+(?P<b>[A-ZÀ-Þ][a-zß-ÿ]{2,})[ \t]+(?:are|were)[ \t]+"
+    r"(?:both[ \t]+|all[ \t]+|the[ \t]+)?(?i:twins|sisters|brothers|siblings|cousins|minors|juveniles|the[ \t]+victims|"
+    r"boyfriend[ \t]+and[ \t]+girlfriend|married|engaged|dating)\b"
+)
+# "the client is Ocean, nonbinary, 19", "night auditor is Pradeep", "V2 in the Dallas case is Brooklyn, 16": a person
+# noun, up to four words, "is"/"was", then one or two capitalised words ending the clause.
+_IS_CAPITAL = re.compile(r"[ \t](?:is|was)[ \t]+(?=[A-ZÀ-Þ])")
+_ROLE_BEFORE = re.compile(
+    r"(?:\b(?i:client|victim|survivor|vic|girl|boy|kid|teen|youth|minor|suspect|driver|owner|boss|manager|recruiter|"
+    r"trafficker|pimp|buyer|auditor|clerk|foreman|supervisor|landlord|landlady|cook|employer|madam|boyfriend|"
+    r"girlfriend|husband|wife|cousin|roommate|one|contact|caller|reporter|witness|interpreter)|\b[VTW]\d{1,2})"
+    r"(?:[ \t]+(?!is\b|was\b)[\w'’-]+){0,4}?$"
+)
+_NAME_AFTER_IS = re.compile(
+    r"[A-ZÀ-Þ][a-zß-ÿ]+(?:['’-](?![sS]\b)[A-Za-zß-ÿ]+)?(?:[ \t][A-ZÀ-Þ][a-zß-ÿ]+(?:['’-](?![sS]\b)[A-Za-zß-ÿ]+)?)?"
+    r"(?=[ \t]*(?:[,.;:!?)]|$|[ \t](?:and|or|but|not|who|\(|-|—|–)\b))"
+)
+# Words that describe a person rather than name one: "the driver is White, 45".
+_DESCRIPTIONS = frozenset(
+    "white black brown red tan native indigenous mixed male female trans unknown single married tall short heavy "
+    "slim thin young old older younger pregnant deaf blind local new".split()
+)
+# after an everyday word or a place, an age or a person's pronouns in the clause: "is Brooklyn, 16", "is Ocean, 19"
+_AGE_OR_PRONOUN_SOON = re.compile(
+    r"[^.;!?\n]{0,24}?(?:(?<![\d:/.-])\b\d{1,2}\b(?![\d:/.-]|[ \t]*(?:%|am|pm|min|hours?|hrs?|days?|weeks?|months?))"
+    r"|\b(?i:she|he|they)/(?i:her|him|them)\b|\b(?i:nonbinary|non-binary|trans)\b)"
+)
 
 _PERSON_VERBS_AFTER = _VERBS_AFTER_NAME - frozenset(
     "will would should could cannot can might may never finally already just still also dob mrn ssn cell ph tel "

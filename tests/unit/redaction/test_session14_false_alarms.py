@@ -35,7 +35,8 @@ def test_places_named_after_people_are_not_people(redactor: Redactor, text: str)
 def test_a_person_beside_those_words_is_still_masked(redactor: Redactor) -> None:
     assert masked(redactor, "Rosa Parks Jones was at the TC with her son") == "[PERSON] was at the TC with her son"
     assert masked(redactor, "Tariq's TC kimlik no 12345678950").startswith("[PERSON]'s TC")  # a Turkish ID, not a TC
-    assert masked(redactor, "Lackland's new girlfriend is Dana Whitfield") == "Lackland's new girlfriend is [PERSON]"
+    # (a base has no girlfriend: session 14's person frames mask "Lackland's" too, as a surname)
+    assert masked(redactor, "Lackland's new girlfriend is Dana Whitfield") == "[PERSON]'s new girlfriend is [PERSON]"
 
 
 # -- a name said to be a thing's -----------------------------------------------------------------------------------
