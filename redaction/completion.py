@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable
 from functools import lru_cache
 
 from redaction.findings import AGE, PERSON, Finding
-from redaction.names import _SOFT_CUE, _WEAK_CUE
+from redaction.names import _LABEL_CUE, _NEVER_A_NICKNAME, _SOFT_CUE, _WEAK_CUE
 from redaction.normalise import fold_accents
 from redaction.transliterate import same_name
 from redaction.vocabulary import (
@@ -662,6 +662,28 @@ def _equated_word(word: str, is_name_word: Callable[[str], bool]) -> bool:
     )
 
 
+_LINE_START = re.compile(r"(?:^|\n)[ \t>*•-]*$")
+
+
+def _alias_of_whole_name(text: str, at: int, word: str, start: int, end: int) -> bool:
+    """One title-case word opening a line, set equal to a whole name found after it (two words or more): an alias,
+    even an everyday word ("Star = Estrella Pacheco"), but no title, role, form label, month or weekday ("Driver =
+    ...", "Contact = ...", "Uncle = ...")."""
+    key = fold_accents(word)
+    return (
+        word[:1].isupper()
+        and word[1:].islower()
+        and len(word) > 1
+        and len(text[start:end].split()) >= 2
+        and _LINE_START.search(text, max(0, at - 8), at) is not None
+        and key not in TITLES
+        and key not in _NEVER_A_NICKNAME
+        and _SOFT_CUE.fullmatch(word + " ") is None
+        and _WEAK_CUE.fullmatch(word + " ") is None
+        and _LABEL_CUE.match(word + ": ") is None
+    )
+
+
 def _equated(
     text: str, start: int, end: int, score: float, is_name_word: Callable[[str], bool]
 ) -> list[Finding]:
@@ -690,6 +712,8 @@ def _equated(
                 if not (quoted or _equated_word(word.group(0), is_name_word)):
                     break
                 kept.insert(0, word)
+            if not kept and len(words) == 1 and _alias_of_whole_name(text, before.start("run"), words[0].group(0), start, end):
+                kept = words  # "Star = Estrella Pacheco, DOB ...", "Daddy = Khalil Jenkins, 27": an alias, a word too
             if kept:
                 base = before.start("run")
                 out.append(Finding(base + kept[0].start(), base + kept[-1].end(), PERSON, score, "name_equated"))

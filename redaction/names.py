@@ -348,6 +348,14 @@ class NameRules:
         yield from self._only_a_person(text, tokens)
         if " is " in text or " was " in text:
             yield from self._role_is_name(text)
+        if "]" in text:
+            yield from self._speakers(text)
+        if "LAST" in text or "SURNAME" in text or "FAMILY" in text:
+            for match in _NAME_FIELDS.finditer(text):
+                for group in ("l1", "f1", "f2", "l2"):
+                    value = match.group(group)
+                    if value and not any(_is_common(w) or self._everyday_form(fold_accents(w)) for w in value.split()):
+                        yield Finding(match.start(group), match.end(group), PERSON, 0.8, "name_cue")
         if "not" in text or "NOT" in text or "instead" in text:
             yield from self._corrected(text)
         if "he " in text:
@@ -463,6 +471,18 @@ class NameRules:
             ):
                 continue  # (an everyday word or a place needs an age or pronouns after it: "is Brooklyn, 16")
             yield Finding(match.start(), match.end(), PERSON, 0.7, "name_frame")
+
+    def _speakers(self, text: str) -> Iterator[Finding]:
+        """The speakers of a chat log or transcript pasted line by line (``_SPEAKER``): one or two capitalised words,
+        a name word first (a lexicon name or a word no list knows: not "[10:02] System:", "[INMATE]:", "[MV-1]:")."""
+        for match in _SPEAKER.finditer(text):
+            group = "n" if match.group("n") else "b"
+            words = match.group(group).split()
+            if not self.is_name_word(words[0].rstrip(".")) or fold_accents(words[0]) in _NEVER_A_NICKNAME:
+                continue
+            if len(words) > 1 and len(words[1].rstrip(".")) > 1 and not self.is_name_word(words[1].rstrip(".")):
+                continue
+            yield Finding(match.start(group), match.end(group), PERSON, 0.7, "name_frame")
 
     def _corrected(self, text: str) -> Iterator[Finding]:
         """Both spellings of a name in a correction ("Falk, not Faulk", "*Tull not Hull", "Hodge not Hedge"): two
@@ -1202,6 +1222,24 @@ _DESCRIPTIONS = frozenset(
 _AGE_OR_PRONOUN_SOON = re.compile(
     r"[^.;!?\n]{0,24}?(?:(?<![\d:/.-])\b\d{1,2}\b(?![\d:/.-]|[ \t]*(?:%|am|pm|min|hours?|hrs?|days?|weeks?|months?))"
     r"|\b(?i:she|he|they)/(?i:her|him|them)\b|\b(?i:nonbinary|non-binary|trans)\b)"
+)
+
+
+# A speaker's name opening a line of a chat log or a transcript, after a bracketed time or in brackets itself:
+# "[03/22/2024 9:41 PM] Kenny B: how young", "[Tillis]: tell your mama ...".
+_SPEAKER = re.compile(
+    r"(?m)^[ \t]*(?:\[[^\]\n]{0,29}\d[^\]\n]{0,29}\][ \t]*(?P<n>[A-ZÀ-Þ][^\W\d_]+(?:[ \t][A-ZÀ-Þ][^\W\d_]*\.?)?)"
+    r"|\[(?P<b>[A-ZÀ-Þ][^\W\d_]+(?:[ \t][A-ZÀ-Þ][^\W\d_]*\.?)?)\])[ \t]*:[ \t]"
+)
+# A pasted form's name fields on one line, both labels in capitals: "LAST NDIAYE FIRST FATOU", "SURNAME: ... GIVEN
+# NAMES: ...".
+_NAME_FIELDS = re.compile(
+    r"(?m)^[ \t]*(?:(?:LAST|SURNAME|FAMILY)(?:[ \t]+NAME)?[ \t]*[:=]?[ \t]+(?P<l1>{w}(?:[ \t]{w})?)[ \t]+"
+    r"(?:FIRST|GIVEN)(?:[ \t]+NAMES?)?[ \t]*[:=]?[ \t]+(?P<f1>{w}(?:[ \t]{w})?)"
+    r"|(?:FIRST|GIVEN)(?:[ \t]+NAMES?)?[ \t]*[:=]?[ \t]+(?P<f2>{w}(?:[ \t]{w})?)[ \t]+"
+    r"(?:LAST|SURNAME|FAMILY)(?:[ \t]+NAME)?[ \t]*[:=]?[ \t]+(?P<l2>{w}(?:[ \t]{w})?))[ \t]*$".replace(
+        "{w}", r"[A-ZÀ-Þ][^\W\d_]*(?:['’-][^\W\d_]+)*"
+    )
 )
 
 _PERSON_VERBS_AFTER = _VERBS_AFTER_NAME - frozenset(

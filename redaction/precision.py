@@ -373,6 +373,8 @@ _NAME_PARTICLES = frozenset(
 _PLACE_PREFIXES = frozenset(
     "Upper Lower Northern Southern Eastern Western Greater North South East West".split()
 )
+# A form's name label in capitals right before a word ("LAST NDIAYE FIRST FATOU"): the word is that name.
+_NAME_FIELD_BEFORE = re.compile(r"\b(?:FIRST|GIVEN|LAST|SURNAME|FAMILY)(?:[ \t]+NAMES?)?[ \t]*[:=]?[ \t]+$")
 _PLACE_PREFIX_BEFORE = re.compile(r"\b(?:Upper|Lower|Northern|Southern|Eastern|Western|Greater)[ \t]+$")
 _KINSHIP = frozenset("chi anh em chu co bac ong ba".split())
 _LANGUAGE_PREFIXES = frozenset("sgaw pwo".split())
@@ -658,8 +660,14 @@ def _person_false(text: str, start: int, end: int, source: str) -> bool:
         names = _all_names()
         if all(_everyday(w) for w in folded) and any(w not in names for w in folded):
             return True  # "AMBER ALERT CANCELLED", "VICTIM DATA ANYMORE", "FEMALE ONLY"
-        if len(words) == 1 and words[0].isupper() and folded[0] not in names and len(words[0]) <= 5:
-            return True  # "SIENA request", "LARA (state licensing)": an acronym, not a name
+        if (
+            len(words) == 1
+            and words[0].isupper()
+            and folded[0] not in names
+            and len(words[0]) <= 5
+            and not _NAME_FIELD_BEFORE.search(text, max(0, start - 16), start)
+        ):
+            return True  # "SIENA request", "LARA (state licensing)": an acronym, not a name (but "FIRST FATOU")
     if cued:
         return False
     if folded[0] in _MAKES and (

@@ -131,3 +131,74 @@ def test_a_kin_word_in_brackets_stays_readable(redactor: Redactor) -> None:
         redactor.redact("the uncle Tran Van Minh (Uncle Minh) called twice").text
         == "the uncle [PERSON] (Uncle [PERSON]) called twice"
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        # the speakers of a chat log or a transcript pasted line by line
+        (
+            "[04/02/2024 8:10 PM] Marlon T: you alone?\n[04/02/2024 8:12 PM] Marlon T: send the address",
+            "[04/02/2024 8:10 PM] [PERSON]: you alone?\n[04/02/2024 8:12 PM] [PERSON]: send the address",
+        ),
+        ("call #3:\n[Okafor]: tell her to drop it\n[MV-2]: no", "call #3:\n[[PERSON]]: tell her to drop it\n[MV-2]: no"),
+    ],
+)
+def test_the_speakers_of_a_pasted_log_are_masked(redactor: Redactor, text: str, masked: str) -> None:
+    assert redactor.redact(text).text == masked
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[10:02] System: message deleted\n[10:03] System: user left",  # an everyday word
+        "[INMATE]: yes\n[OFFICER]: ok",  # roles in capitals
+        "[MV-1]: I'm not supposed to talk to you",  # a code
+    ],
+)
+def test_log_labels_that_are_no_names_stay_readable(redactor: Redactor, text: str) -> None:
+    assert redactor.redact(text).text == text
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        # a pasted form's name fields on one line, labels in capitals
+        ("REGISTRATION CARD\nLAST DIOUF FIRST MARIAMA\nCITY Dakar", "REGISTRATION CARD\nLAST [PERSON] FIRST [PERSON]\nCITY Dakar"),
+        ("FIRST NAME: TEODORA LAST NAME: VASILE", "FIRST NAME: [PERSON] LAST NAME: [PERSON]"),
+    ],
+)
+def test_name_fields_of_a_pasted_form_are_masked(redactor: Redactor, text: str, masked: str) -> None:
+    assert redactor.redact(text).text == masked
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["LAST SEEN NEAR THE BUS STATION", "FAMILY CONTACT. CALL THE ON-CALL LINE", "LAST WEEK FIRST TIME"],
+)
+def test_capital_words_after_form_labels_that_are_no_names_stay_readable(redactor: Redactor, text: str) -> None:
+    assert redactor.redact(text).text == text
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        # one word opening a line, set equal to a whole name: an alias, even an everyday word
+        ("Comet = Yesenia Paredes, missing since June", "[PERSON] = [PERSON], missing since June"),
+        ("Sugar = Dominic Ashby, 27, Newark", "[PERSON] = [PERSON], [AGE], Newark"),
+    ],
+)
+def test_an_alias_set_equal_to_a_whole_name_is_masked(redactor: Redactor, text: str, masked: str) -> None:
+    assert redactor.redact(text).text == masked
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("Driver = Yesenia Paredes, 31", "Driver = [PERSON], [AGE]"),  # a role
+        ("Contact = Yesenia Paredes", "Contact = [PERSON]"),  # a form label
+        ("Uncle = Dominic Ashby", "Uncle = [PERSON]"),  # kin
+    ],
+)
+def test_roles_and_labels_set_equal_to_a_name_stay_readable(redactor: Redactor, text: str, masked: str) -> None:
+    assert redactor.redact(text).text == masked
