@@ -957,12 +957,15 @@ def person_span(text: str, start: int, end: int) -> tuple[int, int] | None:
     if any(ch.isdigit() or ch in "@#$/" for ch in span):
         return None
     words = [(m.start() + start, m.end() + start, m.group(0)) for m in _TOKEN.finditer(span)]
-    while words and words[0][2].casefold() in COMMON_WORDS:
+    whole = list(words)
+    while words and words[0][2].casefold() in COMMON_WORDS and not _initial(text, words):
         words.pop(0)
     while words and (words[-1][2].casefold() in COMMON_WORDS or words[-1][2].casefold() in ("s",)):
         words.pop()
     if not words:
         return None
+    if len(words) < len(whole) and all(_title_word(word) for _s, _e, word in whole):
+        words = _with_name_words(whole, words)
     if all(word.casefold() in NOT_A_PERSON for _s, _e, word in words):
         return None
     folded = [fold_accents(word) for _s, _e, word in words]
@@ -975,6 +978,41 @@ def person_span(text: str, start: int, end: int) -> tuple[int, int] | None:
     if len(words) > 1 and all(word.islower() for _s, _e, word in words) and any(_plain_lower(key) for key in folded):
         return None  # "grant reporting", "grant stuff": a lexicon word beside an everyday word, in lower case
     return words[0][0], words[-1][1]
+
+
+def _initial(text: str, words: list[tuple[int, int, str]]) -> bool:
+    """The first of ``words`` is a name's initial: one capital with a period after it and a word after that ("A.R.
+    Rahman", "J. Cole") -- not the article "a"."""
+    word = words[0][2]
+    return len(words) > 1 and len(word) == 1 and word.isupper() and text[words[0][1] : words[0][1] + 1] == "."
+
+
+def _title_word(word: str) -> bool:
+    return word[:1].isupper() and word[1:].islower()
+
+
+def _with_name_words(
+    whole: list[tuple[int, int, str]], kept: list[tuple[int, int, str]]
+) -> list[tuple[int, int, str]]:
+    """``kept`` grown back over the title-case everyday words NER put at the edges of a title-case name when they
+    are words stage names are made of (``_STAGE_NAME_WORDS``: "Burna Boy", "Bad Bunny", "Lady Gaga")."""
+    first = whole.index(kept[0])
+    last = whole.index(kept[-1])
+    while first > 0 and _name_own_word(whole[first - 1][2]):
+        first -= 1
+    while last + 1 < len(whole) and _name_own_word(whole[last + 1][2]):
+        last += 1
+    return whole[first : last + 1]
+
+
+def _name_own_word(word: str) -> bool:
+    return word.casefold() in _STAGE_NAME_WORDS
+
+
+# Everyday words of COMMON_WORDS that stage names and nicknames are made of ("Burna Boy", "Bad Bunny", "Lady Gaga",
+# "Baby Keem", "Kid Cudi", "Spice Girl"): kept at the edge of a title-case NER PERSON span. Kin words, titles,
+# greetings and place or time words ("Uncle Ray", "Thanks Maria", "Magnolia State", "Canada Day") are not.
+_STAGE_NAME_WORDS = frozenset("boy boys bad baby kid lady girl".split())
 
 
 def _plain_lower(key: str) -> bool:

@@ -910,7 +910,7 @@ _NEXT_NAME = re.compile(r",?[ \t]+([A-Z][^\W\d_]+)")
 # Medley are cities, not people", "it's a placeholder not a name", "not kids' names", "no suspect named Irving",
 # "(the county, not a guy named Grant)", "pseudonym only as filed", "Singh and Kaur alone are NOT identifying".
 _NOT_A_PERSON_SAID = re.compile(
-    r"(?i:\bnot\s+(?:a\s+|any\s+)?(?:person|persons|people|human|names?)\b"
+    r"(?i:\bnot\s+(?:a\s+|any\s+)?(?:person|persons|people|names?)\b|\bnot\s+(?:a|any)\s+human\b"
     r"|\bnot\s+(?:a\s+|any\s+)?(?:guy|girl|kid|man|woman|person|one)\s+(?:named|called)\b"
     r"|\bnot\s+[^\W\d_]+['’]s?\s+names\b"
     r"|\bno\s*(?:one|body|suspect|victim|client|person|guy|girl|woman|man)(?:['’]s|\s+is|\s+was)?\s+(?:named|called)\b"
