@@ -1058,6 +1058,7 @@ def locative_town(text: str, start: int, end: int) -> bool:
 _TITLE_BEFORE = re.compile(
     r"(?i:\b(?:mr|mrs|ms|miss|mx|dr|det|detective|officer|ofc|agent|sgt|sergeant|deputy|trooper|sra|srta|sr|don|"
     r"dona|doña|uncle|aunt|auntie|tía|tio|tío|tia|inmate|client|victim|defendant|suspect|pimp|trafficker|"
+    r"rip|r\.i\.p|"  # "RIP Kobe": said of a person who died
     r"noticed|picked\s+up|call|called|told|tell|text|texted|ask|asked|met\s+with|spoke\s+(?:to|with)|"
     # a person's identifier or record "for" them: "dob for Guadalupe", "passport for Grâce", "IHS record for Mary"
     r"(?:dob|d\.o\.b|dl|passport|mrn|ssn|a#|visa|ead|cedula|cédula|record|chart)"

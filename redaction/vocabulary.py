@@ -68,7 +68,7 @@ NATIONALITIES: frozenset[str] = frozenset(
 TITLES: frozenset[str] = frozenset(
     """
     mr mrs ms miss mx dr pastor reverend rev father fr sister sr brother br officer ofc det sgt lt capt cpl
-    senor señor senora señora srta sra don doña dona tia tio abuela abuelo
+    senor señor senora señora srta sra don doña dona tia tio abuela abuelo rip
     """.split()
 )
 

@@ -68,3 +68,21 @@ def test_words_said_to_or_about_a_person_stay_outside_the_name(
 
 def test_a_holiday_is_no_stage_name(redactor: Redactor) -> None:
     assert_kept(redactor, "Canada Day weekend = heavy border traffic", "Canada Day")
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("RIP Kobe. still cant believe its been this long", "Kobe"),
+        ("RIP Lincoln, gone too soon", "Lincoln"),
+        ("R.I.P. Selena, forever the queen", "Selena"),
+    ],
+)  # fmt: skip
+def test_rest_in_peace_is_said_of_a_person(redactor: Redactor, text: str, name: str) -> None:
+    out = masked(redactor, text)
+    assert name not in out and ("RIP" in out or "R.I.P" in out), out
+
+
+def test_rip_before_no_name_masks_nothing(redactor: Redactor) -> None:
+    assert_kept(redactor, "the RIP current warning is up for the beach", "RIP current")
+    assert_kept(redactor, "RIP to my phone battery", "RIP", "phone battery")
