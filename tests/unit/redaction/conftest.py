@@ -40,3 +40,12 @@ def assert_kept(redactor: Redactor, text: str, *words: str) -> None:
     out = masked(redactor, text)
     for word in words:
         assert word in out, (word, out)
+
+
+def assert_whole(redactor: Redactor, text: str, *secrets: str) -> None:
+    """Every character of each of ``secrets`` is inside one finding (no "_" or "." of it left readable)."""
+    findings = redactor.detect(text)
+    for secret in secrets:
+        start = text.index(secret)
+        end = start + len(secret)
+        assert any(f.start <= start and end <= f.end for f in findings), (secret, masked(redactor, text))

@@ -10,16 +10,7 @@ import pytest
 
 from redaction import Redactor
 
-from .conftest import assert_kept, masked
-
-
-def assert_whole(redactor: Redactor, text: str, *secrets: str) -> None:
-    """Every character of each of ``secrets`` is inside one finding (no "_" or "." of it left readable)."""
-    findings = redactor.detect(text)
-    for secret in secrets:
-        start = text.index(secret)
-        end = start + len(secret)
-        assert any(f.start <= start and end <= f.end for f in findings), (secret, masked(redactor, text))
+from .conftest import assert_kept, assert_whole
 
 
 @pytest.mark.parametrize(
